@@ -1,0 +1,161 @@
+package parser
+
+import "strings"
+
+// Family is the address family of a dump: IPv4 (iptables) or IPv6 (ip6tables).
+type Family int
+
+const (
+	// IPv4 is iptables.
+	IPv4 Family = 4
+	// IPv6 is ip6tables.
+	IPv6 Family = 6
+)
+
+func (f Family) String() string {
+	if f == IPv6 {
+		return "ipv6"
+	}
+	return "ipv4"
+}
+
+// Dump is the state a set of iptables-save dumps or iptables command scripts
+// produce: per family, the tables with their chains and rules, as the kernel
+// would hold them after iptables-restore (or after running the script).
+type Dump struct {
+	Tables []*Table
+}
+
+// Table is one iptables table of one family.
+type Table struct {
+	Family Family
+	Name   string // filter, nat, mangle, raw, security
+	Pos    Pos
+	Chains []*Chain
+}
+
+// Chain returns the chain called name, or nil.
+func (t *Table) Chain(name string) *Chain {
+	for _, c := range t.Chains {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// Chain is a built-in or user-defined chain.
+type Chain struct {
+	Name     string
+	Pos      Pos // where it was declared (zero for implicit built-ins)
+	Builtin  bool
+	Policy   string // ACCEPT or DROP for built-ins; "" for user chains
+	Counters *Counters
+	Rules    []*Rule
+}
+
+// Counters are packet and byte counters from "[p:b]" or "-c p b".
+type Counters struct {
+	Packets, Bytes uint64
+}
+
+// Rule is one rule: base matches (-s -d -i -o -p -f), extension matches in
+// order, and a target.
+type Rule struct {
+	Pos      Pos    // start of the line (column of the command option)
+	Text     string // the rule's words as written, for comments and reports
+	Chain    string
+	Counters *Counters
+	// Base holds -s, -d, -i, -o, -p and -f with their canonical long names
+	// ("source", "destination", "in-interface", "out-interface", "protocol",
+	// "fragment").
+	Base    []*Option
+	Matches []*Match
+	Target  *Target // nil: no target (counting rule)
+}
+
+// BaseOpt returns the base option name, or nil.
+func (r *Rule) BaseOpt(name string) *Option {
+	for _, o := range r.Base {
+		if o.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// Match is one "-m NAME" with its options, or a protocol match loaded
+// implicitly by "-p tcp --dport 22" (Implicit).
+type Match struct {
+	Pos      Pos
+	Name     string
+	Implicit bool
+	Options  []*Option
+}
+
+// Opt returns the option called name, or nil.
+func (m *Match) Opt(name string) *Option { return findOpt(m.Options, name) }
+
+// Target is "-j NAME" or "-g NAME" with its options. A jump to a user chain
+// has Chain set and no options.
+type Target struct {
+	Pos     Pos
+	Name    string
+	Goto    bool
+	Chain   bool // Name is a chain of the same table (or a standard verdict)
+	Options []*Option
+}
+
+// Opt returns the option called name, or nil.
+func (t *Target) Opt(name string) *Option { return findOpt(t.Options, name) }
+
+func findOpt(opts []*Option, name string) *Option {
+	for _, o := range opts {
+		if o.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// Option is one option with its words. Name is the canonical long name
+// without dashes, even when the input abbreviated it.
+type Option struct {
+	Pos     Pos
+	Name    string
+	Negated bool
+	Args    []Arg
+}
+
+// Arg returns the i-th word's value, or "".
+func (o *Option) Arg(i int) string {
+	if i < len(o.Args) {
+		return o.Args[i].Value
+	}
+	return ""
+}
+
+// Arg is one word of an option.
+type Arg struct {
+	Pos    Pos
+	Value  string
+	Quoted bool
+}
+
+// Spec renders the option back as iptables words (for messages).
+func (o *Option) Spec() string {
+	var b strings.Builder
+	if o.Negated {
+		b.WriteString("! ")
+	}
+	b.WriteString("--" + o.Name)
+	for _, a := range o.Args {
+		b.WriteByte(' ')
+		if a.Quoted || a.Value == "" || strings.ContainsAny(a.Value, " \t\"") {
+			b.WriteString(`"` + strings.ReplaceAll(a.Value, `"`, `\"`) + `"`)
+		} else {
+			b.WriteString(a.Value)
+		}
+	}
+	return b.String()
+}

@@ -1,0 +1,14 @@
+// Package parser reads iptables-save dumps and iptables command scripts into
+// a Dump: per family and table, the chains with their rules as the kernel
+// would hold them after iptables-restore (or after running the script).
+//
+// Words are split exactly as iptables-restore splits them (lex.go); a
+// participle grammar gives each line its shape (grammar.go); the bind pass
+// attaches every option to iptables itself or to a match or target
+// extension, using the option tables in modules*.go (name, arity,
+// invertible), getopt_long's unique-prefix abbreviations, and the implicit
+// protocol match of "-p tcp --dport 22" (bind.go); state.go applies the
+// commands (-A -I -D -R -N -X -F -P -E) to the tables.
+//
+// It does not know nftables: that is package translate.
+package parser

@@ -1,0 +1,15 @@
+package parser
+
+// coreMatches are tcp, udp, comment and recent.
+var coreMatches = []*ModuleSpec{
+	mod("tcp", invArg("source-port"), invArg("sport"), invArg("destination-port"), invArg("dport"),
+		invFlag("syn"), args("tcp-flags", 2, true), invArg("tcp-option")),
+	mod("udp", invArg("source-port"), invArg("sport"), invArg("destination-port"), invArg("dport")),
+	mod("comment", arg("comment")),
+	mod("recent", invFlag("set"), invFlag("rcheck"), invFlag("update"), invFlag("remove"),
+		arg("seconds"), flag("reap"), arg("hitcount"), flag("rttl"), arg("name"),
+		flag("rsource"), flag("rdest"), arg("mask")),
+}
+
+// coreTargets: standard verdicts and chain jumps need no extension.
+var coreTargets = []*ModuleSpec{}

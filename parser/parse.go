@@ -1,0 +1,383 @@
+package parser
+
+import (
+	"bytes"
+	"fmt"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
+
+// Options control parsing.
+type Options struct {
+	// Family forces the family of dumps; 0 detects it from the content
+	// (an ip6tables-save header, IPv6 addresses) and the name (*.v6).
+	Family Family
+	// Script parses iptables command lines (shell scripts) instead of an
+	// iptables-save dump.
+	Script bool
+}
+
+// builtinChains lists each table's built-in chains in hook order.
+var builtinChains = map[string][]string{
+	"filter":   {"INPUT", "FORWARD", "OUTPUT"},
+	"nat":      {"PREROUTING", "INPUT", "OUTPUT", "POSTROUTING"},
+	"mangle":   {"PREROUTING", "INPUT", "FORWARD", "OUTPUT", "POSTROUTING"},
+	"raw":      {"PREROUTING", "OUTPUT"},
+	"security": {"INPUT", "FORWARD", "OUTPUT"},
+}
+
+// IsBuiltin reports whether chain is a built-in chain of table.
+func IsBuiltin(table, chain string) bool {
+	for _, c := range builtinChains[table] {
+		if c == chain {
+			return true
+		}
+	}
+	return false
+}
+
+// Result is what parsing produced: the dump, warnings, and errors.
+type Result struct {
+	Dump     *Dump
+	Warnings []Diagnostic
+}
+
+// Parse reads one iptables-save dump (or, with opt.Script, an iptables
+// command script) called name. It returns every error of the input at once
+// as an ErrorList.
+func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
+	p := &fileParser{name: name, opt: opt, st: newState()}
+	if opt.Script {
+		p.script(src)
+		for _, ts := range p.st.tables {
+			p.st.commit(ts, &p.errs)
+		}
+	} else {
+		fam := opt.Family
+		if fam == 0 {
+			fam = DetectFamily(name, src)
+		}
+		p.dump(src, fam)
+	}
+	p.errs = append(p.errs, p.st.finish()...)
+	if err := p.errs.Err(); err != nil {
+		return nil, p.warns, err
+	}
+	return p.st.dump(), p.warns, nil
+}
+
+// DetectFamily guesses the family of a dump: ip6tables-save's header, an
+// IPv6 address after -s/-d, or a name like rules.v6 / foo.v6.rules.
+func DetectFamily(name string, src []byte) Family {
+	base := strings.ToLower(filepath.Base(name))
+	if strings.HasSuffix(base, ".v6") || strings.Contains(base, ".v6.") || strings.HasSuffix(base, ".ip6") {
+		return IPv6
+	}
+	head := src
+	if len(head) > 4096 {
+		head = head[:4096]
+	}
+	if bytes.Contains(head, []byte("ip6tables-save")) || bytes.Contains(head, []byte("ip6tables-restore")) {
+		return IPv6
+	}
+	if bytes.Contains(head, []byte("iptables-save")) {
+		return IPv4
+	}
+	for _, line := range bytes.Split(src, []byte("\n")) {
+		f := strings.Fields(string(line))
+		for i := 0; i+1 < len(f); i++ {
+			if f[i] == "-s" || f[i] == "-d" || f[i] == "--source" || f[i] == "--destination" {
+				a := f[i+1]
+				if a == "!" && i+2 < len(f) {
+					a = f[i+2]
+				}
+				if strings.Contains(a, ":") {
+					return IPv6
+				}
+				if strings.Count(a, ".") == 3 {
+					return IPv4
+				}
+			}
+		}
+	}
+	return IPv4
+}
+
+type fileParser struct {
+	name  string
+	opt   Options
+	st    *state
+	errs  ErrorList
+	warns []Diagnostic
+	toks  []Token
+}
+
+func (p *fileParser) lines(src []byte, fn func(n int, line string)) {
+	n := 0
+	for len(src) > 0 {
+		n++
+		i := bytes.IndexByte(src, '\n')
+		var l []byte
+		if i < 0 {
+			l, src = src, nil
+		} else {
+			l, src = src[:i], src[i+1:]
+		}
+		l = bytes.TrimSuffix(l, []byte("\r"))
+		fn(n, string(l))
+	}
+}
+
+// dump parses the iptables-save format.
+func (p *fileParser) dump(src []byte, fam Family) {
+	var (
+		cur     *tableState
+		curLine int
+	)
+	p.lines(src, func(n int, line string) {
+		trimmed := strings.TrimLeft(line, " \t")
+		col := len(line) - len(trimmed) + 1
+		pos := Pos{File: p.name, Line: n, Col: col}
+		switch {
+		case trimmed == "" || trimmed[0] == '#':
+		case trimmed[0] == '*':
+			if cur != nil {
+				p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: curLine}, "missing COMMIT for table %q", cur.t.Name))
+				p.st.commit(cur, &p.errs)
+			}
+			f := strings.Fields(trimmed[1:])
+			if len(f) == 0 {
+				p.errs = append(p.errs, Errorf(pos, "missing table name after \"*\""))
+				cur = nil
+				return
+			}
+			if _, ok := builtinChains[f[0]]; !ok {
+				p.errs = append(p.errs, Errorf(pos, "unknown table %q", f[0]))
+				cur = nil
+				return
+			}
+			cur, curLine = p.st.reset(fam, f[0], pos), n
+		case strings.HasPrefix(trimmed, "COMMIT") && strings.TrimSpace(trimmed) == "COMMIT":
+			if cur == nil {
+				p.errs = append(p.errs, Errorf(pos, "COMMIT without a table"))
+				return
+			}
+			p.st.commit(cur, &p.errs)
+			cur = nil
+		case trimmed[0] == ':':
+			if cur == nil {
+				p.errs = append(p.errs, Errorf(pos, "chain declaration outside of a table (missing *table line)"))
+				return
+			}
+			p.chainDecl(cur, trimmed[1:], pos)
+		default:
+			if cur == nil {
+				p.errs = append(p.errs, Errorf(pos, "rule outside of a table (missing *table line)"))
+				return
+			}
+			cmd := p.bindLine(n, line, fam, false)
+			if cmd != nil {
+				p.st.apply(cur, cmd, line, &p.errs, &p.warns)
+			}
+		}
+	})
+	if cur != nil {
+		p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: curLine}, "missing COMMIT for table %q", cur.t.Name))
+		p.st.commit(cur, &p.errs)
+	}
+}
+
+func (p *fileParser) chainDecl(ts *tableState, rest string, pos Pos) {
+	f := strings.Fields(rest)
+	if len(f) == 0 {
+		p.errs = append(p.errs, Errorf(pos, "missing chain name after \":\""))
+		return
+	}
+	name := f[0]
+	policy := "-"
+	if len(f) > 1 {
+		policy = f[1]
+	}
+	var ctr *Counters
+	if len(f) > 2 && isCounter(f[2]) {
+		ctr = parseCounter(f[2])
+	}
+	if IsBuiltin(ts.t.Name, name) {
+		c := ts.chain(name, true)
+		c.Pos = pos
+		c.Counters = ctr
+		switch policy {
+		case "ACCEPT", "DROP", "-":
+			if policy != "-" {
+				c.Policy = policy
+			}
+		default:
+			p.errs = append(p.errs, Errorf(pos, "bad policy %q for chain %q (expected ACCEPT or DROP)", policy, name))
+		}
+		return
+	}
+	if policy != "-" {
+		p.errs = append(p.errs, Errorf(pos, "cannot set policy %q on user-defined chain %q", policy, name))
+		return
+	}
+	if ts.t.Chain(name) != nil {
+		p.errs = append(p.errs, Errorf(pos, "chain %q already exists", name))
+		return
+	}
+	if len(name) > 28 {
+		p.errs = append(p.errs, Errorf(pos, "chain name %q is longer than 28 characters", name))
+		return
+	}
+	ts.t.Chains = append(ts.t.Chains, &Chain{Name: name, Pos: pos})
+}
+
+// bindLine tokenizes, parses and binds one command line.
+func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *command {
+	var open bool
+	p.toks = p.toks[:0]
+	if script {
+		var bad string
+		p.toks, bad = splitShell(line)
+		if bad != "" {
+			p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: n, Col: 1}, "cannot evaluate %s in an iptables command", bad))
+			return nil
+		}
+	} else {
+		p.toks, open = splitRestore(line, p.toks)
+		if len(p.toks) > 0 && p.toks[0].Kind == TokWord && isCounter(p.toks[0].Value) {
+			p.toks[0].Kind = TokCounter
+		}
+	}
+	toks := p.toks
+	if script {
+		toks = toks[1:] // the command name
+	}
+	b := &binder{file: p.name, line: n, fam: fam, script: script, toks: toks}
+	if open {
+		b.warnf(len(toks)-1, "unterminated quote")
+	}
+	sh, err := parseShape(p.name, n, toks)
+	if err != nil {
+		p.errs = append(p.errs, shapeError(p.name, n, toks, err))
+		return nil
+	}
+	cmd := b.bind(sh)
+	p.warns = append(p.warns, b.warns...)
+	if len(b.errs) > 0 {
+		p.errs = append(p.errs, b.errs...)
+		return nil
+	}
+	words := make([]string, len(toks))
+	for i, t := range toks {
+		words[i] = t.Value
+		if t.Kind == TokQWord || t.Value == "" || strings.ContainsAny(t.Value, " \t") {
+			words[i] = strconv.Quote(t.Value)
+		}
+	}
+	cmd.rule.Text = strings.Join(words, " ")
+	return cmd
+}
+
+func shapeError(file string, n int, toks []Token, err error) *Error {
+	msg := err.Error()
+	col := 1
+	type positioned interface{ Position() interface{} }
+	if pe, ok := err.(interface{ Message() string }); ok {
+		msg = pe.Message()
+	}
+	// participle reports the offending token; map its column back.
+	for _, t := range toks {
+		if strings.Contains(msg, strconv.Quote(t.Value)) {
+			col = t.Col
+			break
+		}
+	}
+	if len(toks) > 0 && (toks[0].Kind == TokWord || toks[0].Kind == TokQWord) {
+		return Errorf(Pos{File: file, Line: n, Col: toks[0].Col}, "unexpected word %q (expected an option such as -A)", toks[0].Value)
+	}
+	_ = positioned(nil)
+	return Errorf(Pos{File: file, Line: n, Col: col}, "%s", strings.ReplaceAll(msg, "\"", "'"))
+}
+
+// scriptCommands are the programs whose lines script mode reads.
+var scriptCommands = map[string]Family{
+	"iptables": IPv4, "iptables-legacy": IPv4, "iptables-nft": IPv4,
+	"ip6tables": IPv6, "ip6tables-legacy": IPv6, "ip6tables-nft": IPv6,
+}
+
+// script parses iptables command lines; other lines are reported and skipped.
+func (p *fileParser) script(src []byte) {
+	var pending strings.Builder
+	start := 0
+	p.lines(src, func(n int, line string) {
+		// Join backslash-continued lines.
+		if strings.HasSuffix(line, "\\") && !strings.HasSuffix(line, "\\\\") {
+			if pending.Len() == 0 {
+				start = n
+			}
+			pending.WriteString(strings.TrimSuffix(line, "\\") + " ")
+			return
+		}
+		if pending.Len() > 0 {
+			pending.WriteString(line)
+			line = pending.String()
+			pending.Reset()
+			n = start
+		}
+		p.scriptLine(n, line)
+	})
+}
+
+func (p *fileParser) scriptLine(n int, line string) {
+	trimmed := strings.TrimLeft(line, " \t")
+	if trimmed == "" || trimmed[0] == '#' {
+		return
+	}
+	col := len(line) - len(trimmed) + 1
+	f := strings.Fields(trimmed)
+	prog := f[0]
+	skipWords := 0
+	for (prog == "sudo" || prog == "command" || prog == "exec") && skipWords+1 < len(f) {
+		skipWords++
+		prog = f[skipWords]
+	}
+	fam, ok := scriptCommands[filepath.Base(prog)]
+	if !ok {
+		p.warns = append(p.warns, Diagnostic{Pos: Pos{File: p.name, Line: n, Col: col}, Severity: SevWarning,
+			Msg: fmt.Sprintf("not an iptables command, skipped: %q", truncate(trimmed, 60))})
+		return
+	}
+	// Blank out the words before the program name so columns stay right.
+	rest := line
+	for i := 0; i < skipWords; i++ {
+		j := strings.Index(rest, f[i])
+		rest = rest[:j] + strings.Repeat(" ", len(f[i])) + rest[j+len(f[i]):]
+	}
+	cmd := p.bindLine(n, rest, fam, true)
+	if cmd == nil {
+		return
+	}
+	if cmd.fam != 0 && cmd.fam != fam {
+		return // "-4" on an ip6tables line (or vice versa): iptables ignores the rule
+	}
+	table := cmd.table
+	if table == "" {
+		table = "filter"
+	}
+	if _, ok := builtinChains[table]; !ok {
+		p.errs = append(p.errs, Errorf(cmd.pos, "unknown table %q", table))
+		return
+	}
+	ts := p.st.table(fam, table, cmd.pos)
+	p.st.apply(ts, cmd, line, &p.errs, &p.warns)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "..."
+}

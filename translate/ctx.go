@@ -1,0 +1,480 @@
+package translate
+
+import (
+	"fmt"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+// matchFunc translates one match extension of a rule, appending statements
+// with c.add. It returns c.unsupported(...) when nft cannot express it.
+type matchFunc func(c *ctx, m *parser.Match) error
+
+// targetFunc translates a target extension, appending statements with c.add.
+type targetFunc func(c *ctx, t *parser.Target) error
+
+// matchFuncs and targetFuncs are the translators by extension name; each
+// area's table lives in its own file (registry_*.go).
+var (
+	matchFuncs  = mergeFuncs(coreMatchFuncs, l4MatchFuncs, miscMatchFuncs)
+	targetFuncs = mergeFuncs(coreTargetFuncs, moreTargetFuncs)
+)
+
+func mergeFuncs[F any](maps ...map[string]F) map[string]F {
+	out := map[string]F{}
+	for _, m := range maps {
+		for k, v := range m {
+			if _, dup := out[k]; dup {
+				panic("programming error: two translators for " + k)
+			}
+			out[k] = v
+		}
+	}
+	return out
+}
+
+// SupportedMatches and SupportedTargets list the extensions with a translator.
+func SupportedMatches() map[string]bool { return keys(matchFuncs) }
+
+// SupportedTargets lists the target extensions with a translator.
+func SupportedTargets() map[string]bool { return keys(targetFuncs) }
+
+func keys[F any](m map[string]F) map[string]bool {
+	out := map[string]bool{}
+	for k := range m {
+		out[k] = true
+	}
+	return out
+}
+
+// ctx is the translation of one iptables rule in progress.
+type ctx struct {
+	tr    *translator
+	fam   parser.Family
+	nfam  Family
+	table string // iptables table
+	chain string // iptables chain
+	hook  Hook   // hook of a built-in chain; "" in user chains
+	rule  *parser.Rule
+
+	stmts  []Stmt // match statements in order
+	target []Stmt // target statements (after the counter)
+	warns  []parser.Diagnostic
+	// extra holds additional nft rules a translator needs before this one
+	// (rare).
+	extra []*Rule
+
+	proto    string // -p value ("" when absent or "all")
+	protoNeg bool
+	// protoDone is set when the protocol match has been emitted explicitly
+	// by a translator (multiport, for example).
+	protoDone bool
+	inTarget  bool
+	comment   string // from -m comment
+}
+
+// add appends a statement to the rule (to the target part while the target
+// is translated).
+func (c *ctx) add(s ...Stmt) {
+	if c.inTarget {
+		c.target = append(c.target, s...)
+	} else {
+		c.stmts = append(c.stmts, s...)
+	}
+}
+
+// match appends "left op right".
+func (c *ctx) match(left Expr, op Op, right Expr) { c.add(&Match{Left: left, Op: op, Right: right}) }
+
+// eq returns OpNe when neg, else OpEq.
+func eq(neg bool) Op {
+	if neg {
+		return OpNe
+	}
+	return OpEq
+}
+
+// approx records that the translation of this rule is approximate.
+func (c *ctx) approx(pos parser.Pos, format string, a ...any) {
+	c.warns = append(c.warns, parser.Diagnostic{Pos: pos, Severity: parser.SevWarning, Msg: fmt.Sprintf(format, a...)})
+}
+
+// note records a warning that is not an approximation (it survives --strict).
+func (c *ctx) note(pos parser.Pos, format string, a ...any) {
+	c.tr.warnf(pos, format, a...)
+}
+
+// unsupported returns the error for something nft cannot express.
+func (c *ctx) unsupported(pos parser.Pos, format string, a ...any) error {
+	return &untranslatable{pos: pos, msg: fmt.Sprintf(format, a...)}
+}
+
+// badValue returns the error for a value iptables would reject.
+func (c *ctx) badValue(o *parser.Option, what string) error {
+	v := ""
+	if len(o.Args) > 0 {
+		v = o.Args[0].Value
+	}
+	pos := o.Pos
+	if len(o.Args) > 0 {
+		pos = o.Args[0].Pos
+	}
+	return &untranslatable{pos: pos, msg: fmt.Sprintf("bad %s %q for --%s", what, v, o.Name)}
+}
+
+// chainName returns the nft name of a chain of this rule's table.
+func (c *ctx) chainName(iptChain string) string {
+	if n, ok := c.tr.names[chainKey{c.fam, c.table, iptChain}]; ok {
+		return n
+	}
+	return safeIdent(iptChain)
+}
+
+// l3 is "ip" or "ip6": the payload protocol of the network header.
+func (c *ctx) l3() string {
+	if c.fam == parser.IPv6 {
+		return "ip6"
+	}
+	return "ip"
+}
+
+// translate runs the whole rule.
+func (c *ctx) translate() ([]*Rule, error) {
+	r := c.rule
+	var head []Stmt // interfaces and fragment, before the protocol
+	var addrs []Stmt
+	for _, o := range r.Base {
+		var err error
+		switch o.Name {
+		case "in-interface", "out-interface":
+			var s Stmt
+			s, err = ifaceMatch(o)
+			if s != nil {
+				head = append(head, s)
+			}
+		case "fragment":
+			op := OpNe
+			if o.Negated {
+				op = OpEq
+			}
+			head = append(head, &Match{Left: &Binop{Op: "&", Left: &Payload{Proto: "ip", Field: "frag-off"}, Right: &Int{V: 0x1fff, Hex: true}}, Op: op, Right: &Int{V: 0}})
+		case "protocol":
+			p := o.Arg(0)
+			if p != "all" && p != "0" {
+				c.proto, c.protoNeg = p, o.Negated
+			}
+		case "source", "destination":
+			field := "saddr"
+			if o.Name == "destination" {
+				field = "daddr"
+			}
+			var s Stmt
+			s, err = c.addrMatch(&Payload{Proto: c.l3(), Field: field}, o)
+			if s != nil {
+				addrs = append(addrs, s)
+			}
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
+	for _, m := range r.Matches {
+		f, ok := matchFuncs[m.Name]
+		if !ok {
+			return nil, c.unsupported(m.Pos, "match %q has no nft translation in xt2nft", m.Name)
+		}
+		if err := f(c, m); err != nil {
+			return nil, err
+		}
+	}
+	if t := r.Target; t != nil {
+		c.inTarget = true
+		if err := c.translateTarget(t); err != nil {
+			return nil, err
+		}
+		c.inTarget = false
+	}
+	stmts := head
+	if c.proto != "" && !c.protoDone && (c.protoNeg || !c.protoImplied()) {
+		stmts = append(stmts, c.protoMatch(c.protoNeg))
+	}
+	stmts = append(stmts, addrs...)
+	stmts = append(stmts, c.stmts...)
+	ctr := &Counter{}
+	if c.tr.opt.Counters && r.Counters != nil {
+		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
+	}
+	stmts = append(stmts, ctr)
+	stmts = append(stmts, c.target...)
+	out := append(c.extra, &Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment})
+	return out, nil
+}
+
+// protoMatch is "ip protocol P" (IPv4) or "meta l4proto P" (IPv6, where the
+// upper-layer protocol follows extension headers as ip6tables -p does).
+func (c *ctx) protoMatch(neg bool) Stmt {
+	var left Expr = &Payload{Proto: "ip", Field: "protocol"}
+	if c.fam == parser.IPv6 {
+		left = &Meta{Key: "l4proto"}
+	}
+	return &Match{Left: left, Op: eq(neg), Right: protoValue(c.proto)}
+}
+
+// l4Headers maps -p values to the nft payload protocol whose fields imply it.
+var l4Headers = map[string]string{
+	"tcp": "tcp", "udp": "udp", "udplite": "udplite", "sctp": "sctp", "dccp": "dccp",
+	"icmp": "icmp", "ipv6-icmp": "icmpv6", "icmpv6": "icmpv6", "icmp6": "icmpv6",
+	"esp": "esp", "ah": "ah", "comp": "comp", "ipcomp": "comp",
+}
+
+// protoImplied reports whether a statement of the rule already matches a
+// header field of the -p protocol, which makes nft add the protocol
+// dependency itself. (A NAT port mapping does not count: nft requires an
+// explicit protocol match before it.)
+func (c *ctx) protoImplied() bool {
+	h, ok := l4Headers[c.proto]
+	if !ok {
+		return false
+	}
+	for _, s := range c.stmts {
+		if m, ok := s.(*Match); ok && usesProto(m.Left, h) {
+			return true
+		}
+	}
+	return false
+}
+
+func usesProto(e Expr, h string) bool {
+	switch v := e.(type) {
+	case *Payload:
+		return v.Proto == h
+	case *Binop:
+		return usesProto(v.Left, h)
+	case *Concat:
+		for _, x := range v.Exprs {
+			if usesProto(x, h) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// nftProtoNames are protocol names nft knows without /etc/protocols.
+var nftProtoNames = map[string]bool{
+	"tcp": true, "udp": true, "icmp": true, "esp": true, "ah": true, "sctp": true, "dccp": true,
+	"udplite": true, "comp": true, "igmp": true, "gre": true, "ipv6-icmp": true, "icmpv6": true,
+}
+
+var protoNums = map[string]uint64{
+	"icmp": 1, "igmp": 2, "ipencap": 4, "tcp": 6, "udp": 17, "dccp": 33, "ipv6": 41, "gre": 47, "esp": 50,
+	"ah": 51, "ipv6-icmp": 58, "icmpv6": 58, "pim": 103, "ipcomp": 108, "vrrp": 112, "sctp": 132,
+	"mobility-header": 135, "mh": 135, "udplite": 136, "ospf": 89, "l2tp": 115, "ipip": 94, "rsvp": 46,
+}
+
+func protoValue(p string) Expr {
+	if p == "icmp6" || p == "icmpv6" {
+		p = "ipv6-icmp"
+	}
+	if n, err := strconv.ParseUint(p, 10, 8); err == nil {
+		return &Int{V: n}
+	}
+	if nftProtoNames[p] {
+		return &Sym{Name: p}
+	}
+	if n, ok := protoNums[p]; ok {
+		return &Int{V: n}
+	}
+	return &Sym{Name: p}
+}
+
+// ifaceMatch translates -i/-o: "eth+" is a wildcard, "+" matches everything.
+func ifaceMatch(o *parser.Option) (Stmt, error) {
+	key := "iifname"
+	if o.Name == "out-interface" {
+		key = "oifname"
+	}
+	v := o.Arg(0)
+	if v == "+" {
+		if !o.Negated {
+			return nil, nil
+		}
+		// Never matches: no interface is called this.
+		return &Match{Left: &Meta{Key: key}, Op: OpEq, Right: &Str{V: "INVAL/D"}}, nil
+	}
+	if len(v) > 15 {
+		return nil, &untranslatable{pos: o.Args[0].Pos, msg: fmt.Sprintf("interface name %q is longer than 15 characters", v)}
+	}
+	return &Match{Left: &Meta{Key: key}, Op: eq(o.Negated), Right: &Str{V: IfaceName(v)}}, nil
+}
+
+// IfaceName turns an iptables interface name into nft's: a trailing "+" is
+// the wildcard "*", a literal "*" elsewhere is escaped.
+func IfaceName(v string) string {
+	wild := strings.HasSuffix(v, "+")
+	if wild {
+		v = v[:len(v)-1]
+	}
+	if strings.HasSuffix(v, "*") {
+		v = v[:len(v)-1] + `\*`
+	}
+	if wild {
+		v += "*"
+	}
+	return v
+}
+
+// addrMatch translates -s/-d (possibly a comma-separated list).
+func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
+	var elems []Expr
+	var masked []Stmt
+	for _, part := range strings.Split(o.Arg(0), ",") {
+		e, m, err := c.parseAddr(part, o)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil {
+			masked = append(masked, m)
+			continue
+		}
+		if e == nil {
+			if !o.Negated {
+				return nil, nil // 0.0.0.0/0: matches everything
+			}
+			bits := 32
+			if c.fam == parser.IPv6 {
+				bits = 128
+			}
+			_ = bits
+			p := netip.MustParsePrefix("0.0.0.0/0")
+			if c.fam == parser.IPv6 {
+				p = netip.MustParsePrefix("::/0")
+			}
+			e = &Addr{Prefix: p}
+		}
+		elems = append(elems, e)
+	}
+	if len(masked) > 0 {
+		if len(masked) > 1 || len(elems) > 0 {
+			return nil, c.unsupported(o.Pos, "a list of addresses with non-contiguous masks")
+		}
+		m := masked[0].(*Match)
+		m.Left = &Binop{Op: "&", Left: left, Right: m.Left.(*Binop).Right}
+		m.Op = eq(o.Negated)
+		return m, nil
+	}
+	var right Expr = elems[0]
+	if len(elems) > 1 {
+		right = &SetLit{Elems: elems}
+	}
+	return &Match{Left: left, Op: eq(o.Negated), Right: right}, nil
+}
+
+// parseAddr parses one address, address/len or address/dotted-mask. It
+// returns nil for a match-all prefix, or a masked Match (left & mask == v)
+// for non-contiguous masks.
+func (c *ctx) parseAddr(s string, o *parser.Option) (Expr, Stmt, error) {
+	pos := o.Pos
+	if len(o.Args) > 0 {
+		pos = o.Args[0].Pos
+	}
+	addrS, maskS, hasMask := strings.Cut(s, "/")
+	a, err := netip.ParseAddr(addrS)
+	if err != nil || a.Zone() != "" {
+		return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("bad address %q (host names are resolved by iptables at load time; use addresses)", s)}
+	}
+	if (c.fam == parser.IPv6) != a.Is6() || a.Is4In6() {
+		return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("address %q is not an %s address", s, c.fam)}
+	}
+	bits := a.BitLen()
+	if hasMask {
+		if n, err := strconv.Atoi(maskS); err == nil {
+			if n < 0 || n > a.BitLen() {
+				return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("bad prefix length in %q", s)}
+			}
+			bits = n
+		} else {
+			m, err := netip.ParseAddr(maskS)
+			if err != nil || m.BitLen() != a.BitLen() {
+				return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("bad mask in %q", s)}
+			}
+			if n, ok := maskBits(m); ok {
+				bits = n
+			} else {
+				v := maskAddr(a, m)
+				return nil, &Match{Left: &Binop{Op: "&", Left: nil, Right: &Addr{Prefix: netip.PrefixFrom(m, m.BitLen())}}, Right: &Addr{Prefix: netip.PrefixFrom(v, v.BitLen())}}, nil
+			}
+		}
+	}
+	if bits == 0 {
+		return nil, nil, nil
+	}
+	p, _ := a.Prefix(bits)
+	return &Addr{Prefix: p}, nil, nil
+}
+
+// maskBits returns the prefix length of a contiguous mask.
+func maskBits(m netip.Addr) (int, bool) {
+	b := m.AsSlice()
+	n := 0
+	for i, x := range b {
+		for j := 7; j >= 0; j-- {
+			if x&(1<<j) == 0 {
+				// the rest must be zero
+				for k := j; k >= 0; k-- {
+					if x&(1<<k) != 0 {
+						return 0, false
+					}
+				}
+				for _, y := range b[i+1:] {
+					if y != 0 {
+						return 0, false
+					}
+				}
+				return n, true
+			}
+			n++
+		}
+	}
+	return n, true
+}
+
+func maskAddr(a, m netip.Addr) netip.Addr {
+	x, y := a.AsSlice(), m.AsSlice()
+	for i := range x {
+		x[i] &= y[i]
+	}
+	r, _ := netip.AddrFromSlice(x)
+	return r
+}
+
+// translateTarget handles -j/-g.
+func (c *ctx) translateTarget(t *parser.Target) error {
+	if t.Chain {
+		switch t.Name {
+		case "ACCEPT":
+			c.add(&Verdict{Kind: VerdictAccept})
+		case "DROP":
+			c.add(&Verdict{Kind: VerdictDrop})
+		case "RETURN":
+			c.add(&Verdict{Kind: VerdictReturn})
+		case "QUEUE":
+			c.add(&Queue{})
+		default:
+			k := VerdictJump
+			if t.Goto {
+				k = VerdictGoto
+			}
+			c.add(&Verdict{Kind: k, Chain: c.chainName(t.Name)})
+		}
+		return nil
+	}
+	f, ok := targetFuncs[t.Name]
+	if !ok {
+		return c.unsupported(t.Pos, "target %q has no nft translation in xt2nft", t.Name)
+	}
+	return f(c, t)
+}

@@ -1,0 +1,496 @@
+package translate
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Render writes rs as an nft script. Each table is first created and
+// deleted, then declared whole, so loading the script replaces exactly the
+// tables it owns and touches no other table.
+func Render(w io.Writer, rs *Ruleset) error {
+	bw := bufio.NewWriterSize(w, 1<<16)
+	p := &printer{w: bw}
+	for i, t := range rs.Tables {
+		if i > 0 {
+			p.s("\n")
+		}
+		p.table(t)
+	}
+	return bw.Flush()
+}
+
+// RenderRule returns one rule's statements as nft text (for messages and tests).
+func RenderRule(r *Rule) string {
+	var b strings.Builder
+	p := &printer{w: bufio.NewWriter(&b)}
+	p.rule(r)
+	p.w.Flush()
+	return b.String()
+}
+
+// RenderExpr returns one expression as nft text.
+func RenderExpr(e Expr) string {
+	var b strings.Builder
+	p := &printer{w: bufio.NewWriter(&b)}
+	p.expr(e, 0)
+	p.w.Flush()
+	return b.String()
+}
+
+type printer struct {
+	w *bufio.Writer
+}
+
+func (p *printer) s(s string) { p.w.WriteString(s) }
+
+func (p *printer) table(t *Table) {
+	fam := string(t.Family)
+	p.s("add table " + fam + " " + t.Name + "\n")
+	p.s("delete table " + fam + " " + t.Name + "\n")
+	p.s("table " + fam + " " + t.Name + " {\n")
+	if t.Comment != "" {
+		p.s("\tcomment " + quote(t.Comment) + "\n")
+	}
+	for _, o := range t.Objects {
+		p.s("\t" + o.Kind + " " + o.Name + " {\n")
+		for _, f := range o.Fields {
+			p.s("\t\t" + f.Key + " ")
+			p.expr(f.Value, 0)
+			p.s("\n")
+		}
+		p.s("\t}\n")
+	}
+	for _, s := range t.Sets {
+		p.set(s)
+	}
+	for _, c := range t.Chains {
+		p.chain(c)
+	}
+	p.s("}\n")
+}
+
+func (p *printer) set(s *Set) {
+	p.s("\tset " + s.Name + " {\n")
+	if len(s.Typeof) > 0 {
+		p.s("\t\ttypeof ")
+		p.expr(&Concat{Exprs: s.Typeof}, 0)
+		p.s("\n")
+	} else {
+		p.s("\t\ttype " + strings.Join(s.Type, " . ") + "\n")
+	}
+	if s.Size > 0 {
+		p.s("\t\tsize " + strconv.Itoa(s.Size) + "\n")
+	}
+	if len(s.Flags) > 0 {
+		p.s("\t\tflags " + strings.Join(s.Flags, ",") + "\n")
+	}
+	if s.Timeout > 0 {
+		p.s("\t\ttimeout " + duration(s.Timeout) + "\n")
+	}
+	if s.Comment != "" {
+		p.s("\t\tcomment " + quote(s.Comment) + "\n")
+	}
+	if len(s.Elems) > 0 {
+		p.s("\t\telements = { ")
+		for i, e := range s.Elems {
+			if i > 0 {
+				p.s(", ")
+			}
+			p.expr(e, 0)
+		}
+		p.s(" }\n")
+	}
+	p.s("\t}\n")
+}
+
+// namedPriorities are the standard priorities nft prints by name.
+var namedPriorities = map[int]string{-300: "raw", -150: "mangle", -100: "dstnat", 0: "filter", 50: "security", 100: "srcnat"}
+
+func (p *printer) chain(c *Chain) {
+	p.s("\tchain " + c.Name + " {\n")
+	if c.Comment != "" {
+		p.s("\t\tcomment " + quote(c.Comment) + "\n")
+	}
+	if b := c.Base; b != nil {
+		prio := strconv.Itoa(b.Priority)
+		if n, ok := namedPriorities[b.Priority]; ok {
+			prio = n
+		}
+		p.s("\t\ttype " + string(b.Type) + " hook " + string(b.Hook) + " priority " + prio + "; policy " + b.Policy + ";\n")
+	}
+	for _, r := range c.Rules {
+		if r.Disabled != "" {
+			p.s("\t\t# " + r.Origin.String() + ": untranslated (" + r.Disabled + "): " + r.Source + "\n")
+			continue
+		}
+		p.s("\t\t")
+		p.rule(r)
+		p.s("\n")
+	}
+	p.s("\t}\n")
+}
+
+func (p *printer) rule(r *Rule) {
+	for i, st := range r.Stmts {
+		if i > 0 {
+			p.s(" ")
+		}
+		p.stmt(st)
+	}
+	if r.Comment != "" {
+		if len(r.Stmts) > 0 {
+			p.s(" ")
+		}
+		p.s("comment " + quote(r.Comment))
+	}
+}
+
+func (p *printer) stmts(sts []Stmt) {
+	for _, st := range sts {
+		p.s(" ")
+		p.stmt(st)
+	}
+}
+
+func (p *printer) stmt(st Stmt) {
+	switch s := st.(type) {
+	case *Match:
+		p.expr(s.Left, 0)
+		switch s.Op {
+		case OpExists, OpMissing:
+			p.s(" " + string(s.Op))
+			return
+		case OpEq, "":
+			if _, ok := s.Left.(*Binop); ok {
+				p.s(" ==")
+			}
+		default:
+			p.s(" " + string(s.Op))
+		}
+		p.s(" ")
+		p.expr(s.Right, 0)
+	case *Counter:
+		if s.Name != "" {
+			p.s("counter name " + quote(s.Name))
+			return
+		}
+		p.s("counter")
+		if s.Packets != 0 || s.Bytes != 0 {
+			p.s(" packets " + strconv.FormatUint(s.Packets, 10) + " bytes " + strconv.FormatUint(s.Bytes, 10))
+		}
+	case *Verdict:
+		p.s(string(s.Kind))
+		if s.Chain != "" {
+			p.s(" " + s.Chain)
+		}
+	case *Log:
+		p.s("log")
+		if s.Prefix != nil {
+			p.s(" prefix " + quote(*s.Prefix))
+		}
+		if s.Group != nil {
+			p.s(" group " + strconv.Itoa(int(*s.Group)))
+		}
+		if s.Snaplen != nil {
+			p.s(" snaplen " + strconv.Itoa(int(*s.Snaplen)))
+		}
+		if s.QThreshold != nil {
+			p.s(" queue-threshold " + strconv.Itoa(int(*s.QThreshold)))
+		}
+		if s.Level != "" {
+			p.s(" level " + s.Level)
+		}
+		for _, f := range s.Flags {
+			p.s(" flags " + f)
+		}
+	case *Limit:
+		p.s("limit rate ")
+		if s.Over {
+			p.s("over ")
+		}
+		p.s(strconv.FormatUint(s.Rate, 10))
+		if s.Bytes {
+			p.s(" " + s.BytesUnit)
+		}
+		p.s("/" + s.Unit)
+		if s.Burst > 0 {
+			p.s(" burst " + strconv.FormatUint(s.Burst, 10))
+			if s.Bytes {
+				p.s(" " + s.BurstUnit)
+			} else {
+				p.s(" packets")
+			}
+		}
+	case *Reject:
+		p.s("reject")
+		if s.Type != "" {
+			p.s(" with " + s.Type)
+			if s.Code != "" {
+				p.s(" " + s.Code)
+			}
+		}
+	case *NAT:
+		p.s(string(s.Kind))
+		if s.Addr != nil || s.Port != nil {
+			p.s(" ")
+			if s.Family != "" && s.Family != FamilyInet {
+				p.s(string(s.Family) + " ")
+			}
+			if s.Prefix {
+				p.s("prefix ")
+			}
+			p.s("to ")
+			if s.Addr != nil {
+				a, isV6 := s.Addr, isIPv6Expr(s.Addr)
+				if isV6 && s.Port != nil {
+					p.s("[")
+					p.expr(a, 0)
+					p.s("]")
+				} else {
+					p.expr(a, 0)
+				}
+			}
+			if s.Port != nil {
+				p.s(":")
+				p.expr(s.Port, 0)
+			}
+		}
+		if len(s.Flags) > 0 {
+			p.s(" " + strings.Join(s.Flags, ","))
+		}
+	case *Assign:
+		p.expr(s.Left, 0)
+		p.s(" set ")
+		p.expr(s.Value, 0)
+	case *Notrack:
+		p.s("notrack")
+	case *SetStmt:
+		p.s(string(s.Op) + " @" + s.Set + " { ")
+		p.expr(s.Key, 0)
+		if s.Timeout > 0 {
+			p.s(" timeout " + duration(s.Timeout))
+		}
+		p.stmts(s.Stmts)
+		p.s(" }")
+	case *Queue:
+		p.s("queue")
+		if len(s.Flags) > 0 {
+			p.s(" flags " + strings.Join(s.Flags, ","))
+		}
+		if s.Num != nil {
+			p.s(" to ")
+			p.expr(s.Num, 0)
+		}
+	case *Dup:
+		p.s("dup to ")
+		p.expr(s.Addr, 0)
+		if s.Dev != nil {
+			p.s(" device ")
+			p.expr(s.Dev, 0)
+		}
+	case *Tproxy:
+		p.s("tproxy")
+		if s.Family != "" && s.Family != FamilyInet {
+			p.s(" " + string(s.Family))
+		}
+		p.s(" to ")
+		if s.Addr != nil {
+			if isIPv6Expr(s.Addr) {
+				p.s("[")
+				p.expr(s.Addr, 0)
+				p.s("]")
+			} else {
+				p.expr(s.Addr, 0)
+			}
+		}
+		if s.Port != nil {
+			p.s(":")
+			p.expr(s.Port, 0)
+		}
+	case *Synproxy:
+		p.s("synproxy")
+		if s.MSS != nil {
+			p.s(" mss " + strconv.Itoa(int(*s.MSS)))
+		}
+		if s.Wscale != nil {
+			p.s(" wscale " + strconv.Itoa(int(*s.Wscale)))
+		}
+		for _, f := range s.Flags {
+			p.s(" " + f)
+		}
+	case *Quota:
+		p.s("quota ")
+		if s.Over {
+			p.s("over ")
+		}
+		p.s(strconv.FormatUint(s.Bytes, 10) + " bytes")
+	case *ObjRef:
+		p.s(s.Kind + " set " + quote(s.Name))
+	default:
+		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
+	}
+}
+
+func isIPv6Expr(e Expr) bool {
+	switch v := e.(type) {
+	case *Addr:
+		return v.Prefix.Addr().Is6()
+	case *Range:
+		return isIPv6Expr(v.Lo)
+	}
+	return false
+}
+
+// unqualifiedMeta are meta keys nft prints without "meta".
+var unqualifiedMeta = map[string]bool{
+	"iif": true, "oif": true, "iifname": true, "oifname": true, "iiftype": true, "oiftype": true,
+	"skuid": true, "skgid": true, "nftrace": true, "rtclassid": true, "ibrname": true, "obrname": true,
+	"pkttype": true, "cpu": true, "iifgroup": true, "oifgroup": true, "cgroup": true, "mark": false,
+}
+
+// binopPrec gives C-like precedence (higher binds tighter).
+var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
+
+func (p *printer) expr(e Expr, outer int) {
+	switch v := e.(type) {
+	case *Payload:
+		p.s(v.Proto + " " + v.Field)
+	case *Meta:
+		if unqualifiedMeta[v.Key] {
+			p.s(v.Key)
+		} else {
+			p.s("meta " + v.Key)
+		}
+	case *CT:
+		p.s("ct ")
+		if v.Dir != "" {
+			p.s(v.Dir + " ")
+		}
+		p.s(v.Key)
+	case *Fib:
+		p.s("fib " + strings.Join(v.Flags, " . ") + " " + v.Result)
+	case *Exthdr:
+		p.s(v.Hdr)
+		if v.Name != "" {
+			p.s(" " + v.Name)
+		}
+		if v.Field != "" {
+			p.s(" " + v.Field)
+		}
+	case *Socket:
+		p.s("socket " + v.Key)
+	case *Numgen:
+		p.s("numgen " + v.Mode + " mod " + strconv.FormatUint(uint64(v.Mod), 10))
+		if v.Offset != 0 {
+			p.s(" offset " + strconv.FormatUint(uint64(v.Offset), 10))
+		}
+	case *Hash:
+		p.s(v.Kind + " ")
+		if v.Expr != nil {
+			p.expr(v.Expr, 6)
+			p.s(" ")
+		}
+		p.s("mod " + strconv.FormatUint(uint64(v.Mod), 10))
+		if v.Seed != nil {
+			p.s(" seed 0x" + strconv.FormatUint(uint64(*v.Seed), 16))
+		}
+		if v.Offset != 0 {
+			p.s(" offset " + strconv.FormatUint(uint64(v.Offset), 10))
+		}
+	case *Named:
+		p.s(strings.Join(v.Words, " "))
+	case *Binop:
+		prec := binopPrec[v.Op]
+		if prec < outer {
+			p.s("(")
+		}
+		p.expr(v.Left, prec)
+		p.s(" " + v.Op + " ")
+		p.expr(v.Right, prec+1)
+		if prec < outer {
+			p.s(")")
+		}
+	case *Concat:
+		for i, x := range v.Exprs {
+			if i > 0 {
+				p.s(" . ")
+			}
+			p.expr(x, 6)
+		}
+	case *Int:
+		if v.Hex {
+			p.s("0x" + strconv.FormatUint(v.V, 16))
+		} else {
+			p.s(strconv.FormatUint(v.V, 10))
+		}
+	case *Str:
+		p.s(quote(v.V))
+	case *Addr:
+		if v.Prefix.Bits() == v.Prefix.Addr().BitLen() {
+			p.s(v.Prefix.Addr().String())
+		} else {
+			p.s(v.Prefix.String())
+		}
+	case *Sym:
+		p.s(v.Name)
+	case *Flags:
+		p.s(strings.Join(v.Names, ","))
+	case *MAC:
+		p.s(fmt.Sprintf("%02x:%02x:%02x:%02x:%02x:%02x", v.V[0], v.V[1], v.V[2], v.V[3], v.V[4], v.V[5]))
+	case *Range:
+		p.expr(v.Lo, 6)
+		p.s("-")
+		p.expr(v.Hi, 6)
+	case *SetLit:
+		p.s("{ ")
+		for i, x := range v.Elems {
+			if i > 0 {
+				p.s(", ")
+			}
+			p.expr(x, 0)
+		}
+		p.s(" }")
+	case *SetRef:
+		p.s("@" + v.Name)
+	case *Bitmask:
+		p.expr(v.Value, 6)
+		p.s(" / ")
+		p.expr(v.Mask, 6)
+	case *Time:
+		p.s(v.V)
+	default:
+		panic(fmt.Sprintf("programming error: render: unknown expression %T", e))
+	}
+}
+
+// quote renders a string constant. nft strings cannot contain a double
+// quote; translators replace them (with a warning) before they get here.
+func quote(s string) string { return `"` + s + `"` }
+
+// duration renders a timeout as nft does: 1h30m, 60s, 500ms.
+func duration(d time.Duration) string {
+	if d%time.Second != 0 {
+		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
+	}
+	secs := int64(d / time.Second)
+	var b strings.Builder
+	for _, u := range []struct {
+		n    int64
+		name string
+	}{{86400, "d"}, {3600, "h"}, {60, "m"}, {1, "s"}} {
+		if secs >= u.n {
+			b.WriteString(strconv.FormatInt(secs/u.n, 10) + u.name)
+			secs %= u.n
+		}
+	}
+	return b.String()
+}
+
+// AddrExpr builds an Addr from an address and prefix length.
+func AddrExpr(a netip.Addr, bits int) *Addr { return &Addr{Prefix: netip.PrefixFrom(a, bits)} }

@@ -1,0 +1,263 @@
+package translate
+
+import (
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+// Layout chooses table and chain names.
+type Layout string
+
+// Layouts.
+const (
+	// LayoutXT2NFT puts every iptables table of a family into one nft table
+	// (default name "xt2nft"), chains named TABLE_CHAIN. One table lets a set
+	// be shared by rules of different iptables tables.
+	LayoutXT2NFT Layout = "xt2nft"
+	// LayoutIPTables reproduces iptables-restore-translate: one nft table per
+	// iptables table (ip filter, ip nat, ...), chains named as in iptables.
+	LayoutIPTables Layout = "iptables"
+)
+
+// Options control a translation.
+type Options struct {
+	Layout Layout
+	// Table is the table name for LayoutXT2NFT (default "xt2nft").
+	Table string
+	// Counters carries iptables' [packets:bytes] counters into the rules.
+	Counters bool
+	// Strict turns approximations into errors.
+	Strict bool
+	// AllowPartial keeps untranslatable rules as comments instead of
+	// producing no ruleset at all (the error is still returned).
+	AllowPartial bool
+	// RecentSize is the size of the sets that replace xt_recent lists.
+	RecentSize int
+}
+
+// ErrUntranslatable marks a rule that cannot be expressed in nftables.
+var ErrUntranslatable = errors.New("untranslatable")
+
+// untranslatable is returned by match and target translators.
+type untranslatable struct {
+	pos parser.Pos
+	msg string
+}
+
+func (e *untranslatable) Error() string { return e.msg }
+func (e *untranslatable) Unwrap() error { return ErrUntranslatable }
+
+// Result is a translation with its diagnostics.
+type Result struct {
+	Ruleset *Ruleset
+	// Diags are warnings (approximations, notes) and, for untranslatable
+	// rules, errors; sorted by position.
+	Diags []parser.Diagnostic
+}
+
+// Err returns the errors among the diagnostics as a parser.ErrorList, or nil.
+func (r *Result) Err() error {
+	var l parser.ErrorList
+	for _, d := range r.Diags {
+		if d.Severity == parser.SevError {
+			l = append(l, &parser.Error{Pos: d.Pos, Msg: d.Msg})
+		}
+	}
+	return l.Err()
+}
+
+// hookInfo is how an iptables built-in chain becomes an nft base chain.
+type hookInfo struct {
+	typ  ChainType
+	hook Hook
+	prio int
+}
+
+var baseChains = map[string]map[string]hookInfo{
+	"filter": {
+		"INPUT": {TypeFilter, HookInput, 0}, "FORWARD": {TypeFilter, HookForward, 0}, "OUTPUT": {TypeFilter, HookOutput, 0},
+	},
+	"nat": {
+		"PREROUTING": {TypeNAT, HookPrerouting, -100}, "INPUT": {TypeNAT, HookInput, 100},
+		"OUTPUT": {TypeNAT, HookOutput, -100}, "POSTROUTING": {TypeNAT, HookPostrouting, 100},
+	},
+	"mangle": {
+		"PREROUTING": {TypeFilter, HookPrerouting, -150}, "INPUT": {TypeFilter, HookInput, -150},
+		"FORWARD": {TypeFilter, HookForward, -150}, "OUTPUT": {TypeRoute, HookOutput, -150},
+		"POSTROUTING": {TypeFilter, HookPostrouting, -150},
+	},
+	"raw": {
+		"PREROUTING": {TypeFilter, HookPrerouting, -300}, "OUTPUT": {TypeFilter, HookOutput, -300},
+	},
+	"security": {
+		"INPUT": {TypeFilter, HookInput, 50}, "FORWARD": {TypeFilter, HookForward, 50}, "OUTPUT": {TypeFilter, HookOutput, 50},
+	},
+}
+
+// translator holds the state of one translation.
+type translator struct {
+	opt    Options
+	diags  []parser.Diagnostic
+	tables map[tableKey]*Table
+	out    *Ruleset
+	// names maps (family, iptables table, chain) to the nft chain name.
+	names map[chainKey]string
+	// ext holds per-extension state shared by rules (hashlimit meters, ...),
+	// keyed by the extension.
+	ext map[string]any
+}
+
+type tableKey struct {
+	fam   parser.Family
+	table string // iptables table for LayoutIPTables; "" otherwise
+}
+
+type chainKey struct {
+	fam          parser.Family
+	table, chain string
+}
+
+// Translate turns a parsed dump into an nft ruleset.
+func Translate(d *parser.Dump, opt Options) *Result {
+	if opt.Layout == "" {
+		opt.Layout = LayoutXT2NFT
+	}
+	if opt.Table == "" {
+		opt.Table = "xt2nft"
+	}
+	if opt.RecentSize == 0 {
+		opt.RecentSize = 65535
+	}
+	tr := &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
+		names: map[chainKey]string{}, ext: map[string]any{}}
+	tr.nameChains(d)
+	for _, t := range d.Tables {
+		tr.table(t)
+	}
+	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
+	return &Result{Ruleset: tr.out, Diags: tr.diags}
+}
+
+func nftFamily(f parser.Family) Family {
+	if f == parser.IPv6 {
+		return FamilyIP6
+	}
+	return FamilyIP
+}
+
+// nftTable returns (creating) the nft table for an iptables table.
+func (tr *translator) nftTable(fam parser.Family, iptTable string) *Table {
+	k := tableKey{fam: fam}
+	name := tr.opt.Table
+	if tr.opt.Layout == LayoutIPTables {
+		k.table, name = iptTable, iptTable
+	}
+	if t, ok := tr.tables[k]; ok {
+		return t
+	}
+	t := &Table{Family: nftFamily(fam), Name: name}
+	tr.tables[k] = t
+	tr.out.Tables = append(tr.out.Tables, t)
+	return t
+}
+
+// nameChains decides every chain's nft name up front, so jumps can refer to
+// chains declared later.
+func (tr *translator) nameChains(d *parser.Dump) {
+	used := map[tableKey]map[string]bool{}
+	for _, t := range d.Tables {
+		k := tableKey{fam: t.Family}
+		if tr.opt.Layout == LayoutIPTables {
+			k.table = t.Name
+		}
+		if used[k] == nil {
+			used[k] = map[string]bool{}
+		}
+		for _, c := range t.Chains {
+			want := c.Name
+			if tr.opt.Layout == LayoutXT2NFT {
+				want = t.Name + "_" + c.Name
+			}
+			name := safeIdent(want)
+			for i := 2; used[k][name]; i++ {
+				name = fmt.Sprintf("%s_%d", safeIdent(want), i)
+			}
+			if name != want {
+				tr.warnf(c.Pos, "chain %q is renamed %q in nft (%s)", c.Name, name, identProblem(want))
+			}
+			used[k][name] = true
+			tr.names[chainKey{t.Family, t.Name, c.Name}] = name
+		}
+	}
+}
+
+func (tr *translator) warnf(pos parser.Pos, format string, a ...any) {
+	if pos.File == "" {
+		return
+	}
+	tr.diags = append(tr.diags, parser.Diagnostic{Pos: pos, Severity: parser.SevWarning, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (tr *translator) errorf(pos parser.Pos, format string, a ...any) {
+	tr.diags = append(tr.diags, parser.Diagnostic{Pos: pos, Severity: parser.SevError, Msg: fmt.Sprintf(format, a...)})
+}
+
+func (tr *translator) table(t *parser.Table) {
+	nt := tr.nftTable(t.Family, t.Name)
+	for _, c := range t.Chains {
+		nc := &Chain{Name: tr.names[chainKey{t.Family, t.Name, c.Name}]}
+		if c.Builtin {
+			hi, ok := baseChains[t.Name][c.Name]
+			if !ok {
+				tr.errorf(c.Pos, "no nft hook for chain %q of table %q", c.Name, t.Name)
+				continue
+			}
+			nc.Base = &BaseChain{Type: hi.typ, Hook: hi.hook, Priority: hi.prio, Policy: strings.ToLower(c.Policy)}
+			if nc.Base.Policy == "" {
+				nc.Base.Policy = "accept"
+			}
+			if t.Name == "nat" && c.Policy == "DROP" {
+				tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
+				nc.Base.Policy = "accept"
+			}
+		}
+		nt.Chains = append(nt.Chains, nc)
+		for _, r := range c.Rules {
+			nc.Rules = append(nc.Rules, tr.rule(t, c, r)...)
+		}
+	}
+}
+
+// rule translates one iptables rule into nft rules (usually one).
+func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []*Rule {
+	c := &ctx{tr: tr, fam: t.Family, nfam: nftFamily(t.Family), table: t.Name, chain: ch.Name, rule: r}
+	if ch.Builtin {
+		c.hook = baseChains[t.Name][ch.Name].hook
+	}
+	out, err := c.translate()
+	if err != nil {
+		var u *untranslatable
+		pos := r.Pos
+		msg := err.Error()
+		if errors.As(err, &u) {
+			pos, msg = u.pos, u.msg
+		}
+		tr.errorf(pos, "cannot translate rule: %s", msg)
+		if tr.opt.AllowPartial {
+			return []*Rule{{Origin: r.Pos, Disabled: msg, Source: r.Text}}
+		}
+		return nil
+	}
+	for _, w := range c.warns {
+		if tr.opt.Strict {
+			tr.errorf(w.Pos, "approximate translation (--strict): %s", w.Msg)
+		} else {
+			tr.diags = append(tr.diags, w)
+		}
+	}
+	return out
+}
