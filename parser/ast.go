@@ -159,3 +159,24 @@ func (o *Option) Spec() string {
 	}
 	return b.String()
 }
+
+// Merge combines dumps read from several files. A table restored again by a
+// later file replaces the earlier one, as a second iptables-restore would.
+func Merge(dumps ...*Dump) *Dump {
+	out := &Dump{}
+	for _, d := range dumps {
+		for _, t := range d.Tables {
+			replaced := false
+			for i, old := range out.Tables {
+				if old.Family == t.Family && old.Name == t.Name {
+					out.Tables[i] = t
+					replaced = true
+				}
+			}
+			if !replaced {
+				out.Tables = append(out.Tables, t)
+			}
+		}
+	}
+	return out
+}

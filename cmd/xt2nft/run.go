@@ -1,0 +1,131 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/pflag"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// Exit statuses.
+const (
+	exitOK    = 0
+	exitError = 1 // bad input, untranslatable rules, backend failure
+	exitUsage = 2
+)
+
+const usage = `usage: xt2nft [flags] [FILE...]
+
+Reads iptables-save dumps (or, with --script, iptables command lines) from
+the FILEs or standard input and writes one nft script to standard output.
+
+flags:
+`
+
+func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("xt2nft", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+	}
+	var (
+		script       = fs.Bool("script", false, "read iptables/ip6tables command lines instead of an iptables-save dump")
+		family       = fs.String("family", "", "family of the input: ipv4 or ipv6 (default: detect from content and name)")
+		layout       = fs.String("layout", "xt2nft", "table layout: xt2nft (one table per family) or iptables (as iptables-restore-translate)")
+		table        = fs.String("table", "xt2nft", "table name for --layout xt2nft")
+		counters     = fs.Bool("counters", false, "carry [packets:bytes] counters into the nft rules")
+		strict       = fs.Bool("strict", false, "treat approximate translations as errors")
+		allowPartial = fs.Bool("allow-partial", false, "emit untranslatable rules as comments (still exits 1)")
+		recentSize   = fs.Int("recent-size", 65535, "size of the nft sets that replace xt_recent lists")
+	)
+	if err := fs.Parse(argv); err != nil {
+		if errors.Is(err, pflag.ErrHelp) {
+			return exitOK
+		}
+		return exitUsage
+	}
+	popt := parser.Options{Script: *script}
+	switch *family {
+	case "":
+	case "ipv4", "4", "ip":
+		popt.Family = parser.IPv4
+	case "ipv6", "6", "ip6":
+		popt.Family = parser.IPv6
+	default:
+		fmt.Fprintf(stderr, "xt2nft: bad --family %q (want ipv4 or ipv6)\n", *family)
+		return exitUsage
+	}
+	topt := translate.Options{Layout: translate.Layout(*layout), Table: *table, Counters: *counters,
+		Strict: *strict, AllowPartial: *allowPartial, RecentSize: *recentSize}
+	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables {
+		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft or iptables)\n", *layout)
+		return exitUsage
+	}
+
+	type input struct {
+		name string
+		src  []byte
+	}
+	var inputs []input
+	if fs.NArg() == 0 {
+		src, err := io.ReadAll(stdin)
+		if err != nil {
+			fmt.Fprintf(stderr, "xt2nft: reading standard input: %v\n", err)
+			return exitError
+		}
+		inputs = append(inputs, input{"<stdin>", src})
+	}
+	for _, f := range fs.Args() {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "xt2nft: %v\n", err)
+			return exitError
+		}
+		inputs = append(inputs, input{f, src})
+	}
+
+	failed := false
+	dump := &parser.Dump{}
+	for _, in := range inputs {
+		d, warns, err := parser.Parse(in.name, in.src, popt)
+		for _, w := range warns {
+			fmt.Fprintln(stderr, w)
+		}
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			failed = true
+			continue
+		}
+		dump = parser.Merge(dump, d)
+	}
+	if failed {
+		return exitError
+	}
+	res := translate.Translate(dump, topt)
+	for _, d := range res.Diags {
+		fmt.Fprintln(stderr, d)
+	}
+	if res.Err() != nil && !*allowPartial {
+		return exitError
+	}
+	var out bytes.Buffer
+	if err := translate.Render(&out, res.Ruleset); err != nil {
+		fmt.Fprintf(stderr, "xt2nft: %v\n", err)
+		return exitError
+	}
+	if _, err := stdout.Write(out.Bytes()); err != nil {
+		fmt.Fprintf(stderr, "xt2nft: writing output: %v\n", err)
+		return exitError
+	}
+	if res.Err() != nil {
+		return exitError
+	}
+	return exitOK
+}
