@@ -30,10 +30,12 @@ flags:
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("xt2nft", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	help := func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
+	fs.BoolP("help", "h", false, "show this help")
 	var (
 		script       = fs.Bool("script", false, "read iptables/ip6tables command lines instead of an iptables-save dump")
 		family       = fs.String("family", "", "family of the input: ipv4 or ipv6 (default: detect from content and name)")
@@ -48,7 +50,12 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "xt2nft: %v\n", err)
 		return exitUsage
+	}
+	if h, _ := fs.GetBool("help"); h {
+		help()
+		return exitOK
 	}
 	popt := parser.Options{Script: *script}
 	switch *family {
