@@ -1,10 +1,30 @@
 package parser
 
-// miscMatches are conntrack, meta and stateful matches (owned by the misc area).
+// miscMatches are conntrack, meta and stateful matches.
 var miscMatches = []*ModuleSpec{
 	mod("state", invArg("state")),
 	mod("conntrack", invArg("ctstate"), invArg("ctproto"), invArg("ctorigsrc"), invArg("ctorigdst"),
 		invArg("ctreplsrc"), invArg("ctrepldst"), invArg("ctorigsrcport"), invArg("ctorigdstport"),
 		invArg("ctreplsrcport"), invArg("ctrepldstport"), invArg("ctstatus"), invArg("ctexpire"), arg("ctdir")),
 	mod("mark", invArg("mark")),
+	mod("connmark", invArg("mark")),
+	mod("addrtype", invArg("src-type"), invArg("dst-type"), flag("limit-iface-in"), flag("limit-iface-out")),
+	mod("limit", arg("limit"), arg("limit-burst")),
+	mod("hashlimit", arg("hashlimit-upto"), arg("hashlimit-above"), arg("hashlimit-burst"), arg("hashlimit-mode"),
+		arg("hashlimit-srcmask"), arg("hashlimit-dstmask"), arg("hashlimit-name"), arg("hashlimit-htable-size"),
+		arg("hashlimit-htable-max"), arg("hashlimit-htable-expire"), arg("hashlimit-htable-gcinterval"),
+		arg("hashlimit"), arg("hashlimit-rate-match"), arg("hashlimit-rate-interval")),
+	mod("connlimit", arg("connlimit-upto"), arg("connlimit-above"), arg("connlimit-mask"), flag("connlimit-saddr"), flag("connlimit-daddr")),
+	mod("owner", invArg("uid-owner"), invArg("gid-owner"), invFlag("socket-exists"), flag("suppl-groups")),
+	mod("set", args("match-set", 2, true), flag("return-nomatch"), invFlag("update-counters"), invFlag("update-subcounters"),
+		args("packets-eq", 1, true), arg("packets-lt"), arg("packets-gt"), args("bytes-eq", 1, true), arg("bytes-lt"), arg("bytes-gt")),
+	mod("nfacct", arg("nfacct-name")),
+	mod("statistic", arg("mode"), invArg("probability"), invArg("every"), arg("packet")),
+	mod("helper", invArg("helper")),
+	mod("rpfilter", flag("loose"), flag("validmark"), flag("accept-local"), flag("invert")),
+	mod("policy", arg("dir"), arg("pol"), flag("strict"), invArg("reqid"), invArg("spi"), invArg("proto"), invArg("mode"), invArg("tunnel-src"), invArg("tunnel-dst"), flag("next")),
+	mod("quota", invArg("quota")),
+	mod("devgroup", invArg("src-group"), invArg("dst-group")),
+	mod("cpu", invArg("cpu")),
+	mod("socket", flag("transparent"), flag("nowildcard"), flag("restore-skmark")),
 }

@@ -5,7 +5,13 @@ import "strings"
 // nftKeywords are words nft's scanner treats as keywords, so they cannot be
 // used as bare chain or set names (nft 1.0.6 does not accept quoted names
 // there either).
-var nftKeywords = map[string]bool{}
+var nftKeywords = func() map[string]bool {
+	m := map[string]bool{}
+	for _, w := range nftKeywordList {
+		m[w] = true
+	}
+	return m
+}()
 
 func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 

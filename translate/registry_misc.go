@@ -1,12 +1,16 @@
 package translate
 
-import "github.com/xt2nft/xt2nft/parser"
-
 // miscMatchFuncs translate parser/modules_misc.go's matches.
 var miscMatchFuncs = map[string]matchFunc{
-	"state":     todoMatch,
-	"conntrack": todoMatch,
-	"mark":      todoMatch,
+	"state":     matchState,
+	"conntrack": matchConntrack,
+	"mark":      matchMark,
+	"connmark":  matchConnmark,
+	"addrtype":  matchAddrtype,
+	"limit":     matchLimit,
+	"owner":     matchOwner,
+	"set":       matchSet,
+	"nfacct":    matchNfacct,
+	"statistic": matchStatistic,
+	"helper":    matchHelper,
 }
-
-func todoMatch(c *ctx, m *parser.Match) error { return c.unsupported(m.Pos, "todo") }

@@ -119,7 +119,8 @@ func (p *printer) chain(c *Chain) {
 	}
 	if b := c.Base; b != nil {
 		prio := strconv.Itoa(b.Priority)
-		if n, ok := namedPriorities[b.Priority]; ok {
+		// dstnat and srcnat are only valid names on prerouting/postrouting.
+		if n, ok := namedPriorities[b.Priority]; ok && (n != "dstnat" || b.Hook == HookPrerouting) && (n != "srcnat" || b.Hook == HookPostrouting) {
 			prio = n
 		}
 		p.s("\t\ttype " + string(b.Type) + " hook " + string(b.Hook) + " priority " + prio + "; policy " + b.Policy + ";\n")
