@@ -253,6 +253,9 @@ func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *comm
 	}
 	toks := p.toks
 	if script {
+		if len(toks) == 0 {
+			return nil
+		}
 		toks = toks[1:] // the command name
 	}
 	b := &binder{file: p.name, line: n, fam: fam, script: script, toks: toks}
@@ -338,6 +341,9 @@ func (p *fileParser) scriptLine(n int, line string) {
 	}
 	col := len(line) - len(trimmed) + 1
 	f := strings.Fields(trimmed)
+	if len(f) == 0 {
+		return
+	}
 	prog := f[0]
 	skipWords := 0
 	for (prog == "sudo" || prog == "command" || prog == "exec") && skipWords+1 < len(f) {
