@@ -1,8 +1,7 @@
 package translate
 
-// Small meta and header matches: mark, connmark, addrtype, pkttype, ttl, hl,
-// length, iprange, mac, owner, multiport, icmp, icmp6, limit, set, nfacct,
-// statistic, helper. Each is exact unless its function says otherwise.
+// Small header matches: pkttype, ttl, hl, length, iprange, mac, multiport,
+// icmp, icmp6. Each is exact unless its function says otherwise.
 
 import (
 	"net"
@@ -26,49 +25,6 @@ func markValue(c *ctx, o *parser.Option) (v, m uint64, masked bool, err error) {
 		return 0, 0, false, c.badValue(o, "mark")
 	}
 	return v, m, masked && m != 0xffffffff, nil
-}
-
-func markMatch(c *ctx, o *parser.Option, left Expr) error {
-	v, m, masked, err := markValue(c, o)
-	if err != nil {
-		return err
-	}
-	if masked {
-		left = &Binop{Op: "&", Left: left, Right: &Int{V: m, Hex: true}}
-	}
-	c.match(left, eq(o.Negated), &Int{V: v, Hex: true})
-	return nil
-}
-
-func matchMark(c *ctx, m *parser.Match) error { return markMatch(c, m.Opt("mark"), &Meta{Key: "mark"}) }
-func matchConnmark(c *ctx, m *parser.Match) error {
-	return markMatch(c, m.Opt("mark"), &CT{Key: "mark"})
-}
-
-func matchAddrtype(c *ctx, m *parser.Match) error {
-	for _, side := range []string{"src", "dst"} {
-		o := m.Opt(side + "-type")
-		if o == nil {
-			continue
-		}
-		flags := []string{side[:1] + "addr"}
-		flags[0] = map[string]string{"src": "saddr", "dst": "daddr"}[side]
-		if m.Opt("limit-iface-in") != nil {
-			flags = append(flags, "iif")
-		} else if m.Opt("limit-iface-out") != nil {
-			flags = append(flags, "oif")
-		}
-		var types []Expr
-		for _, t := range strings.Split(strings.ToLower(o.Arg(0)), ",") {
-			types = append(types, &Sym{Name: t})
-		}
-		var right Expr = types[0]
-		if len(types) > 1 {
-			right = &SetLit{Elems: types}
-		}
-		c.match(&Fib{Flags: flags, Result: "type"}, eq(o.Negated), right)
-	}
-	return nil
 }
 
 func matchPkttype(c *ctx, m *parser.Match) error {
@@ -170,41 +126,6 @@ func matchMAC(c *ctx, m *parser.Match) error {
 	var v MAC
 	copy(v.V[:], hw)
 	c.match(&Payload{Proto: "ether", Field: "saddr"}, eq(o.Negated), &v)
-	return nil
-}
-
-func matchOwner(c *ctx, m *parser.Match) error {
-	for _, o := range m.Options {
-		switch o.Name {
-		case "uid-owner", "gid-owner":
-			key := "skuid"
-			if o.Name == "gid-owner" {
-				key = "skgid"
-			}
-			s := o.Arg(0)
-			if s == "root" {
-				s = "0"
-			}
-			lo, hi, isRange := strings.Cut(s, "-")
-			l, err := strconv.ParseUint(lo, 10, 32)
-			if err != nil {
-				return c.unsupported(o.Args[0].Pos, "user or group name %q: iptables resolves names on the machine that loads the rules; give the number", s)
-			}
-			var e Expr = &Int{V: l}
-			if isRange {
-				h, err := strconv.ParseUint(hi, 10, 32)
-				if err != nil {
-					return c.badValue(o, "id range")
-				}
-				e = &Range{Lo: &Int{V: l}, Hi: &Int{V: h}}
-			}
-			c.match(&Meta{Key: key}, eq(o.Negated), e)
-		case "socket-exists":
-			return c.unsupported(o.Pos, "--socket-exists has no nft equivalent in nft 1.0.6")
-		case "suppl-groups":
-			return c.unsupported(o.Pos, "--suppl-groups has no nft equivalent")
-		}
-	}
 	return nil
 }
 
@@ -331,158 +252,8 @@ func matchICMP6(c *ctx, m *parser.Match) error {
 }
 
 // parseRate parses "N/unit" as iptables' limit does.
-func parseRate(c *ctx, o *parser.Option) (uint64, string, error) {
-	ns, us, _ := strings.Cut(o.Arg(0), "/")
-	n, err := strconv.ParseUint(ns, 10, 32)
-	if err != nil || n == 0 {
-		return 0, "", c.badValue(o, "rate")
-	}
-	unit := "second"
-	switch strings.ToLower(us) {
-	case "", "s", "sec", "second":
-	case "m", "min", "minute":
-		unit = "minute"
-	case "h", "hour":
-		unit = "hour"
-	case "d", "day":
-		unit = "day"
-	default:
-		if strings.HasPrefix("second", us) {
-			break
-		}
-		if strings.HasPrefix("minute", us) {
-			unit = "minute"
-			break
-		}
-		return 0, "", c.badValue(o, "rate")
-	}
-	return n, unit, nil
-}
-
-func matchLimit(c *ctx, m *parser.Match) error {
-	l := &Limit{Rate: 3, Unit: "hour", Burst: 5}
-	if o := m.Opt("limit"); o != nil {
-		n, u, err := parseRate(c, o)
-		if err != nil {
-			return err
-		}
-		l.Rate, l.Unit = n, u
-	}
-	if o := m.Opt("limit-burst"); o != nil {
-		b, err := strconv.ParseUint(o.Arg(0), 10, 32)
-		if err != nil {
-			return c.badValue(o, "burst")
-		}
-		l.Burst = b
-	}
-	c.add(l)
-	return nil
-}
-
 // -m set: a lookup in an nft set of the same name. ipset contents are not
 // part of an iptables dump, so the set is declared empty and must be filled.
-func matchSet(c *ctx, m *parser.Match) error {
-	o := m.Opt("match-set")
-	name, dirs := o.Arg(0), strings.Split(o.Arg(1), ",")
-	var keys []Expr
-	var types []string
-	for _, d := range dirs {
-		f := "saddr"
-		if d == "dst" {
-			f = "daddr"
-		} else if d != "src" {
-			return c.badValue(o, "direction")
-		}
-		keys = append(keys, &Payload{Proto: c.l3(), Field: f})
-		t := "ipv4_addr"
-		if c.fam == parser.IPv6 {
-			t = "ipv6_addr"
-		}
-		types = append(types, t)
-	}
-	for _, x := range m.Options[1:] {
-		return c.unsupported(x.Pos, "set option --%s has no nft equivalent", x.Name)
-	}
-	setName := safeIdent(name)
-	c.declareSet(setName, types, "ipset "+name+" (fill with its elements)", o.Pos)
-	var left Expr = keys[0]
-	if len(keys) > 1 {
-		left = &Concat{Exprs: keys}
-	}
-	c.match(left, eq(o.Negated), &SetRef{Name: setName})
-	return nil
-}
-
 // declareSet declares a named set once per table, with a warning that its
 // elements must be supplied.
-func (c *ctx) declareSet(name string, types []string, comment string, pos parser.Pos) {
-	t := c.tr.nftTable(c.fam, c.table)
-	for _, s := range t.Sets {
-		if s.Name == name {
-			return
-		}
-	}
-	flags := []string{"interval"}
-	if len(types) > 1 {
-		flags = nil
-	}
-	t.Sets = append(t.Sets, &Set{Name: name, Type: types, Flags: flags, Comment: comment, Origin: pos})
-	c.note(pos, "set %q is declared empty in the nft table: ipset contents are not in the dump; add its elements (nft add element)", name)
-}
-
 // -m nfacct: a named nft counter of the same name.
-func matchNfacct(c *ctx, m *parser.Match) error {
-	o := m.Opt("nfacct-name")
-	name := safeIdent(o.Arg(0))
-	t := c.tr.nftTable(c.fam, c.table)
-	found := false
-	for _, ob := range t.Objects {
-		found = found || ob.Name == name
-	}
-	if !found {
-		t.Objects = append(t.Objects, &Object{Kind: "counter", Name: name, Origin: o.Pos})
-		c.note(o.Pos, "nfacct object %q becomes the nft named counter %q (nfacct tools will not see it)", o.Arg(0), name)
-	}
-	c.add(&Counter{Name: name})
-	return nil
-}
-
-func matchStatistic(c *ctx, m *parser.Match) error {
-	mode := m.Opt("mode")
-	if mode == nil {
-		return c.unsupported(m.Pos, "statistic needs --mode")
-	}
-	switch mode.Arg(0) {
-	case "random":
-		o := m.Opt("probability")
-		p, err := strconv.ParseFloat(o.Arg(0), 64)
-		if err != nil || p < 0 || p > 1 {
-			return c.badValue(o, "probability")
-		}
-		// The kernel compares a random u32 against p * 2^31 (31 bits).
-		c.match(&Numgen{Mode: "random", Mod: 1 << 31}, map[bool]Op{false: OpLt, true: OpGe}[o.Negated], &Int{V: uint64(p*2147483648.0 + 0.5)})
-	case "nth":
-		o := m.Opt("every")
-		n, err := strconv.ParseUint(o.Arg(0), 10, 32)
-		if err != nil || n == 0 {
-			return c.badValue(o, "count")
-		}
-		var p uint64
-		if po := m.Opt("packet"); po != nil {
-			if p, err = strconv.ParseUint(po.Arg(0), 10, 32); err != nil || p >= n {
-				return c.badValue(po, "packet")
-			}
-		}
-		c.approx(o.Pos, "statistic --mode nth: the nft counter is per rule as in xt, but it is not shared with other rules and restarts when the ruleset is reloaded")
-		c.match(&Numgen{Mode: "inc", Mod: uint32(n)}, eq(o.Negated), &Int{V: p})
-	default:
-		return c.badValue(mode, "mode")
-	}
-	return nil
-}
-
-func matchHelper(c *ctx, m *parser.Match) error {
-	o := m.Opt("helper")
-	c.match(&CT{Key: "helper"}, eq(o.Negated), &Str{V: o.Arg(0)})
-	return nil
-}

@@ -333,6 +333,8 @@ func (p *printer) stmt(st Stmt) {
 		p.s(strconv.FormatUint(s.Bytes, 10) + " bytes")
 	case *ObjRef:
 		p.s(s.Kind + " set " + quote(s.Name))
+	case selfRendering:
+		p.s(s.nft())
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
 	}
