@@ -39,14 +39,24 @@ func TestPrivilegedRecentDifferential(t *testing.T) {
 		}
 	}
 	cases, _ := filepath.Glob(filepath.Join(goldenDir, "recent-*", "trace"))
-	if len(cases) == 0 {
-		t.Fatal("no golden/recent-*/trace files")
+	corpus, _ := filepath.Glob(filepath.Join("testdata", "recent-corpus", "*.trace"))
+	if len(cases) == 0 || len(corpus) == 0 {
+		t.Fatal("no golden/recent-*/trace or testdata/recent-corpus/*.trace files")
 	}
-	for _, tr := range cases {
-		dir := filepath.Dir(tr)
-		t.Run(filepath.Base(dir), func(t *testing.T) {
+	for _, tr := range append(cases, corpus...) {
+		name := filepath.Base(filepath.Dir(tr))
+		rulesPath := filepath.Join(filepath.Dir(tr), "input.rules")
+		if strings.HasSuffix(tr, ".trace") {
+			// "# rules: PATH" names a ruleset of ../shared/corpus (not copied here).
+			name = strings.TrimSuffix(filepath.Base(tr), ".trace")
+			rulesPath = traceRules(t, tr)
+		}
+		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			rules, err := os.ReadFile(filepath.Join(dir, "input.rules"))
+			rules, err := os.ReadFile(rulesPath)
+			if os.IsNotExist(err) && strings.Contains(rulesPath, "shared") {
+				t.Skipf("%s not found: the corpus lives in ../shared beside the checkout", rulesPath)
+			}
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -70,6 +80,22 @@ func TestPrivilegedRecentDifferential(t *testing.T) {
 			}
 		})
 	}
+}
+
+// traceRules returns the ruleset named by a trace's "# rules: PATH" line
+// (PATH relative to the repository root).
+func traceRules(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(l, "# rules: "); ok {
+			return filepath.Join("..", strings.TrimSpace(p))
+		}
+	}
+	t.Fatalf("%s: no \"# rules: PATH\" line", path)
+	return ""
 }
 
 type tracePkt struct {
@@ -170,19 +196,19 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 			}
 		}
 	})
-	senders := map[string]*net.UDPConn{}
+	// One socket (so one source port, one new conntrack flow) per packet:
+	// rules with --ctstate NEW see every packet as a new connection.
+	senders := make([]*net.UDPConn, len(trace))
 	inNS(t, cli, func() {
-		for _, p := range trace {
-			k := fmt.Sprint(p.src, p.ttl)
-			if senders[k] == nil {
-				c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: p.src.AsSlice()})
-				if err != nil {
-					t.Fatal(err)
-				}
-				rc, _ := c.SyscallConn()
-				rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, p.ttl) })
-				senders[k] = c
+		for i, p := range trace {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: p.src.AsSlice()})
+			if err != nil {
+				t.Error(err)
+				return
 			}
+			rc, _ := c.SyscallConn()
+			rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, p.ttl) })
+			senders[i] = c
 		}
 	})
 	defer func() {
@@ -214,14 +240,13 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 			}
 		}(c)
 	}
-	// Prime ARP so the first packet is not queued behind neighbour resolution.
-	for _, c := range senders {
-		c.WriteToUDP([]byte("x"), &net.UDPAddr{IP: net.IPv4(10, 77, 0, 1), Port: 9})
-	}
+	// Prime ARP so the first packet is not queued behind neighbour
+	// resolution (port 9 is not in any trace, and no rule counts it).
+	sh("-n", cli, "neigh", "replace", "10.77.0.1", "lladdr", fwMAC(t, fw), "dev", "eth0")
 	time.Sleep(300 * time.Millisecond)
 	for i, p := range trace {
 		time.Sleep(p.pause)
-		c := senders[fmt.Sprint(p.src, p.ttl)]
+		c := senders[i]
 		if _, err := c.WriteToUDP([]byte(strconv.Itoa(i)), &net.UDPAddr{IP: net.IPv4(10, 77, 0, 1), Port: p.dport}); err != nil {
 			t.Fatal(err)
 		}
@@ -238,6 +263,19 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 	}
 	sort.Ints(out)
 	return out
+}
+
+// fwMAC returns the MAC address of eth0 in the firewall namespace.
+func fwMAC(t *testing.T, fw string) string {
+	out, err := exec.Command("ip", "-n", fw, "-br", "link", "show", "eth0").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 3 {
+		t.Fatalf("cannot read eth0's MAC: %q", out)
+	}
+	return f[2]
 }
 
 // inNS runs fn on a thread switched into the named namespace.
