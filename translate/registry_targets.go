@@ -1,12 +1,12 @@
 package translate
 
-import "github.com/xt2nft/xt2nft/parser"
-
 // moreTargetFuncs translate parser/modules_targets.go's targets.
 var moreTargetFuncs = map[string]targetFunc{
-	"LOG":    todoTarget,
-	"REJECT": todoTarget,
-	"MARK":   todoTarget,
+	"LOG":      tgLOG,
+	"NFLOG":    tgNFLOG,
+	"ULOG":     tgULOG,
+	"AUDIT":    tgAUDIT,
+	"REJECT":   tgREJECT,
+	"MARK":     tgMARK,
+	"CONNMARK": tgCONNMARK,
 }
-
-func todoTarget(c *ctx, t *parser.Target) error { return c.unsupported(t.Pos, "todo") }
