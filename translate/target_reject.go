@@ -3,9 +3,8 @@ package translate
 // -j REJECT (libipt_REJECT / libip6t_REJECT).
 // iptables-extensions(8) REJECT; nft(8) REJECT STATEMENT.
 //
-// Exact: --reject-with names (and their aliases, and any unambiguous...
-// strictly: any prefix, first match in iptables' table order, as
-// REJECT_parse's strncasecmp does) map to "reject with icmp type X" /
+// Exact: --reject-with names and aliases (any prefix, case-insensitive,
+// first match in iptables' table order, as REJECT_parse does) map to "reject with icmp type X" /
 // "reject with icmpv6 type X" / "reject with tcp reset"; the default
 // (port unreachable) is plain "reject". Both are terminal. tcp-reset needs
 // a non-negated "-p tcp" (the kernel refuses the rule otherwise).
