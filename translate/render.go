@@ -249,7 +249,14 @@ func (p *printer) stmt(st Stmt) {
 			p.s("to ")
 			if s.Addr != nil {
 				a, isV6 := s.Addr, isIPv6Expr(s.Addr)
-				if isV6 && s.Port != nil {
+				if r, ok := a.(*Range); ok && isV6 && s.Port != nil {
+					// nft 1.0.6 wants [lo]-[hi]:port, not [lo-hi]:port
+					p.s("[")
+					p.expr(r.Lo, 0)
+					p.s("]-[")
+					p.expr(r.Hi, 0)
+					p.s("]")
+				} else if isV6 && s.Port != nil {
 					p.s("[")
 					p.expr(a, 0)
 					p.s("]")
