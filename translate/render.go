@@ -59,10 +59,17 @@ func (p *printer) table(t *Table) {
 	}
 	for _, o := range t.Objects {
 		p.s("\t" + o.Kind + " " + o.Name + " {\n")
-		for _, f := range o.Fields {
-			p.s("\t\t" + f.Key + " ")
-			p.expr(f.Value, 0)
-			p.s("\n")
+		if len(o.Fields) > 0 {
+			// One statement: type "ftp" protocol tcp;
+			p.s("\t\t")
+			for i, f := range o.Fields {
+				if i > 0 {
+					p.s(" ")
+				}
+				p.s(f.Key + " ")
+				p.expr(f.Value, 0)
+			}
+			p.s(";\n")
 		}
 		p.s("\t}\n")
 	}

@@ -9,11 +9,13 @@ package translate
 // raw priority). TRACE becomes "meta nftrace set 1" (the same skb->nf_trace
 // bit; the trace is then read with "nft monitor trace" instead of the
 // kernel log of iptables-legacy). All are non-terminal.
-// Refused, with the reason: --helper (nft's "ct helper set" only acts on a
-// connection conntrack has already created, so in the raw chain, priority
-// -300, it would silently do nothing; a rule in a chain after conntrack,
-// priority > -200, is needed, which changes the rule's position), and for
-// the same reason --ctevents; --expevents (no nft equivalent); --timeout
+// --helper: nft's "ct helper set" only acts on a connection conntrack has
+// just created (unconfirmed), so in the raw chain, priority -300, it would
+// silently do nothing. The rule moves to a companion base chain on the same
+// hook right after conntrack (priority -199), with a "ct helper" object.
+// That is exact: CT never ends evaluation, and its template only ever
+// applied to new connections, which is also when "ct helper set" acts.
+// Refused, with the reason: --ctevents (same position problem); --expevents (no nft equivalent); --timeout
 // (the cttimeout policy lives outside the ruleset, so its values are
 // unknown); --zone mark (derived from the packet mark).
 
@@ -52,7 +54,9 @@ func tgCT(c *ctx, t *parser.Target) error {
 			dir := map[string]string{"zone": "", "zone-orig": "original", "zone-reply": "reply"}[o.Name]
 			c.add(&Assign{Left: &CT{Key: "zone", Dir: dir}, Value: &Int{V: n}})
 		case "helper":
-			return c.unsupported(o.Pos, "CT --helper: nft's \"ct helper set\" only works in a chain after conntrack (priority above -200), while this rule runs in the raw table before conntrack, where it would silently do nothing; declare a ct helper object and assign it in a filter chain instead")
+			if err := c.ctHelper(t, o); err != nil {
+				return err
+			}
 		case "ctevents":
 			return c.unsupported(o.Pos, "CT --ctevents: nft's \"ct event set\" only works after conntrack (priority above -200), not in the raw table")
 		case "expevents":
@@ -61,5 +65,46 @@ func tgCT(c *ctx, t *parser.Target) error {
 			return c.unsupported(o.Pos, "CT --timeout %q: the timeout policy is defined outside the ruleset (nfct), so its values are unknown; declare an nft \"ct timeout\" object and use \"ct timeout set\"", o.Arg(0))
 		}
 	}
+	return nil
+}
+
+// ctHelper assigns a conntrack helper from a chain after conntrack.
+func (c *ctx) ctHelper(t *parser.Target, o *parser.Option) error {
+	if len(t.Options) > 1 {
+		return c.unsupported(t.Pos, "CT --helper together with other CT options is not translated (the helper must be assigned after conntrack, the other options before)")
+	}
+	if c.table != "raw" || c.hook == "" {
+		return c.unsupported(o.Pos, "CT --helper is translated only in the raw table's built-in chains: the rule must move after conntrack, and moving it out of a user chain would drop the conditions of the jumps that reach it")
+	}
+	if c.proto != "tcp" && c.proto != "udp" || c.protoNeg {
+		return c.unsupported(o.Pos, "CT --helper needs -p tcp or -p udp (an nft ct helper object has a protocol)")
+	}
+	tbl := c.tr.nftTable(c.fam, c.table)
+	name := safeIdent("cthelper_" + o.Arg(0) + "_" + c.proto)
+	have := false
+	for _, ob := range tbl.Objects {
+		have = have || ob.Kind == "ct helper" && ob.Name == name
+	}
+	if !have {
+		tbl.Objects = append(tbl.Objects, &Object{Kind: "ct helper", Name: name, Origin: o.Pos, Fields: []ObjField{
+			{Key: "type", Value: &Str{V: o.Arg(0)}},
+			{Key: "protocol", Value: &Sym{Name: c.proto}},
+		}})
+	}
+	chName := c.chainName(c.chain) + "_helpers"
+	var ch *Chain
+	for _, x := range tbl.Chains {
+		if x.Name == chName {
+			ch = x
+		}
+	}
+	if ch == nil {
+		ch = &Chain{Name: chName, Comment: "xt2nft: CT --helper rules of " + c.table + " " + c.chain + ", after conntrack",
+			Base: &BaseChain{Type: TypeFilter, Hook: c.hook, Priority: -199, Policy: "accept"}}
+		tbl.Chains = append(tbl.Chains, ch)
+	}
+	c.moveTo = ch
+	c.add(&ObjRef{Kind: "ct helper", Name: name})
+	c.note(o.Pos, "CT --helper %q: the rule moves to chain %q (priority -199, after conntrack), where nft can assign the helper", o.Arg(0), chName)
 	return nil
 }
