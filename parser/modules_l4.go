@@ -23,4 +23,10 @@ var l4Matches = []*ModuleSpec{
 	mod6("rt", invArg("rt-type"), invArg("rt-segsleft"), invArg("rt-len"), flag("rt-0-res"), arg("rt-0-addrs"), flag("rt-0-not-strict")),
 	mod6("frag", invArg("fragid"), invArg("fraglen"), flag("fragres"), flag("fragfirst"), flag("fragmore"), flag("fraglast")),
 	mod6("ipv6header", flag("soft"), invArg("header")),
+	mod("ipcomp", invArg("ipcompspi"), flag("compres")),
+	mod6("hbh", invArg("hbh-len"), arg("hbh-opts")),
+	mod6("dst", invArg("dst-len"), arg("dst-opts")),
+	mod6("mh", invArg("mh-type")),
+	mod("ecn", invFlag("ecn-tcp-cwr"), invFlag("ecn-tcp-ece"), invArg("ecn-ip-ect")),
+	mod4("realm", invArg("realm")),
 }
