@@ -137,13 +137,15 @@ func splitShell(line string) (toks []Token, unsupported string) {
 		if have {
 			k := TokWord
 			v := buf.String()
+			// The shell removes quotes: iptables sees '!' and "--dport" as
+			// plain words, so quoting does not change what a word is.
 			switch {
-			case q:
-				k = TokQWord
 			case v == "!":
 				k = TokBang
 			case len(v) > 1 && v[0] == '-' && !isNumber(v[1:]):
 				k = TokOpt
+			case q:
+				k = TokQWord
 			}
 			toks = append(toks, Token{Kind: k, Value: v, Col: start + 1})
 		}

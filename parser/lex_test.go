@@ -56,6 +56,7 @@ func TestSplitShell(t *testing.T) {
 		{`iptables -A INPUT -s $NET -j ACCEPT`, "", `shell expansion "$NET"`},
 		{`iptables -A INPUT; echo`, "", "shell operator ;"},
 		{`iptables a\ b`, "iptables|a b", ""},
+		{`iptables -m mark '!' --mark 1`, "iptables|-m|mark|!|--mark|1", ""},
 	}
 	for _, tc := range tests {
 		toks, bad := splitShell(tc.in)
@@ -100,5 +101,13 @@ func TestGrammarEBNF(t *testing.T) {
 	}
 	if d := cmp.Diff(string(want), got); d != "" {
 		t.Errorf("grammar changed (-want +got); run with -update if intended:\n%s", d)
+	}
+}
+
+// TestShellQuotedBang: the shell passes '!' to iptables as a plain "!".
+func TestShellQuotedBang(t *testing.T) {
+	toks, _ := splitShell(`iptables -m mark '!' --mark 1`)
+	if toks[3].Kind != TokBang {
+		t.Errorf("'!' in a shell line is %v, want TokBang", toks[3].Kind)
 	}
 }
