@@ -41,6 +41,8 @@ const (
 	SevWarning Severity = iota
 	// SevError stops the translation.
 	SevError
+	// SevNote is a report line (xt2nft --report), not a problem.
+	SevNote
 )
 
 // Diagnostic is one positioned message.
@@ -51,8 +53,11 @@ type Diagnostic struct {
 }
 
 func (d Diagnostic) String() string {
-	if d.Severity == SevWarning {
+	switch d.Severity {
+	case SevWarning:
 		return d.Pos.String() + ": warning: " + d.Msg
+	case SevNote:
+		return d.Pos.String() + ": note: " + d.Msg
 	}
 	return d.Pos.String() + ": " + d.Msg
 }

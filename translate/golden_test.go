@@ -79,6 +79,8 @@ func caseFlags(src []byte, popt *parser.Options, topt *translate.Options) error 
 				topt.Counters = true
 			case "strict":
 				topt.Strict = true
+			case "report":
+				topt.Report = true
 			case "allow-partial":
 				topt.AllowPartial = true
 			case "recent-size":

@@ -37,6 +37,9 @@ type Options struct {
 	AllowPartial bool
 	// RecentSize is the size of the sets that replace xt_recent lists.
 	RecentSize int
+	// Report adds a note for every translated -m recent match saying
+	// whether it is exact or approximate.
+	Report bool
 }
 
 // ErrUntranslatable marks a rule that cannot be expressed in nftables.
@@ -253,6 +256,18 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 			return []*Rule{{Origin: r.Pos, Disabled: msg, Source: r.Text}}
 		}
 		return nil
+	}
+	if tr.opt.Report {
+		for _, u := range c.recents {
+			how := "exact"
+			for _, w := range c.warns {
+				if strings.HasPrefix(w.Msg, "recent:") {
+					how = "approximate (see the warning)"
+				}
+			}
+			tr.diags = append(tr.diags, parser.Diagnostic{Pos: u.o.pos, Severity: parser.SevNote,
+				Msg: fmt.Sprintf("recent --%s on list %q: %s", u.o.cmd, u.o.name, how)})
+		}
 	}
 	for _, w := range c.warns {
 		if tr.opt.Strict {

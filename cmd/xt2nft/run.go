@@ -45,6 +45,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		strict       = fs.Bool("strict", false, "treat approximate translations as errors")
 		allowPartial = fs.Bool("allow-partial", false, "emit untranslatable rules as comments (still exits 1)")
 		recentSize   = fs.Int("recent-size", 65535, "size of the nft sets that replace xt_recent lists")
+		report       = fs.Bool("report", false, "note for every -m recent match whether its translation is exact or approximate")
 	)
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
@@ -69,7 +70,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitUsage
 	}
 	topt := translate.Options{Layout: translate.Layout(*layout), Table: *table, Counters: *counters,
-		Strict: *strict, AllowPartial: *allowPartial, RecentSize: *recentSize}
+		Strict: *strict, AllowPartial: *allowPartial, RecentSize: *recentSize, Report: *report}
 	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables {
 		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft or iptables)\n", *layout)
 		return exitUsage
