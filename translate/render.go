@@ -119,7 +119,7 @@ func (p *printer) chain(c *Chain) {
 	}
 	if b := c.Base; b != nil {
 		prio := strconv.Itoa(b.Priority)
-		if n, ok := namedPriorities[b.Priority]; ok {
+		if n, ok := namedPriorities[b.Priority]; ok && (n != "dstnat" || b.Hook == HookPrerouting) && (n != "srcnat" || b.Hook == HookPostrouting) { // nft 1.0.6 accepts dstnat/srcnat only on these hooks
 			prio = n
 		}
 		p.s("\t\ttype " + string(b.Type) + " hook " + string(b.Hook) + " priority " + prio + "; policy " + b.Policy + ";\n")
