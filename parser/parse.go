@@ -333,7 +333,7 @@ func (p *fileParser) script(src []byte) {
 
 func (p *fileParser) scriptLine(n int, line string) {
 	trimmed := strings.TrimLeft(line, " \t")
-	if trimmed == "" || trimmed[0] == '#' {
+	if trimmed == "" || trimmed[0] == '#' || len(strings.Fields(trimmed)) == 0 { // Fields also splits on \f, \v, U+0085...
 		return
 	}
 	col := len(line) - len(trimmed) + 1
