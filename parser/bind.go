@@ -154,6 +154,9 @@ func (b *binder) bind(sh *shape) *command {
 	}
 	for _, it := range sh.items {
 		b.item(it)
+		if len(b.errs) > 0 {
+			break // one error per line: later ones are usually consequences
+		}
 	}
 	if b.cmd.op == "" && len(b.errs) == 0 {
 		b.errorf(0, "no command specified (expected -A, -I, -N, -P, ...)")

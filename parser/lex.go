@@ -1,6 +1,9 @@
 package parser
 
-import "strings"
+import (
+	"strconv"
+	"strings"
+)
 
 // TokKind classifies a word of a rule line.
 type TokKind int
@@ -182,7 +185,7 @@ func splitShell(line string) (toks []Token, unsupported string) {
 						i++
 					}
 				case '$', '`':
-					return toks, "shell expansion " + strings.TrimSpace(line[i:min(len(line), i+12)])
+					return toks, "shell expansion " + strconvQuote(wordAt(line, i))
 				}
 				buf.WriteByte(line[i])
 			}
@@ -196,7 +199,7 @@ func splitShell(line string) (toks []Token, unsupported string) {
 				buf.WriteByte(line[i])
 			}
 		case '$', '`':
-			return toks, "shell expansion " + strings.TrimSpace(line[i:min(len(line), i+12)])
+			return toks, "shell expansion " + strconvQuote(wordAt(line, i))
 		case ';', '|', '&', '<', '>', '(', ')':
 			return toks, "shell operator " + string(c)
 		default:
@@ -207,3 +210,14 @@ func splitShell(line string) (toks []Token, unsupported string) {
 	emit()
 	return toks, ""
 }
+
+// wordAt returns the run of non-blank characters starting at i.
+func wordAt(s string, i int) string {
+	j := i
+	for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '"' {
+		j++
+	}
+	return s[i:j]
+}
+
+func strconvQuote(s string) string { return strconv.Quote(s) }

@@ -1,10 +1,74 @@
 package parser
 
-// miscMatches are conntrack, meta and stateful matches (owned by the misc area).
+// miscMatches are conntrack, meta and stateful matches (owned by the misc
+// area). The option tables follow the newest revision of each extension in
+// iptables' extensions/libxt_*.c (an option of an older revision that the
+// newest one dropped is kept when iptables-save can still print it).
 var miscMatches = []*ModuleSpec{
+	// libxt_conntrack.c state_opts
 	mod("state", invArg("state")),
+	// libxt_conntrack.c conntrack3_mt_opts
 	mod("conntrack", invArg("ctstate"), invArg("ctproto"), invArg("ctorigsrc"), invArg("ctorigdst"),
 		invArg("ctreplsrc"), invArg("ctrepldst"), invArg("ctorigsrcport"), invArg("ctorigdstport"),
 		invArg("ctreplsrcport"), invArg("ctrepldstport"), invArg("ctstatus"), invArg("ctexpire"), arg("ctdir")),
+	// libxt_mark.c, libxt_connmark.c
 	mod("mark", invArg("mark")),
+	mod("connmark", invArg("mark")),
+	// libxt_addrtype.c addrtype_opts_v1
+	mod("addrtype", invArg("src-type"), invArg("dst-type"), flag("limit-iface-in"), flag("limit-iface-out")),
+	// libxt_limit.c
+	mod("limit", arg("limit"), arg("limit-burst")),
+	// libxt_hashlimit.c hashlimit_mt_opts (revision 3) plus --hashlimit
+	mod("hashlimit", invArg("hashlimit-upto"), invArg("hashlimit-above"), invArg("hashlimit"),
+		arg("hashlimit-srcmask"), arg("hashlimit-dstmask"), arg("hashlimit-burst"),
+		arg("hashlimit-htable-size"), arg("hashlimit-htable-max"), arg("hashlimit-htable-gcinterval"),
+		arg("hashlimit-htable-expire"), arg("hashlimit-mode"), arg("hashlimit-name"),
+		flag("hashlimit-rate-match"), arg("hashlimit-rate-interval")),
+	// libxt_connlimit.c
+	mod("connlimit", invArg("connlimit-upto"), invArg("connlimit-above"), arg("connlimit-mask"),
+		flag("connlimit-saddr"), flag("connlimit-daddr")),
+	// libxt_connbytes.c
+	mod("connbytes", invArg("connbytes"), arg("connbytes-dir"), arg("connbytes-mode")),
+	// libxt_connlabel.c
+	mod("connlabel", invArg("label"), flag("set")),
+	// libxt_owner.c owner_mt_opts (revision 1); pid/sid/cmd-owner are
+	// revision 0 (kernels before 2.6.14) and iptables 1.8 no longer loads it.
+	mod("owner", invArg("uid-owner"), invArg("gid-owner"), invFlag("socket-exists"), flag("suppl-groups")),
+	// libxt_cgroup.c cgroup_opts_v2
+	mod("cgroup", invArg("path"), invArg("cgroup")),
+	// libxt_cluster.c
+	mod("cluster", arg("cluster-total-nodes"), invArg("cluster-local-node"), invArg("cluster-local-nodemask"),
+		arg("cluster-hash-seed")),
+	// libxt_cpu.c
+	mod("cpu", invArg("cpu")),
+	// libxt_devgroup.c
+	mod("devgroup", invArg("src-group"), invArg("dst-group")),
+	// libxt_helper.c
+	mod("helper", invArg("helper")),
+	// libxt_policy.c: element options may repeat (XTOPT_MULTI) after --next;
+	// the binder accepts each once per element only through --next, so
+	// they are declared once here and multi-element policies are reported
+	// by the translator.
+	mod("policy", arg("dir"), arg("pol"), flag("strict"), invArg("reqid"), invArg("spi"),
+		invArg("tunnel-src"), invArg("tunnel-dst"), invArg("proto"), invArg("mode"), flag("next")),
+	// libxt_quota.c
+	mod("quota", invArg("quota")),
+	// libxt_rpfilter.c
+	mod("rpfilter", flag("loose"), flag("validmark"), flag("accept-local"), flag("invert")),
+	// libxt_statistic.c
+	mod("statistic", arg("mode"), invArg("probability"), invArg("every"), arg("packet")),
+	// libxt_time.c
+	mod("time", arg("datestart"), arg("datestop"), arg("timestart"), arg("timestop"), flag("contiguous"),
+		invArg("weekdays"), invArg("monthdays"), flag("localtz"), flag("utc"), flag("kerneltz")),
+	// libxt_set.c set_opts_v4: --match-set NAME FLAGS takes two words.
+	mod("set", args("match-set", 2, true), args("set", 2, true), flag("return-nomatch"),
+		invFlag("update-counters"), invFlag("update-subcounters"), invArg("packets-eq"), arg("packets-lt"),
+		arg("packets-gt"), invArg("bytes-eq"), arg("bytes-lt"), arg("bytes-gt")),
+	// libxt_socket.c socket_mt_opts_v3
+	mod("socket", flag("transparent"), flag("nowildcard"), flag("restore-skmark")),
+	// libxt_nfacct.c
+	mod("nfacct", arg("nfacct-name")),
+	// libxt_physdev.c
+	mod("physdev", invArg("physdev-in"), invArg("physdev-out"), invFlag("physdev-is-in"),
+		invFlag("physdev-is-out"), invFlag("physdev-is-bridged")),
 }

@@ -253,6 +253,9 @@ func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *comm
 	}
 	toks := p.toks
 	if script {
+		if len(toks) == 0 {
+			return nil
+		}
 		toks = toks[1:] // the command name
 	}
 	b := &binder{file: p.name, line: n, fam: fam, script: script, toks: toks}
@@ -333,11 +336,14 @@ func (p *fileParser) script(src []byte) {
 
 func (p *fileParser) scriptLine(n int, line string) {
 	trimmed := strings.TrimLeft(line, " \t")
-	if trimmed == "" || trimmed[0] == '#' || len(strings.Fields(trimmed)) == 0 { // Fields also splits on \f, \v, U+0085...
+	if trimmed == "" || trimmed[0] == '#' {
 		return
 	}
 	col := len(line) - len(trimmed) + 1
 	f := strings.Fields(trimmed)
+	if len(f) == 0 {
+		return
+	}
 	prog := f[0]
 	skipWords := 0
 	for (prog == "sudo" || prog == "command" || prog == "exec") && skipWords+1 < len(f) {

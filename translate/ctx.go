@@ -74,6 +74,7 @@ type ctx struct {
 	protoDone bool
 	inTarget  bool
 	comment   string // from -m comment
+	recents   []recentUse
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -202,13 +203,18 @@ func (c *ctx) translate() ([]*Rule, error) {
 		stmts = append(stmts, c.protoMatch(c.protoNeg))
 	}
 	stmts = append(stmts, addrs...)
+	offset := len(stmts)
 	stmts = append(stmts, c.stmts...)
 	ctr := &Counter{}
 	if c.tr.opt.Counters && r.Counters != nil {
 		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
 	}
-	stmts = append(stmts, ctr)
-	stmts = append(stmts, c.target...)
+	tail := append([]Stmt{ctr}, c.target...)
+	if len(c.recents) > 0 {
+		rules, err := c.assembleRecent(stmts, offset, tail)
+		return append(c.extra, rules...), err
+	}
+	stmts = append(stmts, tail...)
 	out := append(c.extra, &Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment})
 	return out, nil
 }

@@ -5,8 +5,9 @@ package translate_test
 //	go test ./translate -run '^$' -fuzz FuzzParse -fuzztime 60s
 //	go test ./translate -run '^$' -fuzz FuzzTranslate -fuzztime 60s
 //
-// Seeds: a few dumps of the shared corpus (when present), lines of them,
-// and a handful of inline dumps and commands.
+// Seeds: a few inline dumps and commands, plus (when the shared corpus sits
+// next to the repository) a few real dumps and lines of them; each seed is
+// tried in dump and in script mode.
 
 import (
 	"bytes"
@@ -20,13 +21,16 @@ import (
 	"github.com/xt2nft/xt2nft/translate"
 )
 
-var fuzzInline = []string{
+var fuzzSeeds = []string{
+	"*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n",
+	"*mangle\n-A OUTPUT -m recent --rcheck --seconds 5 --hitcount 3 --name x --rdest -j MARK --set-mark 3\nCOMMIT\n",
+	"iptables -t nat -A PREROUTING -p tcp --dport 80 -j DNAT --to 10.0.0.1:8080\n",
+	"[1:2] -A INPUT \"a b\" ! -s 1.2.3.4/255.0.255.0 --dport ! 2\n",
 	"*filter\n:INPUT ACCEPT [0:0]\n:FORWARD DROP [0:0]\n:OUTPUT ACCEPT [0:0]\n:reject - [0:0]\n" +
 		"-A INPUT -i lo -j ACCEPT\n-A INPUT -p tcp -m tcp --dport 22 -m comment --comment \"ssh in\" -j ACCEPT\n" +
 		"-A INPUT ! -s 10.0.0.0/8 -p udp -m udp --sport 53 -j reject\n-A reject -j DROP\nCOMMIT\n",
 	"*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n[12:345] -A POSTROUTING -o eth0 -j RETURN\nCOMMIT\n",
 	"# ip6tables-save\n*filter\n:INPUT DROP [0:0]\n-A INPUT -s fe80::/10 -p tcp --tcp-flags SYN,ACK SYN -j ACCEPT\nCOMMIT\n",
-	"iptables -A INPUT -p tcp --dport 80:90 -j ACCEPT\n",
 	"ip6tables -t mangle -I PREROUTING 1 -p udp ! --dport 53 -j RETURN\n",
 	"iptables -N my-chain\niptables -A FORWARD -i eth+ -o 'we ird' -g my-chain\niptables -P FORWARD DROP\n",
 	"sudo iptables -A INPUT -m recent --name ssh --update --seconds 60 --hitcount 4 -j DROP \\\n  # trailing\n",
@@ -34,70 +38,70 @@ var fuzzInline = []string{
 	"*raw\n:PREROUTING ACCEPT\n-A PREROUTING -f -j ACCEPT\n",
 }
 
-// fuzzSeeds adds the inline seeds, plus up to maxFiles corpus dumps and their
-// rule lines (in script form too).
-func fuzzSeeds(f *testing.F, add func(data []byte)) {
-	for _, s := range fuzzInline {
-		add([]byte(s))
+// addSeeds adds every seed in both modes, plus up to 6 corpus dumps and 5
+// rule lines of each (in script form).
+func addSeeds(f *testing.F) {
+	for _, s := range fuzzSeeds {
+		f.Add([]byte(s), false)
+		f.Add([]byte(s), true)
 	}
 	files, _ := filepath.Glob(filepath.Join("..", "..", "shared", "corpus", "rulesets", "*.rules"))
-	const maxFiles = 6
 	for i, fn := range files {
-		if i >= maxFiles {
+		if i >= 6 {
 			break
 		}
 		src, err := os.ReadFile(fn)
 		if err != nil {
 			continue
 		}
-		add(src)
+		f.Add(src, false)
 		n := 0
 		for _, l := range strings.Split(string(src), "\n") {
 			if strings.HasPrefix(l, "-A ") && n < 5 {
-				add([]byte("iptables " + l + "\n"))
+				f.Add([]byte("iptables "+l+"\n"), true)
 				n++
 			}
 		}
 	}
 }
 
+// FuzzParse: no input makes the parser panic, and it returns a dump or an
+// error.
 func FuzzParse(f *testing.F) {
-	fuzzSeeds(f, func(b []byte) { f.Add(b) })
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, script := range []bool{false, true} {
-			d, _, err := parser.Parse("fuzz", data, parser.Options{Script: script})
-			if err == nil && d == nil {
-				t.Fatalf("script=%v: nil dump and nil error", script)
-			}
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, src []byte, script bool) {
+		d, _, err := parser.Parse("fuzz", src, parser.Options{Script: script})
+		if err == nil && d == nil {
+			t.Fatal("nil dump and nil error")
 		}
 	})
 }
 
+// FuzzTranslate: parse, translate (both layouts, with and without
+// AllowPartial) and render never panic, and a translation renders
+// deterministically.
 func FuzzTranslate(f *testing.F) {
-	fuzzSeeds(f, func(b []byte) { f.Add(b) })
-	f.Fuzz(func(t *testing.T, data []byte) {
-		for _, script := range []bool{false, true} {
-			d, _, err := parser.Parse("fuzz", data, parser.Options{Script: script})
-			if err != nil {
-				continue
-			}
-			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables} {
-				for _, partial := range []bool{false, true} {
-					res := translate.Translate(d, translate.Options{Layout: layout, AllowPartial: partial})
-					if res == nil || res.Ruleset == nil {
-						t.Fatalf("script=%v layout=%s: no result", script, layout)
-					}
-					if err := translate.Render(io.Discard, res.Ruleset); err != nil {
-						t.Fatalf("script=%v layout=%s: render: %v", script, layout, err)
-					}
+	addSeeds(f)
+	f.Fuzz(func(t *testing.T, src []byte, script bool) {
+		in := []translate.Input{{Name: "fuzz", Src: src}}
+		a := translate.Files(in, parser.Options{Script: script}, translate.Options{AllowPartial: true})
+		b := translate.Files(in, parser.Options{Script: script}, translate.Options{AllowPartial: true})
+		if !bytes.Equal(a.Script, b.Script) {
+			t.Fatal("non-deterministic output")
+		}
+		d, _, err := parser.Parse("fuzz", src, parser.Options{Script: script})
+		if err != nil {
+			return
+		}
+		for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables} {
+			for _, partial := range []bool{false, true} {
+				res := translate.Translate(d, translate.Options{Layout: layout, AllowPartial: partial})
+				if res == nil || res.Ruleset == nil {
+					t.Fatalf("layout=%s: no result", layout)
 				}
-			}
-			// Rendering is deterministic.
-			var a, b bytes.Buffer
-			_ = translate.Render(&a, translate.Translate(d, translate.Options{AllowPartial: true}).Ruleset)
-			_ = translate.Render(&b, translate.Translate(d, translate.Options{AllowPartial: true}).Ruleset)
-			if !bytes.Equal(a.Bytes(), b.Bytes()) {
-				t.Fatalf("script=%v: two translations of the same dump render differently", script)
+				if err := translate.Render(io.Discard, res.Ruleset); err != nil {
+					t.Fatalf("layout=%s: render: %v", layout, err)
+				}
 			}
 		}
 	})

@@ -25,9 +25,3 @@ func matchComment(c *ctx, m *parser.Match) error {
 	c.comment = s
 	return nil
 }
-
-// -m recent is translated by the recent issue's analysis; until then it is
-// reported, never dropped.
-func matchRecent(c *ctx, m *parser.Match) error {
-	return c.unsupported(m.Pos, "-m recent is not translated yet")
-}

@@ -94,5 +94,5 @@ func (c *ctx) fullPortRange(o *parser.Option, proto string) {
 		return
 	}
 	// A port can never be outside 0-65535: the rule never matches.
-	c.match(&Payload{Proto: proto, Field: "sport"}, OpLt, &Int{V: 0})
+	c.match(&Payload{Proto: proto, Field: "sport"}, OpNe, &Range{Lo: &Int{V: 0}, Hi: &Int{V: 65535}})
 }

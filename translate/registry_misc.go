@@ -1,12 +1,30 @@
 package translate
 
-import "github.com/xt2nft/xt2nft/parser"
-
 // miscMatchFuncs translate parser/modules_misc.go's matches.
 var miscMatchFuncs = map[string]matchFunc{
-	"state":     todoMatch,
-	"conntrack": todoMatch,
-	"mark":      todoMatch,
+	"state":     matchState,
+	"conntrack": matchConntrack,
+	"mark":      matchMark,
+	"connmark":  matchConnmark,
+	"addrtype":  matchAddrtype,
+	"limit":     matchLimit,
+	"hashlimit": matchHashlimit,
+	"connlimit": matchConnlimit,
+	"connbytes": matchConnbytes,
+	"connlabel": matchConnlabel,
+	"owner":     matchOwner,
+	"cgroup":    matchCgroup,
+	"cluster":   matchCluster,
+	"cpu":       matchCPU,
+	"devgroup":  matchDevgroup,
+	"helper":    matchHelper,
+	"policy":    matchPolicy,
+	"quota":     matchQuota,
+	"rpfilter":  matchRpfilter,
+	"statistic": matchStatistic,
+	"time":      matchTime,
+	"set":       matchSet,
+	"socket":    matchSocket,
+	"nfacct":    matchNfacct,
+	"physdev":   matchPhysdev,
 }
-
-func todoMatch(c *ctx, m *parser.Match) error { return c.unsupported(m.Pos, "todo") }

@@ -1,12 +1,35 @@
 package translate
 
-import "github.com/xt2nft/xt2nft/parser"
-
 // moreTargetFuncs translate parser/modules_targets.go's targets.
 var moreTargetFuncs = map[string]targetFunc{
-	"LOG":    todoTarget,
-	"REJECT": todoTarget,
-	"MARK":   todoTarget,
+	"LOG":         tgLOG,
+	"NFLOG":       tgNFLOG,
+	"ULOG":        tgULOG,
+	"AUDIT":       tgAUDIT,
+	"REJECT":      tgREJECT,
+	"MARK":        tgMARK,
+	"CONNMARK":    tgCONNMARK,
+	"SNAT":        tgSNAT,
+	"DNAT":        tgDNAT,
+	"MASQUERADE":  tgMASQUERADE,
+	"REDIRECT":    tgREDIRECT,
+	"NETMAP":      tgNETMAP,
+	"CT":          tgCT,
+	"NOTRACK":     tgNOTRACK,
+	"TRACE":       tgTRACE,
+	"TPROXY":      tgTPROXY,
+	"CLASSIFY":    tgCLASSIFY,
+	"DSCP":        tgDSCP,
+	"TOS":         tgTOS,
+	"NFQUEUE":     tgNFQUEUE,
+	"TCPMSS":      tgTCPMSS,
+	"SYNPROXY":    tgSYNPROXY,
+	"TEE":         tgTEE,
+	"CHECKSUM":    tgCHECKSUM,
+	"SET":         tgSET,
+	"SECMARK":     tgRefuse,
+	"CONNSECMARK": tgRefuse,
+	"HMARK":       tgRefuse,
+	"LED":         tgRefuse,
+	"IDLETIMER":   tgRefuse,
 }
-
-func todoTarget(c *ctx, t *parser.Target) error { return c.unsupported(t.Pos, "todo") }

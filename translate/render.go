@@ -119,7 +119,8 @@ func (p *printer) chain(c *Chain) {
 	}
 	if b := c.Base; b != nil {
 		prio := strconv.Itoa(b.Priority)
-		if n, ok := namedPriorities[b.Priority]; ok && (n != "dstnat" || b.Hook == HookPrerouting) && (n != "srcnat" || b.Hook == HookPostrouting) { // nft 1.0.6 accepts dstnat/srcnat only on these hooks
+		// dstnat and srcnat are only valid names on prerouting/postrouting.
+		if n, ok := namedPriorities[b.Priority]; ok && (n != "dstnat" || b.Hook == HookPrerouting) && (n != "srcnat" || b.Hook == HookPostrouting) {
 			prio = n
 		}
 		p.s("\t\ttype " + string(b.Type) + " hook " + string(b.Hook) + " priority " + prio + "; policy " + b.Policy + ";\n")
@@ -248,7 +249,14 @@ func (p *printer) stmt(st Stmt) {
 			p.s("to ")
 			if s.Addr != nil {
 				a, isV6 := s.Addr, isIPv6Expr(s.Addr)
-				if isV6 && s.Port != nil {
+				if r, ok := a.(*Range); ok && isV6 && s.Port != nil {
+					// nft 1.0.6 wants [lo]-[hi]:port, not [lo-hi]:port
+					p.s("[")
+					p.expr(r.Lo, 0)
+					p.s("]-[")
+					p.expr(r.Hi, 0)
+					p.s("]")
+				} else if isV6 && s.Port != nil {
 					p.s("[")
 					p.expr(a, 0)
 					p.s("]")
@@ -332,6 +340,8 @@ func (p *printer) stmt(st Stmt) {
 		p.s(strconv.FormatUint(s.Bytes, 10) + " bytes")
 	case *ObjRef:
 		p.s(s.Kind + " set " + quote(s.Name))
+	case selfRendering:
+		p.s(s.nft())
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
 	}

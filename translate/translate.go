@@ -105,7 +105,8 @@ type translator struct {
 	tables map[tableKey]*Table
 	out    *Ruleset
 	// names maps (family, iptables table, chain) to the nft chain name.
-	names map[chainKey]string
+	names  map[chainKey]string
+	recent *recentPlan
 	// ext holds per-extension state shared by rules (hashlimit meters, ...),
 	// keyed by the extension.
 	ext map[string]any
@@ -135,6 +136,7 @@ func Translate(d *parser.Dump, opt Options) *Result {
 	tr := &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
 		names: map[chainKey]string{}, ext: map[string]any{}}
 	tr.nameChains(d)
+	tr.planRecent(d)
 	for _, t := range d.Tables {
 		tr.table(t)
 	}

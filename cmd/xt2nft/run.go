@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -31,10 +30,12 @@ flags:
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := pflag.NewFlagSet("xt2nft", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() {
+	fs.Usage = func() {}
+	help := func() {
 		fmt.Fprint(stderr, usage)
 		fs.PrintDefaults()
 	}
+	fs.BoolP("help", "h", false, "show this help")
 	var (
 		script       = fs.Bool("script", false, "read iptables/ip6tables command lines instead of an iptables-save dump")
 		family       = fs.String("family", "", "family of the input: ipv4 or ipv6 (default: detect from content and name)")
@@ -49,7 +50,12 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK
 		}
+		fmt.Fprintf(stderr, "xt2nft: %v\n", err)
 		return exitUsage
+	}
+	if h, _ := fs.GetBool("help"); h {
+		help()
+		return exitOK
 	}
 	popt := parser.Options{Script: *script}
 	switch *family {
@@ -91,40 +97,21 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		inputs = append(inputs, input{f, src})
 	}
 
-	failed := false
-	dump := &parser.Dump{}
+	var ins []translate.Input
 	for _, in := range inputs {
-		d, warns, err := parser.Parse(in.name, in.src, popt)
-		for _, w := range warns {
-			fmt.Fprintln(stderr, w)
-		}
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			failed = true
-			continue
-		}
-		dump = parser.Merge(dump, d)
+		ins = append(ins, translate.Input{Name: in.name, Src: in.src})
 	}
-	if failed {
-		return exitError
-	}
-	res := translate.Translate(dump, topt)
-	for _, d := range res.Diags {
+	out := translate.Files(ins, popt, topt)
+	for _, d := range out.Diags {
 		fmt.Fprintln(stderr, d)
 	}
-	if res.Err() != nil && !*allowPartial {
-		return exitError
+	if len(out.Script) > 0 {
+		if _, err := stdout.Write(out.Script); err != nil {
+			fmt.Fprintf(stderr, "xt2nft: writing output: %v\n", err)
+			return exitError
+		}
 	}
-	var out bytes.Buffer
-	if err := translate.Render(&out, res.Ruleset); err != nil {
-		fmt.Fprintf(stderr, "xt2nft: %v\n", err)
-		return exitError
-	}
-	if _, err := stdout.Write(out.Bytes()); err != nil {
-		fmt.Fprintf(stderr, "xt2nft: writing output: %v\n", err)
-		return exitError
-	}
-	if res.Err() != nil {
+	if out.Failed {
 		return exitError
 	}
 	return exitOK

@@ -1,0 +1,403 @@
+package recent
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"regexp"
+	"sort"
+	"strconv"
+	"time"
+
+	"github.com/google/nftables"
+)
+
+// NFT edits the nft sets xt2nft made for recent lists. It finds them by
+// name: recent_BASE_ROLE in any ip or ip6 table, where ROLE is mem,
+// last_S (window S seconds), ptrP and wS_sK / all_sK (the --hitcount ring) or
+// ttl. Operations follow the kernel's: Add is one event (every window
+// refreshed, the ring advanced), Del removes the address from every set.
+type NFT struct {
+	// Conn is the netlink connection (nftables.New(), or with WithNetNSFd).
+	Conn *nftables.Conn
+}
+
+var _ Backend = (*NFT)(nil)
+
+var roleRE = regexp.MustCompile(`^recent_(.+?)_(mem|last_(\d+)|ptr(\d+)|w(\d+)_s(\d+)|all_s(\d+)|ttl)$`)
+
+// nftList is one list in one table.
+type nftList struct {
+	table  *nftables.Table
+	mem    *nftables.Set
+	last   map[uint32]*nftables.Set
+	ptr    map[int]*nftables.Set
+	slots  map[uint32]map[int]*nftables.Set // window (0: none) -> slot -> set
+	ttl    *nftables.Set
+	k      int
+	family nftables.TableFamily
+}
+
+func (l *nftList) all() []*nftables.Set {
+	var out []*nftables.Set
+	if l.mem != nil {
+		out = append(out, l.mem)
+	}
+	for _, s := range l.last {
+		out = append(out, s)
+	}
+	for _, s := range l.ptr {
+		out = append(out, s)
+	}
+	for _, m := range l.slots {
+		for _, s := range m {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// find returns every list by name (one per table, IPv4 and IPv6).
+func (n *NFT) find() (map[string][]*nftList, error) {
+	tables, err := n.Conn.ListTables()
+	if err != nil {
+		return nil, fmt.Errorf("listing nft tables: %w", err)
+	}
+	out := map[string][]*nftList{}
+	for _, t := range tables {
+		if t.Family != nftables.TableFamilyIPv4 && t.Family != nftables.TableFamilyIPv6 {
+			continue
+		}
+		sets, err := n.Conn.GetSets(t)
+		if err != nil {
+			return nil, fmt.Errorf("listing sets of table %s: %w", t.Name, err)
+		}
+		lists := map[string]*nftList{}
+		for _, s := range sets {
+			m := roleRE.FindStringSubmatch(s.Name)
+			if m == nil {
+				continue
+			}
+			l := lists[m[1]]
+			if l == nil {
+				l = &nftList{table: t, family: t.Family, last: map[uint32]*nftables.Set{}, ptr: map[int]*nftables.Set{},
+					slots: map[uint32]map[int]*nftables.Set{}}
+				lists[m[1]] = l
+			}
+			num := func(s string) int { v, _ := strconv.Atoi(s); return v }
+			switch {
+			case m[2] == "mem":
+				l.mem = s
+			case m[2] == "ttl":
+				l.ttl = s
+			case m[3] != "":
+				l.last[uint32(num(m[3]))] = s
+			case m[4] != "":
+				l.ptr[num(m[4])] = s
+				if num(m[4])+1 > l.k {
+					l.k = num(m[4]) + 1
+				}
+			default:
+				w, k := uint32(num(m[5])), num(m[6])
+				if m[7] != "" {
+					w, k = 0, num(m[7])
+				}
+				if l.slots[w] == nil {
+					l.slots[w] = map[int]*nftables.Set{}
+				}
+				l.slots[w][k] = s
+			}
+		}
+		for name, l := range lists {
+			out[name] = append(out[name], l)
+		}
+	}
+	return out, nil
+}
+
+func (n *NFT) lists(name string) ([]*nftList, error) {
+	all, err := n.find()
+	if err != nil {
+		return nil, err
+	}
+	ls := all[name]
+	if len(ls) == 0 {
+		return nil, fmt.Errorf("no nft sets for recent list %q (xt2nft names them recent_%s_*)", name, name)
+	}
+	return ls, nil
+}
+
+// Lists returns every list found in the nft ruleset.
+func (n *NFT) Lists(ctx context.Context) ([]List, error) {
+	all, err := n.find()
+	if err != nil {
+		return nil, err
+	}
+	var out []List
+	for name := range all {
+		es, err := n.Show(ctx, name)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, List{Name: name, Backend: "nft", Entries: len(es)})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Has reports whether sets for the list exist.
+func (n *NFT) Has(ctx context.Context, name string) (bool, error) {
+	all, err := n.find()
+	if err != nil {
+		return false, err
+	}
+	return len(all[name]) > 0, nil
+}
+
+func keyOf(a netip.Addr) []byte { return a.AsSlice() }
+
+func (l *nftList) fits(a netip.Addr) bool {
+	return (l.family == nftables.TableFamilyIPv4) == a.Unmap().Is4() && (a.Is4() || !a.Is4In6())
+}
+
+// elements reads a set's elements as address -> time left (0: no timeout).
+func (n *NFT) elements(s *nftables.Set) (map[netip.Addr]time.Duration, error) {
+	els, err := n.Conn.GetSetElements(s)
+	if err != nil {
+		return nil, fmt.Errorf("reading set %s: %w", s.Name, err)
+	}
+	out := map[netip.Addr]time.Duration{}
+	for _, e := range els {
+		if a, ok := netip.AddrFromSlice(e.Key); ok {
+			out[a] = e.Expires
+		}
+	}
+	return out, nil
+}
+
+// Show returns the entries: every address in any set of the list; stamps
+// are reconstructed from the ring slots (or the window sets) as S - expires.
+func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
+	ls, err := n.lists(name)
+	if err != nil {
+		return nil, err
+	}
+	entries := map[netip.Addr]*Entry{}
+	get := func(a netip.Addr) *Entry {
+		if e := entries[a]; e != nil {
+			return e
+		}
+		e := &Entry{Addr: a, LastSeen: -1}
+		entries[a] = e
+		return e
+	}
+	for _, l := range ls {
+		if l.mem != nil {
+			els, err := n.elements(l.mem)
+			if err != nil {
+				return nil, err
+			}
+			for a := range els {
+				get(a)
+			}
+		}
+		// The longest window tells the most about stamps.
+		var ws []uint32
+		for w := range l.last {
+			ws = append(ws, w)
+		}
+		sort.Slice(ws, func(i, j int) bool { return ws[i] > ws[j] })
+		for _, w := range ws {
+			els, err := n.elements(l.last[w])
+			if err != nil {
+				return nil, err
+			}
+			for a, left := range els {
+				e := get(a)
+				seen := time.Duration(w)*time.Second - left
+				if e.LastSeen < 0 || seen < e.LastSeen {
+					e.LastSeen = seen
+				}
+				if left > e.Remaining {
+					e.Remaining = left
+				}
+			}
+		}
+		var rw []uint32
+		for w := range l.slots {
+			rw = append(rw, w)
+		}
+		sort.Slice(rw, func(i, j int) bool { return rw[i] > rw[j] })
+		if len(rw) > 0 && rw[len(rw)-1] == 0 {
+			rw = rw[len(rw)-1:] // timeout-less ring: every stamp is kept
+		}
+		if len(rw) > 0 {
+			w := rw[0]
+			for _, s := range l.slots[w] {
+				els, err := n.elements(s)
+				if err != nil {
+					return nil, err
+				}
+				for a, left := range els {
+					e := get(a)
+					if w == 0 {
+						e.Stamps = append(e.Stamps, 0)
+						continue
+					}
+					seen := time.Duration(w)*time.Second - left
+					e.Stamps = append(e.Stamps, seen)
+					if e.LastSeen < 0 || seen < e.LastSeen {
+						e.LastSeen = seen
+					}
+					if left > e.Remaining {
+						e.Remaining = left
+					}
+				}
+			}
+		}
+	}
+	var out []Entry
+	for _, e := range entries {
+		if e.LastSeen < 0 {
+			e.LastSeen = 0
+		}
+		sort.Slice(e.Stamps, func(i, j int) bool { return e.Stamps[i] > e.Stamps[j] })
+		out = append(out, *e)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	return out, nil
+}
+
+// refresh (re)creates an element with the set's timeout in the batch: an add
+// that may exist, a delete, and a fresh add (portable before Linux 6.12).
+func (n *NFT) refresh(s *nftables.Set, a netip.Addr, timeout time.Duration) error {
+	el := []nftables.SetElement{{Key: keyOf(a)}}
+	if err := n.Conn.SetAddElements(s, el); err != nil {
+		return err
+	}
+	if err := n.Conn.SetDeleteElements(s, el); err != nil {
+		return err
+	}
+	el[0].Timeout = timeout
+	return n.Conn.SetAddElements(s, el)
+}
+
+// Add records one event per address: mem, every window, and the ring.
+func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
+	ls, err := n.lists(name)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		l := pick(ls, a)
+		if l == nil {
+			return fmt.Errorf("list %q has no sets for %s addresses", name, famName(a))
+		}
+		if l.mem != nil {
+			if err := n.Conn.SetAddElements(l.mem, []nftables.SetElement{{Key: keyOf(a)}}); err != nil {
+				return err
+			}
+		}
+		for _, s := range l.last {
+			if err := n.refresh(s, a, s.Timeout); err != nil {
+				return err
+			}
+		}
+		if l.k > 0 {
+			p := -1
+			for k := 0; k < l.k; k++ {
+				els, err := n.elements(l.ptr[k])
+				if err != nil {
+					return err
+				}
+				if _, ok := els[a]; ok {
+					p = k
+					break
+				}
+			}
+			slot := 0
+			if p >= 0 {
+				slot = p
+				if err := n.Conn.SetDeleteElements(l.ptr[p], []nftables.SetElement{{Key: keyOf(a)}}); err != nil {
+					return err
+				}
+			}
+			next := (slot + 1) % l.k
+			if err := n.refresh(l.ptr[next], a, l.ptr[next].Timeout); err != nil {
+				return err
+			}
+			for _, m := range l.slots {
+				if s := m[slot]; s != nil {
+					if err := n.refresh(s, a, s.Timeout); err != nil {
+						return err
+					}
+				}
+			}
+		}
+		if err := n.Conn.Flush(); err != nil {
+			return fmt.Errorf("adding %s to %q: %w", a, name, err)
+		}
+	}
+	return nil
+}
+
+// Del removes each address from every set of the list.
+func (n *NFT) Del(ctx context.Context, name string, addrs ...netip.Addr) error {
+	ls, err := n.lists(name)
+	if err != nil {
+		return err
+	}
+	for _, a := range addrs {
+		l := pick(ls, a)
+		if l == nil {
+			continue
+		}
+		for _, s := range l.all() {
+			// add-then-delete: deleting an absent element would abort the batch
+			el := []nftables.SetElement{{Key: keyOf(a)}}
+			if err := n.Conn.SetAddElements(s, el); err != nil {
+				return err
+			}
+			if err := n.Conn.SetDeleteElements(s, el); err != nil {
+				return err
+			}
+		}
+		if err := n.Conn.Flush(); err != nil {
+			return fmt.Errorf("deleting %s from %q: %w", a, name, err)
+		}
+	}
+	return nil
+}
+
+// Flush empties every set of the list in one batch.
+func (n *NFT) Flush(ctx context.Context, name string) error {
+	ls, err := n.lists(name)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		for _, s := range l.all() {
+			n.Conn.FlushSet(s)
+		}
+		if l.ttl != nil {
+			n.Conn.FlushSet(l.ttl)
+		}
+	}
+	return n.Conn.Flush()
+}
+
+func pick(ls []*nftList, a netip.Addr) *nftList {
+	for _, l := range ls {
+		if l.fits(a) {
+			return l
+		}
+	}
+	return nil
+}
+
+func famName(a netip.Addr) string {
+	if a.Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
+}

@@ -1,0 +1,361 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os"
+	"os/exec"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/spf13/pflag"
+
+	"github.com/xt2nft/xt2nft/backend/recent"
+)
+
+const usage = `usage: recentctl [flags] COMMAND [ARGS]
+
+commands:
+  list                      every list: name, where it lives (proc or nft), entry count
+  show NAME                 address, last seen (age), hits, ttl, remaining timeout
+  add NAME ADDR...          record an event for each address (like echo +ADDR)
+  del NAME ADDR...          remove addresses
+  flush NAME                empty the list
+  export                    every list with its entries as JSON
+  import                    read export's JSON and add the entries
+  migrate                   copy every xt_recent list's entries into the nft sets xt2nft made for it
+
+flags (before or after the command):
+`
+
+type env struct {
+	stdout, stderr io.Writer
+	json           bool
+	backend        string
+	proc           *recent.Proc
+	nft            recent.Backend // nil when nft is unavailable
+	nftErr         error
+}
+
+func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs := pflag.NewFlagSet("recentctl", pflag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {}
+	netns := fs.String("netns", "", "work in the named network namespace (ip netns)")
+	backend := fs.String("backend", "auto", "auto (where the list exists), proc or nft")
+	asJSON := fs.Bool("json", false, "print read commands as JSON")
+	procDir := fs.String("proc-dir", "/proc/net/xt_recent", "xt_recent's list directory (for tests)")
+	help := fs.BoolP("help", "h", false, "show this help")
+	if err := fs.Parse(argv); err != nil {
+		fmt.Fprintf(stderr, "recentctl: %v\n", err)
+		return 2
+	}
+	if *help {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+		return 0
+	}
+	args := fs.Args()
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		fs.PrintDefaults()
+		return 2
+	}
+	if *netns != "" && os.Getenv("RECENTCTL_IN_NETNS") != *netns {
+		return reexec(*netns, argv, stdin, stdout, stderr)
+	}
+	switch *backend {
+	case "auto", "proc", "nft":
+	default:
+		fmt.Fprintf(stderr, "recentctl: bad --backend %q (want auto, proc or nft)\n", *backend)
+		return 2
+	}
+	e := &env{stdout: stdout, stderr: stderr, json: *asJSON, backend: *backend, proc: &recent.Proc{Dir: *procDir}}
+	if c := os.Getenv("RECENTCTL_CLOCK"); c != "" { // "JIFFIES HZ", for tests with a fake proc dir
+		var j, hz uint64
+		if _, err := fmt.Sscan(c, &j, &hz); err == nil {
+			e.proc.Clock = func() (uint64, uint64, error) { return j, hz, nil }
+		}
+	}
+	if *backend != "proc" {
+		if conn, err := nftables.New(); err == nil {
+			e.nft = &recent.NFT{Conn: conn}
+		} else {
+			e.nftErr = err
+		}
+	}
+	if err := e.command(args[0], args[1:], stdin); err != nil {
+		fmt.Fprintf(stderr, "recentctl: %v\n", err)
+		var u usageError
+		if errors.As(err, &u) {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+type usageError struct{ msg string }
+
+func (u usageError) Error() string { return u.msg }
+
+// reexec runs the same command inside the namespace (ip netns exec), so
+// /proc/net/xt_recent and netlink both see that namespace.
+func reexec(ns string, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	self, err := os.Executable()
+	if err != nil {
+		fmt.Fprintf(stderr, "recentctl: %v\n", err)
+		return 1
+	}
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns, self}, argv...)...)
+	cmd.Env = append(os.Environ(), "RECENTCTL_IN_NETNS="+ns)
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = stdin, stdout, stderr
+	if err := cmd.Run(); err != nil {
+		var x *exec.ExitError
+		if errors.As(err, &x) {
+			return x.ExitCode()
+		}
+		fmt.Fprintf(stderr, "recentctl: --netns %q: %v\n", ns, err)
+		return 1
+	}
+	return 0
+}
+
+func (e *env) command(cmd string, args []string, stdin io.Reader) error {
+	ctx := context.Background()
+	need := func(n int, what string) error {
+		if len(args) < n {
+			return usageError{fmt.Sprintf("%s needs %s", cmd, what)}
+		}
+		return nil
+	}
+	switch cmd {
+	case "list":
+		return e.list(ctx)
+	case "show":
+		if err := need(1, "a list name"); err != nil {
+			return err
+		}
+		b, err := e.where(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		es, err := b.Show(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return e.show(es)
+	case "add", "del":
+		if err := need(2, "a list name and addresses"); err != nil {
+			return err
+		}
+		if err := recent.CheckName(args[0]); err != nil {
+			return err
+		}
+		var addrs []netip.Addr
+		for _, s := range args[1:] {
+			a, err := recent.ParseAddr(s)
+			if err != nil {
+				return err // nothing is written when any address is bad
+			}
+			addrs = append(addrs, a)
+		}
+		b, err := e.where(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		if cmd == "add" {
+			return b.Add(ctx, args[0], addrs...)
+		}
+		return b.Del(ctx, args[0], addrs...)
+	case "flush":
+		if err := need(1, "a list name"); err != nil {
+			return err
+		}
+		b, err := e.where(ctx, args[0])
+		if err != nil {
+			return err
+		}
+		return b.Flush(ctx, args[0])
+	case "export":
+		return e.export(ctx)
+	case "import":
+		return e.importJSON(ctx, stdin)
+	case "migrate":
+		return e.migrate(ctx)
+	}
+	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+}
+
+// backends in the order auto tries them.
+func (e *env) backends() []recent.Backend {
+	var out []recent.Backend
+	if e.backend != "nft" {
+		out = append(out, e.proc)
+	}
+	if e.backend != "proc" && e.nft != nil {
+		out = append(out, e.nft)
+	}
+	return out
+}
+
+// where returns the backend holding the list.
+func (e *env) where(ctx context.Context, name string) (recent.Backend, error) {
+	if err := recent.CheckName(name); err != nil {
+		return nil, err
+	}
+	if e.backend == "nft" && e.nft == nil {
+		return nil, fmt.Errorf("nft backend unavailable: %v", e.nftErr)
+	}
+	for _, b := range e.backends() {
+		ok, err := b.Has(ctx, name)
+		if err != nil && e.backend != "auto" {
+			return nil, err
+		}
+		if ok {
+			return b, nil
+		}
+	}
+	return nil, fmt.Errorf("no recent list %q (looked in %s)", name, e.lookedIn())
+}
+
+func (e *env) lookedIn() string {
+	switch e.backend {
+	case "proc":
+		return e.proc.Dir
+	case "nft":
+		return "the nft ruleset"
+	}
+	return e.proc.Dir + " and the nft ruleset"
+}
+
+func (e *env) list(ctx context.Context) error {
+	var all []recent.List
+	for _, b := range e.backends() {
+		ls, err := b.Lists(ctx)
+		if err != nil {
+			return err
+		}
+		all = append(all, ls...)
+	}
+	if e.json {
+		return json.NewEncoder(e.stdout).Encode(all)
+	}
+	for _, l := range all {
+		fmt.Fprintf(e.stdout, "%-30s %-4s %d\n", l.Name, l.Backend, l.Entries)
+	}
+	return nil
+}
+
+func (e *env) show(es []recent.Entry) error {
+	if e.json {
+		if es == nil {
+			es = []recent.Entry{}
+		}
+		return json.NewEncoder(e.stdout).Encode(es)
+	}
+	for _, x := range es {
+		fmt.Fprintf(e.stdout, "%-39s last_seen %8s ago  hits %3d  ttl %3d", x.Addr, secs(x.LastSeen), x.Hits(), x.TTL)
+		if x.Remaining > 0 {
+			fmt.Fprintf(e.stdout, "  remaining %s", secs(x.Remaining))
+		}
+		fmt.Fprintln(e.stdout)
+	}
+	return nil
+}
+
+func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }
+
+type exported struct {
+	Name    string         `json:"name"`
+	Backend string         `json:"backend"`
+	Entries []recent.Entry `json:"entries"`
+}
+
+func (e *env) export(ctx context.Context) error {
+	var out []exported
+	for _, b := range e.backends() {
+		ls, err := b.Lists(ctx)
+		if err != nil {
+			return err
+		}
+		for _, l := range ls {
+			es, err := b.Show(ctx, l.Name)
+			if err != nil {
+				return err
+			}
+			out = append(out, exported{Name: l.Name, Backend: l.Backend, Entries: es})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(out)
+}
+
+func (e *env) importJSON(ctx context.Context, r io.Reader) error {
+	var in []exported
+	if err := json.NewDecoder(r).Decode(&in); err != nil {
+		return fmt.Errorf("reading the import: %w", err)
+	}
+	for _, l := range in {
+		b, err := e.where(ctx, l.Name)
+		if err != nil {
+			return err
+		}
+		var addrs []netip.Addr
+		for _, x := range l.Entries {
+			addrs = append(addrs, x.Addr)
+		}
+		if err := b.Add(ctx, l.Name, addrs...); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// migrate copies each xt_recent list into the nft sets of the same name.
+func (e *env) migrate(ctx context.Context) error {
+	if e.nft == nil {
+		return fmt.Errorf("nft backend unavailable: %v", e.nftErr)
+	}
+	m, ok := e.nft.(recent.Migrator)
+	if !ok {
+		return fmt.Errorf("the nft backend cannot migrate")
+	}
+	ls, err := e.proc.Lists(ctx)
+	if err != nil {
+		return err
+	}
+	var problems []string
+	for _, l := range ls {
+		has, err := e.nft.Has(ctx, l.Name)
+		if err != nil {
+			return err
+		}
+		if !has {
+			problems = append(problems, fmt.Sprintf("list %q: no nft sets for it (translate the ruleset with xt2nft first)", l.Name))
+			continue
+		}
+		es, err := e.proc.Show(ctx, l.Name)
+		if err != nil {
+			return err
+		}
+		rep, err := m.Migrate(ctx, l.Name, es)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(e.stdout, "%s: %d entries copied, %d expired\n", l.Name, rep.Copied, rep.Expired)
+		problems = append(problems, rep.Problems...)
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}

@@ -1,0 +1,37 @@
+package main
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+)
+
+var updateScripts = flag.Bool("update", false, "rewrite testscript files on cmp failure")
+
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"xt2nft": func() { os.Exit(run(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)) },
+	})
+}
+
+// TestScript checks the command-line contract: exit codes, stdin versus
+// files, flags, and that diagnostics go to stderr and nft text to stdout.
+func TestScript(t *testing.T) {
+	golden, err := filepath.Abs("../../golden")
+	if err != nil {
+		t.Fatal(err)
+	}
+	testscript.Run(t, testscript.Params{
+		Dir:                 "testdata/script",
+		RequireExplicitExec: true,
+		RequireUniqueNames:  true,
+		UpdateScripts:       os.Getenv("XT2NFT_UPDATE") != "" || *updateScripts,
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("GOLDEN", golden)
+			return nil
+		},
+	})
+}

@@ -1,0 +1,149 @@
+package translate
+
+// Helpers shared by the misc area's translators (conntrack, meta and
+// stateful matches): number parsing as libxtables does it, mark/mask
+// values, and named sets and objects declared in the rule's table.
+
+import (
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+// parseNum parses an unsigned number as xtables_strtoul does (strtoul with
+// base 0: decimal, 0x hex, leading-0 octal), within bits bits.
+func parseNum(s string, bits int) (uint64, bool) {
+	if s == "" || strings.ContainsAny(s, "_+- ") || strings.HasPrefix(s, "0o") || strings.HasPrefix(s, "0b") ||
+		strings.HasPrefix(s, "0O") || strings.HasPrefix(s, "0B") {
+		return 0, false
+	}
+	v, err := strconv.ParseUint(s, 0, bits)
+	return v, err == nil
+}
+
+// markMask parses "value[/mask]" (XTTYPE_MARKMASK32); mask defaults to
+// 0xffffffff.
+func markMask(c *ctx, o *parser.Option) (v, mask uint64, err error) {
+	vs, ms, hasMask := strings.Cut(o.Arg(0), "/")
+	v, ok := parseNum(vs, 32)
+	if !ok {
+		return 0, 0, c.badValue(o, "mark")
+	}
+	mask = 0xffffffff
+	if hasMask {
+		if mask, ok = parseNum(ms, 32); !ok {
+			return 0, 0, c.badValue(o, "mask")
+		}
+	}
+	return v, mask, nil
+}
+
+// maskedMatch emits "left == v" or, with a partial mask, "left & mask == v"
+// (negated with !=). Values print in hex as iptables shows marks.
+func (c *ctx) maskedMatch(left Expr, v, mask uint64, neg bool) {
+	if mask != 0xffffffff {
+		left = &Binop{Op: "&", Left: left, Right: &Int{V: mask, Hex: true}}
+	}
+	c.match(left, eq(neg), &Int{V: v, Hex: true})
+}
+
+// tableSet returns the set called name in the rule's nft table, or nil.
+func (c *ctx) tableSet(name string) *Set {
+	for _, s := range c.tr.nftTable(c.fam, c.table).Sets {
+		if s.Name == name {
+			return s
+		}
+	}
+	return nil
+}
+
+// tableObject returns the object of kind called name in the rule's table, or nil.
+func (c *ctx) tableObject(kind, name string) *Object {
+	for _, o := range c.tr.nftTable(c.fam, c.table).Objects {
+		if o.Kind == kind && o.Name == name {
+			return o
+		}
+	}
+	return nil
+}
+
+// freeSetName returns base (made a valid identifier) or base_2, base_3, ...:
+// the first name no set of the rule's table uses yet.
+func (c *ctx) freeSetName(base string) string {
+	base = safeIdent(base)
+	name := base
+	for i := 2; c.tableSet(name) != nil; i++ {
+		name = base + "_" + strconv.Itoa(i)
+	}
+	return name
+}
+
+// addSet declares s in the rule's table.
+func (c *ctx) addSet(s *Set) {
+	t := c.tr.nftTable(c.fam, c.table)
+	t.Sets = append(t.Sets, s)
+}
+
+// l3AddrType is the nft data type of this family's addresses.
+func (c *ctx) l3AddrType() string {
+	if c.fam == parser.IPv6 {
+		return "ipv6_addr"
+	}
+	return "ipv4_addr"
+}
+
+// prefixMask returns the address mask of a prefix length for the family.
+func (c *ctx) prefixMask(bits int) *Addr {
+	n := 32
+	if c.fam == parser.IPv6 {
+		n = 128
+	}
+	b := make([]byte, n/8)
+	for i := 0; i < bits; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	a, _ := netipAddrFromSlice(b)
+	return &Addr{Prefix: a}
+}
+
+// optArgPos is the position of an option's first word (or of the option).
+func optArgPos(o *parser.Option) parser.Pos {
+	if len(o.Args) > 0 {
+		return o.Args[0].Pos
+	}
+	return o.Pos
+}
+
+func netipAddrFromSlice(b []byte) (netip.Prefix, bool) {
+	a, ok := netip.AddrFromSlice(b)
+	return netip.PrefixFrom(a, a.BitLen()), ok
+}
+
+func mustPrefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// selfRendering is a statement added by an area's IR file that prints
+// itself (render.go calls nft() for it).
+type selfRendering interface {
+	Stmt
+	nft() string
+}
+
+// ctCount is the "ct count [over] N" statement (nft_connlimit), used inside
+// a set statement for connlimit.
+type ctCount struct {
+	N    uint64
+	Over bool
+}
+
+func (*ctCount) stmt() {}
+
+func (s *ctCount) nft() string {
+	if s.Over {
+		return "ct count over " + strconv.FormatUint(s.N, 10)
+	}
+	return "ct count " + strconv.FormatUint(s.N, 10)
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }

@@ -1,0 +1,242 @@
+package translate
+
+// -m conntrack: iptables-extensions(8) "conntrack" (xt_conntrack); nft ct
+// expressions. The virtual states SNAT and DNAT are the ct status bits
+// snat and dnat.
+//
+// Kernel semantics kept (net/netfilter/xt_conntrack.c):
+//   - --ctstate tests "any of the listed states", like nft's ct state
+//     flags; "! --ctstate" becomes "ct state ! a,b" (none of them).
+//   - --ctstate NEW,DNAT means "state NEW or DNAT'ed". One nft rule cannot
+//     OR ct state with ct status, so a list mixing SNAT/DNAT with real states
+//     is reported (upstream 1.8.9 silently drops the real states, or the
+//     DNAT, depending on the list). Negated, it is an AND of two tests and
+//     is translated.
+//   - --ctexpire compares whole seconds (remaining jiffies / HZ), so
+//     "--ctexpire 3" is "ct expiration 3s-3999ms"; upstream's
+//     "ct expiration 3" compares milliseconds exactly and almost never
+//     matches.
+//   - --ctstatus NONE (no status bit) never matches; "! --ctstatus NONE"
+//     matches every tracked packet.
+//
+// Approximate: a packet without a conntrack entry (INVALID, UNTRACKED) that
+// passes --ctstate skips every other conntrack test in the kernel, while
+// nft's ct expressions do not match such packets; and "! --ctstate SNAT"
+// matches such packets in the kernel but not in nft.
+
+import (
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+// ctStateBits are the real conntrack states in xt_conntrack's bit order.
+var ctStateBits = []string{"invalid", "established", "related", "new", "untracked"}
+
+// ctStateOpt translates --state/--ctstate. It returns whether the option
+// can let a packet without conntrack entry through (for the caller's
+// approximation warning).
+func ctStateOpt(c *ctx, o *parser.Option) (noCT bool, err error) {
+	if o == nil {
+		return false, nil
+	}
+	seen := map[string]bool{}
+	for _, s := range strings.Split(strings.ToLower(o.Arg(0)), ",") {
+		switch s {
+		case "invalid", "established", "related", "new", "untracked", "snat", "dnat":
+			seen[s] = true
+		default:
+			return false, c.badValue(o, "state")
+		}
+	}
+	var states, status []string
+	for _, s := range ctStateBits {
+		if seen[s] {
+			states = append(states, s)
+		}
+	}
+	for _, s := range []string{"snat", "dnat"} {
+		if seen[s] {
+			status = append(status, s)
+		}
+	}
+	op := OpEq
+	if o.Negated {
+		op = OpNot
+	}
+	if len(states) > 0 && len(status) > 0 && !o.Negated {
+		return false, c.unsupported(o.Pos, "--ctstate %s means \"state is one of %s OR the connection is %s\", and one nft rule cannot OR ct state with ct status; split it into two rules (one with the states, one with %s)",
+			o.Arg(0), strings.Join(states, ","), strings.Join(status, ","), strings.ToUpper(strings.Join(status, ",")))
+	}
+	if len(states) > 0 {
+		c.match(&CT{Key: "state"}, op, &Flags{Names: states})
+	}
+	if len(status) > 0 {
+		c.match(&CT{Key: "status"}, op, &Flags{Names: status})
+		if o.Negated && !(seen["invalid"] && seen["untracked"]) {
+			c.approx(o.Pos, "\"! --ctstate %s\" also matches packets without a conntrack entry in iptables; nft's ct status never matches them", o.Arg(0))
+		}
+	}
+	if o.Negated {
+		noCT = !(seen["invalid"] && seen["untracked"])
+	} else {
+		noCT = seen["invalid"] || seen["untracked"]
+	}
+	return noCT, nil
+}
+
+func matchConntrack(c *ctx, m *parser.Match) error {
+	others := false
+	for _, o := range m.Options {
+		if o.Name != "ctstate" {
+			others = true
+		}
+	}
+	// upstream's order: direction, protocol, state, status, expire,
+	// addresses, ports
+	if o := m.Opt("ctdir"); o != nil {
+		d := strings.ToLower(o.Arg(0))
+		if d != "original" && d != "reply" {
+			return c.badValue(o, "direction (ORIGINAL or REPLY)")
+		}
+		c.match(&CT{Key: "direction"}, OpEq, &Sym{Name: d})
+	}
+	if o := m.Opt("ctproto"); o != nil {
+		p, err := protoNumber(c, o)
+		if err != nil {
+			return err
+		}
+		c.match(&CT{Key: "protocol", Dir: "original"}, eq(o.Negated), &Int{V: p})
+	}
+	if o := m.Opt("ctstate"); o != nil {
+		noCT, err := ctStateOpt(c, o)
+		if err != nil {
+			return err
+		}
+		if noCT && others {
+			c.approx(o.Pos, "iptables skips the other conntrack tests for packets without a conntrack entry (INVALID/UNTRACKED) once --ctstate matches; nft applies them, so such packets do not match")
+		}
+	}
+	if o := m.Opt("ctstatus"); o != nil {
+		seen := map[string]bool{}
+		for _, s := range strings.Split(strings.ToLower(o.Arg(0)), ",") {
+			switch s {
+			case "expected", "seen_reply", "assured", "confirmed", "none":
+				seen[s] = true
+			default:
+				return c.badValue(o, "status")
+			}
+		}
+		var fl []string
+		for _, s := range []string{"expected", "seen_reply", "assured", "confirmed"} {
+			if seen[s] {
+				fl = append(fl, strings.ReplaceAll(s, "_", "-"))
+			}
+		}
+		if len(fl) == 0 {
+			// NONE: no bit to test. Never matches; negated, matches
+			// every packet with a conntrack entry.
+			if !o.Negated {
+				return c.unsupported(o.Pos, "--ctstatus NONE never matches (the rule would be dead)")
+			}
+			c.match(&CT{Key: "status"}, OpGe, &Int{V: 0})
+		} else {
+			op := OpEq
+			if o.Negated {
+				op = OpNot
+			}
+			c.match(&CT{Key: "status"}, op, &Flags{Names: fl})
+		}
+	}
+	if o := m.Opt("ctexpire"); o != nil {
+		lo, hi, isRange := strings.Cut(o.Arg(0), ":")
+		l, okL := parseNum(lo, 32)
+		if isRange && lo == "" {
+			l, okL = 0, true
+		}
+		h, okH := l, true
+		if isRange {
+			h, okH = parseNum(hi, 32)
+		}
+		if !okL || !okH || h < l {
+			return c.badValue(o, "expiry range")
+		}
+		c.match(&CT{Key: "expiration"}, eq(o.Negated), expireRange(l, h))
+	}
+	for _, a := range []struct{ opt, dir, key string }{
+		{"ctorigsrc", "original", "saddr"}, {"ctorigdst", "original", "daddr"},
+		{"ctreplsrc", "reply", "saddr"}, {"ctrepldst", "reply", "daddr"},
+	} {
+		if o := m.Opt(a.opt); o != nil {
+			if err := c.ctAddr(&CT{Key: a.key, Dir: a.dir}, o); err != nil {
+				return err
+			}
+		}
+	}
+	for _, p := range []struct{ opt, dir, key string }{
+		{"ctorigsrcport", "original", "proto-src"}, {"ctorigdstport", "original", "proto-dst"},
+		{"ctreplsrcport", "reply", "proto-src"}, {"ctrepldstport", "reply", "proto-dst"},
+	} {
+		if o := m.Opt(p.opt); o != nil {
+			e, full, err := portExpr(c, o, o.Arg(0), "")
+			if err != nil {
+				return err
+			}
+			if full {
+				// still requires a conntrack entry
+				e = &Range{Lo: &Int{V: 0}, Hi: &Int{V: 65535}}
+			}
+			c.match(&CT{Key: p.key, Dir: p.dir}, eq(o.Negated), e)
+		}
+	}
+	return nil
+}
+
+// expireRange is the whole-second range [l, h] in milliseconds as an nft
+// time range: l s - h s 999 ms.
+func expireRange(l, h uint64) Expr {
+	return &Range{Lo: &Time{V: duration(time.Duration(l) * time.Second)},
+		Hi: &Time{V: strconv.FormatUint(h*1000+999, 10) + "ms"}}
+}
+
+// ctAddr matches a conntrack tuple address (XTTYPE_HOSTMASK). A /0 prefix
+// is kept: it still requires a conntrack entry.
+func (c *ctx) ctAddr(left Expr, o *parser.Option) error {
+	e, masked, err := c.parseAddr(o.Arg(0), o)
+	if err != nil {
+		return err
+	}
+	if masked != nil {
+		m := masked.(*Match)
+		m.Left = &Binop{Op: "&", Left: left, Right: m.Left.(*Binop).Right}
+		m.Op = eq(o.Negated)
+		c.add(m)
+		return nil
+	}
+	if e == nil {
+		p := "0.0.0.0/0"
+		if c.fam == parser.IPv6 {
+			p = "::/0"
+		}
+		e = &Addr{Prefix: mustPrefix(p)}
+	}
+	c.match(left, eq(o.Negated), e)
+	return nil
+}
+
+// protoNumber parses a protocol name or number (XTTYPE_PROTOCOL).
+func protoNumber(c *ctx, o *parser.Option) (uint64, error) {
+	p := strings.ToLower(o.Arg(0))
+	if n, ok := parseNum(p, 8); ok {
+		return n, nil
+	}
+	if p == "icmpv6" || p == "icmp6" {
+		p = "ipv6-icmp"
+	}
+	if n, ok := protoNums[p]; ok {
+		return n, nil
+	}
+	return 0, c.badValue(o, "protocol")
+}

@@ -1,0 +1,289 @@
+package translate
+
+// -m hashlimit: iptables-extensions(8) "hashlimit"; nft: a named dynamic
+// set with a per-element limit, "update @NAME { KEY limit rate ... }".
+//
+// The set is declared once per table and shared by every rule with the same
+// --hashlimit-name, as the kernel shares the hash table (upstream 1.8.9
+// emits one "meter NAME" per rule, and nft rejects the second one). The
+// kernel builds keys and buckets from the parameters of the rule that
+// created the table (xt_hashlimit htable cfg), so later rules with the same
+// name use the first rule's mode, masks, rate and burst; only upto/above is
+// per rule.
+//
+// Element timeout: --hashlimit-htable-expire, else iptables' default of one
+// rate unit (1s for N/second, 60s for N/minute, ...), 15s in byte mode, or
+// 60s in byte mode with --hashlimit-burst (libxt_hashlimit.c).
+// --hashlimit-htable-max becomes the set size; -htable-size and
+// -gcinterval tune the kernel's hash table only and have no nft meaning.
+//
+// Ports (srcport/dstport) are taken from the -p protocol's header. Without
+// a -p tcp/udp/udplite/sctp/dccp, "th sport/dport" is used, which reads
+// bytes of non-port protocols where the kernel uses 0 (approximation).
+// Byte mode ("kb/s") buckets differ slightly: xt_hashlimit rounds the burst
+// to whole multiples of the rate; nft counts rate+burst bytes.
+// --hashlimit-rate-match (revision 3) has no nft equivalent.
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+type hashlimitCfg struct {
+	mode    map[string]bool
+	masks   map[string]int
+	types   []string
+	limit   Limit
+	expire  time.Duration
+	size    int
+	setName string
+	sig     string
+	bytes   bool
+}
+
+func matchHashlimit(c *ctx, m *parser.Match) error {
+	if o := m.Opt("hashlimit-rate-match"); o != nil {
+		return c.unsupported(o.Pos, "--hashlimit-rate-match (match flows by measured rate without consuming tokens) has no nft equivalent")
+	}
+	if o := m.Opt("hashlimit-rate-interval"); o != nil {
+		return c.unsupported(o.Pos, "--hashlimit-rate-interval needs --hashlimit-rate-match, which has no nft equivalent")
+	}
+	var rateOpt *parser.Option
+	over := false
+	for _, n := range []string{"hashlimit-upto", "hashlimit", "hashlimit-above"} {
+		if o := m.Opt(n); o != nil {
+			if rateOpt != nil {
+				return c.unsupported(o.Pos, "--%s and --%s cannot be combined", rateOpt.Name, o.Name)
+			}
+			rateOpt = o
+			over = (n == "hashlimit-above") != o.Negated
+		}
+	}
+	if rateOpt == nil {
+		return c.unsupported(m.Pos, "-m hashlimit needs --hashlimit-upto or --hashlimit-above")
+	}
+	nameOpt := m.Opt("hashlimit-name")
+	if nameOpt == nil {
+		return c.unsupported(m.Pos, "-m hashlimit needs --hashlimit-name")
+	}
+	cfg := &hashlimitCfg{}
+	// rate
+	mult := uint64(1)
+	if r, unit, ok := parseHashlimitBytes(rateOpt.Arg(0)); ok {
+		cfg.bytes = true
+		cfg.limit = Limit{Rate: r, Unit: "second", Bytes: true, BytesUnit: unit}
+		mult = 15
+	} else if r, unit, ok := parseRate(rateOpt.Arg(0)); ok {
+		cfg.limit = Limit{Rate: r, Unit: unit, Burst: 5}
+		mult = map[string]uint64{"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit]
+	} else {
+		return c.badValue(rateOpt, "rate")
+	}
+	if o := m.Opt("hashlimit-burst"); o != nil {
+		s := strings.ToLower(o.Arg(0))
+		digits := leadingDigits(s)
+		n, ok := parseNum(digits, 64)
+		suffix := s[len(digits):]
+		if !ok || n == 0 {
+			return c.badValue(o, "burst")
+		}
+		if cfg.bytes {
+			unit := map[string]string{"": "bytes", "b": "bytes", "kb": "kbytes", "k": "kbytes", "mb": "mbytes", "m": "mbytes"}[suffix]
+			if unit == "" {
+				return c.badValue(o, "burst")
+			}
+			cfg.limit.Burst, cfg.limit.BurstUnit = n, unit
+			mult = 60
+		} else {
+			if suffix != "" || n > 1000000 {
+				return c.badValue(o, "burst (1-1000000 packets)")
+			}
+			cfg.limit.Burst = n
+		}
+	}
+	cfg.limit.Over = over
+	if cfg.bytes {
+		c.approx(rateOpt.Pos, "hashlimit byte mode: nft's byte bucket holds rate+burst bytes, xt_hashlimit's holds the burst rounded up to whole rates")
+	}
+	cfg.expire = time.Duration(mult) * time.Second
+	if o := m.Opt("hashlimit-htable-expire"); o != nil {
+		ms, ok := parseNum(o.Arg(0), 32)
+		if !ok {
+			return c.badValue(o, "expiry (milliseconds)")
+		}
+		if ms == 0 {
+			return c.badValue(o, "expiry (milliseconds, at least 1)")
+		}
+		cfg.expire = time.Duration(ms) * time.Millisecond
+	}
+	if o := m.Opt("hashlimit-htable-max"); o != nil {
+		n, ok := parseNum(o.Arg(0), 32)
+		if !ok {
+			return c.badValue(o, "table size")
+		}
+		cfg.size = int(n)
+	}
+	for _, n := range []string{"hashlimit-htable-size", "hashlimit-htable-gcinterval"} {
+		if o := m.Opt(n); o != nil {
+			if _, ok := parseNum(o.Arg(0), 32); !ok {
+				return c.badValue(o, "number")
+			}
+		}
+	}
+	if err := hashlimitMode(c, m, cfg); err != nil {
+		return err
+	}
+	cfg.sig = fmt.Sprintf("%v|%v|%+v|%v|%d", cfg.mode, cfg.masks, cfg.limit, cfg.expire, cfg.size)
+
+	name := nameOpt.Arg(0)
+	if len(cfg.mode) == 0 {
+		// No --hashlimit-mode: one bucket for every packet.
+		l := cfg.limit
+		c.add(&l)
+		return nil
+	}
+	tk := fmt.Sprintf("hashlimit|%d|%s|%s", c.fam, c.tr.nftTable(c.fam, c.table).Name, name)
+	first, _ := c.tr.ext[tk].(*hashlimitCfg)
+	if first == nil {
+		first = cfg
+		cfg.setName = c.freeSetName(name)
+		if cfg.setName != name {
+			c.note(nameOpt.Pos, "hashlimit table %q becomes nft set %q", name, cfg.setName)
+		}
+		c.tr.ext[tk] = cfg
+		c.addSet(&Set{Name: cfg.setName, Type: cfg.types, Flags: []string{"dynamic", "timeout"},
+			Timeout: cfg.expire, Size: cfg.size, Origin: m.Pos,
+			Comment: "hashlimit " + strings.ReplaceAll(name, `"`, "'")})
+	} else if first.sig != cfg.sig {
+		c.note(nameOpt.Pos, "hashlimit %q was first created with other parameters; as in the kernel, the first rule's key, rate, burst and expiry apply", name)
+	}
+	l := first.limit
+	l.Over = over
+	if first.bytes != cfg.bytes || first.limit.Over != over {
+		c.approx(nameOpt.Pos, "rules sharing hashlimit %q differ in upto/above or packet/byte mode; an nft set element keeps the limit of the rule that created it", name)
+	}
+	key, _ := hashlimitKey(c, m, first)
+	c.add(&SetStmt{Op: SetUpdate, Set: first.setName, Key: keyExpr(key), Stmts: []Stmt{&l}})
+	return nil
+}
+
+func keyExpr(k []Expr) Expr {
+	if len(k) == 1 {
+		return k[0]
+	}
+	return &Concat{Exprs: k}
+}
+
+// hashlimitMode parses --hashlimit-mode and the masks into cfg.
+func hashlimitMode(c *ctx, m *parser.Match, cfg *hashlimitCfg) error {
+	cfg.mode = map[string]bool{}
+	if o := m.Opt("hashlimit-mode"); o != nil {
+		for _, f := range strings.FieldsFunc(o.Arg(0), func(r rune) bool { return r == ',' || r == '|' }) {
+			switch f {
+			case "srcip", "srcport", "dstip", "dstport":
+				cfg.mode[f] = true
+			default:
+				return c.badValue(o, "mode")
+			}
+		}
+	}
+	full := 32
+	if c.fam == parser.IPv6 {
+		full = 128
+	}
+	cfg.masks = map[string]int{"srcip": full, "dstip": full}
+	for _, x := range []struct{ opt, mode string }{{"hashlimit-srcmask", "srcip"}, {"hashlimit-dstmask", "dstip"}} {
+		if o := m.Opt(x.opt); o != nil {
+			n, ok := parseNum(o.Arg(0), 8)
+			if !ok || int(n) > full {
+				return c.badValue(o, "prefix length")
+			}
+			cfg.masks[x.mode] = int(n)
+		}
+	}
+	for _, f := range hashlimitFields {
+		if !cfg.mode[f] {
+			continue
+		}
+		if f == "dstip" || f == "srcip" {
+			cfg.types = append(cfg.types, c.l3AddrType())
+		} else {
+			cfg.types = append(cfg.types, "inet_service")
+		}
+	}
+	return nil
+}
+
+// hashlimitFields is upstream's key order.
+var hashlimitFields = []string{"dstip", "dstport", "srcip", "srcport"}
+
+// hashlimitKey builds this rule's set key from cfg's mode and masks.
+// Ports come from the rule's -p protocol header, else from "th".
+func hashlimitKey(c *ctx, m *parser.Match, cfg *hashlimitCfg) ([]Expr, error) {
+	full := 32
+	if c.fam == parser.IPv6 {
+		full = 128
+	}
+	proto := ""
+	switch c.proto {
+	case "tcp", "udp", "udplite", "sctp", "dccp":
+		if !c.protoNeg {
+			proto = c.proto
+		}
+	}
+	var key []Expr
+	for _, f := range hashlimitFields {
+		if !cfg.mode[f] {
+			continue
+		}
+		switch f {
+		case "dstip", "srcip":
+			field := "daddr"
+			if f == "srcip" {
+				field = "saddr"
+			}
+			var e Expr = &Payload{Proto: c.l3(), Field: field}
+			if cfg.masks[f] < full {
+				e = &Binop{Op: "&", Left: e, Right: c.prefixMask(cfg.masks[f])}
+			}
+			key = append(key, e)
+		default:
+			field := "dport"
+			if f == "srcport" {
+				field = "sport"
+			}
+			p := proto
+			if p == "" {
+				p = "th"
+				c.approx(m.Pos, "hashlimit %s without -p tcp/udp/sctp/dccp/udplite: nft's \"th %s\" reads header bytes of protocols without ports, where the kernel uses port 0", f, field)
+			}
+			key = append(key, &Payload{Proto: p, Field: field})
+		}
+	}
+	return key, nil
+}
+
+// parseHashlimitBytes parses "N[k|m]b/s" (libxt_hashlimit parse_bytes).
+func parseHashlimitBytes(s string) (uint64, string, bool) {
+	i := strings.Index(s, "b/s")
+	if i <= 0 || s[i:] != "b/s" {
+		return 0, "", false
+	}
+	num := leadingDigits(s)
+	n, ok := parseNum(num, 64)
+	if !ok || n == 0 {
+		return 0, "", false
+	}
+	switch s[len(num):i] {
+	case "":
+		return n, "bytes", true
+	case "k":
+		return n, "kbytes", true
+	case "m":
+		return n, "mbytes", true
+	}
+	return 0, "", false
+}

@@ -1,0 +1,55 @@
+package translate
+
+// -m set: iptables-extensions(8) "set" (ipset); nft: a lookup of a named
+// set, "ip saddr @NAME". The ipset's type and contents are not in an
+// iptables-save dump, so xt2nft declares an empty interval set of addresses
+// in the table and warns that its elements must be supplied (for example
+// with ipset-translate). One-dimensional address sets (hash:ip, hash:net)
+// are assumed; a set with more dimensions (--match-set NAME src,dst)
+// needs its type and is reported.
+// --return-nomatch, ! --update-counters and ! --update-subcounters concern
+// ipset's element flags and counters, which the nft set does not have:
+// ignored (nomatch elements have no nft form). --packets-*/--bytes-* test
+// ipset per-element counters: reported.
+
+import (
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+func matchSet(c *ctx, m *parser.Match) error {
+	o := m.Opt("match-set")
+	if o == nil {
+		o = m.Opt("set")
+	}
+	if o == nil {
+		return c.unsupported(m.Pos, "-m set needs --match-set")
+	}
+	for _, n := range []string{"packets-eq", "packets-lt", "packets-gt", "bytes-eq", "bytes-lt", "bytes-gt"} {
+		if x := m.Opt(n); x != nil {
+			return c.unsupported(x.Pos, "--%s tests ipset per-element counters, which nft sets do not keep", n)
+		}
+	}
+	name, dirs := o.Arg(0), strings.Split(strings.ToLower(o.Arg(1)), ",")
+	if len(dirs) != 1 {
+		return c.unsupported(o.Pos, "ipset %q is matched with %d dimensions (%s): its type (hash:ip,port, hash:net,iface, ...) is not in the dump, so the nft set key is unknown", name, len(dirs), o.Arg(1))
+	}
+	field := ""
+	switch dirs[0] {
+	case "src":
+		field = "saddr"
+	case "dst":
+		field = "daddr"
+	default:
+		return c.badValue(o, "direction (src or dst)")
+	}
+	setName := safeIdent(name)
+	if s := c.tableSet(setName); s == nil {
+		c.addSet(&Set{Name: setName, Type: []string{c.l3AddrType()}, Flags: []string{"interval"}, Origin: m.Pos,
+			Comment: "ipset " + strings.ReplaceAll(name, `"`, "'") + ": add its elements (not in iptables-save)"})
+		c.note(optArgPos(o), "ipset %q becomes the empty nft set @%s (assumed to hold %s addresses or networks); its elements are not in the dump and must be added (e.g. from \"ipset save\" with ipset-translate)", name, setName, c.l3())
+	}
+	c.match(&Payload{Proto: c.l3(), Field: field}, eq(o.Negated), &SetRef{Name: setName})
+	return nil
+}

@@ -1,0 +1,309 @@
+//go:build linux
+
+package translate_test
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// TestPrivilegedRecentDifferential runs each golden/recent-* case twice on the
+// real kernel: once with the original rules in iptables-legacy (xt_recent),
+// once with xt2nft's translation in nft. A client namespace sends the UDP
+// packets of the case's trace (source address, TTL, port, pause) to a
+// firewall namespace; the sets of packets delivered must be identical.
+func TestPrivilegedRecentDifferential(t *testing.T) {
+	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
+		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
+	}
+	for _, tool := range []string{"nft", "iptables-legacy-restore", "ip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	cases, _ := filepath.Glob(filepath.Join(goldenDir, "recent-*", "trace"))
+	corpus, _ := filepath.Glob(filepath.Join("testdata", "recent-corpus", "*.trace"))
+	if len(cases) == 0 || len(corpus) == 0 {
+		t.Fatal("no golden/recent-*/trace or testdata/recent-corpus/*.trace files")
+	}
+	for _, tr := range append(cases, corpus...) {
+		name := filepath.Base(filepath.Dir(tr))
+		rulesPath := filepath.Join(filepath.Dir(tr), "input.rules")
+		if strings.HasSuffix(tr, ".trace") {
+			// "# rules: PATH" names a ruleset of ../shared/corpus (not copied here).
+			name = strings.TrimSuffix(filepath.Base(tr), ".trace")
+			rulesPath = traceRules(t, tr)
+		}
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rules, err := os.ReadFile(rulesPath)
+			if os.IsNotExist(err) && strings.Contains(rulesPath, "shared") {
+				t.Skipf("%s not found: the corpus lives in ../shared beside the checkout", rulesPath)
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			trace := readTrace(t, tr)
+			out := translate.Files([]translate.Input{{Name: "input.rules", Src: rules}}, parser.Options{}, translate.Options{})
+			if out.Failed {
+				t.Fatalf("translation failed:\n%s", strings.Join(out.Diags, "\n"))
+			}
+			legacy := runTrace(t, trace, func(fw string) error {
+				return runIn(fw, string(rules), "iptables-legacy-restore")
+			})
+			nftGot := runTrace(t, trace, func(fw string) error {
+				return runIn(fw, string(out.Script), "nft", "-f", "-")
+			})
+			t.Logf("xt_recent delivered %d/%d: %v", len(legacy), len(trace), legacy)
+			if len(legacy) == 0 || len(legacy) == len(trace) {
+				t.Errorf("trace does not exercise the rules: xt_recent delivered %d of %d packets", len(legacy), len(trace))
+			}
+			if fmt.Sprint(legacy) != fmt.Sprint(nftGot) {
+				t.Errorf("delivered packets differ\nxt_recent: %v\nnft:       %v", legacy, nftGot)
+			}
+		})
+	}
+}
+
+// traceRules returns the ruleset named by a trace's "# rules: PATH" line
+// (PATH relative to the repository root).
+func traceRules(t *testing.T, path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if p, ok := strings.CutPrefix(l, "# rules: "); ok {
+			return filepath.Join("..", strings.TrimSpace(p))
+		}
+	}
+	t.Fatalf("%s: no \"# rules: PATH\" line", path)
+	return ""
+}
+
+type tracePkt struct {
+	pause time.Duration // before sending
+	src   netip.Addr
+	ttl   int
+	dport int
+}
+
+// readTrace reads "PAUSE_MS SRC TTL DPORT" lines (# comments allowed).
+func readTrace(t *testing.T, path string) []tracePkt {
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var out []tracePkt
+	sc := bufio.NewScanner(f)
+	for n := 1; sc.Scan(); n++ {
+		l := strings.TrimSpace(sc.Text())
+		if l == "" || l[0] == '#' {
+			continue
+		}
+		f := strings.Fields(l)
+		if len(f) != 4 {
+			t.Fatalf("%s:%d: want PAUSE_MS SRC TTL DPORT", path, n)
+		}
+		ms, err1 := strconv.Atoi(f[0])
+		src, err2 := netip.ParseAddr(f[1])
+		ttl, err3 := strconv.Atoi(f[2])
+		port, err4 := strconv.Atoi(f[3])
+		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
+			t.Fatalf("%s:%d: bad line %q", path, n, l)
+		}
+		out = append(out, tracePkt{time.Duration(ms) * time.Millisecond, src, ttl, port})
+	}
+	return out
+}
+
+func runIn(ns, stdin string, args ...string) error {
+	cmd := exec.Command("ip", append([]string{"netns", "exec", ns}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("%s: %v: %s", strings.Join(args, " "), err, out)
+	}
+	return nil
+}
+
+var nsSeq int
+
+// runTrace builds a client and a firewall namespace joined by a veth pair
+// (eth0 on both sides, 10.77.0.1 on the firewall, the trace's sources on
+// the client), loads the rules with load, sends the trace and returns the
+// indexes of the packets the firewall's sockets received.
+func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int {
+	t.Helper()
+	nsSeq++
+	id := fmt.Sprintf("%d-%d-%d", os.Getpid(), nsSeq, time.Now().UnixNano()%100000)
+	cli, fw := "xt2nft-cli-"+id, "xt2nft-fw-"+id
+	for _, ns := range []string{cli, fw} {
+		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+			t.Fatalf("ip netns add: %v %s", err, out)
+		}
+		ns := ns
+		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	}
+	sh := func(args ...string) {
+		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ip %s: %v %s", strings.Join(args, " "), err, out)
+		}
+	}
+	sh("link", "add", "eth0", "netns", fw, "type", "veth", "peer", "name", "eth0", "netns", cli)
+	sh("-n", fw, "addr", "add", "10.77.0.1/24", "dev", "eth0")
+	sh("-n", fw, "link", "set", "eth0", "up")
+	sh("-n", fw, "link", "set", "lo", "up")
+	srcs := map[netip.Addr]bool{}
+	for _, p := range trace {
+		srcs[p.src] = true
+	}
+	for a := range srcs {
+		sh("-n", cli, "addr", "add", a.String()+"/24", "dev", "eth0", "nodad")
+	}
+	sh("-n", cli, "link", "set", "eth0", "up")
+	sh("-n", cli, "link", "set", "lo", "up")
+	if err := load(fw); err != nil {
+		t.Fatal(err)
+	}
+	// Sockets are created inside the namespaces and then used from here.
+	ports := map[int]*net.UDPConn{}
+	inNS(t, fw, func() {
+		for _, p := range trace {
+			if ports[p.dport] == nil {
+				c, err := net.ListenUDP("udp4", &net.UDPAddr{Port: p.dport})
+				if err != nil {
+					t.Fatal(err)
+				}
+				ports[p.dport] = c
+			}
+		}
+	})
+	// One socket (so one source port, one new conntrack flow) per packet:
+	// rules with --ctstate NEW see every packet as a new connection.
+	senders := make([]*net.UDPConn, len(trace))
+	inNS(t, cli, func() {
+		for i, p := range trace {
+			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: p.src.AsSlice()})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			rc, _ := c.SyscallConn()
+			rc.Control(func(fd uintptr) { unix.SetsockoptInt(int(fd), unix.IPPROTO_IP, unix.IP_TTL, p.ttl) })
+			senders[i] = c
+		}
+	})
+	defer func() {
+		for _, c := range ports {
+			c.Close()
+		}
+		for _, c := range senders {
+			c.Close()
+		}
+	}()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	got := map[int]bool{}
+	for _, c := range ports {
+		wg.Add(1)
+		go func(c *net.UDPConn) {
+			defer wg.Done()
+			buf := make([]byte, 64)
+			for {
+				n, _, err := c.ReadFromUDP(buf)
+				if err != nil {
+					return
+				}
+				if i, err := strconv.Atoi(string(buf[:n])); err == nil {
+					mu.Lock()
+					got[i] = true
+					mu.Unlock()
+				}
+			}
+		}(c)
+	}
+	// Prime ARP so the first packet is not queued behind neighbour
+	// resolution (port 9 is not in any trace, and no rule counts it).
+	sh("-n", cli, "neigh", "replace", "10.77.0.1", "lladdr", fwMAC(t, fw), "dev", "eth0")
+	time.Sleep(300 * time.Millisecond)
+	for i, p := range trace {
+		time.Sleep(p.pause)
+		c := senders[i]
+		if _, err := c.WriteToUDP([]byte(strconv.Itoa(i)), &net.UDPAddr{IP: net.IPv4(10, 77, 0, 1), Port: p.dport}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(20 * time.Millisecond) // let it be delivered before the next one
+	}
+	time.Sleep(200 * time.Millisecond)
+	for _, c := range ports {
+		c.Close()
+	}
+	wg.Wait()
+	var out []int
+	for i := range got {
+		out = append(out, i)
+	}
+	sort.Ints(out)
+	return out
+}
+
+// fwMAC returns the MAC address of eth0 in the firewall namespace.
+func fwMAC(t *testing.T, fw string) string {
+	out, err := exec.Command("ip", "-n", fw, "-br", "link", "show", "eth0").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f := strings.Fields(string(out))
+	if len(f) < 3 {
+		t.Fatalf("cannot read eth0's MAC: %q", out)
+	}
+	return f[2]
+}
+
+// inNS runs fn on a thread switched into the named namespace.
+func inNS(t *testing.T, ns string, fn func()) {
+	t.Helper()
+	ch := make(chan struct{})
+	go func() {
+		defer close(ch)
+		runtime.LockOSThread()
+		// The thread is not unlocked: it dies with the goroutine, so no
+		// other goroutine ever runs in the switched namespace.
+		orig, err := os.Open("/proc/thread-self/ns/net")
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer orig.Close()
+		f, err := os.Open("/var/run/netns/" + ns)
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		defer f.Close()
+		if err := unix.Setns(int(f.Fd()), unix.CLONE_NEWNET); err != nil {
+			t.Error(err)
+			return
+		}
+		fn()
+	}()
+	<-ch
+}

@@ -1,0 +1,103 @@
+package translate
+
+// -j SET --add-set/--del-set NAME FLAGS (libxt_SET.c).
+// nft(8) SET STATEMENT: "add @NAME { KEY }", "update @NAME { KEY timeout
+// T }", "delete @NAME { KEY }".
+//
+// The ipset itself lives outside the ruleset, so its type is unknown. The
+// set is declared in the table (unless a -m set rule already did) as a
+// dynamic set keyed on the flags read as addresses (src -> saddr, dst ->
+// daddr, concatenated), i.e. the hash:ip / hash:ip,ip family of types,
+// and every use warns (approximation): other types (ports, nets, marks)
+// and the ipset's existing elements are not carried over. --exist becomes
+// "update" (which refreshes the timeout), --timeout the element timeout.
+// --map-set is refused. Non-terminal.
+
+import (
+	"strings"
+	"time"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+func tgSET(c *ctx, t *parser.Target) error {
+	if o := t.Opt("map-set"); o != nil {
+		return c.unsupported(o.Pos, "SET --map-set (skbinfo maps from an ipset) is not translated")
+	}
+	var timeout time.Duration
+	if o := t.Opt("timeout"); o != nil {
+		n, err := tgOptUint(c, o, 2147483, "timeout")
+		if err != nil {
+			return err
+		}
+		timeout = time.Duration(n) * time.Second
+	}
+	exist := t.Opt("exist") != nil
+	for _, o := range t.Options {
+		if o.Name != "add-set" && o.Name != "del-set" {
+			continue
+		}
+		name := o.Arg(0)
+		flags := strings.Split(o.Arg(1), ",")
+		if len(flags) > 6 {
+			return c.badValue(o, "set flags")
+		}
+		var key []Expr
+		var types []string
+		for _, f := range flags {
+			field := map[string]string{"src": "saddr", "dst": "daddr"}[f]
+			if field == "" {
+				return c.unsupported(o.Pos, "SET: bad flag %q (src or dst)", f)
+			}
+			key = append(key, &Payload{Proto: c.l3(), Field: field})
+			types = append(types, map[string]string{"ip": "ipv4_addr", "ip6": "ipv6_addr"}[c.l3()])
+		}
+		var k Expr = key[0]
+		if len(key) > 1 {
+			k = &Concat{Exprs: key}
+		}
+		setName := safeIdent(name)
+		c.tgDeclareSet(setName, types, timeout > 0, o.Pos)
+		c.approx(o.Pos, "SET --%s %s %s: the ipset's type is unknown here; nft set @%s is declared with %s keys and starts empty", o.Name, name, o.Arg(1), setName, strings.Join(types, " . "))
+		st := &SetStmt{Op: SetAdd, Set: setName, Key: k}
+		if o.Name == "del-set" {
+			st.Op = SetDelete
+		} else {
+			st.Timeout = timeout
+			if exist {
+				st.Op = SetUpdate
+			}
+		}
+		c.add(st)
+	}
+	return nil
+}
+
+// tgDeclareSet declares a dynamic set in the rule's table unless a set of
+// that name exists already.
+func (c *ctx) tgDeclareSet(name string, types []string, timeout bool, pos parser.Pos) {
+	t := c.tr.nftTable(c.fam, c.table)
+	for _, s := range t.Sets {
+		if s.Name == name {
+			if timeout && !tgContains(s.Flags, "timeout") {
+				s.Flags = append(s.Flags, "timeout")
+			}
+			return
+		}
+	}
+	s := &Set{Name: name, Type: types, Flags: []string{"dynamic"}, Origin: pos,
+		Comment: "ipset " + name + " (type assumed)"}
+	if timeout {
+		s.Flags = append(s.Flags, "timeout")
+	}
+	t.Sets = append(t.Sets, s)
+}
+
+func tgContains(l []string, s string) bool {
+	for _, x := range l {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
