@@ -159,7 +159,7 @@ func upstreamScript(v *txVector) (script string, jumps map[string][]string, reas
 		chains = map[string]bool{}
 		body   []string
 	)
-	jumps = map[string][]string{} // iptables table -> jump targets
+	jumps = map[string][]string{} // iptables table -> user chains the vector uses (rule chain, jump targets)
 	prefix := fmt.Sprintf("u%03d_", v.id)
 	addTable := func(fam, tbl string) {
 		if !tables[fam+" "+tbl] {
@@ -187,9 +187,20 @@ func upstreamScript(v *txVector) (script string, jumps map[string][]string, reas
 			fam, tbl, ch, rest := m[2], m[3], m[4], m[5]
 			addChain(fam, tbl, ch)
 			v.upChains = append(v.upChains, fam+" "+tbl+" "+ch)
+			declare := func(c string) {
+				for _, d := range jumps[tbl] {
+					if d == c {
+						return
+					}
+				}
+				jumps[tbl] = append(jumps[tbl], c)
+			}
+			if !parser.IsBuiltin(tbl, ch) {
+				declare(ch) // vectors such as "-t nat -A postrouting" use user chains
+			}
 			for _, j := range reJump.FindAllStringSubmatch(rest, -1) {
 				addChain(fam, tbl, j[1])
-				jumps[tbl] = append(jumps[tbl], j[1])
+				declare(j[1])
 			}
 			body = append(body, fmt.Sprintf("%s rule %s %s%s %s %s\n", m[1], fam, prefix, tbl, ch, rest))
 			nrules++
@@ -217,10 +228,15 @@ func ourScript(v *txVector, jumps map[string][]string) (script, failure string) 
 	prog := strings.TrimSuffix(f[0], "-translate")
 	cmd := prog + strings.TrimPrefix(v.cmd, f[0])
 	var src strings.Builder
-	// upstream's iptables-translate does not check that a jump target
-	// exists; the script parser does, so declare the targets.
-	for tbl, targets := range jumps {
-		for _, j := range targets {
+	// upstream's iptables-translate does not check that a chain exists;
+	// the script parser does, so declare the user chains the vector uses.
+	tbls := make([]string, 0, len(jumps))
+	for tbl := range jumps {
+		tbls = append(tbls, tbl)
+	}
+	sort.Strings(tbls)
+	for _, tbl := range tbls {
+		for _, j := range jumps[tbl] {
 			fmt.Fprintf(&src, "%s -t %s -N %s\n", prog, tbl, j)
 		}
 	}
