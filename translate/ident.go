@@ -1,17 +1,9 @@
 package translate
 
-import "strings"
-
-// nftKeywords are words nft's scanner treats as keywords, so they cannot be
-// used as bare chain or set names (nft 1.0.6 does not accept quoted names
-// there either).
-var nftKeywords = func() map[string]bool {
-	m := map[string]bool{}
-	for _, w := range nftKeywordList {
-		m[w] = true
-	}
-	return m
-}()
+// nftKeywords (keywords.go, generated) are the words nft's scanner treats
+// as keywords, so they cannot be used as bare chain names (nft 1.0.6 does not
+// accept quoted names there either). The scanner is case-sensitive: "reject"
+// is a keyword, "REJECT" is not.
 
 func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 
@@ -32,7 +24,7 @@ func identProblem(name string) string {
 			return "nft names cannot contain " + `"` + string(name[i]) + `"`
 		}
 	}
-	if nftKeywords[strings.ToLower(name)] {
+	if nftKeywords[name] {
 		return "it is an nft keyword"
 	}
 	return ""
@@ -55,7 +47,7 @@ func safeIdent(name string) string {
 	if s == "" || !isIdentStart(s[0]) {
 		s = "_" + s
 	}
-	if nftKeywords[strings.ToLower(s)] {
+	if nftKeywords[s] {
 		s += "_chain"
 	}
 	return s
