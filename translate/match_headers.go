@@ -6,6 +6,7 @@ package translate
 // exact; options nft cannot express are reported (never dropped).
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 
@@ -30,7 +31,11 @@ func matchDCCP(c *ctx, m *parser.Match) error {
 	if o := m.Opt("dccp-types"); o != nil {
 		var elems []Expr
 		for _, t := range strings.Split(strings.ToLower(o.Arg(0)), ",") {
-			ok := t == "invalid"
+			if t == "invalid" { // libxt_dccp: every type above SYNCACK
+				elems = append(elems, &Range{Lo: &Int{V: 10}, Hi: &Int{V: 15}})
+				continue
+			}
+			ok := false
 			for _, k := range dccpTypes {
 				ok = ok || k == t
 			}
@@ -110,7 +115,10 @@ func matchFrag(c *ctx, m *parser.Match) error {
 		case "fraglast":
 			c.match(&Exthdr{Hdr: "frag", Field: "more-fragments"}, OpEq, &Int{V: 0})
 		case "fragres":
-			c.match(&Exthdr{Hdr: "frag", Field: "reserved"}, OpNe, &Int{V: 0})
+			// ip6t_frag: with --fragres the packet matches only when both
+			// reserved fields are zero.
+			c.match(&Exthdr{Hdr: "frag", Field: "reserved"}, OpEq, &Int{V: 0})
+			c.match(&Exthdr{Hdr: "frag", Field: "reserved2"}, OpEq, &Int{V: 0})
 		default:
 			return c.unsupported(o.Pos, "frag --%s is not translated", o.Name)
 		}
@@ -122,7 +130,11 @@ func matchFrag(c *ctx, m *parser.Match) error {
 }
 
 func matchRT(c *ctx, m *parser.Match) error {
-	for _, o := range m.Options {
+	// Fixed order (type, segments left, length), as ip6tables prints them.
+	opts := append([]*parser.Option(nil), m.Options...)
+	rank := map[string]int{"rt-type": 0, "rt-segsleft": 1, "rt-len": 2}
+	sort.SliceStable(opts, func(i, j int) bool { return rank[opts[i].Name] < rank[opts[j].Name] })
+	for _, o := range opts {
 		var field string
 		switch o.Name {
 		case "rt-type":
@@ -188,7 +200,11 @@ func matchECN(c *ctx, m *parser.Match) error {
 		switch o.Name {
 		case "ecn-tcp-cwr", "ecn-tcp-ece":
 			f := map[string]string{"ecn-tcp-cwr": "cwr", "ecn-tcp-ece": "ecn"}[o.Name]
-			c.match(&Binop{Op: "&", Left: &Payload{Proto: "tcp", Field: "flags"}, Right: &Sym{Name: f}}, eq(o.Negated), &Sym{Name: f})
+			op := OpEq // "tcp flags cwr": the bit is set
+			if o.Negated {
+				op = OpNot // "tcp flags ! cwr": the bit is clear
+			}
+			c.match(&Payload{Proto: "tcp", Field: "flags"}, op, &Flags{Names: []string{f}})
 		case "ecn-ip-ect":
 			n, err := strconv.ParseUint(o.Arg(0), 10, 8)
 			if err != nil || n > 3 {

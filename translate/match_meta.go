@@ -71,11 +71,11 @@ func matchLength(c *ctx, m *parser.Match) error {
 // rangeExpr parses "a[:b]" integers.
 func rangeExpr(c *ctx, o *parser.Option, s string, maxV uint64) (Expr, bool, error) {
 	lo, hi, isRange := strings.Cut(s, ":")
-	l, err := strconv.ParseUint(lo, 10, 32)
+	l, ok := parseNum(lo, 32)
 	if lo == "" {
-		l, err = 0, nil
+		l, ok = 0, true
 	}
-	if err != nil || l > maxV {
+	if !ok || l > maxV {
 		return nil, false, c.badValue(o, "value")
 	}
 	if !isRange {
@@ -83,7 +83,7 @@ func rangeExpr(c *ctx, o *parser.Option, s string, maxV uint64) (Expr, bool, err
 	}
 	h := maxV
 	if hi != "" {
-		if h, err = strconv.ParseUint(hi, 10, 32); err != nil || h > maxV {
+		if h, ok = parseNum(hi, 32); !ok || h > maxV {
 			return nil, false, c.badValue(o, "value")
 		}
 	}
@@ -257,3 +257,4 @@ func matchICMP6(c *ctx, m *parser.Match) error {
 // declareSet declares a named set once per table, with a warning that its
 // elements must be supplied.
 // -m nfacct: a named nft counter of the same name.
+
