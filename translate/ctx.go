@@ -331,8 +331,10 @@ func IfaceName(v string) string {
 	if wild {
 		v = v[:len(v)-1]
 	}
-	if strings.HasSuffix(v, "*") {
-		v = v[:len(v)-1] + `\*`
+	// nft treats only a whole "\*" as an escaped star; with a wildcard the
+	// final "*" is the wildcard and earlier stars are literal already.
+	if !wild && v == "*" {
+		v = `\*`
 	}
 	if wild {
 		v += "*"
@@ -471,6 +473,9 @@ func (c *ctx) translateTarget(t *parser.Target) error {
 		case "ACCEPT":
 			c.add(&Verdict{Kind: VerdictAccept})
 		case "DROP":
+			if c.table == "nat" {
+				return c.unsupported(t.Pos, "-j DROP in the nat table: iptables refuses it (\"use of DROP is inhibited\")")
+			}
 			c.add(&Verdict{Kind: VerdictDrop})
 		case "RETURN":
 			c.add(&Verdict{Kind: VerdictReturn})

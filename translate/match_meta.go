@@ -238,6 +238,9 @@ func icmpMatch(c *ctx, o *parser.Option, proto string, names map[string][2]int) 
 }
 
 func matchICMP(c *ctx, m *parser.Match) error {
+	if c.proto != "icmp" || c.protoNeg {
+		return c.unsupported(m.Pos, "-m icmp needs -p icmp (the kernel refuses the rule otherwise)")
+	}
 	if o := m.Opt("icmp-type"); o != nil {
 		return icmpMatch(c, o, "icmp", icmpTypes)
 	}
@@ -245,6 +248,9 @@ func matchICMP(c *ctx, m *parser.Match) error {
 }
 
 func matchICMP6(c *ctx, m *parser.Match) error {
+	if (c.proto != "ipv6-icmp" && c.proto != "icmpv6" && c.proto != "icmp6") || c.protoNeg {
+		return c.unsupported(m.Pos, "-m icmp6 needs -p icmpv6 (the kernel refuses the rule otherwise)")
+	}
 	if o := m.Opt("icmpv6-type"); o != nil {
 		return icmpMatch(c, o, "icmpv6", icmp6Types)
 	}
