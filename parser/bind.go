@@ -92,6 +92,16 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 		}
 		return resolved{owner: -2}, nil
 	}
+	// Exact names first (the common case): base options, then extensions
+	// newest first, as getopt_long finds an exact match before prefixes.
+	if o, ok := baseByName[name]; ok {
+		return resolved{o, -1}, nil
+	}
+	for i := len(b.mods) - 1; i >= 0; i-- {
+		if o, ok := b.mods[i].spec.byName[name]; ok {
+			return resolved{o, i}, nil
+		}
+	}
 	type cand struct {
 		r   resolved
 		key string

@@ -35,16 +35,22 @@ type Token struct {
 // It reports whether a quote was left open.
 func splitRestore(line string, toks []Token) ([]Token, bool) {
 	var (
-		buf     strings.Builder
+		buf     []byte // only for words with quotes
 		inQuote bool
 		escaped bool
 		quoted  bool
 		have    bool // a word is being built (even an empty quoted one)
 		start   int
 	)
-	emit := func(q bool) {
-		toks = append(toks, classify(buf.String(), q, start+1))
-		buf.Reset()
+	// A plain word is a substring of the line (no copy); a word with quotes
+	// is assembled in buf.
+	emit := func(end int) {
+		v := line[start:end]
+		if quoted {
+			v = string(buf)
+		}
+		toks = append(toks, classify(v, quoted, start+1))
+		buf = buf[:0]
 		have, quoted = false, false
 	}
 	for i := 0; i < len(line); i++ {
@@ -52,15 +58,15 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 		if inQuote {
 			switch {
 			case escaped:
-				buf.WriteByte(c)
+				buf = append(buf, c)
 				escaped = false
 			case c == '\\':
 				escaped = true
 			case c == '"':
 				inQuote = false
-				emit(true) // a closing quote ends the word, as in iptables
+				emit(i) // a closing quote ends the word, as in iptables
 			default:
-				buf.WriteByte(c)
+				buf = append(buf, c)
 			}
 			continue
 		}
@@ -68,22 +74,30 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 		case '"':
 			if !have {
 				start = i
+			} else if !quoted {
+				buf = append(buf[:0], line[start:i]...)
 			}
 			inQuote, quoted, have = true, true, true
 		case ' ', '\t', '\n', '\r':
-			if buf.Len() > 0 {
-				emit(quoted)
+			if have {
+				emit(i)
 			}
 		default:
 			if !have {
 				start, have = i, true
 			}
-			buf.WriteByte(c)
+			if quoted {
+				buf = append(buf, c)
+			}
 		}
 	}
-	if inQuote || buf.Len() > 0 {
+	if inQuote || have {
 		// iptables adds an unterminated last word with quoted=0.
-		emit(false)
+		v := line[start:]
+		if quoted {
+			v = string(buf)
+		}
+		toks = append(toks, classify(v, false, start+1))
 	}
 	return toks, inQuote
 }

@@ -17,6 +17,7 @@ type ModuleSpec struct {
 	Name    string
 	Family  Family // 0: both families
 	Options []OptSpec
+	byName  map[string]OptSpec // exact lookup, filled by indexModules
 }
 
 // Option spec constructors keep the tables short.
@@ -99,6 +100,7 @@ func indexModules(lists [][]*ModuleSpec) map[moduleKey]*ModuleSpec {
 	m := map[moduleKey]*ModuleSpec{}
 	for _, l := range lists {
 		for _, s := range l {
+			s.byName = optIndex(s.Options)
 			if s.Family == 0 {
 				m[moduleKey{s.Name, IPv4}] = s
 				m[moduleKey{s.Name, IPv6}] = s
@@ -145,4 +147,15 @@ var protoNumbers = map[string]string{
 	"1": "icmp", "2": "igmp", "4": "ipencap", "6": "tcp", "17": "udp", "33": "dccp", "41": "ipv6",
 	"47": "gre", "50": "esp", "51": "ah", "58": "ipv6-icmp", "103": "pim", "108": "ipcomp",
 	"112": "vrrp", "132": "sctp", "135": "mobility-header", "136": "udplite",
+}
+
+// baseByName indexes baseOptions by long name.
+var baseByName = optIndex(baseOptions)
+
+func optIndex(opts []OptSpec) map[string]OptSpec {
+	m := make(map[string]OptSpec, len(opts))
+	for _, o := range opts {
+		m[o.Name] = o
+	}
+	return m
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"fmt"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
@@ -107,6 +109,7 @@ func DetectFamily(name string, src []byte) Family {
 }
 
 type fileParser struct {
+	text  string // the file, converted once
 	name  string
 	opt   Options
 	st    *state
@@ -115,19 +118,25 @@ type fileParser struct {
 	toks  []Token
 }
 
+// lines calls fn for every line of the file, without its line end. Lines
+// are substrings of one copy of the file (p.text), so words and rule texts
+// taken from them allocate nothing.
 func (p *fileParser) lines(src []byte, fn func(n int, line string)) {
+	if p.text == "" && len(src) > 0 {
+		p.text = string(src)
+	}
+	text := p.text
 	n := 0
-	for len(src) > 0 {
+	for len(text) > 0 {
 		n++
-		i := bytes.IndexByte(src, '\n')
-		var l []byte
+		i := strings.IndexByte(text, '\n')
+		var l string
 		if i < 0 {
-			l, src = src, nil
+			l, text = text, ""
 		} else {
-			l, src = src[:i], src[i+1:]
+			l, text = text[:i], text[i+1:]
 		}
-		l = bytes.TrimSuffix(l, []byte("\r"))
-		fn(n, string(l))
+		fn(n, strings.TrimSuffix(l, "\r"))
 	}
 }
 
@@ -137,6 +146,7 @@ func (p *fileParser) dump(src []byte, fam Family) {
 		cur     *tableState
 		curLine int
 	)
+	pre := p.prebind(src, fam)
 	p.lines(src, func(n int, line string) {
 		trimmed := strings.TrimLeft(line, " \t")
 		col := len(line) - len(trimmed) + 1
@@ -178,7 +188,10 @@ func (p *fileParser) dump(src []byte, fam Family) {
 				p.errs = append(p.errs, Errorf(pos, "rule outside of a table (missing *table line)"))
 				return
 			}
-			cmd := p.bindLine(n, line, fam, false)
+			r := pre[n-1]
+			p.warns = append(p.warns, r.warns...)
+			p.errs = append(p.errs, r.errs...)
+			cmd := r.cmd
 			if cmd != nil {
 				p.st.apply(cur, cmd, line, &p.errs, &p.warns)
 			}
@@ -236,52 +249,64 @@ func (p *fileParser) chainDecl(ts *tableState, rest string, pos Pos) {
 
 // bindLine tokenizes, parses and binds one command line.
 func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *command {
+	r := bindLine(p.name, n, line, fam, script)
+	p.warns = append(p.warns, r.warns...)
+	p.errs = append(p.errs, r.errs...)
+	return r.cmd
+}
+
+// bound is the result of binding one line.
+type bound struct {
+	cmd   *command
+	errs  ErrorList
+	warns []Diagnostic
+}
+
+// bindLine tokenizes, parses and binds one line. It touches no shared
+// state (the shape cache is concurrency-safe), so lines can be bound in
+// parallel.
+func bindLine(name string, n int, line string, fam Family, script bool) (r bound) {
+	var toks []Token
 	var open bool
-	p.toks = p.toks[:0]
 	if script {
 		var bad string
-		p.toks, bad = splitShell(line)
+		toks, bad = splitShell(line)
 		if bad != "" {
-			p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: n, Col: 1}, "cannot evaluate %s in an iptables command", bad))
-			return nil
+			r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: 1}, "cannot evaluate %s in an iptables command", bad))
+			return r
 		}
-	} else {
-		p.toks, open = splitRestore(line, p.toks)
-		if len(p.toks) > 0 && p.toks[0].Kind == TokWord && isCounter(p.toks[0].Value) {
-			p.toks[0].Kind = TokCounter
-		}
-	}
-	toks := p.toks
-	if script {
 		if len(toks) == 0 {
-			return nil
+			return r
 		}
 		toks = toks[1:] // the command name
+	} else {
+		toks, open = splitRestore(line, make([]Token, 0, 16))
+		if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
+			toks[0].Kind = TokCounter
+		}
 	}
-	b := &binder{file: p.name, line: n, fam: fam, script: script, toks: toks}
+	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks}
 	if open {
 		b.warnf(len(toks)-1, "unterminated quote")
 	}
-	sh, err := parseShape(p.name, n, toks)
+	sh, err := parseShape(name, n, toks)
 	if err != nil {
-		p.errs = append(p.errs, shapeError(p.name, n, toks, err))
-		return nil
+		r.errs = append(r.errs, shapeError(name, n, toks, err))
+		return r
 	}
 	cmd := b.bind(sh)
-	p.warns = append(p.warns, b.warns...)
+	r.warns = b.warns
 	if len(b.errs) > 0 {
-		p.errs = append(p.errs, b.errs...)
-		return nil
+		r.errs = b.errs
+		return r
 	}
-	words := make([]string, len(toks))
-	for i, t := range toks {
-		words[i] = t.Value
-		if t.Kind == TokQWord || t.Value == "" || strings.ContainsAny(t.Value, " \t") {
-			words[i] = strconv.Quote(t.Value)
-		}
+	// The rule's text as written (for comments and reports), without the
+	// program name of a script line.
+	if len(toks) > 0 {
+		cmd.rule.Text = strings.TrimSpace(line[toks[0].Col-1:])
 	}
-	cmd.rule.Text = strings.Join(words, " ")
-	return cmd
+	r.cmd = cmd
+	return r
 }
 
 func shapeError(file string, n int, toks []Token, err error) *Error {
@@ -386,4 +411,50 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// isRuleLine reports whether a dump line is a command line (not a comment,
+// table, chain or COMMIT line).
+func isRuleLine(line string) bool {
+	t := strings.TrimLeft(line, " \t")
+	if t == "" {
+		return false
+	}
+	switch t[0] {
+	case '#', '*', ':':
+		return false
+	}
+	return strings.TrimSpace(t) != "COMMIT"
+}
+
+// prebind binds every command line of a dump, in parallel: binding is
+// most of the parsing time and each line is independent. Results are
+// indexed by line number - 1 and applied in order afterwards.
+func (p *fileParser) prebind(src []byte, fam Family) []bound {
+	var lines []string
+	p.lines(src, func(n int, line string) { lines = append(lines, line) })
+	out := make([]bound, len(lines))
+	workers := runtime.GOMAXPROCS(0)
+	if len(lines) < 2000 || workers < 2 {
+		workers = 1
+	}
+	var wg sync.WaitGroup
+	chunk := (len(lines) + workers - 1) / workers
+	for w := 0; w < workers; w++ {
+		lo, hi := w*chunk, min((w+1)*chunk, len(lines))
+		if lo >= hi {
+			break
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := lo; i < hi; i++ {
+				if isRuleLine(lines[i]) {
+					out[i] = bindLine(p.name, i+1, lines[i], fam, false)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out
 }

@@ -263,4 +263,3 @@ func matchICMP6(c *ctx, m *parser.Match) error {
 // declareSet declares a named set once per table, with a warning that its
 // elements must be supplied.
 // -m nfacct: a named nft counter of the same name.
-

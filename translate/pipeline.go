@@ -22,9 +22,32 @@ type Output struct {
 	Ruleset *Ruleset
 }
 
-// Files parses and translates inputs as the xt2nft command does. Parse
-// errors of every file are reported before anything is translated.
+// Files parses and translates inputs as the xt2nft command does and
+// renders the script into Output.Script.
 func Files(inputs []Input, popt parser.Options, opt Options) *Output {
+	out := Prepare(inputs, popt, opt)
+	if out.Printable(opt) {
+		var b bytes.Buffer
+		if err := Render(&b, out.Ruleset); err != nil {
+			out.Diags = append(out.Diags, "xt2nft: "+err.Error())
+			out.Failed = true
+			return out
+		}
+		out.Script = b.Bytes()
+	}
+	return out
+}
+
+// Printable reports whether the ruleset may be written: the translation
+// succeeded, or it failed and opt.AllowPartial asks for what translated.
+func (o *Output) Printable(opt Options) bool {
+	return o.Ruleset != nil && (!o.Failed || opt.AllowPartial)
+}
+
+// Prepare parses and translates inputs without rendering (the command
+// streams the script to its output instead). Parse errors of every file
+// are reported before anything is translated.
+func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 	out := &Output{}
 	var dumps []*parser.Dump
 	for _, in := range inputs {
@@ -42,21 +65,13 @@ func Files(inputs []Input, popt parser.Options, opt Options) *Output {
 	if out.Failed {
 		return out
 	}
+	opt.release = true
 	res := Translate(parser.Merge(dumps...), opt)
+	dumps = nil
 	for _, d := range res.Diags {
 		out.Diags = append(out.Diags, d.String())
 	}
 	out.Failed = res.Err() != nil
 	out.Ruleset = res.Ruleset
-	if out.Failed && !opt.AllowPartial {
-		return out
-	}
-	var b bytes.Buffer
-	if err := Render(&b, res.Ruleset); err != nil {
-		out.Diags = append(out.Diags, "xt2nft: "+err.Error())
-		out.Failed = true
-		return out
-	}
-	out.Script = b.Bytes()
 	return out
 }

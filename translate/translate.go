@@ -37,6 +37,9 @@ type Options struct {
 	AllowPartial bool
 	// RecentSize is the size of the sets that replace xt_recent lists.
 	RecentSize int
+	// release lets the translator drop each rule of the dump once it is
+	// translated (set by Files, which owns the dumps it parses).
+	release bool
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate.
 	Report bool
@@ -231,8 +234,11 @@ func (tr *translator) table(t *parser.Table) {
 			}
 		}
 		nt.Chains = append(nt.Chains, nc)
-		for _, r := range c.Rules {
+		for i, r := range c.Rules {
 			nc.Rules = append(nc.Rules, tr.rule(t, c, r)...)
+			if tr.opt.release {
+				c.Rules[i] = nil // Files owns the dump: let the parse tree go
+			}
 		}
 	}
 }

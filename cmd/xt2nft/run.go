@@ -102,12 +102,14 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	for _, in := range inputs {
 		ins = append(ins, translate.Input{Name: in.name, Src: in.src})
 	}
-	out := translate.Files(ins, popt, topt)
+	out := translate.Prepare(ins, popt, topt)
 	for _, d := range out.Diags {
 		fmt.Fprintln(stderr, d)
 	}
-	if len(out.Script) > 0 {
-		if _, err := stdout.Write(out.Script); err != nil {
+	if out.Printable(topt) {
+		// Streamed: nothing is written unless the translation succeeded
+		// (or --allow-partial), so a failure leaves stdout empty.
+		if err := translate.Render(stdout, out.Ruleset); err != nil {
 			fmt.Fprintf(stderr, "xt2nft: writing output: %v\n", err)
 			return exitError
 		}
