@@ -1,0 +1,90 @@
+//go:build linux
+
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xt2nft/xt2nft/backend/recent"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// TestPrivilegedConcurrentAdd runs eight recentctl add processes at once on
+// one list, in /proc (xt_recent) and in the nft sets, and checks that no
+// address is lost. 80 addresses stay under xt_recent's ip_list_tot (100).
+func TestPrivilegedConcurrentAdd(t *testing.T) {
+	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
+		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
+	}
+	for _, tool := range []string{"nft", "iptables-legacy-restore", "ip", "go"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			t.Skipf("%s not installed", tool)
+		}
+	}
+	bin := filepath.Join(t.TempDir(), "recentctl")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
+		"-A INPUT -p udp --dport 1 -m recent --set --name conc\n" +
+		"-A INPUT -p udp --dport 2 -m recent --rcheck --seconds 600 --name conc -j ACCEPT\nCOMMIT\n"
+	for _, backend := range []string{"proc", "nft"} {
+		t.Run(backend, func(t *testing.T) {
+			ns := fmt.Sprintf("xt2nft-conc-%s-%d", backend, os.Getpid())
+			if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
+				t.Fatalf("%v %s", err, out)
+			}
+			defer exec.Command("ip", "netns", "del", ns).Run()
+			load := exec.Command("ip", "netns", "exec", ns, "iptables-legacy-restore")
+			if backend == "nft" {
+				out := translate.Files([]translate.Input{{Name: "r", Src: []byte(rules)}}, parser.Options{}, translate.Options{})
+				load = exec.Command("ip", "netns", "exec", ns, "nft", "-f", "-")
+				load.Stdin = strings.NewReader(string(out.Script))
+			} else {
+				load.Stdin = strings.NewReader(rules)
+			}
+			if out, err := load.CombinedOutput(); err != nil {
+				t.Fatalf("load: %v %s", err, out)
+			}
+			var wg sync.WaitGroup
+			errs := make(chan error, 8)
+			for p := 0; p < 8; p++ {
+				args := []string{"netns", "exec", ns, bin, "--backend", backend, "add", "conc"}
+				for i := 0; i < 10; i++ {
+					args = append(args, fmt.Sprintf("10.9.%d.%d", p, i+1))
+				}
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+						errs <- fmt.Errorf("%v: %s", err, out)
+					}
+				}()
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				t.Error(err)
+			}
+			out, err := exec.Command("ip", "netns", "exec", ns, bin, "--backend", backend, "show", "conc", "--json").CombinedOutput()
+			if err != nil {
+				t.Fatalf("show: %v %s", err, out)
+			}
+			var es []recent.Entry
+			if err := json.Unmarshal(out, &es); err != nil {
+				t.Fatalf("%v: %s", err, out)
+			}
+			if len(es) != 80 {
+				t.Errorf("%d addresses in the list after 8 concurrent adders of 10 each, want 80", len(es))
+			}
+		})
+	}
+}
