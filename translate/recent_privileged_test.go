@@ -4,6 +4,7 @@ package translate_test
 
 import (
 	"bufio"
+	"context"
 	"fmt"
 	"net"
 	"net/netip"
@@ -18,7 +19,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/recent"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -67,10 +71,12 @@ func TestPrivilegedRecentDifferential(t *testing.T) {
 			}
 			legacy := runTrace(t, trace, func(fw string) error {
 				return runIn(fw, string(rules), "iptables-legacy-restore")
+			}, func(fw, list string, a netip.Addr) error {
+				return runIn(fw, "", "sh", "-c", "echo +"+a.String()+" > /proc/net/xt_recent/"+list)
 			})
 			nftGot := runTrace(t, trace, func(fw string) error {
 				return runIn(fw, string(out.Script), "nft", "-f", "-")
-			})
+			}, nftAdd)
 			t.Logf("xt_recent delivered %d/%d: %v", len(legacy), len(trace), legacy)
 			if len(legacy) == 0 || len(legacy) == len(trace) {
 				t.Errorf("trace does not exercise the rules: xt_recent delivered %d of %d packets", len(legacy), len(trace))
@@ -103,6 +109,7 @@ type tracePkt struct {
 	src   netip.Addr
 	ttl   int
 	dport int
+	list  string // "+ LIST ADDR" lines: add ADDR to LIST by hand (echo +ADDR > /proc/...)
 }
 
 // readTrace reads "PAUSE_MS SRC TTL DPORT" lines (# comments allowed).
@@ -120,6 +127,14 @@ func readTrace(t *testing.T, path string) []tracePkt {
 			continue
 		}
 		f := strings.Fields(l)
+		if len(f) == 3 && f[0] == "+" {
+			a, err := netip.ParseAddr(f[2])
+			if err != nil {
+				t.Fatalf("%s:%d: bad address %q", path, n, f[2])
+			}
+			out = append(out, tracePkt{list: f[1], src: a})
+			continue
+		}
 		if len(f) != 4 {
 			t.Fatalf("%s:%d: want PAUSE_MS SRC TTL DPORT", path, n)
 		}
@@ -130,7 +145,7 @@ func readTrace(t *testing.T, path string) []tracePkt {
 		if err1 != nil || err2 != nil || err3 != nil || err4 != nil {
 			t.Fatalf("%s:%d: bad line %q", path, n, l)
 		}
-		out = append(out, tracePkt{time.Duration(ms) * time.Millisecond, src, ttl, port})
+		out = append(out, tracePkt{pause: time.Duration(ms) * time.Millisecond, src: src, ttl: ttl, dport: port})
 	}
 	return out
 }
@@ -150,7 +165,7 @@ var nsSeq int
 // (eth0 on both sides, 10.77.0.1 on the firewall, the trace's sources on
 // the client), loads the rules with load, sends the trace and returns the
 // indexes of the packets the firewall's sockets received.
-func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int {
+func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error, add func(fw, list string, a netip.Addr) error) []int {
 	t.Helper()
 	nsSeq++
 	id := fmt.Sprintf("%d-%d-%d", os.Getpid(), nsSeq, time.Now().UnixNano()%100000)
@@ -173,6 +188,9 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 	sh("-n", fw, "link", "set", "lo", "up")
 	srcs := map[netip.Addr]bool{}
 	for _, p := range trace {
+		if p.list != "" {
+			continue
+		}
 		srcs[p.src] = true
 	}
 	for a := range srcs {
@@ -201,6 +219,9 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 	senders := make([]*net.UDPConn, len(trace))
 	inNS(t, cli, func() {
 		for i, p := range trace {
+			if p.list != "" {
+				continue
+			}
 			c, err := net.ListenUDP("udp4", &net.UDPAddr{IP: p.src.AsSlice()})
 			if err != nil {
 				t.Error(err)
@@ -216,7 +237,9 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 			c.Close()
 		}
 		for _, c := range senders {
-			c.Close()
+			if c != nil {
+				c.Close()
+			}
 		}
 	}()
 	var mu sync.Mutex
@@ -246,6 +269,12 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 	time.Sleep(300 * time.Millisecond)
 	for i, p := range trace {
 		time.Sleep(p.pause)
+		if p.list != "" {
+			if err := add(fw, p.list, p.src); err != nil {
+				t.Fatal(err)
+			}
+			continue
+		}
 		c := senders[i]
 		if _, err := c.WriteToUDP([]byte(strconv.Itoa(i)), &net.UDPAddr{IP: net.IPv4(10, 77, 0, 1), Port: p.dport}); err != nil {
 			t.Fatal(err)
@@ -263,6 +292,21 @@ func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error) []int 
 	}
 	sort.Ints(out)
 	return out
+}
+
+// nftAdd adds an address to the list's nft sets with recentctl's nft
+// backend, as "recentctl add LIST ADDR" does.
+func nftAdd(fw, list string, a netip.Addr) error {
+	f, err := os.Open("/var/run/netns/" + fw)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	conn, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
+	if err != nil {
+		return err
+	}
+	return (&recent.NFT{Conn: conn}).Add(context.Background(), list, a)
 }
 
 // fwMAC returns the MAC address of eth0 in the firewall namespace.
