@@ -1,4 +1,30 @@
 package translate
 
 // l4MatchFuncs translate parser/modules_l4.go's matches.
-var l4MatchFuncs = map[string]matchFunc{}
+var l4MatchFuncs = map[string]matchFunc{
+	"icmp":       matchICMP,
+	"icmp6":      matchICMP6,
+	"multiport":  matchMultiport,
+	"sctp":       matchSCTP,
+	"dccp":       matchDCCP,
+	"ah":         matchAH,
+	"esp":        matchESP,
+	"ipcomp":     matchIPComp,
+	"frag":       matchFrag,
+	"hbh":        matchHBH,
+	"dst":        matchDst,
+	"rt":         matchRT,
+	"mh":         matchMH,
+	"ipv6header": matchIPv6Header,
+	"tcpmss":     matchTCPMSS,
+	"length":     matchLength,
+	"ttl":        matchTTL,
+	"hl":         matchHL,
+	"ecn":        matchECN,
+	"dscp":       matchDSCP,
+	"tos":        matchTOS,
+	"iprange":    matchIPRange,
+	"mac":        matchMAC,
+	"pkttype":    matchPktType,
+	"realm":      matchRealm,
+}
