@@ -67,6 +67,9 @@ var icmpCodes = []icmpName{
 	{"required-option-missing", 12, 1, 1},
 	{"timestamp-request", 13, 0, 0xFF},
 	{"timestamp-reply", 14, 0, 0xFF},
+	// info-request/info-reply are accepted by iptables after 1.8.9.
+	{"info-request", 15, 0, 0xFF},
+	{"info-reply", 16, 0, 0xFF},
 	{"address-mask-request", 17, 0, 0xFF},
 	{"address-mask-reply", 18, 0, 0xFF},
 }

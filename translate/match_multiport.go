@@ -17,6 +17,7 @@ package translate
 // same way once loaded.
 
 import (
+	"sort"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -112,5 +113,50 @@ func multiportList(c *ctx, o *parser.Option, proto string) (elems []Expr, all bo
 			return nil, false, c.unsupported(argPos(o), "too many ports in --%s (iptables allows 15, a range counting two)", o.Name)
 		}
 	}
-	return elems, all, nil
+	return mergePorts(elems), all, nil
+}
+
+// mergePorts merges entries that overlap (80:90,85 is 80-90), sorted by
+// their start, when there are any; nft refuses overlapping intervals in a
+// concatenated set. Disjoint lists keep the order they were given in.
+func mergePorts(elems []Expr) []Expr {
+	type span struct{ lo, hi uint64 }
+	bounds := func(e Expr) span {
+		if r, ok := e.(*Range); ok {
+			return span{r.Lo.(*Int).V, r.Hi.(*Int).V}
+		}
+		v := e.(*Int).V
+		return span{v, v}
+	}
+	spans := make([]span, len(elems))
+	for i, e := range elems {
+		spans[i] = bounds(e)
+	}
+	overlap := false
+	for i := range spans {
+		for j := i + 1; j < len(spans); j++ {
+			if spans[i].lo <= spans[j].hi && spans[j].lo <= spans[i].hi {
+				overlap = true
+			}
+		}
+	}
+	if !overlap {
+		return elems
+	}
+	sort.Slice(spans, func(i, j int) bool { return spans[i].lo < spans[j].lo })
+	var merged []span
+	for _, s := range spans {
+		if n := len(merged); n > 0 && s.lo <= merged[n-1].hi {
+			if s.hi > merged[n-1].hi {
+				merged[n-1].hi = s.hi
+			}
+			continue
+		}
+		merged = append(merged, s)
+	}
+	out := make([]Expr, len(merged))
+	for i, s := range merged {
+		out[i] = rangeExpr(s.lo, s.hi)
+	}
+	return out
 }
