@@ -139,7 +139,7 @@ func names(m map[moduleKey]*ModuleSpec) []string {
 var protoModules = map[string]string{
 	"tcp": "tcp", "udp": "udp", "udplite": "udplite", "sctp": "sctp", "dccp": "dccp",
 	"icmp": "icmp", "icmpv6": "icmp6", "ipv6-icmp": "icmp6", "icmp6": "icmp6",
-	"esp": "esp", "ah": "ah", "mh": "mh", "ipv6-mh": "mh",
+	"esp": "esp", "ah": "ah", "mh": "mh", "ipcomp": "ipcomp",
 }
 
 // protoNumbers maps numeric protocols to names (/etc/protocols subset).
