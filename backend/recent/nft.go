@@ -282,63 +282,142 @@ func (n *NFT) refresh(s *nftables.Set, a netip.Addr, timeout time.Duration) erro
 	return n.Conn.SetAddElements(s, el)
 }
 
-// Add records one event per address: mem, every window, and the ring.
+// batchSize bounds the addresses per netlink batch (one message per set
+// and operation carries all of a batch's elements).
+const batchSize = 1024
+
+// batch collects element operations per set.
+type batch struct {
+	add, del, refresh map[*nftables.Set][]nftables.SetElement
+	order             []*nftables.Set
+	seen              map[*nftables.Set]bool
+}
+
+func newBatch() *batch {
+	return &batch{add: map[*nftables.Set][]nftables.SetElement{}, del: map[*nftables.Set][]nftables.SetElement{},
+		refresh: map[*nftables.Set][]nftables.SetElement{}, seen: map[*nftables.Set]bool{}}
+}
+
+func (b *batch) note(s *nftables.Set) {
+	if !b.seen[s] {
+		b.seen[s] = true
+		b.order = append(b.order, s)
+	}
+}
+
+// queue sends the batch: for each set its plain adds, its deletes, and its
+// refreshes (add, delete, add with the timeout: portable before Linux 6.12).
+func (n *NFT) send(b *batch) error {
+	for _, s := range b.order {
+		if els := b.add[s]; len(els) > 0 {
+			if err := n.Conn.SetAddElements(s, els); err != nil {
+				return err
+			}
+		}
+		if els := b.del[s]; len(els) > 0 {
+			if err := n.Conn.SetDeleteElements(s, els); err != nil {
+				return err
+			}
+		}
+		// A re-add with a timeout does not refresh an existing element
+		// (checked on Linux 6.18), hence add, delete, add.
+		if els := b.refresh[s]; len(els) > 0 {
+			bare := make([]nftables.SetElement, len(els))
+			for i, e := range els {
+				bare[i] = nftables.SetElement{Key: e.Key}
+			}
+			if err := n.Conn.SetAddElements(s, bare); err != nil {
+				return err
+			}
+			if err := n.Conn.SetDeleteElements(s, bare); err != nil {
+				return err
+			}
+			if err := n.Conn.SetAddElements(s, els); err != nil {
+				return err
+			}
+		}
+	}
+	return n.Conn.Flush()
+}
+
+// Add records one event per address: mem, every window, and the ring. The
+// ring pointers are read once per call, and the updates go out in batches.
 func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 	ls, err := n.lists(name)
 	if err != nil {
 		return err
+	}
+	// Where each address's ring pointer stands (read once per set).
+	ptrOf := map[*nftList]map[netip.Addr]int{}
+	for _, l := range ls {
+		if l.k == 0 {
+			continue
+		}
+		m := map[netip.Addr]int{}
+		for k := 0; k < l.k; k++ {
+			els, err := n.elements(l.ptr[k])
+			if err != nil {
+				return err
+			}
+			for a := range els {
+				m[a] = k
+			}
+		}
+		ptrOf[l] = m
+	}
+	b, inBatch := newBatch(), map[netip.Addr]bool{}
+	flush := func() error {
+		if len(inBatch) == 0 {
+			return nil
+		}
+		if err := n.send(b); err != nil {
+			return fmt.Errorf("adding to %q: %w", name, err)
+		}
+		b, inBatch = newBatch(), map[netip.Addr]bool{}
+		return nil
 	}
 	for _, a := range addrs {
 		l := pick(ls, a)
 		if l == nil {
 			return fmt.Errorf("list %q has no sets for %s addresses", name, famName(a))
 		}
-		if l.mem != nil {
-			if err := n.Conn.SetAddElements(l.mem, []nftables.SetElement{{Key: keyOf(a)}}); err != nil {
+		// An address twice in one batch would need two ring steps in order.
+		if inBatch[a] || len(inBatch) == batchSize {
+			if err := flush(); err != nil {
 				return err
 			}
+		}
+		inBatch[a] = true
+		el := nftables.SetElement{Key: keyOf(a)}
+		if l.mem != nil {
+			b.note(l.mem)
+			b.add[l.mem] = append(b.add[l.mem], el)
 		}
 		for _, s := range l.last {
-			if err := n.refresh(s, a, s.Timeout); err != nil {
-				return err
-			}
+			b.note(s)
+			b.refresh[s] = append(b.refresh[s], nftables.SetElement{Key: el.Key, Timeout: s.Timeout})
 		}
 		if l.k > 0 {
-			p := -1
-			for k := 0; k < l.k; k++ {
-				els, err := n.elements(l.ptr[k])
-				if err != nil {
-					return err
-				}
-				if _, ok := els[a]; ok {
-					p = k
-					break
-				}
-			}
 			slot := 0
-			if p >= 0 {
+			if p, ok := ptrOf[l][a]; ok {
 				slot = p
-				if err := n.Conn.SetDeleteElements(l.ptr[p], []nftables.SetElement{{Key: keyOf(a)}}); err != nil {
-					return err
-				}
+				b.note(l.ptr[p])
+				b.del[l.ptr[p]] = append(b.del[l.ptr[p]], el)
 			}
 			next := (slot + 1) % l.k
-			if err := n.refresh(l.ptr[next], a, l.ptr[next].Timeout); err != nil {
-				return err
-			}
+			ptrOf[l][a] = next
+			pn := l.ptr[next]
+			b.note(pn)
+			b.refresh[pn] = append(b.refresh[pn], nftables.SetElement{Key: el.Key, Timeout: pn.Timeout})
 			for _, m := range l.slots {
 				if s := m[slot]; s != nil {
-					if err := n.refresh(s, a, s.Timeout); err != nil {
-						return err
-					}
+					b.note(s)
+					b.refresh[s] = append(b.refresh[s], nftables.SetElement{Key: el.Key, Timeout: s.Timeout})
 				}
 			}
 		}
-		if err := n.Conn.Flush(); err != nil {
-			return fmt.Errorf("adding %s to %q: %w", a, name, err)
-		}
 	}
-	return nil
+	return flush()
 }
 
 // Del removes each address from every set of the list.
