@@ -28,12 +28,12 @@ import (
 	"github.com/xt2nft/xt2nft/translate"
 )
 
-// TestPrivilegedRecentDifferential runs each golden/recent-* case twice on the
+// TestPrivilegedDifferential runs each golden case with a trace twice on the
 // real kernel: once with the original rules in iptables-legacy (xt_recent),
 // once with xt2nft's translation in nft. A client namespace sends the UDP
 // packets of the case's trace (source address, TTL, port, pause) to a
 // firewall namespace; the sets of packets delivered must be identical.
-func TestPrivilegedRecentDifferential(t *testing.T) {
+func TestPrivilegedDifferential(t *testing.T) {
 	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
 		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
 	}
@@ -42,7 +42,7 @@ func TestPrivilegedRecentDifferential(t *testing.T) {
 			t.Skipf("%s not installed", tool)
 		}
 	}
-	cases, _ := filepath.Glob(filepath.Join(goldenDir, "recent-*", "trace"))
+	cases, _ := filepath.Glob(filepath.Join(goldenDir, "*", "trace"))
 	corpus, _ := filepath.Glob(filepath.Join("testdata", "recent-corpus", "*.trace"))
 	if len(cases) == 0 || len(corpus) == 0 {
 		t.Fatal("no golden/recent-*/trace or testdata/recent-corpus/*.trace files")
@@ -77,12 +77,12 @@ func TestPrivilegedRecentDifferential(t *testing.T) {
 			nftGot := runTrace(t, trace, func(fw string) error {
 				return runIn(fw, string(out.Script), "nft", "-f", "-")
 			}, nftAdd)
-			t.Logf("xt_recent delivered %d/%d: %v", len(legacy), len(trace), legacy)
+			t.Logf("iptables-legacy delivered %d/%d: %v", len(legacy), len(trace), legacy)
 			if len(legacy) == 0 || len(legacy) == len(trace) {
-				t.Errorf("trace does not exercise the rules: xt_recent delivered %d of %d packets", len(legacy), len(trace))
+				t.Errorf("trace does not exercise the rules: iptables-legacy delivered %d of %d packets", len(legacy), len(trace))
 			}
 			if fmt.Sprint(legacy) != fmt.Sprint(nftGot) {
-				t.Errorf("delivered packets differ\nxt_recent: %v\nnft:       %v", legacy, nftGot)
+				t.Errorf("delivered packets differ\nlegacy: %v\nnft:       %v", legacy, nftGot)
 			}
 		})
 	}
