@@ -29,7 +29,8 @@ import (
 )
 
 // TestPrivilegedDifferential runs each golden case with a trace twice on the
-// real kernel: once with the original rules in iptables-legacy (xt_recent),
+// real kernel: once with the original rules in iptables-legacy (xt_recent,
+// CONNMARK, ...),
 // once with xt2nft's translation in nft. A client namespace sends the UDP
 // packets of the case's trace (source address, TTL, port, pause) to a
 // firewall namespace; the sets of packets delivered must be identical.
