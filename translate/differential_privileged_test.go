@@ -22,6 +22,7 @@ import (
 	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
 
+	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/backend/recent"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -35,14 +36,7 @@ import (
 // packets of the case's trace (source address, TTL, port, pause) to a
 // firewall namespace; the sets of packets delivered must be identical.
 func TestPrivilegedDifferential(t *testing.T) {
-	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
-		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
-	}
-	for _, tool := range []string{"nft", "iptables-legacy-restore", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	nstest.Skip(t, "iptables-legacy-restore")
 	cases, _ := filepath.Glob(filepath.Join(goldenDir, "*", "trace"))
 	corpus, _ := filepath.Glob(filepath.Join("testdata", "recent-corpus", "*.trace"))
 	if len(cases) == 0 || len(corpus) == 0 {
@@ -160,7 +154,6 @@ func runIn(ns, stdin string, args ...string) error {
 	return nil
 }
 
-var nsSeq int
 
 // runTrace builds a client and a firewall namespace joined by a veth pair
 // (eth0 on both sides, 10.77.0.1 on the firewall, the trace's sources on
@@ -168,16 +161,7 @@ var nsSeq int
 // indexes of the packets the firewall's sockets received.
 func runTrace(t *testing.T, trace []tracePkt, load func(fw string) error, add func(fw, list string, a netip.Addr) error) []int {
 	t.Helper()
-	nsSeq++
-	id := fmt.Sprintf("%d-%d-%d", os.Getpid(), nsSeq, time.Now().UnixNano()%100000)
-	cli, fw := "xt2nft-cli-"+id, "xt2nft-fw-"+id
-	for _, ns := range []string{cli, fw} {
-		if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-			t.Fatalf("ip netns add: %v %s", err, out)
-		}
-		ns := ns
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	}
+	cli, fw := nstest.New(t, "cli").Name, nstest.New(t, "fw").Name
 	sh := func(args ...string) {
 		if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 			t.Fatalf("ip %s: %v %s", strings.Join(args, " "), err, out)

@@ -3,30 +3,22 @@
 package translate_test
 
 import (
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xt2nft/xt2nft/backend/nstest"
 )
 
 // TestPrivilegedGoldenLoads loads every golden expected.nft with nft -f in a
 // fresh network namespace, twice: the second load proves the script
 // replaces what it owns.
 func TestPrivilegedGoldenLoads(t *testing.T) {
-	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
-		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
-	}
-	if _, err := exec.LookPath("nft"); err != nil {
-		t.Skip("nft not installed")
-	}
+	nstest.Skip(t)
 	files, _ := filepath.Glob(filepath.Join(goldenDir, "*", "expected.nft"))
-	ns := fmt.Sprintf("xt2nft-golden-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-		t.Fatalf("ip netns add: %v %s", err, out)
-	}
-	t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
+	ns := nstest.New(t, "golden").Name
 	for _, f := range files {
 		name := filepath.Base(filepath.Dir(f))
 		t.Run(name, func(t *testing.T) {

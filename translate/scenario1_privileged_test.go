@@ -3,7 +3,6 @@
 package translate_test
 
 import (
-	"fmt"
 	"net"
 	"os"
 	"os/exec"
@@ -14,6 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
+	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -28,14 +28,7 @@ import (
 // eth2. Without rules the client gets no answer; with the original rules in
 // iptables-legacy and with xt2nft's translation in nft it must get one.
 func TestPrivilegedScenario1Lab(t *testing.T) {
-	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
-		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
-	}
-	for _, tool := range []string{"nft", "iptables-legacy-restore", "ip"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	nstest.Skip(t, "iptables-legacy-restore")
 	rules, err := os.ReadFile(filepath.Join(goldenDir, "scenario-1-dump", "input.rules"))
 	if err != nil {
 		t.Fatal(err)
@@ -67,16 +60,7 @@ func TestPrivilegedScenario1Lab(t *testing.T) {
 // behind eth2 receives the echo (from 10.2.0.3, on its own link).
 func scenario1(t *testing.T, load func(host string) error) bool {
 	t.Helper()
-	nsSeq++
-	id := fmt.Sprintf("%d-%d", os.Getpid(), nsSeq)
-	host, cli1, cli2 := "xt2nft-s1h-"+id, "xt2nft-s1a-"+id, "xt2nft-s1b-"+id
-	for _, ns := range []string{host, cli1, cli2} {
-		if b, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-			t.Fatalf("ip netns add: %v %s", err, b)
-		}
-		ns := ns
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
-	}
+	host, cli1, cli2 := nstest.New(t, "s1host").Name, nstest.New(t, "s1a").Name, nstest.New(t, "s1b").Name
 	ip := func(args ...string) {
 		if b, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
 			t.Fatalf("ip %s: %v %s", strings.Join(args, " "), err, b)

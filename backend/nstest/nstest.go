@@ -30,8 +30,8 @@ import (
 const EnvVar = "XT2NFT_PRIVILEGED"
 
 // Skip skips the test unless privileged tests can run: Linux, XT2NFT_PRIVILEGED=1,
-// effective uid 0, and nft and ip on PATH.
-func Skip(t testing.TB) {
+// effective uid 0, and nft, ip and the extra programs on PATH.
+func Skip(t testing.TB, extra ...string) {
 	t.Helper()
 	if os.Getenv(EnvVar) != "1" {
 		t.Skipf("privileged test: set %s=1 (and run as root) to run it", EnvVar)
@@ -39,7 +39,7 @@ func Skip(t testing.TB) {
 	if os.Geteuid() != 0 {
 		t.Skip("privileged test: needs root (euid 0)")
 	}
-	for _, prog := range []string{"nft", "ip"} {
+	for _, prog := range append([]string{"nft", "ip"}, extra...) {
 		if _, err := exec.LookPath(prog); err != nil {
 			t.Skipf("privileged test: %s not found on PATH", prog)
 		}

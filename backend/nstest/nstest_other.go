@@ -14,7 +14,7 @@ import (
 const EnvVar = "XT2NFT_PRIVILEGED"
 
 // Skip always skips: privileged tests need Linux.
-func Skip(t testing.TB) {
+func Skip(t testing.TB, extra ...string) {
 	t.Helper()
 	t.Skip("privileged test: needs Linux network namespaces")
 }

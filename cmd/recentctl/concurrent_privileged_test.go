@@ -5,13 +5,13 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
+	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/backend/recent"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -21,14 +21,7 @@ import (
 // one list, in /proc (xt_recent) and in the nft sets, and checks that no
 // address is lost. 80 addresses stay under xt_recent's ip_list_tot (100).
 func TestPrivilegedConcurrentAdd(t *testing.T) {
-	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
-		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
-	}
-	for _, tool := range []string{"nft", "iptables-legacy-restore", "ip", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	nstest.Skip(t, "iptables-legacy-restore", "go")
 	bin := filepath.Join(t.TempDir(), "recentctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
@@ -38,11 +31,7 @@ func TestPrivilegedConcurrentAdd(t *testing.T) {
 		"-A INPUT -p udp --dport 2 -m recent --rcheck --seconds 600 --name conc -j ACCEPT\nCOMMIT\n"
 	for _, backend := range []string{"proc", "nft"} {
 		t.Run(backend, func(t *testing.T) {
-			ns := fmt.Sprintf("xt2nft-conc-%s-%d", backend, os.Getpid())
-			if out, err := exec.Command("ip", "netns", "add", ns).CombinedOutput(); err != nil {
-				t.Fatalf("%v %s", err, out)
-			}
-			defer exec.Command("ip", "netns", "del", ns).Run()
+			ns := nstest.New(t, "conc-"+backend).Name
 			load := exec.Command("ip", "netns", "exec", ns, "iptables-legacy-restore")
 			if backend == "nft" {
 				out := translate.Files([]translate.Input{{Name: "r", Src: []byte(rules)}}, parser.Options{}, translate.Options{})

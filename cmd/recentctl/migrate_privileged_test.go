@@ -4,7 +4,6 @@ package main
 
 import (
 	"encoding/json"
-	"fmt"
 	"net"
 	"net/netip"
 	"os"
@@ -14,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/backend/recent"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -32,20 +32,12 @@ COMMIT
 // migrate", and checks every address and its remaining time (±1 s) in the
 // nft sets against the ages xt_recent reported.
 func TestPrivilegedMigrate(t *testing.T) {
-	if os.Getenv("XT2NFT_PRIVILEGED") != "1" || os.Geteuid() != 0 {
-		t.Skip("privileged test: set XT2NFT_PRIVILEGED=1 and run as root")
-	}
-	for _, tool := range []string{"nft", "iptables-legacy-restore", "ip", "go"} {
-		if _, err := exec.LookPath(tool); err != nil {
-			t.Skipf("%s not installed", tool)
-		}
-	}
+	nstest.Skip(t, "iptables-legacy-restore", "go")
 	bin := filepath.Join(t.TempDir(), "recentctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	id := fmt.Sprint(os.Getpid())
-	fw, cli := "xt2nft-migfw-"+id, "xt2nft-migcl-"+id
+	fw, cli := nstest.New(t, "migfw").Name, nstest.New(t, "migcl").Name
 	sh := func(stdin string, args ...string) string {
 		t.Helper()
 		cmd := exec.Command(args[0], args[1:]...)
@@ -55,11 +47,6 @@ func TestPrivilegedMigrate(t *testing.T) {
 			t.Fatalf("%s: %v\n%s", strings.Join(args, " "), err, out)
 		}
 		return string(out)
-	}
-	for _, ns := range []string{fw, cli} {
-		sh("", "ip", "netns", "add", ns)
-		ns := ns
-		t.Cleanup(func() { exec.Command("ip", "netns", "del", ns).Run() })
 	}
 	sh("", "ip", "link", "add", "eth0", "netns", fw, "type", "veth", "peer", "name", "eth0", "netns", cli)
 	sh("", "ip", "-n", fw, "addr", "add", "10.77.0.1/24", "dev", "eth0")
