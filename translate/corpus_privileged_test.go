@@ -3,8 +3,7 @@ package translate_test
 // TestPrivilegedCorpusRulesets translates every real-world ruleset of the
 // shared corpus (../shared/corpus/rulesets/*.rules) with both layouts and
 // proves the output is a working nft script: it must translate without
-// errors (except those in corpusAllowedErrors: -m recent until that feature
-// lands, deliberate refusals; such rules are kept as comments with
+// errors (except those in corpusAllowedErrors, kept as comments with
 // AllowPartial), pass `nft -c -f`, load
 // with `nft -f` into a fresh network namespace, and load a second time
 // leaving exactly the same ruleset (the script replaces its own tables
@@ -27,10 +26,9 @@ import (
 
 // corpusAllowedErrors are the translation errors the corpus test accepts:
 // message substring -> why.
-var corpusAllowedErrors = map[string]string{
-	"recent":      "-m recent is untranslatable until the recent feature lands",
-	"CT --helper": "deliberate refusal: in the raw table (before conntrack) nft's ct helper set would silently do nothing",
-}
+// Empty: every rule of every corpus ruleset translates (recent and
+// CT --helper included).
+var corpusAllowedErrors = map[string]string{}
 
 func TestPrivilegedCorpusRulesets(t *testing.T) {
 	dir := corpusDir(t, "rulesets")

@@ -75,9 +75,6 @@ type ctx struct {
 	inTarget  bool
 	comment   string // from -m comment
 	recents   []recentUse
-	// moveTo, when set, receives the rule instead of its own chain (CT
-	// --helper must run after conntrack).
-	moveTo *Chain
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -218,12 +215,7 @@ func (c *ctx) translate() ([]*Rule, error) {
 		return append(c.extra, rules...), err
 	}
 	stmts = append(stmts, tail...)
-	rule := &Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment}
-	if c.moveTo != nil {
-		c.moveTo.Rules = append(c.moveTo.Rules, rule)
-		return c.extra, nil
-	}
-	return append(c.extra, rule), nil
+	return append(c.extra, &Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment}), nil
 }
 
 // protoMatch is "ip protocol P" (IPv4) or "meta l4proto P" (IPv6, where the

@@ -154,7 +154,6 @@ func runIn(ns, stdin string, args ...string) error {
 	return nil
 }
 
-
 // runTrace builds a client and a firewall namespace joined by a veth pair
 // (eth0 on both sides, 10.77.0.1 on the firewall, the trace's sources on
 // the client), loads the rules with load, sends the trace and returns the

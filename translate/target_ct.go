@@ -10,10 +10,10 @@ package translate
 // bit; the trace is then read with "nft monitor trace" instead of the
 // kernel log of iptables-legacy). All are non-terminal.
 // --helper: nft's "ct helper set" only acts on a connection conntrack has
-// just created (unconfirmed), so in the raw chain, priority -300, it would
-// silently do nothing. The rule moves to a companion base chain on the same
-// hook right after conntrack (priority -199), with a "ct helper" object.
-// That is exact: CT never ends evaluation, and its template only ever
+// just created (unconfirmed), so in the raw chain, priority -300, it does
+// nothing. The raw table is therefore replicated right after conntrack
+// (priority -199, helpers.go) with its matches and verdicts, and the helper
+// is assigned there: CT never ends evaluation, and its template only ever
 // applied to new connections, which is also when "ct helper set" acts.
 // Refused, with the reason: --ctevents (same position problem); --expevents (no nft equivalent); --timeout
 // (the cttimeout policy lives outside the ruleset, so its values are
@@ -68,13 +68,16 @@ func tgCT(c *ctx, t *parser.Target) error {
 	return nil
 }
 
-// ctHelper assigns a conntrack helper from a chain after conntrack.
+// ctHelper assigns a conntrack helper. "ct helper set" acts only after
+// conntrack, so the rule stays where it is (for its position and counters)
+// and the raw table is replicated after conntrack (helpers.go), where the
+// copy of this rule does the assignment.
 func (c *ctx) ctHelper(t *parser.Target, o *parser.Option) error {
 	if len(t.Options) > 1 {
 		return c.unsupported(t.Pos, "CT --helper together with other CT options is not translated (the helper must be assigned after conntrack, the other options before)")
 	}
-	if c.table != "raw" || c.hook == "" {
-		return c.unsupported(o.Pos, "CT --helper is translated only in the raw table's built-in chains: the rule must move after conntrack, and moving it out of a user chain would drop the conditions of the jumps that reach it")
+	if c.table != "raw" {
+		return c.unsupported(o.Pos, "CT is only valid in the raw table")
 	}
 	if c.proto != "tcp" && c.proto != "udp" || c.protoNeg {
 		return c.unsupported(o.Pos, "CT --helper needs -p tcp or -p udp (an nft ct helper object has a protocol)")
@@ -91,20 +94,8 @@ func (c *ctx) ctHelper(t *parser.Target, o *parser.Option) error {
 			{Key: "protocol", Value: &Sym{Name: c.proto}},
 		}})
 	}
-	chName := c.chainName(c.chain) + "_helpers"
-	var ch *Chain
-	for _, x := range tbl.Chains {
-		if x.Name == chName {
-			ch = x
-		}
-	}
-	if ch == nil {
-		ch = &Chain{Name: chName, Comment: "xt2nft: CT --helper rules of " + c.table + " " + c.chain + ", after conntrack",
-			Base: &BaseChain{Type: TypeFilter, Hook: c.hook, Priority: -199, Policy: "accept"}}
-		tbl.Chains = append(tbl.Chains, ch)
-	}
-	c.moveTo = ch
+	c.tr.needHelpers(c.fam, c.table)
 	c.add(&ObjRef{Kind: "ct helper", Name: name})
-	c.note(o.Pos, "CT --helper %q: the rule moves to chain %q (priority -199, after conntrack), where nft can assign the helper", o.Arg(0), chName)
+	c.note(o.Pos, "CT --helper %q: assigned by the copy of the raw table that runs after conntrack (priority -199), where nft can assign helpers", o.Arg(0))
 	return nil
 }

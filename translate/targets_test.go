@@ -87,8 +87,9 @@ func TestTargets(t *testing.T) {
 		{"iptables -t raw -A PREROUTING -j CT --zone-orig 3", []string{"counter ct original zone set 3"}, ""},
 		{"iptables -t raw -A PREROUTING -p tcp -j CT --helper ftp", []string{
 			"ct helper cthelper_ftp_tcp {", "type \"ftp\" protocol tcp;",
-			"type filter hook prerouting priority -199;", "ip protocol tcp counter ct helper set \"cthelper_ftp_tcp\""}, "moves to chain"},
-		{"iptables -t raw -N sub\niptables -t raw -A sub -p tcp -j CT --helper ftp", nil, "only in the raw table's built-in chains"},
+			"type filter hook prerouting priority -199;", "ip protocol tcp ct helper set \"cthelper_ftp_tcp\""}, "after conntrack"},
+		{"iptables -t raw -N sub\niptables -t raw -A PREROUTING -i eth0 -j sub\niptables -t raw -A sub -p tcp -j CT --helper ftp", []string{
+			"iifname \"eth0\" jump sub_helpers", "chain sub_helpers {", "ip protocol tcp ct helper set"}, "after conntrack"},
 		{"iptables -t raw -A PREROUTING -j TRACE", []string{"counter nftrace set 1"}, ""},
 		{"iptables -t mangle -A PREROUTING -p tcp -j TPROXY --on-port 15006 --tproxy-mark 0x1/0x1", []string{
 			"ip protocol tcp counter jump tproxy_tcp_15006_mark_1_1",

@@ -113,6 +113,8 @@ type translator struct {
 	// names maps (family, iptables table, chain) to the nft chain name.
 	names  map[chainKey]string
 	recent *recentPlan
+	// helpers marks raw tables that assign ct helpers (helpers.go).
+	helpers map[helperKey]bool
 	// ext holds per-extension state shared by rules (hashlimit meters, ...),
 	// keyed by the extension.
 	ext map[string]any
@@ -146,6 +148,7 @@ func Translate(d *parser.Dump, opt Options) *Result {
 	for _, t := range d.Tables {
 		tr.table(t)
 	}
+	tr.replicateHelpers(d)
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	return &Result{Ruleset: tr.out, Diags: tr.diags}
 }
