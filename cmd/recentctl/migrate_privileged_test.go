@@ -113,6 +113,15 @@ func TestPrivilegedMigrate(t *testing.T) {
 			t.Errorf("%s: %d stamps in the ring, want %d", x.Addr, g.Hits(), wantHits)
 		}
 		t.Logf("%s: xt last_seen %v hits %d -> nft remaining %v hits %d", x.Addr, x.LastSeen, x.Hits(), g.Remaining, g.Hits())
+		// The single-element lookup agrees with the full listing.
+		one := sh("", "ip", "netns", "exec", fw, bin, "show", "mig", x.Addr.String(), "--json", "--backend", "nft")
+		var l []recent.Entry
+		if err := json.Unmarshal([]byte(one), &l); err != nil || len(l) != 1 {
+			t.Fatalf("lookup of %s: %v %s", x.Addr, err, one)
+		}
+		if d := l[0].Remaining - g.Remaining; d > time.Second || d < -time.Second || l[0].Hits() != g.Hits() {
+			t.Errorf("%s: lookup says remaining %v hits %d, listing %v hits %d", x.Addr, l[0].Remaining, l[0].Hits(), g.Remaining, g.Hits())
+		}
 	}
 }
 

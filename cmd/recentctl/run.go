@@ -23,7 +23,8 @@ const usage = `usage: recentctl [flags] COMMAND [ARGS]
 
 commands:
   list                      every list: name, where it lives (proc or nft), entry count
-  show NAME                 address, last seen (age), hits, ttl, remaining timeout
+  show NAME [ADDR...]       address, last seen (age), hits, ttl, remaining timeout
+                            (with addresses: only those, looked up one element at a time)
   add NAME ADDR...          record an event for each address (like echo +ADDR)
   del NAME ADDR...          remove addresses
   flush NAME                empty the list
@@ -145,6 +146,9 @@ func (e *env) command(cmd string, args []string, stdin io.Reader) error {
 		b, err := e.where(ctx, args[0])
 		if err != nil {
 			return err
+		}
+		if len(args) > 1 {
+			return e.lookup(ctx, b, args[0], args[1:])
 		}
 		es, err := b.Show(ctx, args[0])
 		if err != nil {
@@ -356,6 +360,55 @@ func (e *env) migrate(ctx context.Context) error {
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "\n"))
+	}
+	return nil
+}
+
+// lookup shows only the given addresses. The nft backend asks the kernel for
+// each element instead of reading whole sets; /proc files are small (at
+// most ip_list_tot entries) and are read whole.
+func (e *env) lookup(ctx context.Context, b recent.Backend, name string, args []string) error {
+	var addrs []netip.Addr
+	for _, s := range args {
+		a, err := recent.ParseAddr(s)
+		if err != nil {
+			return err
+		}
+		addrs = append(addrs, a)
+	}
+	var out []recent.Entry
+	if l, ok := b.(interface {
+		Lookup(context.Context, string, netip.Addr) (recent.Entry, bool, error)
+	}); ok {
+		for _, a := range addrs {
+			x, found, err := l.Lookup(ctx, name, a)
+			if err != nil {
+				return err
+			}
+			if found {
+				out = append(out, x)
+			}
+		}
+	} else {
+		all, err := b.Show(ctx, name)
+		if err != nil {
+			return err
+		}
+		want := map[netip.Addr]bool{}
+		for _, a := range addrs {
+			want[a] = true
+		}
+		for _, x := range all {
+			if want[x.Addr] {
+				out = append(out, x)
+			}
+		}
+	}
+	if err := e.show(out); err != nil {
+		return err
+	}
+	if len(out) < len(addrs) {
+		return fmt.Errorf("%d of %d addresses not in list %q", len(addrs)-len(out), len(addrs), name)
 	}
 	return nil
 }

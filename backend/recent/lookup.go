@@ -1,0 +1,170 @@
+package recent
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"sort"
+	"time"
+
+	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// getElement asks the kernel for one element of a set (a non-dump
+// NFT_MSG_GETSETELEM carrying the key), so a lookup does not read the whole
+// set. It returns the element's remaining time (0: no timeout) and whether
+// it exists.
+func getElement(c *netlink.Conn, s *nftables.Set, a netip.Addr) (time.Duration, bool, error) {
+	ae := netlink.NewAttributeEncoder()
+	ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table.Name)
+	ae.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+	ae.Nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, func(l *netlink.AttributeEncoder) error {
+		l.Nested(unix.NFTA_LIST_ELEM, func(e *netlink.AttributeEncoder) error {
+			e.Nested(unix.NFTA_SET_ELEM_KEY, func(k *netlink.AttributeEncoder) error {
+				k.Bytes(unix.NFTA_DATA_VALUE, a.AsSlice())
+				return nil
+			})
+			return nil
+		})
+		return nil
+	})
+	attrs, err := ae.Encode()
+	if err != nil {
+		return 0, false, err
+	}
+	hdr := []byte{byte(s.Table.Family), unix.NFNETLINK_V0, 0, 0} // nfgenmsg
+	msg := netlink.Message{
+		Header: netlink.Header{
+			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETSETELEM),
+			Flags: netlink.Request,
+		},
+		Data: append(hdr, attrs...),
+	}
+	replies, err := c.Execute(msg)
+	if err != nil {
+		var oe *netlink.OpError
+		if errors.As(err, &oe) && errors.Is(oe.Err, unix.ENOENT) {
+			return 0, false, nil
+		}
+		return 0, false, fmt.Errorf("looking %s up in set %s: %w", a, s.Name, err)
+	}
+	for _, r := range replies {
+		if len(r.Data) < 4 {
+			continue
+		}
+		left, found := parseElemReply(r.Data[4:])
+		if found {
+			return left, true, nil
+		}
+	}
+	return 0, false, nil
+}
+
+// parseElemReply finds NFTA_SET_ELEM_EXPIRATION in a NEWSETELEM reply.
+func parseElemReply(b []byte) (time.Duration, bool) {
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return 0, false
+	}
+	var left time.Duration
+	found := false
+	for ad.Next() {
+		if ad.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
+			continue
+		}
+		ad.Nested(func(list *netlink.AttributeDecoder) error {
+			for list.Next() {
+				found = true
+				list.Nested(func(el *netlink.AttributeDecoder) error {
+					for el.Next() {
+						if el.Type() == unix.NFTA_SET_ELEM_EXPIRATION {
+							left = time.Duration(binary.BigEndian.Uint64(el.Bytes())) * time.Millisecond
+						}
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+	}
+	return left, found
+}
+
+// Lookup returns one address's entry without reading whole sets: one
+// element query per set of the list.
+func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, bool, error) {
+	ls, err := n.lists(name)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	l := pick(ls, a)
+	if l == nil {
+		return Entry{}, false, nil
+	}
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
+	if err != nil {
+		return Entry{}, false, err
+	}
+	defer c.Close()
+	e := Entry{Addr: a, LastSeen: -1}
+	found := false
+	get := func(s *nftables.Set) (time.Duration, bool, error) { return getElement(c, s, a) }
+	if l.mem != nil {
+		_, ok, err := get(l.mem)
+		if err != nil {
+			return e, false, err
+		}
+		found = found || ok
+	}
+	for w, s := range l.last {
+		left, ok, err := get(s)
+		if err != nil {
+			return e, false, err
+		}
+		if ok {
+			found = true
+			seen := time.Duration(w)*time.Second - left
+			if e.LastSeen < 0 || seen < e.LastSeen {
+				e.LastSeen = seen
+			}
+			if left > e.Remaining {
+				e.Remaining = left
+			}
+		}
+	}
+	var ws []uint32
+	for w := range l.slots {
+		ws = append(ws, w)
+	}
+	sort.Slice(ws, func(i, j int) bool { return ws[i] > ws[j] })
+	if len(ws) > 0 {
+		w := ws[0]
+		for _, s := range l.slots[w] {
+			left, ok, err := get(s)
+			if err != nil {
+				return e, false, err
+			}
+			if !ok {
+				continue
+			}
+			found = true
+			seen := time.Duration(0)
+			if w > 0 {
+				seen = time.Duration(w)*time.Second - left
+			}
+			e.Stamps = append(e.Stamps, seen)
+			if e.LastSeen < 0 || seen < e.LastSeen {
+				e.LastSeen = seen
+			}
+		}
+		sort.Slice(e.Stamps, func(i, j int) bool { return e.Stamps[i] > e.Stamps[j] })
+	}
+	if e.LastSeen < 0 {
+		e.LastSeen = 0
+	}
+	return e, found, nil
+}
