@@ -12,7 +12,6 @@ type command struct {
 	table string // from -t (script mode)
 	args  []Arg  // words of the command option (chain, index, policy, ...)
 	rule  *Rule
-	skip  string // non-empty: the line is valid but ignored, with this reason
 	fam   Family // -4/-6 restriction, 0 if none
 }
 

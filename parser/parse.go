@@ -64,7 +64,6 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 		}
 		p.dump(src, fam)
 	}
-	p.errs = append(p.errs, p.st.finish()...)
 	if err := p.errs.Err(); err != nil {
 		return nil, p.warns, err
 	}
@@ -115,7 +114,6 @@ type fileParser struct {
 	st    *state
 	errs  ErrorList
 	warns []Diagnostic
-	toks  []Token
 }
 
 // lines calls fn for every line of the file, without its line end. Lines
@@ -312,7 +310,6 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 func shapeError(file string, n int, toks []Token, err error) *Error {
 	msg := err.Error()
 	col := 1
-	type positioned interface{ Position() interface{} }
 	if pe, ok := err.(interface{ Message() string }); ok {
 		msg = pe.Message()
 	}
@@ -326,7 +323,6 @@ func shapeError(file string, n int, toks []Token, err error) *Error {
 	if len(toks) > 0 && (toks[0].Kind == TokWord || toks[0].Kind == TokQWord) {
 		return Errorf(Pos{File: file, Line: n, Col: toks[0].Col}, "unexpected word %q (expected an option such as -A)", toks[0].Value)
 	}
-	_ = positioned(nil)
 	return Errorf(Pos{File: file, Line: n, Col: col}, "%s", strings.ReplaceAll(msg, "\"", "'"))
 }
 

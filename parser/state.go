@@ -67,8 +67,6 @@ func (s *state) commit(ts *tableState, errs *ErrorList) {
 	}
 }
 
-func (s *state) finish() ErrorList { return nil }
-
 func (s *state) dump() *Dump {
 	d := &Dump{}
 	for _, ts := range s.tables {

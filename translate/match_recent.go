@@ -488,7 +488,7 @@ func (c *ctx) assembleRecent(body []Stmt, offset int, tail []Stmt) ([]*Rule, err
 		// absent: match without event; present and the check fails: match and stamp.
 		cond := c.windowCheck(l, o, key, true)
 		return []*Rule{rule(prefix, []Stmt{notIn(l.memName())}, suffix, tail),
-			rule(prefix, []Stmt{in(l.memName())}, cond, c.eventInline(l, o, key), suffix, tail)}, nil
+			rule(prefix, []Stmt{in(l.memName())}, cond, c.eventStmts(l, key), suffix, tail)}, nil
 	}
 	// Ring forms (hitcount > 1, or an event on a list with a ring): a
 	// sub-chain R holds the check; the xt rule's target runs in R_hit.
@@ -506,7 +506,8 @@ func (c *ctx) assembleRecent(body []Stmt, offset int, tail []Stmt) ([]*Rule, err
 	switch {
 	case o.cmd == "set" && !o.neg:
 		hit.Rules = []*Rule{{Origin: origin, Stmts: event}, finish}
-		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: hit.Name}})}, c.addChains(tbl, hit)
+		addChains(tbl, hit)
+		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: hit.Name}})}, nil
 	case o.cmd == "set" && o.neg:
 		return []*Rule{rule(prefix, []Stmt{&Counter{}}, event)}, nil
 	case o.cmd == "update" && o.neg:
@@ -517,13 +518,15 @@ func (c *ctx) assembleRecent(body []Stmt, offset int, tail []Stmt) ([]*Rule, err
 		}
 		r.Rules = append(r.Rules, &Rule{Origin: origin, Stmts: event}, finish)
 		noev := &Chain{Name: hit.Name, Comment: hit.Comment, Rules: []*Rule{finish}}
-		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: r.Name}})}, c.addChains(tbl, r, noev)
+		addChains(tbl, r, noev)
+		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: r.Name}})}, nil
 	case o.neg: // ! --rcheck
 		for _, cond := range c.checks(l, o, key) {
 			r.Rules = append(r.Rules, &Rule{Origin: origin, Stmts: append(cond, &Verdict{Kind: VerdictReturn})})
 		}
 		r.Rules = append(r.Rules, finish)
-		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: r.Name}})}, c.addChains(tbl, r)
+		addChains(tbl, r)
+		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: r.Name}})}, nil
 	default: // --rcheck / --update with a ring check
 		for _, cond := range c.checks(l, o, key) {
 			r.Rules = append(r.Rules, &Rule{Origin: origin, Stmts: append(cond, jumpHit)})
@@ -532,7 +535,8 @@ func (c *ctx) assembleRecent(body []Stmt, offset int, tail []Stmt) ([]*Rule, err
 			hit.Rules = append(hit.Rules, &Rule{Origin: origin, Stmts: event})
 		}
 		hit.Rules = append(hit.Rules, finish)
-		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: r.Name}})}, c.addChains(tbl, r, hit)
+		addChains(tbl, r, hit)
+		return []*Rule{rule(prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: r.Name}})}, nil
 	}
 }
 
@@ -545,10 +549,8 @@ func (c *ctx) checks(l *recentList, o *recentOpts, key Expr) [][]Stmt {
 	return [][]Stmt{c.windowCheck(l, o, key, false)}
 }
 
-func (c *ctx) addChains(t *Table, chs ...*Chain) error {
-	t.Chains = append(t.Chains, chs...)
-	return nil
-}
+// addChains appends the sub-chains of a rule's encoding to its table.
+func addChains(t *Table, chs ...*Chain) { t.Chains = append(t.Chains, chs...) }
 
 // recentInline returns the single-rule statements for u, nil statements
 // with ok for "! --set" (event, then no match), or ok=false when the
@@ -571,7 +573,7 @@ func (c *ctx) recentInline(u recentUse) ([]Stmt, bool) {
 		if o.neg {
 			return nil, false
 		}
-		return append(c.windowCheck(l, o, key, false), c.eventInline(l, o, key)...), true
+		return append(c.windowCheck(l, o, key, false), c.eventStmts(l, key)...), true
 	case "remove":
 		if o.neg {
 			return nil, false
@@ -579,10 +581,6 @@ func (c *ctx) recentInline(u recentUse) ([]Stmt, bool) {
 		return append([]Stmt{&Match{Left: key, Op: OpEq, Right: &SetRef{Name: l.memName()}}}, c.removeStmts(l, key)...), true
 	}
 	return nil, false
-}
-
-func (c *ctx) eventInline(l *recentList, o *recentOpts, key Expr) []Stmt {
-	return c.eventStmts(l, key)
 }
 
 // windowCheck is the check of a --rcheck/--update without a ring: in the

@@ -127,38 +127,18 @@ func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, boo
 		}
 		if ok {
 			found = true
-			seen := time.Duration(w)*time.Second - left
-			if e.LastSeen < 0 || seen < e.LastSeen {
-				e.LastSeen = seen
-			}
-			if left > e.Remaining {
-				e.Remaining = left
-			}
+			e.sawWindow(w, left)
 		}
 	}
-	var ws []uint32
-	for w := range l.slots {
-		ws = append(ws, w)
-	}
-	sort.Slice(ws, func(i, j int) bool { return ws[i] > ws[j] })
-	if len(ws) > 0 {
-		w := ws[0]
+	if w, ok := l.stampWindow(); ok {
 		for _, s := range l.slots[w] {
 			left, ok, err := get(s)
 			if err != nil {
 				return e, false, err
 			}
-			if !ok {
-				continue
-			}
-			found = true
-			seen := time.Duration(0)
-			if w > 0 {
-				seen = time.Duration(w)*time.Second - left
-			}
-			e.Stamps = append(e.Stamps, seen)
-			if e.LastSeen < 0 || seen < e.LastSeen {
-				e.LastSeen = seen
+			if ok {
+				found = true
+				e.sawSlot(w, left)
 			}
 		}
 		sort.Slice(e.Stamps, func(i, j int) bool { return e.Stamps[i] > e.Stamps[j] })

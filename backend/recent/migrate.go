@@ -39,21 +39,13 @@ func (n *NFT) Migrate(ctx context.Context, name string, entries []Entry) (Migrat
 			rep.Problems = append(rep.Problems, fmt.Sprintf("list %q: %s: no nft set for %s addresses", name, e.Addr, famName(e.Addr)))
 			continue
 		}
-		key := []nftables.SetElement{{Key: keyOf(e.Addr)}}
 		live := false
 		put := func(s *nftables.Set, left time.Duration) error {
 			if s.HasTimeout && left <= 0 {
 				return nil
 			}
 			live = true
-			el := []nftables.SetElement{{Key: keyOf(e.Addr), Timeout: left}}
-			if err := n.Conn.SetAddElements(s, key); err != nil {
-				return err
-			}
-			if err := n.Conn.SetDeleteElements(s, key); err != nil {
-				return err
-			}
-			return n.Conn.SetAddElements(s, el)
+			return n.refresh(s, e.Addr, left)
 		}
 		var err error
 		if l.mem != nil {

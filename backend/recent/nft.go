@@ -213,45 +213,17 @@ func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
 				return nil, err
 			}
 			for a, left := range els {
-				e := get(a)
-				seen := time.Duration(w)*time.Second - left
-				if e.LastSeen < 0 || seen < e.LastSeen {
-					e.LastSeen = seen
-				}
-				if left > e.Remaining {
-					e.Remaining = left
-				}
+				get(a).sawWindow(w, left)
 			}
 		}
-		var rw []uint32
-		for w := range l.slots {
-			rw = append(rw, w)
-		}
-		sort.Slice(rw, func(i, j int) bool { return rw[i] > rw[j] })
-		if len(rw) > 0 && rw[len(rw)-1] == 0 {
-			rw = rw[len(rw)-1:] // timeout-less ring: every stamp is kept
-		}
-		if len(rw) > 0 {
-			w := rw[0]
+		if w, ok := l.stampWindow(); ok {
 			for _, s := range l.slots[w] {
 				els, err := n.elements(s)
 				if err != nil {
 					return nil, err
 				}
 				for a, left := range els {
-					e := get(a)
-					if w == 0 {
-						e.Stamps = append(e.Stamps, 0)
-						continue
-					}
-					seen := time.Duration(w)*time.Second - left
-					e.Stamps = append(e.Stamps, seen)
-					if e.LastSeen < 0 || seen < e.LastSeen {
-						e.LastSeen = seen
-					}
-					if left > e.Remaining {
-						e.Remaining = left
-					}
+					get(a).sawSlot(w, left)
 				}
 			}
 		}
@@ -479,4 +451,41 @@ func famName(a netip.Addr) string {
 		return "IPv4"
 	}
 	return "IPv6"
+}
+
+// stampWindow is the ring whose slots tell the stamps: the timeout-less one
+// (it keeps every stamp) if there is one, else the longest window.
+func (l *nftList) stampWindow() (uint32, bool) {
+	if len(l.slots) == 0 {
+		return 0, false
+	}
+	if _, ok := l.slots[0]; ok {
+		return 0, true
+	}
+	var best uint32
+	for w := range l.slots {
+		best = max(best, w)
+	}
+	return best, true
+}
+
+// sawWindow records that the entry has left time to go in a set with
+// window w: its newest stamp is w-left old. Entries start with LastSeen -1.
+func (e *Entry) sawWindow(w uint32, left time.Duration) {
+	seen := time.Duration(w)*time.Second - left
+	if e.LastSeen < 0 || seen < e.LastSeen {
+		e.LastSeen = seen
+	}
+	e.Remaining = max(e.Remaining, left)
+}
+
+// sawSlot records one ring slot: a stamp w-left old (age unknown, 0, in a
+// timeout-less ring).
+func (e *Entry) sawSlot(w uint32, left time.Duration) {
+	if w == 0 {
+		e.Stamps = append(e.Stamps, 0)
+		return
+	}
+	e.Stamps = append(e.Stamps, time.Duration(w)*time.Second-left)
+	e.sawWindow(w, left)
 }
