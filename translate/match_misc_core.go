@@ -10,6 +10,9 @@ import (
 // quote and comments are limited to 128 bytes.
 func matchComment(c *ctx, m *parser.Match) error {
 	o := m.Opt("comment")
+	if o == nil {
+		return c.unsupported(m.Pos, "-m comment requires --comment")
+	}
 	s := o.Arg(0)
 	if strings.Contains(s, `"`) {
 		s = strings.ReplaceAll(s, `"`, `'`)
