@@ -2,6 +2,7 @@ package translate
 
 import (
 	"net/netip"
+	"strconv"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -286,7 +287,21 @@ type ObjRef struct {
 	Name string
 }
 
-// Comment-only statement for approximations: rendered nowhere. (Reserved.)
+// CtCount is the "ct count [over] N" statement (nft_connlimit), used inside
+// a set statement for connlimit.
+type CtCount struct {
+	N    uint64
+	Over bool
+}
+
+func (*CtCount) stmt() {}
+
+func (s *CtCount) nft() string {
+	if s.Over {
+		return "ct count over " + strconv.FormatUint(s.N, 10)
+	}
+	return "ct count " + strconv.FormatUint(s.N, 10)
+}
 
 func (*Match) stmt()    {}
 func (*Counter) stmt()  {}

@@ -130,20 +130,4 @@ type selfRendering interface {
 	nft() string
 }
 
-// ctCount is the "ct count [over] N" statement (nft_connlimit), used inside
-// a set statement for connlimit.
-type ctCount struct {
-	N    uint64
-	Over bool
-}
-
-func (*ctCount) stmt() {}
-
-func (s *ctCount) nft() string {
-	if s.Over {
-		return "ct count over " + strconv.FormatUint(s.N, 10)
-	}
-	return "ct count " + strconv.FormatUint(s.N, 10)
-}
-
 func itoa(n int) string { return strconv.Itoa(n) }

@@ -63,6 +63,6 @@ func matchConnlimit(c *ctx, m *parser.Match) error {
 		}
 	}
 	c.addSet(&Set{Name: name, Type: []string{c.l3AddrType()}, Flags: []string{"dynamic"}, Origin: m.Pos})
-	c.add(&SetStmt{Op: SetAdd, Set: name, Key: key, Stmts: []Stmt{&ctCount{N: n, Over: over}}})
+	c.add(&SetStmt{Op: SetAdd, Set: name, Key: key, Stmts: []Stmt{&CtCount{N: n, Over: over}}})
 	return nil
 }
