@@ -5,14 +5,12 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/diff"
 
-	"github.com/xt2nft/xt2nft/parser"
-	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/golden"
 )
 
 var update = flag.Bool("update", false, "rewrite golden/*/expected.* from the current translation")
@@ -20,85 +18,14 @@ var update = flag.Bool("update", false, "rewrite golden/*/expected.* from the cu
 // goldenDir is the repository's golden/ directory.
 const goldenDir = "../golden"
 
-// goldenCase is one golden/<case> directory.
-type goldenCase struct {
-	name string
-	dir  string
-	src  []byte
-	popt parser.Options
-	topt translate.Options
-}
-
-// goldenCases lists golden/*/input.rules with the flags of their
-// "# xt2nft: ..." line (iptables-restore ignores comments, so inputs stay valid).
-func goldenCases(t testing.TB) []goldenCase {
+// goldenCases lists the golden cases (see package golden).
+func goldenCases(t testing.TB) []golden.Case {
 	t.Helper()
-	dirs, err := filepath.Glob(filepath.Join(goldenDir, "*", "input.rules"))
-	if err != nil || len(dirs) == 0 {
-		t.Fatalf("no golden cases found in %s: %v", goldenDir, err)
+	cs, err := golden.Cases()
+	if err != nil {
+		t.Fatal(err)
 	}
-	var out []goldenCase
-	for _, in := range dirs {
-		dir := filepath.Dir(in)
-		src, err := os.ReadFile(in)
-		if err != nil {
-			t.Fatal(err)
-		}
-		gc := goldenCase{name: filepath.Base(dir), dir: dir, src: src}
-		if err := caseFlags(src, &gc.popt, &gc.topt); err != nil {
-			t.Fatalf("%s: %v", in, err)
-		}
-		out = append(out, gc)
-	}
-	return out
-}
-
-func caseFlags(src []byte, popt *parser.Options, topt *translate.Options) error {
-	lines := strings.SplitN(string(src), "\n", 6)
-	for _, l := range lines {
-		l = strings.TrimSuffix(l, "\r")
-		rest, ok := strings.CutPrefix(l, "# xt2nft:")
-		if !ok {
-			continue
-		}
-		for _, f := range strings.Fields(rest) {
-			name, val, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
-			switch name {
-			case "script":
-				popt.Script = true
-			case "family":
-				popt.Family = parser.IPv4
-				if val == "ipv6" {
-					popt.Family = parser.IPv6
-				}
-			case "layout":
-				topt.Layout = translate.Layout(val)
-			case "table":
-				topt.Table = val
-			case "counters":
-				topt.Counters = true
-			case "strict":
-				topt.Strict = true
-			case "report":
-				topt.Report = true
-			case "allow-partial":
-				topt.AllowPartial = true
-			case "recent-size":
-				n, err := strconv.Atoi(val)
-				if err != nil {
-					return err
-				}
-				topt.RecentSize = n
-			default:
-				return &os.PathError{Op: "flag", Path: f, Err: os.ErrInvalid}
-			}
-		}
-	}
-	return nil
-}
-
-func (gc goldenCase) run() *translate.Output {
-	return translate.Files([]translate.Input{{Name: "input.rules", Src: gc.src}}, gc.popt, gc.topt)
+	return cs
 }
 
 // TestGolden translates every golden case and compares the nft script and
@@ -106,9 +33,9 @@ func (gc goldenCase) run() *translate.Output {
 // With -update it rewrites them (never input.rules).
 func TestGolden(t *testing.T) {
 	for _, gc := range goldenCases(t) {
-		t.Run(gc.name, func(t *testing.T) {
+		t.Run(gc.Name, func(t *testing.T) {
 			t.Parallel()
-			out := gc.run()
+			out := gc.Run()
 			diags := ""
 			if len(out.Diags) > 0 {
 				diags = strings.Join(out.Diags, "\n") + "\n"
@@ -122,10 +49,10 @@ func TestGolden(t *testing.T) {
 				want["expected.errors"] = ""
 			}
 			for _, name := range []string{"expected.nft", "expected.warnings", "expected.errors"} {
-				check(t, filepath.Join(gc.dir, name), want[name])
+				check(t, filepath.Join(gc.Dir, name), want[name])
 			}
 			// Determinism: a second run prints the same.
-			if again := gc.run(); !bytes.Equal(again.Script, out.Script) {
+			if again := gc.Run(); !bytes.Equal(again.Script, out.Script) {
 				t.Errorf("translation is not deterministic")
 			}
 		})

@@ -61,9 +61,11 @@ type Table struct {
 
 // Chain is a base chain (Base != nil) or a regular chain.
 type Chain struct {
-	Name    string
-	Base    *BaseChain
-	Rules   []*Rule
+	Name  string
+	Base  *BaseChain
+	Rules []*Rule
+	// Comment explains a chain xt2nft made up; it is printed as a script
+	// comment above the chain's rules and never reaches the kernel.
 	Comment string
 }
 

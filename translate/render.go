@@ -122,7 +122,10 @@ var namedPriorities = map[int]string{-300: "raw", -150: "mangle", -100: "dstnat"
 func (p *printer) chain(c *Chain) {
 	p.s("\tchain " + c.Name + " {\n")
 	if c.Comment != "" {
-		p.s("\t\tcomment " + quote(c.Comment) + "\n")
+		// A script comment, not an nft chain comment: google/nftables
+		// v0.3.0 cannot send chain comments, and both backends must give
+		// the kernel the same ruleset.
+		p.s("\t\t# " + c.Comment + "\n")
 	}
 	if b := c.Base; b != nil {
 		prio := strconv.Itoa(b.Priority)

@@ -1,0 +1,197 @@
+package nft
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/nftables/expr"
+
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+var cmpOps = map[translate.Op]expr.CmpOp{
+	translate.OpEq: expr.CmpOpEq, "": expr.CmpOpEq, translate.OpNe: expr.CmpOpNeq,
+	translate.OpLt: expr.CmpOpLt, translate.OpGt: expr.CmpOpGt, translate.OpLe: expr.CmpOpLte, translate.OpGe: expr.CmpOpGte,
+}
+
+// match lowers a relational statement the way nft's evaluator does.
+func (l *lowerer) match(m *translate.Match) error {
+	right := m.Right
+	// A one-element anonymous set is a plain comparison (nft simplifies it).
+	if s, ok := right.(*translate.SetLit); ok && len(s.Elems) == 1 {
+		if _, concat := m.Left.(*translate.Concat); !concat && !isInterval(s.Elems[0]) {
+			right = s.Elems[0]
+		}
+	}
+	in, err := l.load(m.Left, 1)
+	if err != nil {
+		return err
+	}
+	switch m.Op {
+	case translate.OpExists, translate.OpMissing:
+		v := byte(0)
+		if m.Op == translate.OpExists {
+			v = 1
+		}
+		l.emit(&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{v}})
+		return nil
+	}
+	neg := m.Op == translate.OpNe
+	switch r := right.(type) {
+	case *translate.SetLit:
+		key := []loaded{in}
+		if in.parts != nil {
+			key = in.parts
+		}
+		sp, err := l.anonSet(key, r.Elems)
+		if err != nil {
+			return err
+		}
+		l.lookup(sp, neg)
+		return nil
+	case *translate.SetRef:
+		sp, err := l.namedSet(r.Name)
+		if err != nil {
+			return err
+		}
+		l.lookup(sp, neg)
+		return nil
+	}
+	if in.dt == nil {
+		return fmt.Errorf("a concatenation can only be looked up in a set")
+	}
+	_, leftIsBinop := m.Left.(*translate.Binop)
+	switch r := right.(type) {
+	case *translate.Range:
+		lo, err := constantN(in.dt, r.Lo, in.shift, in.size)
+		if err != nil {
+			return err
+		}
+		hi, err := constantN(in.dt, r.Hi, in.shift, in.size)
+		if err != nil {
+			return err
+		}
+		if in.dt.host {
+			l.hton(in.size)
+			lo, hi = toNetwork(lo), toNetwork(hi)
+		}
+		switch m.Op {
+		case translate.OpEq, "":
+			l.emit(&expr.Cmp{Op: expr.CmpOpGte, Register: 1, Data: lo}, &expr.Cmp{Op: expr.CmpOpLte, Register: 1, Data: hi})
+		case translate.OpNe:
+			l.emit(&expr.Range{Op: expr.CmpOpNeq, Register: 1, FromData: lo, ToData: hi})
+		default:
+			return fmt.Errorf("operator %s with a range", m.Op)
+		}
+		return nil
+	case *translate.Bitmask:
+		mask, err := constantN(in.dt, r.Mask, in.shift, in.size)
+		if err != nil {
+			return err
+		}
+		val, err := constantN(in.dt, r.Value, in.shift, in.size)
+		if err != nil {
+			return err
+		}
+		l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: mask, Xor: make([]byte, in.size)})
+		l.emit(&expr.Cmp{Op: cmpOps[m.Op], Register: 1, Data: val})
+		return nil
+	case *translate.Addr:
+		bits := r.Prefix.Bits()
+		if bits < r.Prefix.Addr().BitLen() {
+			return l.prefix(m, in, r)
+		}
+	case *translate.Str:
+		if in.dt.str && strings.HasSuffix(r.V, "*") {
+			// iifname "eth*": compare only the prefix.
+			l.emit(&expr.Cmp{Op: cmpOps[m.Op], Register: 1, Data: []byte(strings.TrimSuffix(r.V, "*"))})
+			return nil
+		}
+	case *translate.Sym, *translate.Flags, *translate.Int:
+		if _, isInt := right.(*translate.Int); isInt && in.dt != tLabel {
+			break
+		}
+		if in.dt.flags && !leftIsBinop && (m.Op == translate.OpEq || m.Op == "" || m.Op == translate.OpNot) {
+			// ct state established,related: a bit test.
+			v, err := constantN(in.dt, right, in.shift, in.size)
+			if err != nil {
+				return err
+			}
+			l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: v, Xor: make([]byte, in.size)})
+			op := expr.CmpOpNeq
+			if m.Op == translate.OpNot {
+				op = expr.CmpOpEq
+			}
+			l.emit(&expr.Cmp{Op: op, Register: 1, Data: make([]byte, in.size)})
+			return nil
+		}
+	}
+	op, ok := cmpOps[m.Op]
+	if !ok {
+		return fmt.Errorf("operator %s not supported", m.Op)
+	}
+	v, err := constantN(in.dt, right, in.shift, in.size)
+	if err != nil {
+		return err
+	}
+	if in.dt.host && op != expr.CmpOpEq && op != expr.CmpOpNeq {
+		l.hton(in.size)
+		v = toNetwork(v)
+	}
+	l.emit(&expr.Cmp{Op: op, Register: 1, Data: v})
+	return nil
+}
+
+// prefix lowers addr/len: a byte-aligned prefix of a header field loads
+// fewer bytes, any other is masked (nft's payload prefix handling).
+func (l *lowerer) prefix(m *translate.Match, in loaded, a *translate.Addr) error {
+	op, ok := cmpOps[m.Op]
+	if !ok || (op != expr.CmpOpEq && op != expr.CmpOpNeq) {
+		return fmt.Errorf("operator %s with a prefix", m.Op)
+	}
+	bits := a.Prefix.Bits()
+	val := a.Prefix.Masked().Addr().AsSlice()
+	if p, isPayload := l.out[len(l.out)-1].(*expr.Payload); isPayload && bits%8 == 0 && bits > 0 {
+		p.Len = uint32(bits / 8)
+		l.emit(&expr.Cmp{Op: op, Register: 1, Data: val[:bits/8]})
+		return nil
+	}
+	mask := make([]byte, len(val))
+	for i := 0; i < bits; i++ {
+		mask[i/8] |= 0x80 >> (i % 8)
+	}
+	l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(val)), Mask: mask, Xor: make([]byte, len(val))})
+	l.emit(&expr.Cmp{Op: op, Register: 1, Data: val})
+	return nil
+}
+
+// hton converts a host-order register to network order, which nft does
+// before ordered comparisons of host-order integers.
+func (l *lowerer) hton(size int) {
+	if !hostLittle || size == 1 {
+		return
+	}
+	l.emit(&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: uint32(size), Size: uint32(size)})
+}
+
+// toNetwork reverses a host-order (little-endian) constant.
+func toNetwork(b []byte) []byte {
+	if !hostLittle {
+		return b
+	}
+	out := make([]byte, len(b))
+	for i := range b {
+		out[i] = b[len(b)-1-i]
+	}
+	return out
+}
+
+func isInterval(e translate.Expr) bool {
+	switch v := e.(type) {
+	case *translate.Range:
+		return true
+	case *translate.Addr:
+		return v.Prefix.Bits() != v.Prefix.Addr().BitLen()
+	}
+	return false
+}

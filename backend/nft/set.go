@@ -1,0 +1,294 @@
+package nft
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// setTypes are the named set key types the translator declares.
+var setTypes = map[string]*dtype{
+	"ipv4_addr": tIPv4, "ipv6_addr": tIPv6, "inet_service": tService, "ifname": tIfname,
+	"mark": tMark, "inet_proto": tInetProto, "ether_addr": tEther,
+}
+
+func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetProgram, error) {
+	var key []loaded
+	if len(s.Typeof) > 0 {
+		return nil, fmt.Errorf("typeof keys are not supported by the netlink backend (google/nftables v0.3.0 cannot send the typeof user data)")
+	}
+	for _, n := range s.Type {
+		d, ok := setTypes[n]
+		if !ok {
+			return nil, fmt.Errorf("key type %s not supported", n)
+		}
+		key = append(key, loaded{dt: d, size: d.bytes()})
+	}
+	ns := &nftables.Set{Table: t, Name: s.Name, Comment: s.Comment, Size: uint32(s.Size), Timeout: s.Timeout, ID: nextSetID()}
+	if err := setKey(ns, key); err != nil {
+		return nil, err
+	}
+	for _, f := range s.Flags {
+		switch f {
+		case "constant":
+			ns.Constant = true
+		case "interval":
+			ns.Interval = true
+		case "timeout":
+			ns.HasTimeout = true
+		case "dynamic":
+			ns.Dynamic = true
+		default:
+			return nil, fmt.Errorf("set flag %s not supported", f)
+		}
+	}
+	if s.Timeout > 0 {
+		ns.HasTimeout = true
+	}
+	sp := &SetProgram{Set: ns, key: key}
+	for _, e := range s.Elems {
+		el, err := setElems(key, e, ns.Interval)
+		if err != nil {
+			return nil, err
+		}
+		sp.Elems = append(sp.Elems, el...)
+	}
+	return sp, nil
+}
+
+// setElems encodes one element (a value, a prefix or a range) of a set
+// whose key has the given types.
+func setElems(key []loaded, e translate.Expr, interval bool) ([]nftables.SetElement, error) {
+	if len(key) != 1 {
+		c, ok := e.(*translate.Concat)
+		if !ok || len(c.Exprs) != len(key) {
+			return nil, fmt.Errorf("element %s does not match the key", translate.RenderExpr(e))
+		}
+		// A concatenation of ranges (interval set): key and key end.
+		var lo, hi []byte
+		for i, x := range c.Exprs {
+			a, b, err := bounds(key[i], x)
+			if err != nil {
+				return nil, err
+			}
+			lo, hi = append(lo, pad4(a)...), append(hi, pad4(b)...)
+		}
+		if interval {
+			return []nftables.SetElement{{Key: lo, KeyEnd: hi}}, nil
+		}
+		return []nftables.SetElement{{Key: lo}}, nil
+	}
+	lo, hi, err := bounds(key[0], e)
+	if err != nil {
+		return nil, err
+	}
+	if !interval {
+		if !equalBytes(lo, hi) {
+			return nil, fmt.Errorf("range %s in a set without the interval flag", translate.RenderExpr(e))
+		}
+		return []nftables.SetElement{{Key: lo}}, nil
+	}
+	end, wrapped := increment(hi, key[0].dt.host)
+	els := []nftables.SetElement{{Key: lo}}
+	if !wrapped {
+		els = append(els, nftables.SetElement{Key: end, IntervalEnd: true})
+	}
+	return els, nil
+}
+
+// bounds returns the first and last value an element covers.
+func bounds(k loaded, e translate.Expr) (lo, hi []byte, err error) {
+	switch v := e.(type) {
+	case *translate.Range:
+		if lo, err = constantN(k.dt, v.Lo, k.shift, k.size); err != nil {
+			return nil, nil, err
+		}
+		hi, err = constantN(k.dt, v.Hi, k.shift, k.size)
+		return lo, hi, err
+	case *translate.Addr:
+		a := v.Prefix.Masked().Addr().AsSlice()
+		last := append([]byte(nil), a...)
+		for i := v.Prefix.Bits(); i < len(a)*8; i++ {
+			last[i/8] |= 0x80 >> (i % 8)
+		}
+		return a, last, nil
+	}
+	lo, err = constantN(k.dt, e, k.shift, k.size)
+	return lo, lo, err
+}
+
+// increment returns b+1 in the given byte order, and whether it wrapped.
+func increment(b []byte, host bool) ([]byte, bool) {
+	out := append([]byte(nil), b...)
+	if host && hostLittle {
+		for i := 0; i < len(out); i++ {
+			out[i]++
+			if out[i] != 0 {
+				return out, false
+			}
+		}
+		return out, true
+	}
+	for i := len(out) - 1; i >= 0; i-- {
+		out[i]++
+		if out[i] != 0 {
+			return out, false
+		}
+	}
+	return out, true
+}
+
+func equalBytes(a, b []byte) bool { return string(a) == string(b) }
+
+// pad4 pads a concatenation component to the 32-bit register boundary.
+func pad4(b []byte) []byte {
+	if n := len(b) % 4; n != 0 {
+		b = append(b, make([]byte, 4-n)...)
+	}
+	return b
+}
+
+// anonSet declares an anonymous constant set for a rule: { a, b, c }.
+func (l *lowerer) anonSet(key []loaded, elems []translate.Expr) (*SetProgram, error) {
+	ns := &nftables.Set{Table: l.table, Anonymous: true, Constant: true, Name: "__set%d", ID: nextSetID()}
+	if err := setKey(ns, key); err != nil {
+		return nil, err
+	}
+	for _, e := range elems {
+		if c, ok := e.(*translate.Concat); ok {
+			for _, x := range c.Exprs {
+				ns.Interval = ns.Interval || isInterval(x)
+			}
+		} else if isInterval(e) {
+			ns.Interval = true
+		}
+	}
+	sp := &SetProgram{Set: ns, key: key}
+	for _, e := range elems {
+		el, err := setElems(key, e, ns.Interval)
+		if err != nil {
+			return nil, err
+		}
+		sp.Elems = append(sp.Elems, el...)
+	}
+	if ns.Interval {
+		sp.Elems = normalizeIntervals(sp.Elems)
+	}
+	l.anon = append(l.anon, sp)
+	return sp, nil
+}
+
+// setKey sets a set's key type from what the key expressions load.
+func setKey(ns *nftables.Set, key []loaded) error {
+	for _, k := range key {
+		if k.dt == nil {
+			return fmt.Errorf("nested concatenation")
+		}
+	}
+	if len(key) == 1 {
+		ns.KeyType = key[0].dt.key
+		if key[0].dt.host {
+			// nft records host-order keys so that listings print them right
+			ns.KeyByteOrder = binaryutil.NativeEndian
+		}
+		return nil
+	}
+	var ks []nftables.SetDatatype
+	for _, k := range key {
+		ks = append(ks, k.dt.key)
+	}
+	kt, err := nftables.ConcatSetType(ks...)
+	if err != nil {
+		return err
+	}
+	ns.KeyType = kt
+	ns.Concatenation = true
+	return nil
+}
+
+// normalizeIntervals adds the leading "0 interval end" element nft sends for
+// interval sets whose first range does not start at zero.
+func normalizeIntervals(els []nftables.SetElement) []nftables.SetElement {
+	return els
+}
+
+// lookup emits a lookup of the value in register 1 in set sp.
+func (l *lowerer) lookup(sp *SetProgram, invert bool) {
+	l.emit(&expr.Lookup{SourceRegister: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Invert: invert})
+}
+
+// setKeyTypes returns the key types of a named set.
+func (l *lowerer) namedSet(name string) (*SetProgram, error) {
+	sp, ok := l.sets[name]
+	if !ok {
+		return nil, fmt.Errorf("set @%s not declared", name)
+	}
+	return sp, nil
+}
+
+// objectTypes maps IR object kinds to netlink object types.
+func lowerObject(t *nftables.Table, fam translate.Family, o *translate.Object) (nftables.Obj, error) {
+	switch o.Kind {
+	case "counter":
+		return &nftables.NamedObj{Table: t, Name: o.Name, Type: nftables.ObjTypeCounter, Obj: &expr.Counter{}}, nil
+	case "quota":
+		q := &expr.Quota{}
+		for _, f := range o.Fields {
+			switch f.Key {
+			case "over":
+				q.Over = true
+			default:
+				n, ok := f.Value.(*translate.Int)
+				if !ok {
+					return nil, fmt.Errorf("quota field %s", f.Key)
+				}
+				q.Bytes = n.V
+			}
+		}
+		return &nftables.NamedObj{Table: t, Name: o.Name, Type: nftables.ObjTypeQuota, Obj: q}, nil
+	case "ct helper":
+		h := &expr.CtHelper{L3Proto: l3ProtoOf(fam)}
+		for _, f := range o.Fields {
+			switch f.Key {
+			case "type":
+				s, ok := f.Value.(*translate.Str)
+				if !ok {
+					return nil, fmt.Errorf("helper type")
+				}
+				h.Name = s.V
+			case "protocol":
+				s, ok := f.Value.(*translate.Sym)
+				if !ok || protoNumbers[s.Name] == 0 {
+					return nil, fmt.Errorf("helper protocol")
+				}
+				h.L4Proto = uint8(protoNumbers[s.Name])
+			case "l3proto":
+				s, ok := f.Value.(*translate.Sym)
+				if !ok {
+					return nil, fmt.Errorf("helper l3proto")
+				}
+				h.L3Proto = uint16(tNFProto.syms[s.Name])
+			default:
+				return nil, fmt.Errorf("ct helper field %s", f.Key)
+			}
+		}
+		return &nftables.NamedObj{Table: t, Name: o.Name, Type: nftables.ObjTypeCtHelper, Obj: h}, nil
+	}
+	return nil, fmt.Errorf("object kind %q not supported by the netlink backend", strings.TrimSpace(o.Kind))
+}
+
+func l3ProtoOf(fam translate.Family) uint16 {
+	switch fam {
+	case translate.FamilyIP:
+		return unix.NFPROTO_IPV4
+	case translate.FamilyIP6:
+		return unix.NFPROTO_IPV6
+	}
+	return unix.NFPROTO_INET
+}

@@ -1,0 +1,104 @@
+// Package golden enumerates the golden cases in this directory: each
+// golden/<case>/input.rules with the xt2nft flags of its "# xt2nft: ..."
+// line (iptables-restore ignores comments, so inputs stay valid), next to
+// expected.nft and expected.warnings/expected.errors. Tests of several
+// packages (the translator, the netlink backend) run the same cases.
+package golden
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// Case is one golden/<case> directory.
+type Case struct {
+	Name string
+	Dir  string
+	Src  []byte // input.rules
+	Popt parser.Options
+	Topt translate.Options
+}
+
+// Dir is the absolute path of the golden directory.
+func Dir() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Dir(file)
+}
+
+// Cases lists every case, sorted by name.
+func Cases() ([]Case, error) {
+	dirs, err := filepath.Glob(filepath.Join(Dir(), "*", "input.rules"))
+	if err != nil || len(dirs) == 0 {
+		return nil, fmt.Errorf("no golden cases found in %s: %v", Dir(), err)
+	}
+	var out []Case
+	for _, in := range dirs {
+		dir := filepath.Dir(in)
+		src, err := os.ReadFile(in)
+		if err != nil {
+			return nil, err
+		}
+		c := Case{Name: filepath.Base(dir), Dir: dir, Src: src}
+		if err := flags(src, &c.Popt, &c.Topt); err != nil {
+			return nil, fmt.Errorf("%s: %v", in, err)
+		}
+		out = append(out, c)
+	}
+	return out, nil
+}
+
+// Run translates the case as the xt2nft command does.
+func (c Case) Run() *translate.Output {
+	return translate.Files([]translate.Input{{Name: "input.rules", Src: c.Src}}, c.Popt, c.Topt)
+}
+
+func flags(src []byte, popt *parser.Options, topt *translate.Options) error {
+	lines := strings.SplitN(string(src), "\n", 6)
+	for _, l := range lines {
+		l = strings.TrimSuffix(l, "\r")
+		rest, ok := strings.CutPrefix(l, "# xt2nft:")
+		if !ok {
+			continue
+		}
+		for _, f := range strings.Fields(rest) {
+			name, val, _ := strings.Cut(strings.TrimPrefix(f, "--"), "=")
+			switch name {
+			case "script":
+				popt.Script = true
+			case "family":
+				popt.Family = parser.IPv4
+				if val == "ipv6" {
+					popt.Family = parser.IPv6
+				}
+			case "layout":
+				topt.Layout = translate.Layout(val)
+			case "table":
+				topt.Table = val
+			case "counters":
+				topt.Counters = true
+			case "strict":
+				topt.Strict = true
+			case "report":
+				topt.Report = true
+			case "allow-partial":
+				topt.AllowPartial = true
+			case "recent-size":
+				n, err := strconv.Atoi(val)
+				if err != nil {
+					return err
+				}
+				topt.RecentSize = n
+			default:
+				return fmt.Errorf("unknown flag %s", f)
+			}
+		}
+	}
+	return nil
+}
