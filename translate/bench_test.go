@@ -8,12 +8,12 @@ import (
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
-	"github.com/xt2nft/xt2nft/translate/internal/rulegen"
+	"github.com/xt2nft/xt2nft/translate/rulegen"
 )
 
 // BenchmarkTranslate100k times parse + translate + render of a generated
 // 100,000-rule iptables-save dump (filter, nat and mangle; see
-// translate/internal/rulegen for the mix). Only rule templates xt2nft
+// translate/rulegen for the mix). Only rule templates xt2nft
 // translates today are used, so the mix widens as translators land; the
 // same dump comes from `go run ./translate/internal/genrules -n 100000`.
 //

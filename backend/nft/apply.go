@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"golang.org/x/sys/unix"
 )
 
 // ApplyOptions tune Apply.
@@ -33,7 +34,7 @@ const elemChunk = 1024
 // nothing changed; the refusal is then located on a scratch namespace and
 // reported with the iptables rule it came from.
 func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
-	c, err := ns.Conn()
+	c, err := ns.Conn(p.messages())
 	if err != nil {
 		return nil, permission(err)
 	}
@@ -51,23 +52,47 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 			res.CarriedElem += len(els)
 		}
 	}
+	bio := &batchIO{ns: ns, msgs: p.messages()}
+	w, err := bio.conn()
+	if err != nil {
+		return nil, err
+	}
 	for _, tp := range p.Tables {
-		if err := queueTable(c, tp, true, carried); err != nil {
+		if err := queueTable(w, tp, true, carried); err != nil {
 			return nil, err
 		}
-		if err := queueRules(c, tp.Rules); err != nil {
+		if err := queueRules(w, tp.Rules); err != nil {
 			return nil, err
 		}
 		res.Rules += len(tp.Rules)
 		res.Sets += len(tp.Sets)
 	}
-	if err := c.Flush(); err != nil {
+	if err := w.Flush(); err != nil {
+		if len(bio.failures) > 0 {
+			err = bio.failures[0].err
+		}
 		if isPermission(err) {
 			return nil, permission(err)
+		}
+		if len(bio.failures) > 0 && bio.failures[0].msgType == unix.NFT_MSG_NEWRULE {
+			if r := p.rule(bio.failures[0].index); r != nil {
+				return nil, &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + err.Error()}
+			}
 		}
 		return nil, locate(p, err)
 	}
 	return res, nil
+}
+
+// rule returns the k-th rule of the batch.
+func (p *Program) rule(k int) *RuleProgram {
+	for _, t := range p.Tables {
+		if k < len(t.Rules) {
+			return t.Rules[k]
+		}
+		k -= len(t.Rules)
+	}
+	return nil
 }
 
 // Check sends p to a scratch namespace: the kernel validates every object
@@ -183,7 +208,7 @@ func locate(p *Program, batchErr error) error {
 		return fmt.Errorf("kernel rejected the ruleset: %w", batchErr)
 	}
 	defer scratch.Close()
-	c, err := scratch.Conn()
+	c, err := scratch.Conn(p.messages())
 	if err != nil {
 		return fmt.Errorf("kernel rejected the ruleset: %w", batchErr)
 	}
@@ -230,4 +255,19 @@ func permission(err error) error {
 		return fmt.Errorf("%w: changing the firewall needs root (CAP_NET_ADMIN)", err)
 	}
 	return err
+}
+
+// messages estimates the netlink messages of the program's batch.
+func (p *Program) messages() int {
+	n := 0
+	for _, t := range p.Tables {
+		n += 3 + len(t.Objs) + len(t.Chains) + len(t.Rules)
+		for _, s := range t.Sets {
+			n += 1 + len(s.Elems)/elemChunk
+		}
+		for _, r := range t.Rules {
+			n += len(r.Anon)
+		}
+	}
+	return n
 }

@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -8,6 +9,7 @@ import (
 	"runtime"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
 
@@ -64,12 +66,56 @@ func (n *NS) Close() error {
 	return n.f.Close()
 }
 
-// Conn opens an nftables netlink connection in the namespace.
-func (n *NS) Conn() (*nftables.Conn, error) {
+// fd is the namespace's descriptor for netlink.Config (0: current).
+func (n *NS) fd() int {
 	if n == nil || n.f == nil {
-		return nftables.New()
+		return 0
 	}
-	return nftables.New(nftables.WithNetNSFd(int(n.f.Fd())))
+	return int(n.f.Fd())
+}
+
+// Conn opens an nftables netlink connection in the namespace, with socket
+// buffers for a batch of about msgs messages.
+func (n *NS) Conn(msgs int) (*nftables.Conn, error) {
+	opts := []nftables.ConnOption{nftables.WithSockOptions(bufferSizes(msgs))}
+	if n != nil && n.f != nil {
+		opts = append(opts, nftables.WithNetNSFd(int(n.f.Fd())))
+	}
+	return nftables.New(opts...)
+}
+
+// bufferSizes sizes the socket buffers as nft does for big batches: the
+// whole batch goes in one sendmsg, which the kernel refuses (EMSGSIZE) when
+// it exceeds the send buffer, and every message is acknowledged, so the
+// receive buffer must hold all the acks. The FORCE variants need
+// CAP_NET_ADMIN, which changing the firewall needs anyway.
+func bufferSizes(msgs int) nftables.SockOption {
+	return func(c *netlink.Conn) error {
+		// Acks without a copy of the request (NETLINK_CAP_ACK).
+		if err := c.SetOption(netlink.CapAcknowledge, true); err != nil {
+			return err
+		}
+		rc, err := c.SyscallConn()
+		if err != nil {
+			return err
+		}
+		snd, rcv := 1<<20+2048*msgs, 1<<20+1024*msgs
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, snd); e != nil {
+				serr = e
+			}
+			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcv); e != nil && serr == nil {
+				serr = e
+			}
+		}); err != nil {
+			return err
+		}
+		if serr != nil && !errors.Is(serr, unix.EPERM) {
+			return serr
+		}
+		return nil // without privileges the batch fails later with a clear error
+	}
 }
 
 // Command returns a command that runs in the namespace (through nsenter

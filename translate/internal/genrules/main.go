@@ -7,7 +7,7 @@
 //
 // By default (-mix auto) it uses only the rule templates xt2nft translates
 // today, exactly like the benchmark; -mix all uses every template (see
-// translate/internal/rulegen).
+// translate/rulegen).
 package main
 
 import (
@@ -17,7 +17,7 @@ import (
 	"os"
 	"strings"
 
-	"github.com/xt2nft/xt2nft/translate/internal/rulegen"
+	"github.com/xt2nft/xt2nft/translate/rulegen"
 )
 
 func main() {

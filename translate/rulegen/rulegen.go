@@ -4,8 +4,8 @@
 // A dump has three tables (filter about 70% of the rules, nat 20%, mangle
 // 10%), built-in chains plus one user chain per 500 rules of a table, and
 // rules drawn from Templates by weight. Jumps only go from built-in chains
-// to user chains, or from a user chain to a later one, so the dump loads
-// (no loops).
+// to user chains, or from a user chain to one of a later tier, so the dump
+// loads (no loops, jumps nested at most 8 deep).
 //
 // To extend the mix, append a Template: its table, weight, the extensions
 // it needs (for documentation and reports) and a function writing the
@@ -95,13 +95,21 @@ func (g *Gen) Verdict() string {
 }
 
 // Jump returns a user chain of the rule's table that comes after the rule's
-// chain, or "" when there is none.
+// chain, or "" when there is none. User chains form maxTiers tiers and a
+// user chain only jumps to a later tier, so no path of jumps is longer than
+// the kernel's limit (nf_tables refuses chains nested deeper than 16 with
+// EMLINK).
 func (g *Gen) Jump() string {
 	us := g.users[g.table]
 	start := 0
 	for i, u := range us {
 		if u == g.chain {
+			// the first chain of the next tier
+			t := tier(i, len(us))
 			start = i + 1
+			for start < len(us) && tier(start, len(us)) == t {
+				start++
+			}
 		}
 	}
 	if start >= len(us) {
@@ -109,6 +117,11 @@ func (g *Gen) Jump() string {
 	}
 	return us[start+g.R.IntN(len(us)-start)]
 }
+
+// maxTiers bounds the depth of user chain jumps.
+const maxTiers = 8
+
+func tier(i, n int) int { return i * maxTiers / n }
 
 // VerdictOrJump returns a jump to a later user chain half the time.
 func (g *Gen) VerdictOrJump() string {

@@ -1,0 +1,77 @@
+//go:build linux
+
+package nft_test
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/backend/nstest"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/rulegen"
+)
+
+// The apply benchmark: the same 20,000-rule translation applied
+// through netlink (one batch) and loaded by nft -f, each into a namespace
+// that already holds the previous copy (a re-apply, the common case).
+//
+//	XT2NFT_PRIVILEGED=1 go test ./backend/nft -run '^$' -bench Apply20k -benchtime 5x
+func bench20k(b *testing.B) (*nft.Program, []byte) {
+	b.Helper()
+	tmpls, _ := rulegen.Usable()
+	var dump bytes.Buffer
+	if _, err := rulegen.Generate(&dump, rulegen.Config{N: 20000, Seed: 1, Templates: tmpls}); err != nil {
+		b.Fatal(err)
+	}
+	out := translate.Files([]translate.Input{{Name: "bench.v4", Src: dump.Bytes()}}, parser.Options{}, translate.Options{})
+	if out.Failed {
+		b.Fatalf("translate: %v", out.Diags[:min(5, len(out.Diags))])
+	}
+	p, err := nft.Lower(out.Ruleset)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return p, out.Script
+}
+
+func BenchmarkApply20kNetlink(b *testing.B) {
+	nstest.Skip(b, "nft")
+	p, _ := bench20k(b)
+	tn := nstest.New(b, "bench-nl")
+	ns, err := nft.OpenNS(tn.Name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Close()
+	rules := 0
+	for _, t := range p.Tables {
+		rules += len(t.Rules)
+	}
+	b.ReportMetric(float64(rules), "rules")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, err := nft.Apply(ns, p, nft.ApplyOptions{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkApply20kNftF(b *testing.B) {
+	nstest.Skip(b, "nft")
+	_, script := bench20k(b)
+	f := filepath.Join(b.TempDir(), "bench.nft")
+	if err := os.WriteFile(f, script, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	tn := nstest.New(b, "bench-nft")
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if _, stderr, err := tn.NFT("", "-f", f); err != nil {
+			b.Fatalf("%v: %s", err, stderr)
+		}
+	}
+}
