@@ -64,10 +64,16 @@ func (b *Backend) Apply(name string, dump []byte) (*Snapshot, error) {
 	if err := s.Restore(); err != nil {
 		return nil, errors.Join(loadErr, fmt.Errorf("%s: rolling back tables %s: %w", name, strings.Join(changed, ", "), err))
 	}
-	if still, err := s.changed(); err != nil || len(still) > 0 {
-		return nil, errors.Join(loadErr, fmt.Errorf("%s: rollback incomplete: tables %s differ from the snapshot (%v)", name, strings.Join(still, ", "), err))
+	if still, err := s.changed(); err != nil {
+		return nil, errors.Join(loadErr, fmt.Errorf("%s: checking the rollback: %w", name, err))
+	} else if len(still) > 0 {
+		return nil, errors.Join(loadErr, fmt.Errorf("%s: rollback incomplete: table(s) %s still differ from the snapshot", name, strings.Join(still, ", ")))
 	}
-	return nil, fmt.Errorf("%w (tables %s had been committed; they were rolled back)", loadErr, strings.Join(changed, ", "))
+	what := "table " + changed[0] + " had been committed and was rolled back"
+	if len(changed) > 1 {
+		what = "tables " + strings.Join(changed, ", ") + " had been committed and were rolled back"
+	}
+	return nil, fmt.Errorf("%w (%s)", loadErr, what)
 }
 
 // snapshot saves the given tables as they are now.
