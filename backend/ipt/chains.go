@@ -1,7 +1,9 @@
 package ipt
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/coreos/go-iptables/iptables"
 )
@@ -36,7 +38,7 @@ func (b *Backend) Chains(table string) ([]string, error) {
 		return err
 	})
 	if err != nil {
-		if isPermission(err.Error()) {
+		if errors.Is(err, fs.ErrPermission) || isPermission(err.Error()) {
 			return nil, &permError{t.cmd, err.Error()}
 		}
 		return nil, fmt.Errorf("%s -t %s -S: %w", t.cmd, table, err)

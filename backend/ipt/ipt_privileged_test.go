@@ -5,7 +5,10 @@ package ipt
 import (
 	"errors"
 	"fmt"
+	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -399,5 +402,63 @@ func TestPrivilegedNoNetns(t *testing.T) {
 	}
 	if _, err := b.Chains("filter"); err == nil || !strings.Contains(err.Error(), "xt2nft-no-such-namespace") {
 		t.Errorf("Chains = %v", err)
+	}
+}
+
+// TestPrivilegedUnprivileged runs the backend as nobody (this test binary
+// re-run through setpriv, inside a namespace) and checks that every call
+// says that privileges are missing.
+func TestPrivilegedUnprivileged(t *testing.T) {
+	nstest.Skip(t, "setpriv", "iptables-legacy-restore", "iptables-nft-restore")
+	dir, err := os.MkdirTemp("", "xt2nft-ipt-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	bin := filepath.Join(dir, "ipt.test")
+	data, err := os.ReadFile(os.Args[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(bin, data, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	ns := nstest.New(t, "iptnobody")
+	stdout, stderr, err := ns.Run("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--inh-caps=-all",
+		"env", "XT2NFT_IPT_HELPER=unprivileged", "XT2NFT_IPT_NETNS="+ns.Name, bin, "-test.run=^TestHelperUnprivileged$", "-test.v")
+	t.Log(stdout)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	if !strings.Contains(stdout, "--- PASS: TestHelperUnprivileged") {
+		t.Fatal("helper did not run")
+	}
+}
+
+// TestHelperUnprivileged is run by TestPrivilegedUnprivileged.
+func TestHelperUnprivileged(t *testing.T) {
+	if os.Getenv("XT2NFT_IPT_HELPER") != "unprivileged" {
+		t.Skip("helper for TestPrivilegedUnprivileged")
+	}
+	if os.Geteuid() == 0 {
+		t.Fatal("running as root")
+	}
+	dump := []byte("*filter\n:INPUT DROP [0:0]\nCOMMIT\n")
+	for _, b := range []*Backend{
+		{Variant: Legacy}, {Variant: NFT}, {Family: 6, Variant: NFT},
+		{Variant: NFT, Netns: os.Getenv("XT2NFT_IPT_NETNS")},
+	} {
+		_, saveErr := b.Save(nil)
+		_, applyErr := b.Apply("x", dump)
+		_, chainsErr := b.Chains("filter")
+		for what, err := range map[string]error{"Save": saveErr, "Check": b.Check("x", dump), "Apply": applyErr, "Chains": chainsErr} {
+			t.Logf("%+v %s: %v", *b, what, err)
+			if !errors.Is(err, fs.ErrPermission) || !strings.Contains(err.Error(), "permission denied: run as root") {
+				t.Errorf("%+v %s: %v: not a permission error", *b, what, err)
+			}
+		}
 	}
 }
