@@ -110,13 +110,14 @@ func (s *Snapshot) changed() ([]string, error) {
 	return diff, nil
 }
 
-// Restore puts the snapshotted tables back as they were, counters included.
+// Restore puts the snapshotted tables back as they were, counters included
+// (a nil Snapshot restores nothing).
 // A table that did not exist at the snapshot is deleted when the variant
 // allows it (nft, with the nft program installed) and otherwise flushed to
 // its empty built-in chains with ACCEPT policies (legacy tables cannot be
 // deleted from user space).
 func (s *Snapshot) Restore() error {
-	if len(s.tables) == 0 {
+	if s == nil || len(s.tables) == 0 {
 		return nil
 	}
 	var dump bytes.Buffer

@@ -130,12 +130,20 @@ func (b *Backend) resolve() (*tools, error) {
 }
 
 // detect returns the variant `iptables --version` (or ip6tables) reports,
-// Legacy when it names none (iptables before 1.8 was legacy only) or when
-// the program cannot run.
+// Legacy when it names none (iptables before 1.8 was legacy only). When the
+// program cannot run it is Legacy if iptables-legacy-restore exists, else
+// NFT if iptables-nft-restore does, else Legacy (and resolve reports the
+// missing program).
 func detect(prefix string) Variant {
 	out, err := exec.Command(prefix, "--version").Output()
 	if err == nil {
 		if m := reVersionMode.FindSubmatch(out); m != nil && string(m[1]) == "nf_tables" {
+			return NFT
+		}
+		return Legacy
+	}
+	if _, err := exec.LookPath(prefix + "-legacy-restore"); err != nil {
+		if _, err := exec.LookPath(prefix + "-nft-restore"); err == nil {
 			return NFT
 		}
 	}

@@ -3,7 +3,9 @@ package ipt
 import (
 	"errors"
 	"io/fs"
+	"os"
 	"os/exec"
+	"path/filepath"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -186,5 +188,37 @@ func TestResolveErrors(t *testing.T) {
 	// Detection falls back to legacy when `iptables` cannot run.
 	if v := detect("iptables"); v != Legacy {
 		t.Errorf("detect with an empty PATH = %q", v)
+	}
+}
+
+func TestDetectFallback(t *testing.T) {
+	dir := t.TempDir()
+	t.Setenv("PATH", dir)
+	// Only iptables-nft-restore: detection picks nft.
+	if err := os.WriteFile(filepath.Join(dir, "iptables-nft-restore"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if v := detect("iptables"); v != NFT {
+		t.Errorf("detect with only iptables-nft-restore = %q", v)
+	}
+	// iptables-legacy-restore too: legacy wins.
+	if err := os.WriteFile(filepath.Join(dir, "iptables-legacy-restore"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if v := detect("iptables"); v != Legacy {
+		t.Errorf("detect with both restores = %q", v)
+	}
+	// `iptables --version` decides when it runs.
+	for out, want := range map[string]Variant{"iptables v1.8.9 (nf_tables)": NFT, "iptables v1.8.9 (legacy)": Legacy, "iptables v1.6.1": Legacy} {
+		if err := os.WriteFile(filepath.Join(dir, "iptables"), []byte("#!/bin/sh\necho '"+out+"'\n"), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if v := detect("iptables"); v != want {
+			t.Errorf("detect with %q = %q, want %q", out, v, want)
+		}
+	}
+	var s *Snapshot
+	if err := s.Restore(); err != nil {
+		t.Errorf("nil Snapshot: %v", err)
 	}
 }
