@@ -47,8 +47,9 @@ type Backend struct {
 	// Family is 4 (iptables-*) or 6 (ip6tables-*); 0 means 4.
 	Family int
 	// Variant is Legacy or NFT. "" detects it: the variant that `iptables`
-	// (`ip6tables`) reports in `--version` ("(legacy)" or "(nf_tables)"),
-	// else legacy when iptables-legacy-restore exists.
+	// (`ip6tables`) reports in `--version` ("(legacy)" or "(nf_tables)");
+	// when that cannot run, legacy if iptables-legacy-restore exists, else
+	// nft if iptables-nft-restore does.
 	Variant Variant
 	// Netns is the name of a network namespace (as in `ip netns list`) to run
 	// every command in; "" is the current namespace.
