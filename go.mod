@@ -4,6 +4,7 @@ go 1.24
 
 require (
 	github.com/alecthomas/participle/v2 v2.1.4
+	github.com/coreos/go-iptables v0.8.0
 	github.com/google/go-cmp v0.7.0
 	github.com/google/nftables v0.3.0
 	github.com/rogpeppe/go-internal v1.14.1
