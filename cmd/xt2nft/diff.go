@@ -22,8 +22,8 @@ import (
 // "" when a and b are equal.
 //
 // The edit script is computed with Myers' O(ND) algorithm in linear space
-// (divide and conquer on the middle snake) after trimming the common prefix
-// and suffix; when the number of differences in a sub-problem becomes very
+// (divide and conquer on the middle snake) after setting aside lines that
+// occur on one side only and trimming the common prefix and suffix; when the number of differences in a sub-problem becomes very
 // large it settles for a non-minimal split, as GNU diff does, so that
 // completely different inputs still take O(N·sqrt N) rather than O(N²).
 func unifiedDiff(aName, bName string, a, b []byte, context int) string {
