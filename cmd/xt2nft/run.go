@@ -98,8 +98,8 @@ func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer)
 // translateFlags are the flags that choose how input is read and translated.
 type translateFlags struct {
 	script, counters, strict, allowPartial, report *bool
-	family, layout, table                         *string
-	recentSize                                    *int
+	family, layout, table                          *string
+	recentSize                                     *int
 }
 
 func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
