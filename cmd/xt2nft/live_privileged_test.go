@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -194,5 +195,41 @@ func TestPrivilegedIptablesBackend(t *testing.T) {
 	}
 	if now := save(); now != applied {
 		t.Fatalf("rollback differs:\n%s\nwant:\n%s", now, applied)
+	}
+}
+
+// TestPrivilegedRefusals: no privileges, or no iptables binary: a clear
+// error, a non-zero exit, nothing changed.
+func TestPrivilegedRefusals(t *testing.T) {
+	nstest.Skip(t, "setpriv", "nft")
+	ns := nstest.New(t, "cli-refuse")
+	rules := writeFile(t, "rules.v4", liveDump)
+	if err := os.Chmod(filepath.Dir(rules), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(t.TempDir(), "xt2nft")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v: %s", err, out)
+	}
+	if err := os.Chmod(filepath.Dir(bin), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	before := listing(t, ns)
+	for _, cmd := range []string{"plan", "apply"} {
+		c := exec.Command("setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", bin, cmd, "--netns", ns.Name, rules)
+		out, err := c.CombinedOutput()
+		if err == nil || !strings.Contains(string(out), "needs root") {
+			t.Errorf("%s as nobody: %v: %s", cmd, err, out)
+		}
+	}
+	path := os.Getenv("PATH")
+	t.Setenv("PATH", t.TempDir())
+	code, _, errs := xt(t, "apply", "--backend", "iptables", "--netns", ns.Name, rules)
+	os.Setenv("PATH", path)
+	if code != exitError || !strings.Contains(errs, "not found") {
+		t.Errorf("apply without iptables binaries: exit %d: %s", code, errs)
+	}
+	if after := listing(t, ns); after != before {
+		t.Errorf("ruleset changed:\n%s", after)
 	}
 }
