@@ -52,7 +52,17 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 			res.CarriedElem += len(els)
 		}
 	}
-	bio := &batchIO{ns: ns, msgs: p.messages()}
+	bio := &batchIO{ns: ns, msgs: p.messages() + res.CarriedElem/elemChunk, elems: res.CarriedElem}
+	for _, t := range p.Tables {
+		for _, s := range t.Sets {
+			bio.elems += len(s.Elems)
+		}
+		for _, r := range t.Rules {
+			for _, a := range r.Anon {
+				bio.elems += len(a.Elems)
+			}
+		}
+	}
 	w, err := bio.conn()
 	if err != nil {
 		return nil, err

@@ -28,8 +28,9 @@ import (
 // expects. The kernel's errors are kept with the sequence number of the
 // message that caused them, so a refused rule is named exactly.
 type batchIO struct {
-	ns   *NS
-	msgs int
+	ns    *NS
+	msgs  int
+	elems int // set elements in the batch
 	// failures of the last batch, in the kernel's order
 	failures []failure
 	// types of the messages of the last batch, by sequence number
@@ -75,7 +76,7 @@ func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
 		return nil, err
 	}
 	defer c.Close()
-	if err := bufferSizes(b.msgs)(c); err != nil {
+	if err := SocketBuffers(1<<20+2048*b.msgs+64*b.elems, 1<<20+1024*b.msgs)(c); err != nil {
 		return nil, err
 	}
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {

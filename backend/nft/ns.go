@@ -77,19 +77,20 @@ func (n *NS) fd() int {
 // Conn opens an nftables netlink connection in the namespace, with socket
 // buffers for a batch of about msgs messages.
 func (n *NS) Conn(msgs int) (*nftables.Conn, error) {
-	opts := []nftables.ConnOption{nftables.WithSockOptions(bufferSizes(msgs))}
+	opts := []nftables.ConnOption{nftables.WithSockOptions(SocketBuffers(1<<20+2048*msgs, 1<<20+1024*msgs))}
 	if n != nil && n.f != nil {
 		opts = append(opts, nftables.WithNetNSFd(int(n.f.Fd())))
 	}
 	return nftables.New(opts...)
 }
 
-// bufferSizes sizes the socket buffers as nft does for big batches: the
-// whole batch goes in one sendmsg, which the kernel refuses (EMSGSIZE) when
-// it exceeds the send buffer, and every message is acknowledged, so the
-// receive buffer must hold all the acks. The FORCE variants need
-// CAP_NET_ADMIN, which changing the firewall needs anyway.
-func bufferSizes(msgs int) nftables.SockOption {
+// SocketBuffers sizes a connection's socket buffers as nft does for big
+// batches: the whole batch goes in one sendmsg, which the kernel refuses
+// (EMSGSIZE) when it exceeds the send buffer (snd bytes), and every message
+// may be acknowledged, so the receive buffer (rcv bytes) must hold the acks.
+// The FORCE variants need CAP_NET_ADMIN, which changing the firewall needs
+// anyway; without it the defaults stay and a big batch fails clearly.
+func SocketBuffers(snd, rcv int) nftables.SockOption {
 	return func(c *netlink.Conn) error {
 		// Acks without a copy of the request (NETLINK_CAP_ACK).
 		if err := c.SetOption(netlink.CapAcknowledge, true); err != nil {
@@ -99,7 +100,6 @@ func bufferSizes(msgs int) nftables.SockOption {
 		if err != nil {
 			return err
 		}
-		snd, rcv := 1<<20+2048*msgs, 1<<20+1024*msgs
 		var serr error
 		if err := rc.Control(func(fd uintptr) {
 			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, snd); e != nil {

@@ -254,16 +254,40 @@ func (n *NFT) refresh(s *nftables.Set, a netip.Addr, timeout time.Duration) erro
 	return n.Conn.SetAddElements(s, el)
 }
 
-// batchSize bounds the addresses per netlink batch (one message per set
-// and operation carries all of a batch's elements).
-const batchSize = 1024
+// batchSize bounds the addresses per netlink batch, and elemsPerMsg the
+// elements per message: a message's element list is one netlink attribute,
+// whose 16-bit length overflows past about 1,500 IPv4 elements. The kernel
+// ends every batch with a grace period of several milliseconds, so
+// importing a million addresses in batches of a thousand spent ten seconds
+// waiting; in batches of 65,536 the waits are negligible. The socket send
+// buffer is sized for such batches (see bufferSizes in cmd/recentctl).
+const (
+	batchSize   = 65536
+	elemsPerMsg = 1024
+)
+
+// chunks calls f with els in pieces of at most elemsPerMsg.
+func chunks(els []nftables.SetElement, f func([]nftables.SetElement) error) error {
+	for i := 0; i < len(els); i += elemsPerMsg {
+		if err := f(els[i:min(i+elemsPerMsg, len(els))]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
 
 // batch collects element operations per set.
 type batch struct {
 	add, del, refresh map[*nftables.Set][]nftables.SetElement
 	order             []*nftables.Set
 	seen              map[*nftables.Set]bool
+	ops               int // element operations queued (a refresh is three)
 }
+
+// maxOps bounds a batch's element operations (about 40 bytes each) so that
+// it fits the send buffer recentctl asks for (64 MiB) even when a list has
+// many sets (windows, the hitcount ring).
+const maxOps = 1 << 20
 
 func newBatch() *batch {
 	return &batch{add: map[*nftables.Set][]nftables.SetElement{}, del: map[*nftables.Set][]nftables.SetElement{},
@@ -281,19 +305,15 @@ func (b *batch) note(s *nftables.Set) {
 // refreshes (add, delete, add with the timeout: portable before Linux 6.12).
 func (n *NFT) send(b *batch) error {
 	for _, s := range b.order {
-		if els := b.add[s]; len(els) > 0 {
-			if err := n.Conn.SetAddElements(s, els); err != nil {
-				return err
-			}
+		if err := chunks(b.add[s], func(els []nftables.SetElement) error { return n.Conn.SetAddElements(s, els) }); err != nil {
+			return err
 		}
-		if els := b.del[s]; len(els) > 0 {
-			if err := n.Conn.SetDeleteElements(s, els); err != nil {
-				return err
-			}
+		if err := chunks(b.del[s], func(els []nftables.SetElement) error { return n.Conn.SetDeleteElements(s, els) }); err != nil {
+			return err
 		}
 		// A re-add with a timeout does not refresh an existing element
 		// (checked on Linux 6.18), hence add, delete, add.
-		if els := b.refresh[s]; len(els) > 0 {
+		err := chunks(b.refresh[s], func(els []nftables.SetElement) error {
 			bare := make([]nftables.SetElement, len(els))
 			for i, e := range els {
 				bare[i] = nftables.SetElement{Key: e.Key}
@@ -304,9 +324,10 @@ func (n *NFT) send(b *batch) error {
 			if err := n.Conn.SetDeleteElements(s, bare); err != nil {
 				return err
 			}
-			if err := n.Conn.SetAddElements(s, els); err != nil {
-				return err
-			}
+			return n.Conn.SetAddElements(s, els)
+		})
+		if err != nil {
+			return err
 		}
 	}
 	return n.Conn.Flush()
@@ -354,7 +375,7 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 			return fmt.Errorf("list %q has no sets for %s addresses", name, famName(a))
 		}
 		// An address twice in one batch would need two ring steps in order.
-		if inBatch[a] || len(inBatch) == batchSize {
+		if inBatch[a] || len(inBatch) == batchSize || b.ops >= maxOps {
 			if err := flush(); err != nil {
 				return err
 			}
@@ -364,10 +385,12 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 		if l.mem != nil {
 			b.note(l.mem)
 			b.add[l.mem] = append(b.add[l.mem], el)
+			b.ops++
 		}
 		for _, s := range l.last {
 			b.note(s)
 			b.refresh[s] = append(b.refresh[s], nftables.SetElement{Key: el.Key, Timeout: s.Timeout})
+			b.ops += 3
 		}
 		if l.k > 0 {
 			slot := 0
@@ -375,16 +398,19 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 				slot = p
 				b.note(l.ptr[p])
 				b.del[l.ptr[p]] = append(b.del[l.ptr[p]], el)
+				b.ops++
 			}
 			next := (slot + 1) % l.k
 			ptrOf[l][a] = next
 			pn := l.ptr[next]
 			b.note(pn)
 			b.refresh[pn] = append(b.refresh[pn], nftables.SetElement{Key: el.Key, Timeout: pn.Timeout})
+			b.ops += 3
 			for _, m := range l.slots {
 				if s := m[slot]; s != nil {
 					b.note(s)
 					b.refresh[s] = append(b.refresh[s], nftables.SetElement{Key: el.Key, Timeout: s.Timeout})
+					b.ops += 3
 				}
 			}
 		}
