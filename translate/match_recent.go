@@ -281,9 +281,15 @@ func (c *ctx) declareRecent(l *recentList) {
 	if l.fam == parser.IPv6 {
 		addrType = "ipv6_addr"
 	}
+	// The comment names the list and the set's role, and the list's mask
+	// when it has one, so that recentctl keys its edits as the rules do.
+	suffix := ""
+	if l.mask.IsValid() {
+		suffix = " mask " + l.mask.String()
+	}
 	mk := func(name, role string, timeout uint32) {
 		s := &Set{Name: name, Type: []string{addrType}, Flags: []string{"dynamic"}, Size: c.tr.opt.RecentSize,
-			Comment: "xt_recent " + l.name + " " + role, Origin: l.maskPos}
+			Comment: "xt_recent " + l.name + " " + role + suffix, Origin: l.maskPos}
 		if timeout > 0 {
 			s.Flags = append(s.Flags, "timeout")
 			s.Timeout = time.Duration(timeout) * time.Second
@@ -321,7 +327,7 @@ func (c *ctx) declareRecent(l *recentList) {
 	}
 	if l.ttl {
 		ts := &Set{Name: l.ttlName(), Type: []string{addrType, "integer"}, Flags: []string{"dynamic", "timeout"},
-			Size: c.tr.opt.RecentSize, Comment: "xt_recent " + l.name + " ttl", Origin: l.maskPos}
+			Size: c.tr.opt.RecentSize, Comment: "xt_recent " + l.name + " ttl" + suffix, Origin: l.maskPos}
 		ts.Type = nil
 		ts.Typeof = []Expr{&Payload{Proto: c.l3(), Field: "saddr"}, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}
 		ts.Timeout = time.Duration(max(l.maxS, 1)) * time.Second

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/google/nftables/userdata"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -105,6 +106,7 @@ func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, boo
 	if l == nil {
 		return Entry{}, false, nil
 	}
+	a = l.masked(a)
 	c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
 	if err != nil {
 		return Entry{}, false, err
@@ -147,4 +149,55 @@ func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, boo
 		e.LastSeen = 0
 	}
 	return e, found, nil
+}
+
+// setComments returns the comments of a table's sets by name, read with a
+// raw NFT_MSG_GETSET dump: google/nftables v0.3.0 does not decode them, and
+// the translator records a list's --mask there.
+func setComments(t *nftables.Table) (map[string]string, error) {
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	ae := netlink.NewAttributeEncoder()
+	ae.String(unix.NFTA_SET_TABLE, t.Name)
+	attrs, err := ae.Encode()
+	if err != nil {
+		return nil, err
+	}
+	msg := netlink.Message{
+		Header: netlink.Header{
+			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETSET),
+			Flags: netlink.Request | netlink.Dump,
+		},
+		Data: append([]byte{byte(t.Family), unix.NFNETLINK_V0, 0, 0}, attrs...),
+	}
+	replies, err := c.Execute(msg)
+	if err != nil {
+		return nil, fmt.Errorf("reading the sets of table %s: %w", t.Name, err)
+	}
+	out := map[string]string{}
+	for _, r := range replies {
+		if len(r.Data) < 4 {
+			continue
+		}
+		ad, err := netlink.NewAttributeDecoder(r.Data[4:])
+		if err != nil {
+			continue
+		}
+		var name, comment string
+		for ad.Next() {
+			switch ad.Type() {
+			case unix.NFTA_SET_NAME:
+				name = ad.String()
+			case unix.NFTA_SET_USERDATA:
+				comment, _ = userdata.GetString(ad.Bytes(), userdata.NFTNL_UDATA_SET_COMMENT)
+			}
+		}
+		if name != "" && comment != "" {
+			out[name] = comment
+		}
+	}
+	return out, nil
 }

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/google/nftables"
@@ -36,6 +37,22 @@ type nftList struct {
 	ttl    *nftables.Set
 	k      int
 	family nftables.TableFamily
+	// mask is the list's --mask (from the sets' comments, "... mask M");
+	// invalid when the list has none.
+	mask netip.Addr
+}
+
+// masked keys a by the list's mask, as the rules key packets.
+func (l *nftList) masked(a netip.Addr) netip.Addr {
+	if !l.mask.IsValid() || l.mask.BitLen() != a.BitLen() {
+		return a
+	}
+	b, m := a.AsSlice(), l.mask.AsSlice()
+	for i := range b {
+		b[i] &= m[i]
+	}
+	out, _ := netip.AddrFromSlice(b)
+	return out
 }
 
 func (l *nftList) all() []*nftables.Set {
@@ -73,6 +90,7 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 			return nil, fmt.Errorf("listing sets of table %s: %w", t.Name, err)
 		}
 		lists := map[string]*nftList{}
+		var comments map[string]string
 		for _, s := range sets {
 			m := roleRE.FindStringSubmatch(s.Name)
 			if m == nil {
@@ -83,6 +101,16 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 				l = &nftList{table: t, family: t.Family, last: map[uint32]*nftables.Set{}, ptr: map[int]*nftables.Set{},
 					slots: map[uint32]map[int]*nftables.Set{}}
 				lists[m[1]] = l
+			}
+			if comments == nil {
+				if comments, err = setComments(t); err != nil {
+					return nil, err
+				}
+			}
+			if _, m, ok := strings.Cut(comments[s.Name], " mask "); ok {
+				if a, err := netip.ParseAddr(m); err == nil {
+					l.mask = a
+				}
 			}
 			num := func(s string) int { v, _ := strconv.Atoi(s); return v }
 			switch {
@@ -374,6 +402,7 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 		if l == nil {
 			return fmt.Errorf("list %q has no sets for %s addresses", name, famName(a))
 		}
+		a = l.masked(a)
 		// An address twice in one batch would need two ring steps in order.
 		if inBatch[a] || len(inBatch) == batchSize || b.ops >= maxOps {
 			if err := flush(); err != nil {
@@ -429,6 +458,7 @@ func (n *NFT) Del(ctx context.Context, name string, addrs ...netip.Addr) error {
 		if l == nil {
 			continue
 		}
+		a = l.masked(a)
 		for _, s := range l.all() {
 			// add-then-delete: deleting an absent element would abort the batch
 			el := []nftables.SetElement{{Key: keyOf(a)}}
