@@ -1,0 +1,106 @@
+package nft
+
+import (
+	"net/netip"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/nftables/expr"
+
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// TestLowerShapes pins what nft's evaluator does that a naive lowering gets
+// wrong (the privileged golden test proves the whole against nft -f; this
+// one runs anywhere and says which rule broke).
+func TestLowerShapes(t *testing.T) {
+	tcp := &translate.Payload{Proto: "tcp", Field: "dport"}
+	mark := &translate.Meta{Key: "mark"}
+	le := func(v ...byte) []byte { return v }
+	tests := []struct {
+		name string
+		fam  translate.Family
+		st   []translate.Stmt
+		want []expr.Any
+	}{
+		{"transport payload gets meta l4proto", translate.FamilyIP,
+			[]translate.Stmt{&translate.Match{Left: tcp, Op: translate.OpEq, Right: &translate.Int{V: 22}}},
+			[]expr.Any{
+				&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(6)},
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(0, 22)},
+			}},
+		{"ip protocol establishes the context", translate.FamilyIP,
+			[]translate.Stmt{
+				&translate.Match{Left: &translate.Payload{Proto: "ip", Field: "protocol"}, Op: translate.OpEq, Right: &translate.Sym{Name: "tcp"}},
+				&translate.Match{Left: tcp, Op: translate.OpEq, Right: &translate.Int{V: 22}},
+			},
+			[]expr.Any{
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 9, Len: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(6)},
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(0, 22)},
+			}},
+		{"byte-aligned prefix loads fewer bytes", translate.FamilyIP,
+			[]translate.Stmt{&translate.Match{Left: &translate.Payload{Proto: "ip", Field: "saddr"}, Op: translate.OpNe,
+				Right: &translate.Addr{Prefix: netip.MustParsePrefix("10.0.0.0/8")}}},
+			[]expr.Any{
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 1},
+				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: le(10)},
+			}},
+		{"flags test bits", translate.FamilyIP,
+			[]translate.Stmt{&translate.Match{Left: &translate.CT{Key: "state"}, Op: translate.OpEq,
+				Right: &translate.Flags{Names: []string{"established", "related"}}}},
+			[]expr.Any{
+				&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
+				&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: le(6, 0, 0, 0), Xor: le(0, 0, 0, 0)},
+				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: le(0, 0, 0, 0)},
+			}},
+		{"host-order integers are converted before ordered compares", translate.FamilyIP,
+			[]translate.Stmt{&translate.Match{Left: mark, Op: translate.OpGt, Right: &translate.Int{V: 5}}},
+			[]expr.Any{
+				&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
+				&expr.Byteorder{SourceRegister: 1, DestRegister: 1, Op: expr.ByteorderHton, Len: 4, Size: 4},
+				&expr.Cmp{Op: expr.CmpOpGt, Register: 1, Data: le(0, 0, 0, 5)},
+			}},
+		{"a one-element set is a comparison", translate.FamilyIP,
+			[]translate.Stmt{&translate.Match{Left: mark, Op: translate.OpEq, Right: &translate.SetLit{Elems: []translate.Expr{&translate.Int{V: 3}}}}},
+			[]expr.Any{
+				&expr.Meta{Key: expr.MetaKeyMARK, Register: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(3, 0, 0, 0)},
+			}},
+		{"inet tables need meta nfproto", translate.FamilyInet,
+			[]translate.Stmt{&translate.Match{Left: &translate.Payload{Proto: "ip6", Field: "hoplimit"}, Op: translate.OpEq, Right: &translate.Int{V: 255}}},
+			[]expr.Any{
+				&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(10)},
+				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 7, Len: 1},
+				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(255)},
+			}},
+	}
+	if !hostLittle {
+		t.Skip("expected values are written for a little-endian host")
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &lowerer{fam: tc.fam}
+			if err := l.rule(&translate.Rule{Stmts: tc.st}); err != nil {
+				t.Fatal(err)
+			}
+			if d := cmp.Diff(tc.want, l.out); d != "" {
+				t.Errorf("(-want +got):\n%s", d)
+			}
+		})
+	}
+}
+
+// TestLowerRefusesWhatItCannotSend: the google/nftables gaps are errors
+// that name what is missing, never a silently different rule.
+func TestLowerRefusesWhatItCannotSend(t *testing.T) {
+	rs := &translate.Ruleset{Tables: []*translate.Table{{Family: translate.FamilyIP, Name: "x", Chains: []*translate.Chain{{
+		Name: "c", Rules: []*translate.Rule{{Stmts: []translate.Stmt{&translate.Match{
+			Left: &translate.CT{Key: "protocol", Dir: "original"}, Op: translate.OpEq, Right: &translate.Int{V: 6}}}}},
+	}}}}}
+	if _, err := Lower(rs); err == nil {
+		t.Fatal("ct original protocol lowered without its direction")
+	}
+}
