@@ -25,6 +25,7 @@ package translate
 // matches such packets in the kernel but not in nft.
 
 import (
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -221,6 +222,13 @@ func (c *ctx) ctAddr(left Expr, o *parser.Option) error {
 			p = "::/0"
 		}
 		e = &Addr{Prefix: mustPrefix(p)}
+	}
+	// nft 1.0.6 lowers "ct original daddr 10.9.0.0/24" to an exact compare
+	// with 10.9.0.0 (no mask: checked with nft --debug=netlink), so a
+	// prefix is written as the masked compare nft lowers right.
+	if a, ok := e.(*Addr); ok && a.Prefix.Bits() < a.Prefix.Addr().BitLen() {
+		left = &Binop{Op: "&", Left: left, Right: c.prefixMask(a.Prefix.Bits())}
+		e = &Addr{Prefix: netip.PrefixFrom(a.Prefix.Masked().Addr(), a.Prefix.Addr().BitLen())}
 	}
 	c.match(left, eq(o.Negated), e)
 	return nil

@@ -41,7 +41,7 @@ func TestMiscMatches(t *testing.T) {
 		{"iptables -A INPUT -m conntrack --ctexpire 3 -j ACCEPT", "ct expiration 3s-3999ms counter accept"},
 		{"iptables -A INPUT -m conntrack --ctproto UDP --ctdir REPLY -j ACCEPT", "ct direction reply ct original protocol 17 counter accept"},
 		{"iptables -A INPUT -m conntrack ! --ctstatus CONFIRMED,ASSURED", "ct status ! assured,confirmed counter"},
-		{"iptables -A INPUT -m conntrack --ctorigsrc 10.0.0.0/255.0.0.0 --ctrepldstport 80:90", "ct original saddr 10.0.0.0/8 ct reply proto-dst 80-90 counter"},
+		{"iptables -A INPUT -m conntrack --ctorigsrc 10.0.0.0/255.0.0.0 --ctrepldstport 80:90", "ct original saddr & 255.0.0.0 == 10.0.0.0 ct reply proto-dst 80-90 counter"},
 		{"iptables -A INPUT -m mark ! --mark 0xa/0xa", "meta mark & 0xa != 0xa counter"},
 		{"iptables -A INPUT -m connmark --mark 2", "ct mark 0x2 counter"},
 		{"iptables -A INPUT -m addrtype ! --dst-type ANYCAST,LOCAL", "fib daddr type != { local, anycast } counter"},

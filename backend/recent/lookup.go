@@ -107,7 +107,7 @@ func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, boo
 		return Entry{}, false, nil
 	}
 	a = l.masked(a)
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: n.Conn.NetNS})
 	if err != nil {
 		return Entry{}, false, err
 	}
@@ -154,8 +154,8 @@ func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, boo
 // setComments returns the comments of a table's sets by name, read with a
 // raw NFT_MSG_GETSET dump: google/nftables v0.3.0 does not decode them, and
 // the translator records a list's --mask there.
-func setComments(t *nftables.Table) (map[string]string, error) {
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, nil)
+func setComments(netns int, t *nftables.Table) (map[string]string, error) {
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: netns})
 	if err != nil {
 		return nil, err
 	}

@@ -103,7 +103,7 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 				lists[m[1]] = l
 			}
 			if comments == nil {
-				if comments, err = setComments(t); err != nil {
+				if comments, err = setComments(n.Conn.NetNS, t); err != nil {
 					return nil, err
 				}
 			}
