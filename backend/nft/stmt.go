@@ -205,10 +205,11 @@ func (l *lowerer) reject(s *translate.Reject) error {
 			return err
 		}
 		r.Type = unix.NFT_REJECT_TCP_RST
-	case "icmp", "icmpv6", "icmpx":
-		d := map[string]*dtype{"icmp": tICMPCode, "icmpv6": tICMP6Code, "icmpx": tICMPXCode}[s.Type]
+	case "icmp", "icmpv6", "icmpx", "icmp type", "icmpv6 type", "icmpx type":
+		typ := strings.TrimSuffix(s.Type, " type")
+		d := map[string]*dtype{"icmp": tICMPCode, "icmpv6": tICMP6Code, "icmpx": tICMPXCode}[typ]
 		r.Type = unix.NFT_REJECT_ICMP_UNREACH
-		if s.Type == "icmpx" {
+		if typ == "icmpx" {
 			r.Type = unix.NFT_REJECT_ICMPX_UNREACH
 		}
 		n, err := symbol(d, s.Code)
