@@ -149,6 +149,12 @@ func timeValue(d *dtype, s string, size int) ([]byte, error) {
 		secs = uint64((int64(secs) - int64(off) + 86400) % 86400)
 		return intBytes(secs, size, true), nil
 	}
+	if d == tCTExpiration {
+		// ct expiration 10s, 20999ms, 1h30m: milliseconds
+		if dur, err := time.ParseDuration(s); err == nil && dur >= 0 {
+			return intBytes(uint64(dur.Milliseconds()), size, true), nil
+		}
+	}
 	if d == tTimeNS {
 		// meta time "2024-01-01 00:00:00": local time, as nft reads it.
 		for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02"} {
