@@ -19,7 +19,6 @@ import (
 // words its error must contain: things google/nftables v0.3.0 cannot send.
 // xt2nft apply names the rule; `xt2nft FILE | nft -f -` loads them.
 var netlinkGaps = map[string]string{
-	"misc-conntrack": "ct original protocol not supported", // no NFTA_CT_DIRECTION for this key
 	"recent-rttl":    "typeof keys are not supported",      // no NFTNL_UDATA_SET_KEY_TYPEOF
 }
 

@@ -205,6 +205,14 @@ func (l *lowerer) ct(v *translate.CT, reg uint32) (loaded, error) {
 		k, dt = ck.key, ck.dt
 	}
 	ce := &expr.Ct{Register: reg, Key: k}
+	if v.Dir != "" && k == expr.CtKeyPROTOCOL {
+		// The kernel answers ct protocol with the connection's protocol
+		// whatever the direction (nf_ct_protonum), and nft lists
+		// "ct original protocol" as "ct protocol": the direction, which
+		// google/nftables v0.3.0 cannot send for this key, changes nothing.
+		l.emit(ce)
+		return loaded{dt: dt, size: dt.bytes()}, nil
+	}
 	if v.Dir != "" {
 		switch k {
 		case expr.CtKeySRC, expr.CtKeyDST, expr.CtKeyPROTOSRC, expr.CtKeyPROTODST:

@@ -98,9 +98,9 @@ func TestLowerShapes(t *testing.T) {
 func TestLowerRefusesWhatItCannotSend(t *testing.T) {
 	rs := &translate.Ruleset{Tables: []*translate.Table{{Family: translate.FamilyIP, Name: "x", Chains: []*translate.Chain{{
 		Name: "c", Rules: []*translate.Rule{{Stmts: []translate.Stmt{&translate.Match{
-			Left: &translate.CT{Key: "protocol", Dir: "original"}, Op: translate.OpEq, Right: &translate.Int{V: 6}}}}},
+			Left: &translate.CT{Key: "bytes", Dir: "original"}, Op: translate.OpGt, Right: &translate.Int{V: 6}}}}},
 	}}}}}
 	if _, err := Lower(rs); err == nil {
-		t.Fatal("ct original protocol lowered without its direction")
+		t.Fatal("ct original bytes lowered without its direction")
 	}
 }

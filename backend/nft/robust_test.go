@@ -1,0 +1,81 @@
+package nft
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// TestLowerNeverPanics lowers the translation of every match and target
+// option alone (the translator's own robustness walk), in both families and
+// four tables: each must lower or be refused with an error, never panic.
+func TestLowerNeverPanics(t *testing.T) {
+	words := []string{"1", "0:65535", "x", "10.0.0.1", "10.0.0.0/8", "eth0", "0x1/0xff", "fe80::1", "a,b"}
+	n, lowered := 0, 0
+	refused := map[string]int{}
+	for _, fam := range []parser.Family{parser.IPv4, parser.IPv6} {
+		for _, table := range []string{"filter", "nat", "mangle", "raw"} {
+			chain := map[string]string{"filter": "INPUT", "nat": "PREROUTING", "mangle": "PREROUTING", "raw": "PREROUTING"}[table]
+			var lines []string
+			add := func(pre string, spec *parser.ModuleSpec) {
+				lines = append(lines, pre)
+				for _, o := range spec.Options {
+					if o.MaxArgs == 0 {
+						lines = append(lines, pre+" --"+o.Name)
+						continue
+					}
+					for _, w := range words {
+						lines = append(lines, pre+" --"+o.Name+" "+strings.TrimSpace(strings.Repeat(" "+w, o.MinArgs)))
+					}
+				}
+			}
+			for _, name := range parser.MatchNames() {
+				if spec := parser.LookupMatch(name, fam); spec != nil {
+					add(fmt.Sprintf("-A %s -p tcp -m %s", chain, name), spec)
+				}
+			}
+			for _, name := range parser.TargetNames() {
+				if spec := parser.LookupTarget(name, fam); spec != nil {
+					add(fmt.Sprintf("-A %s -p udp -j %s", chain, name), spec)
+				}
+			}
+			for _, l := range lines {
+				d, _, err := parser.Parse("r", []byte("*"+table+"\n"+l+"\nCOMMIT\n"), parser.Options{Family: fam})
+				if err != nil {
+					continue
+				}
+				res := translate.Translate(d, translate.Options{})
+				if res == nil || res.Ruleset == nil {
+					continue
+				}
+				n++
+				func() {
+					defer func() {
+						if r := recover(); r != nil {
+							t.Errorf("family %d -t %s %s: panic: %v", fam, table, l, r)
+						}
+					}()
+					if _, err := Lower(res.Ruleset); err == nil {
+						lowered++
+					} else if testing.Verbose() {
+						msg := err.Error()
+						if i := strings.LastIndex(msg, ": "); i >= 0 {
+							msg = msg[i+2:]
+						}
+						refused[msg]++
+					}
+				}()
+			}
+		}
+	}
+	if n < 500 {
+		t.Fatalf("only %d translations; the walk looks broken", n)
+	}
+	t.Logf("%d translations, %d lowered, the others refused with an error", n, lowered)
+	for msg, k := range refused {
+		t.Logf("refused %d×: %s", k, msg)
+	}
+}
