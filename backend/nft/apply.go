@@ -56,6 +56,12 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 	for _, t := range p.Tables {
 		for _, s := range t.Sets {
 			bio.elems += len(s.Elems)
+			if s.udata != nil {
+				if bio.udata == nil {
+					bio.udata = map[string][]byte{}
+				}
+				bio.udata[udataKey(byte(t.Table.Family), t.Table.Name, s.Set.Name)] = s.udata
+			}
 		}
 		for _, r := range t.Rules {
 			for _, a := range r.Anon {

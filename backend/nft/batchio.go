@@ -35,7 +35,11 @@ type batchIO struct {
 	failures []failure
 	// types of the messages of the last batch, by sequence number
 	types map[uint32]failure
+	// udata is extra set user data by family/table/set (typeof keys)
+	udata map[string][]byte
 }
+
+func udataKey(fam byte, table, set string) string { return fmt.Sprint(fam, "/", table, "/", set) }
 
 // failure is a message the kernel refused: its type, its position among
 // the messages of its type in the batch (the k-th NEWRULE), and the error.
@@ -63,6 +67,12 @@ func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
 	last := len(req) - 2
 	for i := range req {
 		t := uint16(req[i].Header.Type) & 0xff
+		if t == unix.NFT_MSG_NEWSET && len(b.udata) > 0 && len(req[i].Data) > 0 {
+			table, name := setName(req[i])
+			if ud := b.udata[udataKey(req[i].Data[0], table, name)]; ud != nil {
+				addSetUdata(&req[i], ud)
+			}
+		}
 		b.types[req[i].Header.Sequence] = failure{msgType: t, index: count[t]}
 		count[t]++
 		if i != last {

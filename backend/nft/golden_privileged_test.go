@@ -18,9 +18,7 @@ import (
 // netlinkGaps are the golden cases the netlink backend refuses, with the
 // words its error must contain: things google/nftables v0.3.0 cannot send.
 // xt2nft apply names the rule; `xt2nft FILE | nft -f -` loads them.
-var netlinkGaps = map[string]string{
-	"recent-rttl":    "typeof keys are not supported",      // no NFTNL_UDATA_SET_KEY_TYPEOF
-}
+var netlinkGaps = map[string]string{}
 
 // TestPrivilegedGoldenNetlink is the proof of the lowering: for every
 // golden case, the ruleset applied through netlink and the one nft -f

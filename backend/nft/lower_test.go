@@ -1,6 +1,7 @@
 package nft
 
 import (
+	"fmt"
 	"net/netip"
 	"testing"
 
@@ -102,5 +103,33 @@ func TestLowerRefusesWhatItCannotSend(t *testing.T) {
 	}}}}}
 	if _, err := Lower(rs); err == nil {
 		t.Fatal("ct original bytes lowered without its direction")
+	}
+}
+
+// TestTypeofUdata: the typeof user data is byte for byte what nft 1.0.6
+// stores for these keys (read back from the kernel after nft -f).
+func TestTypeofUdata(t *testing.T) {
+	if !hostLittle {
+		t.Skip("the reference bytes are little-endian")
+	}
+	for _, tc := range []struct {
+		key  []translate.Expr
+		want string
+	}{
+		{[]translate.Expr{&translate.Payload{Proto: "ip", Field: "saddr"}, &translate.Payload{Proto: "ip", Field: "ttl"}},
+			"033a00040d00000001320014000407000000010c00040c00000001040b000000011a000407000000011200040c000000010408000000040408000000"},
+		{[]translate.Expr{&translate.Payload{Proto: "ip6", Field: "saddr"}, &translate.Payload{Proto: "ip6", Field: "hoplimit"}},
+			"033a00040d00000001320014000407000000010c00040d000000010408000000011a000407000000011200040d000000010407000000040408000000"},
+	} {
+		key, ud, err := typeofKey(tc.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmt.Sprintf("%x", ud); got != tc.want {
+			t.Errorf("%s:\n got %s\nwant %s", translate.RenderExpr(&translate.Concat{Exprs: tc.key}), got, tc.want)
+		}
+		if key[1].size != 1 {
+			t.Errorf("ttl/hoplimit key element is %d bytes, want 1", key[1].size)
+		}
 	}
 }

@@ -20,8 +20,12 @@ var setTypes = map[string]*dtype{
 
 func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetProgram, error) {
 	var key []loaded
+	var udata []byte
 	if len(s.Typeof) > 0 {
-		return nil, fmt.Errorf("typeof keys are not supported by the netlink backend (google/nftables v0.3.0 cannot send the typeof user data)")
+		var err error
+		if key, udata, err = typeofKey(s.Typeof); err != nil {
+			return nil, err
+		}
 	}
 	for _, n := range s.Type {
 		d, ok := setTypes[n]
@@ -51,7 +55,7 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 	if s.Timeout > 0 {
 		ns.HasTimeout = true
 	}
-	sp := &SetProgram{Set: ns, key: key}
+	sp := &SetProgram{Set: ns, key: key, udata: udata}
 	for _, e := range s.Elems {
 		el, err := setElems(key, e, ns.Interval)
 		if err != nil {
