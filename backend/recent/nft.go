@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
 )
 
 // NFT edits the nft sets xt2nft made for recent lists. It finds them by
@@ -368,21 +370,17 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 	if err != nil {
 		return err
 	}
-	// Where each address's ring pointer stands (read once per set).
+	// Where each address's ring pointer stands: looked up element by
+	// element for a few addresses (dumping a big set is quadratic in the
+	// kernel: minutes for a million elements), read whole for many.
 	ptrOf := map[*nftList]map[netip.Addr]int{}
 	for _, l := range ls {
 		if l.k == 0 {
 			continue
 		}
-		m := map[netip.Addr]int{}
-		for k := 0; k < l.k; k++ {
-			els, err := n.elements(l.ptr[k])
-			if err != nil {
-				return err
-			}
-			for a := range els {
-				m[a] = k
-			}
+		m, err := n.pointers(l, ls, addrs)
+		if err != nil {
+			return err
 		}
 		ptrOf[l] = m
 	}
@@ -423,28 +421,82 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 		}
 		if l.k > 0 {
 			slot := 0
-			if p, ok := ptrOf[l][a]; ok {
+			p, known := ptrOf[l][a]
+			if known {
 				slot = p
 				b.note(l.ptr[p])
 				b.del[l.ptr[p]] = append(b.del[l.ptr[p]], el)
 				b.ops++
 			}
+			// An address with no pointer has no live ring entry either (the
+			// pointer outlives every slot), so its entries are plain adds;
+			// otherwise they may exist and are refreshed.
+			put := func(s *nftables.Set) {
+				b.note(s)
+				e := nftables.SetElement{Key: el.Key, Timeout: s.Timeout}
+				if known {
+					b.refresh[s] = append(b.refresh[s], e)
+					b.ops += 3
+				} else {
+					b.add[s] = append(b.add[s], e)
+					b.ops++
+				}
+			}
 			next := (slot + 1) % l.k
 			ptrOf[l][a] = next
-			pn := l.ptr[next]
-			b.note(pn)
-			b.refresh[pn] = append(b.refresh[pn], nftables.SetElement{Key: el.Key, Timeout: pn.Timeout})
-			b.ops += 3
+			put(l.ptr[next])
 			for _, m := range l.slots {
 				if s := m[slot]; s != nil {
-					b.note(s)
-					b.refresh[s] = append(b.refresh[s], nftables.SetElement{Key: el.Key, Timeout: s.Timeout})
-					b.ops += 3
+					put(s)
 				}
 			}
 		}
 	}
 	return flush()
+}
+
+// pointerLookupMax is the number of addresses up to which ring pointers
+// are looked up one element at a time rather than by reading whole sets.
+const pointerLookupMax = 4096
+
+// pointers returns the ring pointer slot of the list's addresses among
+// addrs (masked as the rules key them).
+func (n *NFT) pointers(l *nftList, ls []*nftList, addrs []netip.Addr) (map[netip.Addr]int, error) {
+	m := map[netip.Addr]int{}
+	if len(addrs) > pointerLookupMax {
+		for k := 0; k < l.k; k++ {
+			els, err := n.elements(l.ptr[k])
+			if err != nil {
+				return nil, err
+			}
+			for a := range els {
+				m[a] = k
+			}
+		}
+		return m, nil
+	}
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: n.Conn.NetNS})
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	for _, a := range addrs {
+		if pick(ls, a) != l {
+			continue
+		}
+		a = l.masked(a)
+		for k := 0; k < l.k; k++ {
+			_, ok, err := getElement(c, l.ptr[k], a)
+			if err != nil {
+				return nil, err
+			}
+			if ok {
+				m[a] = k
+				break
+			}
+		}
+	}
+	return m, nil
 }
 
 // Del removes each address from every set of the list.
