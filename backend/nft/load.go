@@ -90,15 +90,24 @@ func (l *lowerer) payload(p *translate.Payload, reg uint32) (loaded, error) {
 	if err := l.dependency(p.Proto, f.base); err != nil {
 		return loaded{}, err
 	}
-	start, end := f.off/8, (f.off+f.len+7)/8
+	return l.bits(f.off, f.len, f.dt, reg, func(start, size uint32) expr.Any {
+		return &expr.Payload{DestRegister: reg, Base: f.base, Offset: start, Len: size}
+	}), nil
+}
+
+// bits loads the bytes holding a field of n bits at bit offset off (load
+// builds the load of size bytes at byte start) and masks a field that does
+// not fill them, as nft does; the value sits shift bits up.
+func (l *lowerer) bits(off, n uint32, dt *dtype, reg uint32, load func(start, size uint32) expr.Any) loaded {
+	start, end := off/8, (off+n+7)/8
 	size := end - start
-	l.emit(&expr.Payload{DestRegister: reg, Base: f.base, Offset: start, Len: size})
-	shift := uint(size*8 - f.off%8 - f.len)
-	if f.off%8 != 0 || f.len%8 != 0 {
-		mask := intBytes(((uint64(1)<<f.len)-1)<<shift, int(size), false)
+	l.emit(load(start, size))
+	shift := uint(size*8 - off%8 - n)
+	if off%8 != 0 || n%8 != 0 {
+		mask := intBytes(((uint64(1)<<n)-1)<<shift, int(size), false)
 		l.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: size, Mask: mask, Xor: make([]byte, size)})
 	}
-	return loaded{dt: f.dt, size: int(size), shift: shift}, nil
+	return loaded{dt: dt, size: int(size), shift: shift}
 }
 
 // dependency emits the protocol match nft adds before a payload whose
@@ -321,15 +330,9 @@ func (l *lowerer) exthdr(v *translate.Exthdr, reg uint32) (loaded, error) {
 	if !ok {
 		return loaded{}, fmt.Errorf("%s %s not supported", hdr, v.Field)
 	}
-	start, end := f.off/8, (f.off+f.len+7)/8
-	size := end - start
-	l.emit(&expr.Exthdr{DestRegister: reg, Type: h.typ, Offset: start, Len: size, Op: expr.ExthdrOpIpv6})
-	shift := uint(size*8 - f.off%8 - f.len)
-	if f.off%8 != 0 || f.len%8 != 0 {
-		mask := intBytes(((uint64(1)<<f.len)-1)<<shift, int(size), false)
-		l.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: size, Mask: mask, Xor: make([]byte, size)})
-	}
-	return loaded{dt: f.dt, size: int(size), shift: shift}, nil
+	return l.bits(f.off, f.len, f.dt, reg, func(start, size uint32) expr.Any {
+		return &expr.Exthdr{DestRegister: reg, Type: h.typ, Offset: start, Len: size, Op: expr.ExthdrOpIpv6}
+	}), nil
 }
 
 type tcpOptField struct {
@@ -438,15 +441,11 @@ func (l *lowerer) named(v *translate.Named, reg uint32) (loaded, error) {
 				if w[1] == 't' {
 					base = expr.PayloadBaseTransportHeader
 				}
-				start, end := uint32(off/8), uint32((off+n+7)/8)
-				size := end - start
-				l.emit(&expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size})
-				shift := uint(uint64(size)*8 - off%8 - n)
-				if off%8 != 0 || n%8 != 0 {
-					mask := intBytes(((uint64(1)<<n)-1)<<shift, int(size), false)
-					l.emit(&expr.Bitwise{SourceRegister: reg, DestRegister: reg, Len: size, Mask: mask, Xor: make([]byte, size)})
-				}
-				return loaded{dt: &dtype{name: "integer", key: tInteger32.key, bits: int(size) * 8}, size: int(size), shift: shift}, nil
+				size := uint32((off+n+7)/8 - off/8)
+				dt := &dtype{name: "integer", key: tInteger32.key, bits: int(size) * 8}
+				return l.bits(uint32(off), uint32(n), dt, reg, func(start, size uint32) expr.Any {
+					return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
+				}), nil
 			}
 		}
 	}

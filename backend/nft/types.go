@@ -26,7 +26,6 @@ var (
 	tInteger8  = &dtype{name: "integer", key: nftables.TypeInteger, bits: 8}
 	tInteger16 = &dtype{name: "integer", key: nftables.TypeInteger, bits: 16}
 	tInteger32 = &dtype{name: "integer", key: nftables.TypeInteger, bits: 32}
-	tHost8     = &dtype{name: "integer", key: nftables.TypeInteger, bits: 8, host: true}
 	tHost16    = &dtype{name: "integer", key: nftables.TypeInteger, bits: 16, host: true}
 	tHost32    = &dtype{name: "integer", key: nftables.TypeInteger, bits: 32, host: true}
 	tHost64    = &dtype{name: "integer", key: nftables.TypeInteger, bits: 64, host: true}

@@ -172,6 +172,12 @@ func applyNft(ns *nft.NS, prog *nft.Program, lf liveFlags, stdin io.Reader, stde
 		fmt.Fprintf(stderr, "; %d addresses carried over in %d sets", res.CarriedElem, res.CarriedSets)
 	}
 	fmt.Fprintln(stderr)
+	return confirmStage(lf, stdin, stderr, func() error { return nft.Restore(ns, snapshot) })
+}
+
+// confirmStage ends an apply: without --confirm it is done; with it, it
+// waits for the confirmation and rolls back when none comes.
+func confirmStage(lf liveFlags, stdin io.Reader, stderr io.Writer, rollback func() error) int {
 	if *lf.confirm == 0 {
 		return exitOK
 	}
@@ -182,8 +188,8 @@ func applyNft(ns *nft.NS, prog *nft.Program, lf liveFlags, stdin io.Reader, stde
 	if err != nil {
 		fmt.Fprintf(stderr, "xt2nft apply: %v\n", err)
 	}
-	if rerr := nft.Restore(ns, snapshot); rerr != nil {
-		fmt.Fprintf(stderr, "xt2nft apply: ROLLBACK FAILED: %v\n", rerr)
+	if err := rollback(); err != nil {
+		fmt.Fprintf(stderr, "xt2nft apply: ROLLBACK FAILED: %v\n", err)
 		return exitError
 	}
 	fmt.Fprintln(stderr, "xt2nft apply: previous ruleset restored")
@@ -306,22 +312,7 @@ func runIptables(cmd string, fs *pflag.FlagSet, lf liveFlags, popt parser.Option
 		snaps = append(snaps, s)
 	}
 	fmt.Fprintf(stderr, "xt2nft apply: %d dump(s) loaded through iptables-restore\n", len(loads))
-	if *lf.confirm == 0 {
-		return exitOK
-	}
-	ok, err := confirmOrRollback(*lf.netns, *lf.confirm, stdin, stderr)
-	if ok {
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "xt2nft apply: %v\n", err)
-	}
-	if err := rollback(); err != nil {
-		fmt.Fprintf(stderr, "xt2nft apply: ROLLBACK FAILED: %v\n", err)
-		return exitError
-	}
-	fmt.Fprintln(stderr, "xt2nft apply: previous ruleset restored")
-	return exitError
+	return confirmStage(lf, stdin, stderr, rollback)
 }
 
 // planIptables loads the dump into a throwaway namespace (the kernel
