@@ -312,6 +312,14 @@ func runIptables(cmd string, fs *pflag.FlagSet, lf liveFlags, popt parser.Option
 		snaps = append(snaps, s)
 	}
 	fmt.Fprintf(stderr, "xt2nft apply: %d dump(s) loaded through iptables-restore\n", len(loads))
+	for _, l := range loads {
+		// What is live now, as go-iptables queries it.
+		for _, table := range ipt.Tables(l.in.src) {
+			if chains, err := l.b.Chains(table); err == nil {
+				fmt.Fprintf(stderr, "xt2nft apply: %s: table %s has %d chains\n", l.in.name, table, len(chains))
+			}
+		}
+	}
 	return confirmStage(lf, stdin, stderr, rollback)
 }
 

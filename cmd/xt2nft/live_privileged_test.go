@@ -178,8 +178,8 @@ func TestPrivilegedIptablesBackend(t *testing.T) {
 	if code != planChanges || !strings.Contains(out, "+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT") {
 		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, errs := xt(t, "apply", "--backend", "iptables", "--iptables", "legacy", "--netns", ns.Name, rules); code != 0 {
-		t.Fatalf("apply: %s", errs)
+	if code, _, errs := xt(t, "apply", "--backend", "iptables", "--iptables", "legacy", "--netns", ns.Name, rules); code != 0 || !strings.Contains(errs, "table filter has 3 chains") {
+		t.Fatalf("apply: exit %d: %s", code, errs)
 	}
 	applied := save()
 	if !strings.Contains(applied, "--dport 22 -j ACCEPT") {
