@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"sort"
+	"syscall"
 	"time"
 
 	"github.com/google/nftables"
@@ -20,30 +21,9 @@ import (
 // set. It returns the element's remaining time (0: no timeout) and whether
 // it exists.
 func getElement(c *netlink.Conn, s *nftables.Set, a netip.Addr) (time.Duration, bool, error) {
-	ae := netlink.NewAttributeEncoder()
-	ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table.Name)
-	ae.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
-	ae.Nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, func(l *netlink.AttributeEncoder) error {
-		l.Nested(unix.NFTA_LIST_ELEM, func(e *netlink.AttributeEncoder) error {
-			e.Nested(unix.NFTA_SET_ELEM_KEY, func(k *netlink.AttributeEncoder) error {
-				k.Bytes(unix.NFTA_DATA_VALUE, a.AsSlice())
-				return nil
-			})
-			return nil
-		})
-		return nil
-	})
-	attrs, err := ae.Encode()
+	msg, err := getElemMsg(s, a)
 	if err != nil {
 		return 0, false, err
-	}
-	hdr := []byte{byte(s.Table.Family), unix.NFNETLINK_V0, 0, 0} // nfgenmsg
-	msg := netlink.Message{
-		Header: netlink.Header{
-			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETSETELEM),
-			Flags: netlink.Request,
-		},
-		Data: append(hdr, attrs...),
 	}
 	replies, err := c.Execute(msg)
 	if err != nil {
@@ -63,6 +43,35 @@ func getElement(c *netlink.Conn, s *nftables.Set, a netip.Addr) (time.Duration, 
 		}
 	}
 	return 0, false, nil
+}
+
+// getElemMsg is the request for one element of a set.
+func getElemMsg(s *nftables.Set, a netip.Addr) (netlink.Message, error) {
+	ae := netlink.NewAttributeEncoder()
+	ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table.Name)
+	ae.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+	ae.Nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, func(l *netlink.AttributeEncoder) error {
+		l.Nested(unix.NFTA_LIST_ELEM, func(e *netlink.AttributeEncoder) error {
+			e.Nested(unix.NFTA_SET_ELEM_KEY, func(k *netlink.AttributeEncoder) error {
+				k.Bytes(unix.NFTA_DATA_VALUE, a.AsSlice())
+				return nil
+			})
+			return nil
+		})
+		return nil
+	})
+	attrs, err := ae.Encode()
+	if err != nil {
+		return netlink.Message{}, err
+	}
+	hdr := []byte{byte(s.Table.Family), unix.NFNETLINK_V0, 0, 0} // nfgenmsg
+	return netlink.Message{
+		Header: netlink.Header{
+			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETSETELEM),
+			Flags: netlink.Request,
+		},
+		Data: append(hdr, attrs...),
+	}, nil
 }
 
 // parseElemReply finds NFTA_SET_ELEM_EXPIRATION in a NEWSETELEM reply.
@@ -200,4 +209,183 @@ func setComments(netns int, t *nftables.Table) (map[string]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// getElements looks many addresses up in one set: one non-dump
+// NFT_MSG_GETSETELEM per address, sent in groups (one sendmsg carries a
+// group, the kernel answers each request by its sequence number: the
+// element, or ENOENT). A dump would be quadratic in the kernel on a big set.
+func getElements(c *netlink.Conn, s *nftables.Set, addrs []netip.Addr) (map[netip.Addr]bool, error) {
+	const group = 1024
+	found := map[netip.Addr]bool{}
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, err
+	}
+	buf := make([]byte, 1<<16)
+	for i := 0; i < len(addrs); i += group {
+		part := addrs[i:min(i+group, len(addrs))]
+		msgs := make([]netlink.Message, len(part))
+		for j, a := range part {
+			m, err := getElemMsg(s, a)
+			if err != nil {
+				return nil, err
+			}
+			msgs[j] = m
+		}
+		sent, err := c.SendMessages(msgs)
+		if err != nil {
+			return nil, fmt.Errorf("looking up in set %s: %w", s.Name, err)
+		}
+		bySeq := make(map[uint32]netip.Addr, len(sent))
+		for j, m := range sent {
+			bySeq[m.Header.Sequence] = part[j]
+		}
+		for len(bySeq) > 0 {
+			var n int
+			var rerr error
+			if err := rc.Read(func(fd uintptr) bool {
+				n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
+				return rerr != unix.EAGAIN
+			}); err != nil {
+				return nil, err
+			}
+			if rerr != nil {
+				return nil, fmt.Errorf("looking up in set %s: %w", s.Name, rerr)
+			}
+			replies, err := syscall.ParseNetlinkMessage(buf[:n])
+			if err != nil {
+				return nil, err
+			}
+			for _, r := range replies {
+				a, ok := bySeq[r.Header.Seq]
+				if !ok {
+					continue
+				}
+				delete(bySeq, r.Header.Seq)
+				if r.Header.Type == unix.NLMSG_ERROR {
+					if len(r.Data) >= 4 {
+						if code := int32(binary.NativeEndian.Uint32(r.Data[:4])); code != 0 && unix.Errno(-code) != unix.ENOENT {
+							return nil, fmt.Errorf("looking %s up in set %s: %w", a, s.Name, unix.Errno(-code))
+						}
+					}
+					continue
+				}
+				found[a] = true
+			}
+		}
+	}
+	return found, nil
+}
+
+// dumpUpTo reads a set's keys with an NFT_MSG_GETSETELEM dump, but gives up
+// (complete false) past limit elements: the kernel walks a big set again for
+// every part of a dump, so reading a million elements takes minutes, while a
+// small or empty set is read at once. The dump only advances as it is read,
+// so closing the socket ends it.
+func dumpUpTo(netns int, s *nftables.Set, limit int) (keys map[netip.Addr]bool, complete bool, err error) {
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: netns})
+	if err != nil {
+		return nil, false, err
+	}
+	defer c.Close()
+	ae := netlink.NewAttributeEncoder()
+	ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table.Name)
+	ae.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+	attrs, err := ae.Encode()
+	if err != nil {
+		return nil, false, err
+	}
+	req := netlink.Message{
+		Header: netlink.Header{
+			Type:  netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETSETELEM),
+			Flags: netlink.Request | netlink.Dump,
+		},
+		Data: append([]byte{byte(s.Table.Family), unix.NFNETLINK_V0, 0, 0}, attrs...),
+	}
+	if _, err := c.Send(req); err != nil {
+		return nil, false, err
+	}
+	// Raw reads: mdlayher/netlink's Receive collects a whole multipart
+	// dump before returning, which is what must be avoided here.
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return nil, false, err
+	}
+	buf := make([]byte, 1<<16)
+	keys = map[netip.Addr]bool{}
+	for len(keys) <= limit {
+		var n int
+		var rerr error
+		if err := rc.Read(func(fd uintptr) bool {
+			n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
+			return rerr != unix.EAGAIN
+		}); err != nil {
+			return nil, false, err
+		}
+		if rerr != nil {
+			return nil, false, fmt.Errorf("reading set %s: %w", s.Name, rerr)
+		}
+		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
+		if err != nil {
+			return nil, false, err
+		}
+		for _, m := range msgs {
+			switch m.Header.Type {
+			case unix.NLMSG_DONE:
+				return keys, true, nil
+			case unix.NLMSG_ERROR:
+				if len(m.Data) >= 4 {
+					if code := int32(binary.NativeEndian.Uint32(m.Data[:4])); code != 0 {
+						return nil, false, fmt.Errorf("reading set %s: %w", s.Name, unix.Errno(-code))
+					}
+				}
+				continue
+			}
+			if len(m.Data) < 4 {
+				continue
+			}
+			for _, k := range elemKeys(m.Data[4:]) {
+				if a, ok := netip.AddrFromSlice(k); ok {
+					keys[a] = true
+				}
+			}
+		}
+	}
+	return nil, false, nil
+}
+
+// elemKeys returns the keys of a NEWSETELEM message's elements.
+func elemKeys(b []byte) [][]byte {
+	var out [][]byte
+	ad, err := netlink.NewAttributeDecoder(b)
+	if err != nil {
+		return nil
+	}
+	for ad.Next() {
+		if ad.Type() != unix.NFTA_SET_ELEM_LIST_ELEMENTS {
+			continue
+		}
+		ad.Nested(func(list *netlink.AttributeDecoder) error {
+			for list.Next() {
+				list.Nested(func(el *netlink.AttributeDecoder) error {
+					for el.Next() {
+						if el.Type() == unix.NFTA_SET_ELEM_KEY {
+							el.Nested(func(k *netlink.AttributeDecoder) error {
+								for k.Next() {
+									if k.Type() == unix.NFTA_DATA_VALUE {
+										out = append(out, append([]byte(nil), k.Bytes()...))
+									}
+								}
+								return nil
+							})
+						}
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+	}
+	return out
 }

@@ -455,24 +455,29 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 	return flush()
 }
 
-// pointerLookupMax is the number of addresses up to which ring pointers
-// are looked up one element at a time rather than by reading whole sets.
-const pointerLookupMax = 4096
+// dumpMax is the size up to which a set is read whole: reading costs the
+// kernel time quadratic in the set's size (a million elements take
+// minutes), 65,536 take a few tens of milliseconds.
+const dumpMax = 65536
 
 // pointers returns the ring pointer slot of the list's addresses among
-// addrs (masked as the rules key them).
+// addrs (masked as the rules key them), set after set for the addresses not
+// found yet: a pointer set of at most dumpMax elements is read whole, a
+// bigger one is asked element by element in pipelined groups.
 func (n *NFT) pointers(l *nftList, ls []*nftList, addrs []netip.Addr) (map[netip.Addr]int, error) {
-	m := map[netip.Addr]int{}
-	if len(addrs) > pointerLookupMax {
-		for k := 0; k < l.k; k++ {
-			els, err := n.elements(l.ptr[k])
-			if err != nil {
-				return nil, err
-			}
-			for a := range els {
-				m[a] = k
-			}
+	var todo []netip.Addr
+	seen := map[netip.Addr]bool{}
+	for _, a := range addrs {
+		if pick(ls, a) != l {
+			continue
 		}
+		if a = l.masked(a); !seen[a] {
+			seen[a] = true
+			todo = append(todo, a)
+		}
+	}
+	m := map[netip.Addr]int{}
+	if len(todo) == 0 {
 		return m, nil
 	}
 	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: n.Conn.NetNS})
@@ -480,21 +485,31 @@ func (n *NFT) pointers(l *nftList, ls []*nftList, addrs []netip.Addr) (map[netip
 		return nil, err
 	}
 	defer c.Close()
-	for _, a := range addrs {
-		if pick(ls, a) != l {
-			continue
+	// Room for a group's answers (about 1,024 small messages).
+	if rc, err := c.SyscallConn(); err == nil {
+		_ = rc.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20) })
+	}
+	for k := 0; k < l.k && len(todo) > 0; k++ {
+		// Reading is worth it when the set is not much bigger than
+		// the addresses sought.
+		found, complete, err := dumpUpTo(n.Conn.NetNS, l.ptr[k], min(dumpMax, max(1024, 16*len(todo))))
+		if err != nil {
+			return nil, err
 		}
-		a = l.masked(a)
-		for k := 0; k < l.k; k++ {
-			_, ok, err := getElement(c, l.ptr[k], a)
-			if err != nil {
+		if !complete {
+			if found, err = getElements(c, l.ptr[k], todo); err != nil {
 				return nil, err
 			}
-			if ok {
+		}
+		rest := todo[:0]
+		for _, a := range todo {
+			if found[a] {
 				m[a] = k
-				break
+			} else {
+				rest = append(rest, a)
 			}
 		}
+		todo = rest
 	}
 	return m, nil
 }
