@@ -30,9 +30,11 @@ const elemChunk = 1024
 
 // Apply sends p to the namespace as one batch: each table is created,
 // deleted and declared again with all its objects, so the kernel swaps it
-// atomically and touches no other table. If the kernel refuses the batch
-// nothing changed; the refusal is then located on a scratch namespace and
-// reported with the iptables rule it came from.
+// atomically and touches no other table. Unless opt.ResetSets, the live
+// dynamic sets' elements are carried into the new sets. If the kernel
+// refuses the batch nothing changed; the refusal names the iptables rule
+// (from the kernel's error for that message, else by replaying the program
+// on a scratch namespace).
 func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 	c, err := ns.Conn(p.messages())
 	if err != nil {
@@ -52,23 +54,7 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 			res.CarriedElem += len(els)
 		}
 	}
-	bio := &batchIO{ns: ns, msgs: p.messages() + res.CarriedElem/elemChunk, elems: res.CarriedElem}
-	for _, t := range p.Tables {
-		for _, s := range t.Sets {
-			bio.elems += len(s.Elems)
-			if s.udata != nil {
-				if bio.udata == nil {
-					bio.udata = map[string][]byte{}
-				}
-				bio.udata[udataKey(byte(t.Table.Family), t.Table.Name, s.Set.Name)] = s.udata
-			}
-		}
-		for _, r := range t.Rules {
-			for _, a := range r.Anon {
-				bio.elems += len(a.Elems)
-			}
-		}
-	}
+	bio := newBatchIO(ns, p, res.CarriedElem)
 	w, err := bio.conn()
 	if err != nil {
 		return nil, err
@@ -98,6 +84,29 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 		return nil, locate(p, err)
 	}
 	return res, nil
+}
+
+// newBatchIO sizes the batch writer for p (plus carried elements) and
+// gives it the user data google/nftables cannot send.
+func newBatchIO(ns *NS, p *Program, carried int) *batchIO {
+	bio := &batchIO{ns: ns, msgs: p.messages() + carried/elemChunk, elems: carried}
+	for _, t := range p.Tables {
+		for _, s := range t.Sets {
+			bio.elems += len(s.Elems)
+			if s.udata != nil {
+				if bio.udata == nil {
+					bio.udata = map[string][]byte{}
+				}
+				bio.udata[udataKey(byte(t.Table.Family), t.Table.Name, s.Set.Name)] = s.udata
+			}
+		}
+		for _, r := range t.Rules {
+			for _, a := range r.Anon {
+				bio.elems += len(a.Elems)
+			}
+		}
+	}
+	return bio
 }
 
 // rule returns the k-th rule of the batch.
