@@ -61,7 +61,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		variant: fs.String("iptables", "", "with --backend iptables: legacy or nft (default: what the iptables command is)"),
 	}
 	if cmd == "apply" {
-		lf.confirm = fs.Duration("confirm", 0, "wait this long for `xt2nft confirm`, then roll back (e.g. 60s)")
+		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
 		lf.resetSets = fs.Bool("reset-sets", false, "do not carry the recent sets' addresses over from the live ruleset")
 	}
 	errExit := exitError
