@@ -3,44 +3,19 @@
 package main
 
 import (
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/xt2nft/xt2nft/backend/nstest"
-	"github.com/xt2nft/xt2nft/parser"
-	"github.com/xt2nft/xt2nft/translate"
 )
 
 // TestPrivilegedMaskedList: on a list with --mask, nft-side add, show and
 // del key the address as the rules key packets (ADDR & mask), so what
 // recentctl adds is what the rules see.
 func TestPrivilegedMaskedList(t *testing.T) {
-	nstest.Skip(t, "nft", "go")
-	bin := filepath.Join(t.TempDir(), "recentctl")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
 		"-A INPUT -p udp --dport 1 -m recent --set --name net24 --mask 255.255.255.0\n" +
 		"-A INPUT -p udp --dport 2 -m recent --rcheck --seconds 600 --name net24 -j ACCEPT\nCOMMIT\n"
-	out := translate.Files([]translate.Input{{Name: "r", Src: []byte(rules)}}, parser.Options{}, translate.Options{})
-	if out.Failed {
-		t.Fatal(out.Diags)
-	}
-	ns := nstest.New(t, "mask")
-	if _, stderr, err := ns.NFT(string(out.Script)); err != nil {
-		t.Fatalf("%v: %s", err, stderr)
-	}
-	rc := func(args ...string) string {
-		t.Helper()
-		o, err := exec.Command(bin, append(args, "--netns", ns.Name)...).CombinedOutput()
-		if err != nil {
-			t.Fatalf("recentctl %v: %v: %s", args, err, o)
-		}
-		return string(o)
-	}
+	ns, run := nftLab(t, "mask", rules)
+	rc := func(args ...string) string { t.Helper(); return run("", args...) }
 	rc("add", "net24", "10.2.0.7")
 	set, _, err := ns.NFT("", "list", "set", "ip", "xt2nft", "recent_net24_last_600")
 	if err != nil || !strings.Contains(set, "10.2.0.0 ") || strings.Contains(set, "10.2.0.7") {

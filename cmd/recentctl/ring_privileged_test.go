@@ -5,14 +5,8 @@ package main
 import (
 	"encoding/json"
 	"fmt"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/xt2nft/xt2nft/backend/nstest"
-	"github.com/xt2nft/xt2nft/parser"
-	"github.com/xt2nft/xt2nft/translate"
 )
 
 // TestPrivilegedRingBigList: on a --hitcount list bigger than what is read
@@ -20,22 +14,10 @@ import (
 // pipelined lookups), so events keep counting: three adds of an imported
 // address make 1 + 3 stamps, capped by the ring at the hitcount (3).
 func TestPrivilegedRingBigList(t *testing.T) {
-	nstest.Skip(t, "nft", "go")
-	bin := filepath.Join(t.TempDir(), "recentctl")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
 	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
 		"-A INPUT -m recent --name ring --update --seconds 600 --hitcount 3 -j DROP\n" +
 		"-A INPUT -m recent --name ring --set\nCOMMIT\n"
-	out := translate.Files([]translate.Input{{Name: "r", Src: []byte(rules)}}, parser.Options{}, translate.Options{})
-	if out.Failed {
-		t.Fatal(out.Diags)
-	}
-	ns := nstest.New(t, "ring")
-	if _, stderr, err := ns.NFT(string(out.Script)); err != nil {
-		t.Fatalf("%v: %s", err, stderr)
-	}
+	_, rc := nftLab(t, "ring", rules)
 	type entry struct {
 		Addr string `json:"addr"`
 	}
@@ -44,16 +26,6 @@ func TestPrivilegedRingBigList(t *testing.T) {
 		es[i].Addr = fmt.Sprintf("10.5.%d.%d", i/250, i%250+1)
 	}
 	imp, _ := json.Marshal([]map[string]any{{"name": "ring", "entries": es}})
-	rc := func(stdin string, args ...string) string {
-		t.Helper()
-		c := exec.Command(bin, append(args, "--netns", ns.Name)...)
-		c.Stdin = strings.NewReader(stdin)
-		o, err := c.CombinedOutput()
-		if err != nil {
-			t.Fatalf("recentctl %v: %v: %s", args, err, o)
-		}
-		return string(o)
-	}
 	rc(string(imp), "import")
 	if got := rc("", "show", "ring", "10.5.7.7"); !strings.Contains(got, "hits   1") {
 		t.Fatalf("after import:\n%s", got)
