@@ -13,12 +13,8 @@ import (
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/golden"
+	"github.com/xt2nft/xt2nft/translate"
 )
-
-// netlinkGaps are the golden cases the netlink backend refuses, with the
-// words its error must contain: things google/nftables v0.3.0 cannot send.
-// xt2nft apply names the rule; `xt2nft FILE | nft -f -` loads them.
-var netlinkGaps = map[string]string{}
 
 // TestPrivilegedGoldenNetlink is the proof of the lowering: for every
 // golden case, the ruleset applied through netlink and the one nft -f
@@ -30,16 +26,11 @@ func TestPrivilegedGoldenNetlink(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	viaNft := nstest.New(t, "gold-nft")
-	viaNL := nstest.New(t, "gold-nl")
-	ns, err := nft.OpenNS(viaNL.Name)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ns.Close()
+	lab := newLab(t, "gold")
 	for _, c := range cases {
 		expected := filepath.Join(c.Dir, "expected.nft")
-		if _, err := os.Stat(expected); err != nil {
+		script, err := os.ReadFile(expected)
+		if err != nil {
 			continue // an error case
 		}
 		t.Run(c.Name, func(t *testing.T) {
@@ -47,31 +38,49 @@ func TestPrivilegedGoldenNetlink(t *testing.T) {
 			if out.Ruleset == nil {
 				t.Fatalf("no ruleset: %v", out.Diags)
 			}
-			must(t)(viaNft.NFT("", "flush", "ruleset"))
-			must(t)(viaNL.NFT("", "flush", "ruleset"))
-			must(t)(viaNft.NFT("", "-f", expected))
-			want := must(t)(viaNft.NFT("", "list", "ruleset"))
-			p, err := nft.Lower(out.Ruleset)
-			if gap, ok := netlinkGaps[c.Name]; ok {
-				if err == nil || !strings.Contains(err.Error(), gap) {
-					t.Fatalf("expected the known gap %q, got %v", gap, err)
-				}
-				t.Skipf("known netlink gap: %v", err)
-			}
-			if err != nil {
-				t.Fatalf("lower: %v", err)
-			}
-			if _, err := nft.Apply(ns, p, nft.ApplyOptions{}); err != nil {
-				t.Fatalf("apply: %v", err)
-			}
-			got := must(t)(viaNL.NFT("", "list", "ruleset"))
-			if got != want {
-				t.Errorf("netlink and nft -f differ:\n%s", diff.Diff("nft -f", []byte(want), "netlink", []byte(got)))
-			}
-			if strings.TrimSpace(got) == "" {
-				t.Error("empty ruleset")
-			}
+			lab.same(t, string(script), out.Ruleset)
 		})
+	}
+}
+
+// lab is a pair of namespaces: one loaded by nft -f, one through netlink.
+type lab struct {
+	viaNft, viaNL *nstest.NS
+	ns            *nft.NS
+}
+
+func newLab(t *testing.T, name string) *lab {
+	l := &lab{viaNft: nstest.New(t, name+"-nft"), viaNL: nstest.New(t, name+"-nl")}
+	ns, err := nft.OpenNS(l.viaNL.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ns.Close() })
+	l.ns = ns
+	return l
+}
+
+// same loads script with nft -f on one side and applies rs through netlink
+// on the other, from empty rulesets, and requires identical listings.
+func (l *lab) same(t *testing.T, script string, rs *translate.Ruleset) {
+	t.Helper()
+	must(t)(l.viaNft.NFT("", "flush", "ruleset"))
+	must(t)(l.viaNL.NFT("", "flush", "ruleset"))
+	must(t)(l.viaNft.NFT(script))
+	want := must(t)(l.viaNft.NFT("", "list", "ruleset"))
+	p, err := nft.Lower(rs)
+	if err != nil {
+		t.Fatalf("lower: %v", err)
+	}
+	if _, err := nft.Apply(l.ns, p, nft.ApplyOptions{}); err != nil {
+		t.Fatalf("apply: %v", err)
+	}
+	got := must(t)(l.viaNL.NFT("", "list", "ruleset"))
+	if got != want {
+		t.Errorf("netlink and nft -f differ:\n%s", diff.Diff("nft -f", []byte(want), "netlink", []byte(got)))
+	}
+	if strings.TrimSpace(got) == "" {
+		t.Error("empty ruleset")
 	}
 }
 
