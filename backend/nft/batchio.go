@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"encoding/binary"
 	"fmt"
 	"io"
 	"syscall"
@@ -99,43 +98,19 @@ func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
 	if err := c.SetReadDeadline(time.Now().Add(2 * time.Minute)); err != nil {
 		return nil, err
 	}
-	rc, err := c.SyscallConn()
+	err = ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
+		if m.Header.Type != unix.NLMSG_ERROR {
+			return false, nil
+		}
+		if e := Errno(m); e != 0 {
+			f := b.types[m.Header.Seq]
+			f.err = e
+			b.failures = append(b.failures, f)
+		}
+		return m.Header.Seq == lastSeq, nil
+	})
 	if err != nil {
-		return nil, err
-	}
-	buf := make([]byte, 1<<16)
-	for done := false; !done; {
-		// Raw reads: mdlayher/netlink would turn an error message into a
-		// Go error and lose its sequence number.
-		var n int
-		var rerr error
-		if err := rc.Read(func(fd uintptr) bool {
-			n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
-			return rerr != unix.EAGAIN
-		}); err != nil {
-			return nil, fmt.Errorf("reading the kernel's answer: %w", err)
-		}
-		if rerr != nil {
-			return nil, fmt.Errorf("reading the kernel's answer: %w", rerr)
-		}
-		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range msgs {
-			if m.Header.Type != unix.NLMSG_ERROR || len(m.Data) < 4 {
-				continue
-			}
-			code := int32(binary.NativeEndian.Uint32(m.Data[:4]))
-			if code != 0 {
-				f := b.types[m.Header.Seq]
-				f.err = unix.Errno(-code)
-				b.failures = append(b.failures, f)
-			}
-			if m.Header.Seq == lastSeq {
-				done = true
-			}
-		}
+		return nil, fmt.Errorf("reading the kernel's answer: %w", err)
 	}
 	if len(b.failures) > 0 {
 		return nil, b.failures[0].err

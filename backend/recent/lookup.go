@@ -12,7 +12,9 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/userdata"
+
 	"github.com/mdlayher/netlink"
+	"github.com/xt2nft/xt2nft/backend/nft"
 	"golang.org/x/sys/unix"
 )
 
@@ -218,11 +220,6 @@ func setComments(netns int, t *nftables.Table) (map[string]string, error) {
 func getElements(c *netlink.Conn, s *nftables.Set, addrs []netip.Addr) (map[netip.Addr]bool, error) {
 	const group = 1024
 	found := map[netip.Addr]bool{}
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, err
-	}
-	buf := make([]byte, 1<<16)
 	for i := 0; i < len(addrs); i += group {
 		part := addrs[i:min(i+group, len(addrs))]
 		msgs := make([]netlink.Message, len(part))
@@ -241,38 +238,24 @@ func getElements(c *netlink.Conn, s *nftables.Set, addrs []netip.Addr) (map[neti
 		for j, m := range sent {
 			bySeq[m.Header.Sequence] = part[j]
 		}
-		for len(bySeq) > 0 {
-			var n int
-			var rerr error
-			if err := rc.Read(func(fd uintptr) bool {
-				n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
-				return rerr != unix.EAGAIN
-			}); err != nil {
-				return nil, err
+		// One answer per request: the element, or ENOENT.
+		err = nft.ReadRaw(c, func(r syscall.NetlinkMessage) (bool, error) {
+			a, ok := bySeq[r.Header.Seq]
+			if !ok {
+				return false, nil
 			}
-			if rerr != nil {
-				return nil, fmt.Errorf("looking up in set %s: %w", s.Name, rerr)
-			}
-			replies, err := syscall.ParseNetlinkMessage(buf[:n])
-			if err != nil {
-				return nil, err
-			}
-			for _, r := range replies {
-				a, ok := bySeq[r.Header.Seq]
-				if !ok {
-					continue
+			delete(bySeq, r.Header.Seq)
+			if r.Header.Type == unix.NLMSG_ERROR {
+				if e := nft.Errno(r); e != 0 && e != unix.ENOENT {
+					return true, fmt.Errorf("looking %s up in set %s: %w", a, s.Name, e)
 				}
-				delete(bySeq, r.Header.Seq)
-				if r.Header.Type == unix.NLMSG_ERROR {
-					if len(r.Data) >= 4 {
-						if code := int32(binary.NativeEndian.Uint32(r.Data[:4])); code != 0 && unix.Errno(-code) != unix.ENOENT {
-							return nil, fmt.Errorf("looking %s up in set %s: %w", a, s.Name, unix.Errno(-code))
-						}
-					}
-					continue
-				}
+			} else {
 				found[a] = true
 			}
+			return len(bySeq) == 0, nil
+		})
+		if err != nil {
+			return nil, err
 		}
 	}
 	return found, nil
@@ -306,53 +289,31 @@ func dumpUpTo(netns int, s *nftables.Set, limit int) (keys map[netip.Addr]bool, 
 	if _, err := c.Send(req); err != nil {
 		return nil, false, err
 	}
-	// Raw reads: mdlayher/netlink's Receive collects a whole multipart
-	// dump before returning, which is what must be avoided here.
-	rc, err := c.SyscallConn()
-	if err != nil {
-		return nil, false, err
-	}
-	buf := make([]byte, 1<<16)
 	keys = map[netip.Addr]bool{}
-	for len(keys) <= limit {
-		var n int
-		var rerr error
-		if err := rc.Read(func(fd uintptr) bool {
-			n, _, rerr = unix.Recvfrom(int(fd), buf, 0)
-			return rerr != unix.EAGAIN
-		}); err != nil {
-			return nil, false, err
-		}
-		if rerr != nil {
-			return nil, false, fmt.Errorf("reading set %s: %w", s.Name, rerr)
-		}
-		msgs, err := syscall.ParseNetlinkMessage(buf[:n])
-		if err != nil {
-			return nil, false, err
-		}
-		for _, m := range msgs {
-			switch m.Header.Type {
-			case unix.NLMSG_DONE:
-				return keys, true, nil
-			case unix.NLMSG_ERROR:
-				if len(m.Data) >= 4 {
-					if code := int32(binary.NativeEndian.Uint32(m.Data[:4])); code != 0 {
-						return nil, false, fmt.Errorf("reading set %s: %w", s.Name, unix.Errno(-code))
-					}
-				}
-				continue
+	err = nft.ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
+		switch m.Header.Type {
+		case unix.NLMSG_DONE:
+			complete = true
+			return true, nil
+		case unix.NLMSG_ERROR:
+			if e := nft.Errno(m); e != 0 {
+				return true, fmt.Errorf("reading set %s: %w", s.Name, e)
 			}
-			if len(m.Data) < 4 {
-				continue
-			}
+			return false, nil
+		}
+		if len(m.Data) >= 4 {
 			for _, k := range elemKeys(m.Data[4:]) {
 				if a, ok := netip.AddrFromSlice(k); ok {
 					keys[a] = true
 				}
 			}
 		}
+		return len(keys) > limit, nil // past the limit: stop, the socket closes
+	})
+	if err != nil || !complete {
+		return nil, false, err
 	}
-	return nil, false, nil
+	return keys, true, nil
 }
 
 // elemKeys returns the keys of a NEWSETELEM message's elements.
