@@ -3,11 +3,11 @@ package translate_test
 import (
 	"fmt"
 	"io"
-	"strings"
 	"testing"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/rulegen"
 )
 
 // TestExtensionsNeverPanic walks the option tables: every match and target,
@@ -25,29 +25,7 @@ func TestExtensionsNeverPanic(t *testing.T) {
 	for _, f := range fams {
 		for _, table := range []string{"filter", "nat", "mangle", "raw"} {
 			chain := map[string]string{"filter": "INPUT", "nat": "PREROUTING", "mangle": "PREROUTING", "raw": "PREROUTING"}[table]
-			var lines []string
-			for _, name := range parser.MatchNames() {
-				spec := parser.LookupMatch(name, f.fam)
-				if spec == nil {
-					continue
-				}
-				pre := fmt.Sprintf("-A %s -p tcp -m %s", chain, name)
-				lines = append(lines, pre)
-				for _, o := range spec.Options {
-					lines = append(lines, optionLines(pre, o, words)...)
-				}
-			}
-			for _, name := range parser.TargetNames() {
-				spec := parser.LookupTarget(name, f.fam)
-				if spec == nil {
-					continue
-				}
-				pre := fmt.Sprintf("-A %s -p udp -j %s", chain, name)
-				lines = append(lines, pre)
-				for _, o := range spec.Options {
-					lines = append(lines, optionLines(pre, o, words)...)
-				}
-			}
+			lines := rulegen.OptionLines(f.fam, chain, words)
 			for _, l := range lines {
 				n++
 				src := fmt.Sprintf("*%s\n%s\nCOMMIT\n", table, l)
@@ -72,16 +50,4 @@ func TestExtensionsNeverPanic(t *testing.T) {
 	if n < 1000 {
 		t.Fatalf("only %d rules generated; the option tables look empty", n)
 	}
-}
-
-func optionLines(pre string, o parser.OptSpec, words []string) []string {
-	if o.MaxArgs == 0 {
-		return []string{pre + " --" + o.Name}
-	}
-	var out []string
-	for _, w := range words {
-		args := strings.TrimSpace(strings.Repeat(" "+w, o.MinArgs))
-		out = append(out, pre+" --"+o.Name+" "+args)
-	}
-	return out
 }

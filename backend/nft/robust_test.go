@@ -1,12 +1,12 @@
 package nft
 
 import (
-	"fmt"
 	"strings"
 	"testing"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/rulegen"
 )
 
 // TestLowerNeverPanics lowers the translation of every match and target
@@ -19,29 +19,7 @@ func TestLowerNeverPanics(t *testing.T) {
 	for _, fam := range []parser.Family{parser.IPv4, parser.IPv6} {
 		for _, table := range []string{"filter", "nat", "mangle", "raw"} {
 			chain := map[string]string{"filter": "INPUT", "nat": "PREROUTING", "mangle": "PREROUTING", "raw": "PREROUTING"}[table]
-			var lines []string
-			add := func(pre string, spec *parser.ModuleSpec) {
-				lines = append(lines, pre)
-				for _, o := range spec.Options {
-					if o.MaxArgs == 0 {
-						lines = append(lines, pre+" --"+o.Name)
-						continue
-					}
-					for _, w := range words {
-						lines = append(lines, pre+" --"+o.Name+" "+strings.TrimSpace(strings.Repeat(" "+w, o.MinArgs)))
-					}
-				}
-			}
-			for _, name := range parser.MatchNames() {
-				if spec := parser.LookupMatch(name, fam); spec != nil {
-					add(fmt.Sprintf("-A %s -p tcp -m %s", chain, name), spec)
-				}
-			}
-			for _, name := range parser.TargetNames() {
-				if spec := parser.LookupTarget(name, fam); spec != nil {
-					add(fmt.Sprintf("-A %s -p udp -j %s", chain, name), spec)
-				}
-			}
+			lines := rulegen.OptionLines(fam, chain, words)
 			for _, l := range lines {
 				d, _, err := parser.Parse("r", []byte("*"+table+"\n"+l+"\nCOMMIT\n"), parser.Options{Family: fam})
 				if err != nil {

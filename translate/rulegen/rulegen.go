@@ -405,3 +405,37 @@ func (s Stats) String() string {
 	}
 	return b.String()
 }
+
+// OptionLines returns, for every match and target extension of the
+// family, a rule line with the extension and no option, then one line per
+// option alone: a flag as it is, an option that takes words once with each
+// of words. Robustness tests walk the option tables with it.
+func OptionLines(fam parser.Family, chain string, words []string) []string {
+	var lines []string
+	add := func(pre string, spec *parser.ModuleSpec) {
+		lines = append(lines, pre)
+		for _, o := range spec.Options {
+			if o.MaxArgs == 0 {
+				lines = append(lines, pre+" --"+o.Name)
+				continue
+			}
+			for _, w := range words {
+				lines = append(lines, pre+" --"+o.Name+" "+strings.TrimSpace(strings.Repeat(" "+w, o.MinArgs)))
+			}
+		}
+	}
+	matches, targets := parser.MatchNames(), parser.TargetNames()
+	sort.Strings(matches)
+	sort.Strings(targets)
+	for _, name := range matches {
+		if spec := parser.LookupMatch(name, fam); spec != nil {
+			add(fmt.Sprintf("-A %s -p tcp -m %s", chain, name), spec)
+		}
+	}
+	for _, name := range targets {
+		if spec := parser.LookupTarget(name, fam); spec != nil {
+			add(fmt.Sprintf("-A %s -p udp -j %s", chain, name), spec)
+		}
+	}
+	return lines
+}
