@@ -55,15 +55,24 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 	if s.Timeout > 0 {
 		ns.HasTimeout = true
 	}
-	sp := &SetProgram{Set: ns, key: key, udata: udata}
-	for _, e := range s.Elems {
-		el, err := setElems(key, e, ns.Interval)
+	els, err := elements(key, s.Elems, ns.Interval)
+	if err != nil {
+		return nil, err
+	}
+	return &SetProgram{Set: ns, Elems: els, key: key, udata: udata}, nil
+}
+
+// elements encodes a set's elements.
+func elements(key []loaded, elems []translate.Expr, interval bool) ([]nftables.SetElement, error) {
+	var out []nftables.SetElement
+	for _, e := range elems {
+		el, err := setElems(key, e, interval)
 		if err != nil {
 			return nil, err
 		}
-		sp.Elems = append(sp.Elems, el...)
+		out = append(out, el...)
 	}
-	return sp, nil
+	return out, nil
 }
 
 // setElems encodes one element (a value, a prefix or a range) of a set
@@ -173,17 +182,11 @@ func (l *lowerer) anonSet(key []loaded, elems []translate.Expr) (*SetProgram, er
 			ns.Interval = true
 		}
 	}
-	sp := &SetProgram{Set: ns, key: key}
-	for _, e := range elems {
-		el, err := setElems(key, e, ns.Interval)
-		if err != nil {
-			return nil, err
-		}
-		sp.Elems = append(sp.Elems, el...)
+	els, err := elements(key, elems, ns.Interval)
+	if err != nil {
+		return nil, err
 	}
-	if ns.Interval {
-		sp.Elems = normalizeIntervals(sp.Elems)
-	}
+	sp := &SetProgram{Set: ns, Elems: els, key: key}
 	l.anon = append(l.anon, sp)
 	return sp, nil
 }
@@ -216,18 +219,12 @@ func setKey(ns *nftables.Set, key []loaded) error {
 	return nil
 }
 
-// normalizeIntervals adds the leading "0 interval end" element nft sends for
-// interval sets whose first range does not start at zero.
-func normalizeIntervals(els []nftables.SetElement) []nftables.SetElement {
-	return els
-}
-
 // lookup emits a lookup of the value in register 1 in set sp.
 func (l *lowerer) lookup(sp *SetProgram, invert bool) {
 	l.emit(&expr.Lookup{SourceRegister: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Invert: invert})
 }
 
-// setKeyTypes returns the key types of a named set.
+// namedSet returns a set the table declares.
 func (l *lowerer) namedSet(name string) (*SetProgram, error) {
 	sp, ok := l.sets[name]
 	if !ok {
@@ -236,7 +233,7 @@ func (l *lowerer) namedSet(name string) (*SetProgram, error) {
 	return sp, nil
 }
 
-// objectTypes maps IR object kinds to netlink object types.
+// lowerObject turns a named object (counter, quota, ct helper) into netlink.
 func lowerObject(t *nftables.Table, fam translate.Family, o *translate.Object) (nftables.Obj, error) {
 	switch o.Kind {
 	case "counter":
