@@ -31,47 +31,52 @@ func (c *ctx) assembleRecent(stmts, tail []Stmt) ([]*Rule, error) {
 	var out []Stmt
 	for i, u := range uses {
 		out = append(out, parts[i]...)
-		inl, ok := c.recentInline(u)
-		if !ok {
+		inl, form := c.recentInline(u)
+		if form == notInline {
 			return nil, c.unsupported(u.o.pos, "recent: several -m recent matches in one rule can only be combined when each is --set, --rcheck, --update or --remove without \"!\" and without --hitcount above 1")
 		}
-		if inl == nil { // "! --set": the event, and the rule stops matching here
+		out = append(out, inl...)
+		if form == inlineStop {
 			return []*Rule{{Origin: c.rule.Pos, Stmts: append(out, &Counter{})}}, nil
 		}
-		out = append(out, inl...)
 	}
 	out = append(out, parts[len(uses)]...)
 	return []*Rule{{Origin: c.rule.Pos, Stmts: append(out, tail...), Comment: c.comment}}, nil
 }
 
-// recentInline returns the single-rule statements for u, nil statements
-// with ok for "! --set" (event, then no match), or ok=false when the
-// encoding needs several rules.
-func (c *ctx) recentInline(u *recentMatch) ([]Stmt, bool) {
+// inlineForm says how a recent match fits in a single nft rule.
+type inlineForm uint8
+
+const (
+	// notInline: the encoding needs several rules.
+	notInline inlineForm = iota
+	// inline: the statements stand where the match was.
+	inline
+	// inlineStop: "! --set": the statements (the event) run, then the rule
+	// stops matching.
+	inlineStop
+)
+
+// recentInline returns the single-rule statements for u and how they fit.
+func (c *ctx) recentInline(u *recentMatch) ([]Stmt, inlineForm) {
 	o, l := u.o, u.l
 	if o.Hitcount > 1 || (l.Ring() && (o.Cmd == recentset.CmdSet || o.Cmd == recentset.CmdUpdate)) {
-		return nil, false
+		return nil, notInline
 	}
-	switch o.Cmd {
-	case recentset.CmdSet:
-		if o.Neg {
-			return nil, true
-		}
-		return c.planStmts(l, u.key, l.Stamp()), true
-	case recentset.CmdCheck:
-		return c.windowCheck(u, o.Neg), true
-	case recentset.CmdUpdate:
-		if o.Neg {
-			return nil, false
-		}
-		return append(c.windowCheck(u, false), c.planStmts(l, u.key, l.Stamp())...), true
-	case recentset.CmdRemove:
-		if o.Neg {
-			return nil, false
-		}
-		return append([]Stmt{inSet(l, u.key, recentset.Set{Role: recentset.Mem}, false)}, c.planStmts(l, u.key, l.Remove())...), true
+	switch {
+	case o.Cmd == recentset.CmdSet && o.Neg:
+		return c.planStmts(l, u.key, l.Stamp()), inlineStop
+	case o.Cmd == recentset.CmdSet:
+		return c.planStmts(l, u.key, l.Stamp()), inline
+	case o.Cmd == recentset.CmdCheck:
+		return c.windowCheck(u, o.Neg), inline
+	case o.Neg: // "! --update", "! --remove"
+		return nil, notInline
+	case o.Cmd == recentset.CmdUpdate:
+		return append(c.windowCheck(u, false), c.planStmts(l, u.key, l.Stamp())...), inline
+	default: // --remove
+		return append([]Stmt{inSet(l, u.key, recentMem, false)}, c.planStmts(l, u.key, l.Remove())...), inline
 	}
-	return nil, false
 }
 
 // windowCheck is the check of a --rcheck/--update without a ring: in the
@@ -142,10 +147,10 @@ var recentMem = recentset.Set{Role: recentset.Mem}
 func (r *recentRule) rules() ([]*Rule, error) {
 	c, u := r.c, r.u
 	o, l := u.o, u.l
-	if inl, ok := c.recentInline(u); ok {
-		if inl == nil { // "! --set": the event, then no match
-			return []*Rule{r.rule(r.prefix, c.planStmts(l, u.key, l.Stamp()), []Stmt{&Counter{}})}, nil
-		}
+	switch inl, form := c.recentInline(u); form {
+	case inlineStop:
+		return []*Rule{r.rule(r.prefix, inl, []Stmt{&Counter{}})}, nil
+	case inline:
 		return []*Rule{r.rule(r.prefix, inl, r.suffix, r.tail)}, nil
 	}
 	if c.statefulAround(r.prefix, r.suffix) {
