@@ -333,13 +333,9 @@ func (u *recentMatch) approx(c *ctx, format string, a ...any) {
 // recentNotes are --report's notes on the rule's recent matches.
 func (c *ctx) recentNotes() []parser.Diagnostic {
 	var out []parser.Diagnostic
-	any := false
-	for _, u := range c.recents {
-		any = any || u.inexact
-	}
 	for _, u := range c.recents {
 		how := "exact"
-		if any {
+		if u.inexact {
 			how = "approximate (see the warning)"
 		}
 		out = append(out, parser.Diagnostic{Pos: u.o.pos, Severity: parser.SevNote,
