@@ -16,7 +16,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/spf13/pflag"
 
-	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 	"github.com/xt2nft/xt2nft/backend/recent"
 )
 
@@ -88,7 +88,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *backend != "proc" {
 		// Send buffer for batches of 65,536 addresses (several sets, three
 		// operations each, about 40 bytes an element).
-		if conn, err := nftables.New(nftables.WithSockOptions(nft.SocketBuffers(64<<20, 4<<20))); err == nil {
+		if conn, err := nftables.New(nftables.WithSockOptions(nlraw.SocketBuffers(64<<20, 4<<20))); err == nil {
 			e.nft = &recent.NFT{Conn: conn}
 		} else {
 			e.nftErr = err

@@ -1,0 +1,121 @@
+package recent
+
+import (
+	"context"
+	"net/netip"
+	"time"
+
+	"github.com/xt2nft/xt2nft/recentset"
+)
+
+// MigrateReport says what a migration or an import carried over.
+type MigrateReport struct {
+	// Copied entries were loaded; Expired ones had nothing left to load
+	// (every stamp older than every window).
+	Copied, Expired int
+	// Problems name entries that could not be carried (an address of a
+	// family the list has no sets for).
+	Problems []string
+}
+
+// Migrator loads entries read elsewhere (xt_recent, an export) into a
+// backend with their history.
+type Migrator interface {
+	Migrate(ctx context.Context, name string, entries []Entry) (MigrateReport, error)
+}
+
+var _ Migrator = (*NFT)(nil)
+
+// Migrate loads each entry with its history: the events its stamps (or,
+// with none, its last_seen) say, replayed by recentset.Replay, so that each
+// set holds the element the kernel would hold, expiring when it would. A
+// ring keeps one history per address, so a loaded entry replaces its
+// address's pointer and slots; mem and the windows are written where the
+// history has them. An entry with nothing left to load is counted as
+// expired. A full set stops the load with a *FullError.
+func (n *NFT) Migrate(ctx context.Context, name string, entries []Entry) (MigrateReport, error) {
+	var rep MigrateReport
+	ls, err := n.lists(name)
+	if err != nil {
+		return rep, err
+	}
+	per := map[*nftList][]Entry{}
+	for _, e := range entries {
+		l, err := pick(name, ls, e.Addr)
+		if err != nil {
+			rep.Problems = append(rep.Problems, err.Error())
+			continue
+		}
+		e.Addr = l.Key(e.Addr)
+		per[l] = append(per[l], e)
+	}
+	for _, l := range ls {
+		if err := n.load(l, per[l], &rep); err != nil {
+			return rep, err
+		}
+	}
+	return rep, nil
+}
+
+func (n *NFT) load(l *nftList, entries []Entry, rep *MigrateReport) error {
+	if len(entries) == 0 {
+		return nil
+	}
+	unlock, err := n.lock(l)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	addrs := make([]netip.Addr, len(entries))
+	for i, e := range entries {
+		addrs[i] = e.Addr
+	}
+	ptr, err := n.pointers(l, addrs)
+	if err != nil {
+		return err
+	}
+	return n.inBatches(l, addrs, func(i int) edit {
+		e := entries[i]
+		ages := e.Stamps
+		if len(ages) == 0 {
+			ages = []time.Duration{e.LastSeen}
+		}
+		held := l.Replay(ages)
+		_, hadRing := ptr[e.Addr]
+		delete(ptr, e.Addr)
+		ed := edit{addr: e.Addr}
+		live := false
+		for _, st := range l.Remove() { // every set keyed by the address
+			s := st.Set
+			age, ok := held[s]
+			left := time.Duration(0)
+			if to := l.Timeout(s); to > 0 && ok {
+				// An element's timeout is in milliseconds; less than one
+				// would be none, the set's whole timeout.
+				left = to - age
+				ok = left >= time.Millisecond
+			}
+			ring := s.Role == recentset.Ptr || s.Role == recentset.Slot
+			switch {
+			case ok && s.Role == recentset.Mem:
+				ed.ops = append(ed.ops, elemOp{recentset.Add, l.sets[s], 0})
+			case ok:
+				ed.ops = append(ed.ops, elemOp{recentset.Refresh, l.sets[s], left})
+			case hadRing && ring:
+				ed.ops = append(ed.ops, elemOp{recentset.Delete, l.sets[s], 0})
+			}
+			if ok {
+				live = true
+				if s.Role == recentset.Ptr {
+					ptr[e.Addr] = s.Index
+				}
+			}
+		}
+		if live {
+			rep.Copied++
+		} else {
+			rep.Expired++
+		}
+		return ed
+	})
+}
