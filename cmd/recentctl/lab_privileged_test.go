@@ -14,9 +14,9 @@ import (
 )
 
 // nftLab builds recentctl, loads the translation of an iptables-save dump
-// into a fresh namespace, and returns a function running recentctl there
-// (stdin, arguments) that fails the test on error.
-func nftLab(t *testing.T, name, rules string) (*nstest.NS, func(stdin string, args ...string) string) {
+// into a fresh namespace, and returns the namespace, the binary, and a
+// function running it there (stdin, arguments) that fails the test on error.
+func nftLab(t *testing.T, name, rules string) (*nstest.NS, string, func(stdin string, args ...string) string) {
 	t.Helper()
 	nstest.Skip(t, "nft", "go")
 	bin := filepath.Join(t.TempDir(), "recentctl")
@@ -31,7 +31,7 @@ func nftLab(t *testing.T, name, rules string) (*nstest.NS, func(stdin string, ar
 	if _, stderr, err := ns.NFT(string(out.Script)); err != nil {
 		t.Fatalf("%v: %s", err, stderr)
 	}
-	return ns, func(stdin string, args ...string) string {
+	return ns, bin, func(stdin string, args ...string) string {
 		t.Helper()
 		c := exec.Command(bin, append(args, "--netns", ns.Name)...)
 		c.Stdin = strings.NewReader(stdin)
