@@ -2,6 +2,7 @@ package recent
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"time"
 
@@ -24,7 +25,16 @@ type Migrator interface {
 	Migrate(ctx context.Context, name string, entries []Entry) (MigrateReport, error)
 }
 
-var _ Migrator = (*NFT)(nil)
+// Importer loads the entries of an export into a list.
+type Importer interface {
+	Import(ctx context.Context, name string, entries []Entry) (MigrateReport, error)
+}
+
+var (
+	_ Migrator = (*NFT)(nil)
+	_ Importer = (*NFT)(nil)
+	_ Importer = (*Proc)(nil)
+)
 
 // Migrate loads each entry with its history: the events its stamps (or,
 // with none, its last_seen) say, replayed by recentset.Replay, so that each
@@ -34,14 +44,37 @@ var _ Migrator = (*NFT)(nil)
 // history has them. An entry with nothing left to load is counted as
 // expired. A full set stops the load with a *FullError.
 func (n *NFT) Migrate(ctx context.Context, name string, entries []Entry) (MigrateReport, error) {
+	return n.loadAll(name, entries, false)
+}
+
+// Import is Migrate for entries of an export, except that an entry the
+// list cannot hold (an address of a family it has no sets for) is an
+// *EntryError before anything is written.
+func (n *NFT) Import(ctx context.Context, name string, entries []Entry) (MigrateReport, error) {
+	return n.loadAll(name, entries, true)
+}
+
+// EntryError is an error about the entry at Index of an import.
+type EntryError struct {
+	Index int
+	Err   error
+}
+
+func (e *EntryError) Error() string { return fmt.Sprintf("entry %d: %v", e.Index+1, e.Err) }
+func (e *EntryError) Unwrap() error { return e.Err }
+
+func (n *NFT) loadAll(name string, entries []Entry, strict bool) (MigrateReport, error) {
 	var rep MigrateReport
 	ls, err := n.lists(name)
 	if err != nil {
 		return rep, err
 	}
 	per := map[*nftList][]Entry{}
-	for _, e := range entries {
+	for i, e := range entries {
 		l, err := pick(name, ls, e.Addr)
+		if err != nil && strict {
+			return rep, &EntryError{i, err}
+		}
 		if err != nil {
 			rep.Problems = append(rep.Problems, err.Error())
 			continue

@@ -529,7 +529,7 @@ func (n *NFT) Del(ctx context.Context, name string, addrs ...netip.Addr) error {
 			return err
 		}
 	}
-	return notInList(name, absent)
+	return notInList(name, len(addrs), absent)
 }
 
 // present reports which of the addresses are in any set of the list.
@@ -566,10 +566,15 @@ func (n *NFT) present(l *nftList, addrs []netip.Addr) (map[netip.Addr]bool, erro
 	return in, nil
 }
 
-// notInList is the note for addresses a removal did not find (nil: none).
-func notInList(name string, absent []netip.Addr) error {
+// notInList is the note for addresses a removal of n did not find (nil:
+// none).
+func notInList(name string, n int, absent []netip.Addr) error {
 	if len(absent) == 0 {
 		return nil
+	}
+	verb := "were"
+	if len(absent) == 1 {
+		verb = "was"
 	}
 	var s []string
 	for i, a := range absent {
@@ -579,7 +584,7 @@ func notInList(name string, absent []netip.Addr) error {
 		}
 		s = append(s, a.String())
 	}
-	return &Note{Msg: fmt.Sprintf("%d of the addresses were not in list %s: %s", len(absent), Quote(name), strings.Join(s, ", "))}
+	return &Note{Msg: fmt.Sprintf("%d of the %d addresses %s not in list %s: %s", len(absent), n, verb, Quote(name), strings.Join(s, ", "))}
 }
 
 // Flush empties every set of the list in one batch.

@@ -265,24 +265,161 @@ func (p *Proc) explain(name string, err error) error {
 	return fmt.Errorf("list %s: %w", Quote(name), err)
 }
 
-// Add writes +addr for each address (one write each).
+// Add writes +addr for each address (one write each). xt_recent evicts
+// the least recently stamped entry to make room in a full list (at
+// ip_list_tot entries): when addresses added are not in the list afterwards
+// Add returns an *EvictedError saying so (on procfs: a directory of
+// ordinary files, as tests use, keeps no entries).
 func (p *Proc) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
+	kernel := onProcfs(p.dir()) == nil
+	var before map[netip.Addr]bool
+	if kernel {
+		var err error
+		if before, err = p.addresses(name); err != nil {
+			return err
+		}
+	}
 	for _, a := range addrs {
 		if err := p.write(name, "+"+procAddr(a)); err != nil {
 			return fmt.Errorf("adding %s: %w", a, err)
 		}
 	}
+	if !kernel {
+		return nil
+	}
+	after, err := p.addresses(name)
+	if err != nil {
+		return err
+	}
+	ev := &EvictedError{List: name, Before: len(before), After: len(after), ListTot: listTot()}
+	union := len(before)
+	seen := map[netip.Addr]bool{}
+	for _, a := range addrs {
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		ev.Added++
+		if !before[a] {
+			union++
+		}
+		if !after[a] {
+			if ev.Missing == 0 {
+				ev.First = a
+			}
+			ev.Missing++
+		}
+	}
+	if ev.Evicted = union - len(after); ev.Evicted > 0 {
+		return ev
+	}
 	return nil
 }
 
-// Del writes -addr for each address.
+// Import adds each entry's address once. xt_recent's /proc interface can
+// only stamp an address now, so ages and further stamps are not carried:
+// a *Note says so when any entry had them. Entries xt_recent evicted to
+// make room are an *EvictedError.
+func (p *Proc) Import(ctx context.Context, name string, entries []Entry) (MigrateReport, error) {
+	addrs := make([]netip.Addr, len(entries))
+	aged, extra := 0, 0
+	for i, e := range entries {
+		addrs[i] = e.Addr
+		if e.LastSeen > 0 || len(e.Stamps) > 1 || len(e.Stamps) == 1 && e.Stamps[0] > 0 {
+			aged++
+		}
+		extra += max(len(e.Stamps)-1, 0)
+	}
+	if err := p.Add(ctx, name, addrs...); err != nil {
+		return MigrateReport{}, err
+	}
+	rep := MigrateReport{Copied: len(entries)}
+	if aged > 0 {
+		return rep, &Note{Msg: fmt.Sprintf("list %s is xt_recent's, whose /proc interface can only stamp an address now: "+
+			"%d entries were added with one stamp of age 0, so their ages and %d further stamps were not carried "+
+			"(the nft sets xt2nft makes for the list keep them: recentctl migrate, or import with --backend nft)",
+			Quote(name), aged, extra)}
+	}
+	return rep, nil
+}
+
+// addresses returns the addresses in a list's file.
+func (p *Proc) addresses(name string) (map[netip.Addr]bool, error) {
+	b, err := p.read(name)
+	if err != nil {
+		return nil, err
+	}
+	out := map[netip.Addr]bool{}
+	for _, line := range strings.Split(string(b), "\n") {
+		f, _, _ := strings.Cut(line, " ")
+		if a, err := netip.ParseAddr(strings.TrimPrefix(f, "src=")); err == nil {
+			if a.Is4In6() && !strings.Contains(f, ":") {
+				a = a.Unmap()
+			}
+			out[a] = true
+		}
+	}
+	return out, nil
+}
+
+// listTot is xt_recent's ip_list_tot, as the kernel reports it ("" when it
+// cannot be read).
+func listTot() string {
+	b, err := os.ReadFile("/sys/module/xt_recent/parameters/ip_list_tot")
+	if err != nil {
+		return ""
+	}
+	return strings.TrimSpace(string(b))
+}
+
+// EvictedError says that xt_recent evicted entries while addresses were
+// added: of Added distinct addresses, Missing are not in the list
+// afterwards (the first of them First); Evicted entries went in all.
+type EvictedError struct {
+	List                    string
+	Before, After           int // entries before and after
+	Added, Missing, Evicted int
+	First                   netip.Addr
+	ListTot                 string // "" when unknown
+}
+
+func (e *EvictedError) Error() string {
+	tot := "ip_list_tot"
+	if e.ListTot != "" {
+		tot = "ip_list_tot=" + e.ListTot
+	}
+	missing := "every address added is in it"
+	if e.Missing > 0 {
+		missing = fmt.Sprintf("%d of the addresses added are not in it (the first: %s)", e.Missing, e.First)
+	}
+	added := fmt.Sprintf("%d addresses were", e.Added)
+	if e.Added == 1 {
+		added = "1 address was"
+	}
+	return fmt.Sprintf("list %s holds %d entries after %s added (it held %d): xt_recent keeps at most %s entries "+
+		"per list and evicted %d, the least recently stamped; %s. ip_list_tot is a module parameter, read when xt_recent "+
+		"loads (xt_recent.ip_list_tot=N on the kernel command line, or modprobe xt_recent ip_list_tot=N before any rule "+
+		"uses it); the nft sets xt2nft makes for the list hold up to their size (xt2nft --recent-size)",
+		Quote(e.List), e.After, added, e.Before, tot, e.Evicted, missing)
+}
+
+// Del writes -addr for each address; those that were not in the list are
+// named in a *Note.
 func (p *Proc) Del(ctx context.Context, name string, addrs ...netip.Addr) error {
+	before, err := p.addresses(name)
+	if err != nil {
+		return err
+	}
+	var absent []netip.Addr
 	for _, a := range addrs {
+		if !before[a] {
+			absent = append(absent, a)
+		}
 		if err := p.write(name, "-"+procAddr(a)); err != nil {
 			return fmt.Errorf("deleting %s: %w", a, err)
 		}
 	}
-	return nil
+	return notInList(name, len(addrs), absent)
 }
 
 // Flush writes "/".

@@ -18,12 +18,18 @@ import (
 // function running it there (stdin, arguments) that fails the test on error.
 func nftLab(t *testing.T, name, rules string) (*nstest.NS, string, func(stdin string, args ...string) string) {
 	t.Helper()
+	return nftLabWith(t, name, rules, translate.Options{})
+}
+
+// nftLabWith is nftLab with translation options.
+func nftLabWith(t *testing.T, name, rules string, topt translate.Options) (*nstest.NS, string, func(stdin string, args ...string) string) {
+	t.Helper()
 	nstest.Skip(t, "nft", "go")
 	bin := filepath.Join(t.TempDir(), "recentctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
-	out := translate.Files([]translate.Input{{Name: "r", Src: []byte(rules)}}, parser.Options{}, translate.Options{})
+	out := translate.Files([]translate.Input{{Name: "r", Src: []byte(rules)}}, parser.Options{}, topt)
 	if out.Failed {
 		t.Fatal(out.Diags)
 	}
