@@ -15,7 +15,8 @@ import (
 )
 
 func TestParseProc(t *testing.T) {
-	// Ring of 8 that wrapped at slot 3 (xt_recent-semantics.md §2.3), HZ 250.
+	// A ring of 8 stamps that wrapped at slot 3 (oldest_pkt is the next
+	// slot to write, so the stamps are in ring order, not time order), HZ 250.
 	text := "src=10.77.0.1 ttl: 64 last_seen: 283 oldest_pkt: 3 260, 263, 266, 270, 273, 276, 280, 283\n" +
 		"src=fd77:0000:0000:0000:0000:0000:0000:0001 ttl: 0 last_seen: 250 oldest_pkt: 1 250\n"
 	got, err := ParseProc(text, 500, 250)
