@@ -352,11 +352,6 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 			if !o.Negated {
 				return nil, nil // 0.0.0.0/0: matches everything
 			}
-			bits := 32
-			if c.fam == parser.IPv6 {
-				bits = 128
-			}
-			_ = bits
 			p := netip.MustParsePrefix("0.0.0.0/0")
 			if c.fam == parser.IPv6 {
 				p = netip.MustParsePrefix("::/0")

@@ -96,14 +96,7 @@ func (p *printer) set(s *Set) {
 		p.s("\t\tsize " + strconv.Itoa(s.Size) + "\n")
 	}
 	if len(s.Flags) > 0 {
-		for i, f := range s.Flags {
-			if i == 0 {
-				p.s("\t\tflags ")
-			} else {
-				p.s(",")
-			}
-			p.s(string(f))
-		}
+		flagList(p, "\t\tflags ", s.Flags)
 		p.s("\n")
 	}
 	if s.Timeout > 0 {
@@ -181,120 +174,22 @@ func (p *printer) stmts(sts []Stmt) {
 func (p *printer) stmt(st Stmt) {
 	switch s := st.(type) {
 	case *Match:
-		p.expr(s.Left, 0)
-		switch s.Op {
-		case OpExists, OpMissing:
-			p.s(" " + string(s.Op))
-			return
-		case OpEq, "":
-			if _, ok := s.Left.(*Binop); ok {
-				p.s(" ==")
-			}
-		default:
-			p.s(" " + string(s.Op))
-		}
-		p.s(" ")
-		p.expr(s.Right, 0)
+		p.match(s)
 	case *Counter:
-		if s.Name != "" {
-			p.s("counter name " + quote(s.Name))
-			return
-		}
-		p.s("counter")
-		if s.Packets != 0 || s.Bytes != 0 {
-			p.s(" packets " + strconv.FormatUint(s.Packets, 10) + " bytes " + strconv.FormatUint(s.Bytes, 10))
-		}
+		p.counter(s)
 	case *Verdict:
 		p.s(string(s.Kind))
 		if s.Chain != "" {
 			p.s(" " + s.Chain)
 		}
 	case *Log:
-		p.s("log")
-		if s.Prefix != nil {
-			p.s(" prefix " + quote(*s.Prefix))
-		}
-		if s.Group != nil {
-			p.s(" group " + strconv.Itoa(int(*s.Group)))
-		}
-		if s.Snaplen != nil {
-			p.s(" snaplen " + strconv.Itoa(int(*s.Snaplen)))
-		}
-		if s.QThreshold != nil {
-			p.s(" queue-threshold " + strconv.Itoa(int(*s.QThreshold)))
-		}
-		if s.Level != LogDefault {
-			p.s(" level " + string(s.Level))
-		}
-		p.logFlags(s.Flags)
+		p.log(s)
 	case *Limit:
-		p.s("limit rate ")
-		if s.Over {
-			p.s("over ")
-		}
-		p.s(strconv.FormatUint(s.Rate, 10))
-		if s.Bytes {
-			p.s(" " + string(s.BytesUnit))
-		}
-		p.s("/" + string(s.Unit))
-		if s.Burst > 0 {
-			p.s(" burst " + strconv.FormatUint(s.Burst, 10))
-			if s.Bytes {
-				p.s(" " + string(s.BurstUnit))
-			} else {
-				p.s(" packets")
-			}
-		}
+		p.limit(s)
 	case *Reject:
-		p.s("reject")
-		switch s.Kind {
-		case RejectDefault:
-		case RejectTCPReset:
-			p.s(" with " + string(s.Kind))
-		default:
-			p.s(" with " + string(s.Kind) + " type " + s.Code)
-		}
+		p.reject(s)
 	case *NAT:
-		p.s(string(s.Kind))
-		if s.Addr != nil || s.Port != nil {
-			p.s(" ")
-			if s.Family != "" && s.Family != FamilyInet {
-				p.s(string(s.Family) + " ")
-			}
-			if s.Prefix {
-				p.s("prefix ")
-			}
-			p.s("to ")
-			if s.Addr != nil {
-				a, isV6 := s.Addr, isIPv6Expr(s.Addr)
-				if r, ok := a.(*Range); ok && isV6 && s.Port != nil {
-					// nft 1.0.6 wants [lo]-[hi]:port, not [lo-hi]:port
-					p.s("[")
-					p.expr(r.Lo, 0)
-					p.s("]-[")
-					p.expr(r.Hi, 0)
-					p.s("]")
-				} else if isV6 && s.Port != nil {
-					p.s("[")
-					p.expr(a, 0)
-					p.s("]")
-				} else {
-					p.expr(a, 0)
-				}
-			}
-			if s.Port != nil {
-				p.s(":")
-				p.expr(s.Port, 0)
-			}
-		}
-		for i, f := range s.Flags {
-			if i == 0 {
-				p.s(" ")
-			} else {
-				p.s(",")
-			}
-			p.s(string(f))
-		}
+		p.nat(s)
 	case *Assign:
 		p.expr(s.Left, 0)
 		p.s(" set ")
@@ -311,14 +206,7 @@ func (p *printer) stmt(st Stmt) {
 		p.s(" }")
 	case *Queue:
 		p.s("queue")
-		for i, f := range s.Flags {
-			if i == 0 {
-				p.s(" flags ")
-			} else {
-				p.s(",")
-			}
-			p.s(string(f))
-		}
+		flagList(p, " flags ", s.Flags)
 		if s.Num != nil {
 			p.s(" to ")
 			p.expr(s.Num, 0)
@@ -331,35 +219,9 @@ func (p *printer) stmt(st Stmt) {
 			p.expr(s.Dev, 0)
 		}
 	case *Tproxy:
-		p.s("tproxy")
-		if s.Family != "" && s.Family != FamilyInet {
-			p.s(" " + string(s.Family))
-		}
-		p.s(" to ")
-		if s.Addr != nil {
-			if isIPv6Expr(s.Addr) {
-				p.s("[")
-				p.expr(s.Addr, 0)
-				p.s("]")
-			} else {
-				p.expr(s.Addr, 0)
-			}
-		}
-		if s.Port != nil {
-			p.s(":")
-			p.expr(s.Port, 0)
-		}
+		p.tproxy(s)
 	case *Synproxy:
-		p.s("synproxy")
-		if s.MSS != nil {
-			p.s(" mss " + strconv.Itoa(int(*s.MSS)))
-		}
-		if s.Wscale != nil {
-			p.s(" wscale " + strconv.Itoa(int(*s.Wscale)))
-		}
-		for _, f := range s.Flags {
-			p.s(" " + string(f))
-		}
+		p.synproxy(s)
 	case *Quota:
 		p.s("quota ")
 		if s.Over {
@@ -372,6 +234,167 @@ func (p *printer) stmt(st Stmt) {
 		p.s(s.nft())
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
+	}
+}
+
+func (p *printer) match(s *Match) {
+	p.expr(s.Left, 0)
+	switch s.Op {
+	case OpExists, OpMissing:
+		p.s(" " + string(s.Op))
+		return
+	case OpEq, "":
+		if _, ok := s.Left.(*Binop); ok {
+			p.s(" ==")
+		}
+	default:
+		p.s(" " + string(s.Op))
+	}
+	p.s(" ")
+	p.expr(s.Right, 0)
+}
+
+func (p *printer) counter(s *Counter) {
+	if s.Name != "" {
+		p.s("counter name " + quote(s.Name))
+		return
+	}
+	p.s("counter")
+	if s.Packets != 0 || s.Bytes != 0 {
+		p.s(" packets " + strconv.FormatUint(s.Packets, 10) + " bytes " + strconv.FormatUint(s.Bytes, 10))
+	}
+}
+
+func (p *printer) log(s *Log) {
+	p.s("log")
+	if s.Prefix != nil {
+		p.s(" prefix " + quote(*s.Prefix))
+	}
+	if s.Group != nil {
+		p.s(" group " + strconv.Itoa(int(*s.Group)))
+	}
+	if s.Snaplen != nil {
+		p.s(" snaplen " + strconv.Itoa(int(*s.Snaplen)))
+	}
+	if s.QThreshold != nil {
+		p.s(" queue-threshold " + strconv.Itoa(int(*s.QThreshold)))
+	}
+	if s.Level != LogDefault {
+		p.s(" level " + string(s.Level))
+	}
+	p.logFlags(s.Flags)
+}
+
+func (p *printer) limit(s *Limit) {
+	p.s("limit rate ")
+	if s.Over {
+		p.s("over ")
+	}
+	p.s(strconv.FormatUint(s.Rate, 10))
+	if s.Bytes {
+		p.s(" " + string(s.BytesUnit))
+	}
+	p.s("/" + string(s.Unit))
+	if s.Burst > 0 {
+		p.s(" burst " + strconv.FormatUint(s.Burst, 10))
+		if s.Bytes {
+			p.s(" " + string(s.BurstUnit))
+		} else {
+			p.s(" packets")
+		}
+	}
+}
+
+func (p *printer) reject(s *Reject) {
+	p.s("reject")
+	switch s.Kind {
+	case RejectDefault:
+	case RejectTCPReset:
+		p.s(" with " + string(s.Kind))
+	default:
+		p.s(" with " + string(s.Kind) + " type " + s.Code)
+	}
+}
+
+func (p *printer) nat(s *NAT) {
+	p.s(string(s.Kind))
+	if s.Addr != nil || s.Port != nil {
+		p.s(" ")
+		if s.Family != "" && s.Family != FamilyInet {
+			p.s(string(s.Family) + " ")
+		}
+		if s.Prefix {
+			p.s("prefix ")
+		}
+		p.s("to ")
+		if s.Addr != nil {
+			a, isV6 := s.Addr, isIPv6Expr(s.Addr)
+			if r, ok := a.(*Range); ok && isV6 && s.Port != nil {
+				// nft 1.0.6 wants [lo]-[hi]:port, not [lo-hi]:port
+				p.s("[")
+				p.expr(r.Lo, 0)
+				p.s("]-[")
+				p.expr(r.Hi, 0)
+				p.s("]")
+			} else if isV6 && s.Port != nil {
+				p.s("[")
+				p.expr(a, 0)
+				p.s("]")
+			} else {
+				p.expr(a, 0)
+			}
+		}
+		if s.Port != nil {
+			p.s(":")
+			p.expr(s.Port, 0)
+		}
+	}
+	flagList(p, " ", s.Flags)
+}
+
+func (p *printer) tproxy(s *Tproxy) {
+	p.s("tproxy")
+	if s.Family != "" && s.Family != FamilyInet {
+		p.s(" " + string(s.Family))
+	}
+	p.s(" to ")
+	if s.Addr != nil {
+		if isIPv6Expr(s.Addr) {
+			p.s("[")
+			p.expr(s.Addr, 0)
+			p.s("]")
+		} else {
+			p.expr(s.Addr, 0)
+		}
+	}
+	if s.Port != nil {
+		p.s(":")
+		p.expr(s.Port, 0)
+	}
+}
+
+func (p *printer) synproxy(s *Synproxy) {
+	p.s("synproxy")
+	if s.MSS != nil {
+		p.s(" mss " + strconv.Itoa(int(*s.MSS)))
+	}
+	if s.Wscale != nil {
+		p.s(" wscale " + strconv.Itoa(int(*s.Wscale)))
+	}
+	for _, f := range s.Flags {
+		p.s(" " + string(f))
+	}
+}
+
+// flagList writes a comma-separated flag list after lead, or nothing.
+func flagList[F ~string](p *printer, lead string, fs []F) {
+	for i, f := range fs {
+		if i == 0 {
+			p.s(lead)
+		} else {
+			p.s(",")
+		}
+		p.s(string(f))
 	}
 }
 
