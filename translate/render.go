@@ -3,6 +3,7 @@ package translate
 import (
 	"bufio"
 	"fmt"
+	"github.com/xt2nft/xt2nft/translate/desc"
 	"io"
 	"net/netip"
 	"strconv"
@@ -58,7 +59,7 @@ func (p *printer) table(t *Table) {
 		p.s("\tcomment " + quote(t.Comment) + "\n")
 	}
 	for _, o := range t.Objects {
-		p.s("\t" + o.Kind + " " + o.Name + " {\n")
+		p.s("\t" + string(o.Kind) + " " + o.Name + " {\n")
 		if len(o.Fields) > 0 {
 			// One statement: type "ftp" protocol tcp;
 			p.s("\t\t")
@@ -89,13 +90,21 @@ func (p *printer) set(s *Set) {
 		p.expr(&Concat{Exprs: s.Typeof}, 0)
 		p.s("\n")
 	} else {
-		p.s("\t\ttype " + strings.Join(s.Type, " . ") + "\n")
+		p.s("\t\ttype " + typeNames(s.Type) + "\n")
 	}
 	if s.Size > 0 {
 		p.s("\t\tsize " + strconv.Itoa(s.Size) + "\n")
 	}
 	if len(s.Flags) > 0 {
-		p.s("\t\tflags " + strings.Join(s.Flags, ",") + "\n")
+		for i, f := range s.Flags {
+			if i == 0 {
+				p.s("\t\tflags ")
+			} else {
+				p.s(",")
+			}
+			p.s(string(f))
+		}
+		p.s("\n")
 	}
 	if s.Timeout > 0 {
 		p.s("\t\ttimeout " + duration(s.Timeout) + "\n")
@@ -214,12 +223,10 @@ func (p *printer) stmt(st Stmt) {
 		if s.QThreshold != nil {
 			p.s(" queue-threshold " + strconv.Itoa(int(*s.QThreshold)))
 		}
-		if s.Level != "" {
-			p.s(" level " + s.Level)
+		if s.Level != LogDefault {
+			p.s(" level " + string(s.Level))
 		}
-		for _, f := range s.Flags {
-			p.s(" flags " + f)
-		}
+		p.logFlags(s.Flags)
 	case *Limit:
 		p.s("limit rate ")
 		if s.Over {
@@ -227,24 +234,25 @@ func (p *printer) stmt(st Stmt) {
 		}
 		p.s(strconv.FormatUint(s.Rate, 10))
 		if s.Bytes {
-			p.s(" " + s.BytesUnit)
+			p.s(" " + string(s.BytesUnit))
 		}
-		p.s("/" + s.Unit)
+		p.s("/" + string(s.Unit))
 		if s.Burst > 0 {
 			p.s(" burst " + strconv.FormatUint(s.Burst, 10))
 			if s.Bytes {
-				p.s(" " + s.BurstUnit)
+				p.s(" " + string(s.BurstUnit))
 			} else {
 				p.s(" packets")
 			}
 		}
 	case *Reject:
 		p.s("reject")
-		if s.Type != "" {
-			p.s(" with " + s.Type)
-			if s.Code != "" {
-				p.s(" " + s.Code)
-			}
+		switch s.Kind {
+		case RejectDefault:
+		case RejectTCPReset:
+			p.s(" with " + string(s.Kind))
+		default:
+			p.s(" with " + string(s.Kind) + " type " + s.Code)
 		}
 	case *NAT:
 		p.s(string(s.Kind))
@@ -279,8 +287,13 @@ func (p *printer) stmt(st Stmt) {
 				p.expr(s.Port, 0)
 			}
 		}
-		if len(s.Flags) > 0 {
-			p.s(" " + strings.Join(s.Flags, ","))
+		for i, f := range s.Flags {
+			if i == 0 {
+				p.s(" ")
+			} else {
+				p.s(",")
+			}
+			p.s(string(f))
 		}
 	case *Assign:
 		p.expr(s.Left, 0)
@@ -298,8 +311,13 @@ func (p *printer) stmt(st Stmt) {
 		p.s(" }")
 	case *Queue:
 		p.s("queue")
-		if len(s.Flags) > 0 {
-			p.s(" flags " + strings.Join(s.Flags, ","))
+		for i, f := range s.Flags {
+			if i == 0 {
+				p.s(" flags ")
+			} else {
+				p.s(",")
+			}
+			p.s(string(f))
 		}
 		if s.Num != nil {
 			p.s(" to ")
@@ -340,7 +358,7 @@ func (p *printer) stmt(st Stmt) {
 			p.s(" wscale " + strconv.Itoa(int(*s.Wscale)))
 		}
 		for _, f := range s.Flags {
-			p.s(" " + f)
+			p.s(" " + string(f))
 		}
 	case *Quota:
 		p.s("quota ")
@@ -349,11 +367,36 @@ func (p *printer) stmt(st Stmt) {
 		}
 		p.s(strconv.FormatUint(s.Bytes, 10) + " bytes")
 	case *ObjRef:
-		p.s(s.Kind + " set " + quote(s.Name))
+		p.s(string(s.Kind) + " set " + quote(s.Name))
 	case selfRendering:
 		p.s(s.nft())
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
+	}
+}
+
+// logFlags writes a log statement's flags as nft does.
+func (p *printer) logFlags(f LogFlags) {
+	if f == LogAll {
+		p.s(" flags all")
+		return
+	}
+	switch f & (LogTCPSequence | LogTCPOptions) {
+	case LogTCPSequence | LogTCPOptions:
+		p.s(" flags tcp sequence,options")
+	case LogTCPSequence:
+		p.s(" flags tcp sequence")
+	case LogTCPOptions:
+		p.s(" flags tcp options")
+	}
+	if f&LogIPOptions != 0 {
+		p.s(" flags ip options")
+	}
+	if f&LogSkuid != 0 {
+		p.s(" flags skuid")
+	}
+	if f&LogEther != 0 {
+		p.s(" flags ether")
 	}
 }
 
@@ -367,12 +410,8 @@ func isIPv6Expr(e Expr) bool {
 	return false
 }
 
-// unqualifiedMeta are meta keys nft prints without "meta".
-var unqualifiedMeta = map[string]bool{
-	"iif": true, "oif": true, "iifname": true, "oifname": true, "iiftype": true, "oiftype": true,
-	"skuid": true, "skgid": true, "nftrace": true, "rtclassid": true, "ibrname": true, "obrname": true,
-	"pkttype": true, "cpu": true, "iifgroup": true, "oifgroup": true, "cgroup": true, "mark": false,
-}
+// rawBases are the payload bases as raw payload expressions name them.
+var rawBases = map[desc.Base]string{desc.LinkHeader: "ll", desc.NetworkHeader: "nh", desc.TransportHeader: "th"}
 
 // binopPrec gives C-like precedence (higher binds tighter).
 var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
@@ -380,31 +419,37 @@ var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
 func (p *printer) expr(e Expr, outer int) {
 	switch v := e.(type) {
 	case *Payload:
-		p.s(v.Proto + " " + v.Field)
+		p.s(v.Field.String())
 	case *Meta:
-		if unqualifiedMeta[v.Key] {
-			p.s(v.Key)
-		} else {
-			p.s("meta " + v.Key)
-		}
+		p.s(v.Key.String())
 	case *CT:
 		p.s("ct ")
-		if v.Dir != "" {
-			p.s(v.Dir + " ")
+		if v.Dir != desc.CTAnyDir {
+			p.s(string(v.Dir) + " ")
 		}
-		p.s(v.Key)
+		p.s(v.Key.Name)
 	case *Fib:
-		p.s("fib " + strings.Join(v.Flags, " . ") + " " + v.Result)
+		p.s("fib ")
+		for i, f := range v.Flags {
+			if i > 0 {
+				p.s(" . ")
+			}
+			p.s(f.Name)
+		}
+		p.s(" " + v.Result.Name)
 	case *Exthdr:
-		p.s(v.Hdr)
-		if v.Name != "" {
-			p.s(" " + v.Name)
-		}
-		if v.Field != "" {
-			p.s(" " + v.Field)
-		}
+		p.s(v.Hdr.Presence())
 	case *Socket:
-		p.s("socket " + v.Key)
+		p.s("socket " + v.Key.Name)
+		if v.Key == desc.SocketCgroupv2 {
+			p.s(" level " + strconv.FormatUint(uint64(v.Level), 10))
+		}
+	case *Rt:
+		p.s("rt " + v.Key.Name)
+	case *Ipsec:
+		p.s("ipsec " + string(v.Dir) + " " + v.Key.Name)
+	case *Raw:
+		p.s("@" + rawBases[v.Base] + "," + strconv.FormatUint(uint64(v.Offset), 10) + "," + strconv.FormatUint(uint64(v.Len), 10))
 	case *Numgen:
 		p.s("numgen " + v.Mode + " mod " + strconv.FormatUint(uint64(v.Mod), 10))
 		if v.Offset != 0 {
@@ -423,8 +468,6 @@ func (p *printer) expr(e Expr, outer int) {
 		if v.Offset != 0 {
 			p.s(" offset " + strconv.FormatUint(uint64(v.Offset), 10))
 		}
-	case *Named:
-		p.s(strings.Join(v.Words, " "))
 	case *Binop:
 		prec := binopPrec[v.Op]
 		if prec < outer {
@@ -483,7 +526,9 @@ func (p *printer) expr(e Expr, outer int) {
 		p.s(" / ")
 		p.expr(v.Mask, 6)
 	case *Time:
-		p.s(v.V)
+		p.s(duration(v.D))
+	case *Clock:
+		p.s(`"` + time.Date(2000, 1, 1, 0, 0, int(v.Secs), 0, time.UTC).Format("15:04:05") + `"`)
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown expression %T", e))
 	}

@@ -2,6 +2,7 @@ package nft
 
 import (
 	"fmt"
+	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/google/nftables/expr"
@@ -71,7 +72,7 @@ func (l *lowerer) match(m *translate.Match) error {
 		if err != nil {
 			return err
 		}
-		if in.dt.host {
+		if in.dt.Host {
 			l.hton(in.size)
 			lo, hi = toNetwork(lo), toNetwork(hi)
 		}
@@ -102,16 +103,16 @@ func (l *lowerer) match(m *translate.Match) error {
 			return l.prefix(m, in, r)
 		}
 	case *translate.Str:
-		if in.dt.str && strings.HasSuffix(r.V, "*") {
+		if in.dt.Str && strings.HasSuffix(r.V, "*") {
 			// iifname "eth*": compare only the prefix.
 			l.emit(&expr.Cmp{Op: cmpOps[m.Op], Register: 1, Data: []byte(strings.TrimSuffix(r.V, "*"))})
 			return nil
 		}
 	case *translate.Sym, *translate.Flags, *translate.Int:
-		if _, isInt := right.(*translate.Int); isInt && in.dt != tLabel {
+		if _, isInt := right.(*translate.Int); isInt && in.dt != desc.CTLabelType {
 			break
 		}
-		if in.dt.flags && !leftIsBinop && (m.Op == translate.OpEq || m.Op == "" || m.Op == translate.OpNot) {
+		if in.dt.Flags && !leftIsBinop && (m.Op == translate.OpEq || m.Op == "" || m.Op == translate.OpNot) {
 			// ct state established,related: a bit test.
 			v, err := constantN(in.dt, right, in.shift, in.size)
 			if err != nil {
@@ -134,7 +135,7 @@ func (l *lowerer) match(m *translate.Match) error {
 	if err != nil {
 		return err
 	}
-	if in.dt.host && op != expr.CmpOpEq && op != expr.CmpOpNeq {
+	if in.dt.Host && op != expr.CmpOpEq && op != expr.CmpOpNeq {
 		l.hton(in.size)
 		v = toNetwork(v)
 	}
