@@ -182,8 +182,7 @@ func TestPrivilegedWild(t *testing.T) {
 		t.Skipf("no *.rules or *.sh files in %s", dir)
 	}
 	sort.Strings(files)
-	_, help, _ := xt(t, "--help")
-	_, _, helpErr := xt(t, "--help")
+	_, help, helpErr := xt(t, "--help")
 	hasExec := strings.Contains(help+helpErr, "--exec")
 	sb := newSandbox(t)
 
