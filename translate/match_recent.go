@@ -15,6 +15,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/recentset"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // recentOpts is one -m recent match, validated as libxt_recent and the
@@ -194,40 +195,33 @@ func (c *ctx) declareRecent(l *recentList) {
 	}
 	l.declared = true
 	t := c.tr.nftTable(c.fam, c.table)
-	addrType := "ipv4_addr"
+	addrType := desc.IPv4Addr
 	if l.IPv6 {
-		addrType = "ipv6_addr"
+		addrType = desc.IPv6Addr
 	}
 	for _, s := range l.Sets() {
-		set := &Set{Name: l.SetName(s), Type: []string{addrType}, Flags: []string{"dynamic"}, Size: c.tr.opt.RecentSize,
+		set := &Set{Name: l.SetName(s), Type: []*desc.Type{addrType}, Flags: []SetFlag{SetDynamic}, Size: c.tr.opt.RecentSize,
 			Comment: l.Comment(s), Origin: l.maskPos}
 		if s.Role == recentset.TTL {
 			set.Type = nil
-			set.Typeof = []Expr{&Payload{Proto: c.l3(), Field: "saddr"}, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}
+			set.Typeof = []Expr{&Payload{Field: c.l3().Saddr}, &Payload{Field: c.l3().TTL}}
 		}
 		if to := l.Timeout(s); to > 0 {
-			set.Flags = append(set.Flags, "timeout")
+			set.Flags = append(set.Flags, SetTimeout)
 			set.Timeout = to
 		}
 		t.Sets = append(t.Sets, set)
 	}
 }
 
-func ttlField(f parser.Family) string {
-	if f == parser.IPv6 {
-		return "hoplimit"
-	}
-	return "ttl"
-}
-
 // recentKeyExpr is the address the list is keyed on for this rule (masked
 // by the list's mask).
 func (c *ctx) recentKeyExpr(l *recentList, dest bool) Expr {
-	field := "saddr"
+	field := c.l3().Saddr
 	if dest {
-		field = "daddr"
+		field = c.l3().Daddr
 	}
-	var k Expr = &Payload{Proto: c.l3(), Field: field}
+	var k Expr = &Payload{Field: field}
 	if l.Mask.IsValid() {
 		k = &Binop{Op: "&", Left: k, Right: &Addr{Prefix: netip.PrefixFrom(l.Mask, l.Mask.BitLen())}}
 	}
@@ -244,7 +238,7 @@ func (c *ctx) planStmts(l *recentList, key Expr, steps []recentset.Step) []Stmt 
 	for _, st := range steps {
 		k := key
 		if st.Set.Role == recentset.TTL {
-			k = &Concat{Exprs: []Expr{key, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}}
+			k = &Concat{Exprs: []Expr{key, &Payload{Field: c.l3().TTL}}}
 		}
 		out = append(out, &SetStmt{Op: setOps[st.Op], Set: l.SetName(st.Set), Key: k})
 	}

@@ -93,7 +93,7 @@ func (c *ctx) windowCheck(u *recentMatch, neg bool) []Stmt {
 			return out
 		}
 		u.approx(c, "recent: --rttl matches any TTL seen from this address within %ds, not only the TTL of the last event (nft 1.0.6 cannot keep the last TTL per address)", l.TTLWindow)
-		pair := &Concat{Exprs: []Expr{u.key, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}}
+		pair := &Concat{Exprs: []Expr{u.key, &Payload{Field: c.l3().TTL}}}
 		out = append(out, &Match{Left: pair, Op: OpEq, Right: &SetRef{Name: l.SetName(recentset.Set{Role: recentset.TTL})}})
 	}
 	return out
