@@ -69,7 +69,12 @@ func (n *NFT) loadAll(name string, entries []Entry, strict bool) (MigrateReport,
 	if err != nil {
 		return rep, err
 	}
-	per := map[*nftList][]Entry{}
+	// Each list's entries' keys (as the rules key them) and indexes.
+	type part struct {
+		keys []netip.Addr
+		at   []int
+	}
+	per := map[*nftList]*part{}
 	for i, e := range entries {
 		l, err := pick(name, ls, e.Addr)
 		if err != nil && strict {
@@ -79,36 +84,38 @@ func (n *NFT) loadAll(name string, entries []Entry, strict bool) (MigrateReport,
 			rep.Problems = append(rep.Problems, err.Error())
 			continue
 		}
-		e.Addr = l.Key(e.Addr)
-		per[l] = append(per[l], e)
+		p := per[l]
+		if p == nil {
+			p = &part{}
+			per[l] = p
+		}
+		p.keys = append(p.keys, l.Key(e.Addr))
+		p.at = append(p.at, i)
 	}
 	for _, l := range ls {
-		if err := n.load(l, per[l], &rep); err != nil {
-			return rep, err
+		if p := per[l]; p != nil {
+			if err := n.load(l, p.keys, func(i int) Entry { return entries[p.at[i]] }, &rep); err != nil {
+				return rep, err
+			}
 		}
 	}
 	return rep, nil
 }
 
-func (n *NFT) load(l *nftList, entries []Entry, rep *MigrateReport) error {
-	if len(entries) == 0 {
-		return nil
-	}
+// load loads entry(i), keyed as addrs[i], for each i.
+func (n *NFT) load(l *nftList, addrs []netip.Addr, entry func(i int) Entry, rep *MigrateReport) error {
 	unlock, err := n.lock(l)
 	if err != nil {
 		return err
 	}
 	defer unlock()
-	addrs := make([]netip.Addr, len(entries))
-	for i, e := range entries {
-		addrs[i] = e.Addr
-	}
 	ptr, err := n.pointers(l, addrs)
 	if err != nil {
 		return err
 	}
 	return n.inBatches(l, addrs, func(i int) edit {
-		e := entries[i]
+		e := entry(i)
+		e.Addr = addrs[i]
 		ages := e.Stamps
 		if len(ages) == 0 {
 			ages = []time.Duration{e.LastSeen}

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"time"
 
@@ -47,7 +48,7 @@ func readImport(r io.Reader) ([]importedList, error) {
 	d := &importDecoder{data: data, dec: json.NewDecoder(bytes.NewReader(data))}
 	d.dec.UseNumber()
 	var out []importedList
-	if err := d.array("the import (a list of lists, as export writes)", func(int) error {
+	if err := d.array(label{}, func(int) error {
 		l, err := d.list()
 		out = append(out, l)
 		return err
@@ -86,7 +87,7 @@ func (d *importDecoder) errorf(at int, format string, a ...any) error {
 }
 
 // jsonError positions an error of the JSON decoder.
-func (d *importDecoder) jsonError(at int, what string, err error) error {
+func (d *importDecoder) jsonError(at int, what label, err error) error {
 	var se *json.SyntaxError
 	var te *json.UnmarshalTypeError
 	switch {
@@ -101,7 +102,7 @@ func (d *importDecoder) jsonError(at int, what string, err error) error {
 }
 
 // delim reads one delimiter token.
-func (d *importDecoder) delim(want json.Delim, what string) error {
+func (d *importDecoder) delim(want json.Delim, what label) error {
 	at := d.next()
 	tok, err := d.dec.Token()
 	if err != nil {
@@ -114,7 +115,7 @@ func (d *importDecoder) delim(want json.Delim, what string) error {
 }
 
 // array reads a JSON array, calling elem for each element.
-func (d *importDecoder) array(what string, elem func(i int) error) error {
+func (d *importDecoder) array(what label, elem func(i int) error) error {
 	if err := d.delim('[', what); err != nil {
 		return err
 	}
@@ -128,11 +129,11 @@ func (d *importDecoder) array(what string, elem func(i int) error) error {
 
 // object reads a JSON object, calling field for each key with the offsets
 // of the key and of its value; a key twice is refused.
-func (d *importDecoder) object(what string, field func(key string, keyAt, at int) error) error {
+func (d *importDecoder) object(what label, field func(key string, keyAt, at int) error) error {
 	if err := d.delim('{', what); err != nil {
 		return err
 	}
-	seen := map[string]bool{}
+	var seen []string // a few keys: a map per entry would cost more
 	for d.dec.More() {
 		at := d.next()
 		tok, err := d.dec.Token()
@@ -140,10 +141,10 @@ func (d *importDecoder) object(what string, field func(key string, keyAt, at int
 			return d.jsonError(at, what, err)
 		}
 		key, _ := tok.(string)
-		if seen[key] {
+		if slices.Contains(seen, key) {
 			return d.errorf(at, "%s: %s given twice", what, recent.Quote(key))
 		}
-		seen[key] = true
+		seen = append(seen, key)
 		if err := field(key, at, d.next()); err != nil {
 			return err
 		}
@@ -152,7 +153,7 @@ func (d *importDecoder) object(what string, field func(key string, keyAt, at int
 }
 
 // value decodes the next value into v.
-func (d *importDecoder) value(at int, what string, v any) error {
+func (d *importDecoder) value(at int, what label, v any) error {
 	if err := d.dec.Decode(v); err != nil {
 		return d.jsonError(at, what, err)
 	}
@@ -160,7 +161,7 @@ func (d *importDecoder) value(at int, what string, v any) error {
 }
 
 // integer reads a whole number in [0, most].
-func (d *importDecoder) integer(at int, what string, most int64, unit string) (int64, error) {
+func (d *importDecoder) integer(at int, what label, most int64, unit string) (int64, error) {
 	var n json.Number
 	if err := d.value(at, what, &n); err != nil {
 		return 0, err
@@ -178,38 +179,72 @@ func (d *importDecoder) integer(at int, what string, most int64, unit string) (i
 }
 
 // duration reads a whole number of nanoseconds in [0, maxAge].
-func (d *importDecoder) duration(at int, what string) (time.Duration, error) {
+func (d *importDecoder) duration(at int, what label) (time.Duration, error) {
 	v, err := d.integer(at, what, int64(maxAge), "2^32-1 s (4294967295000000000 ns), the longest --seconds")
 	return time.Duration(v), err
 }
+
+// label says what a message is about ("list "L": entry 3: ttl"); it is
+// made into text only for a message.
+type label struct {
+	list         string // "" outside a list
+	inList, name bool   // in a list; its name is known
+	entry        int    // 1-based; 0: not in an entry
+	field        string
+	stamp        int // 1-based; 0: not a stamp
+}
+
+func (l label) String() string {
+	if !l.inList {
+		return "the import (a list of lists, as export writes)"
+	}
+	s := "list"
+	if l.name {
+		s += " " + recent.Quote(l.list)
+	}
+	if l.entry > 0 {
+		s += fmt.Sprintf(": entry %d", l.entry)
+	}
+	if l.stamp > 0 {
+		return s + fmt.Sprintf(": stamp %d", l.stamp)
+	}
+	if l.field != "" {
+		s += ": " + l.field
+	}
+	return s
+}
+
+// with returns the label of a field.
+func (l label) with(field string) label { l.field = field; return l }
 
 // list reads one list of the import.
 func (d *importDecoder) list() (importedList, error) {
 	start := d.next()
 	l := importedList{pos: d.pos(start)}
-	what := "list"
-	named := false
+	what := label{inList: true}
 	err := d.object(what, func(key string, keyAt, at int) error {
 		switch key {
 		case "name":
-			if err := d.value(at, "list name", &l.name); err != nil {
+			if err := d.value(at, what.with("name"), &l.name); err != nil {
 				return err
 			}
 			if err := recent.CheckName(l.name); err != nil {
 				return d.errorf(at, "%v", err)
 			}
-			named, what = true, "list "+recent.Quote(l.name)
+			what.list, what.name = l.name, true
 		case "backend":
 			var b string
-			if err := d.value(at, what+": backend", &b); err != nil {
+			if err := d.value(at, what.with("backend"), &b); err != nil {
 				return err
 			}
 			if b != "proc" && b != "nft" {
 				return d.errorf(at, "%s: backend %s (want proc or nft, as export writes)", what, recent.Quote(b))
 			}
 		case "entries":
-			return d.array(what+": entries", func(i int) error {
-				e, err := d.entry(fmt.Sprintf("%s: entry %d", what, i+1))
+			return d.array(what.with("entries"), func(i int) error {
+				w := what
+				w.entry = i + 1
+				e, err := d.entry(w)
 				l.entries = append(l.entries, e)
 				return err
 			})
@@ -218,14 +253,14 @@ func (d *importDecoder) list() (importedList, error) {
 		}
 		return nil
 	})
-	if err == nil && !named {
+	if err == nil && !what.name {
 		err = d.errorf(start, "a list without a \"name\"")
 	}
 	return l, err
 }
 
 // entry reads one entry of a list.
-func (d *importDecoder) entry(what string) (recent.Entry, error) {
+func (d *importDecoder) entry(what label) (recent.Entry, error) {
 	var e recent.Entry
 	start := d.next()
 	err := d.object(what, func(key string, keyAt, at int) error {
@@ -233,7 +268,7 @@ func (d *importDecoder) entry(what string) (recent.Entry, error) {
 		switch key {
 		case "addr":
 			var s string
-			if err := d.value(at, what+": addr", &s); err != nil {
+			if err := d.value(at, what.with("addr"), &s); err != nil {
 				return err
 			}
 			if e.Addr, err = recent.ParseAddr(s); err != nil {
@@ -241,18 +276,20 @@ func (d *importDecoder) entry(what string) (recent.Entry, error) {
 			}
 		case "ttl":
 			var v int64
-			v, err = d.integer(at, what+": ttl", 255, "255")
+			v, err = d.integer(at, what.with("ttl"), 255, "255")
 			e.TTL = uint8(v)
 		case "last_seen_ns":
-			e.LastSeen, err = d.duration(at, what+": last_seen_ns")
+			e.LastSeen, err = d.duration(at, what.with("last_seen_ns"))
 		case "remaining_ns":
-			e.Remaining, err = d.duration(at, what+": remaining_ns")
+			e.Remaining, err = d.duration(at, what.with("remaining_ns"))
 		case "stamps_ns":
-			err = d.array(what+": stamps_ns", func(i int) error {
+			err = d.array(what.with("stamps_ns"), func(i int) error {
 				if i == maxStamps {
 					return d.errorf(d.next(), "%s: more than %d stamps (xt_recent keeps at most %d)", what, maxStamps, maxStamps)
 				}
-				s, err := d.duration(d.next(), fmt.Sprintf("%s: stamp %d", what, i+1))
+				w := what
+				w.stamp = i + 1
+				s, err := d.duration(d.next(), w)
 				e.Stamps = append(e.Stamps, s)
 				return err
 			})
