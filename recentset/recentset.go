@@ -212,8 +212,13 @@ func SetName(base string, s Set) string {
 	panic(fmt.Sprintf("recentset: set with no role: %+v", s))
 }
 
+// commentMax is the longest comment nft accepts (NFTNL_UDATA_COMMENT_MAXLEN).
+const commentMax = 128
+
 // Comment is the set's comment: "xt_recent NAME ROLE", and " mask M" when
 // the list has a mask, so that recentctl keys its edits as the rules do.
+// A name too long for nft's 128 bytes is left out ("xt_recent ROLE"): the
+// list is then known by its sets' base name.
 func (l *List) Comment(s Set) string {
 	var role string
 	switch s.Role {
@@ -226,11 +231,13 @@ func (l *List) Comment(s Set) string {
 	case Slot:
 		role = fmt.Sprintf("slot %d %d/%d", s.Window, s.Index, l.K)
 	}
-	c := "xt_recent " + l.Name + " " + role
 	if l.Mask.IsValid() {
-		c += " mask " + l.Mask.String()
+		role += " mask " + l.Mask.String()
 	}
-	return c
+	if c := "xt_recent " + l.Name + " " + role; len(c) <= commentMax {
+		return c
+	}
+	return "xt_recent " + role
 }
 
 // BaseName returns the prefix of a list's set and chain names: "recent_"
@@ -292,10 +299,11 @@ func ParseSetName(name string) (base string, s Set, ok bool) {
 	return m[1], s, true
 }
 
-var commentRE = regexp.MustCompile(`^xt_recent (.+) (?:mem|ttl|last \d+|ptr \d+/\d+|slot \d+ \d+/\d+)(?: mask (\S+))?$`)
+var commentRE = regexp.MustCompile(`^xt_recent (?:(.+) )?(?:mem|ttl|last \d+|ptr \d+/\d+|slot \d+ \d+/\d+)(?: mask (\S+))?$`)
 
 // ParseComment reads a list's name and mask back from one of its set
-// comments (the name may contain spaces: the role is the last word group).
+// comments (the name may contain spaces: the role is the last word group;
+// it is "" when the comment had no room for it).
 func ParseComment(c string) (name string, mask netip.Addr, ok bool) {
 	m := commentRE.FindStringSubmatch(c)
 	if m == nil {

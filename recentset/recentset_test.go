@@ -61,6 +61,13 @@ func TestNamesRoundTrip(t *testing.T) {
 	if base, s, ok := ParseSetName("recent_x_mem_last_5"); !ok || base != "recent_x_mem" || s != (Set{Role: Last, Window: 5}) {
 		t.Errorf("recent_x_mem_last_5: %q %+v %v", base, s, ok)
 	}
+	// A name too long for nft's 128-byte comments is left out of them.
+	long := NewList(strings.Repeat("L", 150), "recent_L", false, netip.MustParseAddr("255.255.0.0"))
+	if c := long.Comment(Set{Role: Mem}); c != "xt_recent mem mask 255.255.0.0" {
+		t.Errorf("long name: comment %q", c)
+	} else if n, mask, ok := ParseComment(c); !ok || n != "" || mask != long.Mask {
+		t.Errorf("%q: %q %v %v", c, n, mask, ok)
+	}
 	// A name that looks like a role and a mask stays the name.
 	c := (&List{Name: "a mask 1.2.3.4 mem", K: 1}).Comment(Set{Role: Mem})
 	if n, mask, ok := ParseComment(c); !ok || n != "a mask 1.2.3.4 mem" || mask.IsValid() {

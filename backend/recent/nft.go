@@ -95,7 +95,7 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 
 // discover rebuilds a list's layout from its sets: the name and mask from
 // a comment ("xt_recent NAME ROLE [mask M]"), or the name from the sets'
-// base when no comment says it.
+// base when no comment says it (a name too long for a comment).
 func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.Set, comments map[string]string) *nftList {
 	names := make([]string, 0, len(sets))
 	for _, s := range sets {
@@ -105,7 +105,10 @@ func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.S
 	name, mask := strings.TrimPrefix(base, "recent_"), netip.Addr{}
 	for _, sn := range names {
 		if n, m, ok := recentset.ParseComment(comments[sn]); ok {
-			name, mask = n, m
+			if n != "" {
+				name = n
+			}
+			mask = m
 			break
 		}
 	}
