@@ -72,4 +72,3 @@ func TestPrivilegedLab(t *testing.T) {
 	check(lab.Probe{In: "eth0", Mark: lab.U32(1), Packet: udp("10.70.0.2", "10.70.0.1", 56)}, "delivered; mark 0x101; ctmark 0x9")
 	check(lab.Probe{In: "eth0", CTMark: lab.U32(3), Packet: udp("10.70.0.2", "10.70.0.1", 57)}, "delivered; mark 0x0; ctmark 0x3")
 }
-
