@@ -200,6 +200,10 @@ func Build(topo Topology) (l *Lab, err error) {
 	for _, kv := range [][2]string{
 		{"ipv4/ip_forward", "1"}, {"ipv6/conf/all/forwarding", "1"},
 		{"ipv4/conf/all/rp_filter", "0"}, {"ipv4/conf/default/rp_filter", "0"},
+		// ICMP errors (port unreachable, REJECT's) are part of a probe's
+		// fate: no rate limit may make them come and go.
+		{"ipv4/icmp_ratelimit", "0"}, {"ipv4/icmp_msgs_per_sec", "1000000"}, {"ipv4/icmp_msgs_burst", "1000000"},
+		{"ipv6/icmp/ratelimit", "0"},
 	} {
 		if err := l.FW.Sysctl(kv[0], kv[1]); err != nil {
 			return l, err
