@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,11 +56,13 @@ type Lab struct {
 	log   *netlink.Conn
 	ct    *netlink.Conn // ctnetlink, for conntrack dumps
 	// Settle is how long Send waits after the last observation of a probe
-	// before it returns (default 5 ms: a probe's whole path runs in one
-	// softirq, so this only covers scheduling delays).
+	// before it returns (default 30 ms: a probe's whole path normally runs
+	// in the softirq of the send itself; under load the kernel defers it
+	// to ksoftirqd, and this covers that).
 	Settle time.Duration
 
-	send   sync.Mutex // one probe at a time
+	send   sync.Mutex   // one probe at a time
+	lost   atomic.Int64 // NFLOG overflows seen
 	nextID uint32
 	preset string // preset chain contents now loaded ("" none)
 
@@ -143,7 +146,7 @@ func mac(i, side int) net.HardwareAddr {
 // peers drop whatever their own stack would receive or send (they only
 // inject and capture), so no reply from a peer blurs an observation.
 func Build(topo Topology) (l *Lab, err error) {
-	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 5 * time.Millisecond, notify: make(chan struct{}, 1)}
+	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 30 * time.Millisecond, notify: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			l.Close()
@@ -426,7 +429,8 @@ func (l *Lab) readLog() {
 			}
 			var oe *netlink.OpError
 			if errors.As(err, &oe) && errors.Is(oe.Err, unix.ENOBUFS) {
-				continue // lost messages; the probe's own wait notices nothing arrived
+				l.lost.Add(1) // messages lost: Send reports it
+				continue
 			}
 			return
 		}

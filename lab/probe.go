@@ -91,9 +91,9 @@ func quoting(b []byte) bool {
 
 // Fate summarises an observation in one line, for comparing the same
 // probe in two labs: where it went (delivered to the host, forwarded or
-// sent out of which interfaces, dropped), the mark and ct mark it left
-// with, what left the firewall (headers after NAT and mangling) and any
-// reply (ICMP error, TCP reset).
+// sent out of which interfaces, dropped), the mark, the headers as the
+// last observer chain saw them, the ct mark, what left the firewall
+// (headers after NAT and mangling) and any reply (ICMP error, TCP reset).
 func (o Observation) Fate() string {
 	var parts []string
 	last := Event{}
@@ -116,7 +116,8 @@ func (o Observation) Fate() string {
 		parts = append(parts, "not seen")
 	}
 	if have {
-		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark))
+		h, _ := Parse(last.Packet)
+		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark), "as "+h.String())
 	}
 	if o.CT != nil {
 		parts = append(parts, fmt.Sprintf("ctmark %#x", o.CT.Mark))
@@ -186,7 +187,11 @@ func (l *Lab) Send(p Probe) (Observation, error) {
 	if err != nil {
 		return Observation{}, err
 	}
+	lost := l.lost.Load()
 	o := l.collect(p.ID, start)
+	if l.lost.Load() != lost {
+		return o, fmt.Errorf("lab: probe %d: the observer's log overflowed (messages lost)", p.ID)
+	}
 	if o.CT, err = l.conntrack(pkt); err != nil {
 		return o, err
 	}
@@ -214,20 +219,19 @@ func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 }
 
 // collect waits for the probe's observations: until something tagged with
-// id arrived and then nothing for Settle, or 300 ms without any.
+// id arrived and then nothing for Settle, or a second without any (a packet
+// the stack drops before the first hook, such as a bad IPv4 header).
 func (l *Lab) collect(id uint32, start int) Observation {
-	first := time.NewTimer(300 * time.Millisecond)
+	first := time.NewTimer(time.Second)
 	defer first.Stop()
 	seen := false
 	for !seen {
 		l.rec.Lock()
 		for _, r := range l.recs[start:] {
+			// A probe's first log message (pre or out) comes before
+			// anything else of it; a frame may be read before it.
 			if r.ev != nil {
 				if t, ok := TagOf(r.ev.Packet); ok && t == id {
-					seen = true
-				}
-			} else if r.frame.Tagged {
-				if t, _ := TagOf(r.frame.Packet); t == id {
 					seen = true
 				}
 			}

@@ -124,16 +124,16 @@ func rtProbes() []auditProbe {
 	return out
 }
 
-// fragProbes: fragment headers with ids 5, 100, 150, 201, reserved byte 0
-// or 1, reserved bits 0 or 1, first/middle/last fragments.
+// fragProbes: fragment headers with ids 5, 100, 150, reserved byte 0 or 1,
+// reserved bits 0 or 1, first and last fragments.
 func fragProbes() []auditProbe {
 	var out []auditProbe
-	for _, id := range []uint32{5, 100, 150, 201} {
+	for _, id := range []uint32{5, 100, 150} {
 		for _, r := range [][2]uint8{{0, 0}, {1, 0}, {0, 1}} {
 			for _, f := range []struct {
 				off  uint16
 				more bool
-			}{{0, true}, {0, false}, {8, true}, {8, false}} {
+			}{{0, true}, {8, false}} {
 				var l4 lab.L4
 				if f.off == 0 {
 					l4 = udp(1000, 7)
@@ -258,13 +258,13 @@ func ctSrcProbes(srcs ...string) []auditProbe {
 	return out
 }
 
-// sizeProbes: UDP packets of the given total lengths, from the firewall
-// (OUTPUT) to the uplink.
+// sizeProbes: IP packets (no transport header, so as small as 28 bytes)
+// of the given total lengths, from the firewall (OUTPUT) to the uplink.
 func sizeProbes(sizes ...int) []auditProbe {
 	var out []auditProbe
 	for i, n := range sizes {
 		out = append(out, auditProbe{name: fmt.Sprintf("packet %d (%d bytes)", i+1, n),
-			probe: lab.Probe{Packet: lab.Packet{IP: &lab.IPv4{Src: lab.Addr("10.81.0.1"), Dst: lab.Addr("192.0.2.9")}, L4: udp(1000, 9), Len: n}}})
+			probe: lab.Probe{Packet: lab.Packet{IP: &lab.IPv4{Src: lab.Addr("10.81.0.1"), Dst: lab.Addr("192.0.2.9")}, Len: n}}})
 	}
 	return out
 }
@@ -300,8 +300,8 @@ var auditVectors = map[string]func() []auditProbe{
 	"libxt_ecn.txlate:25":       func() []auditProbe { return tcpFlagProbes(false) },
 	// Claims withdrawn after this test showed xt2nft wrong and upstream
 	// right: both must now behave as legacy.
-	"libxt_quota.txlate:1":     func() []auditProbe { return sizeProbes(40, 40, 31, 1, 28, 40, 28) },
-	"libxt_quota.txlate:4":     func() []auditProbe { return sizeProbes(40, 40, 31, 1, 28, 40, 28) },
+	"libxt_quota.txlate:1":     func() []auditProbe { return sizeProbes(40, 40, 31, 28, 40) },
+	"libxt_quota.txlate:4":     func() []auditProbe { return sizeProbes(40, 40, 31, 28, 40) },
 	"libxt_statistic.txlate:1": func() []auditProbe { return countProbes(23) },
 	"libxt_statistic.txlate:4": func() []auditProbe { return countProbes(23) },
 }
@@ -559,7 +559,13 @@ func runSides(t *testing.T, sides []side, probes []auditProbe) [][]string {
 	return out
 }
 
+// labSlots bounds the labs at work at once: on two cores, more only makes
+// each probe wait longer for the CPU.
+var labSlots = make(chan struct{}, 3)
+
 func runSide(s side, probes []auditProbe, v6 bool) ([]string, error) {
+	labSlots <- struct{}{}
+	defer func() { <-labSlots }()
 	l, err := lab.Build(auditTopo())
 	if err != nil {
 		return nil, err
@@ -655,7 +661,7 @@ func TestPrivilegedAuditGolden(t *testing.T) {
 		{name: "ctaddr", dump: filterDump(false, "-A INPUT -m conntrack --ctorigsrc 10.80.0.0/16", "-A INPUT -m conntrack ! --ctorigsrc 10.83.0.0/255.255.255.0",
 			"-A INPUT -m conntrack --ctrepldst 10.80.0.0/12", "-A INPUT -m conntrack --ctreplsrc 10.83.0.1"), probes: ctAddrProbes()},
 		{name: "quota", dump: filterDump(false, "-A OUTPUT -m quota --quota 111", "-A OUTPUT -m quota ! --quota 200", "-A OUTPUT -m quota --quota 0"),
-			probes: sizeProbes(40, 40, 31, 1, 28, 40, 28, 100, 100)},
+			probes: sizeProbes(40, 40, 31, 28, 40, 100, 100)},
 		{name: "statistic", dump: filterDump(false, "-A OUTPUT -m statistic --mode nth --every 10 --packet 1", "-A OUTPUT -m statistic --mode nth --every 4",
 			"-A OUTPUT -m statistic --mode nth ! --every 3 --packet 2", "-A OUTPUT -m statistic --mode random --probability 0",
 			"-A OUTPUT -m statistic --mode random --probability 1", "-A OUTPUT -m statistic --mode random ! --probability 1"), probes: countProbes(23)},
