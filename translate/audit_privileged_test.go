@@ -221,7 +221,10 @@ func ctProbes(v6 bool, timeouts ...int) []auditProbe {
 		if v6 {
 			p = in6(nil, udp(sport, 5000))
 		}
-		out = append(out, auditProbe{name: fmt.Sprintf("conntrack entry with %d s left", to), probe: p,
+		// The pause puts the entry a few jiffies below its timeout,
+		// so "4 s left" is 3.98 s, not 4 s in one lab and 3.996 s in
+		// another.
+		out = append(out, auditProbe{name: fmt.Sprintf("conntrack entry with %d s left", to), probe: p, pause: 20 * time.Millisecond,
 			ct: []string{"-p", "udp", "-s", src.String(), "-d", dst.String(), "--sport", fmt.Sprint(sport), "--dport", "5000",
 				"--timeout", fmt.Sprint(to), "--status", "FIXED_TIMEOUT,SEEN_REPLY,ASSURED"}})
 	}
@@ -311,7 +314,7 @@ var withdrawn = []string{"libxt_quota.txlate:1", "libxt_quota.txlate:4", "libxt_
 
 // claimKind classifies a known difference's reason.
 func claimKind(reason string) (kind string, packets bool) {
-	for _, k := range []string{"upstream wrong", "upstream approximate", "upstream off by one", "upstream not round-trippable"} {
+	for _, k := range []string{"upstream wrong", "upstream approximate", "upstream off by one", "upstream not round-trippable", "listing only"} {
 		if strings.HasPrefix(reason, k) {
 			return k, true
 		}
@@ -428,7 +431,7 @@ func auditVector(t *testing.T, v *txVector, kind string, probes []auditProbe, re
 		err := l.IPTablesRestore(v6, dump)
 		switch {
 		case err == nil:
-		case strings.Contains(ours, "ip protocol tcp") && !strings.Contains(rest, "-p "):
+		case strings.Contains(ours, "tcp ") && !strings.Contains(rest, "-p "):
 			// The kernel refuses the vector as written ("-m ecn
 			// --ecn-tcp-ece" needs -p tcp); xt2nft translates it as if
 			// -p tcp were given, with a note, and so is the legacy rule.
@@ -500,8 +503,8 @@ func auditVector(t *testing.T, v *txVector, kind string, probes []auditProbe, re
 		if upN != 0 || upRN == 0 {
 			t.Errorf("claim %q not borne out: upstream differs from legacy on %d probes as loaded, %d after list and reload", kind, upN, upRN)
 		}
-	case "withdrawn claim (now as upstream)":
-		if upN != 0 {
+	case "withdrawn claim (now as upstream)", "listing only":
+		if upN != 0 || upRN != 0 {
 			t.Errorf("upstream differs from legacy on %d probes", upN)
 		}
 	default:
@@ -662,7 +665,7 @@ func TestPrivilegedAuditGolden(t *testing.T) {
 			"-A INPUT -m conntrack --ctrepldst 10.80.0.0/12", "-A INPUT -m conntrack --ctreplsrc 10.83.0.1"), probes: ctAddrProbes()},
 		{name: "quota", dump: filterDump(false, "-A OUTPUT -m quota --quota 111", "-A OUTPUT -m quota ! --quota 200", "-A OUTPUT -m quota --quota 0"),
 			probes: sizeProbes(40, 40, 31, 28, 40, 100, 100)},
-		{name: "statistic", dump: filterDump(false, "-A OUTPUT -m statistic --mode nth --every 10 --packet 1", "-A OUTPUT -m statistic --mode nth --every 4",
+		{name: "statistic", dump: filterDump(false, "-A OUTPUT -m statistic --mode nth --every 10 --packet 1", "-A OUTPUT -m statistic --mode nth --every 4 --packet 0",
 			"-A OUTPUT -m statistic --mode nth ! --every 3 --packet 2", "-A OUTPUT -m statistic --mode random --probability 0",
 			"-A OUTPUT -m statistic --mode random --probability 1", "-A OUTPUT -m statistic --mode random ! --probability 1"), probes: countProbes(23)},
 	}
