@@ -663,6 +663,13 @@ func TestPrivilegedAuditGolden(t *testing.T) {
 		{name: "ctexpire6", dump: filterDump(true, "-A INPUT -m conntrack --ctexpire 3"), v6: true, probes: ctProbes(true, 3, 4, 5)},
 		{name: "ctaddr", dump: filterDump(false, "-A INPUT -m conntrack --ctorigsrc 10.80.0.0/16", "-A INPUT -m conntrack ! --ctorigsrc 10.83.0.0/255.255.255.0",
 			"-A INPUT -m conntrack --ctrepldst 10.80.0.0/12", "-A INPUT -m conntrack --ctreplsrc 10.83.0.1"), probes: ctAddrProbes()},
+		{name: "tcpmss", dump: filterDump(false, "-A INPUT -p tcp -m tcpmss ! --mss 0:65535", "-A INPUT -p tcp ! --tcp-option 2", "-A INPUT -p tcp -m tcpmss --mss 1400:1500"),
+			probes: []auditProbe{
+				{name: "udp", probe: in4(0, udp(1000, 7))},
+				{name: "tcp without options", probe: in4(0, &lab.TCP{SrcPort: 1, DstPort: 22, Flags: lab.SYN})},
+				{name: "tcp mss 1460", probe: in4(0, &lab.TCP{SrcPort: 2, DstPort: 22, Flags: lab.SYN, Options: []byte{2, 4, 0x05, 0xb4}})},
+				{name: "tcp mss 536", probe: in4(0, &lab.TCP{SrcPort: 3, DstPort: 22, Flags: lab.SYN, Options: []byte{2, 4, 0x02, 0x18}})},
+			}},
 		{name: "quota", dump: filterDump(false, "-A OUTPUT -m quota --quota 111", "-A OUTPUT -m quota ! --quota 200", "-A OUTPUT -m quota --quota 0"),
 			probes: sizeProbes(40, 40, 31, 28, 40, 100, 100)},
 		{name: "statistic", dump: filterDump(false, "-A OUTPUT -m statistic --mode nth --every 10 --packet 1", "-A OUTPUT -m statistic --mode nth --every 4 --packet 0",

@@ -17,6 +17,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strings"
 	"testing"
 
@@ -41,15 +42,24 @@ var (
 //   - "ct load src" with a 4- or 16-byte compare is listed as "ct original
 //     ip saddr" and read back as "ct load src_ip" (the key that names the
 //     length): the same address;
+//   - in IPv4 "ip protocol" is listed as a dependency and read back as
+//     "meta l4proto": the same protocol byte;
+//   - "ip protocol tcp" before a TCP option test (not a presence test) is
+//     left out of the listing; the kernel's option load requires TCP;
+//   - anonymous set elements come in any order;
 //   - a masked compare with a prefix mask of whole bytes ("& 0x0000ffff",
 //     then "cmp eq 0x0000640a") is listed as a prefix (10.100.0.0/16) and
 //     read back as a compare of just those bytes: the mask line is dropped
 //     (the compared value is printed the same either way).
 func normBytecode(s string) string {
 	var out []string
+	fam := ""
 	for _, l := range strings.Split(s, "\n") {
 		if m := reNLRuleHead.FindStringSubmatch(l); m != nil {
-			l = m[1] + " " + m[2] + " " + m[3]
+			l, fam = m[1]+" "+m[2]+" "+m[3], m[1]
+		}
+		if fam == "ip" && l == "  [ payload load 1b @ network header + 9 => reg 1 ]" {
+			l = "  [ meta load l4proto => reg 1 ]" // IPv4: the same byte
 		}
 		l = reNLCounter.ReplaceAllString(l, "[ counter ]")
 		l = reNLCtKey.ReplaceAllString(l, "[ ct load ${1} =>")
@@ -59,7 +69,44 @@ func normBytecode(s string) string {
 		}
 		out = append(out, l)
 	}
-	return strings.Join(out, "\n")
+	// A TCP protocol test right before a TCP option load that is not a
+	// presence test is dropped by the listing: the kernel's option load
+	// ends the rule for any packet that is not TCP (nft_exthdr_tcp_eval),
+	// so it was redundant.
+	var kept []string
+	// So is a protocol test that the rule repeats after a presence test
+	// (xt2nft writes "ip protocol tcp tcp option maxseg missing ip protocol
+	// tcp" so that the listing keeps the second).
+	isTCP := func(i int) bool {
+		return i+1 < len(out) && out[i] == "  [ meta load l4proto => reg 1 ]" && out[i+1] == "  [ cmp eq reg 1 0x00000006 ]"
+	}
+	for i := 0; i < len(out); i++ {
+		if isTCP(i) && i+2 < len(out) && strings.HasPrefix(out[i+2], "  [ exthdr load tcpopt") {
+			redundant := !strings.Contains(out[i+2], "present")
+			for j := i + 2; j < len(out) && strings.HasPrefix(out[j], "  ["); j++ {
+				redundant = redundant || isTCP(j)
+			}
+			if redundant {
+				i++
+				continue
+			}
+		}
+		kept = append(kept, out[i])
+	}
+	// Elements of an anonymous set are listed in no fixed order.
+	for i := 0; i < len(kept); {
+		j := i
+		for j < len(kept) && strings.HasPrefix(kept[j], "\telement ") {
+			j++
+		}
+		if j > i {
+			sort.Strings(kept[i:j])
+			i = j
+		} else {
+			i++
+		}
+	}
+	return strings.Join(kept, "\n")
 }
 
 // bytePrefixMask: words as nft prints them (little-endian 32-bit words of
@@ -82,6 +129,13 @@ func bytePrefixMask(words string) bool {
 		}
 	}
 	return zero
+}
+
+// roundTripEquivalent are cases whose bytecode nft rewrites on reload in a
+// way normBytecode does not undo, with why the meaning is the same and the
+// test of it with packets.
+var roundTripEquivalent = map[string]string{
+	"golden/l4-tos6": "@nh,4,8 0x20 (traffic class 0x20) is listed as \"ip6 dscp cs1 ip6 ecn not-ect\": two compares of the same 8 bits; TestPrivilegedAuditGolden/l4-tos6 sends several traffic classes through the reloaded rule",
 }
 
 func TestPrivilegedRoundTrip(t *testing.T) {
@@ -131,6 +185,10 @@ func TestPrivilegedRoundTrip(t *testing.T) {
 				t.Errorf("the reloaded listing differs:\n%s", lineDiff(a, b))
 			}
 			if a, b := normBytecode(firstNL), normBytecode(secondNL); a != b {
+				if why := roundTripEquivalent[it.name]; why != "" {
+					t.Logf("bytecode rewritten on reload, same meaning: %s", why)
+					return
+				}
 				t.Errorf("the reloaded ruleset's bytecode differs (its meaning changed):\n%s", lineDiff(a, b))
 			}
 		})
