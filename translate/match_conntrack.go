@@ -34,6 +34,7 @@ import (
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // ctStateBits are the real conntrack states in xt_conntrack's bit order.
@@ -75,10 +76,10 @@ func ctStateOpt(c *ctx, o *parser.Option) (noCT bool, err error) {
 			o.Arg(0), strings.Join(states, ","), strings.Join(status, ","), strings.ToUpper(strings.Join(status, ",")))
 	}
 	if len(states) > 0 {
-		c.match(&CT{Key: "state"}, op, &Flags{Names: states})
+		c.match(&CT{Key: desc.CTState}, op, &Flags{Names: states})
 	}
 	if len(status) > 0 {
-		c.match(&CT{Key: "status"}, op, &Flags{Names: status})
+		c.match(&CT{Key: desc.CTStatus}, op, &Flags{Names: status})
 		if o.Negated && !(seen["invalid"] && seen["untracked"]) {
 			c.approx(o.Pos, "\"! --ctstate %s\" also matches packets without a conntrack entry in iptables; nft's ct status never matches them", o.Arg(0))
 		}
@@ -105,14 +106,14 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 		if d != "original" && d != "reply" {
 			return c.badValue(o, "direction (ORIGINAL or REPLY)")
 		}
-		c.match(&CT{Key: "direction"}, OpEq, &Sym{Name: d})
+		c.match(&CT{Key: desc.CTDirection}, OpEq, &Sym{Name: d})
 	}
 	if o := m.Opt("ctproto"); o != nil {
 		p, err := protoNumber(c, o)
 		if err != nil {
 			return err
 		}
-		c.match(&CT{Key: "protocol", Dir: "original"}, eq(o.Negated), &Int{V: p})
+		c.match(&CT{Key: desc.CTProtocol, Dir: desc.CTOriginal}, eq(o.Negated), &Int{V: p})
 	}
 	if o := m.Opt("ctstate"); o != nil {
 		noCT, err := ctStateOpt(c, o)
@@ -145,13 +146,13 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 			if !o.Negated {
 				return c.unsupported(o.Pos, "--ctstatus NONE never matches (the rule would be dead)")
 			}
-			c.match(&CT{Key: "status"}, OpGe, &Int{V: 0})
+			c.match(&CT{Key: desc.CTStatus}, OpGe, &Int{V: 0})
 		} else {
 			op := OpEq
 			if o.Negated {
 				op = OpNot
 			}
-			c.match(&CT{Key: "status"}, op, &Flags{Names: fl})
+			c.match(&CT{Key: desc.CTStatus}, op, &Flags{Names: fl})
 		}
 	}
 	if o := m.Opt("ctexpire"); o != nil {
@@ -171,9 +172,13 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 			return err
 		}
 	}
-	for _, a := range []struct{ opt, dir, key string }{
-		{"ctorigsrc", "original", "saddr"}, {"ctorigdst", "original", "daddr"},
-		{"ctreplsrc", "reply", "saddr"}, {"ctrepldst", "reply", "daddr"},
+	for _, a := range []struct {
+		opt string
+		dir desc.Direction
+		key *desc.CTKey
+	}{
+		{"ctorigsrc", desc.CTOriginal, desc.CTSaddr}, {"ctorigdst", desc.CTOriginal, desc.CTDaddr},
+		{"ctreplsrc", desc.CTReply, desc.CTSaddr}, {"ctrepldst", desc.CTReply, desc.CTDaddr},
 	} {
 		if o := m.Opt(a.opt); o != nil {
 			if err := c.ctAddr(&CT{Key: a.key, Dir: a.dir}, o); err != nil {
@@ -181,9 +186,13 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 			}
 		}
 	}
-	for _, p := range []struct{ opt, dir, key string }{
-		{"ctorigsrcport", "original", "proto-src"}, {"ctorigdstport", "original", "proto-dst"},
-		{"ctreplsrcport", "reply", "proto-src"}, {"ctrepldstport", "reply", "proto-dst"},
+	for _, p := range []struct {
+		opt string
+		dir desc.Direction
+		key *desc.CTKey
+	}{
+		{"ctorigsrcport", desc.CTOriginal, desc.CTProtoSrc}, {"ctorigdstport", desc.CTOriginal, desc.CTProtoDst},
+		{"ctreplsrcport", desc.CTReply, desc.CTProtoSrc}, {"ctrepldstport", desc.CTReply, desc.CTProtoDst},
 	} {
 		if o := m.Opt(p.opt); o != nil {
 			e, full, err := portExpr(c, o, o.Arg(0), "")
@@ -212,13 +221,8 @@ const maxExpireMs = 1<<32 - 1
 // compares): exact when one side is open, otherwise the whole-second range
 // l s - (h+1) s, which also excludes exactly (h+1) s to the millisecond.
 func (c *ctx) expireMatch(o *parser.Option, l, h uint64) error {
-	ct := func() Expr { return &CT{Key: "expiration"} }
-	secs := func(s uint64) Expr {
-		if s == 0 {
-			return &Time{V: "0s"}
-		}
-		return &Time{V: duration(time.Duration(s) * time.Second)}
-	}
+	ct := func() Expr { return &CT{Key: desc.CTExpiration} }
+	secs := func(s uint64) Expr { return &Time{D: time.Duration(s) * time.Second} }
 	hasLo := l > 0                     // ms >= l*1000 is a real bound
 	hasHi := (h+1)*1000 <= maxExpireMs // ms < (h+1)*1000 is a real bound
 	if l*1000 > maxExpireMs {
@@ -292,7 +296,7 @@ func protoNumber(c *ctx, o *parser.Option) (uint64, error) {
 	if p == "icmpv6" || p == "icmp6" {
 		p = "ipv6-icmp"
 	}
-	if n, ok := protoNums[p]; ok {
+	if n, ok := ipprotoNumber(p); ok {
 		return n, nil
 	}
 	return 0, c.badValue(o, "protocol")
