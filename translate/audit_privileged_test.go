@@ -301,6 +301,13 @@ var auditVectors = map[string]func() []auditProbe{
 	"libxt_conntrack.txlate:52": func() []auditProbe { return ctProbes(false, 10, 11, 12) },
 	"libxt_devgroup.txlate:16":  devgroupProbes,
 	"libxt_ecn.txlate:25":       func() []auditProbe { return tcpFlagProbes(false) },
+	"libxt_tcp.txlate:31": func() []auditProbe {
+		return []auditProbe{
+			{name: "udp", probe: in4(0, udp(1000, 7))},
+			{name: "tcp without options", probe: in4(0, &lab.TCP{SrcPort: 1, DstPort: 22, Flags: lab.SYN})},
+			{name: "tcp with option 23", probe: in4(0, &lab.TCP{SrcPort: 2, DstPort: 22, Flags: lab.SYN, Options: []byte{23, 2}})},
+		}
+	},
 	// Claims withdrawn after this test showed xt2nft wrong and upstream
 	// right: both must now behave as legacy.
 	"libxt_quota.txlate:1":     func() []auditProbe { return sizeProbes(40, 40, 31, 28, 40) },
