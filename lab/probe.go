@@ -3,7 +3,6 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -251,6 +250,9 @@ func (l *Lab) collect(id uint32, start int) Observation {
 		lastAt := l.recs[len(l.recs)-1].at
 		l.rec.Unlock()
 		wait := l.Settle - time.Since(lastAt)
+		if wait <= 0 && l.pending() {
+			wait = 2 * time.Millisecond
+		}
 		if wait <= 0 {
 			break
 		}
@@ -438,26 +440,35 @@ func (l *Lab) capture(p *peer) {
 		var rerr error
 		if err := rc.Read(func(fd uintptr) bool {
 			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
-			return rerr != unix.EAGAIN
+			if rerr != unix.EAGAIN {
+				l.busy.Add(1)
+				return true
+			}
+			return false
 		}); err != nil {
 			return // closed
 		}
+		l.capture1(p, n, from, rerr, buf)
+		l.busy.Add(-1)
+	}
+}
+
+// capture1 records one frame read by capture.
+func (l *Lab) capture1(p *peer, n int, from unix.Sockaddr, rerr error, buf []byte) {
+	{
 		if rerr != nil {
-			if errors.Is(rerr, unix.EBADF) {
-				return
-			}
-			continue
+			return
 		}
 		ll, ok := from.(*unix.SockaddrLinklayer)
 		if !ok || ll.Pkttype == unix.PACKET_OUTGOING || n < 14+20 {
-			continue
+			return
 		}
 		if buf[0]&1 != 0 { // multicast or broadcast: not for the probe
-			continue
+			return
 		}
 		et := uint16(buf[12])<<8 | uint16(buf[13])
 		if et != unix.ETH_P_IP && et != unix.ETH_P_IPV6 {
-			continue
+			return
 		}
 		pkt := append([]byte(nil), ipLen(buf[14:n])...)
 		_, tagged := TagOf(pkt)
