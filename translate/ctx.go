@@ -76,7 +76,7 @@ type ctx struct {
 	protoDone bool
 	inTarget  bool
 	comment   string // from -m comment
-	recents   []recentUse
+	recents   []*recentMatch
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -205,7 +205,6 @@ func (c *ctx) translate() ([]*Rule, error) {
 		stmts = append(stmts, c.protoMatch(c.protoNeg))
 	}
 	stmts = append(stmts, addrs...)
-	offset := len(stmts)
 	stmts = append(stmts, c.stmts...)
 	ctr := &Counter{}
 	if c.tr.opt.Counters && r.Counters != nil {
@@ -213,7 +212,7 @@ func (c *ctx) translate() ([]*Rule, error) {
 	}
 	tail := append([]Stmt{ctr}, c.target...)
 	if len(c.recents) > 0 {
-		rules, err := c.assembleRecent(stmts, offset, tail)
+		rules, err := c.assembleRecent(stmts, tail)
 		return append(c.extra, rules...), err
 	}
 	stmts = append(stmts, tail...)

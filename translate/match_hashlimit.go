@@ -33,6 +33,13 @@ import (
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
+// hashlimitTable names a hashlimit table (--hashlimit-name) in one nft
+// table.
+type hashlimitTable struct {
+	table *Table
+	name  string
+}
+
 type hashlimitCfg struct {
 	mode    map[string]bool
 	masks   map[string]int
@@ -146,15 +153,15 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		c.add(&l)
 		return nil
 	}
-	tk := fmt.Sprintf("hashlimit|%d|%s|%s", c.fam, c.tr.nftTable(c.fam, c.table).Name, name)
-	first, _ := c.tr.ext[tk].(*hashlimitCfg)
+	tk := hashlimitTable{c.tr.nftTable(c.fam, c.table), name}
+	first := c.tr.hashlimits[tk]
 	if first == nil {
 		first = cfg
 		cfg.setName = c.freeSetName(name)
 		if cfg.setName != name {
 			c.note(nameOpt.Pos, "hashlimit table %q becomes nft set %q", name, cfg.setName)
 		}
-		c.tr.ext[tk] = cfg
+		c.tr.hashlimits[tk] = cfg
 		c.addSet(&Set{Name: cfg.setName, Type: cfg.types, Flags: []SetFlag{SetDynamic, SetTimeout},
 			Timeout: cfg.expire, Size: cfg.size, Origin: m.Pos,
 			Comment: "hashlimit " + strings.ReplaceAll(name, `"`, "'")})

@@ -95,14 +95,14 @@ func tgXmark(left Expr, value, mask uint64) Expr {
 // chain. The iptables rule then jumps to it: a helper chain ends with an
 // implicit return, so a non-terminal target stays non-terminal.
 func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
-	key := fmt.Sprintf("tg-helper/%d/%s/", c.fam, c.tr.nftTable(c.fam, c.table).Name)
+	t := c.tr.nftTable(c.fam, c.table)
+	key := helperChain{table: t}
 	for _, r := range rules {
-		key += RenderRule(r) + "\n"
+		key.body += RenderRule(r) + "\n"
 	}
-	if n, ok := c.tr.ext[key].(string); ok {
+	if n, ok := c.tr.helperChains[key]; ok {
 		return n
 	}
-	t := c.tr.nftTable(c.fam, c.table)
 	taken := map[string]bool{}
 	for k, n := range c.tr.names {
 		if k.fam == c.fam {
@@ -118,8 +118,14 @@ func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
 	}
 	t.Chains = append(t.Chains, &Chain{Name: name, Rules: rules,
 		Comment: "xt2nft: helper chain for " + strings.ReplaceAll(c.rule.Target.Name, `"`, "")})
-	c.tr.ext[key] = name
+	c.tr.helperChains[key] = name
 	return name
+}
+
+// helperChain identifies a helper chain: its table and its rules' text.
+type helperChain struct {
+	table *Table
+	body  string
 }
 
 // tgL4 returns the rule's -p protocol when it is one of allowed and not

@@ -127,9 +127,12 @@ type translator struct {
 	recent *recentPlan
 	// helpers marks raw tables that assign ct helpers (helpers.go).
 	helpers map[helperKey]bool
-	// ext holds per-extension state shared by rules (hashlimit meters, ...),
-	// keyed by the extension.
-	ext map[string]any
+	// hashlimits are the hashlimit tables made so far (the first rule
+	// naming one decides its parameters).
+	hashlimits map[hashlimitTable]*hashlimitCfg
+	// helperChains are the target helper chains made so far, by table and
+	// body (tgHelperChain).
+	helperChains map[helperChain]string
 }
 
 type tableKey struct {
@@ -154,7 +157,7 @@ func Translate(d *parser.Dump, opt Options) *Result {
 		opt.RecentSize = 65535
 	}
 	tr := &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
-		names: map[chainKey]string{}, ext: map[string]any{}}
+		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[helperChain]string{}}
 	tr.nameChains(d)
 	tr.planRecent(d)
 	for _, t := range d.Tables {
@@ -279,16 +282,7 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		return nil
 	}
 	if tr.opt.Report {
-		for _, u := range c.recents {
-			how := "exact"
-			for _, w := range c.warns {
-				if strings.HasPrefix(w.Msg, "recent:") {
-					how = "approximate (see the warning)"
-				}
-			}
-			tr.diags = append(tr.diags, parser.Diagnostic{Pos: u.o.pos, Severity: parser.SevNote,
-				Msg: fmt.Sprintf("recent --%s on list %q: %s", u.o.cmd, u.o.name, how)})
-		}
+		tr.diags = append(tr.diags, c.recentNotes()...)
 	}
 	for _, w := range c.warns {
 		if tr.opt.Strict {

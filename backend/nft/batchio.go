@@ -9,6 +9,8 @@ import (
 	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
 // batchIO does the socket work of one batch the way nft does it, while
@@ -85,7 +87,7 @@ func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
 		return nil, err
 	}
 	defer c.Close()
-	if err := SocketBuffers(1<<20+2048*b.msgs+64*b.elems, 1<<20+1024*b.msgs)(c); err != nil {
+	if err := nlraw.SocketBuffers(1<<20+2048*b.msgs+64*b.elems, 1<<20+1024*b.msgs)(c); err != nil {
 		return nil, err
 	}
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {
@@ -98,11 +100,11 @@ func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
 	if err := c.SetReadDeadline(time.Now().Add(2 * time.Minute)); err != nil {
 		return nil, err
 	}
-	err = ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
+	err = nlraw.ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
 		if m.Header.Type != unix.NLMSG_ERROR {
 			return false, nil
 		}
-		if e := Errno(m); e != 0 {
+		if e := nlraw.Errno(m); e != 0 {
 			f := b.types[m.Header.Seq]
 			f.err = e
 			b.failures = append(b.failures, f)

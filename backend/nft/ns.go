@@ -1,7 +1,6 @@
 package nft
 
 import (
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -9,8 +8,9 @@ import (
 	"runtime"
 
 	"github.com/google/nftables"
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
 // NS is a network namespace to work in. The zero value (or nil) is the
@@ -77,45 +77,11 @@ func (n *NS) fd() int {
 // Conn opens an nftables netlink connection in the namespace, with socket
 // buffers for a batch of about msgs messages.
 func (n *NS) Conn(msgs int) (*nftables.Conn, error) {
-	opts := []nftables.ConnOption{nftables.WithSockOptions(SocketBuffers(1<<20+2048*msgs, 1<<20+1024*msgs))}
+	opts := []nftables.ConnOption{nftables.WithSockOptions(nlraw.SocketBuffers(1<<20+2048*msgs, 1<<20+1024*msgs))}
 	if n != nil && n.f != nil {
 		opts = append(opts, nftables.WithNetNSFd(int(n.f.Fd())))
 	}
 	return nftables.New(opts...)
-}
-
-// SocketBuffers sizes a connection's socket buffers as nft does for big
-// batches: the whole batch goes in one sendmsg, which the kernel refuses
-// (EMSGSIZE) when it exceeds the send buffer (snd bytes), and every message
-// may be acknowledged, so the receive buffer (rcv bytes) must hold the acks.
-// The FORCE variants need CAP_NET_ADMIN, which changing the firewall needs
-// anyway; without it the defaults stay and a big batch fails clearly.
-func SocketBuffers(snd, rcv int) nftables.SockOption {
-	return func(c *netlink.Conn) error {
-		// Acks without a copy of the request (NETLINK_CAP_ACK).
-		if err := c.SetOption(netlink.CapAcknowledge, true); err != nil {
-			return err
-		}
-		rc, err := c.SyscallConn()
-		if err != nil {
-			return err
-		}
-		var serr error
-		if err := rc.Control(func(fd uintptr) {
-			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, snd); e != nil {
-				serr = e
-			}
-			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcv); e != nil && serr == nil {
-				serr = e
-			}
-		}); err != nil {
-			return err
-		}
-		if serr != nil && !errors.Is(serr, unix.EPERM) {
-			return serr
-		}
-		return nil // without privileges the batch fails later with a clear error
-	}
 }
 
 // Command returns a command that runs in the namespace (through nsenter
