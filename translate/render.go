@@ -172,6 +172,19 @@ func (p *printer) stmts(sts []Stmt) {
 func (p *printer) stmt(st Stmt) {
 	switch s := st.(type) {
 	case *Match:
+		if bm, ok := s.Right.(*Bitmask); ok && singleFlag(bm.Mask) {
+			// nft 1.0.6 reads the list after "/" only with a comma in it
+			// ("tcp flags ack / ack" is a syntax error), so a one-flag mask
+			// is written as the equivalent "tcp flags & ack == ack".
+			p.expr(&Binop{Op: "&", Left: s.Left, Right: bm.Mask}, 0)
+			op := s.Op
+			if op == "" {
+				op = OpEq
+			}
+			p.s(" " + string(op) + " ")
+			p.expr(bm.Value, 0)
+			return
+		}
 		p.expr(s.Left, 0)
 		switch s.Op {
 		case OpExists, OpMissing:
@@ -355,6 +368,12 @@ func (p *printer) stmt(st Stmt) {
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
 	}
+}
+
+// singleFlag reports whether a flag mask names exactly one flag.
+func singleFlag(e Expr) bool {
+	f, ok := e.(*Flags)
+	return ok && len(f.Names) == 1
 }
 
 func isIPv6Expr(e Expr) bool {
