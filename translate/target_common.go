@@ -103,19 +103,28 @@ func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
 		return n
 	}
 	t := c.tr.nftTable(c.fam, c.table)
-	taken := map[string]bool{}
-	for k, n := range c.tr.names {
-		if k.fam == c.fam {
-			taken[n] = true
+	// The names taken in the table are collected once per table and kept
+	// current, not once per helper chain: a dump with many distinct
+	// helpers and many chains would otherwise cost chains × helpers.
+	takenKey := fmt.Sprintf("tg-helper-taken/%d/%s", c.fam, t.Name)
+	taken, ok := c.tr.ext[takenKey].(map[string]bool)
+	if !ok {
+		taken = map[string]bool{}
+		for k, n := range c.tr.names {
+			if k.fam == c.fam {
+				taken[n] = true
+			}
 		}
-	}
-	for _, ch := range t.Chains {
-		taken[ch.Name] = true
+		for _, ch := range t.Chains {
+			taken[ch.Name] = true
+		}
+		c.tr.ext[takenKey] = taken
 	}
 	name := safeIdent(base)
 	for i := 2; taken[name]; i++ {
 		name = fmt.Sprintf("%s_%d", safeIdent(base), i)
 	}
+	taken[name] = true
 	t.Chains = append(t.Chains, &Chain{Name: name, Rules: rules,
 		Comment: "xt2nft: helper chain for " + strings.ReplaceAll(c.rule.Target.Name, `"`, "")})
 	c.tr.ext[key] = name
