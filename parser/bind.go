@@ -313,6 +313,14 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		mn := opt.Arg(0)
 		spec := LookupMatch(mn, b.fam)
 		if spec == nil {
+			other := IPv6
+			if b.fam == IPv6 {
+				other = IPv4
+			}
+			if LookupMatch(mn, other) != nil {
+				b.errorf(it.words[0].tok, "match %q exists only in %s, and this rule is read as %s", mn, toolName(other), famName(b.fam))
+				return
+			}
 			b.errorf(it.words[0].tok, "unknown match %q", mn)
 			return
 		}
@@ -349,6 +357,14 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		// numeric, verbose, exact, wait, line-numbers, modprobe, version, help:
 		// they change how iptables runs, not the ruleset.
 	}
+}
+
+// toolName is the iptables program of a family.
+func toolName(f Family) string {
+	if f == IPv6 {
+		return "ip6tables"
+	}
+	return "iptables"
 }
 
 func parseCounter(w string) *Counters {

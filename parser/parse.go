@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -60,7 +59,9 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 	} else {
 		fam := opt.Family
 		if fam == 0 {
-			fam = DetectFamily(name, src)
+			v := familyOf(name, src)
+			fam = v.fam
+			v.report(&p.errs, &p.warns)
 		}
 		p.dump(src, fam)
 	}
@@ -68,43 +69,6 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 		return nil, p.warns, err
 	}
 	return p.st.dump(), p.warns, nil
-}
-
-// DetectFamily guesses the family of a dump: ip6tables-save's header, an
-// IPv6 address after -s/-d, or a name like rules.v6 / foo.v6.rules.
-func DetectFamily(name string, src []byte) Family {
-	base := strings.ToLower(filepath.Base(name))
-	if strings.HasSuffix(base, ".v6") || strings.Contains(base, ".v6.") || strings.HasSuffix(base, ".ip6") {
-		return IPv6
-	}
-	head := src
-	if len(head) > 4096 {
-		head = head[:4096]
-	}
-	if bytes.Contains(head, []byte("ip6tables-save")) || bytes.Contains(head, []byte("ip6tables-restore")) {
-		return IPv6
-	}
-	if bytes.Contains(head, []byte("iptables-save")) {
-		return IPv4
-	}
-	for _, line := range bytes.Split(src, []byte("\n")) {
-		f := strings.Fields(string(line))
-		for i := 0; i+1 < len(f); i++ {
-			if f[i] == "-s" || f[i] == "-d" || f[i] == "--source" || f[i] == "--destination" {
-				a := f[i+1]
-				if a == "!" && i+2 < len(f) {
-					a = f[i+2]
-				}
-				if strings.Contains(a, ":") {
-					return IPv6
-				}
-				if strings.Count(a, ".") == 3 {
-					return IPv4
-				}
-			}
-		}
-	}
-	return IPv4
 }
 
 type fileParser struct {
