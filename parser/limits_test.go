@@ -16,7 +16,7 @@ func TestRestoreLimits(t *testing.T) {
 	}
 	tests := []struct {
 		name, line, want string // want "" means it parses
-		col                     int
+		col              int
 	}{
 		{"252 words", mark(62) + " -j ACCEPT", "rule has 252 words", 0},
 		{"251 words", mark(62) + " -j", "", 0}, // 2 + 248 + 1
