@@ -17,7 +17,11 @@ type ModuleSpec struct {
 	Name    string
 	Family  Family // 0: both families
 	Options []OptSpec
-	byName  map[string]OptSpec // exact lookup, filled by indexModules
+	// Kernel lists what the kernel allows of a rule using the extension:
+	// tables, hooks, protocols (kernel.go). The kernel refuses the table
+	// of a rule that breaks one.
+	Kernel []Restriction
+	byName map[string]OptSpec // exact lookup, filled by indexModules
 }
 
 // Option spec constructors keep the tables short.

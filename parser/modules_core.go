@@ -3,8 +3,8 @@ package parser
 // coreMatches are tcp, udp, comment and recent.
 var coreMatches = []*ModuleSpec{
 	mod("tcp", invArg("source-port"), invArg("sport"), invArg("destination-port"), invArg("dport"),
-		invFlag("syn"), args("tcp-flags", 2, true), invArg("tcp-option")),
-	mod("udp", invArg("source-port"), invArg("sport"), invArg("destination-port"), invArg("dport")),
+		invFlag("syn"), args("tcp-flags", 2, true), invArg("tcp-option")).proto("tcp"),
+	mod("udp", invArg("source-port"), invArg("sport"), invArg("destination-port"), invArg("dport")).proto("udp"),
 	mod("comment", arg("comment")),
 	mod("recent", invFlag("set"), invFlag("rcheck"), invFlag("update"), invFlag("remove"),
 		arg("seconds"), flag("reap"), arg("hitcount"), flag("rttl"), arg("name"),

@@ -15,7 +15,11 @@ var miscMatches = []*ModuleSpec{
 	mod("mark", invArg("mark")),
 	mod("connmark", invArg("mark")),
 	// libxt_addrtype.c addrtype_opts_v1
-	mod("addrtype", invArg("src-type"), invArg("dst-type"), flag("limit-iface-in"), flag("limit-iface-out")),
+	mod("addrtype", invArg("src-type"), invArg("dst-type"), flag("limit-iface-in"), flag("limit-iface-out")).
+		check(Restriction{When: []string{"limit-iface-in"}, Hooks: HookPrerouting | HookInput | HookForward,
+			Msg: "xt_addrtype: input interface limitation not valid in POSTROUTING and OUTPUT"}).
+		check(Restriction{When: []string{"limit-iface-out"}, Hooks: HookForward | HookOutput | HookPostrouting,
+			Msg: "xt_addrtype: output interface limitation not valid in PREROUTING and INPUT"}),
 	// libxt_limit.c
 	mod("limit", arg("limit"), arg("limit-burst")),
 	// libxt_hashlimit.c hashlimit_mt_opts (revision 3) plus --hashlimit
@@ -33,16 +37,19 @@ var miscMatches = []*ModuleSpec{
 	mod("connlabel", invArg("label"), flag("set")),
 	// libxt_owner.c owner_mt_opts (revision 1); pid/sid/cmd-owner are
 	// revision 0 (kernels before 2.6.14) and iptables 1.8 no longer loads it.
-	mod("owner", invArg("uid-owner"), invArg("gid-owner"), invFlag("socket-exists"), flag("suppl-groups")),
+	mod("owner", invArg("uid-owner"), invArg("gid-owner"), invFlag("socket-exists"), flag("suppl-groups")).
+		hooks(HookOutput | HookPostrouting),
 	// libxt_cgroup.c cgroup_opts_v2
-	mod("cgroup", invArg("path"), invArg("cgroup")),
+	mod("cgroup", invArg("path"), invArg("cgroup")).hooks(HookInput | HookOutput | HookPostrouting),
 	// libxt_cluster.c
 	mod("cluster", arg("cluster-total-nodes"), invArg("cluster-local-node"), invArg("cluster-local-nodemask"),
 		arg("cluster-hash-seed")),
 	// libxt_cpu.c
 	mod("cpu", invArg("cpu")),
 	// libxt_devgroup.c
-	mod("devgroup", invArg("src-group"), invArg("dst-group")),
+	mod("devgroup", invArg("src-group"), invArg("dst-group")).
+		check(Restriction{When: []string{"src-group"}, Hooks: HookPrerouting | HookInput | HookForward}).
+		check(Restriction{When: []string{"dst-group"}, Hooks: HookForward | HookOutput | HookPostrouting}),
 	// libxt_helper.c
 	mod("helper", invArg("helper")),
 	// libxt_policy.c: element options may repeat (XTOPT_MULTI) after --next;
@@ -50,11 +57,18 @@ var miscMatches = []*ModuleSpec{
 	// they are declared once here and multi-element policies are reported
 	// by the translator.
 	mod("policy", arg("dir"), arg("pol"), flag("strict"), invArg("reqid"), invArg("spi"),
-		invArg("tunnel-src"), invArg("tunnel-dst"), invArg("proto"), invArg("mode"), flag("next")),
+		invArg("tunnel-src"), invArg("tunnel-dst"), invArg("proto"), invArg("mode"), flag("next")).
+		check(Restriction{When: []string{"dir=in"}, Hooks: HookPrerouting | HookInput | HookForward,
+			Msg: "xt_policy: input policy not valid in POSTROUTING and OUTPUT"}).
+		check(Restriction{When: []string{"dir=out"}, Hooks: HookForward | HookOutput | HookPostrouting,
+			Msg: "xt_policy: output policy not valid in PREROUTING and INPUT"}),
 	// libxt_quota.c
 	mod("quota", invArg("quota")),
 	// libxt_rpfilter.c
-	mod("rpfilter", flag("loose"), flag("validmark"), flag("accept-local"), flag("invert")),
+	mod("rpfilter", flag("loose"), flag("validmark"), flag("accept-local"), flag("invert")).
+		hooks(HookPrerouting).
+		check(Restriction{Tables: []string{"raw", "mangle"},
+			Msg: "{ipt}_rpfilter: only valid in 'raw' or 'mangle' table, not '{table}'"}),
 	// libxt_statistic.c
 	mod("statistic", arg("mode"), invArg("probability"), invArg("every"), arg("packet")),
 	// libxt_time.c
@@ -65,10 +79,13 @@ var miscMatches = []*ModuleSpec{
 		invFlag("update-counters"), invFlag("update-subcounters"), invArg("packets-eq"), arg("packets-lt"),
 		arg("packets-gt"), invArg("bytes-eq"), arg("bytes-lt"), arg("bytes-gt")),
 	// libxt_socket.c socket_mt_opts_v3
-	mod("socket", flag("transparent"), flag("nowildcard"), flag("restore-skmark")),
+	mod("socket", flag("transparent"), flag("nowildcard"), flag("restore-skmark")).hooks(HookPrerouting | HookInput),
 	// libxt_nfacct.c
 	mod("nfacct", arg("nfacct-name")),
 	// libxt_physdev.c
 	mod("physdev", invArg("physdev-in"), invArg("physdev-out"), invFlag("physdev-is-in"),
-		invFlag("physdev-is-out"), invFlag("physdev-is-bridged")),
+		invFlag("physdev-is-out"), invFlag("physdev-is-bridged")).
+		check(Restriction{When: []string{"physdev-out", "physdev-is-out"}, Unless: "physdev-is-bridged",
+			Hooks: hooksAll &^ HookOutput,
+			Msg:   "xt_physdev: --physdev-out and --physdev-is-out only supported in the FORWARD and POSTROUTING chains with bridged traffic"}),
 }

@@ -65,6 +65,17 @@ func (s *state) commit(ts *tableState, errs *ErrorList) {
 			}
 		}
 	}
+	hooks, loop := chainHooks(ts.t)
+	if loop != nil {
+		// mark_source_chains fails before any rule is checked.
+		*errs = append(*errs, loop)
+		return
+	}
+	for i, c := range ts.t.Chains {
+		for _, r := range c.Rules {
+			kernelCheck(ts.t.Family, ts.t.Name, hooks[i], r, errs)
+		}
+	}
 }
 
 func (s *state) dump() *Dump {
