@@ -313,6 +313,9 @@ func ifaceMatch(o *parser.Option) (Stmt, error) {
 	if len(v) > 15 {
 		return nil, &untranslatable{pos: o.Args[0].Pos, msg: fmt.Sprintf("interface name %q is longer than 15 characters", v)}
 	}
+	if strings.Contains(v, `"`) {
+		return nil, &untranslatable{pos: o.Args[0].Pos, msg: fmt.Sprintf("interface name %q contains a double quote, which nft 1.0.6 cannot write in a string (it has no escape for it)", v)}
+	}
 	return &Match{Left: &Meta{Key: key}, Op: eq(o.Negated), Right: &Str{V: IfaceName(v)}}, nil
 }
 

@@ -149,6 +149,7 @@ func Translate(d *parser.Dump, opt Options) *Result {
 		tr.table(t)
 	}
 	tr.replicateHelpers(d)
+	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	return &Result{Ruleset: tr.out, Diags: tr.diags}
 }
@@ -253,6 +254,9 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		c.hook = baseChains[t.Name][ch.Name].hook
 	}
 	out, err := c.translate()
+	if err == nil {
+		err = quoteFree(r.Pos, out)
+	}
 	if err != nil {
 		var u *untranslatable
 		pos := r.Pos
