@@ -43,6 +43,11 @@ type Options struct {
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate.
 	Report bool
+	// Check, when set, is run on a translation without errors and its
+	// errors join the translation's: a backend's check of what only its
+	// lowering knows (the kernel's limit of expressions in a rule; see
+	// backend/nft.OversizeRules). The xt2nft command sets it.
+	Check func(*Ruleset) []parser.Diagnostic
 }
 
 // ErrUntranslatable marks a rule that cannot be expressed in nftables.
