@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -57,7 +56,6 @@ func Cases() ([]Case, error) {
 
 // Run translates the case as the xt2nft command does.
 func (c Case) Run() *translate.Output {
-	c.Topt.Check = nft.OversizeRules
 	return translate.Files([]translate.Input{{Name: "input.rules", Src: c.Src}}, c.Popt, c.Topt)
 }
 

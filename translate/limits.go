@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Exit 0 means `nft -f` loads what xt2nft wrote. Legacy iptables accepts
@@ -97,11 +98,14 @@ func (tr *translator) checkDepth() {
 	}
 }
 
+// descPkg is the import path of the IR's static descriptors.
+var descPkg = reflect.TypeOf(desc.Field{}).PkgPath()
+
 // quoteFree refuses a rule whose strings hold a double quote: nft 1.0.6
 // has no escape for it inside a string, so it can write no such value.
 func quoteFree(pos parser.Pos, rules []*Rule) error {
 	for _, r := range rules {
-		if bad := findQuote(reflect.ValueOf(r)); bad != "" {
+		if bad := findQuote(reflect.ValueOf(r), map[uintptr]bool{}); bad != "" {
 			return &untranslatable{pos: pos, msg: fmt.Sprintf("the value %q contains a double quote, which nft 1.0.6 cannot write in a string (it has no escape for it)", bad)}
 		}
 	}
@@ -109,14 +113,22 @@ func quoteFree(pos parser.Pos, rules []*Rule) error {
 }
 
 // findQuote returns the first string of the rule's statements (string
-// constants, comments, log prefixes, object names) holding a '"'.
-func findQuote(v reflect.Value) string {
+// constants, comments, log prefixes, object names) holding a '"'. The
+// static descriptors of package desc hold no input and are not walked
+// (they point at each other); seen guards against any other cycle.
+func findQuote(v reflect.Value, seen map[uintptr]bool) string {
 	switch v.Kind() {
-	case reflect.Pointer, reflect.Interface:
+	case reflect.Pointer:
+		if v.IsNil() || seen[v.Pointer()] || v.Type().Elem().PkgPath() == descPkg {
+			return ""
+		}
+		seen[v.Pointer()] = true
+		return findQuote(v.Elem(), seen)
+	case reflect.Interface:
 		if v.IsNil() {
 			return ""
 		}
-		return findQuote(v.Elem())
+		return findQuote(v.Elem(), seen)
 	case reflect.Struct:
 		if v.Type() == reflect.TypeOf(parser.Pos{}) {
 			return ""
@@ -125,13 +137,13 @@ func findQuote(v reflect.Value) string {
 			if !v.Type().Field(i).IsExported() || v.Type().Field(i).Name == "Source" {
 				continue // Source is the iptables text of a disabled rule, printed as a comment
 			}
-			if s := findQuote(v.Field(i)); s != "" {
+			if s := findQuote(v.Field(i), seen); s != "" {
 				return s
 			}
 		}
 	case reflect.Slice:
 		for i := 0; i < v.Len(); i++ {
-			if s := findQuote(v.Index(i)); s != "" {
+			if s := findQuote(v.Index(i), seen); s != "" {
 				return s
 			}
 		}
