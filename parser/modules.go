@@ -87,8 +87,8 @@ var standardTargets = map[string]bool{"ACCEPT": true, "DROP": true, "RETURN": tr
 
 // matchLists and targetLists are the per-area tables (modules_*.go); each
 // area owns its file.
-var matchLists = [][]*ModuleSpec{coreMatches, l4Matches, miscMatches}
-var targetLists = [][]*ModuleSpec{coreTargets, moreTargets}
+var matchLists = [][]*ModuleSpec{coreMatches, l4Matches, miscMatches, otherMatches}
+var targetLists = [][]*ModuleSpec{coreTargets, moreTargets, otherTargets}
 
 var (
 	matchIndex  = indexModules(matchLists)

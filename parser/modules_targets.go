@@ -59,5 +59,7 @@ var moreTargets = []*ModuleSpec{
 		arg("hmark-dport-mask"), arg("hmark-spi-mask"), arg("hmark-sport"), arg("hmark-dport"), arg("hmark-spi"),
 		arg("hmark-proto-mask"), arg("hmark-rnd"), arg("hmark-mod"), arg("hmark-offset")),
 	mod("LED", arg("led-trigger-id"), arg("led-delay"), flag("led-always-blink")),
-	mod("IDLETIMER", arg("timeout"), arg("label"), flag("alarm"), flag("send_nl_msg")),
+	// send_nl_msg is not in iptables 1.8.9 (libxt_IDLETIMER.c
+	// idletimer_tg_opts_v1: timeout, label, alarm): iptables refuses it.
+	mod("IDLETIMER", arg("timeout"), arg("label"), flag("alarm")),
 }

@@ -187,6 +187,9 @@ func (c *ctx) translate() ([]*Rule, error) {
 	for _, m := range r.Matches {
 		f, ok := matchFuncs[m.Name]
 		if !ok {
+			if why, ok := noTranslation[m.Name]; ok {
+				return nil, c.unsupported(m.Pos, "-m %s: %s", m.Name, why)
+			}
 			return nil, c.unsupported(m.Pos, "match %q has no nft translation in xt2nft", m.Name)
 		}
 		if err := f(c, m); err != nil {
@@ -483,6 +486,9 @@ func (c *ctx) translateTarget(t *parser.Target) error {
 	}
 	f, ok := targetFuncs[t.Name]
 	if !ok {
+		if why, ok := noTranslation[t.Name]; ok {
+			return c.unsupported(t.Pos, "-j %s: %s", t.Name, why)
+		}
 		return c.unsupported(t.Pos, "target %q has no nft translation in xt2nft", t.Name)
 	}
 	return f(c, t)
