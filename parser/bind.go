@@ -171,6 +171,10 @@ func (b *binder) bind(sh *shape) *command {
 	if b.cmd.op == "" && len(b.errs) == 0 {
 		b.errorf(0, "no command specified (expected -A, -I, -N, -P, ...)")
 	}
+	if len(b.errs) == 0 && (b.cmd.op == "append" || b.cmd.op == "insert" || b.cmd.op == "replace" ||
+		b.cmd.op == "check" || (b.cmd.op == "delete" && len(b.cmd.args) < 2)) {
+		b.fcheck()
+	}
 	b.cmd.rule = b.rule
 	return b.cmd
 }
@@ -251,6 +255,50 @@ func (b *binder) item(it shapeItem) {
 		return
 	}
 	b.base(opt, it)
+}
+
+// fcheck applies each extension's option constraints once the rule is
+// read, in table order, with iptables' messages (libxtables'
+// xtables_options_fcheck): mandatory options, options that need others,
+// options that exclude others.
+func (b *binder) fcheck() {
+	for _, l := range b.mods {
+		name, pos := "", Pos{}
+		if l.match != nil {
+			name, pos = l.match.Name, l.match.Pos
+		} else {
+			name, pos = l.target.Name, l.target.Pos
+		}
+		given := map[string]*Option{}
+		for _, o := range l.optionsOf() {
+			given[o.Name] = o
+		}
+		for _, e := range l.spec.Options {
+			if canonical(e.Name) != e.Name {
+				continue // an alias: the canonical entry carries the constraints
+			}
+			o := given[e.Name]
+			if e.Mand && o == nil {
+				b.errs = append(b.errs, Errorf(pos, "%s: option \"--%s\" must be specified", name, e.Name))
+				return
+			}
+			if o == nil {
+				continue
+			}
+			for _, a := range e.Also {
+				if given[a] == nil {
+					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" also requires \"--%s\".", name, e.Name, a))
+					return
+				}
+			}
+			for _, x := range e.Excl {
+				if given[x] != nil {
+					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" cannot be used together with \"--%s\".", name, e.Name, x))
+					return
+				}
+			}
+		}
+	}
 }
 
 func (l loaded) optionsOf() []*Option {

@@ -10,6 +10,37 @@ type OptSpec struct {
 	MinArgs int
 	MaxArgs int
 	Invert  bool
+	// Mand, Excl and Also are libxtables' XTOPT_MAND and the entry's
+	// .excl and .also masks (as option names): the option must be given,
+	// cannot be given with any of Excl, needs all of Also. iptables
+	// checks them after the whole rule is read (xtables_options_fcheck).
+	Mand bool
+	Excl []string
+	Also []string
+}
+
+// mand marks an option XTOPT_MAND.
+func (o OptSpec) mand() OptSpec { o.Mand = true; return o }
+
+// also makes an option require others.
+func (o OptSpec) also(names ...string) OptSpec { o.Also = names; return o }
+
+// exclusive makes each of the named options exclude the others (an
+// extension's F_ANY-style .excl masks).
+func (s *ModuleSpec) exclusive(names ...string) *ModuleSpec {
+	for i := range s.Options {
+		for _, n := range names {
+			if s.Options[i].Name != n {
+				continue
+			}
+			for _, other := range names {
+				if other != n {
+					s.Options[i].Excl = append(s.Options[i].Excl, other)
+				}
+			}
+		}
+	}
+	return s
 }
 
 // ModuleSpec describes a match or target extension.

@@ -177,7 +177,7 @@ func TestL4Refused(t *testing.T) {
 		{"iptables -A INPUT -p icmp -m multiport --dports 80", "only works with TCP"},
 		{"iptables -A INPUT -p tcp -m multiport --dports 90:80", "invalid port range"},
 		{"iptables -A INPUT -p tcp -m multiport --dports 1,2,3,4,5,6,7,8,9,10,11,12,13,14,15,16", "too many ports"},
-		{"iptables -A INPUT -p tcp -m multiport --dports 80 --sports 90", "only one of"},
+		{"iptables -A INPUT -p tcp -m multiport --dports 80 --sports 90", "cannot be used together with"},
 		{"iptables -A INPUT -p tcp --dport 90:80", "invalid port range"},
 		{"iptables -A INPUT -p tcp --tcp-flags ECN SYN", "unknown TCP flag"},
 		{"iptables -A INPUT -p sctp --chunk-types any INIT,DATA", "any with several"},
@@ -194,7 +194,7 @@ func TestL4Refused(t *testing.T) {
 		{"iptables -A INPUT -m realm --realm cosmos", "rt_realms"},
 		{"iptables -A INPUT -m dscp --dscp 64", "bad DSCP value"},
 		{"iptables -A INPUT -m ecn --ecn-ip-ect 4", "bad ECT value"},
-		{"ip6tables -A INPUT -m frag --fragmore --fraglast", "cannot be combined"},
+		{"ip6tables -A INPUT -m frag --fragmore --fraglast", "cannot be used together with"},
 	}
 	for _, tc := range cases {
 		got, _, err := l4Rule(t, tc.in)

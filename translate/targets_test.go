@@ -44,7 +44,7 @@ func TestTargets(t *testing.T) {
 		{"iptables -A INPUT -j LOG --log-tcp-sequence --log-tcp-options --log-ip-options --log-uid --log-macdecode", []string{"counter log flags all"}, ""},
 		{"iptables -A INPUT -j LOG --log-level warn", nil, "bad log level"},
 		{"iptables -A INPUT -j NFLOG --nflog-threshold 2", []string{"counter log group 0 queue-threshold 2"}, ""},
-		{"iptables -A INPUT -j NFLOG --nflog-group 3 --nflog-size 128 --nflog-range 5", []string{"counter log group 3 snaplen 128"}, ""},
+		{"iptables -A INPUT -j NFLOG --nflog-group 3 --nflog-size 128", []string{"counter log group 3 snaplen 128"}, ""},
 		{"iptables -A INPUT -j AUDIT --type drop", []string{"counter log level audit"}, ""},
 		{"iptables -A INPUT -j REJECT", []string{"counter reject"}, ""},
 		{"iptables -A INPUT -j REJECT --reject-with icmp-host-prohib", []string{"counter reject with icmp type host-prohibited"}, ""},
