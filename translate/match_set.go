@@ -13,10 +13,10 @@ package translate
 // ipset per-element counters: reported.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchSet(c *ctx, m *parser.Match) error {

@@ -3,12 +3,13 @@ package translate
 import (
 	"bufio"
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Render writes rs as an nft script. Each table is first created and

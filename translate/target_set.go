@@ -14,12 +14,12 @@ package translate
 // --map-set is refused. Non-terminal.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgSET(c *ctx, t *parser.Target) error {

@@ -2,7 +2,6 @@ package nft
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/google/nftables"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetProgram, error) {
