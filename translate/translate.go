@@ -259,7 +259,7 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		c.hook = baseChains[t.Name][ch.Name].hook
 	}
 	out, err := c.translate()
-	if err == nil {
+	if err == nil && quotedArg(r) {
 		err = quoteFree(r.Pos, out)
 	}
 	if err != nil {
