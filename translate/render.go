@@ -564,6 +564,14 @@ func (p *printer) expr(e Expr, outer int) {
 		p.s(" }")
 	case *SetRef:
 		p.s("@" + v.Name)
+	case *Elem:
+		p.expr(v.Value, 0)
+		if v.Timeout > 0 {
+			p.s(" timeout " + duration(v.Timeout))
+		}
+		if v.Comment != "" {
+			p.s(" comment " + quote(v.Comment))
+		}
 	case *Bitmask:
 		p.expr(v.Value, 6)
 		p.s(" / ")

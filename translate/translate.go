@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 )
 
@@ -48,6 +49,10 @@ type Options struct {
 	// lowering knows (the kernel's limit of expressions in a rule; see
 	// backend/nft.OversizeRules). The xt2nft command sets it.
 	Check func(*Ruleset) []parser.Diagnostic
+	// IPSets are the definitions of the ipsets -m set and -j SET name
+	// (from `ipset save`); a set not in it becomes an empty set of
+	// addresses, with a warning.
+	IPSets *ipset.Save
 }
 
 // ErrUntranslatable marks a rule that cannot be expressed in nftables.
