@@ -270,15 +270,23 @@ func (b *binder) fcheck() {
 		} else {
 			name, pos = l.target.Name, l.target.Pos
 		}
-		given := map[string]*Option{}
-		for _, o := range l.optionsOf() {
-			given[o.Name] = o
+		if !l.spec.constrained {
+			continue
+		}
+		opts := l.optionsOf()
+		given := func(name string) *Option {
+			for _, o := range opts {
+				if o.Name == name {
+					return o
+				}
+			}
+			return nil
 		}
 		for _, e := range l.spec.Options {
 			if canonical(e.Name) != e.Name {
 				continue // an alias: the canonical entry carries the constraints
 			}
-			o := given[e.Name]
+			o := given(e.Name)
 			if e.Mand && o == nil {
 				b.errs = append(b.errs, Errorf(pos, "%s: option \"--%s\" must be specified", name, e.Name))
 				return
@@ -287,13 +295,13 @@ func (b *binder) fcheck() {
 				continue
 			}
 			for _, a := range e.Also {
-				if given[a] == nil {
+				if given(a) == nil {
 					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" also requires \"--%s\".", name, e.Name, a))
 					return
 				}
 			}
 			for _, x := range e.Excl {
-				if given[x] != nil {
+				if given(x) != nil {
 					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" cannot be used together with \"--%s\".", name, e.Name, x))
 					return
 				}

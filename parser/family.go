@@ -36,7 +36,7 @@ type familyVerdict struct {
 
 // DetectFamily decides the family of a dump from its header, its name and
 // its content (see familyOf).
-func DetectFamily(name string, src []byte) Family { return familyOf(name, src).fam }
+func DetectFamily(name string, src []byte) Family { return familyOf(name, string(src)).fam }
 
 // nameFamily reads a family from a file name: rules.v6, foo.v6.rules,
 // x.ip6, ip6tables.rules (and the v4 forms).
@@ -86,14 +86,13 @@ var addrOptions = map[string]bool{
 }
 
 // familyOf weighs the evidence of a dump.
-func familyOf(name string, src []byte) familyVerdict {
+func familyOf(name string, text string) familyVerdict {
 	var votes []famVote
 	var header, byName *famVote
 	if f := nameFamily(name); f != 0 {
 		byName = &famVote{fam: f, pos: Pos{File: name, Line: 1}, what: fmt.Sprintf("its name %s", filepath.Base(name))}
 	}
 	n := 0
-	text := string(src)
 	for len(text) > 0 {
 		n++
 		line := text

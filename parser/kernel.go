@@ -143,7 +143,8 @@ func kernelCheck(fam Family, table string, hooks Hook, r *Rule, errs *ErrorList)
 		pos  Pos
 		opts []*Option
 	}
-	var exts []ext
+	var buf [4]ext
+	exts := buf[:0]
 	for _, m := range r.Matches {
 		if s := LookupMatch(m.Name, fam); s != nil && len(s.Kernel) > 0 {
 			exts = append(exts, ext{s, m.Name, "match", m.Pos, m.Options})

@@ -53,6 +53,9 @@ type ModuleSpec struct {
 	// of a rule that breaks one.
 	Kernel []Restriction
 	byName map[string]OptSpec // exact lookup, filled by indexModules
+	// constrained is set by indexModules when an option has Mand, Excl or
+	// Also (most extensions have none: the check is then skipped).
+	constrained bool
 }
 
 // Option spec constructors keep the tables short.
@@ -136,6 +139,9 @@ func indexModules(lists [][]*ModuleSpec) map[moduleKey]*ModuleSpec {
 	for _, l := range lists {
 		for _, s := range l {
 			s.byName = optIndex(s.Options)
+			for _, o := range s.Options {
+				s.constrained = s.constrained || o.Mand || len(o.Excl) > 0 || len(o.Also) > 0
+			}
 			if s.Family == 0 {
 				m[moduleKey{s.Name, IPv4}] = s
 				m[moduleKey{s.Name, IPv6}] = s

@@ -59,7 +59,11 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 	} else {
 		fam := opt.Family
 		if fam == 0 {
-			v := familyOf(name, src)
+			// The one copy of the file the parser works on (see lines).
+			if p.text == "" {
+				p.text = string(src)
+			}
+			v := familyOf(name, p.text)
 			fam = v.fam
 			v.report(&p.errs, &p.warns)
 		}
