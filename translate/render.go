@@ -591,6 +591,9 @@ func quote(s string) string { return `"` + s + `"` }
 
 // duration renders a timeout as nft does: 1h30m, 60s, 500ms.
 func duration(d time.Duration) string {
+	if d == 0 {
+		return "0s" // the loop below writes nothing for zero
+	}
 	if d%time.Second != 0 {
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}
