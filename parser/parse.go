@@ -1,7 +1,6 @@
 package parser
 
 import (
-	"bytes"
 	"fmt"
 	"path/filepath"
 	"runtime"
@@ -60,7 +59,13 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 	} else {
 		fam := opt.Family
 		if fam == 0 {
-			fam = DetectFamily(name, src)
+			// The one copy of the file the parser works on (see lines).
+			if p.text == "" {
+				p.text = string(src)
+			}
+			v := familyOf(name, p.text)
+			fam = v.fam
+			v.report(&p.errs, &p.warns)
 		}
 		p.dump(src, fam)
 	}
@@ -68,43 +73,6 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 		return nil, p.warns, err
 	}
 	return p.st.dump(), p.warns, nil
-}
-
-// DetectFamily guesses the family of a dump: ip6tables-save's header, an
-// IPv6 address after -s/-d, or a name like rules.v6 / foo.v6.rules.
-func DetectFamily(name string, src []byte) Family {
-	base := strings.ToLower(filepath.Base(name))
-	if strings.HasSuffix(base, ".v6") || strings.Contains(base, ".v6.") || strings.HasSuffix(base, ".ip6") {
-		return IPv6
-	}
-	head := src
-	if len(head) > 4096 {
-		head = head[:4096]
-	}
-	if bytes.Contains(head, []byte("ip6tables-save")) || bytes.Contains(head, []byte("ip6tables-restore")) {
-		return IPv6
-	}
-	if bytes.Contains(head, []byte("iptables-save")) {
-		return IPv4
-	}
-	for _, line := range bytes.Split(src, []byte("\n")) {
-		f := strings.Fields(string(line))
-		for i := 0; i+1 < len(f); i++ {
-			if f[i] == "-s" || f[i] == "-d" || f[i] == "--source" || f[i] == "--destination" {
-				a := f[i+1]
-				if a == "!" && i+2 < len(f) {
-					a = f[i+2]
-				}
-				if strings.Contains(a, ":") {
-					return IPv6
-				}
-				if strings.Count(a, ".") == 3 {
-					return IPv4
-				}
-			}
-		}
-	}
-	return IPv4
 }
 
 type fileParser struct {
@@ -242,7 +210,7 @@ func (p *fileParser) chainDecl(ts *tableState, rest string, pos Pos) {
 		p.errs = append(p.errs, Errorf(pos, "chain name %q is longer than 28 characters", name))
 		return
 	}
-	ts.t.Chains = append(ts.t.Chains, &Chain{Name: name, Pos: pos})
+	ts.t.addChain(&Chain{Name: name, Pos: pos})
 }
 
 // bindLine tokenizes, parses and binds one command line.
@@ -278,9 +246,25 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 		}
 		toks = toks[1:] // the command name
 	} else {
+		if len(line) > maxRestoreLine {
+			r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: maxRestoreLine + 1},
+				"line is %d bytes long: iptables-restore reads at most %d bytes of a line (fgets into a %d-byte buffer) and would read the rest as another line",
+				len(line), maxRestoreLine, maxRestoreLine+1))
+			return r
+		}
 		toks, open = splitRestore(line, make([]Token, 0, 16))
 		if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
 			toks[0].Kind = TokCounter
+		}
+		if err := restoreLimits(name, n, toks); err != nil {
+			r.errs = append(r.errs, err)
+			return r
+		}
+	}
+	if script {
+		if err := scriptLimits(name, n, line, toks); err != nil {
+			r.errs = append(r.errs, err)
+			return r
 		}
 	}
 	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks}
@@ -305,6 +289,66 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 	}
 	r.cmd = cmd
 	return r
+}
+
+// iptables-restore's limits (iptables 1.8.9, iptables/iptables-restore.c
+// and xshared.c): a line is read with fgets into char buffer[10240]; its
+// words go into an argv of MAX_ARGC (255) entries, of which the program
+// name, "-t" and the table take three, and add_argv refuses an entry when
+// argc+1 reaches MAX_ARGC; each word is collected in a 1024-byte buffer
+// that add_param refuses to fill.
+const (
+	maxRestoreLine  = 10239
+	maxRestoreWords = 251
+	maxRestoreWord  = 1023
+)
+
+// The kernel's limits on a command line (execve): one argument of at most
+// MAX_ARG_STRLEN (32 pages, 131,072 bytes with its NUL), and all of them
+// within ARG_MAX (2 MiB with the usual 8 MiB stack).
+const (
+	maxArgStrlen = 131072 - 1
+	maxArgTotal  = 2 << 20
+)
+
+// restoreLimits refuses a dump line that iptables-restore cannot read,
+// with its message, at the first word past the limit.
+func restoreLimits(file string, n int, toks []Token) *Error {
+	words := toks
+	if len(words) > 0 && words[0].Kind == TokCounter {
+		words = words[1:] // tokenize_rule_counters strips the [p:b] prefix
+	}
+	if len(words) > maxRestoreWords {
+		return Errorf(Pos{File: file, Line: n, Col: words[maxRestoreWords].Col},
+			"rule has %d words: iptables-restore takes at most %d (\"Parser cannot handle more arguments\")", len(words), maxRestoreWords)
+	}
+	for _, t := range words {
+		if len(t.Value) > maxRestoreWord {
+			return Errorf(Pos{File: file, Line: n, Col: t.Col},
+				"word of %d bytes: iptables-restore takes at most %d bytes a word (\"Parameter too long!\")", len(t.Value), maxRestoreWord)
+		}
+	}
+	return nil
+}
+
+// scriptLimits refuses a script command line the kernel would not run:
+// execve counts each argument with its NUL and a pointer (fs/exec.c
+// bprm_stack_limits), before the environment is even added.
+func scriptLimits(file string, n int, line string, toks []Token) *Error {
+	prog, _, _ := strings.Cut(strings.TrimLeft(line, " \t"), " ")
+	total := len(prog) + 1 + 8 // the program name, its NUL and pointer
+	for _, t := range toks {
+		if len(t.Value) > maxArgStrlen {
+			return Errorf(Pos{File: file, Line: n, Col: t.Col},
+				"argument of %d bytes: the kernel takes at most %d bytes an argument (MAX_ARG_STRLEN; execve fails with E2BIG, \"Argument list too long\")", len(t.Value), maxArgStrlen)
+		}
+		total += len(t.Value) + 1 + 8
+		if total > maxArgTotal {
+			return Errorf(Pos{File: file, Line: n, Col: t.Col},
+				"command line too long: its arguments take more than %d bytes with their pointers, the kernel's ARG_MAX (execve fails with E2BIG, \"Argument list too long\")", maxArgTotal)
+		}
+	}
+	return nil
 }
 
 func shapeError(file string, n int, toks []Token, err error) *Error {

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -207,6 +208,7 @@ func translateInputs(files []string, stdin io.Reader, stderr io.Writer, popt par
 	for _, in := range inputs {
 		ins = append(ins, translate.Input{Name: in.name, Src: in.src})
 	}
+	topt.Check = nft.OversizeRules
 	out := translate.Prepare(ins, popt, topt)
 	for _, d := range out.Diags {
 		fmt.Fprintln(stderr, d)
