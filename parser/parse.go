@@ -245,14 +245,6 @@ func (p *fileParser) chainDecl(ts *tableState, rest string, pos Pos) {
 	ts.t.Chains = append(ts.t.Chains, &Chain{Name: name, Pos: pos})
 }
 
-// bindLine tokenizes, parses and binds one command line.
-func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *command {
-	r := bindLine(p.name, n, line, fam, script)
-	p.warns = append(p.warns, r.warns...)
-	p.errs = append(p.errs, r.errs...)
-	return r.cmd
-}
-
 // bound is the result of binding one line.
 type bound struct {
 	cmd   *command
@@ -260,29 +252,26 @@ type bound struct {
 	warns []Diagnostic
 }
 
-// bindLine tokenizes, parses and binds one line. It touches no shared
-// state (the shape cache is concurrency-safe), so lines can be bound in
-// parallel.
-func bindLine(name string, n int, line string, fam Family, script bool) (r bound) {
-	var toks []Token
-	var open bool
-	if script {
-		var bad string
-		toks, bad = splitShell(line)
-		if bad != "" {
-			r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: 1}, "cannot evaluate %s in an iptables command", bad))
-			return r
-		}
-		if len(toks) == 0 {
-			return r
-		}
-		toks = toks[1:] // the command name
-	} else {
-		toks, open = splitRestore(line, make([]Token, 0, 16))
-		if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
-			toks[0].Kind = TokCounter
-		}
+// bindLine tokenizes, parses and binds one line of a dump. It touches no
+// shared state (the shape cache is concurrency-safe), so lines can be bound
+// in parallel.
+func bindLine(name string, n int, line string, fam Family, script bool) bound {
+	toks, open := splitRestore(line, make([]Token, 0, 16))
+	if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
+		toks[0].Kind = TokCounter
 	}
+	// The rule's text as written (for comments and reports).
+	text := ""
+	if len(toks) > 0 {
+		text = strings.TrimSpace(line[toks[0].Col-1:])
+	}
+	return bindTokens(name, n, text, toks, open, fam, script)
+}
+
+// bindTokens parses and binds the words of one command; text is the rule as
+// written, for comments and reports (for a script line, without the program
+// name).
+func bindTokens(name string, n int, text string, toks []Token, open bool, fam Family, script bool) (r bound) {
 	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks}
 	if open {
 		b.warnf(len(toks)-1, "unterminated quote")
@@ -298,11 +287,7 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 		r.errs = b.errs
 		return r
 	}
-	// The rule's text as written (for comments and reports), without the
-	// program name of a script line.
-	if len(toks) > 0 {
-		cmd.rule.Text = strings.TrimSpace(line[toks[0].Col-1:])
-	}
+	cmd.rule.Text = text
 	r.cmd = cmd
 	return r
 }
