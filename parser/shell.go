@@ -1046,3 +1046,36 @@ func assignment(w shWord) (name, value string) {
 	}
 	return name, value
 }
+
+// ShellWord is a word of a script command, as the static reader sees it.
+type ShellWord struct {
+	// Lit is the word after quote removal; expansions are left as written.
+	Lit string
+	// Static: Lit is exactly what the command receives.
+	Static bool
+	// Quoted: some part was quoted (an expansion in quotes is one word).
+	Quoted bool
+}
+
+// ShellCommand is one simple command of a script.
+type ShellCommand struct {
+	Pos   Pos
+	Words []ShellWord
+}
+
+// ShellCommands lists the simple commands of a shell script, wherever they
+// are (functions, loops, substitutions, here-documents are not read), in
+// the order they are written. xt2nft --exec matches the commands a script
+// ran against them when the shell could not report its line (dash).
+func ShellCommands(name string, src []byte) []ShellCommand {
+	s := readShell(name, string(src))
+	out := make([]ShellCommand, 0, len(s.Cmds))
+	for _, c := range s.Cmds {
+		sc := ShellCommand{Pos: c.Pos}
+		for _, w := range c.Words {
+			sc.Words = append(sc.Words, ShellWord{Lit: w.Lit, Static: w.Static, Quoted: w.Quoted})
+		}
+		out = append(out, sc)
+	}
+	return out
+}

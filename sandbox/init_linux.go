@@ -28,6 +28,10 @@ func initMain() int {
 		res.Err = "reading the configuration: " + err.Error()
 	} else if err := build(cfg); err != nil {
 		res.Err = err.Error()
+	} else if res.NetNS, err = os.Readlink("/proc/self/ns/net"); err != nil {
+		res.Err = err.Error()
+	} else if res.MntNS, err = os.Readlink("/proc/self/ns/mnt"); err != nil {
+		res.Err = err.Error()
 	} else {
 		runScript(cfg, res)
 		save(res)
@@ -325,8 +329,10 @@ func shimFiles(root string, exe *os.File, cfg config) error {
 		return err
 	}
 	names := make([]string, 0, len(shims))
-	for n := range shims {
-		names = append(names, n)
+	for n, spec := range shims {
+		if spec.fam != 0 || spec.kind == shimMulti || cfg.Present[n] {
+			names = append(names, n)
+		}
 	}
 	sort.Strings(names)
 	for _, n := range names {
@@ -411,15 +417,13 @@ func dropCapabilities() error {
 	return nil
 }
 
-// tail keeps the last 64 KiB written to it.
-type tail struct{ b []byte }
-
-func (t *tail) Write(p []byte) (int, error) {
-	t.b = append(t.b, p...)
-	if len(t.b) > 64<<10 {
-		t.b = t.b[len(t.b)-64<<10:]
+// lastBytes reads the last 64 KiB of a file.
+func lastBytes(path string) string {
+	b, _ := os.ReadFile(path)
+	if len(b) > 64<<10 {
+		b = b[len(b)-64<<10:]
 	}
-	return len(p), nil
+	return string(b)
 }
 
 // runScript runs the script with its interpreter, under the timeout, and
@@ -447,8 +451,21 @@ func runScript(cfg config, res *initResult) {
 		env = append(env, "BASH_ENV="+bashEnv)
 	}
 	cmd.Env = env
-	var stdout, stderr tail
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Files, not pipes: background jobs the script leaves keep a pipe open,
+	// and Wait would wait for them.
+	stdout, err := os.Create(runDir + "/stdout")
+	if err != nil {
+		res.Exit, res.Stderr = 127, err.Error()
+		return
+	}
+	defer stdout.Close()
+	stderr, err := os.Create(runDir + "/stderr")
+	if err != nil {
+		res.Exit, res.Stderr = 127, err.Error()
+		return
+	}
+	defer stderr.Close()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	ctx, cancel := context.WithTimeout(context.Background(), cfg.Timeout)
 	defer cancel()
@@ -458,7 +475,6 @@ func runScript(cfg config, res *initResult) {
 	}
 	done := make(chan error, 1)
 	go func() { done <- cmd.Wait() }()
-	var err error
 	select {
 	case err = <-done:
 	case <-ctx.Done():
@@ -470,7 +486,7 @@ func runScript(cfg config, res *initResult) {
 	// nothing changes the ruleset while it is saved.
 	unix.Kill(-1, unix.SIGKILL)
 	reap()
-	res.Stdout, res.Stderr = string(stdout.b), string(stderr.b)
+	res.Stdout, res.Stderr = lastBytes(runDir+"/stdout"), lastBytes(runDir+"/stderr")
 	var ee *exec.ExitError
 	switch {
 	case err == nil:

@@ -23,6 +23,8 @@ type Options struct {
 	Timeout time.Duration
 	// Args are the script's arguments ($1 ...).
 	Args []string
+	// Env is added to the script's environment (NAME=value).
+	Env []string
 }
 
 // Result is what a script did in the sandbox.
@@ -47,6 +49,9 @@ type Result struct {
 	Nft string
 	// Log is every command the shims saw, in order.
 	Log []Record
+	// NetNS and MntNS name the sandbox's namespaces (net:[4026...]), for
+	// checking that they are gone.
+	NetNS, MntNS string
 }
 
 // Record is one command a shim ran (or did not run) for the script.
@@ -89,6 +94,10 @@ type config struct {
 	Env     []string          `json:"env"`
 	Real    map[string]string `json:"real"` // tool name -> host path of the real program
 	Timeout time.Duration     `json:"timeout"`
+	// Present are the shimmed names outside the iptables family that the
+	// host has: only those are shimmed, so the script finds what it would
+	// find on the host.
+	Present map[string]bool `json:"present"`
 	// Keep are host directories (the script's, the working directory) that
 	// the new root replaces (under /tmp, /run, ...) and must show again.
 	Keep []string `json:"keep"`
@@ -106,6 +115,8 @@ type initResult struct {
 	Saved6   string `json:"saved6"`
 	Nft      string `json:"nft,omitempty"`
 	Log      string `json:"log"`
+	NetNS    string `json:"netns"`
+	MntNS    string `json:"mntns"`
 }
 
 // initName is argv[0] of the sandbox's init.
@@ -140,7 +151,7 @@ func Run(ctx context.Context, script string, opt Options) (*Result, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg := config{Script: script, Dir: cwd, Shell: shell, Bash: bash, Args: opt.Args, Env: os.Environ(),
+	cfg := config{Script: script, Dir: cwd, Shell: shell, Bash: bash, Args: opt.Args, Env: append(os.Environ(), opt.Env...),
 		Real: map[string]string{}, Timeout: opt.Timeout}
 	for _, name := range realTools {
 		lookup := name
@@ -157,6 +168,15 @@ func Run(ctx context.Context, script string, opt Options) (*Result, error) {
 			}
 		}
 	}
+	cfg.Present = map[string]bool{}
+	for name, spec := range shims {
+		if spec.fam != 0 || spec.kind == shimMulti {
+			continue
+		}
+		if _, err := exec.LookPath(name); err == nil {
+			cfg.Present[name] = true
+		}
+	}
 	if cfg.Real["xtables-legacy-multi"] == "" {
 		return nil, errors.New("--exec needs iptables-legacy (xtables-legacy-multi) on PATH: the script's rules are built with the legacy tools in the sandbox")
 	}
@@ -171,7 +191,7 @@ func Run(ctx context.Context, script string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Script: script, Shell: shell, Exit: res.Exit, Signal: res.Signal, TimedOut: res.TimedOut,
-		Stdout: res.Stdout, Stderr: res.Stderr, Saved4: res.Saved4, Saved6: res.Saved6, Nft: res.Nft}
+		Stdout: res.Stdout, Stderr: res.Stderr, Saved4: res.Saved4, Saved6: res.Saved6, Nft: res.Nft, NetNS: res.NetNS, MntNS: res.MntNS}
 	out.Log, err = parseLog(res.Log)
 	return out, err
 }
