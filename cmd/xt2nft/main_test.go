@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -32,6 +33,13 @@ func TestScript(t *testing.T) {
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("XT2NFT_UPDATE") != "" || *updateScripts,
+		Condition: func(cond string) (bool, error) {
+			if cond == "privileged" {
+				// As backend/nstest decides: XT2NFT_PRIVILEGED=1 and root.
+				return os.Getenv("XT2NFT_PRIVILEGED") == "1" && os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
+		},
 		Setup: func(env *testscript.Env) error {
 			env.Setenv("GOLDEN", golden)
 			return nil
