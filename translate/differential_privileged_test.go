@@ -24,7 +24,6 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/backend/recent"
-
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )

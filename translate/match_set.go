@@ -16,6 +16,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchSet(c *ctx, m *parser.Match) error {
@@ -35,21 +36,21 @@ func matchSet(c *ctx, m *parser.Match) error {
 	if len(dirs) != 1 {
 		return c.unsupported(o.Pos, "ipset %q is matched with %d dimensions (%s): its type (hash:ip,port, hash:net,iface, ...) is not in the dump, so the nft set key is unknown", name, len(dirs), o.Arg(1))
 	}
-	field := ""
+	var field *desc.Field
 	switch dirs[0] {
 	case "src":
-		field = "saddr"
+		field = c.l3().Saddr
 	case "dst":
-		field = "daddr"
+		field = c.l3().Daddr
 	default:
 		return c.badValue(o, "direction (src or dst)")
 	}
 	setName := safeIdent(name)
 	if s := c.tableSet(setName); s == nil {
-		c.addSet(&Set{Name: setName, Type: []string{c.l3AddrType()}, Flags: []string{"interval"}, Origin: m.Pos,
+		c.addSet(&Set{Name: setName, Type: []*desc.Type{c.l3AddrType()}, Flags: []SetFlag{SetInterval}, Origin: m.Pos,
 			Comment: "ipset " + strings.ReplaceAll(name, `"`, "'") + ": add its elements (not in iptables-save)"})
-		c.note(optArgPos(o), "ipset %q becomes the empty nft set @%s (assumed to hold %s addresses or networks); its elements are not in the dump and must be added (e.g. from \"ipset save\" with ipset-translate)", name, setName, c.l3())
+		c.note(optArgPos(o), "ipset %q becomes the empty nft set @%s (assumed to hold %s addresses or networks); its elements are not in the dump and must be added (e.g. from \"ipset save\" with ipset-translate)", name, setName, c.l3().Proto.Name)
 	}
-	c.match(&Payload{Proto: c.l3(), Field: field}, eq(o.Negated), &SetRef{Name: setName})
+	c.match(&Payload{Field: field}, eq(o.Negated), &SetRef{Name: setName})
 	return nil
 }

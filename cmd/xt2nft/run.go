@@ -51,11 +51,21 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	fs := newFlagSet("xt2nft", stderr)
 	tf := addTranslateFlags(fs)
 	xf := addExecFlags(fs)
+	format := fs.String("format", "text", "output: text (an nft script) or json (the libnftables JSON schema, for nft -j -f)")
 	if code, done := parseFlags(fs, argv, usage, stderr); done {
 		return code
 	}
 	popt, topt, ok := tf.options(stderr)
 	if !ok {
+		return exitUsage
+	}
+	render := translate.Render
+	switch *format {
+	case "text":
+	case "json":
+		render = translate.RenderJSON
+	default:
+		fmt.Fprintf(stderr, "xt2nft: bad --format %q (want text or json)\n", *format)
 		return exitUsage
 	}
 	var out *translate.Output
@@ -76,8 +86,13 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if out.Printable(topt) {
 		// Streamed: nothing is written unless the translation succeeded
 		// (or --allow-partial), so a failure leaves stdout empty.
-		if err := translate.Render(stdout, out.Ruleset); err != nil {
-			fmt.Fprintf(stderr, "xt2nft: writing output: %v\n", err)
+		if err := render(stdout, out.Ruleset); err != nil {
+			var pe *parser.Error
+			if errors.As(err, &pe) {
+				fmt.Fprintln(stderr, pe) // refused before anything was written
+			} else {
+				fmt.Fprintf(stderr, "xt2nft: writing output: %v\n", err)
+			}
 			return exitError
 		}
 	}
