@@ -622,6 +622,12 @@ func (r *scriptReader) otherScript(c *shCmd, prog shWord) decision {
 func (r *scriptReader) translate(c *shCmd, d decision) {
 	p := r.p
 	toks := make([]Token, len(d.args))
+	for _, w := range d.args {
+		if w.Glob {
+			p.warns = append(p.warns, Diagnostic{Pos: w.Pos, Severity: SevWarning,
+				Msg: sprintf("%q is read as written; the shell would put the names of matching files in its place, if any", w.Lit)})
+		}
+	}
 	for i, w := range d.args {
 		k := TokWord
 		switch v := w.Lit; {

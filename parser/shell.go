@@ -23,6 +23,9 @@ type shWord struct {
 	// tilde, glob, brace) can change the word.
 	Static bool
 	Quoted bool
+	// Glob: an unquoted * or ?, which the shell replaces by matching file
+	// names, if any.
+	Glob bool
 	// substs are the command substitutions inside the word ($(..), `..`,
 	// <(..), >(..)), as byte ranges of the source.
 	substs     []shSpan
@@ -619,11 +622,14 @@ func (lx *shLexer) word(start int) shToken {
 			j := lx.skipBackquote(i+1, &w)
 			b.WriteString(src[i:j])
 			i = j
-		case '*', '?':
-			// Pathname expansion: the word depends on the files present.
-			// ([...] too, but only a file named like the pattern changes
-			// it, and [addr]:port is how ip6tables writes NAT targets.)
-			w.Static = false
+		case '*', '?', '[':
+			// Pathname expansion changes the word only when files in the
+			// working directory match it: read as written, and flagged
+			// (iptables' own tests write -i eth* unquoted; [addr]:port is
+			// how ip6tables writes NAT targets).
+			if c != '[' {
+				w.Glob = true
+			}
 			b.WriteByte(c)
 			i++
 		case '~':

@@ -21,7 +21,7 @@ func TestReadShell(t *testing.T) {
 		{"quotes", `iptables --comment 'it''s' "a \"b\" \$x" a\ b` + "\n",
 			[]string{`1:1 iptables|--comment|its|a "b" $x|a b`}},
 		{"expansions", "iptables -s $NET --dport ${P} -m \"$M\" `x` $(y) ~/f *.x {1,2} [a]\n",
-			[]string{"1:1 iptables|-s|~$NET|--dport|~${P}|-m|~$M|~`x`|~$(y)|~~/f|~*.x|~{1,2}|[a]", "1:40 x [substitution]", "1:45 y [substitution]"}},
+			[]string{"1:1 iptables|-s|~$NET|--dport|~${P}|-m|~$M|~`x`|~$(y)|~~/f|*.x|~{1,2}|[a]", "1:40 x [substitution]", "1:45 y [substitution]"}},
 		{"continuation", "iptables -A INPUT \\\n  -j ACCEPT\necho x\\\ny\n",
 			[]string{"1:1 iptables|-A|INPUT|-j|ACCEPT", "3:1 echo|xy"}},
 		{"lists", "a && b || c; d | e & f\n",
