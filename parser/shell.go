@@ -278,8 +278,14 @@ func continuation(rest string) int {
 
 // checkTrailing records a line continuation into the end of the file.
 func (lx *shLexer) checkTrailing(at int) {
-	rest := strings.TrimSpace(lx.s.src[lx.i:lx.end])
-	if rest == "" && lx.end == len(lx.s.src) && lx.s.TrailingBackslash == nil {
+	if lx.end != len(lx.s.src) || lx.s.TrailingBackslash != nil {
+		return
+	}
+	j := lx.i
+	for j < lx.end && (isBlank(lx.s.src[j]) || lx.s.src[j] == '\n') {
+		j++
+	}
+	if j == lx.end {
 		p := lx.s.pos(at)
 		lx.s.TrailingBackslash = &p
 	}
