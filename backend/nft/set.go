@@ -57,9 +57,17 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 func elements(key []loaded, elems []translate.Expr, interval bool) ([]nftables.SetElement, error) {
 	var out []nftables.SetElement
 	for _, e := range elems {
+		attrs, isElem := e.(*translate.Elem)
+		if isElem {
+			e = attrs.Value
+		}
 		el, err := setElems(key, e, interval)
 		if err != nil {
 			return nil, err
+		}
+		if isElem && len(el) > 0 {
+			el[0].Timeout = attrs.Timeout
+			el[0].Comment = attrs.Comment
 		}
 		out = append(out, el...)
 	}
