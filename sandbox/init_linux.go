@@ -543,6 +543,9 @@ func save(res *initResult) {
 	if _, err := os.Stat(realDir + "/nft"); err == nil {
 		res.Nft = run("nft", "nft", "list", "ruleset")
 	}
+	if _, err := os.Stat(realDir + "/ipset"); err == nil {
+		res.IPSets = run("ipset", "ipset", "save")
+	}
 	if b, err := os.ReadFile(logPath); err == nil {
 		res.Log = string(b)
 	}

@@ -47,6 +47,8 @@ type Result struct {
 	// Nft is `nft list ruleset` of the sandbox (rules the script made with
 	// nft directly), when nft exists.
 	Nft string
+	// IPSets is `ipset save` of the sandbox: the ipsets the script made.
+	IPSets string
 	// Log is every command the shims saw, in order.
 	Log []Record
 	// NetNS and MntNS name the sandbox's namespaces (net:[4026...]), for
@@ -114,6 +116,7 @@ type initResult struct {
 	Saved4   string `json:"saved4"`
 	Saved6   string `json:"saved6"`
 	Nft      string `json:"nft,omitempty"`
+	IPSets   string `json:"ipsets,omitempty"`
 	Log      string `json:"log"`
 	NetNS    string `json:"netns"`
 	MntNS    string `json:"mntns"`
@@ -191,7 +194,7 @@ func Run(ctx context.Context, script string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Script: script, Shell: shell, Exit: res.Exit, Signal: res.Signal, TimedOut: res.TimedOut,
-		Stdout: res.Stdout, Stderr: res.Stderr, Saved4: res.Saved4, Saved6: res.Saved6, Nft: res.Nft, NetNS: res.NetNS, MntNS: res.MntNS}
+		Stdout: res.Stdout, Stderr: res.Stderr, Saved4: res.Saved4, Saved6: res.Saved6, Nft: res.Nft, IPSets: res.IPSets, NetNS: res.NetNS, MntNS: res.MntNS}
 	out.Log, err = parseLog(res.Log)
 	return out, err
 }

@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -12,7 +13,9 @@ import (
 // Translate translates what a sandboxed run built, as xt2nft translates a
 // dump: the saved rulesets are parsed and translated with the options, and
 // every diagnostic about a rule names the script line that created it
-// (FILE:LINE, then the rule as iptables-save prints it). The run itself
+// (FILE:LINE, then the rule as iptables-save prints it). The ipsets the
+// script made (ipset save of the sandbox) become nft sets, unless
+// topt.IPSets (--ipsets) gives the sets. The run itself
 // adds diagnostics: an error when the script failed or timed out (with
 // --allow-partial the translation is still printed, and the exit status
 // is still 1), a warning for each command that ran only in the sandbox
@@ -23,7 +26,8 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 	a := newAttribution(res)
 	out := &translate.Output{}
 	var diags []parser.Diagnostic
-	diags = append(diags, a.events()...)
+	carried := topt.IPSets == nil && strings.TrimSpace(res.IPSets) != ""
+	diags = append(diags, a.events(carried)...)
 	failed := false
 	if res.TimedOut {
 		out.Diags = append(out.Diags, fmt.Sprintf("%s: the script did not finish within the --exec-timeout and was killed in the sandbox%s", res.Script, stderrTail(res.Stderr)))
@@ -35,6 +39,16 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 		}
 		out.Diags = append(out.Diags, fmt.Sprintf("%s: the script %s in the sandbox (%s)%s", res.Script, how, strings.Join(res.Shell, " "), stderrTail(res.Stderr)))
 		failed = true
+	}
+	// The ipsets the script made are the ones its rules name (unless
+	// --ipsets gives others).
+	if topt.IPSets == nil && strings.TrimSpace(res.IPSets) != "" {
+		sets, err := ipset.Parse(res.Script+"[ipset save]", []byte(res.IPSets))
+		if err != nil {
+			out.Diags = append(out.Diags, err.Error())
+			failed = true
+		}
+		topt.IPSets = sets
 	}
 	if nftRules(res.Nft) {
 		diags = append(diags, parser.Diagnostic{Pos: parser.Pos{File: res.Script, Line: 1}, Severity: parser.SevWarning,
@@ -143,8 +157,9 @@ func nftRules(listing string) bool { return strings.TrimSpace(listing) != "" }
 
 // events are the diagnostics of the commands the shims saw: commands that
 // ran in the sandbox only or were not run, and iptables commands that
-// failed there.
-func (a *attribution) events() []parser.Diagnostic {
+// failed there. ipset commands are not reported when the sandbox's ipsets
+// are translated.
+func (a *attribution) events(setsCarried bool) []parser.Diagnostic {
 	var out []parser.Diagnostic
 	for i := range a.res.Log {
 		r := &a.res.Log[i]
@@ -161,6 +176,9 @@ func (a *attribution) events() []parser.Diagnostic {
 		}
 		switch r.Action {
 		case "ran":
+			if r.Tool == "ipset" && setsCarried {
+				continue // its sets are in the translation
+			}
 			warn("not an iptables command, ran in the sandbox only: %q", cmd)
 		case "skipped":
 			warn("not run in the sandbox (it would change the host): %q", cmd)
