@@ -460,12 +460,21 @@ func checkScript(t *testing.T, file string, sb *sandbox, hasExec bool) *result {
 		}
 		dumps = append(dumps, p)
 	}
+	// The ipsets it made too: xt2nft --exec carries them (as --ipsets).
+	var setArgs []string
+	if sets, _, err := ns.Run("ipset", "save"); err == nil && strings.TrimSpace(sets) != "" {
+		p := filepath.Join(tmp, name+".built.ipsets")
+		if err := os.WriteFile(p, []byte(sets), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		setArgs = []string{"--ipsets", p}
+	}
 	closeNS(t, ns)
 	if len(dumps) == 0 {
 		t.Fatalf("the script built no iptables table (exit %d): %s", code, firstErrors(runErr, 3))
 	}
 	var problems []string
-	xcode, truth, xtErr := xt(t, dumps...)
+	xcode, truth, xtErr := xt(t, append(setArgs, dumps...)...)
 	if xcode != 0 {
 		r.translates = "no"
 		problems = append(problems, fmt.Sprintf("xt2nft exits %d on the dump of what the script built: %s", xcode, firstErrors(xtErr, 3)))
