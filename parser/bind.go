@@ -64,7 +64,11 @@ func (b *binder) pos(tok int) Pos {
 	if tok < 0 || tok >= len(b.toks) {
 		return Pos{File: b.file, Line: b.line, Col: 1}
 	}
-	return Pos{File: b.file, Line: b.line, Col: b.toks[tok].Col}
+	line := b.line
+	if l := b.toks[tok].Line; l != 0 {
+		line = l
+	}
+	return Pos{File: b.file, Line: line, Col: b.toks[tok].Col}
 }
 
 func (b *binder) errorf(tok int, format string, a ...any) {

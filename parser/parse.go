@@ -2,7 +2,6 @@ package parser
 
 import (
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -213,14 +212,6 @@ func (p *fileParser) chainDecl(ts *tableState, rest string, pos Pos) {
 	ts.t.addChain(&Chain{Name: name, Pos: pos})
 }
 
-// bindLine tokenizes, parses and binds one command line.
-func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *command {
-	r := bindLine(p.name, n, line, fam, script)
-	p.warns = append(p.warns, r.warns...)
-	p.errs = append(p.errs, r.errs...)
-	return r.cmd
-}
-
 // bound is the result of binding one line.
 type bound struct {
 	cmd   *command
@@ -228,45 +219,36 @@ type bound struct {
 	warns []Diagnostic
 }
 
-// bindLine tokenizes, parses and binds one line. It touches no shared
-// state (the shape cache is concurrency-safe), so lines can be bound in
-// parallel.
+// bindLine tokenizes, parses and binds one line of a dump. It touches no
+// shared state (the shape cache is concurrency-safe), so lines can be bound
+// in parallel.
 func bindLine(name string, n int, line string, fam Family, script bool) (r bound) {
-	var toks []Token
-	var open bool
-	if script {
-		var bad string
-		toks, bad = splitShell(line)
-		if bad != "" {
-			r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: 1}, "cannot evaluate %s in an iptables command", bad))
-			return r
-		}
-		if len(toks) == 0 {
-			return r
-		}
-		toks = toks[1:] // the command name
-	} else {
-		if len(line) > maxRestoreLine {
-			r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: maxRestoreLine + 1},
-				"line is %d bytes long: iptables-restore reads at most %d bytes of a line (fgets into a %d-byte buffer) and would read the rest as another line",
-				len(line), maxRestoreLine, maxRestoreLine+1))
-			return r
-		}
-		toks, open = splitRestore(line, make([]Token, 0, 16))
-		if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
-			toks[0].Kind = TokCounter
-		}
-		if err := restoreLimits(name, n, toks); err != nil {
-			r.errs = append(r.errs, err)
-			return r
-		}
+	if len(line) > maxRestoreLine {
+		r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: maxRestoreLine + 1},
+			"line is %d bytes long: iptables-restore reads at most %d bytes of a line (fgets into a %d-byte buffer) and would read the rest as another line",
+			len(line), maxRestoreLine, maxRestoreLine+1))
+		return r
 	}
-	if script {
-		if err := scriptLimits(name, n, line, toks); err != nil {
-			r.errs = append(r.errs, err)
-			return r
-		}
+	toks, open := splitRestore(line, make([]Token, 0, 16))
+	if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
+		toks[0].Kind = TokCounter
 	}
+	if err := restoreLimits(name, n, toks); err != nil {
+		r.errs = append(r.errs, err)
+		return r
+	}
+	// The rule's text as written (for comments and reports).
+	text := ""
+	if len(toks) > 0 {
+		text = strings.TrimSpace(line[toks[0].Col-1:])
+	}
+	return bindTokens(name, n, text, toks, open, fam, script)
+}
+
+// bindTokens parses and binds the words of one command; text is the rule as
+// written, for comments and reports (for a script line, without the program
+// name).
+func bindTokens(name string, n int, text string, toks []Token, open bool, fam Family, script bool) (r bound) {
 	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks}
 	if open {
 		b.warnf(len(toks)-1, "unterminated quote")
@@ -282,11 +264,7 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 		r.errs = b.errs
 		return r
 	}
-	// The rule's text as written (for comments and reports), without the
-	// program name of a script line.
-	if len(toks) > 0 {
-		cmd.rule.Text = strings.TrimSpace(line[toks[0].Col-1:])
-	}
+	cmd.rule.Text = text
 	r.cmd = cmd
 	return r
 }
@@ -334,8 +312,7 @@ func restoreLimits(file string, n int, toks []Token) *Error {
 // scriptLimits refuses a script command line the kernel would not run:
 // execve counts each argument with its NUL and a pointer (fs/exec.c
 // bprm_stack_limits), before the environment is even added.
-func scriptLimits(file string, n int, line string, toks []Token) *Error {
-	prog, _, _ := strings.Cut(strings.TrimLeft(line, " \t"), " ")
+func scriptLimits(file string, n int, prog string, toks []Token) *Error {
 	total := len(prog) + 1 + 8 // the program name, its NUL and pointer
 	for _, t := range toks {
 		if len(t.Value) > maxArgStrlen {
@@ -368,89 +345,6 @@ func shapeError(file string, n int, toks []Token, err error) *Error {
 		return Errorf(Pos{File: file, Line: n, Col: toks[0].Col}, "unexpected word %q (expected an option such as -A)", toks[0].Value)
 	}
 	return Errorf(Pos{File: file, Line: n, Col: col}, "%s", strings.ReplaceAll(msg, "\"", "'"))
-}
-
-// scriptCommands are the programs whose lines script mode reads.
-var scriptCommands = map[string]Family{
-	"iptables": IPv4, "iptables-legacy": IPv4, "iptables-nft": IPv4,
-	"ip6tables": IPv6, "ip6tables-legacy": IPv6, "ip6tables-nft": IPv6,
-}
-
-// script parses iptables command lines; other lines are reported and skipped.
-func (p *fileParser) script(src []byte) {
-	var pending strings.Builder
-	start := 0
-	p.lines(src, func(n int, line string) {
-		// Join backslash-continued lines.
-		if strings.HasSuffix(line, "\\") && !strings.HasSuffix(line, "\\\\") {
-			if pending.Len() == 0 {
-				start = n
-			}
-			pending.WriteString(strings.TrimSuffix(line, "\\") + " ")
-			return
-		}
-		if pending.Len() > 0 {
-			pending.WriteString(line)
-			line = pending.String()
-			pending.Reset()
-			n = start
-		}
-		p.scriptLine(n, line)
-	})
-}
-
-func (p *fileParser) scriptLine(n int, line string) {
-	trimmed := strings.TrimLeft(line, " \t")
-	if trimmed == "" || trimmed[0] == '#' {
-		return
-	}
-	col := len(line) - len(trimmed) + 1
-	f := strings.Fields(trimmed)
-	if len(f) == 0 {
-		return
-	}
-	prog := f[0]
-	skipWords := 0
-	for (prog == "sudo" || prog == "command" || prog == "exec") && skipWords+1 < len(f) {
-		skipWords++
-		prog = f[skipWords]
-	}
-	fam, ok := scriptCommands[filepath.Base(prog)]
-	if !ok {
-		p.warns = append(p.warns, Diagnostic{Pos: Pos{File: p.name, Line: n, Col: col}, Severity: SevWarning,
-			Msg: fmt.Sprintf("not an iptables command, skipped: %q", truncate(trimmed, 60))})
-		return
-	}
-	// Blank out the words before the program name so columns stay right.
-	rest := line
-	for i := 0; i < skipWords; i++ {
-		j := strings.Index(rest, f[i])
-		rest = rest[:j] + strings.Repeat(" ", len(f[i])) + rest[j+len(f[i]):]
-	}
-	cmd := p.bindLine(n, rest, fam, true)
-	if cmd == nil {
-		return
-	}
-	if cmd.fam != 0 && cmd.fam != fam {
-		return // "-4" on an ip6tables line (or vice versa): iptables ignores the rule
-	}
-	table := cmd.table
-	if table == "" {
-		table = "filter"
-	}
-	if _, ok := builtinChains[table]; !ok {
-		p.errs = append(p.errs, Errorf(cmd.pos, "unknown table %q", table))
-		return
-	}
-	ts := p.st.table(fam, table, cmd.pos)
-	p.st.apply(ts, cmd, line, &p.errs, &p.warns)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // isRuleLine reports whether a dump line is a command line (not a comment,
