@@ -167,8 +167,14 @@ func (b *binder) bind(sh *shape) *command {
 	if sh.counter >= 0 {
 		b.rule.Counters = parseCounter(b.toks[sh.counter].Value)
 	}
-	for _, it := range sh.items {
-		b.item(it)
+	for i := 0; i < len(sh.items); i++ {
+		var next *shapeItem
+		if i+1 < len(sh.items) {
+			next = &sh.items[i+1]
+		}
+		if b.item(sh.items[i], next) {
+			i++ // the next item's option was this one's argument
+		}
 		if len(b.errs) > 0 {
 			break // one error per line: later ones are usually consequences
 		}
@@ -184,13 +190,17 @@ func (b *binder) bind(sh *shape) *command {
 	return b.cmd
 }
 
-func (b *binder) item(it shapeItem) {
+// item binds one option with its words. An option that needs an argument
+// and has none takes the next word even when it looks like an option, as
+// getopt_long does (-o -j MARK: "-j" is the interface, "MARK" a stray
+// argument); consumed reports that next was taken.
+func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	raw := b.toks[it.opt].Value
 	short := !strings.HasPrefix(raw, "--")
 	name := strings.TrimLeft(raw, "-")
 	if name == "" || (short && len(name) != 1) {
 		b.errorf(it.opt, "unknown option %q", raw)
-		return
+		return false
 	}
 	r, cands := b.resolve(name, short)
 	if r.owner == -2 && b.proto != "" && !b.protoM {
@@ -204,10 +214,10 @@ func (b *binder) item(it shapeItem) {
 	switch r.owner {
 	case -2:
 		b.errorf(it.opt, "unknown option %q%s", raw, b.context())
-		return
+		return false
 	case -3:
 		b.errorf(it.opt, "ambiguous option %q (could be %s)", raw, strings.Join(cands, ", "))
-		return
+		return false
 	}
 	spec := r.spec
 	negated := it.bang >= 0
@@ -224,9 +234,19 @@ func (b *binder) item(it shapeItem) {
 		t := b.toks[w.tok]
 		words = append(words, Arg{Pos: b.pos(w.tok), Value: t.Value, Quoted: t.Kind == TokQWord})
 	}
+	if len(words) == 0 && spec.MinArgs == 1 && next != nil && next.bang < 0 {
+		t := b.toks[next.opt]
+		words = append(words, Arg{Pos: b.pos(next.opt), Value: t.Value})
+		consumed = true
+		if len(next.words) > 0 {
+			w := b.toks[next.words[0].tok]
+			b.errorf(next.words[0].tok, "bad argument %q (option %q took %q as its argument, as iptables' getopt does)", w.Value, raw, t.Value)
+			return true
+		}
+	}
 	if negated && !spec.Invert {
 		b.errorf(it.opt, "option %q cannot be negated", "--"+spec.Name)
-		return
+		return false
 	}
 	if len(words) < spec.MinArgs {
 		if spec.MinArgs == 1 {
@@ -234,11 +254,11 @@ func (b *binder) item(it shapeItem) {
 		} else {
 			b.errorf(it.opt, "option %q requires %d arguments", "--"+spec.Name, spec.MinArgs)
 		}
-		return
+		return false
 	}
 	if len(words) > spec.MaxArgs {
 		b.errorf(it.words[spec.MaxArgs].tok, "unexpected argument %q after option %q", words[spec.MaxArgs].Value, "--"+spec.Name)
-		return
+		return false
 	}
 	opt := &Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words}
 	if it.bang >= 0 {
@@ -249,7 +269,7 @@ func (b *binder) item(it shapeItem) {
 		for _, o := range l.optionsOf() {
 			if o.Name == opt.Name {
 				b.errorf(it.opt, "option %q given more than once", "--"+spec.Name)
-				return
+				return false
 			}
 		}
 		if l.match != nil {
@@ -257,9 +277,10 @@ func (b *binder) item(it shapeItem) {
 		} else {
 			l.target.Options = append(l.target.Options, opt)
 		}
-		return
+		return consumed
 	}
 	b.base(opt, it)
+	return consumed
 }
 
 // fcheck applies each extension's option constraints once the rule is

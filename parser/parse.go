@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"strconv"
@@ -112,6 +113,12 @@ func (p *fileParser) dump(src []byte, fam Family) {
 		curLine int
 	)
 	pre := p.prebind(src, fam)
+	warned := false
+	if i := bytes.Index(src, []byte("\r\n")); i >= 0 {
+		n := bytes.Count(src[:i], []byte("\n")) + 1
+		p.warns = append(p.warns, Diagnostic{Pos: Pos{File: p.name, Line: n}, Severity: SevWarning,
+			Msg: "the file's lines end in CR LF: iptables-restore refuses it (\"unable to initialize table 'filter\\r'\"); read as if the CRs were not there"})
+	}
 	p.lines(src, func(n int, line string) {
 		trimmed := strings.TrimLeft(line, " \t")
 		col := len(line) - len(trimmed) + 1
@@ -136,6 +143,13 @@ func (p *fileParser) dump(src []byte, fam Family) {
 			}
 			cur, curLine = p.st.reset(fam, f[0], pos), n
 		case strings.HasPrefix(trimmed, "COMMIT") && strings.TrimSpace(trimmed) == "COMMIT":
+			// iptables-restore ends a table only at a line that is exactly
+			// "COMMIT\n"; anything else is a rule line it refuses.
+			if line != "COMMIT" || (n == bytes.Count(src, []byte("\n"))+1 && !warned) {
+				warned = true
+				p.warns = append(p.warns, Diagnostic{Pos: pos, Severity: SevWarning,
+					Msg: "iptables-restore takes only a line of exactly \"COMMIT\" and its newline (here it would say \"Bad argument `COMMIT'\"); read as COMMIT"})
+			}
 			if cur == nil {
 				p.errs = append(p.errs, Errorf(pos, "COMMIT without a table"))
 				return
