@@ -35,7 +35,7 @@ var knownFailures = map[string]string{
 	// The script itself exits 1 here (line 15 runs lsmod, which this
 	// machine lacks); --exec reports a failed script as an error by design
 	// (with --allow-partial it prints what the script built).
-	"dperson__openvpn-client-firewall.sh#exec": "F: the script exits 1 on this machine (lsmod not installed); --exec refuses a failed script",
+	"dperson__openvpn-client-firewall.sh#exec": "F: the script runs lsmod, which fails on this kernel (no loadable modules: no /proc/modules), so it exits 1 here as it would outside the sandbox; --exec refuses a failed script",
 }
 
 // The causes shared by several knownFailures entries (issue 8's classes).
