@@ -1,0 +1,133 @@
+package live
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// An apply that may have to roll back (--confirm, or a migration of
+// several steps) writes a journal before it changes anything: for each step
+// the backend's kind, its snapshot and, once applied, its mark. The journal
+// is what makes a rollback survive the process: the guard (guard.go) and
+// any later run in the namespace find it and roll back a run that died,
+// kill -9 included. It is removed when the run ends, confirmed or rolled
+// back; one that is left is by definition unfinished (its writer no longer
+// holds the lock).
+
+// journal is the file ns-ID.journal.
+type journal struct {
+	Version int       `json:"version"`
+	Token   string    `json:"token"` // this run's, for its guard
+	PID     int       `json:"pid"`
+	Command string    `json:"command"`
+	NS      string    `json:"netns"` // the name given, for messages
+	Started time.Time `json:"started"`
+	Until   time.Time `json:"until,omitempty"` // the confirmation deadline
+	State   string    `json:"state"`           // applying, waiting, rolling back
+	Steps   []step    `json:"steps"`
+}
+
+// step is one backend's part of a journal.
+type step struct {
+	Kind     string `json:"kind"`
+	Snapshot []byte `json:"snapshot"`
+	Mark     []byte `json:"mark,omitempty"` // set once the step is applied
+	Applied  bool   `json:"applied"`
+}
+
+func newToken() string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// writeJournal replaces the journal atomically: a new file, synced, renamed
+// over the old one, and the directory synced.
+func writeJournal(d *runDir, id uint64, j *journal) error {
+	b, err := json.Marshal(j)
+	if err != nil {
+		return err
+	}
+	path := d.file(id, "journal")
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return fmt.Errorf("writing the journal: %w", &fs.PathError{Op: "open", Path: tmp, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), tmp)
+	_, werr := f.Write(b)
+	if werr == nil {
+		werr = f.Sync()
+	}
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp, path)
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("writing the journal: %w", werr)
+	}
+	if dir, err := os.Open(filepath.Dir(path)); err == nil {
+		_ = dir.Sync()
+		dir.Close()
+	}
+	return nil
+}
+
+// readJournal returns the namespace's journal, nil when there is none.
+func readJournal(d *runDir, id uint64) (*journal, error) {
+	path := d.file(id, "journal")
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if errors.Is(err, unix.ENOENT) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the journal: %w", &fs.PathError{Op: "open", Path: path, Err: err})
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	j := &journal{}
+	if err := json.NewDecoder(f).Decode(j); err != nil {
+		return nil, fmt.Errorf("reading the journal %s: %w", path, err)
+	}
+	return j, nil
+}
+
+func removeJournal(d *runDir, id uint64) error {
+	if err := os.Remove(d.file(id, "journal")); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return err
+	}
+	return nil
+}
+
+// A note is what a guard that rolled back a dead run leaves for the next
+// run to show (the guard's own output may have gone with the terminal).
+func writeNote(d *runDir, id uint64, text string) {
+	fd, err := unix.Open(d.file(id, "note"), unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
+	if err != nil {
+		return
+	}
+	_, _ = unix.Write(fd, []byte(text))
+	unix.Close(fd)
+}
+
+func takeNote(d *runDir, id uint64) string {
+	path := d.file(id, "note")
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	os.Remove(path)
+	return string(b)
+}
