@@ -140,21 +140,24 @@ func mapAttr(b []byte, k uint16, f func([]byte) []byte) []byte {
 // Attribute numbers the x/sys constants lack (the kernel's
 // include/uapi/linux/netfilter/nf_tables.h).
 const (
-	nftaChainFlags      = 10
-	nftaChainID         = 11
-	nftaSetHandle       = 16
-	nftaSetType         = 19 // dumped only, in newer kernels
-	nftaSetCount        = 20 // dumped only, in newer kernels
-	nftaRuleChainID     = 11
-	nftaRulePositionID  = 10
-	nftaObjHandle       = 6
-	nftaObjPad          = 7
-	nftaFlowtableName   = 2
-	nftaFlowtableTable  = 1
-	nftaFlowtableUse    = 4
-	nftaFlowtableHandle = 5
-	nftaFlowtablePad    = 6
-	nftaSetElemPad      = 8
+	nftaChainFlags        = 10
+	nftaChainID           = 11
+	nftaSetHandle         = 16
+	nftaSetType           = 19 // dumped only, in newer kernels
+	nftaSetCount          = 20 // dumped only, in newer kernels
+	nftaRuleChainID       = 11
+	nftaRulePositionID    = 10
+	nftaObjHandle         = 6
+	nftaObjPad            = 7
+	nftaFlowtableName     = 2
+	nftaFlowtableHook     = 3
+	nftaFlowtableHookDevs = 3 // in NFTA_FLOWTABLE_HOOK
+	nftaHookDevs          = 4 // in NFTA_CHAIN_HOOK
+	nftaFlowtableTable    = 1
+	nftaFlowtableUse      = 4
+	nftaFlowtableHandle   = 5
+	nftaFlowtablePad      = 6
+	nftaSetElemPad        = 8
 )
 
 // What only the kernel sets, dropped from an object before it is sent back.

@@ -138,6 +138,14 @@ func (s *snapshot) verify() error {
 		return err
 	}
 	defer scratch.Close()
+	// Flowtables and netdev chains need their devices: the throwaway
+	// namespace gets veth devices of the same names.
+	for i, dev := range devices(present) {
+		if out, err := scratch.Command("ip", "link", "add", dev, "type", "veth", "peer", "name", fmt.Sprintf("xt2nft-peer%d", i)).CombinedOutput(); err != nil {
+			return &backend.UnrestorableError{Table: backend.Table{Family: familyName(present[0].Family), Name: present[0].Name},
+				Reason: fmt.Sprintf("it needs device %s, which xt2nft cannot create in a throwaway namespace to check the snapshot: %v: %s", dev, err, out)}
+		}
+	}
 	start := time.Now()
 	b := &batch{}
 	for _, d := range present {
@@ -169,6 +177,36 @@ func (s *snapshot) verify() error {
 		}
 	}
 	return nil
+}
+
+// devices lists the network devices the tables' flowtables and netdev
+// chains hook to.
+func devices(tables []*tableDump) []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(name string) {
+		if name != "" && !seen[name] {
+			seen[name] = true
+			out = append(out, name)
+		}
+	}
+	list := func(b []byte) {
+		as, _ := attrs(b)
+		for _, a := range as {
+			add(string(bytes.TrimRight(a.Data, "\x00")))
+		}
+	}
+	for _, d := range tables {
+		for _, c := range d.Chains {
+			hook := get(c, unix.NFTA_CHAIN_HOOK)
+			add(getString(hook, unix.NFTA_HOOK_DEV))
+			list(get(hook, nftaHookDevs))
+		}
+		for _, f := range d.Flowtables {
+			list(get(get(f, nftaFlowtableHook), nftaFlowtableHookDevs))
+		}
+	}
+	return out
 }
 
 // tableOf names the table of the k-th message of a restore batch.

@@ -7,11 +7,30 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
+
+	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nstest"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
 )
+
+// lowered translates and lowers an iptables-save dump.
+func lowered(t *testing.T, dump string) *Program {
+	t.Helper()
+	out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{})
+	if out.Failed || out.Ruleset == nil {
+		t.Fatalf("translate: %v", out.Diags)
+	}
+	p, err := Lower(out.Ruleset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
 
 // richTable uses what nft itself writes and xt2nft does not: interval,
 // concatenated and timeout sets, maps and verdict maps, named objects,
@@ -120,9 +139,10 @@ func TestPrivilegedSnapshotRestoresWhatNftWrote(t *testing.T) {
 	}
 }
 
-// TestPrivilegedSnapshotRefusesOwnedTable: a table owned by another
-// process's socket cannot be re-created by anyone else, so it cannot be
-// saved for a rollback.
+// TestPrivilegedSnapshotRefusesUnrestorable: a table owned by another
+// process's netlink socket (NFT_TABLE_F_OWNER) goes away with it and cannot
+// be created again by anyone else: it cannot be saved for a rollback, and
+// the refusal says why.
 func TestPrivilegedSnapshotRefusesUnrestorable(t *testing.T) {
 	nstest.Skip(t, "nft")
 	tn := nstest.New(t, "snap-owner")
@@ -131,12 +151,152 @@ func TestPrivilegedSnapshotRefusesUnrestorable(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer ns.Close()
-	// nft -i keeps its socket open; its owned table lives as long as it.
-	_ = ns
-	_, err = takeSnapshot(ns, []tableRef{{2, "nothing"}})
+	// nft -i keeps its socket open while it reads its input.
+	cmd := ns.Command("nft", "-i")
+	in, err := cmd.StdinPipe()
 	if err != nil {
-		t.Fatalf("snapshot of an absent table: %v", err)
+		t.Fatal(err)
 	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { in.Close(); cmd.Wait() }()
+	in.Write([]byte("add table ip owned { flags owner; }\n"))
+	for i := 0; ; i++ {
+		if out, _, _ := tn.NFT("", "list", "tables"); strings.Contains(out, "owned") {
+			break
+		}
+		if i == 100 {
+			t.Fatal("the owned table did not appear")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	_, err = takeSnapshot(ns, []tableRef{{2, "owned"}})
 	var ue *backend.UnrestorableError
-	_ = errors.As(err, &ue)
+	if !errors.As(err, &ue) || !errors.Is(err, backend.ErrUnrestorable) || !strings.Contains(err.Error(), "owned by netlink port") {
+		t.Fatalf("snapshot of an owned table: %v", err)
+	}
+}
+
+// TestPrivilegedSnapshotOfOtherTools: tables xt2nft does not write itself
+// restore too: iptables-nft's, with xtables matches (their protocol comes
+// back as NFTA_RULE_COMPAT), and a netdev table hooked to a device (which
+// the throwaway namespace gets as a veth of the same name).
+func TestPrivilegedSnapshotOfOtherTools(t *testing.T) {
+	nstest.Skip(t, "nft", "iptables-nft")
+	tn := nstest.New(t, "snap-tools")
+	for _, args := range [][]string{
+		{"iptables-nft", "-A", "INPUT", "-m", "recent", "--name", "x", "--set"},
+		{"iptables-nft", "-A", "INPUT", "-p", "tcp", "-m", "multiport", "--dports", "1,2,3", "-j", "ACCEPT"},
+		{"iptables-nft", "-A", "INPUT", "!", "-p", "udp", "-m", "conntrack", "--ctstate", "NEW", "-j", "ACCEPT"},
+		{"ip", "link", "add", "ft0", "type", "veth", "peer", "name", "ft1"},
+	} {
+		if _, stderr, err := tn.Run(args...); err != nil {
+			t.Fatalf("%v: %v: %s", args, err, stderr)
+		}
+	}
+	if _, stderr, err := tn.NFT("table netdev ft { chain c { type filter hook ingress device ft0 priority 0; counter; }; }\n"); err != nil {
+		t.Fatal(stderr)
+	}
+	list := func() string {
+		out, stderr, err := tn.NFT("", "list", "ruleset")
+		if err != nil {
+			t.Fatal(stderr)
+		}
+		return out
+	}
+	before := list()
+	ns, err := netns.Open(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	s, err := takeSnapshot(ns, []tableRef{{2, "filter"}, {5, "ft"}})
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	if _, stderr, err := tn.NFT("flush ruleset\ntable ip filter { comment \"managed by xt2nft\"; }\ntable netdev ft { comment \"managed by xt2nft\"; }\n"); err != nil {
+		t.Fatal(stderr)
+	}
+	if _, err := restore(ns, s, nil); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if after := list(); after != before {
+		t.Errorf("restored differently:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+	if out, stderr, err := tn.Run("iptables-nft", "-S", "INPUT"); err != nil || !strings.Contains(out, "-m multiport --dports 1,2,3") {
+		t.Errorf("iptables-nft cannot read its table back: %v %s\n%s", err, stderr, out)
+	}
+}
+
+// TestPrivilegedApplyRefusesChangeSinceSnapshot: an apply conditioned on a
+// snapshot fails when anything committed after it (the kernel's generation
+// check), so that a rollback to the snapshot cannot silently undo it.
+func TestPrivilegedApplyRefusesChangeSinceSnapshot(t *testing.T) {
+	nstest.Skip(t, "nft")
+	tn := nstest.New(t, "snap-genid")
+	ns, err := netns.Open(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	b := New(ns)
+	p := lowered(t, "*filter\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
+	s, err := b.Snapshot(t.Context(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := tn.NFT("add table ip other\n"); err != nil {
+		t.Fatal(stderr)
+	}
+	_, err = b.Apply(t.Context(), p, s, backend.ApplyOptions{})
+	var ce *backend.ChangedError
+	if !errors.As(err, &ce) || !errors.Is(err, unix.ERESTART) {
+		t.Fatalf("apply after a change since the snapshot: %v", err)
+	}
+	if out, _, _ := tn.NFT("", "list", "ruleset"); strings.Contains(out, "xt2nft") {
+		t.Errorf("applied anyway:\n%s", out)
+	}
+	// Without a base, a plain apply reads again and goes through.
+	if _, err := b.Apply(t.Context(), p, nil, backend.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestPrivilegedRestoreWhatNftCannotReadBack: rules the netlink backend
+// sends and nft lists in a form it cannot parse back (an interface name
+// with a quote, a NAT range written backwards) are restored from the
+// kernel's objects all the same.
+func TestPrivilegedRestoreWhatNftCannotReadBack(t *testing.T) {
+	nstest.Skip(t, "nft")
+	tn := nstest.New(t, "snap-unreadable")
+	ns, err := netns.Open(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	b := New(ns)
+	old := lowered(t, "*filter\n-A INPUT -i \"a\\\"b\" -j ACCEPT\nCOMMIT\n*nat\n-A PREROUTING -p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.1\nCOMMIT\n")
+	if _, err := b.Apply(t.Context(), old, nil, backend.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	before, _, _ := tn.NFT("", "list", "ruleset")
+	if _, stderr, err := tn.NFT(before); err == nil || !strings.Contains(stderr, "syntax error") {
+		t.Logf("nft reads its own listing back now (%v): the test no longer shows what it is for", err)
+	}
+	p := lowered(t, "*filter\n-A INPUT -j DROP\nCOMMIT\n")
+	s, err := b.Snapshot(t.Context(), p)
+	if err != nil {
+		t.Fatalf("snapshot: %v", err)
+	}
+	res, err := b.Apply(t.Context(), p, s, backend.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := b.Restore(t.Context(), s, res.Mark); err != nil {
+		t.Fatalf("restore: %v", err)
+	}
+	if after, _, _ := tn.NFT("", "list", "ruleset"); after != before {
+		t.Errorf("restored differently:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
 }
