@@ -42,48 +42,60 @@ type attr struct {
 
 func (a attr) kind() uint16 { return a.Type &^ (unix.NLA_F_NESTED | unix.NLA_F_NET_BYTEORDER) }
 
-// attrs splits encoded attributes (without validating more than lengths).
-func attrs(b []byte) ([]attr, error) {
-	var out []attr
-	for len(b) > 0 {
-		if len(b) < 4 {
-			return nil, errors.New("truncated attribute")
-		}
+// walk calls f for each attribute of b, in order, until f returns false;
+// it allocates nothing. Malformed input ends the walk.
+func walk(b []byte, f func(a attr) bool) {
+	for len(b) >= 4 {
 		l := int(binary.NativeEndian.Uint16(b[:2]))
 		if l < 4 || l > len(b) {
-			return nil, errors.New("bad attribute length")
+			return
 		}
-		out = append(out, attr{Type: binary.NativeEndian.Uint16(b[2:4]), Data: b[4:l]})
+		if !f(attr{Type: binary.NativeEndian.Uint16(b[2:4]), Data: b[4:l:l]}) {
+			return
+		}
 		b = b[min(len(b), (l+3)&^3):]
 	}
+}
+
+// attrs splits encoded attributes.
+func attrs(b []byte) ([]attr, error) {
+	var out []attr
+	walk(b, func(a attr) bool { out = append(out, a); return true })
 	return out, nil
+}
+
+// appendAttr encodes one attribute onto b.
+func appendAttr(b []byte, typ uint16, data []byte) []byte {
+	l := 4 + len(data)
+	b = binary.NativeEndian.AppendUint16(b, uint16(l))
+	b = binary.NativeEndian.AppendUint16(b, typ)
+	b = append(b, data...)
+	for ; l%4 != 0; l++ {
+		b = append(b, 0)
+	}
+	return b
 }
 
 // join encodes attributes.
 func join(as []attr) []byte {
 	var b []byte
 	for _, a := range as {
-		l := 4 + len(a.Data)
-		b = binary.NativeEndian.AppendUint16(b, uint16(l))
-		b = binary.NativeEndian.AppendUint16(b, a.Type)
-		b = append(b, a.Data...)
-		for l%4 != 0 {
-			b = append(b, 0)
-			l++
-		}
+		b = appendAttr(b, a.Type, a.Data)
 	}
 	return b
 }
 
 // get returns the payload of the first attribute of kind k.
 func get(b []byte, k uint16) []byte {
-	as, _ := attrs(b)
-	for _, a := range as {
+	var out []byte
+	walk(b, func(a attr) bool {
 		if a.kind() == k {
-			return a.Data
+			out = a.Data
+			return false
 		}
-	}
-	return nil
+		return true
+	})
+	return out
 }
 
 func getString(b []byte, k uint16) string {
@@ -99,42 +111,46 @@ func getU32(b []byte, k uint16) uint32 {
 	return binary.BigEndian.Uint32(v)
 }
 
-// without drops the attributes of the given kinds.
+// without drops the attributes of the given kinds (b itself when it has
+// none of them).
 func without(b []byte, kinds ...uint16) []byte {
-	as, err := attrs(b)
-	if err != nil {
+	drop := func(k uint16) bool {
+		for _, d := range kinds {
+			if d == k {
+				return true
+			}
+		}
+		return false
+	}
+	has := false
+	walk(b, func(a attr) bool { has = drop(a.kind()); return !has })
+	if !has {
 		return b
 	}
-	out := as[:0:0]
-	for _, a := range as {
-		drop := false
-		for _, k := range kinds {
-			drop = drop || a.kind() == k
+	out := make([]byte, 0, len(b))
+	walk(b, func(a attr) bool {
+		if !drop(a.kind()) {
+			out = appendAttr(out, a.Type, a.Data)
 		}
-		if !drop {
-			out = append(out, a)
-		}
-	}
-	return join(out)
+		return true
+	})
+	return out
 }
 
 // mapAttr replaces the payload of the attributes of kind k by f's result
 // (dropping the attribute when f returns nil).
 func mapAttr(b []byte, k uint16, f func([]byte) []byte) []byte {
-	as, err := attrs(b)
-	if err != nil {
-		return b
-	}
-	out := as[:0:0]
-	for _, a := range as {
+	out := make([]byte, 0, len(b))
+	walk(b, func(a attr) bool {
 		if a.kind() == k {
 			if a.Data = f(a.Data); a.Data == nil {
-				continue
+				return true
 			}
 		}
-		out = append(out, a)
-	}
-	return join(out)
+		out = appendAttr(out, a.Type, a.Data)
+		return true
+	})
+	return out
 }
 
 // Attribute numbers the x/sys constants lack (the kernel's
@@ -299,48 +315,74 @@ func setFlags(s []byte) uint32 { return getU32(s, unix.NFTA_SET_FLAGS) }
 // sorted where the kernel's order means nothing (set elements come in hash
 // order), and for a digest (strict false) also what traffic changes:
 // counters, quota use, the elements of sets that rules or timeouts change.
-// Each entry is (what it is, its canonical bytes).
-type canonical []struct {
-	what string
-	data []byte
+// Each entry is what it is and the SHA-256 of its canonical bytes.
+type canonical []canonEntry
+
+type canonEntry struct {
+	kind, name string // "rule", chain name; "set", set name; ...
+	index      int    // a rule's position in its chain
+	sum        [32]byte
+}
+
+func (e canonEntry) what() string {
+	switch e.kind {
+	case "rule":
+		return fmt.Sprintf("rule %d of chain %s", e.index, e.name)
+	case "elements":
+		return "the elements of set " + e.name
+	case "table":
+		return "the table's attributes"
+	}
+	return e.kind + " " + e.name
 }
 
 func (d *tableDump) canonical(strict bool) canonical {
 	var out canonical
-	add := func(what string, b []byte) {
-		out = append(out, struct {
-			what string
-			data []byte
-		}{what, b})
+	var buf []byte
+	add := func(kind, name string, index int, b []byte) {
+		out = append(out, canonEntry{kind: kind, name: name, index: index, sum: sha256.Sum256(b)})
 	}
 	if d.Table == nil {
-		add("table (absent)", nil)
+		add("absent", "", 0, nil)
 		return out
 	}
-	add("the table's attributes", without(d.Table, kernelOnly[unix.NFT_MSG_NEWTABLE]...))
-	sorted := func(what string, typ uint16, objs [][]byte, name uint16, extra ...uint16) {
-		list := make([][]byte, 0, len(objs))
-		for _, o := range objs {
-			list = append(list, without(o, append(kernelOnly[typ], extra...)...))
+	filter := func(b []byte, drop []uint16, f func(a attr) []byte) []byte {
+		buf = buf[:0]
+		walk(b, func(a attr) bool {
+			for _, k := range drop {
+				if a.kind() == k {
+					return true
+				}
+			}
+			data := a.Data
+			if f != nil {
+				data = f(a)
+			}
+			buf = appendAttr(buf, a.Type, data)
+			return true
+		})
+		return buf
+	}
+	add("table", "", 0, filter(d.Table, kernelOnly[unix.NFT_MSG_NEWTABLE], nil))
+	sorted := func(kind string, typ uint16, objs [][]byte, name uint16, extra ...uint16) {
+		idx := make([]int, len(objs))
+		names := make([]string, len(objs))
+		for i, o := range objs {
+			idx[i], names[i] = i, getString(o, name)
 		}
-		sort.Slice(list, func(i, j int) bool { return getString(list[i], name) < getString(list[j], name) })
-		for _, o := range list {
-			add(what+" "+getString(o, name), o)
+		sort.SliceStable(idx, func(a, b int) bool { return names[idx[a]] < names[idx[b]] })
+		drop := append(append([]uint16(nil), kernelOnly[typ]...), extra...)
+		for _, i := range idx {
+			add(kind, names[i], 0, filter(objs[i], drop, nil))
 		}
 	}
-	var chainExtra []uint16
+	var chainExtra, objExtra []uint16
 	if !strict {
 		chainExtra = []uint16{unix.NFTA_CHAIN_COUNTERS}
+		objExtra = []uint16{unix.NFTA_OBJ_DATA} // counter and quota state
 	}
 	sorted("chain", unix.NFT_MSG_NEWCHAIN, d.Chains, unix.NFTA_CHAIN_NAME, chainExtra...)
-	objs := d.Objs
-	if !strict {
-		objs = nil
-		for _, o := range d.Objs {
-			objs = append(objs, without(o, unix.NFTA_OBJ_DATA)) // counter and quota state
-		}
-	}
-	sorted("object", unix.NFT_MSG_NEWOBJ, objs, unix.NFTA_OBJ_NAME)
+	sorted("object", unix.NFT_MSG_NEWOBJ, d.Objs, unix.NFTA_OBJ_NAME, objExtra...)
 	sorted("flowtable", unix.NFT_MSG_NEWFLOWTABLE, d.Flowtables, nftaFlowtableName)
 	sorted("set", unix.NFT_MSG_NEWSET, d.Sets, unix.NFTA_SET_NAME)
 	names := make([]string, 0, len(d.Sets))
@@ -351,6 +393,10 @@ func (d *tableDump) canonical(strict bool) canonical {
 		flags[n] = setFlags(s)
 	}
 	sort.Strings(names)
+	elemDrop := []uint16{unix.NFTA_SET_ELEM_EXPIRATION, nftaSetElemPad}
+	if !strict {
+		elemDrop = append(elemDrop, unix.NFTA_SET_ELEM_EXPR, nftaSetElemExprs)
+	}
 	for _, n := range names {
 		if !strict && flags[n]&(unix.NFT_SET_EVAL|unix.NFT_SET_TIMEOUT) != 0 {
 			continue // runtime state: rules and timeouts change it
@@ -358,11 +404,7 @@ func (d *tableDump) canonical(strict bool) canonical {
 		els := elementsOf(d.Elems[n])
 		list := make([][]byte, 0, len(els))
 		for _, e := range els {
-			drop := []uint16{unix.NFTA_SET_ELEM_EXPIRATION, nftaSetElemPad}
-			if !strict {
-				drop = append(drop, unix.NFTA_SET_ELEM_EXPR, nftaSetElemExprs)
-			}
-			list = append(list, without(e, drop...))
+			list = append(list, append([]byte(nil), filter(e, elemDrop, nil)...))
 		}
 		sort.Slice(list, func(i, j int) bool { return bytes.Compare(list[i], list[j]) < 0 })
 		var all []byte
@@ -370,17 +412,23 @@ func (d *tableDump) canonical(strict bool) canonical {
 			all = binary.BigEndian.AppendUint32(all, uint32(len(e)))
 			all = append(all, e...)
 		}
-		add(fmt.Sprintf("the elements of set %s", n), all)
+		add("elements", n, 0, all)
 	}
 	count := map[string]int{}
-	for _, r := range d.Rules {
-		r = without(r, kernelOnly[unix.NFT_MSG_NEWRULE]...)
-		if !strict {
-			r = mapAttr(r, unix.NFTA_RULE_EXPRESSIONS, withoutState)
+	ruleDrop := kernelOnly[unix.NFT_MSG_NEWRULE]
+	var exprs func(a attr) []byte
+	if !strict {
+		exprs = func(a attr) []byte {
+			if a.kind() == unix.NFTA_RULE_EXPRESSIONS {
+				return withoutState(a.Data)
+			}
+			return a.Data
 		}
+	}
+	for _, r := range d.Rules {
 		ch := getString(r, unix.NFTA_RULE_CHAIN)
 		count[ch]++
-		add(fmt.Sprintf("rule %d of chain %s", count[ch], ch), r)
+		add("rule", ch, count[ch], filter(r, ruleDrop, exprs))
 	}
 	return out
 }
@@ -398,8 +446,20 @@ func elementsOf(msgs [][]byte) [][]byte {
 }
 
 // withoutState drops, from a rule's expression list, the state traffic
-// changes: a counter's numbers, a quota's use, a last's time.
+// changes: a counter's numbers, a quota's use, a last's time. A list with
+// none of those is returned as it is.
 func withoutState(list []byte) []byte {
+	stateful := false
+	walk(list, func(e attr) bool {
+		switch getString(e.Data, unix.NFTA_EXPR_NAME) {
+		case "counter", "last", "quota":
+			stateful = true
+		}
+		return !stateful
+	})
+	if !stateful {
+		return list
+	}
 	return mapAttr(list, unix.NFTA_LIST_ELEM, func(e []byte) []byte {
 		switch getString(e, unix.NFTA_EXPR_NAME) {
 		case "counter", "last":
@@ -411,12 +471,12 @@ func withoutState(list []byte) []byte {
 	})
 }
 
-// digest is a fingerprint of the table as a digest-mode canonical form.
+// digest is a fingerprint of the table: of its digest-mode canonical form.
 func (d *tableDump) digest() []byte {
 	h := sha256.New()
 	for _, e := range d.canonical(false) {
-		fmt.Fprintf(h, "%s\x00%d\x00", e.what, len(e.data))
-		h.Write(e.data)
+		fmt.Fprintf(h, "%s\x00%s\x00%d\x00", e.kind, e.name, e.index)
+		h.Write(e.sum[:])
 	}
 	return h.Sum(nil)
 }
@@ -426,13 +486,13 @@ func differs(a, b canonical) string {
 	for i := 0; i < len(a) || i < len(b); i++ {
 		switch {
 		case i >= len(a):
-			return b[i].what + " appeared"
+			return b[i].what() + " appeared"
 		case i >= len(b):
-			return a[i].what + " is missing"
-		case a[i].what != b[i].what:
-			return fmt.Sprintf("%s where %s was", b[i].what, a[i].what)
-		case !bytes.Equal(a[i].data, b[i].data):
-			return a[i].what + " differs"
+			return a[i].what() + " is missing"
+		case a[i].kind != b[i].kind || a[i].name != b[i].name || a[i].index != b[i].index:
+			return fmt.Sprintf("%s where %s was", b[i].what(), a[i].what())
+		case a[i].sum != b[i].sum:
+			return a[i].what() + " differs"
 		}
 	}
 	return ""

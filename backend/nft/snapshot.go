@@ -273,10 +273,17 @@ func restoreTable(b *batch, d *tableDump, elapsed time.Duration) {
 // where it is read back from. A rule without xtables expressions is left
 // alone.
 func withCompat(rule []byte) []byte {
-	list, err := attrs(get(rule, unix.NFTA_RULE_EXPRESSIONS))
-	if err != nil || get(rule, unix.NFTA_RULE_COMPAT) != nil {
+	exprs := get(rule, unix.NFTA_RULE_EXPRESSIONS)
+	xtables := false
+	walk(exprs, func(e attr) bool {
+		n := get(e.Data, unix.NFTA_EXPR_NAME)
+		xtables = string(n) == "match\x00" || string(n) == "target\x00"
+		return !xtables
+	})
+	if !xtables || get(rule, unix.NFTA_RULE_COMPAT) != nil {
 		return rule
 	}
+	list, _ := attrs(exprs)
 	var proto, flags uint32
 	xt, l4 := false, false
 	for _, e := range list {
@@ -406,11 +413,32 @@ func restore(ns *netns.NS, s *snapshot, since backend.Mark) (*backend.Restored, 
 	}
 	defer c.Close()
 	for attempt := 0; ; attempt++ {
+		res := &backend.Restored{}
+		gen, err := generation(c)
+		if err != nil {
+			return nil, err
+		}
+		if m != nil && gen == m.Gen {
+			// Nothing committed since the apply: every table is as it
+			// applied it, and goes back without being read first.
+			b := &batch{}
+			for _, t := range s.Saved {
+				restoreTable(b, t.Dump, time.Since(time.Unix(0, s.Taken)))
+			}
+			err = b.send(ns, gen)
+			var be *batchError
+			if errors.As(err, &be) && be.batch == unix.ERESTART && attempt < 9 {
+				continue
+			}
+			if err != nil {
+				return nil, describe(b, err, "restore")
+			}
+			return res, nil
+		}
 		now, gen, err := readTables(c, refs, false)
 		if err != nil {
 			return nil, err
 		}
-		res := &backend.Restored{}
 		if gen == s.Gen {
 			// No transaction since the snapshot: the apply never went live.
 			res.Nothing = true
