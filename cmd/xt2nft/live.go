@@ -17,6 +17,7 @@ import (
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
 )
 
 // Exit statuses of plan (as terraform plan -detailed-exitcode).
@@ -51,6 +52,31 @@ died.
 
 flags:
 `
+
+// Tests of the commands without root set these: fake replaces the
+// kernel's backends by a backend.Fake that receives the translation's
+// rules as text lines, and runDir is where the lock, journal and socket
+// go.
+var (
+	fake   *backend.Fake
+	runDir = live.DefaultDir
+)
+
+// fakeRuleset is the translation as the Fake takes it: each table with
+// its rules as nft prints them.
+func fakeRuleset(rs *translate.Ruleset) backend.FakeRuleset {
+	var out backend.FakeRuleset
+	for _, t := range rs.Tables {
+		ft := backend.FakeTable{Table: backend.Table{Family: string(t.Family), Name: t.Name}}
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				ft.Lines = append(ft.Lines, c.Name+": "+translate.RenderRule(r))
+			}
+		}
+		out = append(out, ft)
+	}
+	return out
+}
 
 // liveFlags are plan's and apply's own flags.
 type liveFlags struct {
@@ -90,7 +116,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		fmt.Fprintln(stderr, "xt2nft: --confirm must be positive")
 		return exitError
 	}
-	if os.Geteuid() != 0 {
+	if os.Geteuid() != 0 && fake == nil {
 		fmt.Fprintf(stderr, "xt2nft %s: reading and changing the firewall needs root (CAP_NET_ADMIN); nothing was changed\n", cmd)
 		return exitError
 	}
@@ -135,6 +161,9 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 			return exitError
 		}
 		st = live.Step{Backend: nft.New(ns), Ruleset: prog}
+		if fake != nil {
+			st = live.Step{Backend: fake, Ruleset: fakeRuleset(out.Ruleset)}
+		}
 	}
 	cfg := liveConfig(ns, *lf.netns, log)
 	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign}
@@ -164,11 +193,15 @@ func liveConfig(ns *netns.NS, name string, log *live.Log) live.Config {
 	if ns.File() != nil {
 		args = append(args, "--netns-fd")
 	}
-	return live.Config{
-		NS: ns, NSName: name, Log: log,
+	cfg := live.Config{
+		Dir: runDir, NS: ns, NSName: name, Log: log,
 		Open:  openBackend(ns),
 		Guard: live.StartGuard(ns, "/proc/self/exe", "xt2nft", args...),
 	}
+	if fake != nil {
+		cfg.Guard = nil // a guard process would not share the test's Fake
+	}
+	return cfg
 }
 
 // openBackend gives the backends a journal can name.
@@ -179,6 +212,10 @@ func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
 			return nft.New(ns), nil
 		case "iptables":
 			return &ipt.Namespace{NS: ns}, nil
+		case "fake":
+			if fake != nil {
+				return fake, nil
+			}
 		}
 		return nil, fmt.Errorf("a journal names backend %q, which this xt2nft does not have", kind)
 	}
