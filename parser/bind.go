@@ -3,6 +3,8 @@ package parser
 import (
 	"strconv"
 	"strings"
+
+	"github.com/xt2nft/xt2nft/ipproto"
 )
 
 // command is one bound line: an iptables command with its rule.
@@ -302,8 +304,11 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		}
 		if name == "protocol" {
 			p := strings.ToLower(opt.Arg(0))
-			if n, ok := protoNumbers[p]; ok {
-				p = n
+			if n, err := strconv.ParseUint(p, 10, 8); err == nil {
+				// -p 6 is -p tcp (iptables looks the number up the same way)
+				if pr, ok := ipproto.ByNumber(uint8(n)); ok {
+					p = pr.Name
+				}
 			}
 			b.proto = p
 			opt.Args[0].Value = p

@@ -142,13 +142,6 @@ var protoModules = map[string]string{
 	"esp": "esp", "ah": "ah", "mh": "mh", "ipcomp": "ipcomp",
 }
 
-// protoNumbers maps numeric protocols to names (/etc/protocols subset).
-var protoNumbers = map[string]string{
-	"1": "icmp", "2": "igmp", "4": "ipencap", "6": "tcp", "17": "udp", "33": "dccp", "41": "ipv6",
-	"47": "gre", "50": "esp", "51": "ah", "58": "ipv6-icmp", "103": "pim", "108": "ipcomp",
-	"112": "vrrp", "132": "sctp", "135": "mobility-header", "136": "udplite",
-}
-
 // baseByName indexes baseOptions by long name.
 var baseByName = optIndex(baseOptions)
 

@@ -6,7 +6,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipproto"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // matchFunc translates one match extension of a rule, appending statements
@@ -134,12 +136,12 @@ func (c *ctx) chainName(iptChain string) string {
 	return safeIdent(iptChain)
 }
 
-// l3 is "ip" or "ip6": the payload protocol of the network header.
-func (c *ctx) l3() string {
+// l3 is the network header of the rule's family.
+func (c *ctx) l3() *desc.L3 {
 	if c.fam == parser.IPv6 {
-		return "ip6"
+		return desc.IPv6
 	}
-	return "ip"
+	return desc.IPv4
 }
 
 // translate runs the whole rule.
@@ -161,19 +163,19 @@ func (c *ctx) translate() ([]*Rule, error) {
 			if o.Negated {
 				op = OpEq
 			}
-			head = append(head, &Match{Left: &Binop{Op: "&", Left: &Payload{Proto: "ip", Field: "frag-off"}, Right: &Int{V: 0x1fff, Hex: true}}, Op: op, Right: &Int{V: 0}})
+			head = append(head, &Match{Left: &Binop{Op: "&", Left: &Payload{Field: desc.IPFragOff}, Right: &Int{V: 0x1fff, Hex: true}}, Op: op, Right: &Int{V: 0}})
 		case "protocol":
 			p := o.Arg(0)
 			if p != "all" && p != "0" {
 				c.proto, c.protoNeg = p, o.Negated
 			}
 		case "source", "destination":
-			field := "saddr"
+			field := c.l3().Saddr
 			if o.Name == "destination" {
-				field = "daddr"
+				field = c.l3().Daddr
 			}
 			var s Stmt
-			s, err = c.addrMatch(&Payload{Proto: c.l3(), Field: field}, o)
+			s, err = c.addrMatch(&Payload{Field: field}, o)
 			if s != nil {
 				addrs = append(addrs, s)
 			}
@@ -221,18 +223,21 @@ func (c *ctx) translate() ([]*Rule, error) {
 // protoMatch is "ip protocol P" (IPv4) or "meta l4proto P" (IPv6, where the
 // upper-layer protocol follows extension headers as ip6tables -p does).
 func (c *ctx) protoMatch(neg bool) Stmt {
-	var left Expr = &Payload{Proto: "ip", Field: "protocol"}
+	var left Expr = &Payload{Field: desc.IPProtocol}
 	if c.fam == parser.IPv6 {
-		left = &Meta{Key: "l4proto"}
+		left = &Meta{Key: desc.MetaL4proto}
 	}
 	return &Match{Left: left, Op: eq(neg), Right: protoValue(c.proto)}
 }
 
-// l4Headers maps -p values to the nft payload protocol whose fields imply it.
-var l4Headers = map[string]string{
-	"tcp": "tcp", "udp": "udp", "udplite": "udplite", "sctp": "sctp", "dccp": "dccp",
-	"icmp": "icmp", "ipv6-icmp": "icmpv6", "icmpv6": "icmpv6", "icmp6": "icmpv6",
-	"esp": "esp", "ah": "ah", "comp": "comp", "ipcomp": "comp",
+// transportHeader returns the header whose fields packets of a -p protocol
+// have (tcp, icmpv6, ...), or nil.
+func transportHeader(p string) *desc.Proto {
+	pr, ok := ipproto.ByName(p)
+	if !ok {
+		return nil
+	}
+	return desc.HeaderOf(pr.Number)
 }
 
 // protoImplied reports whether a statement of the rule already matches a
@@ -240,9 +245,9 @@ var l4Headers = map[string]string{
 // dependency itself. (A NAT port mapping does not count: nft requires an
 // explicit protocol match before it.)
 func (c *ctx) protoImplied() bool {
-	h, ok := l4Headers[c.proto]
-	if !ok {
-		return false
+	h := transportHeader(c.proto)
+	if h == nil || !h.Implied {
+		return false // an extension header (mh) implies nothing to nft
 	}
 	for _, s := range c.stmts {
 		if m, ok := s.(*Match); ok && usesProto(m.Left, h) {
@@ -252,10 +257,10 @@ func (c *ctx) protoImplied() bool {
 	return false
 }
 
-func usesProto(e Expr, h string) bool {
+func usesProto(e Expr, h *desc.Proto) bool {
 	switch v := e.(type) {
 	case *Payload:
-		return v.Proto == h
+		return v.Field.Proto == h
 	case *Binop:
 		return usesProto(v.Left, h)
 	case *Concat:
@@ -268,18 +273,14 @@ func usesProto(e Expr, h string) bool {
 	return false
 }
 
-// nftProtoNames are protocol names nft knows without /etc/protocols.
-var nftProtoNames = map[string]bool{
-	"tcp": true, "udp": true, "icmp": true, "esp": true, "ah": true, "sctp": true, "dccp": true,
-	"udplite": true, "comp": true, "igmp": true, "gre": true, "ipv6-icmp": true, "icmpv6": true,
+// ipprotoNumber is the number of a protocol iptables names.
+func ipprotoNumber(p string) (uint64, bool) {
+	pr, ok := ipproto.ByName(p)
+	return uint64(pr.Number), ok
 }
 
-var protoNums = map[string]uint64{
-	"icmp": 1, "igmp": 2, "ipencap": 4, "tcp": 6, "udp": 17, "dccp": 33, "ipv6": 41, "gre": 47, "esp": 50,
-	"ah": 51, "ipv6-icmp": 58, "icmpv6": 58, "pim": 103, "ipcomp": 108, "vrrp": 112, "sctp": 132,
-	"mobility-header": 135, "mh": 135, "udplite": 136, "ospf": 89, "l2tp": 115, "ipip": 94, "rsvp": 46,
-}
-
+// protoValue is a protocol as nft should read it: by the name when nft
+// knows it without /etc/protocols, else by number.
 func protoValue(p string) Expr {
 	if p == "icmp6" || p == "icmpv6" {
 		p = "ipv6-icmp"
@@ -287,10 +288,10 @@ func protoValue(p string) Expr {
 	if n, err := strconv.ParseUint(p, 10, 8); err == nil {
 		return &Int{V: n}
 	}
-	if nftProtoNames[p] {
+	if desc.ProtocolNames[p] {
 		return &Sym{Name: p}
 	}
-	if n, ok := protoNums[p]; ok {
+	if n, ok := ipprotoNumber(p); ok {
 		return &Int{V: n}
 	}
 	return &Sym{Name: p}
@@ -298,9 +299,9 @@ func protoValue(p string) Expr {
 
 // ifaceMatch translates -i/-o: "eth+" is a wildcard, "+" matches everything.
 func ifaceMatch(o *parser.Option) (Stmt, error) {
-	key := "iifname"
+	key := desc.MetaIifname
 	if o.Name == "out-interface" {
-		key = "oifname"
+		key = desc.MetaOifname
 	}
 	v := o.Arg(0)
 	if v == "+" {
@@ -351,11 +352,6 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 			if !o.Negated {
 				return nil, nil // 0.0.0.0/0: matches everything
 			}
-			bits := 32
-			if c.fam == parser.IPv6 {
-				bits = 128
-			}
-			_ = bits
 			p := netip.MustParsePrefix("0.0.0.0/0")
 			if c.fam == parser.IPv6 {
 				p = netip.MustParsePrefix("::/0")

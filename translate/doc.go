@@ -1,7 +1,8 @@
 // Package translate turns a parser.Dump into a Ruleset: a structured IR of
 // nft tables, chains, sets and rules of typed statements and expressions
-// (ir.go). render.go prints it as an nft script; backend/nft lowers the same
-// IR to netlink. Nothing in the IR is a fragment of nft syntax.
+// (ir.go) whose leaves are the descriptors of package translate/desc.
+// render.go prints it as an nft script; backend/nft lowers the same IR to
+// netlink.
 //
 // Each match or target extension has its own small translator
 // (match_*.go, target_*.go), registered in registry_*.go. A translator

@@ -6,11 +6,16 @@ import (
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
-// The IR is structured data: every value is typed, and nothing in it is a
-// fragment of nft syntax. render.go prints it as nft text; backend/nft lowers
-// the same values to netlink expressions.
+// The IR is structured data. Its leaves point at the descriptors of
+// package desc (a header field, a meta or ct key, a fib result), so the
+// renderer prints their names and backend/nft reads their offsets and key
+// numbers: neither looks anything up by name, and nothing in the IR is a
+// fragment of nft syntax to be parsed again. Constants are typed values;
+// a Sym is a symbolic constant of the type of the expression it is
+// compared with (desc.Type.Syms).
 
 // Family is an nftables table family.
 type Family string
@@ -80,9 +85,9 @@ type BaseChain struct {
 // Set is a named set (or map) in a table.
 type Set struct {
 	Name    string
-	Typeof  []Expr   // key as typeof expressions (concatenated when several)
-	Type    []string // key as nft data types (ipv4_addr, ...), when Typeof is nil
-	Flags   []string // constant, interval, timeout, dynamic
+	Typeof  []Expr       // key as typeof expressions (concatenated when several)
+	Type    []*desc.Type // key as nft data types (ipv4_addr, ...), when Typeof is nil
+	Flags   []SetFlag
 	Timeout time.Duration
 	Size    int
 	Comment string
@@ -90,13 +95,35 @@ type Set struct {
 	Origin  parser.Pos
 }
 
+// SetFlag is a flag of a named set.
+type SetFlag string
+
+// Set flags.
+const (
+	SetConstant SetFlag = "constant"
+	SetInterval SetFlag = "interval"
+	SetTimeout  SetFlag = "timeout"
+	SetDynamic  SetFlag = "dynamic"
+)
+
 // Object is a stateful named object (counter, quota, ct helper, ...).
 type Object struct {
-	Kind   string // "counter", "quota", "ct helper", "ct timeout"
+	Kind   ObjKind
 	Name   string
 	Fields []ObjField
 	Origin parser.Pos
 }
+
+// ObjKind is the kind of a stateful object, as nft writes it.
+type ObjKind string
+
+// Object kinds.
+const (
+	ObjCounter  ObjKind = "counter"
+	ObjQuota    ObjKind = "quota"
+	ObjLimit    ObjKind = "limit"
+	ObjCTHelper ObjKind = "ct helper"
+)
 
 // ObjField is one "key value" line of an object.
 type ObjField struct {
@@ -176,30 +203,81 @@ type Verdict struct {
 // Log logs the packet.
 type Log struct {
 	Prefix     *string
-	Level      string // emerg ... debug, audit; "" for the default (warn)
-	Flags      []string
+	Level      LogLevel
+	Flags      LogFlags
 	Group      *uint16
 	Snaplen    *uint32
 	QThreshold *uint16
 }
 
+// LogLevel is a syslog level of the log statement.
+type LogLevel string
+
+// Log levels; LogDefault is nft's default (warn).
+const (
+	LogDefault LogLevel = ""
+	LogEmerg   LogLevel = "emerg"
+	LogAlert   LogLevel = "alert"
+	LogCrit    LogLevel = "crit"
+	LogErr     LogLevel = "err"
+	LogWarn    LogLevel = "warn"
+	LogNotice  LogLevel = "notice"
+	LogInfo    LogLevel = "info"
+	LogDebug   LogLevel = "debug"
+	LogAudit   LogLevel = "audit"
+)
+
+// LogFlags say what the log statement adds to its line.
+type LogFlags uint8
+
+// Log flags (nft: flags tcp sequence,options / ip options / skuid / ether;
+// all of them: flags all).
+const (
+	LogTCPSequence LogFlags = 1 << iota
+	LogTCPOptions
+	LogIPOptions
+	LogSkuid
+	LogEther
+	LogAll = LogTCPSequence | LogTCPOptions | LogIPOptions | LogSkuid | LogEther
+)
+
 // Limit is a token bucket rate limit.
 type Limit struct {
 	Rate  uint64
-	Unit  string // second, minute, hour, day, week
+	Unit  TimeUnit
 	Burst uint64 // 0: default
 	Bytes bool   // rate/burst count bytes (Rate is in BytesUnit per Unit)
 	Over  bool
-	// BytesUnit is "bytes", "kbytes" or "mbytes" when Bytes.
-	BytesUnit string
-	BurstUnit string
+	// BytesUnit and BurstUnit are the units of Rate and Burst when Bytes.
+	BytesUnit ByteUnit
+	BurstUnit ByteUnit
 }
+
+// TimeUnit is the period of a rate: second, minute, hour, day, week.
+type TimeUnit string
+
+// ByteUnit is a unit of a byte rate: bytes, kbytes, mbytes.
+type ByteUnit string
 
 // Reject rejects the packet.
 type Reject struct {
-	Type string // "", "icmp", "icmpv6", "icmpx", "tcp reset"
-	Code string // e.g. port-unreachable
+	Kind RejectKind
+	// Code is the ICMP code (a symbol of icmp_code, icmpv6_code or
+	// icmpx_code) of the ICMP kinds.
+	Code string
 }
+
+// RejectKind is what a reject sends.
+type RejectKind string
+
+// Reject kinds; RejectDefault is port unreachable in the table's family.
+const (
+	RejectDefault  RejectKind = ""
+	RejectTCPReset RejectKind = "tcp reset"
+	RejectICMP     RejectKind = "icmp"
+	RejectICMPv6   RejectKind = "icmpv6"
+	RejectICMPX    RejectKind = "icmpx"
+)
 
 // NATKind is snat, dnat, masquerade or redirect.
 type NATKind string
@@ -219,8 +297,11 @@ type NAT struct {
 	Addr   Expr   // nil: none
 	Port   Expr   // nil: none
 	Prefix bool   // NETMAP-style "prefix to"
-	Flags  []string
+	Flags  []NATFlag
 }
+
+// NATFlag is a flag of a NAT statement: random, fully-random, persistent.
+type NATFlag string
 
 // Assign sets a packet or connection field: meta mark set ..., ct mark set ...
 type Assign struct {
@@ -254,8 +335,11 @@ type SetStmt struct {
 // Queue passes the packet to userspace.
 type Queue struct {
 	Num   Expr // nil: queue 0
-	Flags []string
+	Flags []QueueFlag
 }
+
+// QueueFlag is a flag of the queue statement: bypass, fanout.
+type QueueFlag string
 
 // Dup duplicates the packet (TEE).
 type Dup struct {
@@ -274,8 +358,11 @@ type Tproxy struct {
 type Synproxy struct {
 	MSS    *uint16
 	Wscale *uint8
-	Flags  []string
+	Flags  []SynproxyFlag
 }
+
+// SynproxyFlag is a flag of the synproxy statement: timestamp, sack-perm.
+type SynproxyFlag string
 
 // Quota matches until (or after) a byte budget.
 type Quota struct {
@@ -285,7 +372,7 @@ type Quota struct {
 
 // ObjRef assigns a named stateful object: ct helper set "ftp", ct timeout set ...
 type ObjRef struct {
-	Kind string // "ct helper", "ct timeout", "ct expectation", "counter", "quota"
+	Kind ObjKind
 	Name string
 }
 
@@ -324,36 +411,61 @@ func (*ObjRef) stmt()   {}
 
 // ---- expressions ----
 
-// Payload is a header field: ip saddr, tcp dport, ip6 nexthdr, ah spi, ...
-type Payload struct {
-	Proto string
-	Field string
-}
+// Payload is a header field: ip saddr, tcp dport, frag id (IPv6
+// extension headers), tcp option maxseg size, sctp chunk data flags.
+type Payload struct{ Field *desc.Field }
 
 // Meta is a meta expression: meta mark, iifname, meta l4proto, ...
-type Meta struct{ Key string }
+type Meta struct{ Key *desc.MetaKey }
 
 // CT is a conntrack expression: ct state, ct original saddr, ...
 type CT struct {
-	Key string
-	Dir string // "", "original", "reply"
+	Key *desc.CTKey
+	Dir desc.Direction
 }
 
 // Fib is a fib lookup: fib daddr . iif type.
 type Fib struct {
-	Flags  []string // saddr/daddr, mark, iif/oif
-	Result string   // type, oif, oifname
+	Flags  []*desc.FibFlag // in the order they are written
+	Result *desc.FibResult
 }
 
-// Exthdr is an extension header or TCP option: "tcp option 23", "exthdr frag", "rt0 addr[1]".
-type Exthdr struct {
-	Hdr   string // "tcp option", "exthdr", or a header name
-	Name  string // option or header name/number
-	Field string // "" for presence checks
+// Exthdr is the presence of a header found by walking the packet: an IPv6
+// extension header (exthdr frag), a TCP option (tcp option maxseg) or an
+// SCTP chunk (sctp chunk init), compared with OpExists or OpMissing.
+type Exthdr struct{ Hdr *desc.Proto }
+
+// Socket is a socket lookup: socket transparent, socket mark, socket
+// cgroupv2 level 2.
+type Socket struct {
+	Key   *desc.SocketKey
+	Level uint32 // cgroupv2 only
 }
 
-// Socket is a socket lookup: socket transparent, socket mark.
-type Socket struct{ Key string }
+// Rt is a routing expression: rt mtu, rt ipsec, rt classid.
+type Rt struct{ Key *desc.RtKey }
+
+// IpsecDir is the direction of an ipsec expression.
+type IpsecDir string
+
+// Ipsec directions.
+const (
+	IpsecIn  IpsecDir = "in"
+	IpsecOut IpsecDir = "out"
+)
+
+// Ipsec is nft's ipsec (xfrm) expression: ipsec in reqid, ipsec out ip saddr.
+type Ipsec struct {
+	Dir IpsecDir
+	Key *desc.IpsecKey
+}
+
+// Raw is a raw payload load of Len bits at bit Offset from a payload base:
+// @nh,8,8.
+type Raw struct {
+	Base        desc.Base
+	Offset, Len uint32
+}
 
 // Numgen is a number generator: numgen random mod 2.
 type Numgen struct {
@@ -370,13 +482,6 @@ type Hash struct {
 	Seed   *uint32
 	Offset uint32
 }
-
-// Osf, Rt, Ipsec and other rarely used loads use Named.
-
-// Named is a load expression spelled as keywords with no special rendering
-// (rt classid, ipsec in reqid, time hour, meta cpu ...). Words are the
-// expression's keywords in order.
-type Named struct{ Words []string }
 
 // Binop is a bitwise operation: Left & Right, |, ^, >>, <<.
 type Binop struct {
@@ -421,11 +526,33 @@ type SetLit struct{ Elems []Expr }
 // SetRef is a reference to a named set: @name.
 type SetRef struct{ Name string }
 
+// Elem is a set element with attributes: the time it has left, written as
+// its timeout (it expires at the same moment; a refresh from the packet
+// path uses the statement's or the set's timeout, never the element's),
+// and a comment.
+type Elem struct {
+	Value   Expr
+	Timeout time.Duration
+	Comment string
+}
+
+// simplest is the element itself when it has no attributes.
+func (e *Elem) simplest() Expr {
+	if e.Timeout == 0 && e.Comment == "" {
+		return e.Value
+	}
+	return e
+}
+
 // Bitmask is the "value / mask" form used for tcp flags: syn / fin,syn,rst,ack.
 type Bitmask struct{ Value, Mask Expr }
 
-// Time is a duration or time of day constant used by meta time/hour.
-type Time struct{ V string }
+// Time is a duration constant (ct expiration 3s).
+type Time struct{ D time.Duration }
+
+// Clock is a time of day in the local time zone, as nft reads one
+// (meta hour "08:00:00"); Secs counts from midnight.
+type Clock struct{ Secs uint32 }
 
 func (*Payload) expr() {}
 func (*Meta) expr()    {}
@@ -435,7 +562,9 @@ func (*Exthdr) expr()  {}
 func (*Socket) expr()  {}
 func (*Numgen) expr()  {}
 func (*Hash) expr()    {}
-func (*Named) expr()   {}
+func (*Rt) expr()      {}
+func (*Ipsec) expr()   {}
+func (*Raw) expr()     {}
 func (*Binop) expr()   {}
 func (*Concat) expr()  {}
 func (*Int) expr()     {}
@@ -448,4 +577,6 @@ func (*Range) expr()   {}
 func (*SetLit) expr()  {}
 func (*SetRef) expr()  {}
 func (*Bitmask) expr() {}
+func (*Elem) expr()    {}
 func (*Time) expr()    {}
+func (*Clock) expr()   {}

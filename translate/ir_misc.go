@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // parseNum parses an unsigned number as xtables_strtoul does (strtoul with
@@ -60,7 +61,7 @@ func (c *ctx) tableSet(name string) *Set {
 }
 
 // tableObject returns the object of kind called name in the rule's table, or nil.
-func (c *ctx) tableObject(kind, name string) *Object {
+func (c *ctx) tableObject(kind ObjKind, name string) *Object {
 	for _, o := range c.tr.nftTable(c.fam, c.table).Objects {
 		if o.Kind == kind && o.Name == name {
 			return o
@@ -87,11 +88,15 @@ func (c *ctx) addSet(s *Set) {
 }
 
 // l3AddrType is the nft data type of this family's addresses.
-func (c *ctx) l3AddrType() string {
-	if c.fam == parser.IPv6 {
-		return "ipv6_addr"
+func (c *ctx) l3AddrType() *desc.Type { return c.l3().AddrType }
+
+// typeNames writes a concatenated key type as nft does: ipv4_addr . inet_service.
+func typeNames(ts []*desc.Type) string {
+	var names []string
+	for _, t := range ts {
+		names = append(names, t.Name)
 	}
-	return "ipv4_addr"
+	return strings.Join(names, " . ")
 }
 
 // prefixMask returns the address mask of a prefix length for the family.

@@ -9,23 +9,27 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 var addrTypes = []string{"unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",
 	"unreachable", "prohibit", "throw", "nat", "xresolve"}
 
 func matchAddrtype(c *ctx, m *parser.Match) error {
-	iface := ""
+	var iface *desc.FibFlag
 	if m.Opt("limit-iface-in") != nil {
-		iface = "iif"
+		iface = desc.FibIif
 	}
 	if m.Opt("limit-iface-out") != nil {
-		if iface != "" {
+		if iface != nil {
 			return c.unsupported(m.Pos, "--limit-iface-in and --limit-iface-out cannot be combined")
 		}
-		iface = "oif"
+		iface = desc.FibOif
 	}
-	for _, x := range []struct{ opt, addr string }{{"src-type", "saddr"}, {"dst-type", "daddr"}} {
+	for _, x := range []struct {
+		opt  string
+		addr *desc.FibFlag
+	}{{"src-type", desc.FibSaddr}, {"dst-type", desc.FibDaddr}} {
 		o := m.Opt(x.opt)
 		if o == nil {
 			continue
@@ -51,11 +55,11 @@ func matchAddrtype(c *ctx, m *parser.Match) error {
 		if len(elems) > 1 {
 			right = &SetLit{Elems: elems}
 		}
-		flags := []string{x.addr}
-		if iface != "" {
+		flags := []*desc.FibFlag{x.addr}
+		if iface != nil {
 			flags = append(flags, iface)
 		}
-		c.match(&Fib{Flags: flags, Result: "type"}, eq(o.Negated), right)
+		c.match(&Fib{Flags: flags, Result: desc.FibResultType}, eq(o.Negated), right)
 	}
 	return nil
 }

@@ -15,7 +15,10 @@ package translate
 // nft's AH dependency (meta l4proto ah) stops at the first AH header too.
 // A full SPI range matches every AH packet; "!" on it matches none.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchAH(c *ctx, m *parser.Match) error {
 	given := false
@@ -31,17 +34,17 @@ func matchAH(c *ctx, m *parser.Match) error {
 		if err != nil {
 			return err
 		}
-		c.rangeMatch(&Payload{Proto: "ah", Field: "spi"}, o, lo, hi, 0xFFFFFFFF)
+		c.rangeMatch(&Payload{Field: desc.AHSPI}, o, lo, hi, 0xFFFFFFFF)
 	}
 	if o := m.Opt("ahlen"); o != nil {
 		n, ok := xtUint(o.Arg(0), 0xFFFFFFFF)
 		if !ok {
 			return c.badValue(o, "length")
 		}
-		hdrLenMatch(c, o, &Payload{Proto: "ah", Field: "hdrlength"}, n, 4, 2)
+		hdrLenMatch(c, o, &Payload{Field: desc.AHHdrLength}, n, 4, 2)
 	}
 	if m.Opt("ahres") != nil {
-		c.match(&Payload{Proto: "ah", Field: "reserved"}, OpEq, &Int{V: 0})
+		c.match(&Payload{Field: desc.AHReserved}, OpEq, &Int{V: 0})
 	}
 	c.ensureProto(given, before, "ah")
 	return nil

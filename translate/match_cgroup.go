@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchCgroup(c *ctx, m *parser.Match) error {
@@ -25,13 +26,13 @@ func matchCgroup(c *ctx, m *parser.Match) error {
 			if o.Negated {
 				return c.unsupported(o.Pos, "\"! --path /\" never matches")
 			}
-			c.match(&Meta{Key: "cgroup"}, OpGe, &Int{V: 0})
+			c.match(&Meta{Key: desc.MetaCgroup}, OpGe, &Int{V: 0})
 		} else {
 			if strings.Contains(p, `"`) {
 				return c.badValue(o, "cgroup path")
 			}
 			level := len(strings.Split(p, "/"))
-			c.match(&Named{Words: []string{"socket", "cgroupv2", "level", itoa(level)}}, eq(o.Negated), &Str{V: p})
+			c.match(&Socket{Key: desc.SocketCgroupv2, Level: uint32(level)}, eq(o.Negated), &Str{V: p})
 			c.note(o.Pos, "cgroup path %q must exist when the nft rules are loaded", p)
 		}
 	}
@@ -40,7 +41,7 @@ func matchCgroup(c *ctx, m *parser.Match) error {
 		if !ok {
 			return c.badValue(o, "classid")
 		}
-		c.match(&Meta{Key: "cgroup"}, eq(o.Negated), &Int{V: n})
+		c.match(&Meta{Key: desc.MetaCgroup}, eq(o.Negated), &Int{V: n})
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchCluster(c *ctx, m *parser.Match) error {
@@ -68,11 +69,11 @@ func matchCluster(c *ctx, m *parser.Match) error {
 		mcast = "ff00::/8"
 	}
 	c.extra = append(c.extra, &Rule{Origin: m.Pos, Stmts: []Stmt{
-		&Match{Left: &Meta{Key: "pkttype"}, Op: OpEq, Right: &Sym{Name: "multicast"}},
-		&Match{Left: &Payload{Proto: c.l3(), Field: "daddr"}, Op: OpNe, Right: &Addr{Prefix: mustPrefix(mcast)}},
-		&Assign{Left: &Meta{Key: "pkttype"}, Value: &Sym{Name: "host"}},
+		&Match{Left: &Meta{Key: desc.MetaPkttype}, Op: OpEq, Right: &Sym{Name: "multicast"}},
+		&Match{Left: &Payload{Field: c.l3().Daddr}, Op: OpNe, Right: &Addr{Prefix: mustPrefix(mcast)}},
+		&Assign{Left: &Meta{Key: desc.MetaPkttype}, Value: &Sym{Name: "host"}},
 	}})
-	c.match(&Hash{Kind: "jhash", Expr: &CT{Key: "saddr", Dir: "original"}, Mod: uint32(total), Seed: &s32}, eq(neg), right)
+	c.match(&Hash{Kind: "jhash", Expr: &CT{Key: desc.CTSaddr, Dir: desc.CTOriginal}, Mod: uint32(total), Seed: &s32}, eq(neg), right)
 	c.note(m.Pos, "nft 1.0.6 aborts when listing a jhash of a ct expression (netlink_delinearize assertion); the rule loads and works")
 	c.approx(m.Pos, "xt_cluster rewrites pkt_type multicast to host only for packets reaching the match (here a separate rule before it does so for every such packet), and hashes related connections by their master's address")
 	return nil

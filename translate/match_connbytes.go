@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchConnbytes(c *ctx, m *parser.Match) error {
@@ -18,20 +19,20 @@ func matchConnbytes(c *ctx, m *parser.Match) error {
 	ct := &CT{}
 	switch strings.ToLower(do.Arg(0)) {
 	case "original":
-		ct.Dir = "original"
+		ct.Dir = desc.CTOriginal
 	case "reply":
-		ct.Dir = "reply"
+		ct.Dir = desc.CTReply
 	case "both":
 	default:
 		return c.badValue(do, "direction (original, reply or both)")
 	}
 	switch strings.ToLower(mo.Arg(0)) {
 	case "packets":
-		ct.Key = "packets"
+		ct.Key = desc.CTPackets
 	case "bytes":
-		ct.Key = "bytes"
+		ct.Key = desc.CTBytes
 	case "avgpkt":
-		ct.Key = "avgpkt"
+		ct.Key = desc.CTAvgpkt
 	default:
 		return c.badValue(mo, "mode (packets, bytes or avgpkt)")
 	}

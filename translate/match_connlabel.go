@@ -12,6 +12,7 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchConnlabel(c *ctx, m *parser.Match) error {
@@ -27,12 +28,12 @@ func matchConnlabel(c *ctx, m *parser.Match) error {
 		return c.badValue(o, "label (0-127)")
 	}
 	if m.Opt("set") != nil {
-		c.add(&Assign{Left: &CT{Key: "label"}, Value: &Int{V: n}})
+		c.add(&Assign{Left: &CT{Key: desc.CTLabel}, Value: &Int{V: n}})
 	}
 	if o.Negated {
-		c.match(&Binop{Op: "&", Left: &CT{Key: "label"}, Right: &Int{V: n}}, OpNe, &Int{V: n})
+		c.match(&Binop{Op: "&", Left: &CT{Key: desc.CTLabel}, Right: &Int{V: n}}, OpNe, &Int{V: n})
 	} else {
-		c.match(&CT{Key: "label"}, OpEq, &Int{V: n})
+		c.match(&CT{Key: desc.CTLabel}, OpEq, &Int{V: n})
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"fmt"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchConnlimit(c *ctx, m *parser.Match) error {
@@ -32,12 +33,12 @@ func matchConnlimit(c *ctx, m *parser.Match) error {
 	if !ok {
 		return c.badValue(o, "connection count")
 	}
-	field := "saddr"
+	field := c.l3().Saddr
 	if m.Opt("connlimit-daddr") != nil {
 		if m.Opt("connlimit-saddr") != nil {
 			return c.unsupported(m.Pos, "--connlimit-saddr and --connlimit-daddr cannot be combined")
 		}
-		field = "daddr"
+		field = c.l3().Daddr
 	}
 	full := 32
 	if c.fam == parser.IPv6 {
@@ -51,7 +52,7 @@ func matchConnlimit(c *ctx, m *parser.Match) error {
 		}
 		bits = int(v)
 	}
-	var key Expr = &Payload{Proto: c.l3(), Field: field}
+	var key Expr = &Payload{Field: field}
 	if bits < full {
 		key = &Binop{Op: "&", Left: key, Right: c.prefixMask(bits)}
 	}
@@ -62,7 +63,7 @@ func matchConnlimit(c *ctx, m *parser.Match) error {
 			break
 		}
 	}
-	c.addSet(&Set{Name: name, Type: []string{c.l3AddrType()}, Flags: []string{"dynamic"}, Origin: m.Pos})
+	c.addSet(&Set{Name: name, Type: []*desc.Type{c.l3AddrType()}, Flags: []SetFlag{SetDynamic}, Origin: m.Pos})
 	c.add(&SetStmt{Op: SetAdd, Set: name, Key: key, Stmts: []Stmt{&CtCount{N: n, Over: over}}})
 	return nil
 }

@@ -26,11 +26,11 @@ package translate
 
 import (
 	"net/netip"
-	"strconv"
 	"strings"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // ctStateBits are the real conntrack states in xt_conntrack's bit order.
@@ -72,10 +72,10 @@ func ctStateOpt(c *ctx, o *parser.Option) (noCT bool, err error) {
 			o.Arg(0), strings.Join(states, ","), strings.Join(status, ","), strings.ToUpper(strings.Join(status, ",")))
 	}
 	if len(states) > 0 {
-		c.match(&CT{Key: "state"}, op, &Flags{Names: states})
+		c.match(&CT{Key: desc.CTState}, op, &Flags{Names: states})
 	}
 	if len(status) > 0 {
-		c.match(&CT{Key: "status"}, op, &Flags{Names: status})
+		c.match(&CT{Key: desc.CTStatus}, op, &Flags{Names: status})
 		if o.Negated && !(seen["invalid"] && seen["untracked"]) {
 			c.approx(o.Pos, "\"! --ctstate %s\" also matches packets without a conntrack entry in iptables; nft's ct status never matches them", o.Arg(0))
 		}
@@ -102,14 +102,14 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 		if d != "original" && d != "reply" {
 			return c.badValue(o, "direction (ORIGINAL or REPLY)")
 		}
-		c.match(&CT{Key: "direction"}, OpEq, &Sym{Name: d})
+		c.match(&CT{Key: desc.CTDirection}, OpEq, &Sym{Name: d})
 	}
 	if o := m.Opt("ctproto"); o != nil {
 		p, err := protoNumber(c, o)
 		if err != nil {
 			return err
 		}
-		c.match(&CT{Key: "protocol", Dir: "original"}, eq(o.Negated), &Int{V: p})
+		c.match(&CT{Key: desc.CTProtocol, Dir: desc.CTOriginal}, eq(o.Negated), &Int{V: p})
 	}
 	if o := m.Opt("ctstate"); o != nil {
 		noCT, err := ctStateOpt(c, o)
@@ -142,13 +142,13 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 			if !o.Negated {
 				return c.unsupported(o.Pos, "--ctstatus NONE never matches (the rule would be dead)")
 			}
-			c.match(&CT{Key: "status"}, OpGe, &Int{V: 0})
+			c.match(&CT{Key: desc.CTStatus}, OpGe, &Int{V: 0})
 		} else {
 			op := OpEq
 			if o.Negated {
 				op = OpNot
 			}
-			c.match(&CT{Key: "status"}, op, &Flags{Names: fl})
+			c.match(&CT{Key: desc.CTStatus}, op, &Flags{Names: fl})
 		}
 	}
 	if o := m.Opt("ctexpire"); o != nil {
@@ -164,11 +164,15 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 		if !okL || !okH || h < l {
 			return c.badValue(o, "expiry range")
 		}
-		c.match(&CT{Key: "expiration"}, eq(o.Negated), expireRange(l, h))
+		c.match(&CT{Key: desc.CTExpiration}, eq(o.Negated), expireRange(l, h))
 	}
-	for _, a := range []struct{ opt, dir, key string }{
-		{"ctorigsrc", "original", "saddr"}, {"ctorigdst", "original", "daddr"},
-		{"ctreplsrc", "reply", "saddr"}, {"ctrepldst", "reply", "daddr"},
+	for _, a := range []struct {
+		opt string
+		dir desc.Direction
+		key *desc.CTKey
+	}{
+		{"ctorigsrc", desc.CTOriginal, desc.CTSaddr}, {"ctorigdst", desc.CTOriginal, desc.CTDaddr},
+		{"ctreplsrc", desc.CTReply, desc.CTSaddr}, {"ctrepldst", desc.CTReply, desc.CTDaddr},
 	} {
 		if o := m.Opt(a.opt); o != nil {
 			if err := c.ctAddr(&CT{Key: a.key, Dir: a.dir}, o); err != nil {
@@ -176,9 +180,13 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 			}
 		}
 	}
-	for _, p := range []struct{ opt, dir, key string }{
-		{"ctorigsrcport", "original", "proto-src"}, {"ctorigdstport", "original", "proto-dst"},
-		{"ctreplsrcport", "reply", "proto-src"}, {"ctrepldstport", "reply", "proto-dst"},
+	for _, p := range []struct {
+		opt string
+		dir desc.Direction
+		key *desc.CTKey
+	}{
+		{"ctorigsrcport", desc.CTOriginal, desc.CTProtoSrc}, {"ctorigdstport", desc.CTOriginal, desc.CTProtoDst},
+		{"ctreplsrcport", desc.CTReply, desc.CTProtoSrc}, {"ctrepldstport", desc.CTReply, desc.CTProtoDst},
 	} {
 		if o := m.Opt(p.opt); o != nil {
 			e, full, err := portExpr(c, o, o.Arg(0), "")
@@ -198,8 +206,8 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 // expireRange is the whole-second range [l, h] in milliseconds as an nft
 // time range: l s - h s 999 ms.
 func expireRange(l, h uint64) Expr {
-	return &Range{Lo: &Time{V: duration(time.Duration(l) * time.Second)},
-		Hi: &Time{V: strconv.FormatUint(h*1000+999, 10) + "ms"}}
+	return &Range{Lo: &Time{D: time.Duration(l) * time.Second},
+		Hi: &Time{D: time.Duration(h*1000+999) * time.Millisecond}}
 }
 
 // ctAddr matches a conntrack tuple address (XTTYPE_HOSTMASK). A /0 prefix
@@ -243,7 +251,7 @@ func protoNumber(c *ctx, o *parser.Option) (uint64, error) {
 	if p == "icmpv6" || p == "icmp6" {
 		p = "ipv6-icmp"
 	}
-	if n, ok := protoNums[p]; ok {
+	if n, ok := ipprotoNumber(p); ok {
 		return n, nil
 	}
 	return 0, c.badValue(o, "protocol")

@@ -2,7 +2,10 @@ package translate
 
 // -m cpu: iptables-extensions(8) "cpu"; nft "meta cpu". Exact.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchCPU(c *ctx, m *parser.Match) error {
 	o := m.Opt("cpu")
@@ -13,6 +16,6 @@ func matchCPU(c *ctx, m *parser.Match) error {
 	if !ok {
 		return c.badValue(o, "cpu number")
 	}
-	c.match(&Meta{Key: "cpu"}, eq(o.Negated), &Int{V: n})
+	c.match(&Meta{Key: desc.MetaCPU}, eq(o.Negated), &Int{V: n})
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // dccpTypes are the type names in type order (libxt_dccp.c) with nft's names.
@@ -54,7 +55,7 @@ func matchDCCP(c *ctx, m *parser.Match) error {
 				elems = append(elems, &Sym{Name: t.nft})
 			}
 		}
-		left := &Payload{Proto: "dccp", Field: "type"}
+		left := &Payload{Field: desc.DCCPType}
 		switch len(elems) {
 		case 0:
 			// An empty type mask never matches.

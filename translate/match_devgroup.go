@@ -9,11 +9,15 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchDevgroup(c *ctx, m *parser.Match) error {
 	any := false
-	for _, x := range []struct{ opt, key string }{{"src-group", "iifgroup"}, {"dst-group", "oifgroup"}} {
+	for _, x := range []struct {
+		opt string
+		key *desc.MetaKey
+	}{{"src-group", desc.MetaIifgroup}, {"dst-group", desc.MetaOifgroup}} {
 		o := m.Opt(x.opt)
 		if o == nil {
 			continue

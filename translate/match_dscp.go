@@ -46,6 +46,6 @@ func matchDSCP(c *ctx, m *parser.Match) error {
 			return c.badValue(o, "DSCP class")
 		}
 	}
-	c.match(&Payload{Proto: c.l3(), Field: "dscp"}, eq(o.Negated), &Int{V: v, Hex: true})
+	c.match(&Payload{Field: c.l3().DSCP}, eq(o.Negated), &Int{V: v, Hex: true})
 	return nil
 }

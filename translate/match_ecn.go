@@ -9,7 +9,10 @@ package translate
 // "tcp flags != ecn", which compares the whole flags byte and is wrong.
 // The TCP tests need -p tcp, which the kernel requires for them.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 var ecnNames = []string{"not-ect", "ect1", "ect0", "ce"}
 
@@ -31,7 +34,7 @@ func matchECN(c *ctx, m *parser.Match) error {
 		if name == "ecn-tcp-cwr" {
 			flag = "cwr"
 		}
-		flags := &Payload{Proto: "tcp", Field: "flags"}
+		flags := &Payload{Field: desc.TCPFlags}
 		if o.Negated {
 			c.match(&Binop{Op: "&", Left: flags, Right: &Flags{Names: []string{flag}}}, OpEq, &Int{V: 0})
 		} else {
@@ -43,7 +46,7 @@ func matchECN(c *ctx, m *parser.Match) error {
 		if !ok {
 			return c.badValue(o, "ECT value")
 		}
-		c.match(&Payload{Proto: c.l3(), Field: "ecn"}, eq(o.Negated), &Sym{Name: ecnNames[n]})
+		c.match(&Payload{Field: c.l3().ECN}, eq(o.Negated), &Sym{Name: ecnNames[n]})
 	}
 	return nil
 }

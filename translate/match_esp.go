@@ -7,7 +7,10 @@ package translate
 // which nft 1.0.6 cannot parse; "meta l4proto esp" is what ip6tables -p esp
 // means.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchESP(c *ctx, m *parser.Match) error {
 	given, err := c.needProto(m, "esp", "esp")
@@ -20,7 +23,7 @@ func matchESP(c *ctx, m *parser.Match) error {
 		if err != nil {
 			return err
 		}
-		c.rangeMatch(&Payload{Proto: "esp", Field: "spi"}, o, lo, hi, 0xFFFFFFFF)
+		c.rangeMatch(&Payload{Field: desc.ESPSPI}, o, lo, hi, 0xFFFFFFFF)
 	}
 	c.ensureProto(given, before, "esp")
 	return nil

@@ -14,7 +14,10 @@ package translate
 // "frag reserved 1", which is wrong. --fraglen is accepted by iptables but
 // never tested by the kernel, so it is dropped with a note.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchFrag(c *ctx, m *parser.Match) error {
 	before := len(c.stmts)
@@ -23,7 +26,7 @@ func matchFrag(c *ctx, m *parser.Match) error {
 		if err != nil {
 			return err
 		}
-		c.rangeMatch(&Payload{Proto: "frag", Field: "id"}, o, lo, hi, 0xFFFFFFFF)
+		c.rangeMatch(&Payload{Field: desc.FragID}, o, lo, hi, 0xFFFFFFFF)
 	}
 	if o := m.Opt("fraglen"); o != nil {
 		if _, ok := xtUint(o.Arg(0), 0xFFFFFFFF); !ok {
@@ -35,20 +38,20 @@ func matchFrag(c *ctx, m *parser.Match) error {
 		return c.unsupported(m.Pos, "--fragmore and --fraglast cannot be combined")
 	}
 	if m.Opt("fragres") != nil {
-		c.match(&Payload{Proto: "frag", Field: "reserved"}, OpEq, &Int{V: 0})
-		c.match(&Payload{Proto: "frag", Field: "reserved2"}, OpEq, &Int{V: 0})
+		c.match(&Payload{Field: desc.FragReserved}, OpEq, &Int{V: 0})
+		c.match(&Payload{Field: desc.FragReserved2}, OpEq, &Int{V: 0})
 	}
 	if m.Opt("fragfirst") != nil {
-		c.match(&Payload{Proto: "frag", Field: "frag-off"}, OpEq, &Int{V: 0})
+		c.match(&Payload{Field: desc.FragOff}, OpEq, &Int{V: 0})
 	}
 	if m.Opt("fragmore") != nil {
-		c.match(&Payload{Proto: "frag", Field: "more-fragments"}, OpEq, &Int{V: 1})
+		c.match(&Payload{Field: desc.FragMF}, OpEq, &Int{V: 1})
 	}
 	if m.Opt("fraglast") != nil {
-		c.match(&Payload{Proto: "frag", Field: "more-fragments"}, OpEq, &Int{V: 0})
+		c.match(&Payload{Field: desc.FragMF}, OpEq, &Int{V: 0})
 	}
 	if len(c.stmts) == before {
-		c.match(&Exthdr{Hdr: "exthdr", Name: "frag"}, OpExists, nil)
+		c.match(&Exthdr{Hdr: desc.Frag}, OpExists, nil)
 	}
 	return nil
 }

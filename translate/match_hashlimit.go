@@ -30,12 +30,13 @@ import (
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 type hashlimitCfg struct {
 	mode    map[string]bool
 	masks   map[string]int
-	types   []string
+	types   []*desc.Type
 	limit   Limit
 	expire  time.Duration
 	size    int
@@ -74,10 +75,10 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 	mult := uint64(1)
 	if r, unit, ok := parseHashlimitBytes(rateOpt.Arg(0)); ok {
 		cfg.bytes = true
-		cfg.limit = Limit{Rate: r, Unit: "second", Bytes: true, BytesUnit: unit}
+		cfg.limit = Limit{Rate: r, Unit: "second", Bytes: true, BytesUnit: ByteUnit(unit)}
 		mult = 15
 	} else if r, unit, ok := parseRate(rateOpt.Arg(0)); ok {
-		cfg.limit = Limit{Rate: r, Unit: unit, Burst: 5}
+		cfg.limit = Limit{Rate: r, Unit: TimeUnit(unit), Burst: 5}
 		mult = map[string]uint64{"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit]
 	} else {
 		return c.badValue(rateOpt, "rate")
@@ -95,7 +96,7 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 			if unit == "" {
 				return c.badValue(o, "burst")
 			}
-			cfg.limit.Burst, cfg.limit.BurstUnit = n, unit
+			cfg.limit.Burst, cfg.limit.BurstUnit = n, ByteUnit(unit)
 			mult = 60
 		} else {
 			if suffix != "" || n > 1000000 {
@@ -154,7 +155,7 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 			c.note(nameOpt.Pos, "hashlimit table %q becomes nft set %q", name, cfg.setName)
 		}
 		c.tr.ext[tk] = cfg
-		c.addSet(&Set{Name: cfg.setName, Type: cfg.types, Flags: []string{"dynamic", "timeout"},
+		c.addSet(&Set{Name: cfg.setName, Type: cfg.types, Flags: []SetFlag{SetDynamic, SetTimeout},
 			Timeout: cfg.expire, Size: cfg.size, Origin: m.Pos,
 			Comment: "hashlimit " + strings.ReplaceAll(name, `"`, "'")})
 	} else if first.sig != cfg.sig {
@@ -211,7 +212,7 @@ func hashlimitMode(c *ctx, m *parser.Match, cfg *hashlimitCfg) error {
 		if f == "dstip" || f == "srcip" {
 			cfg.types = append(cfg.types, c.l3AddrType())
 		} else {
-			cfg.types = append(cfg.types, "inet_service")
+			cfg.types = append(cfg.types, desc.InetService)
 		}
 	}
 	return nil
@@ -241,26 +242,28 @@ func hashlimitKey(c *ctx, m *parser.Match, cfg *hashlimitCfg) ([]Expr, error) {
 		}
 		switch f {
 		case "dstip", "srcip":
-			field := "daddr"
+			field := c.l3().Daddr
 			if f == "srcip" {
-				field = "saddr"
+				field = c.l3().Saddr
 			}
-			var e Expr = &Payload{Proto: c.l3(), Field: field}
+			var e Expr = &Payload{Field: field}
 			if cfg.masks[f] < full {
 				e = &Binop{Op: "&", Left: e, Right: c.prefixMask(cfg.masks[f])}
 			}
 			key = append(key, e)
 		default:
-			field := "dport"
+			h := transportHeader(proto)
+			if h == nil || h.Sport == nil {
+				h = desc.TH
+			}
+			field := h.Dport
 			if f == "srcport" {
-				field = "sport"
+				field = h.Sport
 			}
-			p := proto
-			if p == "" {
-				p = "th"
-				c.approx(m.Pos, "hashlimit %s without -p tcp/udp/sctp/dccp/udplite: nft's \"th %s\" reads header bytes of protocols without ports, where the kernel uses port 0", f, field)
+			if h == desc.TH {
+				c.approx(m.Pos, "hashlimit %s without -p tcp/udp/sctp/dccp/udplite: nft's \"th %s\" reads header bytes of protocols without ports, where the kernel uses port 0", f, field.Name)
 			}
-			key = append(key, &Payload{Proto: p, Field: field})
+			key = append(key, &Payload{Field: field})
 		}
 	}
 	return key, nil

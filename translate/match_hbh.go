@@ -11,12 +11,19 @@ package translate
 // (exthdr hbh exists). --hbh-opts/--dst-opts (a strict list of options)
 // has no nft equivalent and is refused.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
-func matchHBH(c *ctx, m *parser.Match) error { return optsHeader(c, m, "hbh", "hbh-len", "hbh-opts") }
-func matchDst(c *ctx, m *parser.Match) error { return optsHeader(c, m, "dst", "dst-len", "dst-opts") }
+func matchHBH(c *ctx, m *parser.Match) error {
+	return optsHeader(c, m, desc.HBH, "hbh-len", "hbh-opts")
+}
+func matchDst(c *ctx, m *parser.Match) error {
+	return optsHeader(c, m, desc.Dst, "dst-len", "dst-opts")
+}
 
-func optsHeader(c *ctx, m *parser.Match, hdr, lenOpt, optsOpt string) error {
+func optsHeader(c *ctx, m *parser.Match, hdr *desc.Proto, lenOpt, optsOpt string) error {
 	if o := m.Opt(optsOpt); o != nil {
 		return c.unsupported(o.Pos, "--%s (a list of options in order) has no nft equivalent", optsOpt)
 	}
@@ -29,14 +36,14 @@ func optsHeader(c *ctx, m *parser.Match, hdr, lenOpt, optsOpt string) error {
 		// Unlike ah, the kernel tests a given length even when it is 0.
 		if n == 0 {
 			if !o.Negated {
-				c.neverMatch(&Payload{Proto: hdr, Field: "hdrlength"}, 255)
+				c.neverMatch(&Payload{Field: hdr.Field("hdrlength")}, 255)
 			}
 		} else {
-			hdrLenMatch(c, o, &Payload{Proto: hdr, Field: "hdrlength"}, n, 8, 1)
+			hdrLenMatch(c, o, &Payload{Field: hdr.Field("hdrlength")}, n, 8, 1)
 		}
 	}
 	if len(c.stmts) == before {
-		c.match(&Exthdr{Hdr: "exthdr", Name: hdr}, OpExists, nil)
+		c.match(&Exthdr{Hdr: hdr}, OpExists, nil)
 	}
 	return nil
 }

@@ -152,8 +152,9 @@ func icmpMatch(c *ctx, m *parser.Match, opt, proto string, codes []icmpName, nft
 		}
 		return &Int{V: typ}
 	}
-	tField := &Payload{Proto: proto, Field: "type"}
-	cField := &Payload{Proto: proto, Field: "code"}
+	h := transportHeader(proto)
+	tField := &Payload{Field: h.Field("type")}
+	cField := &Payload{Field: h.Field("code")}
 	switch {
 	case proto == "icmp" && typ == 0xFF:
 		// "any": the kernel matches every ICMP packet whatever the code.

@@ -5,7 +5,10 @@ package translate
 // header field is 16 bits, so SPI values above 65535 never match, as in
 // the kernel. --compres is ignored by the kernel (and here).
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchIPComp(c *ctx, m *parser.Match) error {
 	given, err := c.needProto(m, "comp", "ipcomp")
@@ -18,7 +21,7 @@ func matchIPComp(c *ctx, m *parser.Match) error {
 		if err != nil {
 			return err
 		}
-		c.clampMatch(&Payload{Proto: "comp", Field: "cpi"}, o, lo, hi, 0xFFFF)
+		c.clampMatch(&Payload{Field: desc.CompCPI}, o, lo, hi, 0xFFFF)
 	}
 	if o := m.Opt("compres"); o != nil {
 		c.note(o.Pos, "--compres is ignored by the kernel's ipcomp match")

@@ -20,11 +20,11 @@ func matchIPRange(c *ctx, m *parser.Match) error {
 		if o == nil {
 			continue
 		}
-		field := "saddr"
+		field := c.l3().Saddr
 		if name == "dst-range" {
-			field = "daddr"
+			field = c.l3().Daddr
 		}
-		left := &Payload{Proto: c.l3(), Field: field}
+		left := &Payload{Field: field}
 		los, his, isRange := strings.Cut(o.Arg(0), "-")
 		if !isRange {
 			his = los

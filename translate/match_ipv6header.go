@@ -15,19 +15,21 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // ipv6Headers maps --header words (chain_protos names, /etc/protocols names
-// and numbers) to the nft exthdr name, or "" for headers nft cannot test.
-var ipv6Headers = map[string]string{
-	"hop-by-hop": "hbh", "hop": "hbh", "hopopt": "hbh", "0": "hbh",
-	"dst": "dst", "ipv6-opts": "dst", "60": "dst",
-	"route": "rt", "ipv6-route": "rt", "43": "rt",
-	"frag": "frag", "ipv6-frag": "frag", "44": "frag",
-	"auth": "", "ah": "", "51": "",
-	"esp": "", "50": "",
-	"none": "", "ipv6-nonxt": "", "59": "",
-	"protocol": "", "prot": "", "255": "",
+// and numbers) to the extension header nft tests, or nil for headers nft
+// cannot test.
+var ipv6Headers = map[string]*desc.Proto{
+	"hop-by-hop": desc.HBH, "hop": desc.HBH, "hopopt": desc.HBH, "0": desc.HBH,
+	"dst": desc.Dst, "ipv6-opts": desc.Dst, "60": desc.Dst,
+	"route": desc.RT, "ipv6-route": desc.RT, "43": desc.RT,
+	"frag": desc.Frag, "ipv6-frag": desc.Frag, "44": desc.Frag,
+	"auth": nil, "ah": nil, "51": nil,
+	"esp": nil, "50": nil,
+	"none": nil, "ipv6-nonxt": nil, "59": nil,
+	"protocol": nil, "prot": nil, "255": nil,
 }
 
 func matchIPv6Header(c *ctx, m *parser.Match) error {
@@ -35,14 +37,14 @@ func matchIPv6Header(c *ctx, m *parser.Match) error {
 	if o == nil {
 		return c.unsupported(m.Pos, "-m ipv6header requires --header")
 	}
-	var names []string
-	seen := map[string]bool{}
+	var names []*desc.Proto
+	seen := map[*desc.Proto]bool{}
 	for _, w := range strings.Split(o.Arg(0), ",") {
 		n, ok := ipv6Headers[strings.ToLower(w)]
 		if !ok {
 			return c.unsupported(argPos(o), "unknown header %q in --header", w)
 		}
-		if n == "" {
+		if n == nil {
 			return c.unsupported(argPos(o), "--header %s: nft 1.0.6 cannot test for AH, ESP, \"no next header\" or the upper-layer protocol anywhere in the IPv6 header chain", w)
 		}
 		if !seen[n] {
@@ -58,7 +60,7 @@ func matchIPv6Header(c *ctx, m *parser.Match) error {
 		op = OpMissing
 	}
 	for _, n := range names {
-		c.match(&Exthdr{Hdr: "exthdr", Name: n}, op, nil)
+		c.match(&Exthdr{Hdr: n}, op, nil)
 	}
 	return nil
 }

@@ -6,7 +6,10 @@ package translate
 // (skb->len) that meta length loads. The full range 0:65535 matches every
 // packet; its negation none.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchLength(c *ctx, m *parser.Match) error {
 	o := m.Opt("length")
@@ -17,7 +20,7 @@ func matchLength(c *ctx, m *parser.Match) error {
 	if err != nil {
 		return err
 	}
-	left := &Meta{Key: "length"}
+	left := &Meta{Key: desc.MetaLength}
 	if lo == 0 && hi == 65535 {
 		if o.Negated {
 			c.neverMatch(left, 0xFFFFFFFF)

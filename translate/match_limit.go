@@ -20,7 +20,7 @@ func matchLimit(c *ctx, m *parser.Match) error {
 		if !ok {
 			return c.badValue(o, "rate")
 		}
-		l.Rate, l.Unit = r, u
+		l.Rate, l.Unit = r, TimeUnit(u)
 	}
 	if o := m.Opt("limit-burst"); o != nil {
 		b, ok := parseNum(o.Arg(0), 32)

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchMAC(c *ctx, m *parser.Match) error {
@@ -24,7 +25,7 @@ func matchMAC(c *ctx, m *parser.Match) error {
 	if !ok {
 		return c.badValue(o, "MAC address")
 	}
-	c.match(&Payload{Proto: "ether", Field: "saddr"}, eq(o.Negated), &MAC{V: mac})
+	c.match(&Payload{Field: desc.EtherSaddr}, eq(o.Negated), &MAC{V: mac})
 	return nil
 }
 

@@ -3,11 +3,14 @@ package translate
 // -m mark / -m connmark: iptables-extensions(8) "mark", "connmark";
 // nft "meta mark" / "ct mark", "& mask == value" with a mask. Exact.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
-func matchMark(c *ctx, m *parser.Match) error { return markLike(c, m, &Meta{Key: "mark"}) }
+func matchMark(c *ctx, m *parser.Match) error { return markLike(c, m, &Meta{Key: desc.MetaMark}) }
 
-func matchConnmark(c *ctx, m *parser.Match) error { return markLike(c, m, &CT{Key: "mark"}) }
+func matchConnmark(c *ctx, m *parser.Match) error { return markLike(c, m, &CT{Key: desc.CTMark}) }
 
 func markLike(c *ctx, m *parser.Match, left Expr) error {
 	o := m.Opt("mark")

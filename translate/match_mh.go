@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // mhNames is libip6t_mh.c's table, in its order.
@@ -51,7 +52,7 @@ func matchMH(c *ctx, m *parser.Match) error {
 				return c.unsupported(argPos(o), "invalid MH type range %q (min > max)", o.Arg(0))
 			}
 		}
-		c.rangeMatch(&Payload{Proto: "mh", Field: "type"}, o, lo, hi, 255)
+		c.rangeMatch(&Payload{Field: desc.MHTypeField}, o, lo, hi, 255)
 	}
 	c.ensureProto(given, before, "mh")
 	return nil

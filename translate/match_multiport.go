@@ -44,8 +44,9 @@ func matchMultiport(c *ctx, m *parser.Match) error {
 	if err != nil {
 		return err
 	}
-	sport := &Payload{Proto: proto, Field: "sport"}
-	dport := &Payload{Proto: proto, Field: "dport"}
+	h := transportHeader(proto)
+	sport := &Payload{Field: h.Sport}
+	dport := &Payload{Field: h.Dport}
 	if all {
 		// Some entry is 0:65535: every packet of the protocol matches.
 		if o.Negated {

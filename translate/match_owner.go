@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchOwner(c *ctx, m *parser.Match) error {
@@ -24,10 +25,13 @@ func matchOwner(c *ctx, m *parser.Match) error {
 		if o.Negated {
 			return c.unsupported(o.Pos, "\"! --socket-exists\" (no socket) cannot be expressed in nft: meta skuid/skgid never match packets without a socket")
 		}
-		c.match(&Meta{Key: "skuid"}, OpGe, &Int{V: 0})
+		c.match(&Meta{Key: desc.MetaSkuid}, OpGe, &Int{V: 0})
 		c.approx(o.Pos, "--socket-exists becomes \"meta skuid >= 0\", which does not match sockets without a file (kernel-internal sockets)")
 	}
-	for _, x := range []struct{ opt, key string }{{"uid-owner", "skuid"}, {"gid-owner", "skgid"}} {
+	for _, x := range []struct {
+		opt string
+		key *desc.MetaKey
+	}{{"uid-owner", desc.MetaSkuid}, {"gid-owner", desc.MetaSkgid}} {
 		o := m.Opt(x.opt)
 		if o == nil {
 			continue
@@ -52,7 +56,7 @@ func matchOwner(c *ctx, m *parser.Match) error {
 		}
 		c.match(&Meta{Key: x.key}, eq(o.Negated), v)
 		if o.Negated {
-			c.approx(o.Pos, "\"! --%s\" also matches packets without a socket in iptables; nft's %s never matches them", x.opt, x.key)
+			c.approx(o.Pos, "\"! --%s\" also matches packets without a socket in iptables; nft's %s never matches them", x.opt, x.key.Name)
 		}
 	}
 	if o := m.Opt("suppl-groups"); o != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 var pktTypes = map[string]string{
@@ -24,6 +25,6 @@ func matchPktType(c *ctx, m *parser.Match) error {
 	if !ok {
 		return c.badValue(o, "packet type")
 	}
-	c.match(&Meta{Key: "pkttype"}, eq(o.Negated), &Sym{Name: t})
+	c.match(&Meta{Key: desc.MetaPkttype}, eq(o.Negated), &Sym{Name: t})
 	return nil
 }

@@ -17,6 +17,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchPolicy(c *ctx, m *parser.Match) error {
@@ -24,8 +25,8 @@ func matchPolicy(c *ctx, m *parser.Match) error {
 	if do == nil || po == nil {
 		return c.unsupported(m.Pos, "-m policy needs --dir and --pol")
 	}
-	dir := strings.ToLower(do.Arg(0))
-	if dir != "in" && dir != "out" {
+	dir := IpsecDir(strings.ToLower(do.Arg(0)))
+	if dir != IpsecIn && dir != IpsecOut {
 		return c.badValue(do, "direction (in or out)")
 	}
 	pol := strings.ToLower(po.Arg(0))
@@ -40,9 +41,9 @@ func matchPolicy(c *ctx, m *parser.Match) error {
 			return c.unsupported(o.Pos, "--%s: nft's ipsec expression cannot test the SA's %s", n, map[string]string{"proto": "protocol", "mode": "mode"}[n])
 		}
 	}
-	var exists Expr = &Meta{Key: "secpath"}
-	if dir == "out" {
-		exists = &Named{Words: []string{"rt", "ipsec"}}
+	var exists Expr = &Meta{Key: desc.MetaSecpath}
+	if dir == IpsecOut {
+		exists = &Rt{Key: desc.RtIPsec}
 	}
 	if pol == "none" {
 		for _, o := range m.Options {
@@ -55,19 +56,29 @@ func matchPolicy(c *ctx, m *parser.Match) error {
 	}
 	c.match(exists, OpExists, nil)
 	elem := false
-	for _, x := range []struct{ opt, key string }{{"reqid", "reqid"}, {"spi", "spi"}} {
+	for _, x := range []struct {
+		opt string
+		key *desc.IpsecKey
+	}{{"reqid", desc.IpsecReqid}, {"spi", desc.IpsecSPI}} {
 		if o := m.Opt(x.opt); o != nil {
 			n, ok := parseNum(o.Arg(0), 32)
 			if !ok {
 				return c.badValue(o, x.opt)
 			}
-			c.match(&Named{Words: []string{"ipsec", dir, x.key}}, eq(o.Negated), &Int{V: n})
+			c.match(&Ipsec{Dir: dir, Key: x.key}, eq(o.Negated), &Int{V: n})
 			elem = true
 		}
 	}
-	for _, x := range []struct{ opt, field string }{{"tunnel-src", "saddr"}, {"tunnel-dst", "daddr"}} {
+	saddr, daddr := desc.IpsecIPSaddr, desc.IpsecIPDaddr
+	if c.fam == parser.IPv6 {
+		saddr, daddr = desc.IpsecIP6Saddr, desc.IpsecIP6Daddr
+	}
+	for _, x := range []struct {
+		opt string
+		key *desc.IpsecKey
+	}{{"tunnel-src", saddr}, {"tunnel-dst", daddr}} {
 		if o := m.Opt(x.opt); o != nil {
-			if err := c.ctAddr(&Named{Words: []string{"ipsec", dir, c.l3(), x.field}}, o); err != nil {
+			if err := c.ctAddr(&Ipsec{Dir: dir, Key: x.key}, o); err != nil {
 				return err
 			}
 			elem = true

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchRealm(c *ctx, m *parser.Match) error {
@@ -27,7 +28,7 @@ func matchRealm(c *ctx, m *parser.Match) error {
 			return c.badValue(o, "realm mask")
 		}
 	}
-	left := Expr(&Meta{Key: "rtclassid"})
+	left := Expr(&Meta{Key: desc.MetaRtclassid})
 	if v&^mask != 0 {
 		// id == (classid & mask) can never hold.
 		if !o.Negated {

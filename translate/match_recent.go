@@ -32,6 +32,7 @@ import (
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // recentOpts is one -m recent match, validated as libxt_recent and the
@@ -277,9 +278,9 @@ func (c *ctx) declareRecent(l *recentList) {
 	}
 	l.done = true
 	t := c.tr.nftTable(c.fam, c.table)
-	addrType := "ipv4_addr"
+	addrType := desc.IPv4Addr
 	if l.fam == parser.IPv6 {
-		addrType = "ipv6_addr"
+		addrType = desc.IPv6Addr
 	}
 	// The comment names the list and the set's role, and the list's mask
 	// when it has one, so that recentctl keys its edits as the rules do.
@@ -288,10 +289,10 @@ func (c *ctx) declareRecent(l *recentList) {
 		suffix = " mask " + l.mask.String()
 	}
 	mk := func(name, role string, timeout uint32) {
-		s := &Set{Name: name, Type: []string{addrType}, Flags: []string{"dynamic"}, Size: c.tr.opt.RecentSize,
+		s := &Set{Name: name, Type: []*desc.Type{addrType}, Flags: []SetFlag{SetDynamic}, Size: c.tr.opt.RecentSize,
 			Comment: "xt_recent " + l.name + " " + role + suffix, Origin: l.maskPos}
 		if timeout > 0 {
-			s.Flags = append(s.Flags, "timeout")
+			s.Flags = append(s.Flags, SetTimeout)
 			s.Timeout = time.Duration(timeout) * time.Second
 		}
 		t.Sets = append(t.Sets, s)
@@ -326,30 +327,22 @@ func (c *ctx) declareRecent(l *recentList) {
 		}
 	}
 	if l.ttl {
-		ts := &Set{Name: l.ttlName(), Type: []string{addrType, "integer"}, Flags: []string{"dynamic", "timeout"},
+		ts := &Set{Name: l.ttlName(), Flags: []SetFlag{SetDynamic, SetTimeout},
 			Size: c.tr.opt.RecentSize, Comment: "xt_recent " + l.name + " ttl" + suffix, Origin: l.maskPos}
-		ts.Type = nil
-		ts.Typeof = []Expr{&Payload{Proto: c.l3(), Field: "saddr"}, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}
+		ts.Typeof = []Expr{&Payload{Field: c.l3().Saddr}, &Payload{Field: c.l3().TTL}}
 		ts.Timeout = time.Duration(max(l.maxS, 1)) * time.Second
 		t.Sets = append(t.Sets, ts)
 	}
 }
 
-func ttlField(f parser.Family) string {
-	if f == parser.IPv6 {
-		return "hoplimit"
-	}
-	return "ttl"
-}
-
 // key is the address the list is keyed on for this rule (masked by the
 // list's mask).
 func (c *ctx) recentKey(l *recentList, dest bool) Expr {
-	field := "saddr"
+	field := c.l3().Saddr
 	if dest {
-		field = "daddr"
+		field = c.l3().Daddr
 	}
-	var k Expr = &Payload{Proto: c.l3(), Field: field}
+	var k Expr = &Payload{Field: field}
 	if l.mask.IsValid() {
 		k = &Binop{Op: "&", Left: k, Right: &Addr{Prefix: netip.PrefixFrom(l.mask, l.mask.BitLen())}}
 	}
@@ -366,7 +359,7 @@ func (c *ctx) eventStmts(l *recentList, key Expr) []Stmt {
 		out = append(out, &SetStmt{Op: SetUpdate, Set: l.lastName(s), Key: key})
 	}
 	if l.ttl {
-		out = append(out, &SetStmt{Op: SetUpdate, Set: l.ttlName(), Key: &Concat{Exprs: []Expr{key, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}}})
+		out = append(out, &SetStmt{Op: SetUpdate, Set: l.ttlName(), Key: &Concat{Exprs: []Expr{key, &Payload{Field: c.l3().TTL}}}})
 	}
 	return out
 }
@@ -606,7 +599,7 @@ func (c *ctx) windowCheck(l *recentList, o *recentOpts, key Expr, neg bool) []St
 			return out
 		}
 		c.approx(o.pos, "recent: --rttl matches any TTL seen from this address within %ds, not only the TTL of the last event (nft 1.0.6 cannot keep the last TTL per address)", max(l.maxS, 1))
-		out = append(out, &Match{Left: &Concat{Exprs: []Expr{key, &Payload{Proto: c.l3(), Field: ttlField(l.fam)}}}, Op: OpEq, Right: &SetRef{Name: l.ttlName()}})
+		out = append(out, &Match{Left: &Concat{Exprs: []Expr{key, &Payload{Field: c.l3().TTL}}}, Op: OpEq, Right: &SetRef{Name: l.ttlName()}})
 	}
 	return out
 }

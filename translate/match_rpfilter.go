@@ -10,7 +10,10 @@ package translate
 // Without --invert, --accept-local is "reverse path OK OR source is a local
 // address", an OR one nft rule cannot express: reported (upstream too).
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchRpfilter(c *ctx, m *parser.Match) error {
 	invert := m.Opt("invert") != nil
@@ -18,15 +21,15 @@ func matchRpfilter(c *ctx, m *parser.Match) error {
 		if !invert {
 			return c.unsupported(o.Pos, "--accept-local without --invert means \"reverse path OK or source address local\", an OR one nft rule cannot express; use two rules (fib saddr type local ...; fib saddr . iif oif != 0 ...)")
 		}
-		c.match(&Fib{Flags: []string{"saddr"}, Result: "type"}, OpNe, &Sym{Name: "local"})
+		c.match(&Fib{Flags: []*desc.FibFlag{desc.FibSaddr}, Result: desc.FibResultType}, OpNe, &Sym{Name: "local"})
 	}
-	flags := []string{"saddr"}
+	flags := []*desc.FibFlag{desc.FibSaddr}
 	if m.Opt("validmark") != nil {
-		flags = append(flags, "mark")
+		flags = append(flags, desc.FibMark)
 	}
 	if m.Opt("loose") == nil {
-		flags = append(flags, "iif")
+		flags = append(flags, desc.FibIif)
 	}
-	c.match(&Fib{Flags: flags, Result: "oif"}, eq(!invert), &Int{V: 0})
+	c.match(&Fib{Flags: flags, Result: desc.FibResultOif}, eq(!invert), &Int{V: 0})
 	return nil
 }

@@ -21,6 +21,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchRT(c *ctx, m *parser.Match) error {
@@ -46,14 +47,14 @@ func matchRT(c *ctx, m *parser.Match) error {
 		if !ok {
 			return c.badValue(o, "routing header type")
 		}
-		c.clampMatch(&Payload{Proto: "rt", Field: "type"}, o, n, n, 255)
+		c.clampMatch(&Payload{Field: desc.RTType}, o, n, n, 255)
 	}
 	if o := m.Opt("rt-segsleft"); o != nil {
 		lo, hi, err := rangeOpt(c, o, 0xFFFFFFFF, "segments left")
 		if err != nil {
 			return err
 		}
-		c.clampMatch(&Payload{Proto: "rt", Field: "seg-left"}, o, lo, hi, 255)
+		c.clampMatch(&Payload{Field: desc.RTSegLeft}, o, lo, hi, 255)
 	}
 	if o := m.Opt("rt-len"); o != nil {
 		n, ok := xtUint(o.Arg(0), 0xFFFFFFFF)
@@ -62,10 +63,10 @@ func matchRT(c *ctx, m *parser.Match) error {
 		}
 		if n == 0 {
 			if !o.Negated {
-				c.neverMatch(&Payload{Proto: "rt", Field: "hdrlength"}, 255)
+				c.neverMatch(&Payload{Field: desc.RTHdrLength}, 255)
 			}
 		} else {
-			hdrLenMatch(c, o, &Payload{Proto: "rt", Field: "hdrlength"}, n, 8, 1)
+			hdrLenMatch(c, o, &Payload{Field: desc.RTHdrLength}, n, 8, 1)
 		}
 	}
 	if o := m.Opt("rt-0-addrs"); o != nil {
@@ -78,15 +79,15 @@ func matchRT(c *ctx, m *parser.Match) error {
 			if err != nil || !a.Is6() || a.Zone() != "" {
 				return c.unsupported(argPos(o), "bad IPv6 address %q in --rt-0-addrs", s)
 			}
-			c.match(&Exthdr{Hdr: "rt0", Name: "addr[" + uintStr(uint64(i+1)) + "]"}, OpEq, AddrExpr(a, 128))
+			c.match(&Payload{Field: desc.RT0Addr(i + 1)}, OpEq, AddrExpr(a, 128))
 		}
 		// Strict: the header holds exactly these addresses:
 		// (hdrlength * 8) / 16 == n.
 		n := uint64(len(addrs))
-		c.match(&Payload{Proto: "rt", Field: "hdrlength"}, OpEq, &Range{Lo: &Int{V: 2 * n}, Hi: &Int{V: 2*n + 1}})
+		c.match(&Payload{Field: desc.RTHdrLength}, OpEq, &Range{Lo: &Int{V: 2 * n}, Hi: &Int{V: 2*n + 1}})
 	}
 	if len(c.stmts) == before {
-		c.match(&Exthdr{Hdr: "exthdr", Name: "rt"}, OpExists, nil)
+		c.match(&Exthdr{Hdr: desc.RT}, OpExists, nil)
 	}
 	return nil
 }

@@ -25,6 +25,7 @@ import (
 	"unicode"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 type sctpChunk struct {
@@ -159,7 +160,7 @@ func sctpChunkTypes(c *ctx, o *parser.Option) error {
 		if len(conds) == 0 {
 			// any of nothing never matches; all of nothing always does.
 			if (mode == "any") != o.Negated {
-				c.neverMatch(&Payload{Proto: "sctp", Field: "sport"}, 65535)
+				c.neverMatch(&Payload{Field: desc.SCTP.Sport}, 65535)
 			}
 			return nil
 		}
@@ -204,11 +205,12 @@ func sctpChunkTypes(c *ctx, o *parser.Option) error {
 		c.protoDone = true
 	}
 	for _, cd := range conds {
-		ch := &Exthdr{Hdr: "sctp chunk", Name: cd.ch.nft}
+		chunk := desc.SCTPChunkNamed(cd.ch.nft)
+		ch := &Exthdr{Hdr: chunk}
 		switch {
 		case cd.flags != nil:
 			c.approx(o.Pos, "SCTP chunk %s flags: nft tests the first %s chunk only, the kernel any of them", cd.ch.name, cd.ch.name)
-			c.match(&Binop{Op: "&", Left: &Exthdr{Hdr: "sctp chunk", Name: cd.ch.nft, Field: "flags"}, Right: &Int{V: cd.flags.mask, Hex: true}},
+			c.match(&Binop{Op: "&", Left: &Payload{Field: chunk.Field("flags")}, Right: &Int{V: cd.flags.mask, Hex: true}},
 				OpEq, &Int{V: cd.flags.val, Hex: true})
 		case cd.exists:
 			c.match(ch, OpExists, nil)

@@ -9,23 +9,26 @@ package translate
 // nft's socket wildcard does not see time-wait sockets, which xt_socket
 // counts as non-wildcard matches (a negligible difference).
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchSocket(c *ctx, m *parser.Match) error {
 	nowild := m.Opt("nowildcard") != nil
 	if !nowild {
-		c.match(&Socket{Key: "wildcard"}, OpEq, &Int{V: 0})
+		c.match(&Socket{Key: desc.SocketWildcard}, OpEq, &Int{V: 0})
 	} else if m.Opt("transparent") == nil && m.Opt("restore-skmark") == nil {
-		c.match(&Socket{Key: "wildcard"}, OpLe, &Int{V: 1})
+		c.match(&Socket{Key: desc.SocketWildcard}, OpLe, &Int{V: 1})
 	}
 	if m.Opt("transparent") != nil {
-		c.match(&Socket{Key: "transparent"}, OpEq, &Int{V: 1})
+		c.match(&Socket{Key: desc.SocketTransparent}, OpEq, &Int{V: 1})
 	}
 	if m.Opt("restore-skmark") != nil {
 		if nowild && m.Opt("transparent") == nil {
-			c.match(&Socket{Key: "wildcard"}, OpLe, &Int{V: 1})
+			c.match(&Socket{Key: desc.SocketWildcard}, OpLe, &Int{V: 1})
 		}
-		c.add(&Assign{Left: &Meta{Key: "mark"}, Value: &Socket{Key: "mark"}})
+		c.add(&Assign{Left: &Meta{Key: desc.MetaMark}, Value: &Socket{Key: desc.SocketMark}})
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchStatistic(c *ctx, m *parser.Match) error {
@@ -37,7 +38,7 @@ func matchStatistic(c *ctx, m *parser.Match) error {
 		if o.Negated {
 			op = OpGe
 		}
-		c.match(&Binop{Op: "&", Left: &Meta{Key: "random"}, Right: &Int{V: 0x7fffffff}}, op, &Int{V: v})
+		c.match(&Binop{Op: "&", Left: &Meta{Key: desc.MetaRandom}, Right: &Int{V: 0x7fffffff}}, op, &Int{V: v})
 	case "nth":
 		eo := m.Opt("every")
 		if eo == nil {

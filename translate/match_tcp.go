@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchTCP(c *ctx, m *parser.Match) error { return l4Ports(c, m, "tcp") }
@@ -55,7 +56,7 @@ func portsAndFlags(c *ctx, m *parser.Match, proto string) error {
 		switch o.Name {
 		case "sport", "dport":
 		case "syn":
-			c.match(&Payload{Proto: "tcp", Field: "flags"}, eq(o.Negated),
+			c.match(&Payload{Field: desc.TCPFlags}, eq(o.Negated),
 				&Bitmask{Value: &Flags{Names: []string{"syn"}}, Mask: &Flags{Names: []string{"fin", "syn", "rst", "ack"}}})
 		case "tcp-flags":
 			if err := tcpFlags(c, o); err != nil {
@@ -70,7 +71,7 @@ func portsAndFlags(c *ctx, m *parser.Match, proto string) error {
 			if o.Negated {
 				op = OpMissing
 			}
-			c.match(&Exthdr{Hdr: "tcp option", Name: uintStr(n)}, op, nil)
+			c.match(&Exthdr{Hdr: desc.TCPOptionKind(uint8(n))}, op, nil)
 		}
 	}
 	return nil
@@ -86,19 +87,19 @@ func tcpFlags(c *ctx, o *parser.Option) error {
 	if err != nil {
 		return err
 	}
-	flags := &Payload{Proto: "tcp", Field: "flags"}
+	flags := &Payload{Field: desc.TCPFlags}
 	switch {
 	case cbits&^mbits != 0:
 		// (flags & mask) can never equal comp: the test never matches,
 		// and with "!" it always does.
 		if !o.Negated {
-			c.neverMatch(&Payload{Proto: "tcp", Field: "sport"}, 65535)
+			c.neverMatch(&Payload{Field: desc.TCPSport}, 65535)
 		}
 		return nil
 	case mbits == 0:
 		// Empty mask and comparison: every TCP packet matches.
 		if o.Negated {
-			c.neverMatch(&Payload{Proto: "tcp", Field: "sport"}, 65535)
+			c.neverMatch(&Payload{Field: desc.TCPSport}, 65535)
 		}
 		return nil
 	}

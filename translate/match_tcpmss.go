@@ -8,7 +8,10 @@ package translate
 // option, which one nft rule cannot add to "size != N": approximate,
 // except "! --mss 0:65535", which is exactly "tcp option maxseg missing".
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchTCPMSS(c *ctx, m *parser.Match) error {
 	given, err := c.needProto(m, "tcp", "tcp")
@@ -30,12 +33,12 @@ func matchTCPMSS(c *ctx, m *parser.Match) error {
 		if o.Negated {
 			op = OpMissing
 		}
-		c.match(&Exthdr{Hdr: "tcp option", Name: "maxseg"}, op, nil)
+		c.match(&Exthdr{Hdr: desc.OptMaxseg}, op, nil)
 		return nil
 	}
 	if o.Negated {
 		c.approx(o.Pos, "\"! --mss\" also matches TCP packets without an MSS option in iptables; the nft rule does not")
 	}
-	c.match(&Exthdr{Hdr: "tcp option", Name: "maxseg", Field: "size"}, eq(o.Negated), rangeExpr(lo, hi))
+	c.match(&Payload{Field: desc.OptMaxsegSize}, eq(o.Negated), rangeExpr(lo, hi))
 	return nil
 }

@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 const secondsPerDay = 24 * 60 * 60
@@ -56,7 +57,7 @@ func matchTime(c *ctx, m *parser.Match) error {
 		if start > stop {
 			return c.unsupported(m.Pos, "--datestart is after --datestop: the rule never matches")
 		}
-		c.match(&Meta{Key: "time"}, OpEq, &Range{Lo: &Int{V: uint64(start)}, Hi: &Int{V: uint64(stop)}})
+		c.match(&Meta{Key: desc.MetaTime}, OpEq, &Range{Lo: &Int{V: uint64(start)}, Hi: &Int{V: uint64(stop)}})
 	}
 	// times of day
 	ts, te := m.Opt("timestart"), m.Opt("timestop")
@@ -75,20 +76,20 @@ func matchTime(c *ctx, m *parser.Match) error {
 		}
 		hour := func(s int) Expr {
 			if kerneltz {
-				return &Str{V: hhmmss(s)}
+				return &Clock{Secs: uint32(s)}
 			}
 			return &Int{V: uint64(s)}
 		}
 		switch {
 		case start < stop:
-			c.match(&Meta{Key: "hour"}, OpEq, &Range{Lo: hour(start), Hi: hour(stop)})
+			c.match(&Meta{Key: desc.MetaHour}, OpEq, &Range{Lo: hour(start), Hi: hour(stop)})
 		case start > stop:
 			// wraps around midnight: t >= start or t <= stop
 			if kerneltz {
 				// nft turns a crossing string range into the != form
-				c.match(&Meta{Key: "hour"}, OpEq, &Range{Lo: hour(start), Hi: hour(stop)})
+				c.match(&Meta{Key: desc.MetaHour}, OpEq, &Range{Lo: hour(start), Hi: hour(stop)})
 			} else if stop+1 <= start-1 {
-				c.match(&Meta{Key: "hour"}, OpNe, &Range{Lo: hour(stop + 1), Hi: hour(start - 1)})
+				c.match(&Meta{Key: desc.MetaHour}, OpNe, &Range{Lo: hour(stop + 1), Hi: hour(start - 1)})
 			}
 		}
 		if kerneltz {
@@ -114,9 +115,9 @@ func matchTime(c *ctx, m *parser.Match) error {
 			return c.unsupported(o.Pos, "--weekdays selects no day: the rule never matches")
 		case 7:
 		case 1:
-			c.match(&Meta{Key: "day"}, OpEq, elems[0])
+			c.match(&Meta{Key: desc.MetaDay}, OpEq, elems[0])
 		default:
-			c.match(&Meta{Key: "day"}, OpEq, &SetLit{Elems: elems})
+			c.match(&Meta{Key: desc.MetaDay}, OpEq, &SetLit{Elems: elems})
 		}
 		if !kerneltz && len(elems) < 7 {
 			c.approx(o.Pos, "nft's meta day uses the kernel time zone; iptables compares week days in UTC (no --kerneltz)")
@@ -171,10 +172,6 @@ func timeOfDay(c *ctx, o *parser.Option) (int, error) {
 		v *= 60
 	}
 	return v, nil
-}
-
-func hhmmss(s int) string {
-	return time.Date(2000, 1, 1, 0, 0, s, 0, time.UTC).Format("15:04:05")
 }
 
 // weekdays parses "Mon,Tue" or "1,2" (1 = Monday ... 7 = Sunday).

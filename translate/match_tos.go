@@ -11,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 var tosNames = map[string]uint64{
@@ -39,9 +40,9 @@ func matchTOS(c *ctx, m *parser.Match) error {
 			}
 		}
 	}
-	raw := &Named{Words: []string{"@nh,8,8"}}
+	raw := &Raw{Base: desc.NetworkHeader, Offset: 8, Len: 8}
 	if c.fam == parser.IPv6 {
-		raw = &Named{Words: []string{"@nh,4,8"}}
+		raw = &Raw{Base: desc.NetworkHeader, Offset: 4, Len: 8}
 	}
 	if v&^mask != 0 {
 		// (tos & mask) can never equal a value with bits outside the mask.

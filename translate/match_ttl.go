@@ -5,14 +5,17 @@ package translate
 // ip6tables "hl"; nft "ip ttl" / "ip6 hoplimit". Exact; "!" exists only
 // for the equality test.
 
-import "github.com/xt2nft/xt2nft/parser"
+import (
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
 
 func matchTTL(c *ctx, m *parser.Match) error {
-	return ttlMatch(c, m, &Payload{Proto: "ip", Field: "ttl"}, "ttl")
+	return ttlMatch(c, m, &Payload{Field: desc.IPTTL}, "ttl")
 }
 
 func matchHL(c *ctx, m *parser.Match) error {
-	return ttlMatch(c, m, &Payload{Proto: "ip6", Field: "hoplimit"}, "hl")
+	return ttlMatch(c, m, &Payload{Field: desc.IP6Hoplimit}, "hl")
 }
 
 func ttlMatch(c *ctx, m *parser.Match, left Expr, prefix string) error {

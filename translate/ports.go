@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // portExpr parses an iptables port or range ("22", "1024:65535", ":1023",
@@ -84,20 +85,25 @@ func argPos(o *parser.Option) parser.Pos {
 // portMatch emits "PROTO FIELD [!=] PORTS" for a --sport/--dport style
 // option. A full range matches every packet of the protocol, so it emits
 // the protocol match itself (and its negation never matches).
-func (c *ctx) portMatch(o *parser.Option, proto, field string) error {
+func (c *ctx) portMatch(o *parser.Option, proto, name string) error {
 	e, full, err := portExpr(c, o, o.Arg(0), proto)
 	if err != nil {
 		return err
 	}
+	h := transportHeader(proto)
+	field := h.Dport
+	if name == "sport" {
+		field = h.Sport
+	}
 	if full {
 		if o.Negated {
-			c.neverMatch(&Payload{Proto: proto, Field: field}, 65535)
+			c.neverMatch(&Payload{Field: field}, 65535)
 		}
 		// Without "!": nothing to add; the protocol match stays (it is
 		// not implied by any header field).
 		return nil
 	}
-	c.match(&Payload{Proto: proto, Field: field}, eq(o.Negated), e)
+	c.match(&Payload{Field: field}, eq(o.Negated), e)
 	return nil
 }
 
@@ -222,6 +228,18 @@ func (c *ctx) needProto(m *parser.Match, proto, flag string) (bool, error) {
 	return false, nil
 }
 
+// inside reports whether e loads a field of a TCP option or SCTP chunk of
+// header h (possibly under a bit operation).
+func inside(e Expr, h *desc.Proto) bool {
+	switch v := e.(type) {
+	case *Payload:
+		return v.Field.Proto.Parent == h
+	case *Binop:
+		return inside(v.Left, h)
+	}
+	return false
+}
+
 // l4Proto is the statement matching the layer 4 protocol proto (an nft
 // protocol name): "ip protocol PROTO" (IPv4) or "meta l4proto PROTO" (IPv6),
 // as ctx prints -p.
@@ -233,9 +251,9 @@ func (c *ctx) l4Proto(proto string) Stmt {
 	case "icmpv6":
 		v = &Sym{Name: "ipv6-icmp"}
 	}
-	var left Expr = &Payload{Proto: "ip", Field: "protocol"}
+	var left Expr = &Payload{Field: desc.IPProtocol}
 	if c.fam == parser.IPv6 {
-		left = &Meta{Key: "l4proto"}
+		left = &Meta{Key: desc.MetaL4proto}
 	}
 	return &Match{Left: left, Op: OpEq, Right: v}
 }
@@ -277,23 +295,21 @@ func (c *ctx) ensureProto(given bool, before int, proto string) {
 	if given {
 		return
 	}
+	h := transportHeader(proto)
 	for _, s := range c.stmts[before:] {
 		m, ok := s.(*Match)
 		if !ok {
 			continue
 		}
-		if usesProto(m.Left, proto) {
+		if usesProto(m.Left, h) {
 			return
 		}
-		if x, ok := m.Left.(*Exthdr); ok && x.Hdr == proto+" option" || ok && x.Hdr == proto+" chunk" {
-			if m.Op != OpMissing {
-				return
-			}
+		// TCP options and SCTP chunks: the kernel checks the protocol.
+		if x, ok := m.Left.(*Exthdr); ok && x.Hdr.Parent == h && m.Op != OpMissing {
+			return
 		}
-		if b, ok := m.Left.(*Binop); ok {
-			if x, ok := b.Left.(*Exthdr); ok && (x.Hdr == proto+" option" || x.Hdr == proto+" chunk") {
-				return
-			}
+		if inside(m.Left, h) {
+			return
 		}
 	}
 	c.add(c.l4Proto(proto))

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Render writes rs as an nft script. Each table is first created and
@@ -58,7 +60,7 @@ func (p *printer) table(t *Table) {
 		p.s("\tcomment " + quote(t.Comment) + "\n")
 	}
 	for _, o := range t.Objects {
-		p.s("\t" + o.Kind + " " + o.Name + " {\n")
+		p.s("\t" + string(o.Kind) + " " + o.Name + " {\n")
 		if len(o.Fields) > 0 {
 			// One statement: type "ftp" protocol tcp;
 			p.s("\t\t")
@@ -89,13 +91,14 @@ func (p *printer) set(s *Set) {
 		p.expr(&Concat{Exprs: s.Typeof}, 0)
 		p.s("\n")
 	} else {
-		p.s("\t\ttype " + strings.Join(s.Type, " . ") + "\n")
+		p.s("\t\ttype " + typeNames(s.Type) + "\n")
 	}
 	if s.Size > 0 {
 		p.s("\t\tsize " + strconv.Itoa(s.Size) + "\n")
 	}
 	if len(s.Flags) > 0 {
-		p.s("\t\tflags " + strings.Join(s.Flags, ",") + "\n")
+		flagList(p, "\t\tflags ", s.Flags)
+		p.s("\n")
 	}
 	if s.Timeout > 0 {
 		p.s("\t\ttimeout " + duration(s.Timeout) + "\n")
@@ -172,116 +175,22 @@ func (p *printer) stmts(sts []Stmt) {
 func (p *printer) stmt(st Stmt) {
 	switch s := st.(type) {
 	case *Match:
-		p.expr(s.Left, 0)
-		switch s.Op {
-		case OpExists, OpMissing:
-			p.s(" " + string(s.Op))
-			return
-		case OpEq, "":
-			if _, ok := s.Left.(*Binop); ok {
-				p.s(" ==")
-			}
-		default:
-			p.s(" " + string(s.Op))
-		}
-		p.s(" ")
-		p.expr(s.Right, 0)
+		p.match(s)
 	case *Counter:
-		if s.Name != "" {
-			p.s("counter name " + quote(s.Name))
-			return
-		}
-		p.s("counter")
-		if s.Packets != 0 || s.Bytes != 0 {
-			p.s(" packets " + strconv.FormatUint(s.Packets, 10) + " bytes " + strconv.FormatUint(s.Bytes, 10))
-		}
+		p.counter(s)
 	case *Verdict:
 		p.s(string(s.Kind))
 		if s.Chain != "" {
 			p.s(" " + s.Chain)
 		}
 	case *Log:
-		p.s("log")
-		if s.Prefix != nil {
-			p.s(" prefix " + quote(*s.Prefix))
-		}
-		if s.Group != nil {
-			p.s(" group " + strconv.Itoa(int(*s.Group)))
-		}
-		if s.Snaplen != nil {
-			p.s(" snaplen " + strconv.Itoa(int(*s.Snaplen)))
-		}
-		if s.QThreshold != nil {
-			p.s(" queue-threshold " + strconv.Itoa(int(*s.QThreshold)))
-		}
-		if s.Level != "" {
-			p.s(" level " + s.Level)
-		}
-		for _, f := range s.Flags {
-			p.s(" flags " + f)
-		}
+		p.log(s)
 	case *Limit:
-		p.s("limit rate ")
-		if s.Over {
-			p.s("over ")
-		}
-		p.s(strconv.FormatUint(s.Rate, 10))
-		if s.Bytes {
-			p.s(" " + s.BytesUnit)
-		}
-		p.s("/" + s.Unit)
-		if s.Burst > 0 {
-			p.s(" burst " + strconv.FormatUint(s.Burst, 10))
-			if s.Bytes {
-				p.s(" " + s.BurstUnit)
-			} else {
-				p.s(" packets")
-			}
-		}
+		p.limit(s)
 	case *Reject:
-		p.s("reject")
-		if s.Type != "" {
-			p.s(" with " + s.Type)
-			if s.Code != "" {
-				p.s(" " + s.Code)
-			}
-		}
+		p.reject(s)
 	case *NAT:
-		p.s(string(s.Kind))
-		if s.Addr != nil || s.Port != nil {
-			p.s(" ")
-			if s.Family != "" && s.Family != FamilyInet {
-				p.s(string(s.Family) + " ")
-			}
-			if s.Prefix {
-				p.s("prefix ")
-			}
-			p.s("to ")
-			if s.Addr != nil {
-				a, isV6 := s.Addr, isIPv6Expr(s.Addr)
-				if r, ok := a.(*Range); ok && isV6 && s.Port != nil {
-					// nft 1.0.6 wants [lo]-[hi]:port, not [lo-hi]:port
-					p.s("[")
-					p.expr(r.Lo, 0)
-					p.s("]-[")
-					p.expr(r.Hi, 0)
-					p.s("]")
-				} else if isV6 && s.Port != nil {
-					p.s("[")
-					p.expr(a, 0)
-					p.s("]")
-				} else {
-					p.expr(a, 0)
-				}
-			}
-			if s.Port != nil {
-				p.s(":")
-				p.expr(s.Port, 0)
-			}
-		}
-		if len(s.Flags) > 0 {
-			p.s(" " + strings.Join(s.Flags, ","))
-		}
+		p.nat(s)
 	case *Assign:
 		p.expr(s.Left, 0)
 		p.s(" set ")
@@ -298,9 +207,7 @@ func (p *printer) stmt(st Stmt) {
 		p.s(" }")
 	case *Queue:
 		p.s("queue")
-		if len(s.Flags) > 0 {
-			p.s(" flags " + strings.Join(s.Flags, ","))
-		}
+		flagList(p, " flags ", s.Flags)
 		if s.Num != nil {
 			p.s(" to ")
 			p.expr(s.Num, 0)
@@ -313,35 +220,9 @@ func (p *printer) stmt(st Stmt) {
 			p.expr(s.Dev, 0)
 		}
 	case *Tproxy:
-		p.s("tproxy")
-		if s.Family != "" && s.Family != FamilyInet {
-			p.s(" " + string(s.Family))
-		}
-		p.s(" to ")
-		if s.Addr != nil {
-			if isIPv6Expr(s.Addr) {
-				p.s("[")
-				p.expr(s.Addr, 0)
-				p.s("]")
-			} else {
-				p.expr(s.Addr, 0)
-			}
-		}
-		if s.Port != nil {
-			p.s(":")
-			p.expr(s.Port, 0)
-		}
+		p.tproxy(s)
 	case *Synproxy:
-		p.s("synproxy")
-		if s.MSS != nil {
-			p.s(" mss " + strconv.Itoa(int(*s.MSS)))
-		}
-		if s.Wscale != nil {
-			p.s(" wscale " + strconv.Itoa(int(*s.Wscale)))
-		}
-		for _, f := range s.Flags {
-			p.s(" " + f)
-		}
+		p.synproxy(s)
 	case *Quota:
 		p.s("quota ")
 		if s.Over {
@@ -349,11 +230,197 @@ func (p *printer) stmt(st Stmt) {
 		}
 		p.s(strconv.FormatUint(s.Bytes, 10) + " bytes")
 	case *ObjRef:
-		p.s(s.Kind + " set " + quote(s.Name))
+		p.s(string(s.Kind) + " set " + quote(s.Name))
 	case selfRendering:
 		p.s(s.nft())
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown statement %T", st))
+	}
+}
+
+func (p *printer) match(s *Match) {
+	p.expr(s.Left, 0)
+	switch s.Op {
+	case OpExists, OpMissing:
+		p.s(" " + string(s.Op))
+		return
+	case OpEq, "":
+		if _, ok := s.Left.(*Binop); ok {
+			p.s(" ==")
+		}
+	default:
+		p.s(" " + string(s.Op))
+	}
+	p.s(" ")
+	p.expr(s.Right, 0)
+}
+
+func (p *printer) counter(s *Counter) {
+	if s.Name != "" {
+		p.s("counter name " + quote(s.Name))
+		return
+	}
+	p.s("counter")
+	if s.Packets != 0 || s.Bytes != 0 {
+		p.s(" packets " + strconv.FormatUint(s.Packets, 10) + " bytes " + strconv.FormatUint(s.Bytes, 10))
+	}
+}
+
+func (p *printer) log(s *Log) {
+	p.s("log")
+	if s.Prefix != nil {
+		p.s(" prefix " + quote(*s.Prefix))
+	}
+	if s.Group != nil {
+		p.s(" group " + strconv.Itoa(int(*s.Group)))
+	}
+	if s.Snaplen != nil {
+		p.s(" snaplen " + strconv.Itoa(int(*s.Snaplen)))
+	}
+	if s.QThreshold != nil {
+		p.s(" queue-threshold " + strconv.Itoa(int(*s.QThreshold)))
+	}
+	if s.Level != LogDefault {
+		p.s(" level " + string(s.Level))
+	}
+	p.logFlags(s.Flags)
+}
+
+func (p *printer) limit(s *Limit) {
+	p.s("limit rate ")
+	if s.Over {
+		p.s("over ")
+	}
+	p.s(strconv.FormatUint(s.Rate, 10))
+	if s.Bytes {
+		p.s(" " + string(s.BytesUnit))
+	}
+	p.s("/" + string(s.Unit))
+	if s.Burst > 0 {
+		p.s(" burst " + strconv.FormatUint(s.Burst, 10))
+		if s.Bytes {
+			p.s(" " + string(s.BurstUnit))
+		} else {
+			p.s(" packets")
+		}
+	}
+}
+
+func (p *printer) reject(s *Reject) {
+	p.s("reject")
+	switch s.Kind {
+	case RejectDefault:
+	case RejectTCPReset:
+		p.s(" with " + string(s.Kind))
+	default:
+		p.s(" with " + string(s.Kind) + " type " + s.Code)
+	}
+}
+
+func (p *printer) nat(s *NAT) {
+	p.s(string(s.Kind))
+	if s.Addr != nil || s.Port != nil {
+		p.s(" ")
+		if s.Family != "" && s.Family != FamilyInet {
+			p.s(string(s.Family) + " ")
+		}
+		if s.Prefix {
+			p.s("prefix ")
+		}
+		p.s("to ")
+		if s.Addr != nil {
+			a, isV6 := s.Addr, isIPv6Expr(s.Addr)
+			if r, ok := a.(*Range); ok && isV6 && s.Port != nil {
+				// nft 1.0.6 wants [lo]-[hi]:port, not [lo-hi]:port
+				p.s("[")
+				p.expr(r.Lo, 0)
+				p.s("]-[")
+				p.expr(r.Hi, 0)
+				p.s("]")
+			} else if isV6 && s.Port != nil {
+				p.s("[")
+				p.expr(a, 0)
+				p.s("]")
+			} else {
+				p.expr(a, 0)
+			}
+		}
+		if s.Port != nil {
+			p.s(":")
+			p.expr(s.Port, 0)
+		}
+	}
+	flagList(p, " ", s.Flags)
+}
+
+func (p *printer) tproxy(s *Tproxy) {
+	p.s("tproxy")
+	if s.Family != "" && s.Family != FamilyInet {
+		p.s(" " + string(s.Family))
+	}
+	p.s(" to ")
+	if s.Addr != nil {
+		if isIPv6Expr(s.Addr) {
+			p.s("[")
+			p.expr(s.Addr, 0)
+			p.s("]")
+		} else {
+			p.expr(s.Addr, 0)
+		}
+	}
+	if s.Port != nil {
+		p.s(":")
+		p.expr(s.Port, 0)
+	}
+}
+
+func (p *printer) synproxy(s *Synproxy) {
+	p.s("synproxy")
+	if s.MSS != nil {
+		p.s(" mss " + strconv.Itoa(int(*s.MSS)))
+	}
+	if s.Wscale != nil {
+		p.s(" wscale " + strconv.Itoa(int(*s.Wscale)))
+	}
+	for _, f := range s.Flags {
+		p.s(" " + string(f))
+	}
+}
+
+// flagList writes a comma-separated flag list after lead, or nothing.
+func flagList[F ~string](p *printer, lead string, fs []F) {
+	for i, f := range fs {
+		if i == 0 {
+			p.s(lead)
+		} else {
+			p.s(",")
+		}
+		p.s(string(f))
+	}
+}
+
+// logFlags writes a log statement's flags as nft does.
+func (p *printer) logFlags(f LogFlags) {
+	if f == LogAll {
+		p.s(" flags all")
+		return
+	}
+	switch f & (LogTCPSequence | LogTCPOptions) {
+	case LogTCPSequence | LogTCPOptions:
+		p.s(" flags tcp sequence,options")
+	case LogTCPSequence:
+		p.s(" flags tcp sequence")
+	case LogTCPOptions:
+		p.s(" flags tcp options")
+	}
+	if f&LogIPOptions != 0 {
+		p.s(" flags ip options")
+	}
+	if f&LogSkuid != 0 {
+		p.s(" flags skuid")
+	}
+	if f&LogEther != 0 {
+		p.s(" flags ether")
 	}
 }
 
@@ -367,12 +434,8 @@ func isIPv6Expr(e Expr) bool {
 	return false
 }
 
-// unqualifiedMeta are meta keys nft prints without "meta".
-var unqualifiedMeta = map[string]bool{
-	"iif": true, "oif": true, "iifname": true, "oifname": true, "iiftype": true, "oiftype": true,
-	"skuid": true, "skgid": true, "nftrace": true, "rtclassid": true, "ibrname": true, "obrname": true,
-	"pkttype": true, "cpu": true, "iifgroup": true, "oifgroup": true, "cgroup": true, "mark": false,
-}
+// rawBases are the payload bases as raw payload expressions name them.
+var rawBases = map[desc.Base]string{desc.LinkHeader: "ll", desc.NetworkHeader: "nh", desc.TransportHeader: "th"}
 
 // binopPrec gives C-like precedence (higher binds tighter).
 var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
@@ -380,31 +443,37 @@ var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
 func (p *printer) expr(e Expr, outer int) {
 	switch v := e.(type) {
 	case *Payload:
-		p.s(v.Proto + " " + v.Field)
+		p.s(v.Field.String())
 	case *Meta:
-		if unqualifiedMeta[v.Key] {
-			p.s(v.Key)
-		} else {
-			p.s("meta " + v.Key)
-		}
+		p.s(v.Key.String())
 	case *CT:
 		p.s("ct ")
-		if v.Dir != "" {
-			p.s(v.Dir + " ")
+		if v.Dir != desc.CTAnyDir {
+			p.s(string(v.Dir) + " ")
 		}
-		p.s(v.Key)
+		p.s(v.Key.Name)
 	case *Fib:
-		p.s("fib " + strings.Join(v.Flags, " . ") + " " + v.Result)
+		p.s("fib ")
+		for i, f := range v.Flags {
+			if i > 0 {
+				p.s(" . ")
+			}
+			p.s(f.Name)
+		}
+		p.s(" " + v.Result.Name)
 	case *Exthdr:
-		p.s(v.Hdr)
-		if v.Name != "" {
-			p.s(" " + v.Name)
-		}
-		if v.Field != "" {
-			p.s(" " + v.Field)
-		}
+		p.s(v.Hdr.Presence())
 	case *Socket:
-		p.s("socket " + v.Key)
+		p.s("socket " + v.Key.Name)
+		if v.Key == desc.SocketCgroupv2 {
+			p.s(" level " + strconv.FormatUint(uint64(v.Level), 10))
+		}
+	case *Rt:
+		p.s("rt " + v.Key.Name)
+	case *Ipsec:
+		p.s("ipsec " + string(v.Dir) + " " + v.Key.Name)
+	case *Raw:
+		p.s("@" + rawBases[v.Base] + "," + strconv.FormatUint(uint64(v.Offset), 10) + "," + strconv.FormatUint(uint64(v.Len), 10))
 	case *Numgen:
 		p.s("numgen " + v.Mode + " mod " + strconv.FormatUint(uint64(v.Mod), 10))
 		if v.Offset != 0 {
@@ -423,8 +492,6 @@ func (p *printer) expr(e Expr, outer int) {
 		if v.Offset != 0 {
 			p.s(" offset " + strconv.FormatUint(uint64(v.Offset), 10))
 		}
-	case *Named:
-		p.s(strings.Join(v.Words, " "))
 	case *Binop:
 		prec := binopPrec[v.Op]
 		if prec < outer {
@@ -478,12 +545,22 @@ func (p *printer) expr(e Expr, outer int) {
 		p.s(" }")
 	case *SetRef:
 		p.s("@" + v.Name)
+	case *Elem:
+		p.expr(v.Value, 0)
+		if v.Timeout > 0 {
+			p.s(" timeout " + duration(v.Timeout))
+		}
+		if v.Comment != "" {
+			p.s(" comment " + quote(v.Comment))
+		}
 	case *Bitmask:
 		p.expr(v.Value, 6)
 		p.s(" / ")
 		p.expr(v.Mask, 6)
 	case *Time:
-		p.s(v.V)
+		p.s(duration(v.D))
+	case *Clock:
+		p.s(`"` + time.Date(2000, 1, 1, 0, 0, int(v.Secs), 0, time.UTC).Format("15:04:05") + `"`)
 	default:
 		panic(fmt.Sprintf("programming error: render: unknown expression %T", e))
 	}

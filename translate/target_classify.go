@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgCLASSIFY(c *ctx, t *parser.Target) error {
@@ -30,6 +31,6 @@ func tgCLASSIFY(c *ctx, t *parser.Target) error {
 	case a == 0xffff && b == 0xffff:
 		v = "root"
 	}
-	c.add(&Assign{Left: &Meta{Key: "priority"}, Value: &Sym{Name: v}})
+	c.add(&Assign{Left: &Meta{Key: desc.MetaPriority}, Value: &Sym{Name: v}})
 	return nil
 }

@@ -21,6 +21,7 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgNOTRACK(c *ctx, t *parser.Target) error {
@@ -29,7 +30,7 @@ func tgNOTRACK(c *ctx, t *parser.Target) error {
 }
 
 func tgTRACE(c *ctx, t *parser.Target) error {
-	c.add(&Assign{Left: &Meta{Key: "nftrace"}, Value: &Int{V: 1}})
+	c.add(&Assign{Left: &Meta{Key: desc.MetaNftrace}, Value: &Int{V: 1}})
 	return nil
 }
 
@@ -51,8 +52,8 @@ func tgCT(c *ctx, t *parser.Target) error {
 			if err != nil {
 				return err
 			}
-			dir := map[string]string{"zone": "", "zone-orig": "original", "zone-reply": "reply"}[o.Name]
-			c.add(&Assign{Left: &CT{Key: "zone", Dir: dir}, Value: &Int{V: n}})
+			dir := map[string]desc.Direction{"zone": desc.CTAnyDir, "zone-orig": desc.CTOriginal, "zone-reply": desc.CTReply}[o.Name]
+			c.add(&Assign{Left: &CT{Key: desc.CTZone, Dir: dir}, Value: &Int{V: n}})
 		case "helper":
 			if err := c.ctHelper(t, o); err != nil {
 				return err

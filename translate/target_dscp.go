@@ -22,6 +22,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // tgDSCPClasses are xtables' class_to_dscp names.
@@ -51,7 +52,7 @@ func tgDSCP(c *ctx, t *parser.Target) error {
 	default:
 		return c.unsupported(t.Pos, "DSCP needs --set-dscp or --set-dscp-class")
 	}
-	c.add(&Assign{Left: &Payload{Proto: c.l3(), Field: "dscp"}, Value: tgHex(v)})
+	c.add(&Assign{Left: &Payload{Field: c.l3().DSCP}, Value: tgHex(v)})
 	return nil
 }
 
@@ -97,19 +98,19 @@ func tgTOS(c *ctx, t *parser.Target) error {
 		}
 	}
 	type part struct {
-		field      string
+		field      *desc.Field
 		width      uint
 		mask, val  uint64
 		enumerated []*Rule
 	}
 	parts := []*part{
-		{field: "dscp", width: 6, mask: m >> 2, val: v >> 2},
-		{field: "ecn", width: 2, mask: m & 3, val: v & 3},
+		{field: c.l3().DSCP, width: 6, mask: m >> 2, val: v >> 2},
+		{field: c.l3().ECN, width: 2, mask: m & 3, val: v & 3},
 	}
 	var stmts []Stmt
 	for _, p := range parts {
 		full := uint64(1)<<p.width - 1
-		left := &Payload{Proto: c.l3(), Field: p.field}
+		left := &Payload{Field: p.field}
 		switch {
 		case p.mask == full:
 			stmts = append(stmts, &Assign{Left: left, Value: tgHex(p.val)})
@@ -145,7 +146,7 @@ func tgTOS(c *ctx, t *parser.Target) error {
 	var jumps []Stmt
 	for _, p := range parts {
 		if p.enumerated != nil {
-			name := fmt.Sprintf("tos_%s_%x_%x", p.field, p.val, p.mask)
+			name := fmt.Sprintf("tos_%s_%x_%x", p.field.Name, p.val, p.mask)
 			jumps = append(jumps, &Verdict{Kind: VerdictJump, Chain: c.tgHelperChain(name, p.enumerated)})
 		}
 	}

@@ -27,10 +27,10 @@ import (
 
 // tgLogLevels maps xtables' syslog level words and numbers (xtoptions.c
 // xtopt_parse_sysloglevel) to nft level names; "" is the default (warn).
-var tgLogLevels = map[string]string{
-	"0": "emerg", "1": "alert", "2": "crit", "3": "err", "4": "", "5": "notice", "6": "info", "7": "debug",
-	"emerg": "emerg", "panic": "emerg", "alert": "alert", "crit": "crit", "error": "err",
-	"warning": "", "notice": "notice", "info": "info", "debug": "debug",
+var tgLogLevels = map[string]LogLevel{
+	"0": LogEmerg, "1": LogAlert, "2": LogCrit, "3": LogErr, "4": LogDefault, "5": LogNotice, "6": LogInfo, "7": LogDebug,
+	"emerg": LogEmerg, "panic": LogEmerg, "alert": LogAlert, "crit": LogCrit, "error": LogErr,
+	"warning": LogDefault, "notice": LogNotice, "info": LogInfo, "debug": LogDebug,
 }
 
 func tgLogPrefix(c *ctx, o *parser.Option, max int) (*string, error) {
@@ -52,8 +52,6 @@ func tgLogPrefix(c *ctx, o *parser.Option, max int) (*string, error) {
 
 func tgLOG(c *ctx, t *parser.Target) error {
 	l := &Log{}
-	var tcp []string
-	var ip, uid, mac bool
 	for _, o := range t.Options {
 		switch o.Name {
 		case "log-level":
@@ -72,34 +70,15 @@ func tgLOG(c *ctx, t *parser.Target) error {
 			}
 			l.Prefix = p
 		case "log-tcp-sequence":
-			tcp = append(tcp, "sequence")
+			l.Flags |= LogTCPSequence
 		case "log-tcp-options":
-			tcp = append(tcp, "options")
+			l.Flags |= LogTCPOptions
 		case "log-ip-options":
-			ip = true
+			l.Flags |= LogIPOptions
 		case "log-uid":
-			uid = true
+			l.Flags |= LogSkuid
 		case "log-macdecode":
-			mac = true
-		}
-	}
-	if len(tcp) == 2 && ip && uid && mac {
-		l.Flags = []string{"all"}
-	} else {
-		if len(tcp) > 0 {
-			if len(tcp) == 2 {
-				tcp = []string{"sequence", "options"}
-			}
-			l.Flags = append(l.Flags, "tcp "+strings.Join(tcp, ","))
-		}
-		if ip {
-			l.Flags = append(l.Flags, "ip options")
-		}
-		if uid {
-			l.Flags = append(l.Flags, "skuid")
-		}
-		if mac {
-			l.Flags = append(l.Flags, "ether")
+			l.Flags |= LogEther
 		}
 	}
 	c.add(l)
@@ -161,6 +140,6 @@ func tgAUDIT(c *ctx, t *parser.Target) error {
 			return c.badValue(o, "audit type")
 		}
 	}
-	c.add(&Log{Level: "audit"})
+	c.add(&Log{Level: LogAudit})
 	return nil
 }

@@ -33,6 +33,7 @@ import (
 	"fmt"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 const tgAll = 0xffffffff
@@ -65,8 +66,8 @@ func tgMARK(c *ctx, t *parser.Target) error {
 	if err != nil {
 		return err
 	}
-	if e := tgXmark(&Meta{Key: "mark"}, v, m); e != nil {
-		c.add(&Assign{Left: &Meta{Key: "mark"}, Value: e})
+	if e := tgXmark(&Meta{Key: desc.MetaMark}, v, m); e != nil {
+		c.add(&Assign{Left: &Meta{Key: desc.MetaMark}, Value: e})
 	}
 	return nil
 }
@@ -143,8 +144,8 @@ func tgCONNMARK(c *ctx, t *parser.Target) error {
 			}
 		}
 	}
-	meta := &Meta{Key: "mark"}
-	ct := &CT{Key: "mark"}
+	meta := &Meta{Key: desc.MetaMark}
+	ct := &CT{Key: desc.CTMark}
 	switch mode {
 	case "":
 		return c.unsupported(t.Pos, "CONNMARK: no operation specified")
@@ -170,7 +171,7 @@ func tgCONNMARK(c *ctx, t *parser.Target) error {
 // the statement (restore).
 func (c *ctx) tgCopyMark(dst, src Expr, clear, copyMask uint64, dir byte, shift uint64, guard bool) error {
 	term := tgShiftVal(copyMask, dir, shift) // output bits the copy can set
-	guardStmt := &Match{Left: &CT{Key: "mark"}, Op: OpGe, Right: tgHex(0)}
+	guardStmt := &Match{Left: &CT{Key: desc.CTMark}, Op: OpGe, Right: tgHex(0)}
 	switch {
 	case term == 0:
 		// Nothing is copied: only the clearing remains.

@@ -42,9 +42,9 @@ var tgReject6 = []tgRejectName{
 func tgREJECT(c *ctx, t *parser.Target) error {
 	r := &Reject{}
 	if o := t.Opt("reject-with"); o != nil {
-		table, icmp := tgReject4, "icmp"
+		table, icmp := tgReject4, RejectICMP
 		if c.fam == parser.IPv6 {
-			table, icmp = tgReject6, "icmpv6"
+			table, icmp = tgReject6, RejectICMPv6
 		}
 		arg := strings.ToLower(o.Arg(0))
 		var found *tgRejectName
@@ -63,9 +63,9 @@ func tgREJECT(c *ctx, t *parser.Target) error {
 			if c.tgL4("tcp") == "" {
 				return c.unsupported(o.Pos, "--reject-with tcp-reset needs \"-p tcp\" (iptables refuses the rule without it)")
 			}
-			r.Type = "tcp reset"
+			r.Kind = RejectTCPReset
 		default:
-			r.Type, r.Code = icmp+" type", found.nft
+			r.Kind, r.Code = icmp, found.nft
 		}
 	}
 	c.add(r)

@@ -14,10 +14,13 @@ package translate
 // --map-set is refused. Non-terminal.
 
 import (
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgSET(c *ctx, t *parser.Target) error {
@@ -42,15 +45,21 @@ func tgSET(c *ctx, t *parser.Target) error {
 		if len(flags) > 6 {
 			return c.badValue(o, "set flags")
 		}
+		if s := c.tr.opt.IPSets.Set(name); s != nil {
+			if err := c.knownSetWrite(o, s, flags, timeout, exist); err != nil {
+				return err
+			}
+			continue
+		}
 		var key []Expr
-		var types []string
+		var types []*desc.Type
 		for _, f := range flags {
-			field := map[string]string{"src": "saddr", "dst": "daddr"}[f]
-			if field == "" {
+			field := map[string]*desc.Field{"src": c.l3().Saddr, "dst": c.l3().Daddr}[f]
+			if field == nil {
 				return c.unsupported(o.Pos, "SET: bad flag %q (src or dst)", f)
 			}
-			key = append(key, &Payload{Proto: c.l3(), Field: field})
-			types = append(types, map[string]string{"ip": "ipv4_addr", "ip6": "ipv6_addr"}[c.l3()])
+			key = append(key, &Payload{Field: field})
+			types = append(types, c.l3AddrType())
 		}
 		var k Expr = key[0]
 		if len(key) > 1 {
@@ -58,7 +67,7 @@ func tgSET(c *ctx, t *parser.Target) error {
 		}
 		setName := safeIdent(name)
 		c.tgDeclareSet(setName, types, timeout > 0, o.Pos)
-		c.approx(o.Pos, "SET --%s %s %s: the ipset's type is unknown here; nft set @%s is declared with %s keys and starts empty", o.Name, name, o.Arg(1), setName, strings.Join(types, " . "))
+		c.approx(o.Pos, "SET --%s %s %s: the ipset's type is unknown here; nft set @%s is declared with %s keys and starts empty", o.Name, name, o.Arg(1), setName, typeNames(types))
 		st := &SetStmt{Op: SetAdd, Set: setName, Key: k}
 		if o.Name == "del-set" {
 			st.Op = SetDelete
@@ -75,29 +84,47 @@ func tgSET(c *ctx, t *parser.Target) error {
 
 // tgDeclareSet declares a dynamic set in the rule's table unless a set of
 // that name exists already.
-func (c *ctx) tgDeclareSet(name string, types []string, timeout bool, pos parser.Pos) {
+func (c *ctx) tgDeclareSet(name string, types []*desc.Type, timeout bool, pos parser.Pos) {
 	t := c.tr.nftTable(c.fam, c.table)
 	for _, s := range t.Sets {
 		if s.Name == name {
-			if timeout && !tgContains(s.Flags, "timeout") {
-				s.Flags = append(s.Flags, "timeout")
+			if timeout && !slices.Contains(s.Flags, SetTimeout) {
+				s.Flags = append(s.Flags, SetTimeout)
 			}
 			return
 		}
 	}
-	s := &Set{Name: name, Type: types, Flags: []string{"dynamic"}, Origin: pos,
+	s := &Set{Name: name, Type: types, Flags: []SetFlag{SetDynamic}, Origin: pos,
 		Comment: "ipset " + name + " (type assumed)"}
 	if timeout {
-		s.Flags = append(s.Flags, "timeout")
+		s.Flags = append(s.Flags, SetTimeout)
 	}
 	t.Sets = append(t.Sets, s)
 }
 
-func tgContains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
+// knownSetWrite adds to or deletes from a set whose definition is known
+// (--ipsets), keyed as the ipset's type keys it.
+func (c *ctx) knownSetWrite(o *parser.Option, s *ipset.Set, flags []string, timeout time.Duration, exist bool) error {
+	key, pre, ok, err := c.ipsetKey(o, s, flags)
+	if err != nil {
+		return err
+	}
+	if !ok || len(pre) > 0 {
+		return c.unsupported(o.Pos, "SET --%s %s %s: the flags do not give every dimension of the %s set", o.Name, s.Name, o.Arg(1), s.Kind.Name)
+	}
+	name, err := c.declareIPSet(o, s, true)
+	if err != nil {
+		return err
+	}
+	st := &SetStmt{Op: SetAdd, Set: name, Key: key}
+	if o.Name == "del-set" {
+		st.Op = SetDelete
+	} else {
+		st.Timeout = timeout
+		if exist {
+			st.Op = SetUpdate
 		}
 	}
-	return false
+	c.add(st)
+	return nil
 }

@@ -16,13 +16,14 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgTCPMSS(c *ctx, t *parser.Target) error {
 	if c.tgL4("tcp") == "" {
 		return c.unsupported(t.Pos, "TCPMSS needs -p tcp")
 	}
-	left := &Exthdr{Hdr: "tcp option", Name: "maxseg", Field: "size"}
+	left := &Payload{Field: desc.OptMaxsegSize}
 	switch {
 	case t.Opt("set-mss") != nil:
 		o := t.Opt("set-mss")
@@ -32,7 +33,7 @@ func tgTCPMSS(c *ctx, t *parser.Target) error {
 		}
 		c.add(&Assign{Left: left, Value: &Int{V: n}})
 	case t.Opt("clamp-mss-to-pmtu") != nil:
-		c.add(&Assign{Left: left, Value: &Named{Words: []string{"rt", "mtu"}}})
+		c.add(&Assign{Left: left, Value: &Rt{Key: desc.RtMTU}})
 	default:
 		return c.unsupported(t.Pos, "TCPMSS needs --set-mss or --clamp-mss-to-pmtu")
 	}

@@ -19,6 +19,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgTPROXY(c *ctx, t *parser.Target) error {
@@ -52,15 +53,15 @@ func tgTPROXY(c *ctx, t *parser.Target) error {
 		tp.Port = &Int{V: port}
 		name += fmt.Sprintf("_%d", port)
 	}
-	var l4 Expr = &Meta{Key: "l4proto"}
+	var l4 Expr = &Meta{Key: desc.MetaL4proto}
 	st := []Stmt{&Match{Left: l4, Op: OpEq, Right: &Sym{Name: proto}}, tp}
 	if mo := t.Opt("tproxy-mark"); mo != nil {
 		v, m, err := tgMarkMask(c, mo)
 		if err != nil {
 			return err
 		}
-		if e := tgXmark(&Meta{Key: "mark"}, v, m); e != nil {
-			st = append(st, &Assign{Left: &Meta{Key: "mark"}, Value: e})
+		if e := tgXmark(&Meta{Key: desc.MetaMark}, v, m); e != nil {
+			st = append(st, &Assign{Left: &Meta{Key: desc.MetaMark}, Value: e})
 			name += fmt.Sprintf("_mark_%x_%x", v, m)
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 )
 
@@ -43,6 +44,10 @@ type Options struct {
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate.
 	Report bool
+	// IPSets are the definitions of the ipsets -m set and -j SET name
+	// (from `ipset save`); a set not in it becomes an empty set of
+	// addresses, with a warning.
+	IPSets *ipset.Save
 }
 
 // ErrUntranslatable marks a rule that cannot be expressed in nftables.

@@ -2,13 +2,12 @@ package nft
 
 import (
 	"fmt"
-	"strconv"
-	"strings"
 
 	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // load emits the expressions that put e's value in register reg and says
@@ -16,14 +15,10 @@ import (
 func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 	switch v := e.(type) {
 	case *translate.Payload:
-		return l.payload(v, reg)
+		return l.field(v.Field, reg)
 	case *translate.Meta:
-		k, ok := metaKeys[v.Key]
-		if !ok {
-			return loaded{}, fmt.Errorf("meta %s not supported", v.Key)
-		}
-		l.emit(&expr.Meta{Key: k.key, Register: reg})
-		return loaded{dt: k.dt, size: k.dt.bytes()}, nil
+		l.emit(&expr.Meta{Key: expr.MetaKey(v.Key.Key), Register: reg})
+		return typed(v.Key.Type), nil
 	case *translate.CT:
 		return l.ct(v, reg)
 	case *translate.Binop:
@@ -45,60 +40,96 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 		}
 		return loaded{parts: parts, size: words * 4}, nil
 	case *translate.Exthdr:
-		return l.exthdr(v, reg)
+		return l.presence(v.Hdr, reg)
 	case *translate.Fib:
 		return l.fib(v, reg)
 	case *translate.Socket:
-		keys := map[string]expr.SocketKey{"transparent": expr.SocketKeyTransparent, "mark": expr.SocketKeyMark, "wildcard": expr.SocketKeyWildcard}
-		k, ok := keys[v.Key]
-		if !ok {
-			return loaded{}, fmt.Errorf("socket %s not supported", v.Key)
+		if v.Key == desc.SocketCgroupv2 {
+			return loaded{}, fmt.Errorf("socket cgroupv2 not supported by the netlink backend")
 		}
-		l.emit(&expr.Socket{Key: k, Register: reg})
-		if k == expr.SocketKeyMark {
-			return loaded{dt: tMark, size: 4}, nil
+		l.emit(&expr.Socket{Key: expr.SocketKey(v.Key.Key), Register: reg})
+		return typed(v.Key.Type), nil
+	case *translate.Rt:
+		l.emit(&expr.Rt{Register: reg, Key: expr.RtKey(v.Key.Key)})
+		return typed(v.Key.Type), nil
+	case *translate.Raw:
+		if v.Len > 32 {
+			return loaded{}, fmt.Errorf("raw payload of %d bits not supported", v.Len)
 		}
-		return loaded{dt: tInteger8, size: 1}, nil
+		size := (v.Offset+v.Len+7)/8 - v.Offset/8
+		dt := &desc.Type{Name: "integer", ID: desc.Integer32.ID, Bits: int(size) * 8}
+		base := payloadBases[v.Base]
+		return l.bits(v.Offset, v.Len, dt, reg, func(start, size uint32) expr.Any {
+			return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
+		}), nil
+	case *translate.Ipsec:
+		return loaded{}, fmt.Errorf("ipsec %s %s not supported by the netlink backend", v.Dir, v.Key.Name)
 	case *translate.Numgen:
 		typ := uint32(unix.NFT_NG_INCREMENTAL)
 		if v.Mode == "random" {
 			typ = unix.NFT_NG_RANDOM
 		}
 		l.emit(&expr.Numgen{Register: reg, Modulus: v.Mod, Type: typ, Offset: v.Offset})
-		return loaded{dt: tHost32, size: 4}, nil
-	case *translate.Named:
-		return l.named(v, reg)
+		return typed(desc.Host32), nil
 	}
 	return loaded{}, fmt.Errorf("expression %s not supported as a value source", translate.RenderExpr(e))
 }
 
-// payload loads a header field, inserting nft's protocol dependency and
-// masking sub-byte fields.
-func (l *lowerer) payload(p *translate.Payload, reg uint32) (loaded, error) {
-	fields, ok := payloadFields[p.Proto]
-	if !ok {
-		if _, isExt := ip6Exthdrs[p.Proto]; isExt {
-			// frag id, rt seg-left, mh type: IPv6 extension header fields
-			return l.exthdr(&translate.Exthdr{Hdr: p.Proto, Field: p.Field}, reg)
-		}
-		return loaded{}, fmt.Errorf("protocol %s not supported", p.Proto)
+// typed is what a load of a whole value of type t leaves.
+func typed(t *desc.Type) loaded { return loaded{dt: t, size: t.Bytes()} }
+
+// field loads a header field, inserting nft's protocol dependency and
+// masking sub-byte fields; the header's kind says how it is found.
+func (l *lowerer) field(f *desc.Field, reg uint32) (loaded, error) {
+	p := f.Proto
+	switch p.Kind {
+	case desc.Payload:
+		l.dependency(p)
+		base := payloadBases[p.Base]
+		return l.bits(f.Offset, f.Len, f.Type, reg, func(start, size uint32) expr.Any {
+			return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
+		}), nil
+	case desc.IPv6Ext:
+		return l.bits(f.Offset, f.Len, f.Type, reg, func(start, size uint32) expr.Any {
+			return &expr.Exthdr{DestRegister: reg, Type: p.Number, Offset: start, Len: size, Op: expr.ExthdrOpIpv6}
+		}), nil
+	case desc.TCPOption:
+		l.dependency(p.Parent)
+		l.emit(&expr.Exthdr{DestRegister: reg, Type: p.Number, Offset: f.Offset / 8, Len: f.Len / 8, Op: expr.ExthdrOpTcpopt})
+		return loaded{dt: f.Type, size: int(f.Len / 8)}, nil
+	case desc.SCTPChunk:
+		// nft adds no protocol dependency before SCTP chunk fields.
+		l.emit(&expr.Exthdr{DestRegister: reg, Type: p.Number, Offset: f.Offset / 8, Len: f.Len / 8, Op: nftExthdrOpSCTP})
+		return loaded{dt: f.Type, size: int(f.Len / 8)}, nil
 	}
-	f, ok := fields[p.Field]
-	if !ok {
-		return loaded{}, fmt.Errorf("%s %s not supported", p.Proto, p.Field)
-	}
-	if err := l.dependency(p.Proto, f.base); err != nil {
-		return loaded{}, err
-	}
-	return l.bits(f.off, f.len, f.dt, reg, func(start, size uint32) expr.Any {
-		return &expr.Payload{DestRegister: reg, Base: f.base, Offset: start, Len: size}
-	}), nil
+	return loaded{}, fmt.Errorf("%s not supported", f)
 }
+
+// presence tests that a header found by walking the packet is there.
+func (l *lowerer) presence(p *desc.Proto, reg uint32) (loaded, error) {
+	var op expr.ExthdrOp
+	switch p.Kind {
+	case desc.IPv6Ext:
+		op = expr.ExthdrOpIpv6
+	case desc.TCPOption:
+		l.dependency(p.Parent)
+		op = expr.ExthdrOpTcpopt
+	case desc.SCTPChunk:
+		op = nftExthdrOpSCTP
+	default:
+		return loaded{}, fmt.Errorf("presence of %s not supported", p)
+	}
+	l.emit(&expr.Exthdr{DestRegister: reg, Type: p.Number, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: op})
+	return loaded{dt: desc.Boolean, size: 1}, nil
+}
+
+// nftExthdrOpSCTP is NFT_EXTHDR_OP_SCTP (google/nftables v0.3.0 has no name for it).
+const nftExthdrOpSCTP = 3
 
 // bits loads the bytes holding a field of n bits at bit offset off (load
 // builds the load of size bytes at byte start) and masks a field that does
 // not fill them, as nft does; the value sits shift bits up.
-func (l *lowerer) bits(off, n uint32, dt *dtype, reg uint32, load func(start, size uint32) expr.Any) loaded {
+func (l *lowerer) bits(off, n uint32, dt *desc.Type, reg uint32, load func(start, size uint32) expr.Any) loaded {
 	start, end := off/8, (off+n+7)/8
 	size := end - start
 	l.emit(load(start, size))
@@ -110,42 +141,40 @@ func (l *lowerer) bits(off, n uint32, dt *dtype, reg uint32, load func(start, si
 	return loaded{dt: dt, size: int(size), shift: shift}
 }
 
-// dependency emits the protocol match nft adds before a payload whose
-// protocol the rule has not established yet.
-func (l *lowerer) dependency(proto string, base expr.PayloadBase) error {
-	switch base {
-	case expr.PayloadBaseNetworkHeader:
-		if l.fam == translate.FamilyInet && l.l3 != proto {
-			nf := map[string]uint64{"ip": unix.NFPROTO_IPV4, "ip6": unix.NFPROTO_IPV6}[proto]
-			l.emit(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(nf)}})
-			l.l3 = proto
+// dependency emits the protocol match nft adds before a field of header p
+// when the rule has not established that protocol yet.
+func (l *lowerer) dependency(p *desc.Proto) {
+	switch p.Base {
+	case desc.NetworkHeader:
+		l.family(p.NFProto)
+	case desc.TransportHeader:
+		if !p.Implied || l.l4 == uint64(p.Number) {
+			return // th: raw transport header, no dependency
 		}
-	case expr.PayloadBaseTransportHeader:
-		n, ok := l4Numbers[proto]
-		if !ok || l.l4 == n {
-			return nil // th: raw transport header, no dependency
-		}
-		if l.fam == translate.FamilyInet && (proto == "icmp" || proto == "icmpv6") {
-			want := map[string]string{"icmp": "ip", "icmpv6": "ip6"}[proto]
-			if l.l3 != want {
-				nf := map[string]uint64{"ip": unix.NFPROTO_IPV4, "ip6": unix.NFPROTO_IPV6}[want]
-				l.emit(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-					&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(nf)}})
-				l.l3 = want
-			}
+		if l.fam == translate.FamilyInet && p.NFProto != 0 {
+			l.family(p.NFProto) // icmp and icmpv6 belong to one family
 		}
 		l.emit(&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{byte(n)}})
-		l.l4 = n
-	case expr.PayloadBaseLLHeader:
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{p.Number}})
+		l.l4 = uint64(p.Number)
+	case desc.LinkHeader:
 		if !l.ll {
 			l.emit(&expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1},
 				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: intBytes(1, 2, true)})
 			l.ll = true
 		}
 	}
-	return nil
+}
+
+// family emits meta nfproto in inet tables, where a network header's
+// fields need it.
+func (l *lowerer) family(nfproto uint8) {
+	if l.fam != translate.FamilyInet || l.l3 == nfproto {
+		return
+	}
+	l.emit(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto}})
+	l.l3 = nfproto
 }
 
 // noteContext records the protocol a statement establishes (meta l4proto
@@ -154,88 +183,75 @@ func (l *lowerer) noteContext(m *translate.Match) {
 	if m.Op != translate.OpEq && m.Op != "" {
 		return
 	}
-	s, ok := m.Right.(*translate.Sym)
-	var n uint64
-	if ok {
-		n = protoNumbers[s.Name]
-	} else if i, isInt := m.Right.(*translate.Int); isInt {
-		n = i.V
+	s, isSym := m.Right.(*translate.Sym)
+	value := func(t *desc.Type) (uint64, bool) {
+		if isSym {
+			return t.Symbol(s.Name)
+		}
+		if i, isInt := m.Right.(*translate.Int); isInt {
+			return i.V, true
+		}
+		return 0, false
 	}
 	switch left := m.Left.(type) {
 	case *translate.Meta:
 		switch left.Key {
-		case "l4proto":
+		case desc.MetaL4proto:
+			n, _ := value(desc.InetProto)
 			l.l4 = n
-		case "nfproto":
-			if ok {
-				l.l3 = map[string]string{"ipv4": "ip", "ipv6": "ip6"}[s.Name]
+		case desc.MetaNfproto:
+			if n, ok := value(desc.NFProto); ok && isSym {
+				l.l3 = uint8(n)
 			}
-		case "iiftype":
-			l.ll = ok && s.Name == "ether"
+		case desc.MetaIiftype:
+			l.ll = isSym && s.Name == "ether"
 		}
 	case *translate.Payload:
-		if (left.Proto == "ip" && left.Field == "protocol") || (left.Proto == "ip6" && left.Field == "nexthdr") {
+		if left.Field == desc.IPProtocol || left.Field == desc.IP6Nexthdr {
+			n, _ := value(desc.InetProto)
 			l.l4 = n
 		}
 	}
 }
 
-// ct loads a conntrack key.
+// ct loads a conntrack key; address keys without a family take the
+// table's.
 func (l *lowerer) ct(v *translate.CT, reg uint32) (loaded, error) {
-	dir := map[string]uint32{"original": 0, "reply": 1}
-	key := v.Key
-	var dt *dtype
-	var k expr.CtKey
-	switch {
-	case strings.HasSuffix(key, "saddr") || strings.HasSuffix(key, "daddr"):
-		// ct original saddr / ct original ip saddr
-		src := strings.HasSuffix(key, "saddr")
-		k = expr.CtKeySRC
-		if !src {
-			k = expr.CtKeyDST
+	k := v.Key
+	dt := k.Type
+	if dt == nil {
+		switch l.fam {
+		case translate.FamilyIP:
+			dt = desc.IPv4Addr
+		case translate.FamilyIP6:
+			dt = desc.IPv6Addr
+		default:
+			return loaded{}, fmt.Errorf("ct %s in an inet table needs ip or ip6", k.Name)
 		}
-		dt = tIPv4
-		switch {
-		case strings.HasPrefix(key, "ip6 "):
-			dt = tIPv6
-			k = map[bool]expr.CtKey{true: expr.CtKey(nftCtSrcIP6), false: expr.CtKey(nftCtDstIP6)}[src]
-		case strings.HasPrefix(key, "ip "):
-			k = map[bool]expr.CtKey{true: expr.CtKey(nftCtSrcIP), false: expr.CtKey(nftCtDstIP)}[src]
-		case l.fam == translate.FamilyIP6:
-			dt = tIPv6
-		case l.fam == translate.FamilyInet:
-			return loaded{}, fmt.Errorf("ct %s in an inet table needs ip or ip6", key)
-		}
-	default:
-		ck, ok := ctKeys[key]
-		if !ok {
-			return loaded{}, fmt.Errorf("ct %s not supported", key)
-		}
-		k, dt = ck.key, ck.dt
 	}
-	ce := &expr.Ct{Register: reg, Key: k}
-	if v.Dir != "" && k == expr.CtKeyPROTOCOL {
+	ce := &expr.Ct{Register: reg, Key: expr.CtKey(k.Key)}
+	if v.Dir != desc.CTAnyDir && k == desc.CTProtocol {
 		// The kernel answers ct protocol with the connection's protocol
 		// whatever the direction (nf_ct_protonum), and nft lists
 		// "ct original protocol" as "ct protocol": the direction, which
 		// google/nftables v0.3.0 cannot send for this key, changes nothing.
 		l.emit(ce)
-		return loaded{dt: dt, size: dt.bytes()}, nil
+		return typed(dt), nil
 	}
-	if v.Dir != "" {
+	if v.Dir != desc.CTAnyDir {
 		switch k {
-		case expr.CtKeySRC, expr.CtKeyDST, expr.CtKeyPROTOSRC, expr.CtKeyPROTODST:
+		case desc.CTSaddr, desc.CTDaddr, desc.CTProtoSrc, desc.CTProtoDst:
 		default:
 			// google/nftables v0.3.0 sends a direction only for these keys.
-			return loaded{}, fmt.Errorf("ct %s %s not supported by the netlink backend", v.Dir, key)
+			return loaded{}, fmt.Errorf("ct %s %s not supported by the netlink backend", v.Dir, k.Name)
 		}
 		// The kernel reads NFTA_CT_DIRECTION as a u8 (nla_get_u8: the first
 		// byte); google/nftables v0.3.0 writes it as a big-endian u32, so the
 		// direction goes in the top byte.
-		ce.Direction = dir[v.Dir] << 24
+		ce.Direction = uint32(v.Dir.Number()) << 24
 	}
 	l.emit(ce)
-	return loaded{dt: dt, size: dt.bytes()}, nil
+	return typed(dt), nil
 }
 
 // binop loads left op constant: masks and bit operations (nft's bitwise).
@@ -283,201 +299,31 @@ func (l *lowerer) binop(b *translate.Binop, reg uint32) (loaded, error) {
 	return in, nil
 }
 
-// exthdr loads an IPv6 extension header field or a TCP option, or tests
-// its presence (Field "").
-func (l *lowerer) exthdr(v *translate.Exthdr, reg uint32) (loaded, error) {
-	if v.Hdr == "tcp option" {
-		opt, ok := tcpOptions[v.Name]
-		if !ok {
-			n, err := strconv.ParseUint(v.Name, 10, 8)
-			if err != nil {
-				return loaded{}, fmt.Errorf("tcp option %s not supported", v.Name)
-			}
-			opt = tcpOption{kind: uint8(n)}
-		}
-		if err := l.dependency("tcp", expr.PayloadBaseTransportHeader); err != nil {
-			return loaded{}, err
-		}
-		if v.Field == "" {
-			l.emit(&expr.Exthdr{DestRegister: reg, Type: opt.kind, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpTcpopt})
-			return loaded{dt: tBool, size: 1}, nil
-		}
-		f, ok := opt.fields[v.Field]
-		if !ok {
-			return loaded{}, fmt.Errorf("tcp option %s %s not supported", v.Name, v.Field)
-		}
-		l.emit(&expr.Exthdr{DestRegister: reg, Type: opt.kind, Offset: f.off, Len: f.len, Op: expr.ExthdrOpTcpopt})
-		return loaded{dt: f.dt, size: int(f.len)}, nil
-	}
-	if v.Hdr == "sctp chunk" {
-		return l.sctpChunk(v, reg)
-	}
-	hdr, fieldName := v.Hdr, v.Field
-	if hdr == "exthdr" {
-		hdr = v.Name
-	} else if fieldName == "" {
-		fieldName = v.Name // rt0 addr[1]
-	}
-	h, ok := ip6Exthdrs[hdr]
-	if !ok {
-		return loaded{}, fmt.Errorf("extension header %s not supported", hdr)
-	}
-	if fieldName == "" {
-		l.emit(&expr.Exthdr{DestRegister: reg, Type: h.typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: expr.ExthdrOpIpv6})
-		return loaded{dt: tBool, size: 1}, nil
-	}
-	f, ok := h.fields[fieldName]
-	if !ok {
-		return loaded{}, fmt.Errorf("%s %s not supported", hdr, v.Field)
-	}
-	return l.bits(f.off, f.len, f.dt, reg, func(start, size uint32) expr.Any {
-		return &expr.Exthdr{DestRegister: reg, Type: h.typ, Offset: start, Len: size, Op: expr.ExthdrOpIpv6}
-	}), nil
-}
-
-type tcpOptField struct {
-	off, len uint32 // bytes
-	dt       *dtype
-}
-
-type tcpOption struct {
-	kind   uint8
-	fields map[string]tcpOptField
-}
-
-var tcpOptions = map[string]tcpOption{
-	"eol": {kind: 0}, "nop": {kind: 1},
-	"maxseg":    {kind: 2, fields: map[string]tcpOptField{"length": {1, 1, tInteger8}, "size": {2, 2, tInteger16}}},
-	"window":    {kind: 3, fields: map[string]tcpOptField{"length": {1, 1, tInteger8}, "count": {2, 1, tInteger8}}},
-	"sack-perm": {kind: 4, fields: map[string]tcpOptField{"length": {1, 1, tInteger8}}},
-	"sack":      {kind: 5, fields: map[string]tcpOptField{"length": {1, 1, tInteger8}}},
-	"timestamp": {kind: 8, fields: map[string]tcpOptField{"length": {1, 1, tInteger8}, "tsval": {2, 4, tInteger32}, "tsecr": {6, 4, tInteger32}}},
-}
-
-type ip6Exthdr struct {
-	typ    uint8
-	fields map[string]field
-}
-
-func exthdrFields(extra map[string]field) map[string]field {
-	m := map[string]field{"nexthdr": {0, 0, 8, tInetProto}, "hdrlength": {0, 8, 8, tInteger8}}
-	for k, v := range extra {
-		m[k] = v
-	}
-	return m
-}
-
-// ip6Exthdrs are the IPv6 extension headers (src/exthdr.c); offsets in bits.
-var ip6Exthdrs = map[string]ip6Exthdr{
-	"hbh": {0, exthdrFields(nil)},
-	"rt": {43, exthdrFields(map[string]field{"type": {0, 16, 8, tInteger8}, "seg-left": {0, 24, 8, tInteger8},
-		"addr[1]": {0, 64, 128, tIPv6}, "addr[2]": {0, 192, 128, tIPv6}})},
-	"rt0": {43, exthdrFields(map[string]field{"addr[1]": {0, 64, 128, tIPv6}, "addr[2]": {0, 192, 128, tIPv6}})},
-	"frag": {44, map[string]field{"nexthdr": {0, 0, 8, tInetProto}, "reserved": {0, 8, 8, tInteger8},
-		"frag-off": {0, 16, 13, tInteger16}, "reserved2": {0, 29, 2, tInteger8}, "more-fragments": {0, 31, 1, tInteger8},
-		"id": {0, 32, 32, tInteger32}}},
-	"dst":  {60, exthdrFields(nil)},
-	"mh":   {135, exthdrFields(map[string]field{"type": {0, 16, 8, tMHType}, "reserved": {0, 24, 8, tInteger8}, "checksum": {0, 32, 16, tInteger16}})},
-	"ah":   {51, exthdrFields(nil)},
-	"esp":  {50, exthdrFields(nil)},
-	"comp": {108, exthdrFields(nil)},
-}
-
 // fib lowers fib saddr . iif type and friends.
 func (l *lowerer) fib(v *translate.Fib, reg uint32) (loaded, error) {
 	f := &expr.Fib{Register: reg}
 	for _, fl := range v.Flags {
 		switch fl {
-		case "saddr":
+		case desc.FibSaddr:
 			f.FlagSADDR = true
-		case "daddr":
+		case desc.FibDaddr:
 			f.FlagDADDR = true
-		case "mark":
+		case desc.FibMark:
 			f.FlagMARK = true
-		case "iif":
+		case desc.FibIif:
 			f.FlagIIF = true
-		case "oif":
+		case desc.FibOif:
 			f.FlagOIF = true
-		default:
-			return loaded{}, fmt.Errorf("fib flag %s not supported", fl)
 		}
 	}
-	var dt *dtype
 	switch v.Result {
-	case "type":
-		f.ResultADDRTYPE, dt = true, tFibAddr
-	case "oif":
-		f.ResultOIF, dt = true, tIfindex
-	case "oifname":
-		f.ResultOIFNAME, dt = true, tIfname
-	default:
-		return loaded{}, fmt.Errorf("fib result %s not supported", v.Result)
+	case desc.FibResultType:
+		f.ResultADDRTYPE = true
+	case desc.FibResultOif:
+		f.ResultOIF = true
+	case desc.FibResultOifname:
+		f.ResultOIFNAME = true
 	}
 	l.emit(f)
-	return loaded{dt: dt, size: dt.bytes()}, nil
-}
-
-// named lowers the keyword-spelled loads the translator uses rarely.
-func (l *lowerer) named(v *translate.Named, reg uint32) (loaded, error) {
-	w := strings.Join(v.Words, " ")
-	switch w {
-	case "rt mtu":
-		l.emit(&expr.Rt{Register: reg, Key: expr.RtTCPMSS})
-		return loaded{dt: tHost16, size: 2}, nil
-	case "rt ipsec":
-		l.emit(&expr.Rt{Register: reg, Key: expr.RtKey(nftRtXfrm)})
-		return loaded{dt: tBool, size: 1}, nil
-	case "rt classid":
-		l.emit(&expr.Rt{Register: reg, Key: expr.RtClassid})
-		return loaded{dt: tRealm, size: 4}, nil
-	}
-	if strings.HasPrefix(w, "@nh,") || strings.HasPrefix(w, "@th,") {
-		parts := strings.Split(w[4:], ",")
-		if len(parts) == 2 {
-			off, err1 := strconv.ParseUint(parts[0], 10, 32)
-			n, err2 := strconv.ParseUint(parts[1], 10, 32)
-			if err1 == nil && err2 == nil && n <= 32 {
-				base := expr.PayloadBaseNetworkHeader
-				if w[1] == 't' {
-					base = expr.PayloadBaseTransportHeader
-				}
-				size := uint32((off+n+7)/8 - off/8)
-				dt := &dtype{name: "integer", key: tInteger32.key, bits: int(size) * 8}
-				return l.bits(uint32(off), uint32(n), dt, reg, func(start, size uint32) expr.Any {
-					return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
-				}), nil
-			}
-		}
-	}
-	return loaded{}, fmt.Errorf("%q not supported by the netlink backend", w)
-}
-
-// sctpChunks are SCTP chunk types (nft: sctp chunk NAME [FIELD]).
-var sctpChunks = map[string]uint8{
-	"data": 0, "init": 1, "init-ack": 2, "sack": 3, "heartbeat": 4, "heartbeat-ack": 5, "abort": 6,
-	"shutdown": 7, "shutdown-ack": 8, "error": 9, "cookie-echo": 10, "cookie-ack": 11, "ecne": 12,
-	"cwr": 13, "shutdown-complete": 14, "asconf-ack": 128, "forward-tsn": 192, "asconf": 193,
-}
-
-// nftExthdrOpSCTP is NFT_EXTHDR_OP_SCTP; nft adds no protocol dependency.
-const nftExthdrOpSCTP = 3
-
-func (l *lowerer) sctpChunk(v *translate.Exthdr, reg uint32) (loaded, error) {
-	typ, ok := sctpChunks[v.Name]
-	if !ok {
-		return loaded{}, fmt.Errorf("sctp chunk %s not supported", v.Name)
-	}
-	switch v.Field {
-	case "":
-		l.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: 0, Len: 1, Flags: unix.NFT_EXTHDR_F_PRESENT, Op: nftExthdrOpSCTP})
-		return loaded{dt: tBool, size: 1}, nil
-	case "type", "flags":
-		off := map[string]uint32{"type": 0, "flags": 1}[v.Field]
-		l.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: off, Len: 1, Op: nftExthdrOpSCTP})
-		return loaded{dt: tInteger8, size: 1}, nil
-	case "length":
-		l.emit(&expr.Exthdr{DestRegister: reg, Type: typ, Offset: 2, Len: 2, Op: nftExthdrOpSCTP})
-		return loaded{dt: tInteger16, size: 2}, nil
-	}
-	return loaded{}, fmt.Errorf("sctp chunk %s %s not supported", v.Name, v.Field)
+	return typed(v.Result.Type), nil
 }

@@ -172,7 +172,7 @@ type lowerer struct {
 	// Protocol context established by earlier statements of the rule, as
 	// nft's evaluator tracks it: a payload of a protocol already matched
 	// needs no dependency.
-	l3 string // "ip", "ip6"
+	l3 uint8  // NFPROTO_IPV4 or NFPROTO_IPV6 established; 0 when unknown
 	l4 uint64 // transport protocol number, 0 when unknown
 	ll bool   // link-layer type established
 }

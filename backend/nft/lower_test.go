@@ -9,14 +9,15 @@ import (
 	"github.com/google/nftables/expr"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // TestLowerShapes pins what nft's evaluator does that a naive lowering gets
 // wrong (the privileged golden test proves the whole against nft -f; this
 // one runs anywhere and says which rule broke).
 func TestLowerShapes(t *testing.T) {
-	tcp := &translate.Payload{Proto: "tcp", Field: "dport"}
-	mark := &translate.Meta{Key: "mark"}
+	tcp := &translate.Payload{Field: desc.TCPDport}
+	mark := &translate.Meta{Key: desc.MetaMark}
 	le := func(v ...byte) []byte { return v }
 	tests := []struct {
 		name string
@@ -33,7 +34,7 @@ func TestLowerShapes(t *testing.T) {
 			}},
 		{"ip protocol establishes the context", translate.FamilyIP,
 			[]translate.Stmt{
-				&translate.Match{Left: &translate.Payload{Proto: "ip", Field: "protocol"}, Op: translate.OpEq, Right: &translate.Sym{Name: "tcp"}},
+				&translate.Match{Left: &translate.Payload{Field: desc.IPProtocol}, Op: translate.OpEq, Right: &translate.Sym{Name: "tcp"}},
 				&translate.Match{Left: tcp, Op: translate.OpEq, Right: &translate.Int{V: 22}},
 			},
 			[]expr.Any{
@@ -43,14 +44,14 @@ func TestLowerShapes(t *testing.T) {
 				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(0, 22)},
 			}},
 		{"byte-aligned prefix loads fewer bytes", translate.FamilyIP,
-			[]translate.Stmt{&translate.Match{Left: &translate.Payload{Proto: "ip", Field: "saddr"}, Op: translate.OpNe,
+			[]translate.Stmt{&translate.Match{Left: &translate.Payload{Field: desc.IPSaddr}, Op: translate.OpNe,
 				Right: &translate.Addr{Prefix: netip.MustParsePrefix("10.0.0.0/8")}}},
 			[]expr.Any{
 				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 1},
 				&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: le(10)},
 			}},
 		{"flags test bits", translate.FamilyIP,
-			[]translate.Stmt{&translate.Match{Left: &translate.CT{Key: "state"}, Op: translate.OpEq,
+			[]translate.Stmt{&translate.Match{Left: &translate.CT{Key: desc.CTState}, Op: translate.OpEq,
 				Right: &translate.Flags{Names: []string{"established", "related"}}}},
 			[]expr.Any{
 				&expr.Ct{Register: 1, Key: expr.CtKeySTATE},
@@ -71,7 +72,7 @@ func TestLowerShapes(t *testing.T) {
 				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(3, 0, 0, 0)},
 			}},
 		{"inet tables need meta nfproto", translate.FamilyInet,
-			[]translate.Stmt{&translate.Match{Left: &translate.Payload{Proto: "ip6", Field: "hoplimit"}, Op: translate.OpEq, Right: &translate.Int{V: 255}}},
+			[]translate.Stmt{&translate.Match{Left: &translate.Payload{Field: desc.IP6Hoplimit}, Op: translate.OpEq, Right: &translate.Int{V: 255}}},
 			[]expr.Any{
 				&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1}, &expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: le(10)},
 				&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 7, Len: 1},
@@ -99,7 +100,7 @@ func TestLowerShapes(t *testing.T) {
 func TestLowerRefusesWhatItCannotSend(t *testing.T) {
 	rs := &translate.Ruleset{Tables: []*translate.Table{{Family: translate.FamilyIP, Name: "x", Chains: []*translate.Chain{{
 		Name: "c", Rules: []*translate.Rule{{Stmts: []translate.Stmt{&translate.Match{
-			Left: &translate.CT{Key: "bytes", Dir: "original"}, Op: translate.OpGt, Right: &translate.Int{V: 6}}}}},
+			Left: &translate.CT{Key: desc.CTBytes, Dir: desc.CTOriginal}, Op: translate.OpGt, Right: &translate.Int{V: 6}}}}},
 	}}}}}
 	if _, err := Lower(rs); err == nil {
 		t.Fatal("ct original bytes lowered without its direction")
@@ -116,9 +117,9 @@ func TestTypeofUdata(t *testing.T) {
 		key  []translate.Expr
 		want string
 	}{
-		{[]translate.Expr{&translate.Payload{Proto: "ip", Field: "saddr"}, &translate.Payload{Proto: "ip", Field: "ttl"}},
+		{[]translate.Expr{&translate.Payload{Field: desc.IPSaddr}, &translate.Payload{Field: desc.IPTTL}},
 			"033a00040d00000001320014000407000000010c00040c00000001040b000000011a000407000000011200040c000000010408000000040408000000"},
-		{[]translate.Expr{&translate.Payload{Proto: "ip6", Field: "saddr"}, &translate.Payload{Proto: "ip6", Field: "hoplimit"}},
+		{[]translate.Expr{&translate.Payload{Field: desc.IP6Saddr}, &translate.Payload{Field: desc.IP6Hoplimit}},
 			"033a00040d00000001320014000407000000010c00040d000000010408000000011a000407000000011200040d000000010407000000040408000000"},
 	} {
 		key, ud, err := typeofKey(tc.key)

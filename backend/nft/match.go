@@ -7,6 +7,7 @@ import (
 	"github.com/google/nftables/expr"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 var cmpOps = map[translate.Op]expr.CmpOp{
@@ -60,85 +61,109 @@ func (l *lowerer) match(m *translate.Match) error {
 	if in.dt == nil {
 		return fmt.Errorf("a concatenation can only be looked up in a set")
 	}
-	_, leftIsBinop := m.Left.(*translate.Binop)
 	switch r := right.(type) {
 	case *translate.Range:
-		lo, err := constantN(in.dt, r.Lo, in.shift, in.size)
-		if err != nil {
-			return err
-		}
-		hi, err := constantN(in.dt, r.Hi, in.shift, in.size)
-		if err != nil {
-			return err
-		}
-		if in.dt.host {
-			l.hton(in.size)
-			lo, hi = toNetwork(lo), toNetwork(hi)
-		}
-		switch m.Op {
-		case translate.OpEq, "":
-			l.emit(&expr.Cmp{Op: expr.CmpOpGte, Register: 1, Data: lo}, &expr.Cmp{Op: expr.CmpOpLte, Register: 1, Data: hi})
-		case translate.OpNe:
-			l.emit(&expr.Range{Op: expr.CmpOpNeq, Register: 1, FromData: lo, ToData: hi})
-		default:
-			return fmt.Errorf("operator %s with a range", m.Op)
-		}
-		return nil
+		return l.inRange(m.Op, in, r)
 	case *translate.Bitmask:
-		mask, err := constantN(in.dt, r.Mask, in.shift, in.size)
-		if err != nil {
-			return err
-		}
-		val, err := constantN(in.dt, r.Value, in.shift, in.size)
-		if err != nil {
-			return err
-		}
-		l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: mask, Xor: make([]byte, in.size)})
-		l.emit(&expr.Cmp{Op: cmpOps[m.Op], Register: 1, Data: val})
-		return nil
+		return l.masked(m.Op, in, r)
 	case *translate.Addr:
-		bits := r.Prefix.Bits()
-		if bits < r.Prefix.Addr().BitLen() {
+		if r.Prefix.Bits() < r.Prefix.Addr().BitLen() {
 			return l.prefix(m, in, r)
 		}
 	case *translate.Str:
-		if in.dt.str && strings.HasSuffix(r.V, "*") {
+		if in.dt.Str && strings.HasSuffix(r.V, "*") {
 			// iifname "eth*": compare only the prefix.
 			l.emit(&expr.Cmp{Op: cmpOps[m.Op], Register: 1, Data: []byte(strings.TrimSuffix(r.V, "*"))})
 			return nil
 		}
 	case *translate.Sym, *translate.Flags, *translate.Int:
-		if _, isInt := right.(*translate.Int); isInt && in.dt != tLabel {
-			break
-		}
-		if in.dt.flags && !leftIsBinop && (m.Op == translate.OpEq || m.Op == "" || m.Op == translate.OpNot) {
-			// ct state established,related: a bit test.
-			v, err := constantN(in.dt, right, in.shift, in.size)
-			if err != nil {
-				return err
-			}
-			l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: v, Xor: make([]byte, in.size)})
-			op := expr.CmpOpNeq
-			if m.Op == translate.OpNot {
-				op = expr.CmpOpEq
-			}
-			l.emit(&expr.Cmp{Op: op, Register: 1, Data: make([]byte, in.size)})
-			return nil
+		if done, err := l.bitTest(m, in, right); done || err != nil {
+			return err
 		}
 	}
-	op, ok := cmpOps[m.Op]
+	return l.compare(m.Op, in, right)
+}
+
+// inRange lowers "left [!=] lo-hi".
+func (l *lowerer) inRange(op translate.Op, in loaded, r *translate.Range) error {
+	lo, err := constantN(in.dt, r.Lo, in.shift, in.size)
+	if err != nil {
+		return err
+	}
+	hi, err := constantN(in.dt, r.Hi, in.shift, in.size)
+	if err != nil {
+		return err
+	}
+	if in.dt.Host {
+		l.hton(in.size)
+		lo, hi = toNetwork(lo), toNetwork(hi)
+	}
+	switch op {
+	case translate.OpEq, "":
+		l.emit(&expr.Cmp{Op: expr.CmpOpGte, Register: 1, Data: lo}, &expr.Cmp{Op: expr.CmpOpLte, Register: 1, Data: hi})
+	case translate.OpNe:
+		l.emit(&expr.Range{Op: expr.CmpOpNeq, Register: 1, FromData: lo, ToData: hi})
+	default:
+		return fmt.Errorf("operator %s with a range", op)
+	}
+	return nil
+}
+
+// masked lowers "left value / mask" (tcp flags syn / syn,ack).
+func (l *lowerer) masked(op translate.Op, in loaded, r *translate.Bitmask) error {
+	mask, err := constantN(in.dt, r.Mask, in.shift, in.size)
+	if err != nil {
+		return err
+	}
+	val, err := constantN(in.dt, r.Value, in.shift, in.size)
+	if err != nil {
+		return err
+	}
+	l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: mask, Xor: make([]byte, in.size)})
+	l.emit(&expr.Cmp{Op: cmpOps[op], Register: 1, Data: val})
+	return nil
+}
+
+// bitTest lowers a bare constant of a flag type (ct state
+// established,related) as nft does: a test of its bits. done is false
+// when the statement is an ordinary comparison.
+func (l *lowerer) bitTest(m *translate.Match, in loaded, right translate.Expr) (done bool, err error) {
+	if _, isInt := right.(*translate.Int); isInt && in.dt != desc.CTLabelType {
+		return false, nil
+	}
+	_, leftIsBinop := m.Left.(*translate.Binop)
+	if !in.dt.Flags || leftIsBinop || (m.Op != translate.OpEq && m.Op != "" && m.Op != translate.OpNot) {
+		return false, nil
+	}
+	v, err := constantN(in.dt, right, in.shift, in.size)
+	if err != nil {
+		return true, err
+	}
+	l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: v, Xor: make([]byte, in.size)})
+	op := expr.CmpOpNeq
+	if m.Op == translate.OpNot {
+		op = expr.CmpOpEq
+	}
+	l.emit(&expr.Cmp{Op: op, Register: 1, Data: make([]byte, in.size)})
+	return true, nil
+}
+
+// compare lowers "left OP constant"; host-order values are converted
+// before ordered comparisons.
+func (l *lowerer) compare(op translate.Op, in loaded, right translate.Expr) error {
+	cop, ok := cmpOps[op]
 	if !ok {
-		return fmt.Errorf("operator %s not supported", m.Op)
+		return fmt.Errorf("operator %s not supported", op)
 	}
 	v, err := constantN(in.dt, right, in.shift, in.size)
 	if err != nil {
 		return err
 	}
-	if in.dt.host && op != expr.CmpOpEq && op != expr.CmpOpNeq {
+	if in.dt.Host && cop != expr.CmpOpEq && cop != expr.CmpOpNeq {
 		l.hton(in.size)
 		v = toNetwork(v)
 	}
-	l.emit(&expr.Cmp{Op: op, Register: 1, Data: v})
+	l.emit(&expr.Cmp{Op: cop, Register: 1, Data: v})
 	return nil
 }
 

@@ -10,13 +10,8 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
-
-// setTypes are the named set key types the translator declares.
-var setTypes = map[string]*dtype{
-	"ipv4_addr": tIPv4, "ipv6_addr": tIPv6, "inet_service": tService, "ifname": tIfname,
-	"mark": tMark, "inet_proto": tInetProto, "ether_addr": tEther,
-}
 
 func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetProgram, error) {
 	var key []loaded
@@ -27,12 +22,8 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 			return nil, err
 		}
 	}
-	for _, n := range s.Type {
-		d, ok := setTypes[n]
-		if !ok {
-			return nil, fmt.Errorf("key type %s not supported", n)
-		}
-		key = append(key, loaded{dt: d, size: d.bytes()})
+	for _, d := range s.Type {
+		key = append(key, typed(d))
 	}
 	ns := &nftables.Set{Table: t, Name: s.Name, Comment: s.Comment, Size: uint32(s.Size), Timeout: s.Timeout, ID: nextSetID()}
 	if err := setKey(ns, key); err != nil {
@@ -40,13 +31,13 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 	}
 	for _, f := range s.Flags {
 		switch f {
-		case "constant":
+		case translate.SetConstant:
 			ns.Constant = true
-		case "interval":
+		case translate.SetInterval:
 			ns.Interval = true
-		case "timeout":
+		case translate.SetTimeout:
 			ns.HasTimeout = true
-		case "dynamic":
+		case translate.SetDynamic:
 			ns.Dynamic = true
 		default:
 			return nil, fmt.Errorf("set flag %s not supported", f)
@@ -66,9 +57,17 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 func elements(key []loaded, elems []translate.Expr, interval bool) ([]nftables.SetElement, error) {
 	var out []nftables.SetElement
 	for _, e := range elems {
+		attrs, isElem := e.(*translate.Elem)
+		if isElem {
+			e = attrs.Value
+		}
 		el, err := setElems(key, e, interval)
 		if err != nil {
 			return nil, err
+		}
+		if isElem && len(el) > 0 {
+			el[0].Timeout = attrs.Timeout
+			el[0].Comment = attrs.Comment
 		}
 		out = append(out, el...)
 	}
@@ -107,7 +106,7 @@ func setElems(key []loaded, e translate.Expr, interval bool) ([]nftables.SetElem
 		}
 		return []nftables.SetElement{{Key: lo}}, nil
 	}
-	end, wrapped := increment(hi, key[0].dt.host)
+	end, wrapped := increment(hi, key[0].dt.Host)
 	els := []nftables.SetElement{{Key: lo}}
 	if !wrapped {
 		els = append(els, nftables.SetElement{Key: end, IntervalEnd: true})
@@ -199,8 +198,15 @@ func setKey(ns *nftables.Set, key []loaded) error {
 		}
 	}
 	if len(key) == 1 {
-		ns.KeyType = key[0].dt.key
-		if key[0].dt.host {
+		kt, err := setDatatype(key[0].dt)
+		if err != nil {
+			return err
+		}
+		if key[0].keyBytes != 0 {
+			kt.Bytes = key[0].keyBytes
+		}
+		ns.KeyType = kt
+		if key[0].dt.Host {
 			// nft records host-order keys so that listings print them right
 			ns.KeyByteOrder = binaryutil.NativeEndian
 		}
@@ -208,7 +214,14 @@ func setKey(ns *nftables.Set, key []loaded) error {
 	}
 	var ks []nftables.SetDatatype
 	for _, k := range key {
-		ks = append(ks, k.dt.key)
+		kt, err := setDatatype(k.dt)
+		if err != nil {
+			return err
+		}
+		if k.keyBytes != 0 {
+			kt.Bytes = k.keyBytes
+		}
+		ks = append(ks, kt)
 	}
 	kt, err := nftables.ConcatSetType(ks...)
 	if err != nil {
@@ -236,9 +249,9 @@ func (l *lowerer) namedSet(name string) (*SetProgram, error) {
 // lowerObject turns a named object (counter, quota, ct helper) into netlink.
 func lowerObject(t *nftables.Table, fam translate.Family, o *translate.Object) (nftables.Obj, error) {
 	switch o.Kind {
-	case "counter":
+	case translate.ObjCounter:
 		return &nftables.NamedObj{Table: t, Name: o.Name, Type: nftables.ObjTypeCounter, Obj: &expr.Counter{}}, nil
-	case "quota":
+	case translate.ObjQuota:
 		q := &expr.Quota{}
 		for _, f := range o.Fields {
 			switch f.Key {
@@ -253,7 +266,7 @@ func lowerObject(t *nftables.Table, fam translate.Family, o *translate.Object) (
 			}
 		}
 		return &nftables.NamedObj{Table: t, Name: o.Name, Type: nftables.ObjTypeQuota, Obj: q}, nil
-	case "ct helper":
+	case translate.ObjCTHelper:
 		h := &expr.CtHelper{L3Proto: l3ProtoOf(fam)}
 		for _, f := range o.Fields {
 			switch f.Key {
@@ -265,23 +278,24 @@ func lowerObject(t *nftables.Table, fam translate.Family, o *translate.Object) (
 				h.Name = s.V
 			case "protocol":
 				s, ok := f.Value.(*translate.Sym)
-				if !ok || protoNumbers[s.Name] == 0 {
+				n, known := desc.InetProto.Symbol(s.Name)
+				if !ok || !known || n == 0 {
 					return nil, fmt.Errorf("helper protocol")
 				}
-				h.L4Proto = uint8(protoNumbers[s.Name])
+				h.L4Proto = uint8(n)
 			case "l3proto":
 				s, ok := f.Value.(*translate.Sym)
 				if !ok {
 					return nil, fmt.Errorf("helper l3proto")
 				}
-				h.L3Proto = uint16(tNFProto.syms[s.Name])
+				h.L3Proto = uint16(desc.NFProto.Syms[s.Name])
 			default:
 				return nil, fmt.Errorf("ct helper field %s", f.Key)
 			}
 		}
 		return &nftables.NamedObj{Table: t, Name: o.Name, Type: nftables.ObjTypeCtHelper, Obj: h}, nil
 	}
-	return nil, fmt.Errorf("object kind %q not supported by the netlink backend", strings.TrimSpace(o.Kind))
+	return nil, fmt.Errorf("object kind %q not supported by the netlink backend", strings.TrimSpace(string(o.Kind)))
 }
 
 func l3ProtoOf(fam translate.Family) uint16 {

@@ -9,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func (l *lowerer) stmt(st translate.Stmt) error {
@@ -54,8 +55,8 @@ func (l *lowerer) stmt(st translate.Stmt) error {
 		l.emit(&expr.Quota{Bytes: s.Bytes, Over: s.Over})
 		return nil
 	case *translate.ObjRef:
-		types := map[string]int{"counter": unix.NFT_OBJECT_COUNTER, "quota": unix.NFT_OBJECT_QUOTA,
-			"ct helper": unix.NFT_OBJECT_CT_HELPER, "limit": unix.NFT_OBJECT_LIMIT}
+		types := map[translate.ObjKind]int{translate.ObjCounter: unix.NFT_OBJECT_COUNTER, translate.ObjQuota: unix.NFT_OBJECT_QUOTA,
+			translate.ObjCTHelper: unix.NFT_OBJECT_CT_HELPER, translate.ObjLimit: unix.NFT_OBJECT_LIMIT}
 		t, ok := types[s.Kind]
 		if !ok {
 			return fmt.Errorf("%s objects not supported by the netlink backend", s.Kind)
@@ -112,16 +113,18 @@ func (l *lowerer) verdict(v *translate.Verdict) error {
 	return nil
 }
 
-var logLevels = map[string]expr.LogLevel{
-	"emerg": expr.LogLevelEmerg, "alert": expr.LogLevelAlert, "crit": expr.LogLevelCrit, "err": expr.LogLevelErr,
-	"warn": expr.LogLevelWarning, "notice": expr.LogLevelNotice, "info": expr.LogLevelInfo,
-	"debug": expr.LogLevelDebug, "audit": expr.LogLevelAudit,
+var logLevels = map[translate.LogLevel]expr.LogLevel{
+	translate.LogEmerg: expr.LogLevelEmerg, translate.LogAlert: expr.LogLevelAlert, translate.LogCrit: expr.LogLevelCrit,
+	translate.LogErr: expr.LogLevelErr, translate.LogWarn: expr.LogLevelWarning, translate.LogNotice: expr.LogLevelNotice,
+	translate.LogInfo: expr.LogLevelInfo, translate.LogDebug: expr.LogLevelDebug, translate.LogAudit: expr.LogLevelAudit,
 }
 
-var logFlags = map[string]expr.LogFlags{
-	"tcp sequence": expr.LogFlagsTCPSeq, "tcp options": expr.LogFlagsTCPOpt, "ip options": expr.LogFlagsIPOpt,
-	"skuid": expr.LogFlagsUID, "ether": expr.LogFlagsMACDecode, "all": expr.LogFlagsMask,
-	"tcp sequence,options": expr.LogFlagsTCPSeq | expr.LogFlagsTCPOpt,
+var logFlags = []struct {
+	ir translate.LogFlags
+	nl expr.LogFlags
+}{
+	{translate.LogTCPSequence, expr.LogFlagsTCPSeq}, {translate.LogTCPOptions, expr.LogFlagsTCPOpt},
+	{translate.LogIPOptions, expr.LogFlagsIPOpt}, {translate.LogSkuid, expr.LogFlagsUID}, {translate.LogEther, expr.LogFlagsMACDecode},
 }
 
 func (l *lowerer) log(s *translate.Log) error {
@@ -142,7 +145,7 @@ func (l *lowerer) log(s *translate.Log) error {
 		lg.Key |= 1 << unix.NFTA_LOG_QTHRESHOLD
 		lg.QThreshold = *s.QThreshold
 	}
-	if s.Level != "" {
+	if s.Level != translate.LogDefault {
 		lv, ok := logLevels[s.Level]
 		if !ok {
 			return fmt.Errorf("log level %s", s.Level)
@@ -150,24 +153,27 @@ func (l *lowerer) log(s *translate.Log) error {
 		lg.Key |= 1 << unix.NFTA_LOG_LEVEL
 		lg.Level = lv
 	}
-	for _, f := range s.Flags {
-		fl, ok := logFlags[f]
-		if !ok {
-			return fmt.Errorf("log flags %s not supported", f)
-		}
+	if s.Flags == translate.LogAll {
 		lg.Key |= 1 << unix.NFTA_LOG_FLAGS
-		lg.Flags |= fl
+		lg.Flags = expr.LogFlagsMask
+	} else {
+		for _, f := range logFlags {
+			if s.Flags&f.ir != 0 {
+				lg.Key |= 1 << unix.NFTA_LOG_FLAGS
+				lg.Flags |= f.nl
+			}
+		}
 	}
 	l.emit(lg)
 	return nil
 }
 
-var limitUnits = map[string]expr.LimitTime{
+var limitUnits = map[translate.TimeUnit]expr.LimitTime{
 	"second": expr.LimitTimeSecond, "minute": expr.LimitTimeMinute, "hour": expr.LimitTimeHour,
 	"day": expr.LimitTimeDay, "week": expr.LimitTime(7 * 86400),
 }
 
-var byteUnits = map[string]uint64{"bytes": 1, "kbytes": 1024, "mbytes": 1024 * 1024}
+var byteUnits = map[translate.ByteUnit]uint64{"bytes": 1, "kbytes": 1024, "mbytes": 1024 * 1024}
 
 // limit: packet limits default to a burst of 5, byte limits to 0 (nft).
 func limit(s *translate.Limit) (*expr.Limit, error) {
@@ -190,8 +196,9 @@ func limit(s *translate.Limit) (*expr.Limit, error) {
 
 func (l *lowerer) reject(s *translate.Reject) error {
 	r := &expr.Reject{}
-	switch s.Type {
-	case "":
+	var codes *desc.Type
+	switch s.Kind {
+	case translate.RejectDefault:
 		switch l.fam {
 		case translate.FamilyIP:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 3
@@ -200,32 +207,33 @@ func (l *lowerer) reject(s *translate.Reject) error {
 		default:
 			r.Type, r.Code = unix.NFT_REJECT_ICMPX_UNREACH, 1
 		}
-	case "tcp reset":
-		if err := l.dependency("tcp", expr.PayloadBaseTransportHeader); err != nil {
-			return err
-		}
+		l.emit(r)
+		return nil
+	case translate.RejectTCPReset:
+		l.dependency(desc.TCP)
 		r.Type = unix.NFT_REJECT_TCP_RST
-	case "icmp", "icmpv6", "icmpx", "icmp type", "icmpv6 type", "icmpx type":
-		typ := strings.TrimSuffix(s.Type, " type")
-		d := map[string]*dtype{"icmp": tICMPCode, "icmpv6": tICMP6Code, "icmpx": tICMPXCode}[typ]
-		r.Type = unix.NFT_REJECT_ICMP_UNREACH
-		if typ == "icmpx" {
-			r.Type = unix.NFT_REJECT_ICMPX_UNREACH
-		}
-		n, err := symbol(d, s.Code)
-		if err != nil {
-			return err
-		}
-		r.Code = uint8(n)
+		l.emit(r)
+		return nil
+	case translate.RejectICMP:
+		r.Type, codes = unix.NFT_REJECT_ICMP_UNREACH, desc.ICMPCode
+	case translate.RejectICMPv6:
+		r.Type, codes = unix.NFT_REJECT_ICMP_UNREACH, desc.ICMP6Code
+	case translate.RejectICMPX:
+		r.Type, codes = unix.NFT_REJECT_ICMPX_UNREACH, desc.ICMPXCode
 	default:
-		return fmt.Errorf("reject with %s", s.Type)
+		return fmt.Errorf("reject with %s", s.Kind)
 	}
+	n, ok := codes.Symbol(s.Code)
+	if !ok {
+		return fmt.Errorf("%q is not a %s value", s.Code, codes.Name)
+	}
+	r.Code = uint8(n)
 	l.emit(r)
 	return nil
 }
 
 // immediate loads constant e (of type d) into reg.
-func (l *lowerer) immediate(d *dtype, e translate.Expr, reg uint32) error {
+func (l *lowerer) immediate(d *desc.Type, e translate.Expr, reg uint32) error {
 	v, err := constant(d, e, 0)
 	if err != nil {
 		return err
@@ -236,7 +244,7 @@ func (l *lowerer) immediate(d *dtype, e translate.Expr, reg uint32) error {
 
 // value loads e into reg: a constant as an immediate, anything else
 // through load.
-func (l *lowerer) value(d *dtype, e translate.Expr, reg uint32) error {
+func (l *lowerer) value(d *desc.Type, e translate.Expr, reg uint32) error {
 	switch e.(type) {
 	case *translate.Int, *translate.Sym, *translate.Str, *translate.Addr, *translate.Flags, *translate.MAC:
 		return l.immediate(d, e, reg)
@@ -245,9 +253,9 @@ func (l *lowerer) value(d *dtype, e translate.Expr, reg uint32) error {
 	if err != nil {
 		return err
 	}
-	if in.dt != nil && in.dt.host != d.host && in.size > 1 {
+	if in.dt != nil && in.dt.Host != d.Host && in.size > 1 {
 		op := expr.ByteorderHton
-		if d.host {
+		if d.Host {
 			op = expr.ByteorderNtoh
 		}
 		l.emit(&expr.Byteorder{SourceRegister: reg, DestRegister: reg, Op: op, Len: uint32(in.size), Size: uint32(in.size)})
@@ -261,7 +269,7 @@ func (l *lowerer) nat(s *translate.NAT) error {
 		var pmin, pmax uint32
 		if s.Port != nil {
 			var err error
-			if pmin, pmax, err = l.natRange(tService, s.Port, 1); err != nil {
+			if pmin, pmax, err = l.natRange(desc.InetService, s.Port, 1); err != nil {
 				return err
 			}
 		}
@@ -291,10 +299,10 @@ func (l *lowerer) nat(s *translate.NAT) error {
 	if s.Family != "" {
 		fam = s.Family
 	}
-	addrType := tIPv4
+	addrType := desc.IPv4Addr
 	n.Family = unix.NFPROTO_IPV4
 	if fam == translate.FamilyIP6 {
-		addrType, n.Family = tIPv6, unix.NFPROTO_IPV6
+		addrType, n.Family = desc.IPv6Addr, unix.NFPROTO_IPV6
 	}
 	reg := uint32(1)
 	if s.Addr != nil {
@@ -303,7 +311,7 @@ func (l *lowerer) nat(s *translate.NAT) error {
 			if !ok {
 				return fmt.Errorf("prefix NAT needs a prefix")
 			}
-			lo, hi, err := bounds(loaded{dt: addrType, size: addrType.bytes()}, a)
+			lo, hi, err := bounds(loaded{dt: addrType, size: addrType.Bytes()}, a)
 			if err != nil {
 				return err
 			}
@@ -323,7 +331,7 @@ func (l *lowerer) nat(s *translate.NAT) error {
 		}
 	}
 	if s.Port != nil {
-		min, max, err := l.natRange(tService, s.Port, reg)
+		min, max, err := l.natRange(desc.InetService, s.Port, reg)
 		if err != nil {
 			return err
 		}
@@ -342,7 +350,7 @@ func (l *lowerer) nat(s *translate.NAT) error {
 }
 
 // natRange loads a NAT address or port (or range) into reg (and reg+1).
-func (l *lowerer) natRange(d *dtype, e translate.Expr, reg uint32) (min, max uint32, err error) {
+func (l *lowerer) natRange(d *desc.Type, e translate.Expr, reg uint32) (min, max uint32, err error) {
 	if r, ok := e.(*translate.Range); ok {
 		if err := l.immediate(d, r.Lo, reg); err != nil {
 			return 0, 0, err
@@ -358,7 +366,7 @@ func (l *lowerer) natRange(d *dtype, e translate.Expr, reg uint32) (min, max uin
 	return reg, 0, nil
 }
 
-func natFlags(fs []string) (uint32, error) {
+func natFlags(fs []translate.NATFlag) (uint32, error) {
 	var f uint32
 	for _, s := range fs {
 		switch s {
@@ -379,24 +387,16 @@ func natFlags(fs []string) (uint32, error) {
 func (l *lowerer) assign(s *translate.Assign) error {
 	switch left := s.Left.(type) {
 	case *translate.Meta:
-		k, ok := metaKeys[left.Key]
-		if !ok {
-			return fmt.Errorf("meta %s set not supported", left.Key)
-		}
-		if err := l.value(k.dt, s.Value, 1); err != nil {
+		if err := l.value(left.Key.Type, s.Value, 1); err != nil {
 			return err
 		}
-		l.emit(&expr.Meta{Key: k.key, SourceRegister: true, Register: 1})
+		l.emit(&expr.Meta{Key: expr.MetaKey(left.Key.Key), SourceRegister: true, Register: 1})
 		return nil
 	case *translate.CT:
-		if left.Dir != "" {
-			return fmt.Errorf("ct %s %s set not supported", left.Dir, left.Key)
+		if left.Dir != desc.CTAnyDir {
+			return fmt.Errorf("ct %s %s set not supported", left.Dir, left.Key.Name)
 		}
-		k, ok := ctKeys[left.Key]
-		if !ok {
-			return fmt.Errorf("ct %s set not supported", left.Key)
-		}
-		if left.Key == "label" {
+		if left.Key == desc.CTLabel {
 			n, ok := s.Value.(*translate.Int)
 			if !ok || n.V >= 128 {
 				return fmt.Errorf("ct label set needs a bit number")
@@ -404,54 +404,39 @@ func (l *lowerer) assign(s *translate.Assign) error {
 			b := make([]byte, 16)
 			b[n.V/8] |= 1 << (n.V % 8)
 			l.emit(&expr.Immediate{Register: 1, Data: b})
-		} else if err := l.value(k.dt, s.Value, 1); err != nil {
+		} else if err := l.value(left.Key.Type, s.Value, 1); err != nil {
 			return err
 		}
-		l.emit(&expr.Ct{Key: k.key, SourceRegister: true, Register: 1})
+		l.emit(&expr.Ct{Key: expr.CtKey(left.Key.Key), SourceRegister: true, Register: 1})
 		return nil
 	case *translate.Payload:
-		return l.payloadWrite(left, s.Value)
-	case *translate.Exthdr:
-		if left.Hdr != "tcp option" {
-			return fmt.Errorf("%s set not supported", left.Hdr)
-		}
-		opt, ok := tcpOptions[left.Name]
-		if !ok {
-			return fmt.Errorf("tcp option %s", left.Name)
-		}
-		f, ok := opt.fields[left.Field]
-		if !ok {
-			return fmt.Errorf("tcp option %s %s", left.Name, left.Field)
-		}
-		if err := l.dependency("tcp", expr.PayloadBaseTransportHeader); err != nil {
-			return err
-		}
-		if err := l.value(f.dt, s.Value, 1); err != nil {
-			return err
-		}
-		l.emit(&expr.Exthdr{SourceRegister: 1, Type: opt.kind, Offset: f.off, Len: f.len, Op: expr.ExthdrOpTcpopt})
-		return nil
+		return l.payloadWrite(left.Field, s.Value)
 	}
 	return fmt.Errorf("%s set not supported", translate.RenderExpr(s.Left))
 }
 
 // payloadWrite sets a header field, fixing the IPv4 header checksum; a
-// sub-byte field is merged into the bytes around it.
-func (l *lowerer) payloadWrite(p *translate.Payload, value translate.Expr) error {
-	fields, ok := payloadFields[p.Proto]
-	if !ok {
-		return fmt.Errorf("protocol %s not supported", p.Proto)
+// sub-byte field is merged into the bytes around it. A TCP option field is
+// written in place (tcp option maxseg size set ...).
+func (l *lowerer) payloadWrite(f *desc.Field, value translate.Expr) error {
+	p := f.Proto
+	switch p.Kind {
+	case desc.TCPOption:
+		l.dependency(p.Parent)
+		if err := l.value(f.Type, value, 1); err != nil {
+			return err
+		}
+		l.emit(&expr.Exthdr{SourceRegister: 1, Type: p.Number, Offset: f.Offset / 8, Len: f.Len / 8, Op: expr.ExthdrOpTcpopt})
+		return nil
+	case desc.Payload:
+	default:
+		return fmt.Errorf("%s set not supported", f)
 	}
-	f, ok := fields[p.Field]
-	if !ok {
-		return fmt.Errorf("%s %s not supported", p.Proto, p.Field)
-	}
-	if err := l.dependency(p.Proto, f.base); err != nil {
-		return err
-	}
+	l.dependency(p)
+	base := payloadBases[p.Base]
 	// nft writes whole 16-bit words so the checksum update is word-aligned.
-	start := f.off / 8
-	end := (f.off + f.len + 7) / 8
+	start := f.Offset / 8
+	end := (f.Offset + f.Len + 7) / 8
 	if start%2 == 1 {
 		start--
 	}
@@ -459,28 +444,28 @@ func (l *lowerer) payloadWrite(p *translate.Payload, value translate.Expr) error
 		end++
 	}
 	size := end - start
-	shift := uint(size*8 - (f.off - start*8) - f.len)
-	pw := &expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: f.base, Offset: start, Len: size}
-	if p.Proto == "ip" {
+	shift := uint(size*8 - (f.Offset - start*8) - f.Len)
+	pw := &expr.Payload{OperationType: expr.PayloadWrite, SourceRegister: 1, Base: base, Offset: start, Len: size}
+	if p == desc.IP {
 		pw.CsumType, pw.CsumOffset = expr.CsumTypeInet, 10
 	}
-	if size*8 == f.len && f.off%8 == 0 {
-		if err := l.value(f.dt, value, 1); err != nil {
+	if size*8 == f.Len && f.Offset%8 == 0 {
+		if err := l.value(f.Type, value, 1); err != nil {
 			return err
 		}
 		l.emit(pw)
 		return nil
 	}
-	v, err := constantN(f.dt, value, shift, int(size))
+	v, err := constantN(f.Type, value, shift, int(size))
 	if err != nil {
 		return err
 	}
-	fieldMask := intBytes(((uint64(1)<<f.len)-1)<<shift, int(size), false)
+	fieldMask := intBytes(((uint64(1)<<f.Len)-1)<<shift, int(size), false)
 	keep := make([]byte, size)
 	for i := range keep {
 		keep[i] = ^fieldMask[i]
 	}
-	l.emit(&expr.Payload{DestRegister: 1, Base: f.base, Offset: start, Len: size},
+	l.emit(&expr.Payload{DestRegister: 1, Base: base, Offset: start, Len: size},
 		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: size, Mask: keep, Xor: v}, pw)
 	return nil
 }
@@ -490,12 +475,11 @@ func (l *lowerer) setStmt(s *translate.SetStmt) error {
 	if err != nil {
 		return err
 	}
-	in, err := l.load(s.Key, 1)
-	if err != nil {
+	if _, err := l.load(s.Key, 1); err != nil {
 		return err
 	}
-	_ = in
-	ops := map[translate.SetOp]uint32{translate.SetAdd: unix.NFT_DYNSET_OP_ADD, translate.SetUpdate: unix.NFT_DYNSET_OP_UPDATE, translate.SetDelete: 2}
+	ops := map[translate.SetOp]uint32{translate.SetAdd: unix.NFT_DYNSET_OP_ADD, translate.SetUpdate: unix.NFT_DYNSET_OP_UPDATE,
+		translate.SetDelete: nftDynsetOpDelete}
 	d := &expr.Dynset{SrcRegKey: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Operation: ops[s.Op], Timeout: s.Timeout}
 	for _, st := range s.Stmts {
 		sub := &lowerer{fam: l.fam, table: l.table, sets: l.sets}
@@ -507,6 +491,9 @@ func (l *lowerer) setStmt(s *translate.SetStmt) error {
 	l.emit(d)
 	return nil
 }
+
+// nftDynsetOpDelete is NFT_DYNSET_OP_DELETE (kernel 5.4; not in x/sys/unix v0.28).
+const nftDynsetOpDelete = 2
 
 func (l *lowerer) queue(s *translate.Queue) error {
 	q := &expr.Queue{}
@@ -545,9 +532,9 @@ func (l *lowerer) tproxy(s *translate.Tproxy) error {
 		fam = l.fam
 	}
 	t.Family = byte(unix.NFPROTO_IPV4)
-	addr := tIPv4
+	addr := desc.IPv4Addr
 	if fam == translate.FamilyIP6 {
-		t.Family, addr = byte(unix.NFPROTO_IPV6), tIPv6
+		t.Family, addr = byte(unix.NFPROTO_IPV6), desc.IPv6Addr
 	}
 	if l.fam != translate.FamilyInet {
 		t.Family = byte(families[l.fam])
@@ -561,7 +548,7 @@ func (l *lowerer) tproxy(s *translate.Tproxy) error {
 		reg++
 	}
 	if s.Port != nil {
-		if err := l.immediate(tService, s.Port, reg); err != nil {
+		if err := l.immediate(desc.InetService, s.Port, reg); err != nil {
 			return err
 		}
 		t.RegPort = reg
@@ -571,9 +558,9 @@ func (l *lowerer) tproxy(s *translate.Tproxy) error {
 }
 
 func (l *lowerer) dup(s *translate.Dup) error {
-	addr := tIPv4
+	addr := desc.IPv4Addr
 	if l.fam == translate.FamilyIP6 {
-		addr = tIPv6
+		addr = desc.IPv6Addr
 	}
 	if err := l.immediate(addr, s.Addr, 1); err != nil {
 		return err

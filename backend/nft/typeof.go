@@ -4,9 +4,8 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/google/nftables"
-
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Sets declared with typeof (the --rttl set: typeof ip saddr . ip ttl)
@@ -32,16 +31,6 @@ const (
 	exprPayload       = 7
 )
 
-// typeofFields are the payload fields a typeof key may use: nft's protocol
-// description number and field number (src/proto.c), checked against what
-// nft 1.0.6 stores.
-var typeofFields = map[string]struct {
-	desc, field uint32
-}{
-	"ip saddr": {12, 11}, "ip daddr": {12, 12}, "ip ttl": {12, 8}, "ip protocol": {12, 9},
-	"ip6 saddr": {13, 8}, "ip6 daddr": {13, 9}, "ip6 hoplimit": {13, 7}, "ip6 nexthdr": {13, 6},
-}
-
 // typeofKey returns the key types and the user data of a typeof key.
 func typeofKey(exprs []translate.Expr) ([]loaded, []byte, error) {
 	var key []loaded
@@ -51,21 +40,21 @@ func typeofKey(exprs []translate.Expr) ([]loaded, []byte, error) {
 		if !ok {
 			return nil, nil, fmt.Errorf("typeof %s not supported by the netlink backend", translate.RenderExpr(e))
 		}
-		tf, ok := typeofFields[p.Proto+" "+p.Field]
-		f, ok2 := payloadFields[p.Proto][p.Field]
-		if !ok || !ok2 || f.off%8 != 0 || f.len%8 != 0 {
-			return nil, nil, fmt.Errorf("typeof %s %s not supported by the netlink backend", p.Proto, p.Field)
+		// nft's proto_desc and template numbers (desc.Proto.TypeofID,
+		// desc.Field.Index), checked against what nft 1.0.6 stores for ip
+		// and ip6 fields (TestTypeofUdata).
+		f := p.Field
+		if f.Proto.TypeofID == 0 || f.Index == 0 || f.Offset%8 != 0 || f.Len%8 != 0 {
+			return nil, nil, fmt.Errorf("typeof %s not supported by the netlink backend", f)
 		}
-		dt := f.dt
-		data := append(udU32(0, tf.desc), udU32(1, tf.field)...)
-		if dt.key == nftables.TypeInteger || dt.name == "integer" {
+		data := append(udU32(0, f.Proto.TypeofID), udU32(1, f.Index)...)
+		k := typed(f.Type)
+		if f.Type.ID == desc.Integer32.ID {
 			// an integer key element has the field's own width
-			it := nftables.TypeInteger
-			it.Bytes = f.len / 8
-			dt = &dtype{name: "integer", key: it, bits: int(f.len)}
-			data = append(data, udU32(4, f.len)...)
+			k = loaded{dt: f.Type, size: int(f.Len / 8), keyBytes: f.Len / 8}
+			data = append(data, udU32(4, f.Len)...)
 		}
-		key = append(key, loaded{dt: dt, size: dt.bytes()})
+		key = append(key, k)
 		elems = append(elems, append(udU32(0, exprPayload), udTLV(1, data)...))
 	}
 	var typeof []byte
