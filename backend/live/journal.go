@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -36,10 +37,13 @@ type journal struct {
 	Steps   []step    `json:"steps"`
 }
 
-// step is one backend's part of a journal.
+// step is one backend's part of a journal. Its snapshot, which can be
+// big (megabytes for 20,000 rules), is a file of its own, written once:
+// ns-ID.step-K, next to the journal, which is rewritten as the run goes.
 type step struct {
 	Kind     string `json:"kind"`
-	Snapshot []byte `json:"snapshot"`
+	Snapshot []byte `json:"-"`
+	File     string `json:"file"`
 	Mark     []byte `json:"mark,omitempty"` // set once the step is applied
 	Applied  bool   `json:"applied"`
 }
@@ -50,14 +54,28 @@ func newToken() string {
 	return hex.EncodeToString(b)
 }
 
-// writeJournal replaces the journal atomically: a new file, synced, renamed
-// over the old one, and the directory synced.
+// writeJournal replaces the journal atomically (a new file, synced,
+// renamed over the old one, and the directory synced), after writing the
+// snapshots it does not have in files yet.
 func writeJournal(d *runDir, id uint64, j *journal) error {
+	for k := range j.Steps {
+		if st := &j.Steps[k]; st.File == "" {
+			name := fmt.Sprintf("step-%d", k)
+			if err := writeAtomic(d.file(id, name), st.Snapshot); err != nil {
+				return err
+			}
+			st.File = name
+		}
+	}
 	b, err := json.Marshal(j)
 	if err != nil {
 		return err
 	}
-	path := d.file(id, "journal")
+	return writeAtomic(d.file(id, "journal"), b)
+}
+
+// writeAtomic writes a file of the run directory atomically.
+func writeAtomic(path string, b []byte) error {
 	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
 	fd, err := unix.Open(tmp, unix.O_WRONLY|unix.O_CREAT|unix.O_TRUNC|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
 	if err != nil {
@@ -85,7 +103,8 @@ func writeJournal(d *runDir, id uint64, j *journal) error {
 	return nil
 }
 
-// readJournal returns the namespace's journal, nil when there is none.
+// readJournal returns the namespace's journal, nil when there is none
+// (the snapshots are read when they are needed).
 func readJournal(d *runDir, id uint64) (*journal, error) {
 	path := d.file(id, "journal")
 	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
@@ -104,9 +123,36 @@ func readJournal(d *runDir, id uint64) (*journal, error) {
 	return j, nil
 }
 
+// snapshot is a step's snapshot, read from its file if need be.
+func (st *step) snapshot(d *runDir, id uint64) ([]byte, error) {
+	if st.Snapshot == nil {
+		b, err := readFile(d.file(id, st.File))
+		if err != nil {
+			return nil, fmt.Errorf("reading the journal's snapshot: %w", err)
+		}
+		st.Snapshot = b
+	}
+	return st.Snapshot, nil
+}
+
+func readFile(path string) ([]byte, error) {
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return nil, &fs.PathError{Op: "open", Path: path, Err: err}
+	}
+	f := os.NewFile(uintptr(fd), path)
+	defer f.Close()
+	return io.ReadAll(f)
+}
+
+// removeJournal removes the journal, then its snapshots.
 func removeJournal(d *runDir, id uint64) error {
 	if err := os.Remove(d.file(id, "journal")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return err
+	}
+	steps, _ := filepath.Glob(d.file(id, "step-*"))
+	for _, f := range steps {
+		os.Remove(f)
 	}
 	return nil
 }

@@ -13,8 +13,8 @@
 //     proves the snapshot restores, or refuses), write the journal
 //     (journal.go), and apply the step conditioned on its snapshot (a
 //     change by another tool in between is refused, not overwritten). A
-//     guard process (guard.go) watches the run from the first journal on:
-//     if the run dies, even by kill -9, the guard rolls back.
+//     guard process (guard.go), started before the first journal, watches
+//     the run: if the run dies, even by kill -9, the guard rolls back.
 //  4. Wait for `xt2nft confirm`, Enter, `xt2nft rollback`, the deadline or
 //     a signal (SIGHUP, SIGINT, SIGTERM, SIGQUIT: all mean no).
 //  5. Confirmed: remove the journal. Otherwise restore every step, last
@@ -223,17 +223,19 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 		if err != nil {
 			return nil, s.undo(steps[:k], j, err)
 		}
+		if k == 0 && s.cfg.Guard != nil {
+			// The guard first, then the journal: a run that dies in
+			// between leaves the guard nothing to do (nothing is applied
+			// yet), and after that there is always a guard to do it.
+			stop, err := s.cfg.Guard(s.dir.path, j.Token)
+			if err != nil {
+				return nil, fmt.Errorf("starting the rollback guard: %w; nothing was changed", err)
+			}
+			stopGuard = stop
+		}
 		j.Steps = append(j.Steps, step{Kind: st.Backend.Kind(), Snapshot: data})
 		if err := writeJournal(s.dir, s.id, j); err != nil {
 			return nil, s.undo(steps[:k], j, err)
-		}
-		if k == 0 && s.cfg.Guard != nil {
-			stop, err := s.cfg.Guard(s.dir.path, j.Token)
-			if err != nil {
-				_ = removeJournal(s.dir, s.id)
-				return nil, fmt.Errorf("starting the rollback guard: %w", err)
-			}
-			stopGuard = stop
 		}
 		res, err := st.Backend.Apply(ctx, st.Ruleset, snap, opt.ApplyOptions)
 		if err != nil {
@@ -304,12 +306,16 @@ func (s *session) restoreSteps(j *journal) ([]*backend.Restored, error) {
 	var out []*backend.Restored
 	ctx := context.Background() // a rollback is not cut short by anything
 	for k := len(j.Steps) - 1; k >= 0; k-- {
-		st := j.Steps[k]
+		st := &j.Steps[k]
 		b, err := s.cfg.Open(st.Kind)
 		if err != nil {
 			return out, fmt.Errorf("%w: %v", ErrRollbackFailed, err)
 		}
-		snap, err := b.Unmarshal(st.Snapshot)
+		data, err := st.snapshot(s.dir, s.id)
+		if err != nil {
+			return out, fmt.Errorf("%w: %v", ErrRollbackFailed, err)
+		}
+		snap, err := b.Unmarshal(data)
 		if err != nil {
 			return out, fmt.Errorf("%w: %v", ErrRollbackFailed, err)
 		}
