@@ -259,3 +259,68 @@ func (e *RefusedError) Error() string { return e.Err.Error() }
 func (e *RefusedError) Is(target error) bool { return target == ErrRefused }
 
 func (e *RefusedError) Unwrap() error { return e.Err }
+
+// Fate is what a restore does with one table, by the rules of
+// Backend.Restore; Decide gives it, for every backend alike.
+type Fate int
+
+// The fates of a table in a restore.
+const (
+	Keep       Fate = iota // as it was at the snapshot already: nothing to do
+	Put                    // put back as it was
+	PutChanged             // put back; another tool had changed it after the apply
+	PutUnknown             // put back; whether another tool changed it is not known
+	Leave                  // another tool's table now: left as it is
+)
+
+// TableState is one table as a restore sees it.
+type TableState struct {
+	Present bool
+	Ours    bool   // it carries xt2nft's mark
+	Digest  []byte // its definition's fingerprint (runtime state left out)
+}
+
+// Decide is the fate of one table: saved is the table at the snapshot,
+// cur the table now, and applied its digest right after the apply (nil
+// when the apply's mark is not known, or holds none for it). The caller
+// handles the case where nothing committed since the apply (every table
+// is then put back as it is, without being read).
+func Decide(saved, cur TableState, applied []byte, markKnown bool) Fate {
+	same := cur.Present == saved.Present && string(cur.Digest) == string(saved.Digest)
+	switch {
+	case !cur.Present:
+		if !saved.Present {
+			return Keep
+		}
+		if markKnown {
+			return PutChanged // deleted by another tool
+		}
+		return Put
+	case !cur.Ours:
+		// The table from before (never replaced, or already restored), or
+		// another tool's, created after the apply's was deleted.
+		if same {
+			return Keep
+		}
+		return Leave
+	case same:
+		return Keep // restored before, by us or by another
+	case applied == nil:
+		return PutUnknown
+	case string(applied) != string(cur.Digest):
+		return PutChanged
+	}
+	return Put
+}
+
+// Note records a table's fate in the result.
+func (r *Restored) Note(t Table, f Fate) {
+	switch f {
+	case PutChanged:
+		r.Changed = append(r.Changed, t)
+	case PutUnknown:
+		r.Unknown = true
+	case Leave:
+		r.Left = append(r.Left, t)
+	}
+}

@@ -230,6 +230,13 @@ type fakeMark struct {
 	Digests map[string][]byte
 }
 
+func fakeState(t *fakeTable) TableState {
+	if t == nil {
+		return TableState{}
+	}
+	return TableState{Present: true, Ours: t.Owner == FakeOwner, Digest: digest(t)}
+}
+
 func digest(t *fakeTable) []byte {
 	if t == nil {
 		return nil
@@ -323,32 +330,17 @@ func (f *Fake) Restore(ctx context.Context, snap Snapshot, since Mark) (*Restore
 	next := maps.Clone(f.tables)
 	for _, t := range s.Saved {
 		cur, was := f.tables[t], s.State[t.String()]
-		same := string(digest(cur)) == string(digest(was))
-		switch {
-		case cur == nil:
-			if was == nil {
-				continue
+		fate := Put
+		if m == nil || f.gen != m.Gen {
+			var applied []byte
+			if m != nil {
+				applied = m.Digests[t.String()]
 			}
-			if m != nil && f.gen != m.Gen {
-				res.Changed = append(res.Changed, t)
-			}
-		case cur.Owner != FakeOwner:
-			if !same {
-				res.Left = append(res.Left, t)
-			}
+			fate = Decide(fakeState(was), fakeState(cur), applied, m != nil)
+		}
+		res.Note(t, fate)
+		if fate == Keep || fate == Leave {
 			continue
-		case m != nil && f.gen == m.Gen:
-			// Nothing changed since the apply.
-		case same:
-			continue // as it was already
-		case m == nil:
-			res.Unknown = true
-		default:
-			if d, ok := m.Digests[t.String()]; !ok {
-				res.Unknown = true
-			} else if string(d) != string(digest(cur)) {
-				res.Changed = append(res.Changed, t)
-			}
 		}
 		if was == nil {
 			delete(next, t)

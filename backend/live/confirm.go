@@ -73,99 +73,13 @@ func waitConfirm(ctx context.Context, sock string, timeout time.Duration, tty io
 	if err != nil {
 		return verdict{}, err
 	}
-
-	// state: 0 undecided, 1 confirmed, 2 restore (timeout, ctx, rollback).
-	var state atomic.Int32
-	decided := make(chan verdict, 1)
-	var (
-		wg     sync.WaitGroup
-		mu     sync.Mutex
-		conns  = map[net.Conn]bool{}
-		closed bool
-	)
-	handle := func(c *net.UnixConn) {
-		defer func() {
-			mu.Lock()
-			delete(conns, c)
-			mu.Unlock()
-			c.Close()
-		}()
-		c.SetDeadline(time.Now().Add(confirmIOTimeout))
-		if err := confirmPeerAllowed(c); err != nil {
-			fmt.Fprintf(c, "error: %v\n", err)
-			return
-		}
-		line, err := bufio.NewReader(io.LimitReader(c, 256)).ReadString('\n')
-		if err != nil {
-			return // a probe by a second apply, or a client that gave up
-		}
-		switch strings.TrimSuffix(line, "\n") {
-		case requestConfirm:
-			if state.CompareAndSwap(0, 1) {
-				io.WriteString(c, replyOK)
-				decided <- verdict{keep: true, how: "by `xt2nft confirm`"}
-			} else if state.Load() == 1 {
-				io.WriteString(c, replyOK) // a second confirm: already done
-			} else {
-				io.WriteString(c, "error: too late, the previous ruleset is being restored\n")
-			}
-		case requestRollback:
-			if state.CompareAndSwap(0, 2) {
-				io.WriteString(c, replyOK)
-				decided <- verdict{how: "rollback asked for by `xt2nft rollback`"}
-			} else if state.Load() == 2 {
-				io.WriteString(c, replyOK)
-			} else {
-				io.WriteString(c, "error: too late, the new ruleset was confirmed\n")
-			}
-		default:
-			fmt.Fprintf(c, "error: unknown request %q\n", strings.TrimSuffix(line, "\n"))
-		}
-	}
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			c, err := ln.AcceptUnix()
-			if err != nil {
-				if errors.Is(err, net.ErrClosed) {
-					return
-				}
-				time.Sleep(10 * time.Millisecond) // EMFILE and the like
-				continue
-			}
-			mu.Lock()
-			if closed {
-				mu.Unlock()
-				c.Close()
-				return
-			}
-			conns[c] = true
-			wg.Add(1)
-			mu.Unlock()
-			go func() {
-				defer wg.Done()
-				handle(c)
-			}()
-		}
-	}()
-
+	w := &waiter{decided: make(chan verdict, 1), conns: map[net.Conn]bool{}}
+	w.wg.Add(1)
+	go w.serve(ln)
 	var ttyDone chan struct{}
-	if tty != nil {
-		ttyDone = make(chan struct{})
-		go func() {
-			defer close(ttyDone)
-			if _, err := bufio.NewReader(tty).ReadString('\n'); err != nil {
-				return // closed or interrupted: no confirmation from there
-			}
-			if state.CompareAndSwap(0, 1) {
-				decided <- verdict{keep: true, how: "from the terminal"}
-			}
-		}()
-	}
-
 	enter := ""
 	if tty != nil {
+		ttyDone = w.readTTY(tty)
 		enter = " (or press Enter)"
 	}
 	log.Printf("applied; run `xt2nft confirm`%s within %s or the previous ruleset is restored", enter, confirmDuration(timeout))
@@ -174,43 +88,148 @@ func waitConfirm(ctx context.Context, sock string, timeout time.Duration, tty io
 	defer timer.Stop()
 	var v verdict
 	select {
-	case v = <-decided:
+	case v = <-w.decided:
 	case <-timer.C:
-		if state.CompareAndSwap(0, 2) {
-			v.how = fmt.Sprintf("no confirmation within %s", confirmDuration(timeout))
-		} else {
-			v = <-decided
-		}
+		v = w.giveUp(fmt.Sprintf("no confirmation within %s", confirmDuration(timeout)))
 	case <-ctx.Done():
-		if state.CompareAndSwap(0, 2) {
-			v.how = "not confirmed (" + cause(ctx) + ")"
-		} else {
-			v = <-decided
-		}
+		v = w.giveUp("not confirmed (" + cause(ctx) + ")")
 	}
+	w.stop(ln)
+	releaseTTY(tty, ttyDone)
+	return v, nil
+}
 
-	// Stop listening (this removes the socket), drop the clients, and wait
-	// for the goroutines that use them.
+// waiter is one wait's state: the decision, taken once (0 undecided, 1
+// confirmed, 2 restore), and the clients being served.
+type waiter struct {
+	state   atomic.Int32
+	decided chan verdict
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conns   map[net.Conn]bool
+	closed  bool
+}
+
+// giveUp decides "restore" for how, unless a confirmation came first.
+func (w *waiter) giveUp(how string) verdict {
+	if w.state.CompareAndSwap(0, 2) {
+		return verdict{how: how}
+	}
+	return <-w.decided
+}
+
+// serve accepts clients until the listener closes.
+func (w *waiter) serve(ln *net.UnixListener) {
+	defer w.wg.Done()
+	for {
+		c, err := ln.AcceptUnix()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			time.Sleep(10 * time.Millisecond) // EMFILE and the like
+			continue
+		}
+		w.mu.Lock()
+		if w.closed {
+			w.mu.Unlock()
+			c.Close()
+			return
+		}
+		w.conns[c] = true
+		w.wg.Add(1)
+		w.mu.Unlock()
+		go func() {
+			defer w.wg.Done()
+			w.handle(c)
+		}()
+	}
+}
+
+// handle answers one client's request.
+func (w *waiter) handle(c *net.UnixConn) {
+	defer func() {
+		w.mu.Lock()
+		delete(w.conns, c)
+		w.mu.Unlock()
+		c.Close()
+	}()
+	c.SetDeadline(time.Now().Add(confirmIOTimeout))
+	if err := confirmPeerAllowed(c); err != nil {
+		fmt.Fprintf(c, "error: %v\n", err)
+		return
+	}
+	line, err := bufio.NewReader(io.LimitReader(c, 256)).ReadString('\n')
+	if err != nil {
+		return // a probe by a second apply, or a client that gave up
+	}
+	req := strings.TrimSuffix(line, "\n")
+	want, other := int32(1), int32(2)
+	v := verdict{keep: true, how: "by `xt2nft confirm`"}
+	tooLate := "the previous ruleset is being restored"
+	switch req {
+	case requestConfirm:
+	case requestRollback:
+		want, other = 2, 1
+		v = verdict{how: "rollback asked for by `xt2nft rollback`"}
+		tooLate = "the new ruleset was confirmed"
+	default:
+		fmt.Fprintf(c, "error: unknown request %q\n", req)
+		return
+	}
+	switch {
+	case w.state.CompareAndSwap(0, want):
+		io.WriteString(c, replyOK)
+		w.decided <- v
+	case w.state.Load() == want:
+		io.WriteString(c, replyOK) // asked twice: already done
+	case w.state.Load() == other:
+		io.WriteString(c, "error: too late, "+tooLate+"\n")
+	}
+}
+
+// readTTY confirms on a line read from tty; the channel closes when the
+// read ends.
+func (w *waiter) readTTY(tty io.Reader) chan struct{} {
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := bufio.NewReader(tty).ReadString('\n'); err != nil {
+			return // closed or interrupted: no confirmation from there
+		}
+		if w.state.CompareAndSwap(0, 1) {
+			w.decided <- verdict{keep: true, how: "from the terminal"}
+		}
+	}()
+	return done
+}
+
+// stop stops listening (this removes the socket), drops the clients, and
+// waits for the goroutines that serve them.
+func (w *waiter) stop(ln *net.UnixListener) {
 	ln.Close()
-	mu.Lock()
-	closed = true
-	for c := range conns {
+	w.mu.Lock()
+	w.closed = true
+	for c := range w.conns {
 		c.Close()
 	}
-	mu.Unlock()
-	wg.Wait()
-	if ttyDone != nil {
-		if d, isDL := tty.(interface{ SetReadDeadline(time.Time) error }); isDL {
-			if d.SetReadDeadline(time.Now()) == nil {
-				select {
-				case <-ttyDone:
-				case <-time.After(time.Second):
-				}
-				d.SetReadDeadline(time.Time{})
-			}
-		}
+	w.mu.Unlock()
+	w.wg.Wait()
+}
+
+// releaseTTY interrupts a pending read of tty when it has deadlines (a
+// terminal) and clears the deadline.
+func releaseTTY(tty io.Reader, done chan struct{}) {
+	if done == nil {
+		return
 	}
-	return v, nil
+	if d, ok := tty.(interface{ SetReadDeadline(time.Time) error }); ok && d.SetReadDeadline(time.Now()) == nil {
+		select {
+		case <-done:
+		case <-time.After(time.Second):
+		}
+		d.SetReadDeadline(time.Time{})
+	}
 }
 
 // cause says why ctx ended ("interrupted by hangup").

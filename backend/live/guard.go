@@ -73,7 +73,7 @@ func RunGuard(cfg Config, token string, pipe *os.File) error {
 	if err != nil || j == nil || j.Token != token {
 		return err // the apply finished: nothing to do
 	}
-	s, err := open(cfg, "guard")
+	s, err := openWith(cfg, "guard", true)
 	if err != nil {
 		return err
 	}

@@ -107,6 +107,11 @@ type session struct {
 }
 
 func open(cfg Config, command string) (*session, error) {
+	return openWith(cfg, command, false)
+}
+
+// openWith is open; a patient run waits for any holder (see takeLock).
+func openWith(cfg Config, command string, patient bool) (*session, error) {
 	if cfg.LockWait == 0 {
 		cfg.LockWait = 30 * time.Second
 	}
@@ -119,7 +124,7 @@ func open(cfg Config, command string) (*session, error) {
 		return nil, err
 	}
 	s := &session{cfg: cfg, dir: dir, id: id}
-	l, err := takeLock(dir, id, holder{PID: os.Getpid(), Command: command, Since: time.Now()}, cfg.LockWait)
+	l, err := takeLock(dir, id, holder{PID: os.Getpid(), Command: command, Since: time.Now()}, cfg.LockWait, patient)
 	var be *BusyError
 	if errors.As(err, &be) {
 		be.Netns = s.netnsFlag()

@@ -484,3 +484,33 @@ func (w *blockingWriter) Write(p []byte) (int, error) {
 	<-w.block
 	return len(p), nil
 }
+
+// A lock whose file still names a waiter that died (its content is stale
+// until the new holder writes itself) makes a run wait, not give up; and
+// the guard waits even for a live waiter, since a rollback must not give
+// up.
+func TestLockStaleWaiterAndPatientGuard(t *testing.T) {
+	d, err := openDir(confirmTestDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		pid     int
+		patient bool
+	}{{999999999, false}, {os.Getpid(), true}} {
+		other, err := takeLock(d, 7, holder{PID: tc.pid, Command: "apply", Since: time.Now(), Until: time.Now().Add(time.Hour)}, time.Second, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		go func() {
+			time.Sleep(200 * time.Millisecond)
+			other.release()
+		}()
+		l, err := takeLock(d, 7, holder{PID: os.Getpid(), Command: "test"}, 5*time.Second, tc.patient)
+		if err != nil {
+			t.Errorf("pid %d, patient %v: %v", tc.pid, tc.patient, err)
+			continue
+		}
+		l.release()
+	}
+}

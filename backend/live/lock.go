@@ -63,8 +63,9 @@ type lock struct {
 }
 
 // takeLock takes the namespace's lock, waiting up to wait for a holder
-// that is not waiting for confirmation.
-func takeLock(d *runDir, id uint64, me holder, wait time.Duration) (*lock, error) {
+// that is not waiting for confirmation (patient: for any holder; the guard
+// waits so, since a rollback must not give up).
+func takeLock(d *runDir, id uint64, me holder, wait time.Duration, patient bool) (*lock, error) {
 	path := d.file(id, "lock")
 	deadline := time.Now().Add(wait)
 	for {
@@ -91,7 +92,10 @@ func takeLock(d *runDir, id uint64, me holder, wait time.Duration) (*lock, error
 		}
 		h := readHolder(fd)
 		unix.Close(fd)
-		if !h.Until.IsZero() {
+		// What the file says may be stale for a moment (a new holder has
+		// not written itself yet, and the last one died): only a holder
+		// that is alive and says it waits makes us give up at once.
+		if !patient && !h.Until.IsZero() && alive(h.PID) {
 			return nil, &BusyError{Holder: h, Waiting: true}
 		}
 		if time.Now().After(deadline) {
@@ -99,6 +103,11 @@ func takeLock(d *runDir, id uint64, me holder, wait time.Duration) (*lock, error
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// alive reports whether a process pid exists.
+func alive(pid int) bool {
+	return pid > 0 && unix.Kill(pid, 0) != unix.ESRCH
 }
 
 func readHolder(fd int) holder {

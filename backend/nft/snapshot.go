@@ -444,45 +444,23 @@ func restore(ns *netns.NS, s *snapshot, since backend.Mark) (*backend.Restored, 
 			res.Nothing = true
 			return res, nil
 		}
-		elsewhere := m != nil && gen != m.Gen
 		b := &batch{}
 		for i, t := range s.Saved {
 			cur := now[i]
-			id := backend.Table{Family: familyName(cur.Family), Name: cur.Name}
-			same := (cur.Table == nil) == (t.Dump.Table == nil) && bytes.Equal(cur.digest(), t.Digest)
-			switch {
-			case cur.Table == nil:
-				if t.Dump.Table == nil {
-					continue
-				}
-				// Deleted after the apply: put back what was there before.
-				if m != nil && gen != m.Gen {
-					res.Changed = append(res.Changed, id)
-				}
-			case !cur.marked():
-				// Not xt2nft's table: the one from before (already
-				// restored, or never replaced), or another tool's, created
-				// after the apply's was deleted. Either way it stays.
-				if !same {
-					res.Left = append(res.Left, id)
-				}
-				continue
-			case m != nil && gen == m.Gen:
-				// Nothing committed since the apply: the table is as applied.
-			case same:
-				continue // as it was already (restored before, by us or another)
-			case m == nil:
-				res.Unknown = true
-			default:
-				if d, ok := m.Digests[tableKey(cur.Family, cur.Name)]; !ok {
-					res.Unknown = true
-				} else if !bytes.Equal(d, cur.digest()) {
-					res.Changed = append(res.Changed, id)
-				}
+			var applied []byte
+			if m != nil {
+				applied = m.Digests[tableKey(cur.Family, cur.Name)]
 			}
-			restoreTable(b, t.Dump, time.Since(time.Unix(0, s.Taken)))
+			fate := backend.Decide(
+				backend.TableState{Present: t.Dump.Table != nil, Ours: t.Dump.marked(), Digest: t.Digest},
+				backend.TableState{Present: cur.Table != nil, Ours: cur.marked(), Digest: cur.digest()},
+				applied, m != nil)
+			res.Note(backend.Table{Family: familyName(cur.Family), Name: cur.Name}, fate)
+			if fate != backend.Keep && fate != backend.Leave {
+				restoreTable(b, t.Dump, time.Since(time.Unix(0, s.Taken)))
+			}
 		}
-		res.Elsewhere = elsewhere && len(res.Changed) == 0 && len(res.Left) == 0 && !res.Unknown
+		res.Elsewhere = m != nil && len(res.Changed) == 0 && len(res.Left) == 0 && !res.Unknown
 		if len(b.msgs) == 0 {
 			res.Nothing = len(res.Left) == 0
 			return res, nil
