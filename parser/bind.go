@@ -64,7 +64,11 @@ func (b *binder) pos(tok int) Pos {
 	if tok < 0 || tok >= len(b.toks) {
 		return Pos{File: b.file, Line: b.line, Col: 1}
 	}
-	return Pos{File: b.file, Line: b.line, Col: b.toks[tok].Col}
+	line := b.line
+	if l := b.toks[tok].Line; l != 0 {
+		line = l
+	}
+	return Pos{File: b.file, Line: line, Col: b.toks[tok].Col}
 }
 
 func (b *binder) errorf(tok int, format string, a ...any) {
@@ -172,6 +176,10 @@ func (b *binder) bind(sh *shape) *command {
 	if b.cmd.op == "" && len(b.errs) == 0 {
 		b.errorf(0, "no command specified (expected -A, -I, -N, -P, ...)")
 	}
+	if len(b.errs) == 0 && (b.cmd.op == "append" || b.cmd.op == "insert" || b.cmd.op == "replace" ||
+		b.cmd.op == "check" || (b.cmd.op == "delete" && len(b.cmd.args) < 2)) {
+		b.fcheck()
+	}
 	b.cmd.rule = b.rule
 	return b.cmd
 }
@@ -254,6 +262,58 @@ func (b *binder) item(it shapeItem) {
 	b.base(opt, it)
 }
 
+// fcheck applies each extension's option constraints once the rule is
+// read, in table order, with iptables' messages (libxtables'
+// xtables_options_fcheck): mandatory options, options that need others,
+// options that exclude others.
+func (b *binder) fcheck() {
+	for _, l := range b.mods {
+		name, pos := "", Pos{}
+		if l.match != nil {
+			name, pos = l.match.Name, l.match.Pos
+		} else {
+			name, pos = l.target.Name, l.target.Pos
+		}
+		if !l.spec.constrained {
+			continue
+		}
+		opts := l.optionsOf()
+		given := func(name string) *Option {
+			for _, o := range opts {
+				if o.Name == name {
+					return o
+				}
+			}
+			return nil
+		}
+		for _, e := range l.spec.Options {
+			if canonical(e.Name) != e.Name {
+				continue // an alias: the canonical entry carries the constraints
+			}
+			o := given(e.Name)
+			if e.Mand && o == nil {
+				b.errs = append(b.errs, Errorf(pos, "%s: option \"--%s\" must be specified", name, e.Name))
+				return
+			}
+			if o == nil {
+				continue
+			}
+			for _, a := range e.Also {
+				if given(a) == nil {
+					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" also requires \"--%s\".", name, e.Name, a))
+					return
+				}
+			}
+			for _, x := range e.Excl {
+				if given(x) != nil {
+					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" cannot be used together with \"--%s\".", name, e.Name, x))
+					return
+				}
+			}
+		}
+	}
+}
+
 func (l loaded) optionsOf() []*Option {
 	if l.match != nil {
 		return l.match.Options
@@ -318,6 +378,14 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		mn := opt.Arg(0)
 		spec := LookupMatch(mn, b.fam)
 		if spec == nil {
+			other := IPv6
+			if b.fam == IPv6 {
+				other = IPv4
+			}
+			if LookupMatch(mn, other) != nil {
+				b.errorf(it.words[0].tok, "match %q exists only in %s, and this rule is read as %s", mn, toolName(other), famName(b.fam))
+				return
+			}
 			b.errorf(it.words[0].tok, "unknown match %q", mn)
 			return
 		}
@@ -354,6 +422,14 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		// numeric, verbose, exact, wait, line-numbers, modprobe, version, help:
 		// they change how iptables runs, not the ruleset.
 	}
+}
+
+// toolName is the iptables program of a family.
+func toolName(f Family) string {
+	if f == IPv6 {
+		return "ip6tables"
+	}
+	return "iptables"
 }
 
 func parseCounter(w string) *Counters {

@@ -71,8 +71,20 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 				f = desc.TH.Sport
 			}
 			if s.Kind.Bitmap {
-				pre = append(pre, &Match{Left: &Meta{Key: desc.MetaL4proto}, Op: OpEq,
-					Right: &SetLit{Elems: []Expr{&Sym{Name: "tcp"}, &Sym{Name: "udp"}, &Sym{Name: "sctp"}, &Sym{Name: "udplite"}}}})
+				// ipset reads the port of TCP, UDP, SCTP and UDP-Lite
+				// packets only. With -p one of them the rule says so
+				// already (and nft lists th dport as udp dport then, which
+				// would not reload after a protocol set).
+				switch c.proto {
+				case "tcp", "udp", "sctp", "udplite":
+					if !c.protoNeg {
+						break
+					}
+					fallthrough
+				default:
+					pre = append(pre, &Match{Left: &Meta{Key: desc.MetaL4proto}, Op: OpEq,
+						Right: &SetLit{Elems: []Expr{&Sym{Name: "tcp"}, &Sym{Name: "udp"}, &Sym{Name: "sctp"}, &Sym{Name: "udplite"}}}})
+				}
 			} else {
 				parts = append(parts, &Meta{Key: desc.MetaL4proto})
 			}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
 // The socket work of a batch is done the way nft does it.
@@ -46,7 +47,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	}
 	defer c.Close()
 	n := len(b.msgs)
-	if err := SocketBuffers(1<<20+b.bytes+64*n, 1<<20+1024*n)(c); err != nil {
+	if err := nlraw.SocketBuffers(1<<20+b.bytes+64*n, 1<<20+1024*n)(c); err != nil {
 		return classify(err)
 	}
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {
@@ -81,11 +82,11 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	}
 	berr := &batchError{}
 	last := base + uint32(n)
-	err = ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
+	err = nlraw.ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
 		if m.Header.Type != unix.NLMSG_ERROR {
 			return false, nil
 		}
-		e := Errno(m)
+		e := nlraw.Errno(m)
 		switch seq := m.Header.Seq; {
 		case seq == base:
 			// The batch as a whole: the generation check (ERESTART), no
@@ -177,7 +178,7 @@ func dial(ns *netns.NS) (*netlink.Conn, error) {
 	if err != nil {
 		return nil, classify(err)
 	}
-	if err := SocketBuffers(1<<20, 8<<20)(c); err != nil {
+	if err := nlraw.SocketBuffers(1<<20, 8<<20)(c); err != nil {
 		c.Close()
 		return nil, classify(err)
 	}

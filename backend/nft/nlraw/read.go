@@ -1,10 +1,12 @@
-package nft
+package nlraw
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"syscall"
 
+	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 )
@@ -52,4 +54,38 @@ func Errno(m syscall.NetlinkMessage) unix.Errno {
 		return 0
 	}
 	return unix.Errno(-int32(binary.NativeEndian.Uint32(m.Data[:4])))
+}
+
+// SocketBuffers sizes a connection's socket buffers as nft does for big
+// batches: the whole batch goes in one sendmsg, which the kernel refuses
+// (EMSGSIZE) when it exceeds the send buffer (snd bytes), and every message
+// may be acknowledged, so the receive buffer (rcv bytes) must hold the acks.
+// The FORCE variants need CAP_NET_ADMIN, which changing the firewall needs
+// anyway; without it the defaults stay and a big batch fails clearly.
+func SocketBuffers(snd, rcv int) nftables.SockOption {
+	return func(c *netlink.Conn) error {
+		// Acks without a copy of the request (NETLINK_CAP_ACK).
+		if err := c.SetOption(netlink.CapAcknowledge, true); err != nil {
+			return err
+		}
+		rc, err := c.SyscallConn()
+		if err != nil {
+			return err
+		}
+		var serr error
+		if err := rc.Control(func(fd uintptr) {
+			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_SNDBUFFORCE, snd); e != nil {
+				serr = e
+			}
+			if e := unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, rcv); e != nil && serr == nil {
+				serr = e
+			}
+		}); err != nil {
+			return err
+		}
+		if serr != nil && !errors.Is(serr, unix.EPERM) {
+			return serr
+		}
+		return nil // without privileges the batch fails later with a clear error
+	}
 }
