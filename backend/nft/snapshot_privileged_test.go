@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/backend"
@@ -263,10 +265,11 @@ func TestPrivilegedApplyRefusesChangeSinceSnapshot(t *testing.T) {
 	}
 }
 
-// TestPrivilegedRestoreWhatNftCannotReadBack: rules the netlink backend
-// sends and nft lists in a form it cannot parse back (an interface name
-// with a quote, a NAT range written backwards) are restored from the
-// kernel's objects all the same.
+// TestPrivilegedRestoreWhatNftCannotReadBack: rules the kernel holds and
+// nft lists in a form it cannot parse back (an interface name with a
+// quote, a NAT range written backwards) are restored from the kernel's
+// objects all the same. The translator refuses both now; an older xt2nft,
+// or another netlink tool, put them there, so the test sends them itself.
 func TestPrivilegedRestoreWhatNftCannotReadBack(t *testing.T) {
 	nstest.Skip(t, "nft")
 	tn := nstest.New(t, "snap-unreadable")
@@ -276,10 +279,7 @@ func TestPrivilegedRestoreWhatNftCannotReadBack(t *testing.T) {
 	}
 	defer ns.Close()
 	b := New(ns)
-	old := lowered(t, "*filter\n-A INPUT -i \"a\\\"b\" -j ACCEPT\nCOMMIT\n*nat\n-A PREROUTING -p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.1\nCOMMIT\n")
-	if _, err := b.Apply(t.Context(), old, nil, backend.ApplyOptions{}); err != nil {
-		t.Fatal(err)
-	}
+	sendUnreadable(t, ns)
 	before, _, _ := tn.NFT("", "list", "ruleset")
 	if _, stderr, err := tn.NFT(before); err == nil || !strings.Contains(stderr, "syntax error") {
 		t.Logf("nft reads its own listing back now (%v): the test no longer shows what it is for", err)
@@ -298,5 +298,41 @@ func TestPrivilegedRestoreWhatNftCannotReadBack(t *testing.T) {
 	}
 	if after, _, _ := tn.NFT("", "list", "ruleset"); after != before {
 		t.Errorf("restored differently:\nbefore:\n%s\nafter:\n%s", before, after)
+	}
+}
+
+// sendUnreadable puts table ip xt2nft (marked) with `iifname "a"b" accept`
+// and `dnat to 1.2.3.4-1.2.3.1` into ns.
+func sendUnreadable(t *testing.T, ns *netns.NS) {
+	t.Helper()
+	tab := &nftables.Table{Name: "xt2nft", Family: nftables.TableFamilyIPv4}
+	prio := func(p int) *nftables.ChainPriority { v := nftables.ChainPriority(p); return &v }
+	accept := nftables.ChainPolicyAccept
+	in := &nftables.Chain{Name: "filter_INPUT", Table: tab, Hooknum: nftables.ChainHookInput, Priority: prio(0), Type: nftables.ChainTypeFilter, Policy: &accept}
+	pre := &nftables.Chain{Name: "nat_PREROUTING", Table: tab, Hooknum: nftables.ChainHookPrerouting, Priority: prio(-100), Type: nftables.ChainTypeNAT, Policy: &accept}
+	name := make([]byte, 16)
+	copy(name, "a\"b")
+	b := &batch{}
+	b.table(tab, markUdata())
+	b.chain(in)
+	b.chain(pre)
+	for _, r := range []*nftables.Rule{
+		{Table: tab, Chain: in, Exprs: []expr.Any{
+			&expr.Meta{Key: expr.MetaKeyIIFNAME, Register: 1},
+			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: name},
+			&expr.Verdict{Kind: expr.VerdictAccept},
+		}},
+		{Table: tab, Chain: pre, Exprs: []expr.Any{
+			&expr.Immediate{Register: 1, Data: []byte{1, 2, 3, 4}},
+			&expr.Immediate{Register: 2, Data: []byte{1, 2, 3, 1}},
+			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegAddrMax: 2},
+		}},
+	} {
+		if err := b.rule(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := b.send(ns, 0); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -358,17 +358,26 @@ func TestPrivilegedRollbackReportsOtherTools(t *testing.T) {
 }
 
 // TestPrivilegedRollbackOfUnreadableListing (issue 9.4): the rollback of
-// a ruleset that nft lists in a form it cannot parse back (an interface
-// name with a quote, a backwards NAT range) works: it does not go through
-// nft's listing.
+// a ruleset that nft lists in a form it cannot parse back (`iifname "a"b"`)
+// works: it does not go through nft's listing. The translator refuses such
+// a name now, so the test makes the table as an older xt2nft or another
+// tool could: nft's JSON input can say it.
 func TestPrivilegedRollbackOfUnreadableListing(t *testing.T) {
 	nstest.Skip(t, "nft")
 	ns := nstest.New(t, "unreadable")
-	odd := writeFile(t, "odd.v4", "*filter\n-A INPUT -i \"a\\\"b\" -j ACCEPT\nCOMMIT\n*nat\n-A PREROUTING -p tcp -j DNAT --to-destination 1.2.3.4-1.2.3.1\nCOMMIT\n")
-	if code, _, errs := xt(t, "apply", "--netns", ns.Name, odd); code != 0 {
-		t.Skipf("the translator refuses these rules now (%s): nothing to roll back", errs)
+	if _, stderr, err := ns.NFT("table ip xt2nft { comment \"managed by xt2nft\"; }\n"); err != nil {
+		t.Fatal(stderr)
+	}
+	const rule = `{"nftables":[
+{"add":{"chain":{"family":"ip","table":"xt2nft","name":"filter_INPUT","type":"filter","hook":"input","prio":0,"policy":"accept"}}},
+{"add":{"rule":{"family":"ip","table":"xt2nft","chain":"filter_INPUT","expr":[{"match":{"op":"==","left":{"meta":{"key":"iifname"}},"right":"a\"b"}},{"accept":null}]}}}]}`
+	if _, stderr, err := ns.NFT(rule, "-j", "-f", "-"); err != nil {
+		t.Fatal(stderr)
 	}
 	before := listing(t, ns)
+	if _, stderr, err := ns.NFT(before, "-c", "-f", "-"); err == nil || !strings.Contains(stderr, "syntax error") {
+		t.Logf("nft reads its own listing back now (%v): the test no longer shows what it is for", err)
+	}
 	second := writeFile(t, "second.v4", liveDump)
 	code, _, errs := xt(t, "apply", "--netns", ns.Name, "--confirm", "300ms", second)
 	if code != exitError || !strings.Contains(errs, "previous ruleset restored") || strings.Contains(errs, "ROLLBACK FAILED") {
