@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xt2nft/xt2nft/backend/live"
+	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nstest"
 )
 
@@ -438,6 +440,14 @@ func TestPrivilegedIptablesPlanLeavesNoNamespace(t *testing.T) {
 		return strings.Join(own, ",")
 	}
 	start := names()
+	// A plan killed leaves its lock file (unlocked, harmless) behind; this
+	// namespace goes away with the test, so its file goes too.
+	if h, err := netns.Open(ns.Name); err == nil {
+		if id, err := h.ID(); err == nil {
+			t.Cleanup(func() { os.Remove(filepath.Join(live.DefaultDir, fmt.Sprintf("ns-%d.lock", id))) })
+		}
+		h.Close()
+	}
 	for i, sig := range []syscall.Signal{syscall.SIGKILL, syscall.SIGTERM, syscall.SIGINT, syscall.SIGKILL, syscall.SIGKILL, syscall.SIGTERM} {
 		cmd := exec.Command(xtBinary(t), "plan", "--backend", "iptables", "--iptables", "legacy", "--netns", ns.Name, rules)
 		if err := cmd.Start(); err != nil {
