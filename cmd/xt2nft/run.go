@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/internal/version"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/sandbox"
@@ -24,20 +25,6 @@ const (
 	exitError = 1 // bad input, untranslatable rules, backend failure
 	exitUsage = 2
 )
-
-const usage = `usage: xt2nft [flags] [FILE...]
-       xt2nft --exec SCRIPT [flags] [ARG...]
-       xt2nft plan|apply [flags] [FILE...]   (xt2nft plan --help)
-       xt2nft confirm|rollback [--netns NAME]
-
-Reads iptables-save dumps (or, with --script, iptables command lines) from
-the FILEs or standard input and writes one nft script to standard output.
-With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces
-(needs root; the host is not changed) and translates what it built.
-A file called plan, apply, confirm or rollback must be given as ./plan.
-
-flags:
-`
 
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(argv) > 0 {
@@ -52,11 +39,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runGuard(argv[1:], stderr)
 		}
 	}
-	fs := newFlagSet("xt2nft", stderr)
-	tf := addTranslateFlags(fs)
-	xf := addExecFlags(fs)
-	format := fs.String("format", "text", "output: text (an nft script) or json (the libnftables JSON schema, for nft -j -f)")
-	if code, done := parseFlags(fs, argv, usage, stderr); done {
+	fs, tf, xf, format := mainFlags(stderr)
+	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().Help(w) }, stdout, stderr); done {
 		return code
 	}
 	popt, topt, ok := tf.options(stderr)
@@ -114,12 +98,22 @@ func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
 	fs.BoolP("help", "h", false, "show this help")
+	fs.Bool("version", false, "print the version (and the nft, iptables and kernel versions it is tested with)")
 	return fs
 }
 
+// mainFlags are the flags of plain xt2nft (translate).
+func mainFlags(stderr io.Writer) (*pflag.FlagSet, *translateFlags, *execFlags, *string) {
+	fs := newFlagSet("xt2nft", stderr)
+	tf := addTranslateFlags(fs)
+	xf := addExecFlags(fs)
+	format := fs.String("format", "text", "output: text (an nft script) or json (the libnftables JSON schema, for nft -j -f)")
+	return fs, tf, xf, format
+}
+
 // parseFlags parses argv; done says the command should stop with code
-// (help printed, or a usage error).
-func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer) (code int, done bool) {
+// (help or version printed, or a usage error).
+func parseFlags(fs *pflag.FlagSet, argv []string, help func(io.Writer), stdout, stderr io.Writer) (code int, done bool) {
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK, true
@@ -128,8 +122,11 @@ func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer)
 		return exitUsage, true
 	}
 	if h, _ := fs.GetBool("help"); h {
-		fmt.Fprint(stderr, text)
-		fs.PrintDefaults()
+		help(stderr)
+		return exitOK, true
+	}
+	if v, _ := fs.GetBool("version"); v {
+		fmt.Fprintln(stdout, version.String("xt2nft"))
 		return exitOK, true
 	}
 	return 0, false
