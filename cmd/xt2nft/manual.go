@@ -40,10 +40,10 @@ Diagnostics go to standard error as FILE:LINE:COL: message (<stdin> for standard
 		Flags: fs,
 		Commands: []*clidoc.Command{
 			{Name: "plan", Args: "[flags] [FILE...]", Files: true, Flags: plan,
-				Summary: "show what apply would change, checked by the kernel in a throwaway namespace; changes nothing",
+				Summary:     "show what apply would change, checked by the kernel in a throwaway namespace; changes nothing",
 				Description: `Translates the FILEs, validates the result against the kernel in a throwaway network namespace, and prints the difference between the live ruleset and the new one. Exit status: 0 no changes, 2 changes, 1 error.`},
 			{Name: "apply", Args: "[flags] [FILE...]", Files: true, Flags: apply,
-				Summary: "put the translation live in one atomic batch (or the dumps through iptables-restore)",
+				Summary:     "put the translation live in one atomic batch (or the dumps through iptables-restore)",
 				Description: `With --backend nft (the default) the translation goes live as one atomic netlink batch that replaces xt2nft's own tables and touches no other table, keeping the contents of the recent sets; with --backend iptables the dumps themselves are loaded through iptables-restore. With --confirm it saves what it replaces (proven to restore), waits for xt2nft confirm (or Enter on a terminal), and restores the previous ruleset if none comes in time, on SIGHUP, SIGINT, SIGTERM or SIGQUIT, on xt2nft rollback, or (through a guard process) if apply itself is killed.`},
 			{Name: "confirm", Args: "[--netns NAME]", Flags: confirm,
 				Summary: "keep what a waiting apply --confirm put live"},

@@ -22,8 +22,8 @@ func (p *Page) Files() map[string][]byte {
 	p.Zsh(&zsh)
 	return map[string][]byte{
 		filepath.Join("doc", fmt.Sprintf("%s.%d", p.Name, p.Section)): man.Bytes(),
-		filepath.Join("doc", "completion", p.Name+".bash"):           bash.Bytes(),
-		filepath.Join("doc", "completion", "_"+p.Name):               zsh.Bytes(),
+		filepath.Join("doc", "completion", p.Name+".bash"):            bash.Bytes(),
+		filepath.Join("doc", "completion", "_"+p.Name):                zsh.Bytes(),
 	}
 }
 
