@@ -126,7 +126,8 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		}
 		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
 	} else {
-		out, code := translateInputs(fs.Args(), stdin, log, popt, topt)
+		read := func() ([]input, bool) { return tf.inputs(ns, fs.Args(), stdin, log) }
+		out, code := translateInputs(read, log, popt, topt)
 		if out == nil {
 			return code
 		}
@@ -234,7 +235,7 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 	if !ok {
 		return nil, false
 	}
-	var d ipt.Dumps
+	var d ipt.Dumps // (--from-legacy makes no sense here: it would load the dumps that are loaded)
 	bad := false
 	for _, in := range inputs {
 		fam := popt.Family

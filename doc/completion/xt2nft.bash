@@ -12,12 +12,12 @@ _xt2nft() {
 	case $cmd in
 	plan)
 		case $prev in --backend|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --help --ipsets --iptables --layout --netns --recent-size --replace-foreign --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --layout --netns --recent-size --replace-foreign --report --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	apply)
 		case $prev in --backend|--confirm|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --help --ipsets --iptables --layout --netns --recent-size --replace-foreign --report --reset-sets --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --from-legacy --help --ipsets --iptables --layout --netns --recent-size --replace-foreign --report --reset-sets --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	confirm)
@@ -30,7 +30,7 @@ _xt2nft() {
 		;;
 	*)
 		case $prev in --exec|--exec-timeout|--family|--format|--ipsets|--layout|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --help --ipsets --layout --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --from-legacy --help --ipsets --layout --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -W "plan apply confirm rollback" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	esac
