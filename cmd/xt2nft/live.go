@@ -16,6 +16,7 @@ import (
 	"github.com/xt2nft/xt2nft/backend/live"
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -126,19 +127,25 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		}
 		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
 	} else {
-		read := func() ([]input, bool) { return tf.inputs(ns, fs.Args(), stdin, log) }
-		out, code := translateInputs(read, log, popt, topt)
-		if out == nil {
+		read := onceInputs(func() ([]input, bool) { return tf.inputs(ns, fs.Args(), stdin, log) })
+		out, prog, code := translateLowered(cmd, read, log, popt, topt)
+		if prog == nil {
 			return code
 		}
-		if out.Failed || out.Ruleset == nil {
-			log.Printf("xt2nft %s: the translation failed; nothing was changed", cmd)
-			return exitError
-		}
-		prog, err := nft.Lower(out.Ruleset)
-		if err != nil {
-			log.Printf("%v\nxt2nft %s: nothing was changed (`xt2nft FILE | nft -f -` loads what the netlink backend cannot send)", err, cmd)
-			return exitError
+		// The translation of -m quota depends on the kernel it will run
+		// on: asked once, when a quota is there to translate.
+		if fake == nil && !fs.Changed("quota-stops-at-limit") && usesQuota(prog) {
+			inclusive, err := lab.NFTQuotaInclusive()
+			if err != nil {
+				log.Printf("xt2nft %s: asking the kernel how its quota counts: %v; nothing was changed (--quota-stops-at-limit=true or =false says it)", cmd, err)
+				return exitError
+			}
+			if !inclusive {
+				topt.QuotaStopsAtLimit = true
+				if out, prog, code = translateLowered(cmd, read, log, popt, topt); prog == nil {
+					return code
+				}
+			}
 		}
 		st = live.Step{Backend: nft.New(ns), Ruleset: prog}
 		if fake != nil {
@@ -164,6 +171,48 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		return exitError
 	}
 	return exitOK
+}
+
+// translateLowered translates and lowers the inputs (prog nil: failed,
+// with the exit status).
+func translateLowered(cmd string, read func() ([]input, bool), log *live.Log, popt parser.Options, topt translate.Options) (*translate.Output, *nft.Program, int) {
+	out, code := translateInputs(read, log, popt, topt)
+	if out == nil {
+		return nil, nil, code
+	}
+	if out.Failed || out.Ruleset == nil {
+		log.Printf("xt2nft %s: the translation failed; nothing was changed", cmd)
+		return nil, nil, exitError
+	}
+	prog, err := nft.Lower(out.Ruleset)
+	if err != nil {
+		log.Printf("%v\nxt2nft %s: nothing was changed (`xt2nft FILE | nft -f -` loads what the netlink backend cannot send)", err, cmd)
+		return nil, nil, exitError
+	}
+	return out, prog, exitOK
+}
+
+// onceInputs reads the inputs once (standard input cannot be read twice).
+func onceInputs(read func() ([]input, bool)) func() ([]input, bool) {
+	var in []input
+	var ok, done bool
+	return func() ([]input, bool) {
+		if !done {
+			in, ok = read()
+			done = true
+		}
+		return in, ok
+	}
+}
+
+// usesQuota says whether a program counts with nft quota.
+func usesQuota(p *nft.Program) bool {
+	for _, f := range nft.Features(p) {
+		if f.Name == "quota" {
+			return true
+		}
+	}
+	return false
 }
 
 // liveConfig is where live runs: the namespace, the run directory, the
