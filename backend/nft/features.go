@@ -62,10 +62,19 @@ func featureOf(e expr.Any, fam nftables.TableFamily) (name, config string, ok bo
 	case *expr.Connlimit:
 		return "connlimit (ct count)", "NFT_CONNLIMIT", true
 	case *expr.NAT:
+		if inet {
+			return "nat in an inet table (kernel 5.2)", "NFT_NAT", true
+		}
 		return "nat", "NFT_NAT", true
 	case *expr.Masq:
+		if inet {
+			return "masquerade in an inet table (kernel 5.2)", "NFT_MASQ", true
+		}
 		return "masquerade", "NFT_MASQ", true
 	case *expr.Redir:
+		if inet {
+			return "redirect in an inet table (kernel 5.2)", "NFT_REDIR", true
+		}
 		return "redirect", "NFT_REDIR", true
 	case *expr.Reject:
 		switch {
