@@ -220,6 +220,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 		if ctx.Err() != nil {
 			return nil, s.undo(steps[:k], j, fmt.Errorf("%s before step %d was applied", cause(ctx), k+1))
 		}
+		opt.Progress.Start("saving the live tables for the rollback", 0, "")
 		snap, err := st.Backend.Snapshot(ctx, st.Ruleset)
 		if err != nil {
 			return nil, s.undo(steps[:k], j, err)
@@ -260,6 +261,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 		return nil, s.undo(steps, j, err)
 	}
 	s.lock.waiting(j.Until)
+	opt.Progress.Clear() // the wait has messages of its own
 	if s.cfg.NSName != "" {
 		log.Printf("xt2nft %s: confirm with `xt2nft confirm%s`", opt.Command, s.netnsFlag())
 	}

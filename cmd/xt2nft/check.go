@@ -10,6 +10,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/lab"
 )
 
@@ -126,15 +127,8 @@ func runCheck(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	if missing > 0 {
-		fmt.Fprintf(stderr, "xt2nft check: %d missing %s\n", missing, plural(missing, "feature", "features"))
+		fmt.Fprintf(stderr, "xt2nft check: %s missing\n", progress.Of(missing, "feature", "features"))
 		return exitError
 	}
 	return exitOK
-}
-
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }

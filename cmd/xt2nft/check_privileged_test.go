@@ -35,7 +35,7 @@ func TestPrivilegedCheck(t *testing.T) {
 	lacking := writeFile(t, "config-lacking", "CONFIG_NF_TABLES_IPV4=y\nCONFIG_NFT_CT=y\n# CONFIG_NFT_LIMIT is not set\nCONFIG_IP_NF_IPTABLES_LEGACY=m\n")
 	code, out, stderr = xt(t, "check", "--kernel-config", lacking, rules)
 	if code != 1 || !regexp.MustCompile(`limit\s+\S+\s+CONFIG_NFT_LIMIT\s+yes\s+not set`).MatchString(out) ||
-		!strings.Contains(stderr, "1 missing feature") || !strings.Contains(out, "IP_NF_IPTABLES_LEGACY: module") {
+		!strings.Contains(stderr, "1 feature missing") || !strings.Contains(out, "IP_NF_IPTABLES_LEGACY: module") {
 		t.Errorf("exit %d, want 1 with limit not set:\n%s%s", code, out, stderr)
 	}
 	// A bad dump is a positioned error, as for the translation.

@@ -9,13 +9,13 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/ipt"
 	"github.com/xt2nft/xt2nft/backend/live"
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -110,8 +110,10 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		ctx, stop = live.SignalContext(ctx)
 		defer stop()
 	}
-	log := live.NewLog(stderr)
+	meter := progress.New(stderr, "xt2nft "+cmd)
+	log := live.NewLog(meter.Out(stderr))
 	defer log.Close(5 * time.Second)
+	defer meter.Close()
 
 	ns, err := netns.Open(*lf.netns)
 	if err != nil {
@@ -127,6 +129,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		}
 		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
 	} else {
+		meter.Start("reading and translating the rules", 0, "")
 		read := onceInputs(func() ([]input, bool) { return tf.inputs(ns, fs.Args(), stdin, log) })
 		out, prog, code := translateLowered(cmd, read, log, popt, topt)
 		if prog == nil {
@@ -153,13 +156,13 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		}
 	}
 	cfg := liveConfig(ns, *lf.netns, log)
-	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign}
+	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign, Progress: meter}
 	if cmd == "plan" {
 		return plan(ctx, cfg, st, bopt, stdout, log)
 	}
 	bopt.ResetSets = *lf.resetSets
 	aopt := live.ApplyOptions{ApplyOptions: bopt, Confirm: *lf.confirm, Command: "apply"}
-	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+	if f, ok := stdin.(*os.File); ok && progress.IsTerminal(f) {
 		aopt.TTY = f
 	}
 	outcome, err := live.Apply(ctx, cfg, []live.Step{st}, aopt)
@@ -310,11 +313,6 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 		return nil, false
 	}
 	return d, true
-}
-
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
 }
 
 // runAnswer is xt2nft confirm and xt2nft rollback.
