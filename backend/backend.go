@@ -123,6 +123,11 @@ type Plan struct {
 	// Live and New are the tables before and after, as the backend lists
 	// them (set contents and counters left out); the caller diffs them.
 	Live, New string
+	// LiveTables and NewTables are the same listings in parts.
+	LiveTables, NewTables []ListedTable
+	// Carried names the sets whose contents apply would carry over
+	// ("ip xt2nft ssh").
+	Carried []string
 	// Notes are remarks for the user (a foreign table apply would refuse).
 	Notes []string
 }

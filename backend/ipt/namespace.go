@@ -121,6 +121,7 @@ func (n *Namespace) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Ap
 			return nil, err
 		}
 		fmt.Fprintf(&live, "# %s (%s)\n%s", dump.Name, familyName(dump.Family), PlainSave(now))
+		p.LiveTables = append(p.LiveTables, listedTables(dump.Family, PlainSave(now))...)
 	}
 	err = n.scratch(d, func(ns *netns.NS) error {
 		for _, dump := range d {
@@ -129,6 +130,7 @@ func (n *Namespace) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Ap
 				return err
 			}
 			fmt.Fprintf(&next, "# %s (%s)\n%s", dump.Name, familyName(dump.Family), PlainSave(out))
+			p.NewTables = append(p.NewTables, listedTables(dump.Family, PlainSave(out))...)
 		}
 		return nil
 	})

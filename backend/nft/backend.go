@@ -105,6 +105,18 @@ func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Appl
 	if plan.New, err = Listing(scratch, p, true); err != nil {
 		return nil, err
 	}
+	if plan.LiveTables, err = parseListing(plan.Live); err != nil {
+		return nil, err
+	}
+	if plan.NewTables, err = parseListing(plan.New); err != nil {
+		return nil, err
+	}
+	attachOrigins(plan.NewTables, p)
+	if !opt.ResetSets {
+		if plan.Carried, err = carriedSets(b.NS, p); err != nil {
+			return nil, err
+		}
+	}
 	return plan, nil
 }
 

@@ -57,6 +57,7 @@ type liveFlags struct {
 	netns, backend, variant *string
 	confirm                 *time.Duration
 	resetSets, foreign      *bool
+	json                    *bool
 }
 
 // liveFlagSet is plan's or apply's flag set.
@@ -69,6 +70,9 @@ func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags,
 		variant: fs.String("iptables", "", "with --backend iptables: legacy or nft (default: what the iptables command is)"),
 		foreign: fs.Bool("replace-foreign", false, "replace tables of the same name that xt2nft did not create (iptables-nft's, with --layout iptables)"),
 	}
+	if cmd == "plan" {
+		lf.json = fs.Bool("json", false, "print the plan as JSON on standard output: tables, chains and rules added, removed and changed, sets carried, warnings with positions, the exit status and its meaning")
+	}
 	if cmd == "apply" {
 		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
 		lf.resetSets = fs.Bool("reset-sets", false, "do not carry the recent sets' addresses over from the live ruleset")
@@ -76,13 +80,27 @@ func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags,
 	return fs, tf, lf
 }
 
-func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	fs, tf, lf := liveFlagSet(cmd, stderr)
 	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().CommandHelp(w, cmd) }, stdout, stderr); done {
 		if code == exitUsage {
 			return exitError
 		}
 		return code
+	}
+	// plan --json: whatever happens, standard output is one JSON document;
+	// a failure's is written from the messages (after the log is flushed:
+	// this defer runs last).
+	var pj *planJSON
+	tty := stderr // the progress line's, before plan --json copies the messages
+	if lf.json != nil && *lf.json {
+		pj = &planJSON{}
+		stderr = io.MultiWriter(stderr, &pj.messages)
+		defer func() {
+			if !pj.written {
+				pj.failed(stdout, code)
+			}
+		}()
 	}
 	popt, topt, ok := tf.options(stderr)
 	if !ok {
@@ -110,8 +128,12 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		ctx, stop = live.SignalContext(ctx)
 		defer stop()
 	}
-	meter := progress.New(stderr, "xt2nft "+cmd)
-	log := live.NewLog(meter.Out(stderr))
+	meter := progress.New(tty, "xt2nft "+cmd)
+	logw := meter.Out(tty)
+	if pj != nil {
+		logw = io.MultiWriter(logw, &pj.messages)
+	}
+	log := live.NewLog(logw)
 	defer log.Close(5 * time.Second)
 	defer meter.Close()
 
@@ -122,11 +144,13 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 	}
 	defer ns.Close()
 	var st live.Step
+	var warnings []parser.Diagnostic
 	if *lf.backend == "iptables" {
-		d, ok := iptablesDumps(cmd, fs, popt, stdin, log)
+		d, warns, ok := iptablesDumps(cmd, fs, popt, stdin, log)
 		if !ok {
 			return exitError
 		}
+		warnings = warns
 		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
 	} else {
 		meter.Start("reading and translating the rules", 0, "")
@@ -150,6 +174,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 				}
 			}
 		}
+		warnings = out.Warnings
 		st = live.Step{Backend: nft.New(ns), Ruleset: prog}
 		if fake != nil {
 			st = live.Step{Backend: fake, Ruleset: fakeRuleset(out.Ruleset)}
@@ -158,7 +183,10 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 	cfg := liveConfig(ns, *lf.netns, log)
 	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign, Progress: meter}
 	if cmd == "plan" {
-		return plan(ctx, cfg, st, bopt, stdout, log)
+		if pj != nil {
+			pj.warnings = warnings
+		}
+		return plan(ctx, cfg, st, bopt, stdout, log, pj)
 	}
 	bopt.ResetSets = *lf.resetSets
 	aopt := live.ApplyOptions{ApplyOptions: bopt, Confirm: *lf.confirm, Command: "apply"}
@@ -253,8 +281,8 @@ func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
 	}
 }
 
-func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log) int {
-	d, notes, err := live.Plan(ctx, cfg, []live.Step{st}, opt)
+func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log, pj *planJSON) int {
+	c, err := live.PlanChanges(ctx, cfg, []live.Step{st}, opt)
 	if err != nil {
 		if errors.Is(err, backend.ErrRefused) {
 			log.Printf("%v\nxt2nft plan: the kernel refuses the new ruleset; apply would change nothing", err)
@@ -264,29 +292,41 @@ func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyO
 		return exitError
 	}
 	log.Printf("xt2nft plan: the kernel accepts the new ruleset (%s; checked in a throwaway namespace)", st.Ruleset.Summary())
-	for _, n := range notes {
+	for _, n := range c.Notes {
 		log.Printf("xt2nft plan: note: %s", n)
 	}
-	if d == "" {
-		log.Printf("xt2nft plan: no changes")
-		return planNoChanges
+	code := planChanges
+	if c.Empty() {
+		code = planNoChanges
 	}
-	fmt.Fprint(stdout, d)
+	if pj != nil {
+		if err := pj.write(stdout, code, st.Ruleset.Summary(), c); err != nil {
+			log.Printf("xt2nft plan: writing the plan: %v", err)
+			return exitError
+		}
+		return code
+	}
+	if code == planNoChanges {
+		log.Printf("xt2nft plan: no changes")
+		return code
+	}
+	fmt.Fprint(stdout, c.Diff)
 	log.Printf("xt2nft plan: changes above (set contents and counters not compared; apply keeps the recent sets' addresses)")
-	return planChanges
+	return code
 }
 
 // iptablesDumps reads the dumps for --backend iptables, after our parser
 // has checked them.
-func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.Reader, log *live.Log) (ipt.Dumps, bool) {
+func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.Reader, log *live.Log) (ipt.Dumps, []parser.Diagnostic, bool) {
 	if popt.Script {
 		log.Printf("xt2nft: --backend iptables loads iptables-save dumps; --script input is not supported")
-		return nil, false
+		return nil, nil, false
 	}
 	inputs, ok := readInputs(fs.Args(), stdin, log)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
+	var warnings []parser.Diagnostic
 	var d ipt.Dumps // (--from-legacy makes no sense here: it would load the dumps that are loaded)
 	bad := false
 	for _, in := range inputs {
@@ -301,6 +341,7 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 			for _, diag := range diags {
 				log.Printf("%v", diag)
 			}
+			warnings = append(warnings, diags...)
 		}
 		f := 4
 		if fam == parser.IPv6 {
@@ -310,9 +351,9 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 	}
 	if bad {
 		log.Printf("xt2nft %s: nothing was changed", cmd)
-		return nil, false
+		return nil, nil, false
 	}
-	return d, true
+	return d, warnings, true
 }
 
 // runAnswer is xt2nft confirm and xt2nft rollback.
