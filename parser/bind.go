@@ -58,6 +58,19 @@ type binder struct {
 	mods   []loaded
 	proto  string
 	protoM bool // the protocol's match has been loaded (explicitly or implicitly)
+	// opts and args are the line's options and words, allocated at once
+	// (a line has at most as many of each as it has items and words).
+	opts []Option
+	args []Arg
+	// arena is where the line's tree is allocated (nil: the heap).
+	arena *arena
+	items int // the line's number of items (the most options an owner can have)
+}
+
+// lineAlloc is the command and rule of one line, allocated at once.
+type lineAlloc struct {
+	cmd  command
+	rule Rule
 }
 
 func (b *binder) pos(tok int) Pos {
@@ -152,7 +165,11 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 }
 
 func (b *binder) load(spec *ModuleSpec, name string, pos Pos, implicit bool) {
-	m := &Match{Pos: pos, Name: name, Implicit: implicit}
+	m := b.arena.match()
+	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items)}
+	if b.rule.Matches == nil {
+		b.rule.Matches = b.arena.matchList(b.items)
+	}
 	b.rule.Matches = append(b.rule.Matches, m)
 	b.mods = append(b.mods, loaded{spec: spec, match: m})
 	if protoModules[b.proto] == name {
@@ -162,10 +179,20 @@ func (b *binder) load(spec *ModuleSpec, name string, pos Pos, implicit bool) {
 
 // bind turns one line's shape into a command.
 func (b *binder) bind(sh *shape) *command {
-	b.cmd = &command{pos: b.pos(0)}
-	b.rule = &Rule{Pos: b.pos(0)}
+	la := b.arena.line()
+	la.cmd.pos = b.pos(0)
+	la.rule.Pos = la.cmd.pos
+	b.cmd, b.rule = &la.cmd, &la.rule
+	b.items = len(sh.items)
+	b.opts = b.arena.options(len(sh.items))
+	b.args = b.arena.words(sh.words + 1)
+	b.mods = b.arena.loadedList()
+	b.rule.Base = b.arena.optionList(len(sh.items))
 	if sh.counter >= 0 {
-		b.rule.Counters = parseCounter(b.toks[sh.counter].Value)
+		if v, ok := counterValue(b.toks[sh.counter].Value); ok {
+			b.rule.Counters = b.arena.counter()
+			*b.rule.Counters = v
+		}
 	}
 	for i := 0; i < len(sh.items); i++ {
 		var next *shapeItem
@@ -187,7 +214,30 @@ func (b *binder) bind(sh *shape) *command {
 		b.fcheck()
 	}
 	b.cmd.rule = b.rule
+	b.trim()
+	if b.arena != nil {
+		b.arena.mods = b.mods[:0]
+	}
 	return b.cmd
+}
+
+// trim gives the rule's empty lists as nil, as on the heap.
+func (b *binder) trim() {
+	r := b.rule
+	if len(r.Base) == 0 {
+		r.Base = nil
+	}
+	if len(r.Matches) == 0 {
+		r.Matches = nil
+	}
+	for _, m := range r.Matches {
+		if len(m.Options) == 0 {
+			m.Options = nil
+		}
+	}
+	if r.Target != nil && len(r.Target.Options) == 0 {
+		r.Target.Options = nil
+	}
 }
 
 // item binds one option with its words. An option that needs an argument
@@ -221,7 +271,7 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	}
 	spec := r.spec
 	negated := it.bang >= 0
-	var words []Arg
+	first := len(b.args) // the option's words are b.args[first:]
 	for _, w := range it.words {
 		if w.postBang {
 			if negated {
@@ -232,11 +282,13 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 			continue
 		}
 		t := b.toks[w.tok]
-		words = append(words, Arg{Pos: b.pos(w.tok), Value: t.Value, Quoted: t.Kind == TokQWord})
+		b.args = append(b.args, Arg{Pos: b.pos(w.tok), Value: t.Value, Quoted: t.Kind == TokQWord})
 	}
+	words := b.args[first:]
 	if len(words) == 0 && spec.MinArgs == 1 && next != nil && next.bang < 0 {
 		t := b.toks[next.opt]
-		words = append(words, Arg{Pos: b.pos(next.opt), Value: t.Value})
+		b.args = append(b.args, Arg{Pos: b.pos(next.opt), Value: t.Value})
+		words = b.args[first:]
 		consumed = true
 		if len(next.words) > 0 {
 			w := b.toks[next.words[0].tok]
@@ -260,7 +312,13 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 		b.errorf(it.words[spec.MaxArgs].tok, "unexpected argument %q after option %q", words[spec.MaxArgs].Value, "--"+spec.Name)
 		return false
 	}
-	opt := &Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words}
+	if len(words) == 0 {
+		words = nil
+	} else {
+		words = words[:len(words):len(words)] // later words do not grow into it
+	}
+	b.opts = append(b.opts, Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words})
+	opt := &b.opts[len(b.opts)-1]
 	if it.bang >= 0 {
 		opt.Pos = b.pos(it.bang)
 	}
@@ -385,7 +443,9 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		}
 		if name == "protocol" {
 			p := strings.ToLower(opt.Arg(0))
-			if n, err := strconv.ParseUint(p, 10, 8); err == nil {
+			if !isNumber(p) {
+				// a name (checked first: a failed ParseUint allocates its error)
+			} else if n, err := strconv.ParseUint(p, 10, 8); err == nil {
 				// -p 6 is -p tcp (iptables looks the number up the same way)
 				if pr, ok := ipproto.ByNumber(uint8(n)); ok {
 					p = pr.Name
@@ -417,24 +477,27 @@ func (b *binder) base(opt *Option, it shapeItem) {
 			return
 		}
 		tn := opt.Arg(0)
-		t := &Target{Pos: opt.Args[0].Pos, Name: tn, Goto: name == "goto"}
+		t := b.arena.target()
+		*t = Target{Pos: opt.Args[0].Pos, Name: tn, Goto: name == "goto"}
 		b.rule.Target = t
 		if standardTargets[tn] {
 			t.Chain = true
 			return
 		}
 		if spec := LookupTarget(tn, b.fam); spec != nil && name == "jump" {
+			t.Options = b.arena.optionList(b.items)
 			b.mods = append(b.mods, loaded{spec: spec, target: t})
 			return
 		}
 		t.Chain = true
 	case name == "set-counters":
-		c := parseCounterWords(opt.Args)
-		if c == nil {
+		v, ok := counterWords(opt.Args)
+		if !ok {
 			b.errorf(it.opt, "bad counters %q (expected \"-c PACKETS BYTES\")", strings.TrimPrefix(opt.Spec(), "--set-counters "))
 			return
 		}
-		b.rule.Counters = c
+		b.rule.Counters = b.arena.counter()
+		*b.rule.Counters = v
 	case name == "ipv4":
 		b.cmd.fam = IPv4
 	case name == "ipv6":
@@ -454,16 +517,27 @@ func toolName(f Family) string {
 }
 
 func parseCounter(w string) *Counters {
+	v, ok := counterValue(w)
+	if !ok {
+		return nil
+	}
+	return &v
+}
+
+// counterValue reads "[packets:bytes]".
+func counterValue(w string) (Counters, bool) {
 	p, by, _ := strings.Cut(w[1:len(w)-1], ":")
 	pn, err1 := strconv.ParseUint(p, 10, 64)
 	bn, err2 := strconv.ParseUint(by, 10, 64)
 	if err1 != nil || err2 != nil {
-		return nil
+		return Counters{}, false
 	}
-	return &Counters{Packets: pn, Bytes: bn}
+	return Counters{Packets: pn, Bytes: bn}, true
 }
 
-func parseCounterWords(a []Arg) *Counters {
+// counterWords reads the words of -c: "PACKETS BYTES", "PACKETS:BYTES" or
+// "PACKETS,BYTES".
+func counterWords(a []Arg) (Counters, bool) {
 	var p, by string
 	switch len(a) {
 	case 1:
@@ -471,18 +545,18 @@ func parseCounterWords(a []Arg) *Counters {
 		if p, by, ok = strings.Cut(a[0].Value, ":"); !ok {
 			p, by, ok = strings.Cut(a[0].Value, ",")
 			if !ok {
-				return nil
+				return Counters{}, false
 			}
 		}
 	case 2:
 		p, by = a[0].Value, a[1].Value
 	default:
-		return nil
+		return Counters{}, false
 	}
 	pn, err1 := strconv.ParseUint(p, 10, 64)
 	bn, err2 := strconv.ParseUint(by, 10, 64)
 	if err1 != nil || err2 != nil {
-		return nil
+		return Counters{}, false
 	}
-	return &Counters{Packets: pn, Bytes: bn}
+	return Counters{Packets: pn, Bytes: bn}, true
 }

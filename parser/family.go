@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"strconv"
 	"strings"
 )
 
@@ -21,8 +22,20 @@ import (
 type famVote struct {
 	fam  Family
 	pos  Pos
-	what string // "address \"2001:db8::1\"", "match \"icmp6\""
+	what string // "its name rules.v6", "its header (ip6tables-save)"; "" for a rule's word
+	word string // the address or match name of a rule's vote (a copy: the line goes)
 	addr bool   // an address (the loader refuses one of the other family)
+}
+
+// describe says what the vote is: "address \"2001:db8::1\"", "match \"icmp6\"".
+func (v famVote) describe() string {
+	switch {
+	case v.what != "":
+		return v.what
+	case v.addr:
+		return "address " + strconv.Quote(v.word)
+	}
+	return "match " + strconv.Quote(v.word)
 }
 
 // familyVerdict is the outcome of weighing a dump.
@@ -36,7 +49,7 @@ type familyVerdict struct {
 
 // DetectFamily decides the family of a dump from its header, its name and
 // its content (see familyOf).
-func DetectFamily(name string, src []byte) Family { return familyOf(name, string(src)).fam }
+func DetectFamily(name string, src []byte) Family { return familyOf(name, src).fam }
 
 // nameFamily reads a family from a file name: rules.v6, foo.v6.rules,
 // x.ip6, ip6tables.rules (and the v4 forms).
@@ -85,56 +98,58 @@ var addrOptions = map[string]bool{
 	"--tunnel-src": true, "--tunnel-dst": true, "--on-ip": true, "--gateway": true,
 }
 
-// familyOf weighs the evidence of a dump.
-func familyOf(name string, text string) familyVerdict {
-	var votes []famVote
+// familyOf weighs the evidence of a dump. The rules' votes are counted
+// first; the addresses that lose are found again afterwards, in the rare
+// file that has any, so a big file's votes are never all kept.
+func familyOf(name string, src []byte) familyVerdict {
 	var header, byName *famVote
 	if f := nameFamily(name); f != 0 {
 		byName = &famVote{fam: f, pos: Pos{File: name, Line: 1}, what: fmt.Sprintf("its name %s", filepath.Base(name))}
 	}
-	n := 0
-	for len(text) > 0 {
-		n++
-		line := text
-		if i := strings.IndexByte(text, '\n'); i >= 0 {
-			line, text = text[:i], text[i+1:]
-		} else {
-			text = ""
-		}
-		t := strings.TrimLeft(line, " \t")
-		if t == "" {
-			continue
-		}
-		switch t[0] {
-		case '#':
-			if header == nil {
-				if f := headerFamily(t); f != 0 {
-					header = &famVote{fam: f, pos: Pos{File: name, Line: n, Col: len(line) - len(t) + 1},
-						what: "its header (" + toolName(f) + "-save)"}
-				}
+	// rules calls vote for the votes of every rule line.
+	rules := func(vote func(v famVote)) {
+		forLines(src, func(n int, line string) {
+			t := strings.TrimLeft(line, " \t")
+			if t == "" {
+				return
 			}
-			continue
-		case '*', ':':
-			continue
-		}
-		votes = lineVotes(name, n, line, votes)
+			switch t[0] {
+			case '#':
+				if header == nil {
+					if f := headerFamily(t); f != 0 {
+						header = &famVote{fam: f, pos: Pos{File: name, Line: n, Col: len(line) - len(t) + 1},
+							what: "its header (" + toolName(f) + "-save)"}
+					}
+				}
+				return
+			case '*', ':':
+				return
+			}
+			lineVotes(name, n, line, vote)
+		})
 	}
-	var v4, v6 int
-	count := func(f Family) {
-		if f == IPv6 {
+	var addrs, matches [IPv6 + 1]int
+	rules(func(v famVote) {
+		if v.addr {
+			addrs[v.fam]++
+		} else {
+			matches[v.fam]++
+		}
+	})
+	v4, v6 := addrs[IPv4]+matches[IPv4], addrs[IPv6]+matches[IPv6]
+	if header != nil {
+		if header.fam == IPv6 {
 			v6++
 		} else {
 			v4++
 		}
 	}
-	for _, v := range votes {
-		count(v.fam)
-	}
-	if header != nil {
-		count(header.fam)
-	}
 	if byName != nil {
-		count(byName.fam)
+		if byName.fam == IPv6 {
+			v6++
+		} else {
+			v4++
+		}
 	}
 	fam := IPv4
 	switch {
@@ -167,16 +182,17 @@ func familyOf(name string, text string) familyVerdict {
 			verdict.header = header
 		}
 	}
-	addrs, matches := map[Family]int{}, map[Family]int{}
-	for _, v := range votes {
-		if v.addr {
-			addrs[v.fam]++
-		} else {
-			matches[v.fam]++
-		}
-		if v.fam != fam && v.addr {
-			verdict.odd = append(verdict.odd, v)
-		}
+	other := IPv6
+	if fam == IPv6 {
+		other = IPv4
+	}
+	if addrs[other] > 0 {
+		rules(func(v famVote) {
+			if v.addr && v.fam == other {
+				v.word = strings.Clone(v.word) // its line goes
+				verdict.odd = append(verdict.odd, v)
+			}
+		})
 	}
 	for _, f := range []Family{IPv4, IPv6} {
 		if k := addrs[f]; k > 0 {
@@ -212,9 +228,10 @@ func plural(n int, one, many string) string {
 	return fmt.Sprintf("%d %s", n, many)
 }
 
-// lineVotes adds the evidence of one rule line: the addresses after the
-// address options, and matches that exist in one family only.
-func lineVotes(file string, n int, line string, votes []famVote) []famVote {
+// lineVotes calls vote for the evidence of one rule line: the addresses
+// after the address options, and matches that exist in one family only.
+// A vote's word is a substring of the line.
+func lineVotes(file string, n int, line string, vote func(famVote)) {
 	prev, prev2 := "", ""
 	for i := 0; i < len(line); {
 		for i < len(line) && (line[i] == ' ' || line[i] == '\t' || line[i] == '\r') {
@@ -236,17 +253,16 @@ func lineVotes(file string, n int, line string, votes []famVote) []famVote {
 		switch {
 		case addrOptions[opt] && w != "!":
 			if f := addrFamily(strings.Trim(w, `"`)); f != 0 {
-				votes = append(votes, famVote{fam: f, pos: pos, what: fmt.Sprintf("address %q", w), addr: true})
+				vote(famVote{fam: f, pos: pos, word: w, addr: true})
 			}
 		case opt == "-m" || opt == "--match":
 			if f := matchFamily(w); f != 0 {
-				votes = append(votes, famVote{fam: f, pos: pos, what: fmt.Sprintf("match %q", w)})
+				vote(famVote{fam: f, pos: pos, word: w})
 			}
 		}
 		prev2, prev = prev, w
 		i = j
 	}
-	return votes
 }
 
 // matchFamily returns the family of a match that exists in one family only.
@@ -304,7 +320,7 @@ func (v familyVerdict) report(errs *ErrorList, warns *[]Diagnostic) {
 	}
 	for _, o := range v.odd {
 		*errs = append(*errs, Errorf(o.pos, "%s %s in a file %s; %s rules belong in a file of their own (or say --family %s)",
-			famName(other), o.what, v.why, famName(other), strings.ToLower(famName(other))))
+			famName(other), o.describe(), v.why, famName(other), strings.ToLower(famName(other))))
 	}
 	if v.header != nil {
 		*warns = append(*warns, Diagnostic{Pos: v.header.pos, Severity: SevWarning,

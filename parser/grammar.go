@@ -90,6 +90,7 @@ func (s *sliceLexer) Next() (lexer.Token, error) {
 type shape struct {
 	counter int // -1 when absent
 	items   []shapeItem
+	words   int // the words of all items
 }
 
 type shapeItem struct {
@@ -148,6 +149,7 @@ func parseShape(file string, line int, toks []Token) (*shape, error) {
 		for _, w := range it.Args {
 			si.words = append(si.words, shapeWord{tok: w.Pos.Offset, postBang: w.Bang})
 		}
+		sh.words += len(si.words)
 		sh.items = append(sh.items, si)
 	}
 	shapeCache.Store(string(key), sh)

@@ -11,22 +11,18 @@ import "strings"
 // chain: a built-in chain's own hook, for a user chain the union of the
 // hooks of the built-in chains that reach it (0 when none does).
 
-// frame is a chain being walked and the next of its rules to follow.
-type frame struct{ chain, rule int }
+// frame is a chain being walked and the next of its jumps to follow.
+type frame struct{ chain, jump int }
 
 // chainHooks returns the hooks reaching each chain of t (by index into
-// t.Chains) and, for a loop, the error at the jump that closes it.
-func chainHooks(t *Table) ([]Hook, *Error) {
+// t.Chains) and, for a loop, the error at the jump that closes it. jumps(i)
+// are the targets of chain i's rules that name a chain, in order.
+func chainHooks(t *Table, jumps func(i int) []Target) ([]Hook, *Error) {
 	idx := make(map[*Chain]int, len(t.Chains))
 	for i, c := range t.Chains {
 		idx[c] = i
 	}
-	// edges[i] are the rules of chain i that jump or go to a user chain.
-	target := func(r *Rule) int {
-		tg := r.Target
-		if tg == nil || !tg.Chain || standardTargets[tg.Name] {
-			return -1
-		}
+	target := func(tg *Target) int {
 		c := t.Chain(tg.Name)
 		if c == nil || c.Builtin {
 			return -1 // reported by commit
@@ -48,20 +44,20 @@ func chainHooks(t *Table) ([]Hook, *Error) {
 		color[root] = grey
 		for len(stack) > 0 {
 			f := &stack[len(stack)-1]
-			rules := t.Chains[f.chain].Rules
-			if f.rule == len(rules) {
+			js := jumps(f.chain)
+			if f.jump == len(js) {
 				color[f.chain] = black
 				order = append(order, f.chain)
 				stack = stack[:len(stack)-1]
 				continue
 			}
-			r := rules[f.rule]
-			f.rule++
-			next := target(r)
+			tg := &js[f.jump]
+			f.jump++
+			next := target(tg)
 			switch {
 			case next < 0:
 			case color[next] == grey:
-				return nil, loopError(t, stack, r, next)
+				return nil, loopError(t, stack, jumps, tg, next)
 			case color[next] == white:
 				color[next] = grey
 				stack = append(stack, frame{next, 0})
@@ -77,8 +73,8 @@ func chainHooks(t *Table) ([]Hook, *Error) {
 	// Reverse post-order is a topological order of the reached chains.
 	for i := len(order) - 1; i >= 0; i-- {
 		c := order[i]
-		for _, r := range t.Chains[c].Rules {
-			if next := target(r); next >= 0 {
+		for i := range jumps(c) {
+			if next := target(&jumps(c)[i]); next >= 0 {
 				hooks[next] |= hooks[c]
 			}
 		}
@@ -86,9 +82,9 @@ func chainHooks(t *Table) ([]Hook, *Error) {
 	return hooks, nil
 }
 
-// loopError describes the loop closed by rule r of the chain on top of
-// the walk's stack, jumping back to chain back.
-func loopError(t *Table, stack []frame, r *Rule, back int) *Error {
+// loopError describes the loop closed by jump r of the chain on top of the
+// walk's stack, back to chain back.
+func loopError(t *Table, stack []frame, jumps func(int) []Target, r *Target, back int) *Error {
 	var b strings.Builder
 	start := 0
 	for i, f := range stack {
@@ -98,22 +94,20 @@ func loopError(t *Table, stack []frame, r *Rule, back int) *Error {
 	}
 	b.WriteString(t.Chains[stack[start].chain].Name)
 	for i := start; i < len(stack); i++ {
-		var jr *Rule
+		jr := r
 		if i+1 < len(stack) {
-			jr = t.Chains[stack[i].chain].Rules[stack[i].rule-1]
-		} else {
-			jr = r
+			jr = &jumps(stack[i].chain)[stack[i].jump-1]
 		}
-		if jr.Target.Goto {
+		if jr.Goto {
 			b.WriteString(" -g ")
 		} else {
 			b.WriteString(" -j ")
 		}
-		b.WriteString(jr.Target.Name)
+		b.WriteString(jr.Name)
 	}
 	kind := "jump"
-	if r.Target.Goto {
+	if r.Goto {
 		kind = "goto"
 	}
-	return Errorf(r.Target.Pos, "%s loop: %s; the kernel refuses the table (ELOOP, \"Too many levels of symbolic links\"; iptables-restore fails at COMMIT)", kind, b.String())
+	return Errorf(r.Pos, "%s loop: %s; the kernel refuses the table (ELOOP, \"Too many levels of symbolic links\"; iptables-restore fails at COMMIT)", kind, b.String())
 }

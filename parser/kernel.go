@@ -131,42 +131,95 @@ func ruleProto(r *Rule) (string, bool) {
 	return p, o.Negated
 }
 
-// kernelCheck applies the restrictions of the rule's extensions, as the
-// kernel does when the table is committed: matches in order, then the
-// target; for each, the generic table, hooks and protocol checks before
-// checkentry. hooks are the hooks that reach the rule's chain.
-func kernelCheck(fam Family, table string, hooks Hook, r *Rule, errs *ErrorList) {
-	type ext struct {
-		spec *ModuleSpec
-		name string
-		kind string // match or target
-		pos  Pos
-		opts []*Option
+// kernelStep is one restriction of an extension of a rule that the rule
+// may break, with what of it the rule breaks whatever hooks reach its
+// chain. kernelSteps finds them when the rule is read and runKernelSteps
+// checks them at COMMIT, when the hooks are known, as the kernel does:
+// matches in order, then the target; for each, the generic table, hooks
+// and protocol checks before checkentry.
+type kernelStep struct {
+	k          *Restriction
+	name, kind string // the extension, "match" or "target"
+	pos        Pos
+	table      bool // the rule's table is not one k allows
+	proto      bool // the rule's -p is not one k wants
+	syn        bool // k needs a SYN-only tcp match and the rule has none
+}
+
+// why returns which part of the restriction the rule breaks when hooks
+// reach its chain ("table", "hooks", "proto", "syn"), or "".
+func (st *kernelStep) why(hooks Hook) string {
+	switch {
+	case st.table:
+		return "table"
+	case st.k.Hooks != 0 && hooks&^st.k.Hooks != 0:
+		return "hooks"
+	case st.proto:
+		return "proto"
+	case st.syn:
+		return "syn"
 	}
-	var buf [4]ext
-	exts := buf[:0]
+	return ""
+}
+
+// kernelSteps returns the restrictions of the rule's extensions that the
+// rule breaks or may break, depending on the hooks of its chain, up to the
+// first it breaks whatever they are (the kernel stops there).
+func kernelSteps(fam Family, table string, r *Rule) []kernelStep {
+	var steps []kernelStep
+	check := func(s *ModuleSpec, name, kind string, pos Pos, opts []*Option) bool {
+		if s == nil {
+			return true
+		}
+		for i := range s.Kernel {
+			k := &s.Kernel[i]
+			if (k.Family != 0 && k.Family != fam) || !k.applies(opts) {
+				continue
+			}
+			st := kernelStep{k: k, name: name, kind: kind, pos: pos}
+			if k.Tables != nil {
+				st.table = true
+				for _, t := range k.Tables {
+					st.table = st.table && t != table
+				}
+			}
+			if k.Protos != nil {
+				p, neg := ruleProto(r)
+				st.proto = true
+				for _, want := range k.Protos {
+					st.proto = st.proto && (p != want || neg)
+				}
+			}
+			st.syn = k.NeedSYN && !synOnly(r)
+			if !st.table && k.Hooks == 0 && !st.proto && !st.syn {
+				continue // holds
+			}
+			steps = append(steps, st)
+			if st.table || st.proto || st.syn {
+				return false // broken whatever the hooks: the kernel stops here
+			}
+		}
+		return true
+	}
 	for _, m := range r.Matches {
-		if s := LookupMatch(m.Name, fam); s != nil && len(s.Kernel) > 0 {
-			exts = append(exts, ext{s, m.Name, "match", m.Pos, m.Options})
+		if !check(LookupMatch(m.Name, fam), m.Name, "match", m.Pos, m.Options) {
+			return steps
 		}
 	}
 	if t := r.Target; t != nil && !t.Chain {
-		if s := LookupTarget(t.Name, fam); s != nil && len(s.Kernel) > 0 {
-			exts = append(exts, ext{s, t.Name, "target", t.Pos, t.Options})
-		}
+		check(LookupTarget(t.Name, fam), t.Name, "target", t.Pos, t.Options)
 	}
-	for _, e := range exts {
-		for _, k := range e.spec.Kernel {
-			if k.Family != 0 && k.Family != fam {
-				continue
-			}
-			if !k.applies(e.opts) {
-				continue
-			}
-			if why := k.violated(fam, table, hooks, r); why != "" {
-				*errs = append(*errs, Errorf(e.pos, "%s", k.message(fam, table, hooks, e.name, e.kind, why)))
-				return // the kernel stops at the first failure
-			}
+	return steps
+}
+
+// runKernelSteps reports the first restriction of steps the rule breaks
+// when hooks reach its chain.
+func runKernelSteps(fam Family, table string, hooks Hook, steps []kernelStep, errs *ErrorList) {
+	for i := range steps {
+		st := &steps[i]
+		if why := st.why(hooks); why != "" {
+			*errs = append(*errs, Errorf(st.pos, "%s", st.k.message(fam, table, hooks, st.name, st.kind, why)))
+			return
 		}
 	}
 }
@@ -193,37 +246,6 @@ func (k Restriction) applies(opts []*Option) bool {
 		}
 	}
 	return false
-}
-
-// violated returns which part of the restriction the rule breaks
-// ("table", "hooks", "proto", "syn"), or "".
-func (k Restriction) violated(fam Family, table string, hooks Hook, r *Rule) string {
-	if k.Tables != nil {
-		ok := false
-		for _, t := range k.Tables {
-			ok = ok || t == table
-		}
-		if !ok {
-			return "table"
-		}
-	}
-	if k.Hooks != 0 && hooks&^k.Hooks != 0 {
-		return "hooks"
-	}
-	if k.Protos != nil {
-		p, neg := ruleProto(r)
-		ok := false
-		for _, want := range k.Protos {
-			ok = ok || (p == want && !neg)
-		}
-		if !ok {
-			return "proto"
-		}
-	}
-	if k.NeedSYN && !synOnly(r) {
-		return "syn"
-	}
-	return ""
 }
 
 // synOnly reports whether a tcp match of the rule matches only SYN

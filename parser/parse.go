@@ -50,6 +50,34 @@ type Result struct {
 // command script) called name. It returns every error of the input at once
 // as an ErrorList.
 func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
+	return parse(name, src, opt, nil)
+}
+
+// A Sink receives the rules of a parse one by one (ParseStream).
+type Sink interface {
+	// Table is called once for every table of the dump, in the dump's
+	// order, when its chains are final: before its first rule.
+	Table(t *Table)
+	// Rule is called for every rule of t, in the order of its chains and,
+	// within a chain, in the chain's order. The rule is the sink's: the
+	// parser keeps no reference to it.
+	Rule(t *Table, c *Chain, r *Rule)
+}
+
+// ParseStream is Parse handing every rule to sink instead of keeping it:
+// the tables and chains of the Dump it returns have no rules. When the
+// input is an iptables-save dump whose rules are final as soon as they are
+// read (Streamable), each rule goes to the sink as soon as it is bound, so
+// that the parse trees of a big dump never exist all at once; otherwise
+// the rules are handed over after the whole input is read. Either way the
+// sink sees the same calls in the same order, and it sees a rule of a
+// file with errors only in the first case (the errors are returned all
+// the same).
+func ParseStream(name string, src []byte, opt Options, sink Sink) (*Dump, []Diagnostic, error) {
+	return parse(name, src, opt, sink)
+}
+
+func parse(name string, src []byte, opt Options, sink Sink) (*Dump, []Diagnostic, error) {
 	p := &fileParser{name: name, opt: opt, st: newState()}
 	if opt.Script {
 		p.script(src)
@@ -59,42 +87,72 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 	} else {
 		fam := opt.Family
 		if fam == 0 {
-			// The one copy of the file the parser works on (see lines).
-			if p.text == "" {
-				p.text = string(src)
-			}
-			v := familyOf(name, p.text)
+			v := familyOf(name, src)
 			fam = v.fam
 			v.report(&p.errs, &p.warns)
+		}
+		if sink != nil && Streamable(src, opt) {
+			p.st.sink = sink
 		}
 		p.dump(src, fam)
 	}
 	if err := p.errs.Err(); err != nil {
 		return nil, p.warns, err
 	}
-	return p.st.dump(), p.warns, nil
+	d := p.st.dump()
+	if sink != nil && p.st.sink == nil {
+		for _, t := range d.Tables {
+			sink.Table(t)
+			for _, c := range t.Chains {
+				for i, r := range c.Rules {
+					c.Rules[i] = nil
+					sink.Rule(t, c, r)
+				}
+				c.Rules = nil
+			}
+		}
+	}
+	return d, p.warns, nil
 }
 
 type fileParser struct {
-	text  string // the file, converted once
 	name  string
 	opt   Options
 	st    *state
 	errs  ErrorList
 	warns []Diagnostic
+
+	// The state of a dump between lines.
+	fam      Family
+	cur      *tableState // the table being read; nil outside of one
+	curLine  int         // the line of its "*table"
+	lastLine int         // the number of the line after the last newline
+	warned   bool        // the COMMIT warning was given
 }
 
-// lines calls fn for every line of the file, without its line end. Lines
-// are substrings of one copy of the file (p.text), so words and rule texts
-// taken from them allocate nothing.
-func (p *fileParser) lines(src []byte, fn func(n int, line string)) {
-	if p.text == "" && len(src) > 0 {
-		p.text = string(src)
+// chunkSize is how much of a dump the parser converts to a string and
+// binds at a time: a line and its words are substrings of its chunk's
+// string, so a chunk is freed once nothing refers to its lines any more,
+// and the whole file is never copied at once. Streaming, two chunks'
+// parse trees exist at a time (one bound while the other is applied).
+const chunkSize = 64 << 10
+
+// chunkEnd returns where the chunk of src that starts at lo ends: after
+// the newline that ends the line at chunkSize (or at the end of src).
+func chunkEnd(src []byte, lo int) int {
+	hi := lo + chunkSize
+	if hi >= len(src) {
+		return len(src)
 	}
-	text := p.text
-	n := 0
+	if i := bytes.IndexByte(src[hi:], '\n'); i >= 0 {
+		return hi + i + 1
+	}
+	return len(src)
+}
+
+// chunkLines appends the lines of text, without their line ends, to lines.
+func chunkLines(text string, lines []string) []string {
 	for len(text) > 0 {
-		n++
 		i := strings.IndexByte(text, '\n')
 		var l string
 		if i < 0 {
@@ -102,83 +160,215 @@ func (p *fileParser) lines(src []byte, fn func(n int, line string)) {
 		} else {
 			l, text = text[:i], text[i+1:]
 		}
-		fn(n, strings.TrimSuffix(l, "\r"))
+		lines = append(lines, strings.TrimSuffix(l, "\r"))
+	}
+	return lines
+}
+
+// forLines calls fn for every line of src (1-based number, the line
+// without its line end), a chunk at a time.
+func forLines(src []byte, fn func(n int, line string)) {
+	var lines []string
+	n := 0
+	for lo := 0; lo < len(src); {
+		hi := chunkEnd(src, lo)
+		lines = chunkLines(string(src[lo:hi]), lines[:0])
+		for _, l := range lines {
+			n++
+			fn(n, l)
+		}
+		lo = hi
 	}
 }
 
-// dump parses the iptables-save format.
+// dump parses the iptables-save format, a chunk of lines at a time: the
+// command lines of a chunk are bound in parallel (binding is most of the
+// parsing time and each line is independent) while the previous chunk's
+// lines are applied in order.
 func (p *fileParser) dump(src []byte, fam Family) {
-	var (
-		cur     *tableState
-		curLine int
-	)
-	pre := p.prebind(src, fam)
-	warned := false
+	p.fam = fam
+	p.lastLine = bytes.Count(src, []byte("\n")) + 1
 	if i := bytes.Index(src, []byte("\r\n")); i >= 0 {
 		n := bytes.Count(src[:i], []byte("\n")) + 1
 		p.warns = append(p.warns, Diagnostic{Pos: Pos{File: p.name, Line: n}, Severity: SevWarning,
 			Msg: "the file's lines end in CR LF: iptables-restore refuses it (\"unable to initialize table 'filter\\r'\"); read as if the CRs were not there"})
 	}
-	p.lines(src, func(n int, line string) {
-		trimmed := strings.TrimLeft(line, " \t")
-		col := len(line) - len(trimmed) + 1
-		pos := Pos{File: p.name, Line: n, Col: col}
-		switch {
-		case trimmed == "" || trimmed[0] == '#':
-		case trimmed[0] == '*':
-			if cur != nil {
-				p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: curLine}, "missing COMMIT for table %q", cur.t.Name))
-				p.st.commit(cur, &p.errs)
-			}
-			f := strings.Fields(trimmed[1:])
-			if len(f) == 0 {
-				p.errs = append(p.errs, Errorf(pos, "missing table name after \"*\""))
-				cur = nil
-				return
-			}
-			if _, ok := builtinChains[f[0]]; !ok {
-				p.errs = append(p.errs, Errorf(pos, "unknown table %q", f[0]))
-				cur = nil
-				return
-			}
-			cur, curLine = p.st.reset(fam, f[0], pos), n
-		case strings.HasPrefix(trimmed, "COMMIT") && strings.TrimSpace(trimmed) == "COMMIT":
-			// iptables-restore ends a table only at a line that is exactly
-			// "COMMIT\n"; anything else is a rule line it refuses.
-			if line != "COMMIT" || (n == bytes.Count(src, []byte("\n"))+1 && !warned) {
-				warned = true
-				p.warns = append(p.warns, Diagnostic{Pos: pos, Severity: SevWarning,
-					Msg: "iptables-restore takes only a line of exactly \"COMMIT\" and its newline (here it would say \"Bad argument `COMMIT'\"); read as COMMIT"})
-			}
-			if cur == nil {
-				p.errs = append(p.errs, Errorf(pos, "COMMIT without a table"))
-				return
-			}
-			p.st.commit(cur, &p.errs)
-			cur = nil
-		case trimmed[0] == ':':
-			if cur == nil {
-				p.errs = append(p.errs, Errorf(pos, "chain declaration outside of a table (missing *table line)"))
-				return
-			}
-			p.chainDecl(cur, trimmed[1:], pos)
-		default:
-			if cur == nil {
-				p.errs = append(p.errs, Errorf(pos, "rule outside of a table (missing *table line)"))
-				return
-			}
-			r := pre[n-1]
-			p.warns = append(p.warns, r.warns...)
-			p.errs = append(p.errs, r.errs...)
-			cmd := r.cmd
-			if cmd != nil {
-				p.st.apply(cur, cmd, line, &p.errs, &p.warns)
-			}
+	var next, spare *chunk
+	if len(src) > 0 {
+		next = p.bindChunk(src, 0, 1, nil)
+	}
+	for next != nil {
+		c := next
+		c.wg.Wait()
+		next = nil
+		if c.hi < len(src) {
+			next = p.bindChunk(src, c.hi, c.first+len(c.lines), spare)
 		}
+		for i, line := range c.lines {
+			p.line(c.first+i, line, &c.bound[i])
+			c.bound[i] = bound{}
+		}
+		spare = nil
+		if p.st.sink != nil {
+			c.done()
+			spare = c
+		}
+	}
+	if p.cur != nil {
+		p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: p.curLine}, "missing COMMIT for table %q", p.cur.t.Name))
+		p.st.commit(p.cur, &p.errs)
+	}
+}
+
+// line applies one line of a dump; r is the line bound (a command line).
+func (p *fileParser) line(n int, line string, r *bound) {
+	trimmed := strings.TrimLeft(line, " \t")
+	col := len(line) - len(trimmed) + 1
+	pos := Pos{File: p.name, Line: n, Col: col}
+	switch {
+	case trimmed == "" || trimmed[0] == '#':
+	case trimmed[0] == '*':
+		if p.cur != nil {
+			p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: p.curLine}, "missing COMMIT for table %q", p.cur.t.Name))
+			p.st.commit(p.cur, &p.errs)
+		}
+		f := strings.Fields(trimmed[1:])
+		if len(f) == 0 {
+			p.errs = append(p.errs, Errorf(pos, "missing table name after \"*\""))
+			p.cur = nil
+			return
+		}
+		if _, ok := builtinChains[f[0]]; !ok {
+			p.errs = append(p.errs, Errorf(pos, "unknown table %q", f[0]))
+			p.cur = nil
+			return
+		}
+		p.cur, p.curLine = p.st.reset(p.fam, f[0], pos), n
+	case strings.HasPrefix(trimmed, "COMMIT") && strings.TrimSpace(trimmed) == "COMMIT":
+		// iptables-restore ends a table only at a line that is exactly
+		// "COMMIT\n"; anything else is a rule line it refuses.
+		if line != "COMMIT" || (n == p.lastLine && !p.warned) {
+			p.warned = true
+			p.warns = append(p.warns, Diagnostic{Pos: pos, Severity: SevWarning,
+				Msg: "iptables-restore takes only a line of exactly \"COMMIT\" and its newline (here it would say \"Bad argument `COMMIT'\"); read as COMMIT"})
+		}
+		if p.cur == nil {
+			p.errs = append(p.errs, Errorf(pos, "COMMIT without a table"))
+			return
+		}
+		p.st.commit(p.cur, &p.errs)
+		p.cur = nil
+	case trimmed[0] == ':':
+		if p.cur == nil {
+			p.errs = append(p.errs, Errorf(pos, "chain declaration outside of a table (missing *table line)"))
+			return
+		}
+		p.chainDecl(p.cur, trimmed[1:], pos)
+	default:
+		if p.cur == nil {
+			p.errs = append(p.errs, Errorf(pos, "rule outside of a table (missing *table line)"))
+			return
+		}
+		p.warns = append(p.warns, r.warns...)
+		p.errs = append(p.errs, r.errs...)
+		if r.cmd != nil {
+			p.st.apply(p.cur, r.cmd, line, &p.errs, &p.warns)
+		}
+	}
+}
+
+// Streamable reports whether src is an iptables-save dump whose rules are
+// final as soon as they are read, and read in the order of the dump, so
+// that ParseStream can hand each one over at once: every table appears
+// once, its chains are all declared before its first rule, and its rule
+// lines are "-A CHAIN ..." (after an optional [packets:bytes]) for chains
+// declared above, chain after chain in the order they are declared.
+// iptables-save writes such dumps; a dump that inserts, deletes, flushes,
+// renames, restores a table twice or goes back to an earlier chain is not
+// one.
+func Streamable(src []byte, opt Options) bool {
+	if opt.Script {
+		return false
+	}
+	tables := map[string]bool{}
+	chains := map[string]int{} // declaration order, from 1
+	last := 0                  // the chain of the last rule
+	inTable, ruled := false, false
+	ok := true
+	forEachLine(src, func(line []byte) bool {
+		t := bytes.TrimLeft(line, " \t\r")
+		if len(t) == 0 || t[0] == '#' {
+			return true
+		}
+		switch t[0] {
+		case '*':
+			f := bytes.Fields(t[1:])
+			if len(f) == 0 || tables[string(f[0])] {
+				ok = false
+				return false
+			}
+			tables[string(f[0])] = true
+			clear(chains)
+			inTable, ruled, last = true, false, 0
+			return true
+		case ':':
+			f := bytes.Fields(t[1:])
+			if ruled || len(f) == 0 {
+				ok = false
+				return false
+			}
+			if chains[string(f[0])] == 0 {
+				chains[string(f[0])] = len(chains) + 1
+			}
+			return true
+		}
+		if string(bytes.TrimSpace(t)) == "COMMIT" {
+			inTable = false
+			return true
+		}
+		f := t
+		if f[0] == '[' {
+			i := bytes.IndexAny(f, " \t")
+			if i < 0 {
+				ok = false
+				return false
+			}
+			f = bytes.TrimLeft(f[i:], " \t")
+		}
+		rest, isAppend := bytes.CutPrefix(f, []byte("-A"))
+		if !inTable || !isAppend || len(rest) == 0 || (rest[0] != ' ' && rest[0] != '\t') {
+			ok = false
+			return false
+		}
+		rest = bytes.TrimLeft(rest, " \t")
+		end := bytes.IndexAny(rest, " \t\r")
+		if end < 0 {
+			end = len(rest)
+		}
+		i := chains[string(rest[:end])]
+		if i == 0 || i < last {
+			ok = false
+			return false
+		}
+		ruled, last = true, i
+		return true
 	})
-	if cur != nil {
-		p.errs = append(p.errs, Errorf(Pos{File: p.name, Line: curLine}, "missing COMMIT for table %q", cur.t.Name))
-		p.st.commit(cur, &p.errs)
+	return ok
+}
+
+// forEachLine calls fn for every line of src (without its newline) until
+// fn returns false.
+func forEachLine(src []byte, fn func(line []byte) bool) {
+	for len(src) > 0 {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		if !fn(line) {
+			return
+		}
 	}
 }
 
@@ -233,17 +423,18 @@ type bound struct {
 	warns []Diagnostic
 }
 
-// bindLine tokenizes, parses and binds one line of a dump. It touches no
+// bindLine tokenizes, parses and binds one line of a dump into toks (a
+// buffer its caller reuses: nothing bound refers to it). It touches no
 // shared state (the shape cache is concurrency-safe), so lines can be bound
 // in parallel.
-func bindLine(name string, n int, line string, fam Family, script bool) (r bound) {
+func bindLine(name string, n int, line string, fam Family, toks []Token, a *arena) (r bound) {
 	if len(line) > maxRestoreLine {
 		r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: maxRestoreLine + 1},
 			"line is %d bytes long: iptables-restore reads at most %d bytes of a line (fgets into a %d-byte buffer) and would read the rest as another line",
 			len(line), maxRestoreLine, maxRestoreLine+1))
 		return r
 	}
-	toks, open := splitRestore(line, make([]Token, 0, 16))
+	toks, open := splitRestore(line, toks)
 	if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
 		toks[0].Kind = TokCounter
 	}
@@ -256,14 +447,14 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 	if len(toks) > 0 {
 		text = strings.TrimSpace(line[toks[0].Col-1:])
 	}
-	return bindTokens(name, n, text, toks, open, fam, script)
+	return bindTokens(name, n, text, toks, open, fam, false, a)
 }
 
 // bindTokens parses and binds the words of one command; text is the rule as
 // written, for comments and reports (for a script line, without the program
 // name).
-func bindTokens(name string, n int, text string, toks []Token, open bool, fam Family, script bool) (r bound) {
-	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks}
+func bindTokens(name string, n int, text string, toks []Token, open bool, fam Family, script bool, a *arena) (r bound) {
+	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks, arena: a}
 	if open {
 		b.warnf(len(toks)-1, "unterminated quote")
 	}
@@ -375,34 +566,64 @@ func isRuleLine(line string) bool {
 	return strings.TrimSpace(t) != "COMMIT"
 }
 
-// prebind binds every command line of a dump, in parallel: binding is
-// most of the parsing time and each line is independent. Results are
-// indexed by line number - 1 and applied in order afterwards.
-func (p *fileParser) prebind(src []byte, fam Family) []bound {
-	var lines []string
-	p.lines(src, func(n int, line string) { lines = append(lines, line) })
-	out := make([]bound, len(lines))
+// chunk is a chunk of a dump's lines, bound in the background.
+type chunk struct {
+	hi     int // where it ends in the file
+	first  int // the number of its first line
+	lines  []string
+	bound  []bound  // by line, for command lines
+	arenas []*arena // where the workers bound them (streaming only)
+	wg     sync.WaitGroup
+}
+
+// bindChunk starts binding the command lines of the chunk of src that
+// starts at lo (line first), in parallel. old, when not nil, is a chunk
+// done with, whose memory is reused.
+func (p *fileParser) bindChunk(src []byte, lo, first int, old *chunk) *chunk {
+	c := &chunk{}
+	if old != nil {
+		c.lines, c.bound, c.arenas = old.lines[:0], old.bound[:0], old.arenas
+	}
+	c.hi, c.first = chunkEnd(src, lo), first
+	c.lines = chunkLines(string(src[lo:c.hi]), c.lines)
+	c.bound = append(c.bound, make([]bound, len(c.lines))...)
 	workers := runtime.GOMAXPROCS(0)
-	if len(lines) < 2000 || workers < 2 {
+	if len(c.lines) < 2000 || workers < 2 {
 		workers = 1
 	}
-	var wg sync.WaitGroup
-	chunk := (len(lines) + workers - 1) / workers
+	per := (len(c.lines) + workers - 1) / workers
 	for w := 0; w < workers; w++ {
-		lo, hi := w*chunk, min((w+1)*chunk, len(lines))
+		lo, hi := w*per, min((w+1)*per, len(c.lines))
 		if lo >= hi {
 			break
 		}
-		wg.Add(1)
+		var a *arena
+		if p.st.sink != nil {
+			if w == len(c.arenas) {
+				c.arenas = append(c.arenas, &arena{})
+			}
+			a = c.arenas[w]
+		}
+		c.wg.Add(1)
 		go func() {
-			defer wg.Done()
+			defer c.wg.Done()
+			toks := make([]Token, 0, 64)
 			for i := lo; i < hi; i++ {
-				if isRuleLine(lines[i]) {
-					out[i] = bindLine(p.name, i+1, lines[i], fam, false)
+				if isRuleLine(c.lines[i]) {
+					c.bound[i] = bindLine(p.name, first+i, c.lines[i], p.fam, toks[:0], a)
 				}
 			}
 		}()
 	}
-	wg.Wait()
-	return out
+	return c
+}
+
+// done clears a chunk whose lines are applied, for bindChunk to reuse:
+// with a sink, nothing refers to its trees any more.
+func (c *chunk) done() {
+	clear(c.lines)
+	clear(c.bound)
+	for _, a := range c.arenas {
+		a.reset()
+	}
 }

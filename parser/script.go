@@ -655,7 +655,7 @@ func (r *scriptReader) translate(c *shCmd, d decision) {
 		p.errs = append(p.errs, err)
 		return
 	}
-	b := bindTokens(p.name, d.prog.Pos.Line, text, toks, false, d.fam, true)
+	b := bindTokens(p.name, d.prog.Pos.Line, text, toks, false, d.fam, true, nil)
 	p.warns = append(p.warns, b.warns...)
 	p.errs = append(p.errs, b.errs...)
 	cmd := b.cmd

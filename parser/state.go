@@ -8,10 +8,62 @@ import (
 // commands) builds it: per family and table, chains with ordered rules.
 type state struct {
 	tables []*tableState
+	// sink, when set, receives the rules of a dump as they are appended
+	// (ParseStream of a Streamable dump).
+	sink Sink
 }
 
 type tableState struct {
 	t *Table
+	// With a sink, a rule goes to it as soon as it is appended, and the
+	// table keeps only what its COMMIT checks of it (checks, by chain).
+	sink      Sink
+	announced bool
+	checks    map[*Chain]*chainChecks
+}
+
+// chainChecks is what the COMMIT checks read of the rules of a chain: the
+// targets that name a chain (jumps and gotos to user chains), and the
+// kernel's restrictions on the rules' extensions (kernelSteps), in order.
+type chainChecks struct {
+	jumps  []Target // copies (the rule's tree may be reused), without options
+	kernel [][]kernelStep
+}
+
+// add records what COMMIT checks of rule r of a table.
+func (cc *chainChecks) add(t *Table, r *Rule) {
+	if tg := r.Target; tg != nil && tg.Chain && !standardTargets[tg.Name] {
+		cc.jumps = append(cc.jumps, Target{Pos: tg.Pos, Name: tg.Name, Goto: tg.Goto, Chain: true})
+	}
+	if steps := kernelSteps(t.Family, t.Name, r); len(steps) > 0 {
+		cc.kernel = append(cc.kernel, steps)
+	}
+}
+
+// appendRule appends r to chain c: to the chain itself, or with a sink to
+// the sink, keeping what COMMIT checks of it.
+func (ts *tableState) appendRule(c *Chain, r *Rule) {
+	if ts.sink == nil {
+		c.Rules = append(c.Rules, r)
+		return
+	}
+	ts.announce()
+	cc := ts.checks[c]
+	if cc == nil {
+		cc = &chainChecks{}
+		ts.checks[c] = cc
+	}
+	cc.add(ts.t, r)
+	ts.sink.Rule(ts.t, c, r)
+}
+
+// announce hands the table to the sink once (it has chains: the dump
+// leaves out a table without any).
+func (ts *tableState) announce() {
+	if ts.sink != nil && !ts.announced && len(ts.t.Chains) > 0 {
+		ts.announced = true
+		ts.sink.Table(ts.t)
+	}
 }
 
 func newState() *state { return &state{} }
@@ -33,6 +85,11 @@ func (s *state) reset(fam Family, name string, pos Pos) *tableState {
 	ts := s.table(fam, name, pos)
 	ts.t.setChains(nil)
 	ts.t.Pos = pos
+	ts.sink, ts.announced = s.sink, false
+	ts.checks = nil
+	if s.sink != nil {
+		ts.checks = map[*Chain]*chainChecks{}
+	}
 	return ts
 }
 
@@ -50,14 +107,33 @@ func (ts *tableState) chain(name string, create bool) *Chain {
 }
 
 // commit checks what iptables checks when a table is committed: every jump
-// and goto names a chain of the table.
+// and goto names a chain of the table, the jumps make no loop, and the
+// kernel accepts every rule from the hooks that reach its chain.
 func (s *state) commit(ts *tableState, errs *ErrorList) {
-	for _, c := range ts.t.Chains {
-		for _, r := range c.Rules {
-			t := r.Target
-			if t == nil || !t.Chain || standardTargets[t.Name] {
-				continue
+	ts.announce()
+	checks := ts.checks
+	if checks == nil {
+		checks = make(map[*Chain]*chainChecks, len(ts.t.Chains))
+		for _, c := range ts.t.Chains {
+			cc := &chainChecks{}
+			for _, r := range c.Rules {
+				cc.add(ts.t, r)
 			}
+			checks[c] = cc
+		}
+	}
+	ts.checks = nil
+	if ts.sink != nil {
+		ts.checks = map[*Chain]*chainChecks{}
+	}
+	jumps := func(i int) []Target {
+		if cc := checks[ts.t.Chains[i]]; cc != nil {
+			return cc.jumps
+		}
+		return nil
+	}
+	for i := range ts.t.Chains {
+		for _, t := range jumps(i) {
 			if ts.t.Chain(t.Name) == nil && !IsBuiltin(ts.t.Name, t.Name) {
 				*errs = append(*errs, Errorf(t.Pos, "unknown target %q: not an extension xt2nft knows, and no chain of that name in table %q", t.Name, ts.t.Name))
 			} else if IsBuiltin(ts.t.Name, t.Name) {
@@ -65,15 +141,17 @@ func (s *state) commit(ts *tableState, errs *ErrorList) {
 			}
 		}
 	}
-	hooks, loop := chainHooks(ts.t)
+	hooks, loop := chainHooks(ts.t, jumps)
 	if loop != nil {
 		// mark_source_chains fails before any rule is checked.
 		*errs = append(*errs, loop)
 		return
 	}
 	for i, c := range ts.t.Chains {
-		for _, r := range c.Rules {
-			kernelCheck(ts.t.Family, ts.t.Name, hooks[i], r, errs)
+		if cc := checks[c]; cc != nil {
+			for _, steps := range cc.kernel {
+				runKernelSteps(ts.t.Family, ts.t.Name, hooks[i], steps, errs)
+			}
 		}
 	}
 }
@@ -119,7 +197,7 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 	switch cmd.op {
 	case "append":
 		if c, ok := chainArg(); ok {
-			c.Rules = append(c.Rules, r)
+			ts.appendRule(c, r)
 		}
 	case "insert":
 		c, ok := chainArg()
