@@ -287,7 +287,9 @@ func protoValue(p string) Expr {
 	if p == "icmp6" || p == "icmpv6" {
 		p = "ipv6-icmp"
 	}
-	if n, err := strconv.ParseUint(p, 10, 8); err == nil {
+	if p == "" || p[0] < '0' || p[0] > '9' {
+		// a name (a failed ParseUint allocates its error)
+	} else if n, err := strconv.ParseUint(p, 10, 8); err == nil {
 		return &Int{V: n}
 	}
 	if desc.ProtocolNames[p] {

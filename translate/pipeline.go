@@ -50,7 +50,89 @@ func (o *Output) Printable(opt Options) bool {
 // Prepare parses and translates inputs without rendering (the command
 // streams the script to its output instead). Parse errors of every file
 // are reported before anything is translated.
+//
+// An iptables-save dump is translated as it is parsed, a rule as soon as
+// it is read (parser.ParseStream): its parse tree goes once the rule is
+// translated, so the trees of a big dump never exist all at once. Inputs
+// that need the whole dump first are parsed whole, then translated:
+// scripts, and dumps with -m recent (the lists' sets are planned from
+// every rule that uses them). So are inputs in which a later file
+// restores a table again (it replaces the earlier one), found when the
+// second one is read.
 func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
+	if out := prepareStream(inputs, popt, opt); out != nil {
+		return out
+	}
+	return prepareWhole(inputs, popt, opt)
+}
+
+// prepareStream is Prepare translating while parsing, or nil when the
+// inputs need the whole dump first.
+func prepareStream(inputs []Input, popt parser.Options, opt Options) *Output {
+	if popt.Script {
+		return nil
+	}
+	for _, in := range inputs {
+		if bytes.Contains(in.Src, []byte("recent")) {
+			return nil
+		}
+	}
+	out := &Output{}
+	opt.release = true
+	tr := newTranslator(opt)
+	sink := &streamSink{tr: tr, seen: map[tableKey]bool{}}
+	var dumps []*parser.Dump
+	for _, in := range inputs {
+		d, warns, err := parser.ParseStream(in.Name, in.Src, popt, sink)
+		for _, w := range warns {
+			out.Diags = append(out.Diags, w.String())
+		}
+		out.Warnings = append(out.Warnings, warns...)
+		if err != nil {
+			out.Diags = append(out.Diags, err.Error())
+			out.Failed = true
+			continue
+		}
+		dumps = append(dumps, d)
+	}
+	if sink.replaced {
+		return nil
+	}
+	if out.Failed {
+		return out
+	}
+	return addResult(out, tr.finish(parser.Merge(dumps...)), opt)
+}
+
+// streamSink feeds the rules of the dumps parsed to the translator.
+type streamSink struct {
+	tr   *translator
+	seen map[tableKey]bool
+	// replaced is set when a table is restored again by a later file: the
+	// earlier one, already translated, is replaced in the dump.
+	replaced bool
+}
+
+func (s *streamSink) Table(t *parser.Table) {
+	k := tableKey{fam: t.Family, table: t.Name}
+	if s.seen[k] {
+		s.replaced = true
+	}
+	s.seen[k] = true
+	if !s.replaced {
+		s.tr.nameTable(t)
+		s.tr.startTable(t)
+	}
+}
+
+func (s *streamSink) Rule(t *parser.Table, c *parser.Chain, r *parser.Rule) {
+	if !s.replaced {
+		s.tr.addRule(t, c, r)
+	}
+}
+
+// prepareWhole is Prepare parsing every input whole before translating.
+func prepareWhole(inputs []Input, popt parser.Options, opt Options) *Output {
 	out := &Output{}
 	var dumps []*parser.Dump
 	for _, in := range inputs {
@@ -72,6 +154,12 @@ func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 	opt.release = true
 	res := Translate(parser.Merge(dumps...), opt)
 	dumps = nil
+	return addResult(out, res, opt)
+}
+
+// addResult adds a translation's result to out: the backend's check, the
+// diagnostics in order, the ruleset.
+func addResult(out *Output, res *Result, opt Options) *Output {
 	if opt.Check != nil && res.Err() == nil {
 		res.Diags = append(res.Diags, opt.Check(res.Ruleset)...)
 		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })

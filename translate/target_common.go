@@ -106,8 +106,8 @@ func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
 		// distinct helpers and many chains would otherwise cost chains x
 		// helpers.
 		for k, n := range c.tr.names {
-			if k.fam == c.fam {
-				hs.taken[n] = true
+			if k.fam == c.fam && (c.tr.opt.Layout != LayoutIPTables || k.table == c.table) {
+				hs.taken[n] = true // a chain of the same nft table
 			}
 		}
 		for _, ch := range t.Chains {

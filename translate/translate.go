@@ -138,6 +138,14 @@ type translator struct {
 	// helperChains are the target helper chains made so far, per table
 	// (tgHelperChain).
 	helperChains map[*Table]*tableHelpers
+	// used are the chain names taken so far, per nft table (nameTable).
+	used map[tableKey]map[string]bool
+	// cur is the table being translated; chains are the nft chains made
+	// so far of its chains (nil for a chain that has none: its rules are
+	// skipped), next the index of the next chain to make (chainsUpTo).
+	cur    *parser.Table
+	chains map[*parser.Chain]*Chain
+	next   int
 }
 
 type tableKey struct {
@@ -152,6 +160,18 @@ type chainKey struct {
 
 // Translate turns a parsed dump into an nft ruleset.
 func Translate(d *parser.Dump, opt Options) *Result {
+	tr := newTranslator(opt)
+	for _, t := range d.Tables {
+		tr.nameTable(t)
+	}
+	tr.planRecent(d)
+	for _, t := range d.Tables {
+		tr.table(t)
+	}
+	return tr.finish(d)
+}
+
+func newTranslator(opt Options) *translator {
 	if opt.Layout == "" {
 		opt.Layout = LayoutXT2NFT
 	}
@@ -161,13 +181,15 @@ func Translate(d *parser.Dump, opt Options) *Result {
 	if opt.RecentSize == 0 {
 		opt.RecentSize = 65535
 	}
-	tr := &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
-		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{}}
-	tr.nameChains(d)
-	tr.planRecent(d)
-	for _, t := range d.Tables {
-		tr.table(t)
-	}
+	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
+		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
+		used: map[tableKey]map[string]bool{}}
+}
+
+// finish completes a translation once every table of d is translated: the
+// passes over the whole ruleset.
+func (tr *translator) finish(d *parser.Dump) *Result {
+	tr.endTable()
 	tr.replicateHelpers(d)
 	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
@@ -197,33 +219,34 @@ func (tr *translator) nftTable(fam parser.Family, iptTable string) *Table {
 	return t
 }
 
-// nameChains decides every chain's nft name up front, so jumps can refer to
-// chains declared later.
-func (tr *translator) nameChains(d *parser.Dump) {
-	used := map[tableKey]map[string]bool{}
-	for _, t := range d.Tables {
-		k := tableKey{fam: t.Family}
-		if tr.opt.Layout == LayoutIPTables {
-			k.table = t.Name
+// nameTable decides the nft names of a table's chains, before any rule is
+// translated, so jumps can refer to chains declared later. Tables are
+// named in the dump's order: a name is taken by the first chain that
+// wants it.
+func (tr *translator) nameTable(t *parser.Table) {
+	k := tableKey{fam: t.Family}
+	if tr.opt.Layout == LayoutIPTables {
+		k.table = t.Name
+	}
+	used := tr.used[k]
+	if used == nil {
+		used = map[string]bool{}
+		tr.used[k] = used
+	}
+	for _, c := range t.Chains {
+		want := c.Name
+		if tr.opt.Layout == LayoutXT2NFT {
+			want = t.Name + "_" + c.Name
 		}
-		if used[k] == nil {
-			used[k] = map[string]bool{}
+		name := safeIdent(want)
+		for i := 2; used[name]; i++ {
+			name = fmt.Sprintf("%s_%d", safeIdent(want), i)
 		}
-		for _, c := range t.Chains {
-			want := c.Name
-			if tr.opt.Layout == LayoutXT2NFT {
-				want = t.Name + "_" + c.Name
-			}
-			name := safeIdent(want)
-			for i := 2; used[k][name]; i++ {
-				name = fmt.Sprintf("%s_%d", safeIdent(want), i)
-			}
-			if name != want {
-				tr.warnf(c.Pos, "chain %q is renamed %q in nft (%s)", c.Name, name, identProblem(want))
-			}
-			used[k][name] = true
-			tr.names[chainKey{t.Family, t.Name, c.Name}] = name
+		if name != want {
+			tr.warnf(c.Pos, "chain %q is renamed %q in nft (%s)", c.Name, name, identProblem(want))
 		}
+		used[name] = true
+		tr.names[chainKey{t.Family, t.Name, c.Name}] = name
 	}
 }
 
@@ -238,32 +261,83 @@ func (tr *translator) errorf(pos parser.Pos, format string, a ...any) {
 	tr.diags = append(tr.diags, parser.Diagnostic{Pos: pos, Severity: parser.SevError, Msg: fmt.Sprintf(format, a...)})
 }
 
+// table translates the rules of a table.
 func (tr *translator) table(t *parser.Table) {
-	nt := tr.nftTable(t.Family, t.Name)
+	tr.startTable(t)
 	for _, c := range t.Chains {
-		nc := &Chain{Name: tr.names[chainKey{t.Family, t.Name, c.Name}]}
-		if c.Builtin {
-			hi, ok := baseChains[t.Name][c.Name]
-			if !ok {
-				tr.errorf(c.Pos, "no nft hook for chain %q of table %q", c.Name, t.Name)
-				continue
-			}
-			nc.Base = &BaseChain{Type: hi.typ, Hook: hi.hook, Priority: hi.prio, Policy: strings.ToLower(c.Policy)}
-			if nc.Base.Policy == "" {
-				nc.Base.Policy = "accept"
-			}
-			if t.Name == "nat" && c.Policy == "DROP" {
-				tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
-				nc.Base.Policy = "accept"
-			}
-		}
-		nt.Chains = append(nt.Chains, nc)
 		for i, r := range c.Rules {
-			nc.Rules = append(nc.Rules, tr.rule(t, c, r)...)
+			tr.addRule(t, c, r)
 			if tr.opt.release {
 				c.Rules[i] = nil // Files owns the dump: let the parse tree go
 			}
 		}
+	}
+	tr.endTable()
+}
+
+// startTable begins the translation of a table (ending the previous one).
+// Its chains become nft chains in order, each when its first rule is
+// translated or a later chain's is: the helper chains a chain's rules
+// need come right after it.
+func (tr *translator) startTable(t *parser.Table) {
+	tr.endTable()
+	tr.cur, tr.next = t, 0
+	tr.chains = make(map[*parser.Chain]*Chain, len(t.Chains))
+}
+
+// endTable makes the nft chains of the table being translated that no
+// rule made yet.
+func (tr *translator) endTable() {
+	if tr.cur != nil {
+		tr.chainsUpTo(nil)
+		tr.cur, tr.chains = nil, nil
+	}
+}
+
+// chainsUpTo makes the nft chains of the current table's chains up to c
+// (all of them for nil) that are not made yet.
+func (tr *translator) chainsUpTo(c *parser.Chain) {
+	t := tr.cur
+	for tr.next < len(t.Chains) {
+		if _, done := tr.chains[c]; done && c != nil {
+			return
+		}
+		pc := t.Chains[tr.next]
+		tr.next++
+		tr.chains[pc] = tr.newChain(t, pc)
+	}
+}
+
+// newChain makes the nft chain of chain c of table t (nil when it has
+// none, with an error).
+func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
+	nt := tr.nftTable(t.Family, t.Name)
+	nc := &Chain{Name: tr.names[chainKey{t.Family, t.Name, c.Name}]}
+	if c.Builtin {
+		hi, ok := baseChains[t.Name][c.Name]
+		if !ok {
+			tr.errorf(c.Pos, "no nft hook for chain %q of table %q", c.Name, t.Name)
+			return nil
+		}
+		nc.Base = &BaseChain{Type: hi.typ, Hook: hi.hook, Priority: hi.prio, Policy: strings.ToLower(c.Policy)}
+		if nc.Base.Policy == "" {
+			nc.Base.Policy = "accept"
+		}
+		if t.Name == "nat" && c.Policy == "DROP" {
+			tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
+			nc.Base.Policy = "accept"
+		}
+	}
+	nt.Chains = append(nt.Chains, nc)
+	return nc
+}
+
+// addRule translates rule r of chain c of the table being translated. The
+// rules of a table come chain after chain, each chain's in order.
+func (tr *translator) addRule(t *parser.Table, c *parser.Chain, r *parser.Rule) {
+	tr.chainsUpTo(c)
+	if nc := tr.chains[c]; nc != nil {
+		nc.Rules = append(nc.Rules, tr.rule(t, c, r)...)
 	}
 }
 
