@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"runtime/debug"
 	"strings"
 	"time"
 
@@ -307,7 +306,6 @@ func translateInputs(read func() ([]input, bool), stderr io.Writer, popt parser.
 	if !ok {
 		return nil, exitError
 	}
-	setMemoryLimit(inputs)
 	var ins []translate.Input
 	for _, in := range inputs {
 		ins = append(ins, translate.Input{Name: in.name, Src: in.src})
@@ -318,23 +316,6 @@ func translateInputs(read func() ([]input, bool), stderr io.Writer, popt parser.
 		fmt.Fprintln(stderr, d)
 	}
 	return out, exitOK
-}
-
-// setMemoryLimit gives the garbage collector a soft heap limit of about
-// twice what a translation keeps live (~12 bytes per input byte, measured),
-// and at least 180 MiB. With the default GOGC alone the heap of a
-// 100,000-rule translation peaks at ~250 MB, mostly garbage waiting for the
-// next cycle; with this limit it stays under 190 MB at the same speed.
-// GOMEMLIMIT in the environment wins.
-func setMemoryLimit(inputs []input) {
-	if os.Getenv("GOMEMLIMIT") != "" {
-		return
-	}
-	var n int64
-	for _, in := range inputs {
-		n += int64(len(in.src))
-	}
-	debug.SetMemoryLimit(max(180<<20, 24*n))
 }
 
 // input is one file (or standard input) to translate.
