@@ -1,5 +1,7 @@
 package parser
 
+import "github.com/xt2nft/xt2nft/internal/slab"
+
 // An arena holds the parse trees of the lines one worker binds in a chunk
 // of a dump (parse.go). When the parse hands every rule over as soon as it
 // is read (ParseStream of a Streamable dump), nothing refers to a chunk's
@@ -8,78 +10,54 @@ package parser
 // chunks, without allocating a tree per line. A nil *arena allocates on
 // the heap, for parses that keep their rules.
 type arena struct {
-	lines    slab[lineAlloc]
-	opts     slab[Option]
-	args     slab[Arg]
-	optPtrs  slab[*Option]
-	matches  slab[Match]
-	mPtrs    slab[*Match]
-	targets  slab[Target]
-	counters slab[Counters]
+	lines    slab.Slab[lineAlloc]
+	opts     slab.Slab[Option]
+	args     slab.Slab[Arg]
+	optPtrs  slab.Slab[*Option]
+	matches  slab.Slab[Match]
+	mPtrs    slab.Slab[*Match]
+	targets  slab.Slab[Target]
+	counters slab.Slab[Counters]
 	mods     []loaded // the binder's, for one line at a time
 }
 
-// slab hands out pieces of one array, and a new one when it is used up
-// (what was handed out before stays where it is).
-type slab[T any] struct {
-	buf []T
-	n   int
-}
-
-// take returns k zero values of the slab, as a slice of capacity k.
-func (s *slab[T]) take(k int) []T {
-	if s.n+k > len(s.buf) {
-		s.buf = make([]T, max(2*len(s.buf), k, 64))
-		s.n = 0
-	}
-	r := s.buf[s.n : s.n+k : s.n+k]
-	s.n += k
-	return r
-}
-
-// reset zeroes what was handed out, for reuse.
-func (s *slab[T]) reset() {
-	clear(s.buf[:s.n])
-	s.n = 0
-}
-
 func (a *arena) reset() {
-	a.lines.reset()
-	a.opts.reset()
-	a.args.reset()
-	a.optPtrs.reset()
-	a.matches.reset()
-	a.mPtrs.reset()
-	a.targets.reset()
-	a.counters.reset()
+	a.lines.Reset()
+	a.opts.Reset()
+	a.args.Reset()
+	a.optPtrs.Reset()
+	a.matches.Reset()
+	a.mPtrs.Reset()
+	a.targets.Reset()
+	a.counters.Reset()
 }
 
 func (a *arena) line() *lineAlloc {
 	if a == nil {
 		return &lineAlloc{}
 	}
-	return &a.lines.take(1)[0]
+	return &a.lines.Take(1)[0]
 }
 
 func (a *arena) match() *Match {
 	if a == nil {
 		return &Match{}
 	}
-	return &a.matches.take(1)[0]
+	return &a.matches.Take(1)[0]
 }
 
 func (a *arena) target() *Target {
 	if a == nil {
 		return &Target{}
 	}
-	return &a.targets.take(1)[0]
+	return &a.targets.Take(1)[0]
 }
 
 func (a *arena) counter() *Counters {
 	if a == nil {
 		return &Counters{}
 	}
-	return &a.counters.take(1)[0]
+	return &a.counters.Take(1)[0]
 }
 
 // optionList returns an empty list of options with room for k (nil on
@@ -88,14 +66,14 @@ func (a *arena) optionList(k int) []*Option {
 	if a == nil {
 		return nil
 	}
-	return a.optPtrs.take(k)[:0]
+	return a.optPtrs.Take(k)[:0]
 }
 
 func (a *arena) matchList(k int) []*Match {
 	if a == nil {
 		return nil
 	}
-	return a.mPtrs.take(k)[:0]
+	return a.mPtrs.Take(k)[:0]
 }
 
 // options returns room for k options of a line, args room for k words.
@@ -103,14 +81,14 @@ func (a *arena) options(k int) []Option {
 	if a == nil {
 		return make([]Option, 0, k)
 	}
-	return a.opts.take(k)[:0]
+	return a.opts.Take(k)[:0]
 }
 
 func (a *arena) words(k int) []Arg {
 	if a == nil {
 		return make([]Arg, 0, k)
 	}
-	return a.args.take(k)[:0]
+	return a.args.Take(k)[:0]
 }
 
 // loadedList is the binder's list of loaded extensions for one line.

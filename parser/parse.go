@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unsafe"
 )
 
 func sprintf(format string, a ...any) string { return fmt.Sprintf(format, a...) }
@@ -48,7 +49,8 @@ type Result struct {
 
 // Parse reads one iptables-save dump (or, with opt.Script, an iptables
 // command script) called name. It returns every error of the input at once
-// as an ErrorList.
+// as an ErrorList. The strings of the dump (names, words, rule texts) are
+// views of src, not copies: src must not be changed once it is parsed.
 func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 	return parse(name, src, opt, nil)
 }
@@ -76,6 +78,12 @@ type Sink interface {
 func ParseStream(name string, src []byte, opt Options, sink Sink) (*Dump, []Diagnostic, error) {
 	return parse(name, src, opt, sink)
 }
+
+// view is the string of b's bytes, without a copy: lines and words of a
+// dump are substrings of it, so a big file is never copied (a copy of a
+// 100,000-rule dump is 7 MB that stays live as long as any word of it).
+// b must not change afterwards (Parse says so to its callers).
+func view(b []byte) string { return unsafe.String(unsafe.SliceData(b), len(b)) }
 
 func parse(name string, src []byte, opt Options, sink Sink) (*Dump, []Diagnostic, error) {
 	p := &fileParser{name: name, opt: opt, st: newState()}
@@ -130,11 +138,9 @@ type fileParser struct {
 	warned   bool        // the COMMIT warning was given
 }
 
-// chunkSize is how much of a dump the parser converts to a string and
-// binds at a time: a line and its words are substrings of its chunk's
-// string, so a chunk is freed once nothing refers to its lines any more,
-// and the whole file is never copied at once. Streaming, two chunks'
-// parse trees exist at a time (one bound while the other is applied).
+// chunkSize is how much of a dump the parser binds at a time. Streaming,
+// two chunks' parse trees exist at a time (one bound while the other is
+// applied).
 const chunkSize = 64 << 10
 
 // chunkEnd returns where the chunk of src that starts at lo ends: after
@@ -172,7 +178,7 @@ func forLines(src []byte, fn func(n int, line string)) {
 	n := 0
 	for lo := 0; lo < len(src); {
 		hi := chunkEnd(src, lo)
-		lines = chunkLines(string(src[lo:hi]), lines[:0])
+		lines = chunkLines(view(src[lo:hi]), lines[:0])
 		for _, l := range lines {
 			n++
 			fn(n, l)
@@ -585,7 +591,7 @@ func (p *fileParser) bindChunk(src []byte, lo, first int, old *chunk) *chunk {
 		c.lines, c.bound, c.arenas = old.lines[:0], old.bound[:0], old.arenas
 	}
 	c.hi, c.first = chunkEnd(src, lo), first
-	c.lines = chunkLines(string(src[lo:c.hi]), c.lines)
+	c.lines = chunkLines(view(src[lo:c.hi]), c.lines)
 	c.bound = append(c.bound, make([]bound, len(c.lines))...)
 	workers := runtime.GOMAXPROCS(0)
 	if len(c.lines) < 2000 || workers < 2 {
