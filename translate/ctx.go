@@ -77,6 +77,15 @@ type ctx struct {
 	inTarget  bool
 	comment   string // from -m comment
 	recents   []*recentMatch
+	// head and addrs are translate's buffers, kept from rule to rule.
+	head, addrs []Stmt
+}
+
+// reset makes c ready for another rule, keeping its buffers (nothing the
+// translation of a rule keeps refers to them).
+func (c *ctx) reset() {
+	*c = ctx{stmts: c.stmts[:0], target: c.target[:0], warns: c.warns[:0], extra: c.extra[:0],
+		recents: c.recents[:0], head: c.head[:0], addrs: c.addrs[:0]}
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -90,7 +99,11 @@ func (c *ctx) add(s ...Stmt) {
 }
 
 // match appends "left op right".
-func (c *ctx) match(left Expr, op Op, right Expr) { c.add(&Match{Left: left, Op: op, Right: right}) }
+func (c *ctx) match(left Expr, op Op, right Expr) {
+	m := c.tr.matches.New()
+	*m = Match{Left: left, Op: op, Right: right}
+	c.add(m)
+}
 
 // eq returns OpNe when neg, else OpEq.
 func eq(neg bool) Op {
@@ -144,11 +157,12 @@ func (c *ctx) l3() *desc.L3 {
 	return desc.IPv4
 }
 
-// translate runs the whole rule.
-func (c *ctx) translate() ([]*Rule, error) {
+// translate runs the whole rule, appending its nft rules to dst.
+func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 	r := c.rule
-	var head []Stmt // interfaces and fragment, before the protocol
-	var addrs []Stmt
+	head := c.head[:0] // interfaces and fragment, before the protocol
+	addrs := c.addrs[:0]
+	defer func() { c.head, c.addrs = head, addrs }() // the buffers, for the next rule
 	for _, o := range r.Base {
 		var err error
 		switch o.Name {
@@ -203,23 +217,37 @@ func (c *ctx) translate() ([]*Rule, error) {
 		}
 		c.inTarget = false
 	}
-	stmts := head
+	var proto Stmt
 	if c.proto != "" && !c.protoDone && (c.protoNeg || !c.protoImplied()) {
-		stmts = append(stmts, c.protoMatch(c.protoNeg))
+		proto = c.protoMatch(c.protoNeg)
 	}
-	stmts = append(stmts, addrs...)
-	stmts = append(stmts, c.stmts...)
-	ctr := &Counter{}
+	ctr := c.tr.counters.New()
 	if c.tr.opt.Counters && r.Counters != nil {
 		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
 	}
-	tail := append([]Stmt{ctr}, c.target...)
 	if len(c.recents) > 0 {
-		rules, err := c.assembleRecent(stmts, tail)
-		return append(c.extra, rules...), err
+		stmts := append(append([]Stmt(nil), head...), proto)
+		if proto == nil {
+			stmts = stmts[:len(stmts)-1]
+		}
+		stmts = append(append(stmts, addrs...), c.stmts...)
+		rules, err := c.assembleRecent(stmts, append([]Stmt{ctr}, c.target...))
+		return append(append(dst, c.extra...), rules...), err
 	}
-	stmts = append(stmts, tail...)
-	return append(c.extra, &Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment}), nil
+	// The statements of the rule, allocated once with their exact length
+	// (a big ruleset keeps them all until it is rendered).
+	n := len(head) + len(addrs) + len(c.stmts) + 1 + len(c.target)
+	if proto != nil {
+		n++
+	}
+	stmts := append(c.tr.stmts.Take(n)[:0], head...)
+	if proto != nil {
+		stmts = append(stmts, proto)
+	}
+	stmts = append(append(append(append(stmts, addrs...), c.stmts...), ctr), c.target...)
+	nr := c.tr.rules.New()
+	*nr = Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment}
+	return append(append(dst, c.extra...), nr), nil
 }
 
 // protoMatch is "ip protocol P" (IPv4) or "meta l4proto P" (IPv6, where the

@@ -10,7 +10,9 @@ import (
 // Input is one named input file.
 type Input struct {
 	Name string
-	Src  []byte
+	// Src is the file's content. The translation's strings refer to it
+	// (parser.Parse): it must not change once translated.
+	Src []byte
 }
 
 // Output is what the xt2nft command prints: the nft script (empty when the

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/internal/slab"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 )
@@ -146,6 +147,15 @@ type translator struct {
 	cur    *parser.Table
 	chains map[*parser.Chain]*Chain
 	next   int
+	// The most common pieces of the translated rules, from slabs: a big
+	// ruleset keeps them all until it is rendered.
+	rules    slab.Slab[Rule]
+	stmts    slab.Slab[Stmt]
+	matches  slab.Slab[Match]
+	counters slab.Slab[Counter]
+	// ctx is the translation of the rule in progress (rule), kept from
+	// rule to rule with its buffers.
+	ctx ctx
 }
 
 type tableKey struct {
@@ -337,19 +347,22 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 func (tr *translator) addRule(t *parser.Table, c *parser.Chain, r *parser.Rule) {
 	tr.chainsUpTo(c)
 	if nc := tr.chains[c]; nc != nil {
-		nc.Rules = append(nc.Rules, tr.rule(t, c, r)...)
+		nc.Rules = tr.rule(t, c, r, nc.Rules)
 	}
 }
 
-// rule translates one iptables rule into nft rules (usually one).
-func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []*Rule {
-	c := &ctx{tr: tr, fam: t.Family, nfam: nftFamily(t.Family), table: t.Name, chain: ch.Name, rule: r}
+// rule translates one iptables rule into nft rules (usually one), appended
+// to dst.
+func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule, dst []*Rule) []*Rule {
+	c := &tr.ctx
+	c.reset()
+	c.tr, c.fam, c.nfam, c.table, c.chain, c.rule = tr, t.Family, nftFamily(t.Family), t.Name, ch.Name, r
 	if ch.Builtin {
 		c.hook = baseChains[t.Name][ch.Name].hook
 	}
-	out, err := c.translate()
+	out, err := c.translate(dst)
 	if err == nil && quotedArg(r) {
-		err = quoteFree(r.Pos, out)
+		err = quoteFree(r.Pos, out[len(dst):])
 	}
 	if err != nil {
 		var u *untranslatable
@@ -360,9 +373,9 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		}
 		tr.errorf(pos, "cannot translate rule: %s", msg)
 		if tr.opt.AllowPartial {
-			return []*Rule{{Origin: r.Pos, Disabled: msg, Source: r.Text}}
+			return append(dst, &Rule{Origin: r.Pos, Disabled: msg, Source: r.Text})
 		}
-		return nil
+		return dst
 	}
 	if tr.opt.Report {
 		tr.diags = append(tr.diags, c.recentNotes()...)
