@@ -189,7 +189,7 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 				field = c.l3().Daddr
 			}
 			var s Stmt
-			s, err = c.addrMatch(&Payload{Field: field}, o)
+			s, err = c.addrMatch(c.tr.payload(field), o)
 			if s != nil {
 				addrs = append(addrs, s)
 			}
@@ -221,8 +221,9 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 	if c.proto != "" && !c.protoDone && (c.protoNeg || !c.protoImplied()) {
 		proto = c.protoMatch(c.protoNeg)
 	}
-	ctr := c.tr.counters.New()
-	if c.tr.opt.Counters && r.Counters != nil {
+	ctr := c.tr.zeroCounter
+	if c.tr.opt.Counters && r.Counters != nil && (r.Counters.Packets != 0 || r.Counters.Bytes != 0) {
+		ctr = c.tr.counters.New()
 		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
 	}
 	if len(c.recents) > 0 {
@@ -494,14 +495,14 @@ func (c *ctx) translateTarget(t *parser.Target) error {
 	if t.Chain {
 		switch t.Name {
 		case "ACCEPT":
-			c.add(&Verdict{Kind: VerdictAccept})
+			c.add(c.tr.verdict(VerdictAccept, ""))
 		case "DROP":
 			if c.table == "nat" {
 				return c.unsupported(t.Pos, "-j DROP in the nat table: iptables refuses it (\"use of DROP is inhibited\")")
 			}
-			c.add(&Verdict{Kind: VerdictDrop})
+			c.add(c.tr.verdict(VerdictDrop, ""))
 		case "RETURN":
-			c.add(&Verdict{Kind: VerdictReturn})
+			c.add(c.tr.verdict(VerdictReturn, ""))
 		case "QUEUE":
 			c.add(&Queue{})
 		default:
@@ -509,7 +510,7 @@ func (c *ctx) translateTarget(t *parser.Target) error {
 			if t.Goto {
 				k = VerdictGoto
 			}
-			c.add(&Verdict{Kind: k, Chain: c.chainName(t.Name)})
+			c.add(c.tr.verdict(k, c.chainName(t.Name)))
 		}
 		return nil
 	}

@@ -49,7 +49,9 @@ const (
 	HookPostrouting Hook = "postrouting"
 )
 
-// Ruleset is a whole translation: the tables xt2nft owns.
+// Ruleset is a whole translation: the tables xt2nft owns. Its rules may
+// share statements and expressions that are equal (a verdict, an unnamed
+// zero counter, a payload field): change one by making a changed copy.
 type Ruleset struct {
 	Tables []*Table
 }

@@ -103,7 +103,7 @@ func (c *ctx) portMatch(o *parser.Option, proto, name string) error {
 		// not implied by any header field).
 		return nil
 	}
-	c.match(&Payload{Field: field}, eq(o.Negated), e)
+	c.match(c.tr.payload(field), eq(o.Negated), e)
 	return nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"github.com/xt2nft/xt2nft/internal/slab"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Layout chooses table and chain names.
@@ -156,6 +157,31 @@ type translator struct {
 	// ctx is the translation of the rule in progress (rule), kept from
 	// rule to rule with its buffers.
 	ctx ctx
+	// Statements and expressions the rules share (see Ruleset).
+	zeroCounter *Counter
+	verdicts    map[Verdict]*Verdict
+	payloads    map[*desc.Field]*Payload
+}
+
+// verdict returns the verdict kind (to chain), shared.
+func (tr *translator) verdict(kind VerdictKind, chain string) *Verdict {
+	k := Verdict{Kind: kind, Chain: chain}
+	v := tr.verdicts[k]
+	if v == nil {
+		v = &k
+		tr.verdicts[k] = v
+	}
+	return v
+}
+
+// payload returns the payload expression of field f, shared.
+func (tr *translator) payload(f *desc.Field) *Payload {
+	p := tr.payloads[f]
+	if p == nil {
+		p = &Payload{Field: f}
+		tr.payloads[f] = p
+	}
+	return p
 }
 
 type tableKey struct {
@@ -193,7 +219,8 @@ func newTranslator(opt Options) *translator {
 	}
 	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
-		used: map[tableKey]map[string]bool{}}
+		used: map[tableKey]map[string]bool{}, zeroCounter: &Counter{},
+		verdicts: map[Verdict]*Verdict{}, payloads: map[*desc.Field]*Payload{}}
 }
 
 // finish completes a translation once every table of d is translated: the
