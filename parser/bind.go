@@ -103,9 +103,9 @@ type resolved struct {
 // wins, otherwise a unique prefix is accepted.
 func (b *binder) resolve(name string, short bool) (resolved, []string) {
 	if short {
-		for _, o := range baseOptions {
-			if o.Short != 0 && string(o.Short) == name {
-				return resolved{o, -1}, nil
+		if len(name) == 1 {
+			if o := baseByShort[name[0]]; o != nil {
+				return resolved{*o, -1}, nil
 			}
 		}
 		return resolved{owner: -2}, nil

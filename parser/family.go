@@ -251,6 +251,8 @@ func lineVotes(file string, n int, line string, vote func(famVote)) {
 		}
 		pos := Pos{File: file, Line: n, Col: i + 1}
 		switch {
+		case len(opt) < 2 || opt[0] != '-':
+			// not after an option (most words): no map lookup
 		case addrOptions[opt] && w != "!":
 			if f := addrFamily(strings.Trim(w, `"`)); f != 0 {
 				vote(famVote{fam: f, pos: pos, word: w, addr: true})

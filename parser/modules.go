@@ -186,6 +186,17 @@ var protoModules = map[string]string{
 // baseByName indexes baseOptions by long name.
 var baseByName = optIndex(baseOptions)
 
+// baseByShort indexes baseOptions by one-letter form (every rule line has
+// several: -A, -s, -p, -m, -j).
+var baseByShort = func() (idx [256]*OptSpec) {
+	for i := range baseOptions {
+		if o := &baseOptions[i]; o.Short != 0 && idx[o.Short] == nil {
+			idx[o.Short] = o
+		}
+	}
+	return idx
+}()
+
 func optIndex(opts []OptSpec) map[string]OptSpec {
 	m := make(map[string]OptSpec, len(opts))
 	for _, o := range opts {
