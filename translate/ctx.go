@@ -168,7 +168,7 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		switch o.Name {
 		case "in-interface", "out-interface":
 			var s Stmt
-			s, err = ifaceMatch(o)
+			s, err = ifaceMatch(c.tr, o)
 			if s != nil {
 				head = append(head, s)
 			}
@@ -331,7 +331,7 @@ func protoValue(p string) Expr {
 }
 
 // ifaceMatch translates -i/-o: "eth+" is a wildcard, "+" matches everything.
-func ifaceMatch(o *parser.Option) (Stmt, error) {
+func ifaceMatch(tr *translator, o *parser.Option) (Stmt, error) {
 	key := desc.MetaIifname
 	if o.Name == "out-interface" {
 		key = desc.MetaOifname
@@ -350,7 +350,9 @@ func ifaceMatch(o *parser.Option) (Stmt, error) {
 	if strings.Contains(v, `"`) {
 		return nil, &untranslatable{pos: o.Args[0].Pos, msg: fmt.Sprintf("interface name %q contains a double quote, which nft 1.0.6 cannot write in a string (it has no escape for it)", v)}
 	}
-	return &Match{Left: &Meta{Key: key}, Op: eq(o.Negated), Right: &Str{V: IfaceName(v)}}, nil
+	m := tr.matches.New()
+	*m = Match{Left: tr.meta(key), Op: eq(o.Negated), Right: tr.str(IfaceName(v))}
+	return m, nil
 }
 
 // IfaceName turns an iptables interface name into nft's: a trailing "+" is
@@ -409,7 +411,9 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 	if len(elems) > 1 {
 		right = &SetLit{Elems: elems}
 	}
-	return &Match{Left: left, Op: eq(o.Negated), Right: right}, nil
+	m := c.tr.matches.New()
+	*m = Match{Left: left, Op: eq(o.Negated), Right: right}
+	return m, nil
 }
 
 // parseAddr parses one address, address/len or address/dotted-mask. It

@@ -19,7 +19,7 @@ func portExpr(c *ctx, o *parser.Option, s string, proto string) (e Expr, full bo
 		if err != nil {
 			return nil, false, err
 		}
-		return &Int{V: n}, false, nil
+		return c.tr.int(n), false, nil
 	}
 	var l, h uint64 = 0, 65535
 	if lo != "" {

@@ -161,6 +161,40 @@ type translator struct {
 	zeroCounter *Counter
 	verdicts    map[Verdict]*Verdict
 	payloads    map[*desc.Field]*Payload
+	metas       map[*desc.MetaKey]*Meta
+	strs        map[string]*Str
+	ints        map[uint64]*Int
+}
+
+// meta returns the meta expression of key k, shared.
+func (tr *translator) meta(k *desc.MetaKey) *Meta {
+	m := tr.metas[k]
+	if m == nil {
+		m = &Meta{Key: k}
+		tr.metas[k] = m
+	}
+	return m
+}
+
+// str returns the string constant v, shared (interface names: a big
+// ruleset has few).
+func (tr *translator) str(v string) *Str {
+	s := tr.strs[v]
+	if s == nil {
+		s = &Str{V: v}
+		tr.strs[v] = s
+	}
+	return s
+}
+
+// int returns the decimal integer constant v, shared (ports).
+func (tr *translator) int(v uint64) *Int {
+	i := tr.ints[v]
+	if i == nil {
+		i = &Int{V: v}
+		tr.ints[v] = i
+	}
+	return i
 }
 
 // verdict returns the verdict kind (to chain), shared.
@@ -220,7 +254,8 @@ func newTranslator(opt Options) *translator {
 	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
 		used: map[tableKey]map[string]bool{}, zeroCounter: &Counter{},
-		verdicts: map[Verdict]*Verdict{}, payloads: map[*desc.Field]*Payload{}}
+		verdicts: map[Verdict]*Verdict{}, payloads: map[*desc.Field]*Payload{},
+		metas: map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}, ints: map[uint64]*Int{}}
 }
 
 // finish completes a translation once every table of d is translated: the
