@@ -8,6 +8,8 @@ import (
 
 	"github.com/google/nftables"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
 // ApplyOptions tune Apply.
@@ -199,12 +201,12 @@ func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftable
 			old.HasTimeout != sp.Set.HasTimeout || old.Dynamic != sp.Set.Dynamic {
 			continue
 		}
-		els, err := c.GetSetElements(old)
+		read, err := nlraw.ReadSet(c.NetNS, old) // every element, or an error
 		if err != nil {
-			return n, fmt.Errorf("reading set %s: %w", old.Name, err)
+			return n, err
 		}
 		var keep []nftables.SetElement
-		for _, e := range els {
+		for _, e := range read.Elems {
 			ne := nftables.SetElement{Key: e.Key}
 			if sp.Set.HasTimeout {
 				if e.Expires <= 0 {
