@@ -7,11 +7,8 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
-	"sync"
 	"testing"
 	"time"
-
-	"github.com/google/nftables"
 
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -56,18 +53,8 @@ func TestPrivilegedBigRead(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	for _, set := range []string{"churn", "recent_BIG_last_3600"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := churn(ns.Name, set, stop); err != nil {
-				t.Error(err)
-			}
-		}()
-	}
-	defer func() { close(stop); wg.Wait() }()
+	ns.Churn(t, "xt2nft", "churn", churnBatch, churnEvery)
+	ns.Churn(t, "xt2nft", "recent_BIG_last_3600", churnBatch, churnEvery)
 	imported := func(a netip.Addr) bool { return a.Is4() && a.As4()[0] == 10 && a.As4()[1] != 200 }
 	for r := 0; r < rounds; r++ {
 		rc("", "flush", "BIG")
@@ -125,46 +112,9 @@ func TestPrivilegedBigRead(t *testing.T) {
 
 // churnLive bounds the churn elements in a set at once: batches of
 // churnBatch every churnEvery, each living 300 ms and counted until the
-// kernel's garbage collector removes it (it runs once a second, and gives
-// up a run when a commit comes meanwhile, so not too often), so 4 s of
-// batches.
+// kernel's garbage collector removes it, 4 s of batches.
 const (
 	churnBatch = 1000
 	churnEvery = 250 * time.Millisecond
 	churnLive  = 16 * churnBatch
 )
-
-// churn commits batches of short-lived elements (10.200.0.0/16, 300 ms)
-// into a set of table xt2nft in the namespace until stop is closed.
-func churn(ns, set string, stop <-chan struct{}) error {
-	f, err := os.Open("/run/netns/" + ns)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	c, err := nftables.New(nftables.WithNetNSFd(int(f.Fd())))
-	if err != nil {
-		return err
-	}
-	// HasTimeout: google/nftables sends element timeouts only for a set
-	// that says it has them.
-	s := &nftables.Set{Table: &nftables.Table{Name: "xt2nft", Family: nftables.TableFamilyIPv4}, Name: set, HasTimeout: true}
-	for i := 0; ; i++ {
-		select {
-		case <-stop:
-			return nil
-		case <-time.After(churnEvery):
-		}
-		els := make([]nftables.SetElement, churnBatch)
-		for j := range els {
-			k := (i*churnBatch + j) % 65536
-			els[j] = nftables.SetElement{Key: []byte{10, 200, byte(k >> 8), byte(k)}, Timeout: 300 * time.Millisecond}
-		}
-		if err := c.SetAddElements(s, els); err != nil {
-			return err
-		}
-		if err := c.Flush(); err != nil {
-			return fmt.Errorf("churn in %s: %w", set, err)
-		}
-	}
-}
