@@ -44,6 +44,11 @@ type Options struct {
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate.
 	Report bool
+	// Check, when set, is run on a translation without errors and its
+	// errors join the translation's: a backend's check of what only its
+	// lowering knows (the kernel's limit of expressions in a rule; see
+	// backend/nft.OversizeRules). The xt2nft command sets it.
+	Check func(*Ruleset) []parser.Diagnostic
 	// IPSets are the definitions of the ipsets -m set and -j SET name
 	// (from `ipset save`); a set not in it becomes an empty set of
 	// addresses, with a warning.
@@ -130,9 +135,9 @@ type translator struct {
 	// hashlimits are the hashlimit tables made so far (the first rule
 	// naming one decides its parameters).
 	hashlimits map[hashlimitTable]*hashlimitCfg
-	// helperChains are the target helper chains made so far, by table and
-	// body (tgHelperChain).
-	helperChains map[helperChain]string
+	// helperChains are the target helper chains made so far, per table
+	// (tgHelperChain).
+	helperChains map[*Table]*tableHelpers
 }
 
 type tableKey struct {
@@ -157,13 +162,14 @@ func Translate(d *parser.Dump, opt Options) *Result {
 		opt.RecentSize = 65535
 	}
 	tr := &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
-		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[helperChain]string{}}
+		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{}}
 	tr.nameChains(d)
 	tr.planRecent(d)
 	for _, t := range d.Tables {
 		tr.table(t)
 	}
 	tr.replicateHelpers(d)
+	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	return &Result{Ruleset: tr.out, Diags: tr.diags}
 }
@@ -268,6 +274,9 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		c.hook = baseChains[t.Name][ch.Name].hook
 	}
 	out, err := c.translate()
+	if err == nil && quotedArg(r) {
+		err = quoteFree(r.Pos, out)
+	}
 	if err != nil {
 		var u *untranslatable
 		pos := r.Pos
