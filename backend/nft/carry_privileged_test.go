@@ -22,11 +22,11 @@ import (
 // TestPrivilegedApplyCarriesEveryElement: re-applying a ruleset next to a
 // big recent list carries every one of its addresses, re-apply after
 // re-apply, each straight after the one before filled the new set: the
-// carried count and the new set's count are both the list's size. Then
-// the same while short-lived elements come and go in the list's own set,
-// which made the dump skip addresses (the read before nlraw.ReadSet lost
-// some in most re-applies): every address is still there after each.
-// 30,000 addresses; XT2NFT_BIG_READ=1: 200,000.
+// carried count and the new set's count are both the list's size.
+// (Elements coming and going meanwhile from the control plane would make
+// apply refuse the batch: the ruleset generation changed since it was
+// read. TestPrivilegedBigRead reads through churn, with the same
+// nlraw.ReadSet.) 30,000 addresses; XT2NFT_BIG_READ=1: 200,000.
 func TestPrivilegedApplyCarriesEveryElement(t *testing.T) {
 	nstest.Skip(t, "nft")
 	n := 30000
@@ -54,28 +54,6 @@ func TestPrivilegedApplyCarriesEveryElement(t *testing.T) {
 		}
 		if c := infos["recent_BIG_last_3600"].Count; c != n && c != -1 {
 			t.Errorf("after re-apply %d the set holds %d elements, want %d", round, c, n)
-		}
-	}
-	tn.Churn(t, "xt2nft", "recent_BIG_last_3600", 1000, 250*time.Millisecond)
-	time.Sleep(1500 * time.Millisecond) // churn expiring
-	set := &nftables.Set{Table: &nftables.Table{Name: "xt2nft", Family: nftables.TableFamilyIPv4}, Name: "recent_BIG_last_3600", Timeout: time.Hour}
-	for round := 1; round <= 3; round++ {
-		res, err := nft.Apply(ns, prog(), nft.ApplyOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		r, err := nlraw.ReadSet(int(f.Fd()), set)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kept := 0
-		for _, e := range r.Elems {
-			if e.Key[1] != 200 {
-				kept++
-			}
-		}
-		if kept != n {
-			t.Errorf("re-apply %d with churn (%d elements carried): the set holds %d of the %d addresses", round, res.CarriedElem, kept, n)
 		}
 	}
 }

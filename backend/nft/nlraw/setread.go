@@ -84,7 +84,8 @@ const maxPasses = 6
 // meanwhile; the passes are merged and repeated until one proves itself
 // complete, or until a pass finds no element that the pass before it should
 // have returned (an element whose last refresh, by its time left, predates
-// that pass; any new element without a timeout counts as such). Elements an
+// that pass; new elements without a timeout count as such beyond as many
+// as the set grew by meanwhile). Elements an
 // earlier pass returned and the last did not are then looked up one by one,
 // and kept only if still there. A set that changes under every one of
 // maxPasses passes is an error: the read never returns a result it knows
@@ -99,7 +100,7 @@ func ReadSet(netns int, s *nftables.Set) (*SetRead, error) {
 	res := &SetRead{}
 	seen := map[string]int{} // key -> index in res.Elems
 	var prevStart time.Time
-	last := -1
+	last, prevCount := -1, -1
 	for res.Passes < maxPasses {
 		start := time.Now()
 		p, err := readPass(c, s)
@@ -112,7 +113,7 @@ func ReadSet(netns int, s *nftables.Set) (*SetRead, error) {
 			res.Elems, res.Exact = p.elems, true
 			return res, nil
 		}
-		found := 0
+		found, ageless := 0, 0
 		for _, e := range p.elems {
 			k := string(e.Key)
 			if i, ok := seen[k]; ok {
@@ -121,15 +122,26 @@ func ReadSet(netns int, s *nftables.Set) (*SetRead, error) {
 			}
 			seen[k] = len(res.Elems)
 			res.Elems = append(res.Elems, e)
-			if res.Passes > 1 && refreshedBefore(e, s, p.at, prevStart) {
+			switch {
+			case res.Passes == 1:
+			case e.Expires == 0:
+				ageless++
+			case refreshedBefore(e, s, p.at, prevStart):
 				found++
 			}
 		}
+		// New elements without a timeout have no age: as many as the set
+		// grew by since the pass before began are taken as added, the
+		// rest as missed before.
+		if grew := p.after.Count - prevCount; prevCount >= 0 && p.after.Count >= 0 && grew > 0 {
+			ageless = max(0, ageless-grew)
+		}
+		found += ageless
 		res.Recovered += found
 		if res.Passes > 1 && found == 0 {
 			return res, lookupRest(c, s, res, p)
 		}
-		prevStart = start
+		prevStart, prevCount = start, p.before.Count
 	}
 	return nil, fmt.Errorf("reading set %s: it changed during each of %d reads, and each found elements the one before had missed (the kernel counts %d elements; %d were seen): a dump of a changing set skips elements, so the read is refused rather than returned short", s.Name, res.Passes, last, len(res.Elems))
 }
