@@ -26,33 +26,6 @@ const (
 	planChanges   = 2
 )
 
-const liveUsage = `usage: xt2nft plan     [flags] [FILE...]
-       xt2nft apply    [flags] [FILE...]
-       xt2nft confirm  [--netns NAME]
-       xt2nft rollback [--netns NAME]
-
-plan translates the FILEs (iptables-save dumps, or iptables command lines
-with --script), validates the result against the kernel in a throwaway
-network namespace, and prints the difference between the live ruleset and
-the new one. It changes nothing. Exit status: 0 no changes, 2 changes,
-1 error.
-
-apply puts the translation live: with --backend nft (the default) as one
-atomic netlink batch that replaces xt2nft's own tables and touches no other
-table, keeping the contents of the recent sets; with --backend iptables by
-loading the dumps themselves through iptables-restore. With --confirm it
-saves what it replaces (proven to restore), waits for ` + "`xt2nft confirm`" + `
-(or Enter on a terminal), and restores the previous ruleset if none comes
-in time, on SIGHUP, SIGINT, SIGTERM or SIGQUIT, on ` + "`xt2nft rollback`" + `, or
-(through a guard process) if apply itself is killed.
-
-confirm keeps what a waiting apply --confirm put live; rollback has it
-restore the previous ruleset now. Both also finish an apply --confirm that
-died.
-
-flags:
-`
-
 // Tests of the commands without root set these: fake replaces the
 // kernel's backends by a backend.Fake that receives the translation's
 // rules as text lines, and runDir is where the lock, journal and socket
@@ -85,7 +58,8 @@ type liveFlags struct {
 	resetSets, foreign      *bool
 }
 
-func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// liveFlagSet is plan's or apply's flag set.
+func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags, liveFlags) {
 	fs := newFlagSet("xt2nft "+cmd, stderr)
 	tf := addTranslateFlags(fs)
 	lf := liveFlags{
@@ -98,7 +72,12 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
 		lf.resetSets = fs.Bool("reset-sets", false, "do not carry the recent sets' addresses over from the live ruleset")
 	}
-	if code, done := parseFlags(fs, argv, liveUsage, stderr); done {
+	return fs, tf, lf
+}
+
+func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, tf, lf := liveFlagSet(cmd, stderr)
+	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().CommandHelp(w, cmd) }, stdout, stderr); done {
 		if code == exitUsage {
 			return exitError
 		}
@@ -147,7 +126,8 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		}
 		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
 	} else {
-		out, code := translateInputs(fs.Args(), stdin, log, popt, topt)
+		read := func() ([]input, bool) { return tf.inputs(ns, fs.Args(), stdin, log) }
+		out, code := translateInputs(read, log, popt, topt)
 		if out == nil {
 			return code
 		}
@@ -255,7 +235,7 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 	if !ok {
 		return nil, false
 	}
-	var d ipt.Dumps
+	var d ipt.Dumps // (--from-legacy makes no sense here: it would load the dumps that are loaded)
 	bad := false
 	for _, in := range inputs {
 		fam := popt.Family
@@ -289,10 +269,15 @@ func isTerminal(f *os.File) bool {
 }
 
 // runAnswer is xt2nft confirm and xt2nft rollback.
-func runAnswer(cmd string, argv []string, stderr io.Writer) int {
+// answerFlagSet is confirm's or rollback's flag set.
+func answerFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *string) {
 	fs := newFlagSet("xt2nft "+cmd, stderr)
-	name := fs.String("netns", "", "the namespace given to apply --netns")
-	if code, done := parseFlags(fs, argv, liveUsage, stderr); done {
+	return fs, fs.String("netns", "", "the namespace given to apply --netns")
+}
+
+func runAnswer(cmd string, argv []string, stderr io.Writer) int {
+	fs, name := answerFlagSet(cmd, stderr)
+	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().CommandHelp(w, cmd) }, os.Stdout, stderr); done {
 		return code
 	}
 	log := live.NewLog(stderr)
