@@ -90,7 +90,7 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 				if err := queueTable(b, tp, true, nil); err != nil {
 					t.Fatal(err)
 				}
-				if err := queueRules(b, tp.Rules); err != nil {
+				if err := queueRules(b, tp.Rules, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -112,6 +112,16 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 						got = append(got[:4:4], without(got[4:], nftaTableUserdata)...)
 					} else if i != 0 && b.origins[i-1].msgType == unix.NFT_MSG_DELTABLE {
 						t.Errorf("message %d: the table is created again without xt2nft's mark", i)
+					}
+				case unix.NFT_MSG_NEWRULE:
+					// xt2nft's digest ends the user data (digest.go).
+					ud := get(got[4:], unix.NFTA_RULE_USERDATA)
+					if _, ok := digestIn(ud); !ok || len(ud) < 2+digestLen {
+						t.Fatalf("message %d: rule without a digest", i)
+					}
+					got = append(got[:4:4], without(got[4:], unix.NFTA_RULE_USERDATA)...)
+					if rest := ud[:len(ud)-2-digestLen]; len(rest) > 0 {
+						got = appendAttr(got, unix.NFTA_RULE_USERDATA, rest)
 					}
 				case unix.NFT_MSG_NEWSET:
 					gu, wu := get(got[4:], unix.NFTA_SET_USERDATA), get(w.Data[4:], unix.NFTA_SET_USERDATA)

@@ -19,8 +19,8 @@ import (
 	"github.com/xt2nft/xt2nft/translate"
 )
 
-// TestPrivilegedApplyCarriesEveryElement: re-applying a ruleset next to a
-// big recent list carries every one of its addresses, re-apply after
+// TestPrivilegedApplyCarriesEveryElement: swapping the table of a big
+// recent list whole carries every one of its addresses, re-apply after
 // re-apply, each straight after the one before filled the new set: the
 // carried count and the new set's count are both the list's size.
 // (Elements coming and going meanwhile from the control plane would make
@@ -41,7 +41,7 @@ func TestPrivilegedApplyCarriesEveryElement(t *testing.T) {
 	}
 	defer f.Close()
 	for round := 1; round <= 3; round++ {
-		res, err := nft.Apply(ns, prog(), nft.ApplyOptions{})
+		res, err := nft.Apply(ns, prog(), nft.ApplyOptions{Whole: true})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -189,6 +189,23 @@ var kernelOnly = map[uint16][]uint16{
 // readTable dumps one table of ns's ruleset (c is open in ns); without
 // runtime it leaves out the elements of dynamic and timeout sets.
 func readTable(c *netlink.Conn, family byte, name string, runtime bool) (*tableDump, error) {
+	mode := elemsStatic
+	if runtime {
+		mode = elemsAll
+	}
+	return readTableElems(c, family, name, mode)
+}
+
+// Which set elements a table read takes.
+type elemMode int
+
+const (
+	elemsNone   elemMode = iota // no set's (a re-apply's read: incremental.go)
+	elemsStatic                 // those of sets the packet path does not change
+	elemsAll
+)
+
+func readTableElems(c *netlink.Conn, family byte, name string, mode elemMode) (*tableDump, error) {
 	d, err := readTableOnly(c, family, name)
 	if err != nil || d.Table == nil {
 		return d, err
@@ -230,7 +247,7 @@ func readTable(c *netlink.Conn, family byte, name string, runtime bool) (*tableD
 	}
 	for _, s := range d.Sets {
 		set := getString(s, unix.NFTA_SET_NAME)
-		if !runtime && setFlags(s)&(unix.NFT_SET_EVAL|unix.NFT_SET_TIMEOUT) != 0 {
+		if mode == elemsNone || mode == elemsStatic && setFlags(s)&(unix.NFT_SET_EVAL|unix.NFT_SET_TIMEOUT) != 0 {
 			continue
 		}
 		ae := encoder()
