@@ -363,36 +363,6 @@ func (b *batch) rule(r *nftables.Rule) error {
 	return nil
 }
 
-// encodeRule encodes a rule's table, chain and expressions (not its user
-// data, which ruleMsg adds).
-func encodeRule(r *nftables.Rule) ([]byte, error) {
-	fam := byte(r.Table.Family)
-	ae := encoder()
-	ae.String(unix.NFTA_RULE_TABLE, r.Table.Name)
-	ae.String(unix.NFTA_RULE_CHAIN, r.Chain.Name)
-	var err error
-	ae.Nested(unix.NFTA_RULE_EXPRESSIONS, func(l *netlink.AttributeEncoder) error {
-		for _, x := range r.Exprs {
-			if _, ok := x.(*expr.Match); ok {
-				err = fmt.Errorf("xtables match expressions are not supported")
-			}
-			if _, ok := x.(*expr.Target); ok {
-				err = fmt.Errorf("xtables target expressions are not supported")
-			}
-			data, merr := expr.Marshal(fam, x)
-			if merr != nil && err == nil {
-				err = merr
-			}
-			l.Bytes(unix.NFTA_LIST_ELEM|unix.NLA_F_NESTED, data)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	return encode(ae), nil
-}
-
 // ruleMsg queues NEWRULE from encoded attributes and user data: appended
 // to its chain, or (before non-zero) inserted in front of the rule with
 // that handle. prog is the rule's program, for errors.
