@@ -142,6 +142,10 @@ func queueTable(c *nftables.Conn, tp *TableProgram, replace bool, carried map[*S
 	for _, o := range tp.Objs {
 		c.AddObj(o)
 	}
+	// Chains before sets: a verdict map's elements jump to chains.
+	for _, ch := range tp.Chains {
+		c.AddChain(ch)
+	}
 	for _, sp := range tp.Sets {
 		els := append(append([]nftables.SetElement(nil), sp.Elems...), carried[sp]...)
 		first := els
@@ -157,9 +161,6 @@ func queueTable(c *nftables.Conn, tp *TableProgram, replace bool, carried map[*S
 				return fmt.Errorf("set %s: %w", sp.Set.Name, err)
 			}
 		}
-	}
-	for _, ch := range tp.Chains {
-		c.AddChain(ch)
 	}
 	return nil
 }
