@@ -31,6 +31,12 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 	if err := setKey(ns, key); err != nil {
 		return nil, err
 	}
+	if len(key) == 1 && key[0].dt.Str {
+		// nft records string keys (interface names) as host order; for a
+		// constant or interval set google/nftables writes big endian,
+		// and nft then lists every name as "". The last value counts.
+		udata = append(udata, udU32(byte(userdata.NFTNL_UDATA_SET_KEYBYTEORDER), 1)...)
+	}
 	var data []loaded
 	if len(s.Data) > 0 {
 		var err error

@@ -18,7 +18,7 @@ const maxExpand = 16
 // cost more than the rules that replace them: the kernel finds each
 // anonymous set by walking the table's sets and then the whole
 // transaction (16,000 multiport rules: four minutes).
-const expandCost = 5e6
+var expandCost = 5e6
 
 // expand replaces the small anonymous sets of a table with many of them
 // by one rule per element: exact, because a packet has one value of the
