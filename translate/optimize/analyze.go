@@ -220,7 +220,11 @@ func (a *analyzer) stmtWrites(st translate.Stmt) writes {
 		}
 		return writes{}
 	case *translate.VMap:
-		return writes{all: true} // not produced before the optimizer runs
+		var w writes
+		for _, n := range a.targets(s) {
+			w.add(a.chainWrites(n))
+		}
+		return w
 	case *translate.Assign:
 		switch l := s.Left.(type) {
 		case *translate.Meta:

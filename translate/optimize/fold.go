@@ -223,7 +223,7 @@ type Fold struct {
 	Chain   string
 	Origins []parser.Pos
 	Set     string
-	Kind    string // "set", "map" or "verdict map"
+	Kind    string // "set", "map", "verdict map", or "rule" (the others never match)
 }
 
 // emit returns the rule a group becomes (and declares its set in t).
@@ -253,7 +253,13 @@ func (a *analyzer) emit(t *translate.Table, c *translate.Chain, g *group) (*tran
 		}
 	}
 	if len(vary) == 0 {
-		return nil, nil // cannot happen: members would overlap
+		// One element: the first rule's; the others are dead (covered by
+		// it). The rule stays as it is and stands for all of them.
+		r := *m0.r
+		for _, m := range g.members {
+			r.Origins = append(r.Origins, m.r.Origin)
+		}
+		return &r, &Fold{Chain: c.Name, Origins: r.Origins, Kind: "rule"}
 	}
 	set := &translate.Set{Flags: []translate.SetFlag{translate.SetConstant}, Counter: f.counter != nil, Origin: m0.r.Origin}
 	var keyExprs []translate.Expr

@@ -67,7 +67,7 @@ func newFWLab(t testing.TB) *fwLab {
 		}
 	}
 	for _, kv := range []string{"net.ipv4.ip_forward=1", "net.ipv4.conf.eth0.rp_filter=0", "net.ipv4.conf.eth1.rp_filter=0",
-		"net.ipv4.icmp_ratelimit=0", "net.ipv4.conf.eth0.accept_local=1"} {
+		"net.ipv4.icmp_ratelimit=0", "net.ipv4.icmp_msgs_per_sec=10000000", "net.ipv4.icmp_msgs_burst=10000000", "net.ipv4.conf.eth0.accept_local=1"} {
 		if _, stderr, err := l.fw.Run("sysctl", "-qw", kv); err != nil {
 			t.Fatalf("sysctl %s: %v %s", kv, err, stderr)
 		}

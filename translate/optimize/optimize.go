@@ -30,6 +30,8 @@ type Result struct {
 	// Expanded are the rules whose anonymous set became a rule per
 	// element (tables with very many anonymous sets).
 	Expanded []*Expanded
+	// Splits are the runs of rules dispatched by address.
+	Splits []*Split
 	// Notes are the --report notes, at the rules' positions.
 	Notes []parser.Diagnostic
 }
@@ -48,6 +50,11 @@ func Run(rs *translate.Ruleset, opt Options) *Result {
 	res := &Result{}
 	for _, t := range rs.Tables {
 		a := newAnalyzer(t, opt)
+		for _, c := range append([]*translate.Chain(nil), t.Chains...) {
+			if sp := a.split(t, c); sp != nil {
+				res.Splits = append(res.Splits, sp)
+			}
+		}
 		groups := make([][]*group, len(t.Chains))
 		for i, c := range t.Chains {
 			groups[i] = a.foldChain(c)
@@ -146,6 +153,14 @@ func (r *Result) notes() []parser.Diagnostic {
 		for _, o := range f.Origins[1:] {
 			lines = append(lines, relPos(o, f.Origins[0]))
 		}
+		if f.Kind == "rule" {
+			note(f.Origins[0], "optimize: this rule decides every packet of %s (same action, later, in chain %s): they are folded into it and count nothing, as in iptables",
+				strings.Join(lines, ", "), f.Chain)
+			for _, o := range f.Origins[1:] {
+				note(o, "optimize: never matches (the rule of %s decides its packets first); folded into it", relPos(f.Origins[0], o))
+			}
+			continue
+		}
 		note(f.Origins[0], "optimize: %d rules folded into one rule with %s @%s in chain %s (each rule's counter is its elements' counter): this one and %s",
 			len(f.Origins), f.Kind, f.Set, f.Chain, strings.Join(lines, ", "))
 		for _, o := range f.Origins[1:] {
@@ -154,6 +169,10 @@ func (r *Result) notes() []parser.Diagnostic {
 	}
 	for _, m := range r.Moved {
 		note(m[0], "optimize: moved up beside the rule of %s (no packet matches both it and the rules it passed; too few such rules to be worth a set in a ruleset this size)", relPos(m[1], m[0]))
+	}
+	for _, sp := range r.Splits {
+		note(sp.Origins[0], "optimize: this rule and the %d after it in chain %s all compare %s: one lookup of it dispatches to %d chains holding only the rules that can match each address (%d rules there; a rule in several counts the sum)",
+			len(sp.Origins)-1, sp.Chain, sp.Key, sp.Chains, sp.Copies)
 	}
 	for _, e := range r.Expanded {
 		note(e.Origin, "optimize: anonymous set expanded into %d rules, one per element (a packet matches at most one; the rule's counter is their sum)", e.Rules)
@@ -186,16 +205,24 @@ type analyzer struct {
 	seq     map[string]int
 	keys    map[any]*key
 	consIDs map[string]int
+	t       *translate.Table
+	sets    map[string]*translate.Set
+	heights map[string]int
+	depths  map[string]int
+	// everyPacket: chains a filter or route base chain reaches
+	everyPacket map[string]bool
 }
 
 func newAnalyzer(t *translate.Table, opt Options) *analyzer {
 	a := &analyzer{opt: opt, fam: t.Family, chains: map[string]*translate.Chain{}, chainW: map[string]writes{},
-		names: map[string]bool{}, seq: map[string]int{}, keys: map[any]*key{}, consIDs: map[string]int{}}
+		names: map[string]bool{}, seq: map[string]int{}, keys: map[any]*key{}, consIDs: map[string]int{},
+		t: t, sets: map[string]*translate.Set{}, heights: map[string]int{}}
 	for _, c := range t.Chains {
 		a.chains[c.Name] = c
 	}
 	for _, s := range t.Sets {
 		a.names[s.Name] = true
+		a.sets[s.Name] = s
 	}
 	return a
 }
