@@ -115,10 +115,12 @@ func TestPrivilegedCorpusFoldsVsNftO(t *testing.T) {
 	if len(files) == 0 {
 		t.Skipf("no corpus in %s (it lives in ../shared beside the checkout)", corpusDir)
 	}
-	var table []string
-	for _, f := range files {
+	table := make([]string, len(files))
+	t.Cleanup(func() { t.Log("folded rules per corpus ruleset:\n" + strings.Join(table, "\n")) })
+	for i, f := range files {
 		name := strings.TrimPrefix(f, corpusDir+"/")
 		t.Run(name, func(t *testing.T) {
+			t.Parallel()
 			src, err := os.ReadFile(f)
 			if err != nil {
 				t.Fatal(err)
@@ -136,13 +138,12 @@ func TestPrivilegedCorpusFoldsVsNftO(t *testing.T) {
 			}
 			row := fmt.Sprintf("%-95s xt2nft %3d rules in %2d folds | nft -o %3d rules in %2d merges %s",
 				name, res.Folded(), len(res.Folds), merged, into, note)
-			table = append(table, row)
+			table[i] = row
 			if ok && res.Folded() < merged {
 				t.Errorf("%s: xt2nft folds fewer rules than nft -o", row)
 			}
 		})
 	}
-	t.Log("folded rules per corpus ruleset:\n" + strings.Join(table, "\n"))
 }
 
 // TestPrivilegedCorpusFoldsByPackets sends probes (from the addresses and
