@@ -104,17 +104,29 @@ type Set struct {
 	Origin parser.Pos
 }
 
-// Elem is a set or map element with what belongs to it (nft: KEY [counter
-// packets P bytes B] [comment "C"] [: VALUE]).
+// Elem is a set or map element with what belongs to it (nft: KEY
+// [timeout T] [counter packets P bytes B] [comment "C"] [: VALUE]).
 type Elem struct {
 	Key Expr
-	// Value is a map element's value (a *Verdict in a verdict map); nil in
-	// a set.
-	Value   Expr
+	// Timeout is the time the element has left, written as its timeout
+	// (it expires at the same moment; a refresh from the packet path uses
+	// the statement's or the set's timeout, never the element's).
+	Timeout time.Duration
 	Counter *Counter // initial counter values (nil: zero)
 	Comment string
+	// Value is a map element's value (a *Verdict in a verdict map); nil in
+	// a set.
+	Value Expr
 	// Origin is the iptables rule the element stands for (folded rules).
 	Origin parser.Pos
+}
+
+// simplest is the element itself when it has attributes, else its key.
+func (e *Elem) simplest() Expr {
+	if e.Timeout == 0 && e.Comment == "" && e.Value == nil && e.Counter == nil {
+		return e.Key
+	}
+	return e
 }
 
 // SetFlag is a flag of a named set.

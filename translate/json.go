@@ -212,8 +212,11 @@ func jsonElem(e Expr, t *Type) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if el.Counter != nil || el.Comment != "" {
+	if el.Counter != nil || el.Comment != "" || el.Timeout > 0 {
 		o := obj("val", key)
+		if el.Timeout > 0 {
+			o = append(o, jkv{"timeout", jsonDuration(el.Timeout)})
+		}
 		if el.Comment != "" {
 			o = append(o, jkv{"comment", el.Comment})
 		}

@@ -3,12 +3,13 @@ package translate
 import (
 	"bufio"
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Render writes rs as an nft script. Each table is first created and
@@ -125,12 +126,12 @@ func (p *printer) set(s *Set) {
 	p.s("\t}\n")
 }
 
-// elems writes { a, b }; elements with their own values, counters or
-// comments (folded rules) go one to a line, after sep.
+// elems writes { a, b }; the elements of folded rules (with their
+// values, or the rules they stand for) go one to a line, after sep.
 func (p *printer) elems(es []Expr, sep string) {
 	long := false
 	for _, e := range es {
-		if _, ok := e.(*Elem); ok && len(es) > 1 {
+		if el, ok := e.(*Elem); ok && len(es) > 1 && (el.Value != nil || el.Origin.File != "") {
 			long = true
 		}
 	}
@@ -270,6 +271,19 @@ func (p *printer) stmt(st Stmt) {
 }
 
 func (p *printer) match(s *Match) {
+	if bm, ok := s.Right.(*Bitmask); ok && singleFlag(bm.Mask) {
+		// nft 1.0.6 reads the list after "/" only with a comma in it
+		// ("tcp flags ack / ack" is a syntax error), so a one-flag mask
+		// is written as the equivalent "tcp flags & ack == ack".
+		p.expr(&Binop{Op: "&", Left: s.Left, Right: bm.Mask}, 0)
+		op := s.Op
+		if op == "" {
+			op = OpEq
+		}
+		p.s(" " + string(op) + " ")
+		p.expr(bm.Value, 0)
+		return
+	}
 	p.expr(s.Left, 0)
 	switch s.Op {
 	case OpExists, OpMissing:
@@ -462,6 +476,12 @@ func (p *printer) logFlags(f LogFlags) {
 	}
 }
 
+// singleFlag reports whether a flag mask names exactly one flag.
+func singleFlag(e Expr) bool {
+	f, ok := e.(*Flags)
+	return ok && len(f.Names) == 1
+}
+
 func isIPv6Expr(e Expr) bool {
 	switch v := e.(type) {
 	case *Addr:
@@ -576,6 +596,9 @@ func (p *printer) expr(e Expr, outer int) {
 		p.elems(v.Elems, "\n\t\t\t")
 	case *Elem:
 		p.expr(v.Key, 0)
+		if v.Timeout > 0 {
+			p.s(" timeout " + duration(v.Timeout))
+		}
 		if v.Counter != nil {
 			p.s(" ")
 			p.counter(v.Counter)
@@ -614,6 +637,9 @@ func quote(s string) string { return `"` + s + `"` }
 
 // duration renders a timeout as nft does: 1h30m, 60s, 500ms.
 func duration(d time.Duration) string {
+	if d == 0 {
+		return "0s" // the loop below writes nothing for zero
+	}
 	if d%time.Second != 0 {
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}

@@ -2,7 +2,6 @@ package nft
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/google/nftables"
@@ -12,6 +11,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetProgram, error) {
@@ -116,9 +116,10 @@ func elements(key, data []loaded, elems []translate.Expr, interval bool) ([]nfta
 		if el.Counter != nil && (el.Counter.Packets != 0 || el.Counter.Bytes != 0) {
 			return nil, fmt.Errorf("element %s: initial element counters are not supported by the netlink backend", translate.RenderExpr(el.Key))
 		}
-		// The value and comment go with the element's first key (an
-		// interval's start).
+		// The value, time left and comment go with the element's first
+		// key (an interval's start).
 		enc[0].Comment = el.Comment
+		enc[0].Timeout = el.Timeout
 		if (el.Value != nil) != (len(data) > 0) {
 			return nil, fmt.Errorf("element %s: a map element needs a value, a set element has none", translate.RenderExpr(e))
 		}

@@ -28,8 +28,9 @@ func main() {
 	seed := flag.Uint64("seed", 1, "random seed")
 	mix := flag.String("mix", "auto", "templates: auto (those xt2nft translates, as the benchmark) or all")
 	mpShare := flag.Float64("multiport-share", 0, "share of all rules that use -m multiport (0: the templates' weight, about 5%; 0.1667: a sixth)")
+	chains := flag.Int("chains", 0, "number of user chains (0: one per 500 rules)")
 	flag.Parse()
-	cfg := rulegen.Config{N: *n, Seed: *seed}
+	cfg := rulegen.Config{N: *n, Seed: *seed, Chains: *chains}
 	if *mpShare > 0 {
 		cfg.Share = map[string]float64{"multiport": *mpShare}
 	}
