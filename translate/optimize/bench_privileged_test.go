@@ -48,7 +48,7 @@ func benchChain(n int, mix string) []byte {
 			total += t.Weight
 		}
 	}
-	g := &rulegen.Gen{R: rand.New(rand.NewPCG(uint64(n), 14))}
+	g := rulegen.NewGen(rand.New(rand.NewPCG(uint64(n), 14)))
 	var b bytes.Buffer
 	b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n")
 	for i := 0; i < n-2; {

@@ -53,6 +53,11 @@ type Gen struct {
 	table string
 }
 
+// NewGen returns a generator for rules of a built-in filter chain with no
+// user chains to jump to (one template's rules, written by hand into a
+// chain of the caller's choice).
+func NewGen(r *rand.Rand) *Gen { return &Gen{R: r, user: -1, table: "filter"} }
+
 var ifaces = []string{"eth0", "eth1", "ens3", "bond0", "br-lan", "wg0", "docker0", "veth+", "eth+"}
 
 // Iface returns an interface name.
