@@ -315,8 +315,18 @@ type foldable struct {
 // maxElems bounds the elements one rule may bring into a fold.
 const maxElems = 256
 
-// analyze describes a rule.
+// analyze describes a rule (once: the dispatch pass and the folds ask
+// for the same rules).
 func (a *analyzer) analyze(r *translate.Rule) *rinfo {
+	if ri, ok := a.infos[r]; ok {
+		return ri
+	}
+	ri := a.describe(r)
+	a.infos[r] = ri
+	return ri
+}
+
+func (a *analyzer) describe(r *translate.Rule) *rinfo {
 	ri := &rinfo{r: r}
 	if r.Disabled != "" {
 		ri.w.all = true

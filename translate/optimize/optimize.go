@@ -211,12 +211,13 @@ type analyzer struct {
 	depths  map[string]int
 	// everyPacket: chains a filter or route base chain reaches
 	everyPacket map[string]bool
+	infos       map[*translate.Rule]*rinfo
 }
 
 func newAnalyzer(t *translate.Table, opt Options) *analyzer {
 	a := &analyzer{opt: opt, fam: t.Family, chains: map[string]*translate.Chain{}, chainW: map[string]writes{},
 		names: map[string]bool{}, seq: map[string]int{}, keys: map[any]*key{}, consIDs: map[string]int{},
-		t: t, sets: map[string]*translate.Set{}, heights: map[string]int{}}
+		t: t, sets: map[string]*translate.Set{}, heights: map[string]int{}, infos: map[*translate.Rule]*rinfo{}}
 	for _, c := range t.Chains {
 		a.chains[c.Name] = c
 	}
