@@ -321,7 +321,34 @@ func translateInputs(read func() ([]input, bool), stderr io.Writer, popt parser.
 	for _, d := range out.Diags {
 		fmt.Fprintln(stderr, d)
 	}
+	if topt.Optimize == nil && out.Ruleset != nil {
+		hintOptimize(stderr, out.Ruleset)
+	}
 	return out, exitOK
+}
+
+// hintOptimize points big literal translations at --optimize: the
+// kernel's cost of a table grows with the square of its sets, and an
+// anonymous set is found through the whole transaction.
+func hintOptimize(stderr io.Writer, rs *translate.Ruleset) {
+	rules, anon := 0, 0
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			rules += len(c.Rules)
+			for _, r := range c.Rules {
+				for _, st := range r.Stmts {
+					if m, ok := st.(*translate.Match); ok {
+						if _, ok := m.Right.(*translate.SetLit); ok {
+							anon++
+						}
+					}
+				}
+			}
+		}
+	}
+	if anon >= 2000 || rules >= 20000 {
+		fmt.Fprintf(stderr, "xt2nft: note: %d rules and %d anonymous sets, one nft rule per iptables rule; --optimize folds them into sets and maps, which the kernel loads and runs much faster (same behaviour)\n", rules, anon)
+	}
 }
 
 // setMemoryLimit gives the garbage collector a soft heap limit of about
