@@ -44,7 +44,7 @@ type SetProgram struct {
 	Elems []nftables.SetElement
 	key   []loaded
 	data  []loaded // a map's value types
-	udata []byte   // user data google/nftables cannot add (typeof), see batchIO
+	udata []byte   // user data google/nftables cannot add (typeof), see batch.set
 }
 
 // RuleProgram is a rule, the anonymous sets it needs, and where it came from.
