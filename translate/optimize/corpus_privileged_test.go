@@ -178,7 +178,7 @@ func TestPrivilegedCorpusFoldsByPackets(t *testing.T) {
 			if strings.Contains(string(src), "-m set") || strings.Contains(string(src), "nfacct") {
 				t.Skip("needs ipsets or nfacct objects the lab does not create")
 			}
-			foldsByPackets(t, src, probes(11, 1500, src), translate.Options{}, false, false)
+			foldsByPackets(t, src, probes(11, 1000, src), translate.Options{}, false, false)
 		})
 	}
 }

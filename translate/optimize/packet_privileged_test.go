@@ -260,7 +260,7 @@ func TestPrivilegedFoldsByPackets(t *testing.T) {
 			if _, err := rulegen.Generate(&dump, rulegen.Config{N: 600, Seed: seed, Templates: labTemplates()}); err != nil {
 				t.Fatal(err)
 			}
-			foldsByPackets(t, dump.Bytes(), probes(seed, 8000, dump.Bytes()), translate.Options{}, true, true)
+			foldsByPackets(t, dump.Bytes(), probes(seed, 6000, dump.Bytes()), translate.Options{}, true, true)
 		})
 	}
 }
@@ -310,7 +310,7 @@ func TestPrivilegedSplitByPackets(t *testing.T) {
 	b.WriteString("-A FORWARD -p udp -m udp --dport 53 -j ACCEPT\n-A FORWARD -p tcp -m tcp --dport 22 -j DROP\n")
 	b.WriteString("-A USR -p tcp -m tcp --dport 80 -j ACCEPT\n-A USR -p udp -j DROP\n-A USR -j RETURN\nCOMMIT\n")
 	dump := []byte(b.String())
-	if splits := foldsByPackets(t, dump, probes(5, 4000, dump), translate.Options{}, false, true); splits == 0 {
+	if splits := foldsByPackets(t, dump, probes(5, 3000, dump), translate.Options{}, false, true); splits == 0 {
 		t.Fatal("no run was dispatched: the test proves nothing")
 	}
 }
