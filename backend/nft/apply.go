@@ -232,14 +232,15 @@ func queueTable(b *batch, tp *TableProgram, replace bool, carried map[*SetProgra
 			return err
 		}
 	}
+	// Chains before sets: a verdict map's elements jump to chains.
+	for _, ch := range tp.Chains {
+		b.chain(ch)
+	}
 	for _, sp := range tp.Sets {
 		els := append(append([]nftables.SetElement(nil), sp.Elems...), carried[sp]...)
 		if err := b.set(sp.Set, withDigest(sp.udata, setDigest(sp)), els); err != nil {
 			return err
 		}
-	}
-	for _, ch := range tp.Chains {
-		b.chain(ch)
 	}
 	return nil
 }
