@@ -17,7 +17,7 @@ _xt2nft() {
 		;;
 	apply)
 		case $prev in --backend|--confirm|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --from-legacy --help --ipsets --iptables --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --reset-sets --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --from-legacy --help --ipsets --iptables --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --reset-sets --script --strict --table --version --whole -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	confirm)
