@@ -27,6 +27,10 @@ type ApplyResult struct {
 	// changed in them.
 	InPlace int
 	Changed IncrementalStats
+	// InPlaceRefused is the kernel's refusal of an in-place edit whose
+	// program then went live swapped whole (a fault of the edit script,
+	// never of the program: a program the kernel refuses fails).
+	InPlaceRefused error
 	// Gen is the ruleset generation right after the apply's commit.
 	Gen uint32
 }
@@ -145,11 +149,39 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 			return nil, err
 		}
 	}
+	if breakInPlace && b.inPlace {
+		b.delChain(&nftables.Table{Family: p.Tables[0].Table.Family, Name: p.Tables[0].Table.Name}, "xt2nft test: no such chain")
+	}
 	if err := b.send(ns, gen); err != nil {
-		return nil, refusal(p, b, err)
+		refused := refusal(p, b, err)
+		if b.inPlace && isRefusal(refused) {
+			// The refused batch changed nothing, so the generation is
+			// the one the reads belong to: swap the tables whole, and
+			// say why. If the kernel refuses that too, the program is
+			// at fault, and that refusal is the answer.
+			opt.Whole = true
+			whole, werr := apply(ns, p, opt, gen)
+			if werr != nil {
+				return nil, werr
+			}
+			whole.InPlaceRefused = refused
+			return whole, nil
+		}
+		return nil, refused
 	}
 	res.Gen = genAfter(gen)
 	return res, nil
+}
+
+// breakInPlace makes every in-place batch fail (tests of the fallback).
+var breakInPlace bool
+
+// isRefusal reports whether err is the kernel refusing the batch's content
+// (not another transaction, not a permission).
+func isRefusal(err error) bool {
+	var ce *backend.ChangedError
+	var pe *backend.PermissionError
+	return !errors.As(err, &ce) && !errors.As(err, &pe)
 }
 
 // checkForeign refuses to replace live tables without xt2nft's mark.

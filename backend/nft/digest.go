@@ -60,13 +60,29 @@ func digestIn(udata []byte) (digest, bool) {
 }
 
 // setDigest is the digest of a set's definition: its NEWSET message
-// without the batch's set ID (elements are not part of it).
+// without the batch's set ID. A constant set's elements are part of its
+// definition: the kernel refuses to add or delete elements of a constant
+// set a rule is bound to (EBUSY), so one whose elements changed is made
+// again with the rules that use it, and one that did not stays as it is,
+// its element counters with it. Other sets' elements are not part of it.
 func setDigest(sp *SetProgram) digest {
 	s := *sp.Set
 	s.ID = 0
+	var els []nftables.SetElement
+	if s.Constant {
+		els = sp.Elems
+	}
 	var b batch
-	_ = b.set(&s, sp.udata, nil)
-	return sum(b.msgs[0].Data)
+	if b.set(&s, sp.udata, els) != nil {
+		_ = b.set(&s, sp.udata, nil) // refused later, when it is sent
+	}
+	h := sha256.New()
+	for _, m := range b.msgs {
+		h.Write(m.Data)
+	}
+	var d digest
+	copy(d[:], h.Sum(nil))
+	return d
 }
 
 // anonDigest is the digest of an anonymous set: definition and elements.

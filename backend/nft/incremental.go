@@ -302,6 +302,8 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 	// referred to them and before the chains their elements may jump to.
 	for _, sp := range tp.Sets {
 		switch {
+		case tc.keptSets[sp.Set.Name] && sp.Set.Constant:
+			// the same elements (they are part of its digest)
 		case tc.keptSets[sp.Set.Name] && (!sp.Set.Dynamic || resetSets):
 			b.flushSet(t, sp.Set.Name)
 		case tc.recreated[sp.Set.Name]:
@@ -372,7 +374,7 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 	// 5. Elements: the program's of every set that is not a kept dynamic
 	// one, and the carried ones of recreated sets.
 	for _, sp := range tp.Sets {
-		if tc.keptSets[sp.Set.Name] && sp.Set.Dynamic && !resetSets {
+		if tc.keptSets[sp.Set.Name] && (sp.Set.Constant || sp.Set.Dynamic && !resetSets) {
 			continue // its contents stay where they are
 		}
 		els := append(append([]nftables.SetElement(nil), sp.Elems...), carried[sp]...)

@@ -9,10 +9,13 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/nftables/expr"
+
 	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/golden"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/optimize"
 )
 
 // expires is an element's time left, which moves while a test runs.
@@ -238,5 +241,112 @@ func TestPrivilegedReapplyChangesOneRule(t *testing.T) {
 	want2, _, _ := runNft(fns, "", "list", "ruleset")
 	if canonicalListing(t, got) != canonicalListing(t, want2) {
 		t.Errorf("edited in place differs from fresh")
+	}
+}
+
+// TestPrivilegedReapplyFallsBackWhole: an in-place edit the kernel refuses
+// (here, one made to fail) changes nothing, and the program goes live
+// swapped whole, with the refusal in the result; a program the kernel
+// refuses is still refused.
+func TestPrivilegedReapplyFallsBackWhole(t *testing.T) {
+	nstest.Skip(t, "nft")
+	tn := nstest.New(t, "fallback")
+	ns, err := OpenNS(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	prog := func(port int) *Program {
+		src := fmt.Sprintf("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport %d -j ACCEPT\n-A INPUT -m recent --name x --rcheck -j DROP\nCOMMIT\n", port)
+		out := translate.Prepare([]translate.Input{{Name: "r.v4", Src: []byte(src)}}, parser.Options{}, translate.Options{})
+		if out.Failed {
+			t.Fatal(out.Diags)
+		}
+		p, err := Lower(out.Ruleset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	if _, err := Apply(ns, prog(22), ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := tn.NFT("", "add", "element", "ip", "xt2nft", "recent_x_mem", "{ 10.9.9.9 }"); err != nil {
+		t.Fatal(err, stderr)
+	}
+	breakInPlace = true
+	defer func() { breakInPlace = false }()
+	res, err := Apply(ns, prog(23), ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InPlaceRefused == nil || res.InPlace != 0 {
+		t.Errorf("the refused in-place edit was not reported (InPlace %d, refused %v)", res.InPlace, res.InPlaceRefused)
+	}
+	got, _, _ := runNft(ns, "", "list", "ruleset")
+	if !strings.Contains(got, "tcp dport 23") || strings.Contains(got, "tcp dport 22") || !strings.Contains(got, "10.9.9.9") {
+		t.Errorf("the whole swap did not put the program live with the list's address:\n%s", got)
+	}
+	breakInPlace = false
+	bad := prog(24)
+	r := bad.Tables[0].Rules[0].Rule
+	r.Exprs = append(r.Exprs[:len(r.Exprs)-1], &expr.Verdict{Kind: expr.VerdictJump, Chain: "no-such-chain"})
+	if _, err := Apply(ns, bad, ApplyOptions{}); err == nil || !strings.Contains(err.Error(), "r.v4:3:1") {
+		t.Errorf("a jump to a chain that does not exist: %v, want the kernel's refusal at r.v4:3:1", err)
+	}
+}
+
+// TestPrivilegedReapplyKeepsConstantSets: a constant set (an --optimize
+// fold) cannot be flushed or filled while a rule uses it (EBUSY): one with
+// the same elements stays as it is, its element counters with it; one
+// whose elements changed is made again with the rules that use it.
+func TestPrivilegedReapplyKeepsConstantSets(t *testing.T) {
+	nstest.Skip(t, "nft")
+	tn := nstest.New(t, "constset")
+	ns, err := OpenNS(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	prog := func(ports ...int) *Program {
+		var b strings.Builder
+		b.WriteString("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p udp --dport 9 -j ACCEPT\n")
+		for _, p := range ports {
+			fmt.Fprintf(&b, "-A INPUT -p tcp --dport %d -j ACCEPT\n", p)
+		}
+		b.WriteString("COMMIT\n")
+		out := translate.Prepare([]translate.Input{{Name: "r.v4", Src: []byte(b.String())}}, parser.Options{}, translate.Options{Optimize: optimize.Hook})
+		if out.Failed {
+			t.Fatal(out.Diags)
+		}
+		p, err := Lower(out.Ruleset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Tables[0].Sets) == 0 || !p.Tables[0].Sets[0].Set.Constant {
+			t.Fatalf("the ports were not folded into a constant set: %+v", p.Tables[0].Sets)
+		}
+		return p
+	}
+	if _, err := Apply(ns, prog(22, 80, 443), ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := Apply(ns, prog(22, 80, 443), ApplyOptions{})
+	if err != nil {
+		t.Fatalf("the same program again: %v", err)
+	}
+	if res.InPlace != 1 || res.Changed.SetsKept != 1 || res.Changed.RulesAdded != 0 {
+		t.Errorf("the same program again changed %+v (in place %d)", res.Changed, res.InPlace)
+	}
+	res, err = Apply(ns, prog(22, 80, 8443), ApplyOptions{})
+	if err != nil {
+		t.Fatalf("other elements: %v", err)
+	}
+	if res.InPlace != 1 || res.Changed.SetsRecreated != 1 || res.Changed.RulesAdded != 1 || res.Changed.RulesKept != 1 {
+		t.Errorf("other elements changed %+v (in place %d)", res.Changed, res.InPlace)
+	}
+	got, _, _ := runNft(ns, "", "list", "ruleset")
+	if !strings.Contains(got, "8443") || strings.Contains(got, "443,") || strings.Contains(got, " 443 ") {
+		t.Errorf("the set does not hold the new elements:\n%s", got)
 	}
 }
