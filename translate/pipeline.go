@@ -159,9 +159,14 @@ func prepareWhole(inputs []Input, popt parser.Options, opt Options) *Output {
 	return addResult(out, res, opt)
 }
 
-// addResult adds a translation's result to out: the backend's check, the
-// diagnostics in order, the ruleset.
+// addResult adds a translation's result to out: the optimizer's rewrite,
+// the backend's check, the diagnostics in order, the ruleset.
 func addResult(out *Output, res *Result, opt Options) *Output {
+	if opt.Optimize != nil && (res.Err() == nil || opt.AllowPartial) {
+		res.Diags = append(res.Diags, opt.Optimize(res.Ruleset, opt)...)
+		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })
+	}
+	// The check sees what is rendered or lowered: the optimized ruleset.
 	if opt.Check != nil && res.Err() == nil {
 		res.Diags = append(res.Diags, opt.Check(res.Ruleset)...)
 		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })
