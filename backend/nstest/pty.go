@@ -32,4 +32,3 @@ func OpenPTY(t *testing.T) (master, slave *os.File) {
 	}
 	return m, s
 }
-
