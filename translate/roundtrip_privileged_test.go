@@ -33,6 +33,7 @@ var (
 	reNLPrefix   = regexp.MustCompile(`^  \[ bitwise reg (\d+) = \( reg \d+ & (0x[0-9a-f]+(?: 0x[0-9a-f]+)*) \) \^ 0x0+(?: 0x0+)* \]$`)
 	reNLQuota    = regexp.MustCompile(`(\[ quota bytes \d+ consumed )\d+( flags \d+ \])`)
 	reNLLimit    = regexp.MustCompile(`\[ limit .*\]`)
+	reNLCmp      = regexp.MustCompile(`^(  \[ cmp eq reg \d+ )((?:0x[0-9a-f]+ ?)+) \]$`)
 	reExpires    = regexp.MustCompile(`expires [0-9hmsd]+`)
 )
 
@@ -50,11 +51,13 @@ var (
 //   - anonymous set elements come in any order;
 //   - a masked compare with a prefix mask of whole bytes ("& 0x0000ffff",
 //     then "cmp eq 0x0000640a") is listed as a prefix (10.100.0.0/16) and
-//     read back as a compare of just those bytes: the mask line is dropped
-//     (the compared value is printed the same either way).
+//     read back as a compare of just those bytes: the mask line is dropped,
+//     and the compare cut to the words of the prefix (an IPv4 value is
+//     printed the same either way, an IPv6 one in fewer words).
 func normBytecode(s string) string {
 	var out []string
 	fam := ""
+	cut := 0 // words of a prefix compare whose mask line was dropped
 	for _, l := range strings.Split(s, "\n") {
 		if m := reNLRuleHead.FindStringSubmatch(l); m != nil {
 			l, fam = m[1]+" "+m[2]+" "+m[3], m[1]
@@ -66,8 +69,18 @@ func normBytecode(s string) string {
 		l = reNLCtKey.ReplaceAllString(l, "[ ct load ${1} =>")
 		l = reNLQuota.ReplaceAllString(l, "${1}N${2}")
 		if m := reNLPrefix.FindStringSubmatch(l); m != nil && bytePrefixMask(m[2]) {
+			cut = (prefixBytes(m[2]) + 3) / 4
 			continue
 		}
+		if m := reNLCmp.FindStringSubmatch(l); m != nil && cut > 0 {
+			// The compare after a dropped mask: its value past the
+			// prefix is zeros, and read back it is just the prefix
+			// (one word for up to 4 bytes: IPv6 prefixes are shorter).
+			if w := strings.Fields(m[2]); len(w) > cut {
+				l = m[1] + strings.Join(w[:cut], " ") + " ]"
+			}
+		}
+		cut = 0
 		out = append(out, l)
 	}
 	// A TCP protocol test right before a TCP option load that is not a
@@ -108,6 +121,21 @@ func normBytecode(s string) string {
 		}
 	}
 	return strings.Join(kept, "\n")
+}
+
+// prefixBytes is the number of 0xff bytes of a byte prefix mask.
+func prefixBytes(words string) int {
+	n := 0
+	for _, w := range strings.Fields(words) {
+		var v uint32
+		fmt.Sscanf(w, "0x%x", &v)
+		for _, c := range []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} {
+			if c == 0xff {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // bytePrefixMask: words as nft prints them (little-endian 32-bit words of

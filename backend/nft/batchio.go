@@ -74,6 +74,9 @@ func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
 				addSetUdata(&req[i], ud)
 			}
 		}
+		if t == unix.NFT_MSG_NEWRULE {
+			ctDirections(&req[i]) // ct keys google/nftables sends no direction for (ctdir.go)
+		}
 		b.types[req[i].Header.Sequence] = failure{msgType: t, index: count[t]}
 		count[t]++
 		if i != last {

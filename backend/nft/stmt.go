@@ -536,8 +536,13 @@ func (l *lowerer) tproxy(s *translate.Tproxy) error {
 	if fam == translate.FamilyIP6 {
 		t.Family, addr = byte(unix.NFPROTO_IPV6), desc.IPv6Addr
 	}
-	if l.fam != translate.FamilyInet {
+	switch {
+	case l.fam != translate.FamilyInet:
 		t.Family = byte(families[l.fam])
+	case s.Family == "":
+		// A port only, in an inet table: for both families, as nft
+		// writes "tproxy to :PORT" there.
+		t.Family = byte(unix.NFPROTO_UNSPEC)
 	}
 	reg := uint32(1)
 	if s.Addr != nil {
