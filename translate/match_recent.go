@@ -200,19 +200,18 @@ func (tr *translator) sharedRecentMasks() {
 		if v4First && v6First {
 			continue
 		}
-		order := "neither load order"
-		switch {
-		case v4First:
-			order = "the IPv4 rules loaded first only"
-		case v6First:
-			order = "the IPv6 rules loaded first only"
+		const keys6 = "it keys IPv6 addresses by their first 32 bits, masked with the IPv4 mask (iptables-restore writes zeros past it)"
+		const keys4 = "it keys IPv4 addresses by the first 32 bits of the IPv6 mask"
+		when := "for neither load order: when the IPv4 rules are loaded first " + keys6 + "; when the IPv6 rules are, " + keys4
+		if v6First { // (an IPv4 creator keying as the translation does implies an IPv6 one does)
+			when = "when the IPv6 rules are loaded first; when the IPv4 rules are, " + keys6
 		}
 		pos := p.l4.maskPos
 		if p.l6.maskPos.Before(pos) {
 			pos = p.l6.maskPos
 		}
-		tr.approxf(pos, "recent: list %q is used by IPv4 rules (%s) and IPv6 rules (%s); xt_recent keeps both families' entries in one list with the mask of the rule that creates it (an IPv4 --mask fills its first 32 bits and zeroes the rest, an IPv6 rule's keys IPv4 addresses by its first 32 bits), while the translation keys each family by its own rules' mask (IPv4 %s, IPv6 %s): the same as the kernel with %s",
-			p.l4.Name, p.l4.maskPos, p.l6.maskPos, maskString(p.l4.Mask, parser.IPv4), maskString(p.l6.Mask, parser.IPv6), order)
+		tr.approxf(pos, "recent: list %q is used by IPv4 rules (%s) and IPv6 rules (%s): xt_recent keeps both families' entries in one list with one mask, the mask of the rule that creates the list; the translation keys each family's sets by its own rules' mask (IPv4 %s, IPv6 %s), as the kernel does %s",
+			p.l4.Name, p.l4.maskPos, p.l6.maskPos, maskString(p.l4.Mask, parser.IPv4), maskString(p.l6.Mask, parser.IPv6), when)
 	}
 }
 

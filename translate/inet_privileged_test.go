@@ -1,0 +1,266 @@
+//go:build linux
+
+package translate_test
+
+import (
+	"fmt"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// inetTopo is a router: a LAN on eth0 (two hosts per family) and an uplink
+// on ppp0, the default route of both families.
+func inetTopo() lab.Topology {
+	return lab.Topology{Links: []lab.Link{
+		{Name: "eth0", Addrs: []netip.Prefix{lab.Prefix("10.70.0.1/24"), lab.Prefix("fd70::1/64")},
+			PeerAddrs: []netip.Prefix{lab.Prefix("10.70.0.2/24"), lab.Prefix("10.70.0.3/24"), lab.Prefix("fd70::2/64"), lab.Prefix("fd70::3/64")}},
+		{Name: "ppp0", Addrs: []netip.Prefix{lab.Prefix("10.71.0.1/24"), lab.Prefix("fd71::1/64")},
+			PeerAddrs: []netip.Prefix{lab.Prefix("10.71.0.2/24"), lab.Prefix("fd71::2/64")},
+			Routes:    []netip.Prefix{lab.Prefix("0.0.0.0/0"), lab.Prefix("::/0")}},
+	}}
+}
+
+// inetProbe is one probe of an inet differential and, for some, the fate
+// the legacy rules must give it (so that the trace is known to exercise
+// what it is about).
+type inetProbe struct {
+	name  string
+	probe lab.Probe
+	want  string // part of the legacy fate ("" any)
+}
+
+func inetPkt(in, src, dst string, l4 lab.L4) lab.Probe {
+	var ip lab.IPHeader = &lab.IPv4{Src: lab.Addr(src), Dst: lab.Addr(dst)}
+	if strings.Contains(src, ":") {
+		ip = &lab.IPv6{Src: lab.Addr(src), Dst: lab.Addr(dst)}
+	}
+	return lab.Probe{In: in, Packet: lab.Packet{IP: ip, L4: l4}}
+}
+
+func syn(sport, dport uint16) *lab.TCP {
+	return &lab.TCP{SrcPort: sport, DstPort: dport, Flags: lab.SYN}
+}
+
+// inetSide is one way of loading the rules into a lab.
+type inetSide struct {
+	name string
+	load func(l *lab.Lab) error
+}
+
+// runInet sends the probes through a lab per side, in parallel, and
+// returns each side's fates and its lab's counters after the last probe.
+func runInet(t *testing.T, sides []inetSide, probes []inetProbe) ([][]string, []func(v6 bool) (lab.Counters, error)) {
+	t.Helper()
+	fates := make([][]string, len(sides))
+	counters := make([]func(bool) (lab.Counters, error), len(sides))
+	errs := make([]error, len(sides))
+	var wg sync.WaitGroup
+	for i, s := range sides {
+		l := lab.New(t, inetTopo())
+		counters[i] = func(v6 bool) (lab.Counters, error) {
+			if s.name == "legacy" {
+				return l.IPTablesCounters(v6)
+			}
+			return l.NFTCounters()
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if errs[i] = s.load(l); errs[i] != nil {
+				return
+			}
+			for _, p := range probes {
+				o, err := l.Send(p.probe)
+				if err != nil {
+					errs[i] = fmt.Errorf("%s: %v", p.name, err)
+					return
+				}
+				fates[i] = append(fates[i], o.Fate())
+			}
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Fatalf("%s: %v", sides[i].name, err)
+		}
+	}
+	return fates, counters
+}
+
+// inetGolden reads golden/layout-inet-lab: its two dumps and their
+// translation.
+func inetGolden(t *testing.T) (v4, v6, script string) {
+	t.Helper()
+	dir := filepath.Join(goldenDir, "layout-inet-lab")
+	read := func(name string) string {
+		b, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	v4, v6, script = read("input.rules"), read("input.v6.rules"), read("expected.nft")
+	for _, gc := range goldenCases(t) {
+		if gc.Name == "layout-inet-lab" {
+			if out := gc.Run(); out.Failed || string(out.Script) != script {
+				t.Fatalf("golden/layout-inet-lab/expected.nft is not the translation (go test ./translate -run TestGolden)")
+			}
+		}
+	}
+	return v4, v6, script
+}
+
+// TestPrivilegedInetDifferential sends IPv4 and IPv6 probes through the
+// legacy rules (iptables-legacy-restore and ip6tables-legacy-restore) and
+// through their translation into one inet table (golden/layout-inet-lab,
+// as nft -f loads it and as its listing reloads), and requires the same
+// fate for every probe. What they prove:
+//   - one list name in IPv4 and IPv6 rules: each family's sources are
+//     counted apart (the kernel keys entries by family too), SSH
+//     connections interleaved across families drop at the third of each;
+//   - policies that differ per family: INPUT and FORWARD drop IPv4 and
+//     accept IPv6; IPv4's RETURN in INPUT reaches its drop policy;
+//   - a user chain (SVC) in both families, with rules in common (the
+//     REJECT, written once, rejects each family with its own ICMP error)
+//     and rules of one family;
+//   - NAT in both: DNAT of each family to the LAN host, IPv4 masquerade,
+//     IPv6 SNAT;
+//   - the rule both families have counts both families' packets: its nft
+//     counter is the sum of the two legacy rules' counters.
+//
+// The legacy side loads the IPv6 rules first: a list an IPv4 rule creates
+// keys IPv6 addresses by their first 32 bits (TestPrivilegedInetRecentMask),
+// which the translation does not reproduce and warns about.
+func TestPrivilegedInetDifferential(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore")
+	t.Parallel()
+	v4, v6, script := inetGolden(t)
+	var probes []inetProbe
+	add := func(name, want string, p lab.Probe) { probes = append(probes, inetProbe{name, p, want}) }
+	add("v4 udp 53 (a rule of both)", "delivered", inetPkt("eth0", "10.70.0.2", "10.70.0.1", &lab.UDP{SrcPort: 5000, DstPort: 53}))
+	add("v6 udp 53 (a rule of both)", "delivered", inetPkt("eth0", "fd70::2", "fd70::1", &lab.UDP{SrcPort: 5000, DstPort: 53}))
+	add("v4 udp 54 (IPv4 policy drop)", "dropped", inetPkt("eth0", "10.70.0.2", "10.70.0.1", &lab.UDP{SrcPort: 5001, DstPort: 54}))
+	add("v6 udp 54 (IPv6 rule drop)", "dropped", inetPkt("eth0", "fd70::2", "fd70::1", &lab.UDP{SrcPort: 5001, DstPort: 54}))
+	add("v4 udp 99 (RETURN to the drop policy)", "dropped", inetPkt("eth0", "10.70.0.2", "10.70.0.1", &lab.UDP{SrcPort: 5002, DstPort: 99}))
+	add("v6 udp 99 (IPv6 policy accept)", "delivered", inetPkt("eth0", "fd70::2", "fd70::1", &lab.UDP{SrcPort: 5002, DstPort: 99}))
+	add("v4 udp 100 (after the RETURN)", "delivered", inetPkt("eth0", "10.70.0.2", "10.70.0.1", &lab.UDP{SrcPort: 5003, DstPort: 100}))
+	add("v4 echo", "delivered", inetPkt("eth0", "10.70.0.2", "10.70.0.1", &lab.ICMP{Type: 8, ID: 1, Seq: 1}))
+	add("v6 echo", "delivered", inetPkt("eth0", "fd70::2", "fd70::1", &lab.ICMP{Type: 128, ID: 1, Seq: 1}))
+	add("v4 timestamp (not accepted)", "dropped", inetPkt("eth0", "10.70.0.2", "10.70.0.1", &lab.ICMP{Type: 13, ID: 1, Seq: 1}))
+	for i := 0; i < 4; i++ {
+		want := map[bool]string{true: "delivered", false: "dropped"}[i < 2]
+		add(fmt.Sprintf("v4 ssh %d", i+1), want, inetPkt("eth0", "10.70.0.2", "10.70.0.1", syn(uint16(6000+i), 22)))
+		add(fmt.Sprintf("v6 ssh %d", i+1), want, inetPkt("eth0", "fd70::2", "fd70::1", syn(uint16(6000+i), 22)))
+	}
+	add("v4 ssh from another LAN host", "delivered", inetPkt("eth0", "10.70.0.3", "10.70.0.1", syn(6100, 22)))
+	add("v6 ssh from another LAN host", "delivered", inetPkt("eth0", "fd70::3", "fd70::1", syn(6100, 22)))
+	add("v4 ssh from the uplink (REJECT)", "reply ppp0: icmp", inetPkt("ppp0", "10.71.0.2", "10.71.0.1", syn(6200, 22)))
+	add("v6 ssh from the uplink (REJECT)", "reply ppp0: icmpv6", inetPkt("ppp0", "fd71::2", "fd71::1", syn(6200, 22)))
+	add("v4 DNAT 8080", "leaves eth0", inetPkt("ppp0", "10.71.0.2", "10.71.0.1", syn(6300, 8080)))
+	add("v6 DNAT 8080", "leaves eth0", inetPkt("ppp0", "fd71::2", "fd71::1", syn(6300, 8080)))
+	add("v4 LAN out (masquerade)", "leaves ppp0: udp 10.71.0.1", inetPkt("eth0", "10.70.0.2", "192.0.2.9", &lab.UDP{SrcPort: 7000, DstPort: 53}))
+	add("v6 LAN out (SNAT)", "leaves ppp0: udp [fd71::1]", inetPkt("eth0", "fd70::2", "2001:db8::9", &lab.UDP{SrcPort: 7000, DstPort: 53}))
+	add("v4 uplink to LAN (IPv4 FORWARD drop)", "dropped", inetPkt("ppp0", "10.71.0.2", "10.70.0.2", &lab.UDP{SrcPort: 7100, DstPort: 53}))
+	add("v6 uplink to LAN (IPv6 FORWARD accept)", "forwarded", inetPkt("ppp0", "fd71::2", "fd70::2", &lab.UDP{SrcPort: 7100, DstPort: 53}))
+
+	legacy := func(l *lab.Lab) error {
+		if err := l.IPTablesRestore(true, v6); err != nil {
+			return err
+		}
+		return l.IPTablesRestore(false, v4)
+	}
+	fates, counters := runInet(t, []inetSide{
+		{"legacy", legacy},
+		{"inet", func(l *lab.Lab) error { return l.NFT(script) }},
+		{"inet reloaded", func(l *lab.Lab) error {
+			if err := l.NFT(script); err != nil {
+				return err
+			}
+			listing, err := l.FW.Run("", "nft", "list", "table", "inet", "xt2nft")
+			if err != nil {
+				return err
+			}
+			return l.NFT("delete table inet xt2nft\n" + listing)
+		}},
+	}, probes)
+	for i, p := range probes {
+		if !strings.Contains(fates[0][i], p.want) {
+			t.Errorf("%s: legacy fate %q, want %q (the probe does not test what it is about)", p.name, fates[0][i], p.want)
+		}
+		for s := 1; s < len(fates); s++ {
+			if fates[s][i] != fates[0][i] {
+				t.Errorf("%s: legacy %q, %s %q", p.name, fates[0][i], []string{"", "inet", "inet reloaded"}[s], fates[s][i])
+			}
+		}
+		t.Logf("%-40s %s", p.name, fates[0][i])
+	}
+	// The rule both families have (udp dport 53 accept) counts both.
+	c4, err4 := counters[0](false)
+	c6, err6 := counters[0](true)
+	cn, errn := counters[1](false)
+	if err4 != nil || err6 != nil || errn != nil {
+		t.Fatal(err4, err6, errn)
+	}
+	idx := -1
+	for i, l := range strings.Split(script[strings.Index(script, "chain filter_INPUT {"):], "\n")[2:] {
+		if strings.Contains(l, "udp dport 53 counter accept") {
+			idx = i
+			break
+		}
+	}
+	legacySum := c4["filter INPUT"][2] + c6["filter INPUT"][2]
+	if got := cn["inet xt2nft filter_INPUT"]; idx < 0 || idx >= len(got) || got[idx] != legacySum || legacySum != 2 {
+		t.Errorf("udp dport 53: nft counter %v (rule %d), legacy IPv4 %v + IPv6 %v", got, idx, c4["filter INPUT"], c6["filter INPUT"])
+	}
+}
+
+// TestPrivilegedInetRecentMask proves the warning the translation gives for
+// a recent list both families use: restored IPv4 rules first, as a boot
+// usually restores them, xt_recent keys IPv6 addresses by their first 32
+// bits (iptables-restore writes the IPv4 --mask 255.255.255.255 into the
+// first 4 bytes of the list's mask and zeros after): the fourth SSH
+// connection from a second IPv6 host of the LAN is dropped because the
+// first host made three. The translation keys each IPv6 address whole.
+func TestPrivilegedInetRecentMask(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore")
+	t.Parallel()
+	v4, v6, script := inetGolden(t)
+	out := translate.Files([]translate.Input{{Name: "rules.v4", Src: []byte(v4)}, {Name: "rules.v6", Src: []byte(v6)}}, parser.Options{}, translate.Options{Layout: translate.LayoutInet})
+	if !strings.Contains(strings.Join(out.Diags, "\n"), `list "ssh" is used by IPv4 rules`) {
+		t.Fatalf("no warning about the shared list: %v", out.Diags)
+	}
+	probes := []inetProbe{
+		{name: "fd70::2 ssh 1", probe: inetPkt("eth0", "fd70::2", "fd70::1", syn(6000, 22))},
+		{name: "fd70::2 ssh 2", probe: inetPkt("eth0", "fd70::2", "fd70::1", syn(6001, 22))},
+		{name: "fd70::3 ssh 1", probe: inetPkt("eth0", "fd70::3", "fd70::1", syn(6002, 22))},
+	}
+	fates, _ := runInet(t, []inetSide{
+		{"legacy", func(l *lab.Lab) error {
+			if err := l.IPTablesRestore(false, v4); err != nil {
+				return err
+			}
+			return l.IPTablesRestore(true, v6)
+		}},
+		{"inet", func(l *lab.Lab) error { return l.NFT(script) }},
+	}, probes)
+	for i, p := range probes {
+		t.Logf("%s: legacy %q, inet %q", p.name, fates[0][i], fates[1][i])
+	}
+	if !strings.HasPrefix(fates[0][2], "dropped") || !strings.HasPrefix(fates[1][2], "delivered") {
+		t.Errorf("fd70::3 after two from fd70::2: legacy %q (want dropped: one entry for fd70::/32), inet %q (want delivered)", fates[0][2], fates[1][2])
+	}
+	for i := 0; i < 2; i++ {
+		if fates[0][i] != fates[1][i] {
+			t.Errorf("%s: legacy %q, inet %q", probes[i].name, fates[0][i], fates[1][i])
+		}
+	}
+}
