@@ -75,6 +75,9 @@ type inetChain struct {
 	rules []inetRule
 	reach famSet // the families whose packets can enter it
 	from  famSet // the families that have it
+	// gate is the family its first rule sends away (inetGate): the rules
+	// after it are met by the other family only.
+	gate famSet
 }
 
 // mergeInet makes the families' parts of the inet table the table of the
@@ -93,6 +96,7 @@ func (tr *translator) mergeInet(d *parser.Dump) {
 			parts[i] = &Table{}
 		}
 	}
+	tr.sharedConntrack(parts)
 	// A helper chain both families use is in both parts: the IPv6 part
 	// gets its own copy, so that what the merge changes in one part's
 	// chains it changes in that part only.
@@ -113,11 +117,16 @@ func (tr *translator) mergeInet(d *parser.Dump) {
 	inetReach(chains)
 	for _, ic := range chains {
 		ch := ic.c
-		for _, ir := range ic.rules {
+		for k, ir := range ic.rules {
 			r := ir.r
 			// A rule of one family in a chain the other enters (or has:
-			// an unreachable chain of both keeps them apart too).
-			other := (ic.reach|ic.from)&^ir.fam != 0
+			// an unreachable chain of both keeps them apart too), unless
+			// the chain's gate sent the other away.
+			meet := ic.reach | ic.from
+			if k > 0 {
+				meet &^= ic.gate
+			}
+			other := meet&^ir.fam != 0
 			if ir.fam != famBoth && r.Disabled == "" && (other || needsFamily(r)) {
 				r = qualify(r, ir.fam)
 			}
@@ -143,6 +152,89 @@ func (tr *translator) absentFamily(d *parser.Dump, parts [2]*Table) {
 			return
 		}
 	}
+}
+
+// sharedConntrack warns about a family whose rules test fragments and use
+// no conntrack when the other family's rules use it. Conntrack runs for the
+// families of the table that asks for it (nf_ct_netns_get: both for an
+// inet table), and with it the kernel's defragmentation, before every
+// chain (priority -400, before raw's -300): in the inet table that
+// family's packets are reassembled first, so a rule that matches fragments
+// never meets one, where its own iptables tables, without conntrack, saw
+// every fragment (TestPrivilegedInetDefrag).
+func (tr *translator) sharedConntrack(parts [2]*Table) {
+	var ct [2]bool
+	var frag [2]*Rule
+	for i, p := range parts {
+		for _, c := range p.Chains {
+			for _, r := range c.Rules {
+				ct[i] = ct[i] || usesConntrack(r)
+				if frag[i] == nil && testsFragments(r) {
+					frag[i] = r
+				}
+			}
+		}
+	}
+	for i := range parts {
+		if frag[i] != nil && !ct[i] && ct[1-i] {
+			tr.approxf(frag[i].Origin, "--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, and the kernel reassembles %s fragments before every chain: this rule tests fragments, and meets none", famSets[1-i], famSets[i], famSets[i])
+		}
+	}
+}
+
+// usesConntrack reports whether a rule makes the kernel track connections
+// of its table's families: a ct expression, NAT, a connection count, a
+// conntrack helper, synproxy.
+func usesConntrack(r *Rule) bool {
+	isCT := func(e Expr) bool { _, ok := e.(*CT); return ok }
+	for _, st := range r.Stmts {
+		switch s := st.(type) {
+		case *NAT, *CtCount, *Synproxy:
+			return true
+		case *ObjRef:
+			if s.Kind == ObjCTHelper {
+				return true
+			}
+		case *Match:
+			if anyExpr(s.Left, isCT) || anyExpr(s.Right, isCT) {
+				return true
+			}
+		case *Assign:
+			if anyExpr(s.Left, isCT) {
+				return true
+			}
+		case *SetStmt:
+			if anyExpr(s.Key, isCT) {
+				return true
+			}
+			for _, x := range s.Stmts {
+				if _, ok := x.(*CtCount); ok {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// testsFragments reports whether a rule looks at fragmentation: the IPv4
+// fragment offset and flags, the IPv6 fragment header.
+func testsFragments(r *Rule) bool {
+	isFrag := func(e Expr) bool {
+		switch v := e.(type) {
+		case *Payload:
+			return v.Field == desc.IPFragOff || v.Field.Proto == desc.Frag
+		case *Exthdr:
+			return v.Hdr == desc.Frag
+		}
+		return false
+	}
+	for _, st := range r.Stmts {
+		if m, ok := st.(*Match); ok && anyExpr(m.Left, isFrag) {
+			return true
+		}
+	}
+	return false
 }
 
 // inetDeclarations merges the parts' sets and objects by name: one of a
@@ -349,6 +441,10 @@ func (tr *translator) inetChains(parts [2]*Table) []*inetChain {
 		}
 		if ic.c.Base != nil {
 			ic.reach = famBoth
+			if tr.inetGate(ic, p, rules) {
+				out = append(out, ic)
+				continue
+			}
 			var extra []*inetChain
 			rules, extra = tr.inetPolicy(ic.c, p, rules, taken)
 			out = append(out, extra...)
@@ -357,6 +453,65 @@ func (tr *translator) inetChains(parts [2]*Table) []*inetChain {
 		out = append(out, ic)
 	}
 	return out
+}
+
+// inetGate lays out a base chain only one family has rules in (F; the other,
+// E, has none, or not the chain): it gets F's policy, and a first rule
+// "meta nfproto E counter POLICY" gives E's packets E's policy (with its
+// counters), so that F's rules after it are met by F's packets only and are
+// written without a family test. Not needed, and not made, when the
+// policies agree and every rule of F tests its family anyway; nor when
+// both families have rules (inetPolicy). It reports whether it laid out
+// the chain.
+func (tr *translator) inetGate(ic *inetChain, p [2]*Chain, rules [2][]*Rule) bool {
+	pol := [2]string{"accept", "accept"}
+	for i, c := range p {
+		if c != nil {
+			pol[i] = c.Base.Policy
+		}
+	}
+	e := -1
+	switch {
+	case len(rules[0]) == 0 && len(rules[1]) == 0:
+		if pol[0] == pol[1] {
+			return false
+		}
+		e = 1
+	case len(rules[1]) == 0:
+		e = 1
+	case len(rules[0]) == 0:
+		e = 0
+	default:
+		return false
+	}
+	f := 1 - e
+	if pol[e] == pol[f] {
+		needed := false
+		for _, r := range rules[f] {
+			needed = needed || r.Disabled == "" && !impliesFamily(r.Stmts, famSets[f])
+		}
+		if !needed {
+			return false
+		}
+	}
+	ic.c.Base.Policy = pol[f]
+	ctr := &Counter{}
+	var origin parser.Pos
+	if pc := tr.basePolicy[p[e]]; pc != nil {
+		origin = pc.Pos
+		if pc.Counters != nil && tr.opt.Counters {
+			ctr.Packets, ctr.Bytes = pc.Counters.Packets, pc.Counters.Bytes
+		}
+	}
+	gate := &Rule{Origin: origin, Stmts: []Stmt{
+		&Match{Left: &Meta{Key: desc.MetaNfproto}, Op: OpEq, Right: &Sym{Name: famSets[e].nfproto()}},
+		ctr, &Verdict{Kind: VerdictKind(pol[e])}}}
+	ic.rules = []inetRule{{gate, famSets[e]}}
+	for _, r := range rules[f] {
+		ic.rules = append(ic.rules, inetRule{r, famSets[f]})
+	}
+	ic.gate = famSets[e]
+	return true
 }
 
 // inetPolicy resolves a base chain's policy: the families' own (accept for

@@ -264,3 +264,35 @@ func TestPrivilegedInetRecentMask(t *testing.T) {
 		}
 	}
 }
+
+// TestPrivilegedInetDefrag proves the warning for a family whose rules test
+// fragments and use no conntrack while the other family's rules use it: in
+// ip6tables-legacy an IPv6 atomic fragment (offset 0, no more fragments)
+// meets the rule that drops fragments; in the inet table, whose IPv4 rules
+// make conntrack run for IPv6 too, the kernel reassembles it before the
+// chains, and the rule sees a packet without a fragment header.
+func TestPrivilegedInetDefrag(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore")
+	t.Parallel()
+	v4 := "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m conntrack --ctstate INVALID -j DROP\nCOMMIT\n"
+	v6 := "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m frag --fragid 0:4294967295 -j DROP\nCOMMIT\n"
+	out := translate.Files([]translate.Input{{Name: "rules.v4", Src: []byte(v4)}, {Name: "rules.v6", Src: []byte(v6)}}, parser.Options{}, translate.Options{Layout: translate.LayoutInet})
+	if out.Failed || !strings.Contains(strings.Join(out.Diags, "\n"), "rules.v6:3:1: warning: --layout inet: the IPv4 rules use conntrack and the IPv6 rules do not") {
+		t.Fatalf("no warning: %v", out.Diags)
+	}
+	p := inetPkt("eth0", "fd70::2", "fd70::1", &lab.UDP{SrcPort: 5000, DstPort: 53})
+	p.Packet.Ext = []lab.Ext{lab.Fragment(0, false, 7, 0, 0)}
+	fates, _ := runInet(t, []inetSide{
+		{"legacy", func(l *lab.Lab) error {
+			if err := l.IPTablesRestore(false, v4); err != nil {
+				return err
+			}
+			return l.IPTablesRestore(true, v6)
+		}},
+		{"inet", func(l *lab.Lab) error { return l.NFT(string(out.Script)) }},
+	}, []inetProbe{{name: "atomic fragment", probe: p}})
+	t.Logf("legacy %q\ninet   %q", fates[0][0], fates[1][0])
+	if !strings.HasPrefix(fates[0][0], "dropped") || !strings.HasPrefix(fates[1][0], "delivered") {
+		t.Errorf("atomic fragment: legacy %q (want dropped by the fragment rule), inet %q (want delivered: reassembled first)", fates[0][0], fates[1][0])
+	}
+}

@@ -160,7 +160,7 @@ func TestInetPolicies(t *testing.T) {
 // family's packets pass.
 func TestInetOneFamily(t *testing.T) {
 	got, diags := translateInet(t, "", strings.Replace(filter("-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT"), "INPUT ACCEPT", "INPUT DROP", 1), Options{})
-	if !strings.Contains(got, "table inet xt2nft") || !strings.Contains(got, "meta nfproto ipv6 counter drop") {
+	if !strings.Contains(got, "table inet xt2nft") || !strings.Contains(got, "policy drop;\n\t\tmeta nfproto ipv4 counter accept\n\t\ttcp dport 22 counter accept\n") {
 		t.Errorf("v6 only:\n%s", got)
 	}
 	if len(diags) != 1 || !strings.Contains(diags[0], "no IPv4 rules") {
