@@ -71,6 +71,9 @@ func hunt(a, b []string, off int) [][2]int {
 		for x := len(js) - 1; x >= 0; x-- { // descending j: one pair per i
 			j := js[x]
 			n := sort.SearchInts(thresh, j)
+			if n < len(thresh) && thresh[n] == j {
+				continue // no shorter end for this length
+			}
 			var prev *node
 			if n > 0 {
 				prev = last[n-1]
@@ -78,7 +81,7 @@ func hunt(a, b []string, off int) [][2]int {
 			nd := &node{i, j, prev}
 			if n == len(thresh) {
 				thresh, last = append(thresh, j), append(last, nd)
-			} else if j < thresh[n] {
+			} else {
 				thresh[n], last[n] = j, nd
 			}
 		}
