@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xt2nft/xt2nft/backend/ipt"
 	"github.com/xt2nft/xt2nft/backend/nstest"
 )
 
@@ -180,7 +181,7 @@ func TestPrivilegedIptablesBackend(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %s", err, stderr)
 		}
-		return plainSave([]byte(out))
+		return ipt.PlainSave([]byte(out))
 	}
 	code, out, errs := xt(t, "plan", "--backend", "iptables", "--iptables", "legacy", "--netns", ns.Name, rules)
 	if code != planChanges || !strings.Contains(out, "+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT") {

@@ -1,4 +1,4 @@
-package main
+package live
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -66,20 +67,44 @@ func (s *syncBuffer) String() string {
 
 type waitResult struct {
 	ok  bool
+	how string
 	err error
 }
 
+// testLog is a Log into a buffer.
+func testLog() (*Log, *syncBuffer) {
+	var b syncBuffer
+	return NewLog(&b), &b
+}
+
+// wait runs waitConfirm and flattens its verdict.
+func wait(ctx context.Context, sock string, timeout time.Duration, tty io.Reader, log *Log) waitResult {
+	v, err := waitConfirm(ctx, sock, timeout, tty, log)
+	return waitResult{v.keep, v.how, err}
+}
+
 // startWait runs waitConfirm in a goroutine and waits for its socket.
-func startWait(t *testing.T, ctx context.Context, sock string, timeout time.Duration, tty io.Reader, w io.Writer) <-chan waitResult {
+func startWait(t *testing.T, ctx context.Context, sock string, timeout time.Duration, tty io.Reader, log *Log) <-chan waitResult {
 	t.Helper()
 	ch := make(chan waitResult, 1)
-	go func() {
-		ok, err := waitConfirm(ctx, sock, timeout, tty, w)
-		ch <- waitResult{ok, err}
-	}()
+	go func() { ch <- wait(ctx, sock, timeout, tty, log) }()
 	waitForSocket(t, sock)
 	return ch
 }
+
+// waitForOutput waits until the log has written s.
+func waitForOutput(t *testing.T, b *syncBuffer, s string) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !strings.Contains(b.String(), s) {
+		if time.Now().After(deadline) {
+			t.Fatalf("output %q lacks %q", b.String(), s)
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+func sendConfirm(sock string) error { return sendRequest(sock, requestConfirm) }
 
 func result(t *testing.T, ch <-chan waitResult) waitResult {
 	t.Helper()
@@ -99,48 +124,22 @@ func assertNoSocket(t *testing.T, sock string) {
 	}
 }
 
-func TestConfirmSocketPath(t *testing.T) {
-	for _, tt := range []struct{ netns, want string }{
-		{"", "/run/xt2nft/confirm.sock"},
-		{"blue", "/run/xt2nft/confirm-blue.sock"},
-		{"ns-1.test_2", "/run/xt2nft/confirm-ns-1.test_2.sock"},
-	} {
-		if got := confirmSocket(tt.netns); got != tt.want {
-			t.Errorf("confirmSocket(%q) = %q, want %q", tt.netns, got, tt.want)
-		}
-	}
-	seen := map[string]string{}
-	for _, ns := range []string{"/proc/1/ns/net", "/proc/2/ns/net", "a/b", "a_b", "..", strings.Repeat("x", 300), strings.Repeat("x", 301), "ünï"} {
-		p := confirmSocket(ns)
-		if !strings.HasPrefix(p, "/run/xt2nft/confirm-") || !strings.HasSuffix(p, ".sock") ||
-			strings.Contains(p[len("/run/xt2nft/"):], "/") || len(p) > 100 {
-			t.Errorf("confirmSocket(%q) = %q", ns, p)
-		}
-		if other, dup := seen[p]; dup {
-			t.Errorf("confirmSocket(%q) = confirmSocket(%q) = %q", ns, other, p)
-		}
-		seen[p] = ns
-	}
-}
-
 func TestConfirmViaSocket(t *testing.T) {
 	sock := confirmTestSock(t)
-	var out syncBuffer
-	ch := startWait(t, context.Background(), sock, time.Minute, nil, &out)
-	if fi, err := os.Stat(sock); err != nil || fi.Mode().Perm() != 0o600 {
+	log, out := testLog()
+	ch := startWait(t, context.Background(), sock, time.Minute, nil, log)
+	if fi, err := os.Lstat(sock); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("socket mode: %v %v", fi.Mode(), err)
 	}
-	errc := make(chan error, 1)
-	go func() { errc <- sendConfirm(sock) }()
-	if err := <-errc; err != nil {
+	if err := sendConfirm(sock); err != nil {
 		t.Fatalf("sendConfirm: %v", err)
 	}
 	r := result(t, ch)
-	if !r.ok || r.err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want true, nil", r.ok, r.err)
+	if !r.ok || r.err != nil || r.how != "by `xt2nft confirm`" {
+		t.Fatalf("waitConfirm = %+v; want confirmed by xt2nft confirm", r)
 	}
-	want := "applied; run `xt2nft confirm` within 60s or the previous ruleset is restored\n" +
-		"confirmed by `xt2nft confirm`; keeping the new ruleset\n"
+	log.Close(time.Second)
+	want := "applied; run `xt2nft confirm` within 60s or the previous ruleset is restored\n"
 	if out.String() != want {
 		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
 	}
@@ -150,21 +149,29 @@ func TestConfirmViaSocket(t *testing.T) {
 	}
 }
 
+// xt2nft rollback ends the wait with "restore now"; a confirm after it is
+// refused, never answered "ok".
+func TestConfirmRollbackRequest(t *testing.T) {
+	sock := confirmTestSock(t)
+	ch := startWait(t, context.Background(), sock, time.Minute, nil, nil)
+	if err := sendRequest(sock, requestRollback); err != nil {
+		t.Fatalf("rollback request: %v", err)
+	}
+	r := result(t, ch)
+	if r.ok || r.err != nil || !strings.Contains(r.how, "xt2nft rollback") {
+		t.Fatalf("waitConfirm = %+v; want a rollback", r)
+	}
+}
+
 func TestConfirmTimeout(t *testing.T) {
 	sock := confirmTestSock(t)
-	var out bytes.Buffer
 	start := time.Now()
-	ok, err := waitConfirm(context.Background(), sock, 200*time.Millisecond, nil, &out)
-	if ok || err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want false, nil", ok, err)
+	r := wait(context.Background(), sock, 200*time.Millisecond, nil, nil)
+	if r.ok || r.err != nil || r.how != "no confirmation within 200ms" {
+		t.Fatalf("waitConfirm = %+v; want a timeout", r)
 	}
 	if d := time.Since(start); d < 200*time.Millisecond || d > 5*time.Second {
 		t.Errorf("returned after %v", d)
-	}
-	want := "applied; run `xt2nft confirm` within 200ms or the previous ruleset is restored\n" +
-		"no confirmation within 200ms; restoring the previous ruleset\n"
-	if out.String() != want {
-		t.Errorf("output:\n%s\nwant:\n%s", out.String(), want)
 	}
 	assertNoSocket(t, sock)
 }
@@ -173,18 +180,13 @@ func TestConfirmFromTTY(t *testing.T) {
 	sock := confirmTestSock(t)
 	pr, pw := io.Pipe()
 	defer pr.Close()
-	var out syncBuffer
-	ch := startWait(t, context.Background(), sock, time.Minute, pr, &out)
-	if !strings.Contains(out.String(), "run `xt2nft confirm` (or press Enter) within 60s") {
-		t.Errorf("prompt: %q", out.String())
-	}
+	log, out := testLog()
+	ch := startWait(t, context.Background(), sock, time.Minute, pr, log)
+	waitForOutput(t, out, "run `xt2nft confirm` (or press Enter) within 60s")
 	go pw.Write([]byte("y\n"))
 	r := result(t, ch)
-	if !r.ok || r.err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want true, nil", r.ok, r.err)
-	}
-	if !strings.HasSuffix(out.String(), "confirmed from the terminal; keeping the new ruleset\n") {
-		t.Errorf("output: %q", out.String())
+	if !r.ok || r.err != nil || r.how != "from the terminal" {
+		t.Fatalf("waitConfirm = %+v; want confirmed from the terminal", r)
 	}
 	assertNoSocket(t, sock)
 }
@@ -194,9 +196,8 @@ func TestConfirmTTYClosed(t *testing.T) {
 	sock := confirmTestSock(t)
 	pr, pw := io.Pipe()
 	pw.Close()
-	ok, err := waitConfirm(context.Background(), sock, 200*time.Millisecond, pr, io.Discard)
-	if ok || err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want false, nil", ok, err)
+	if r := wait(context.Background(), sock, 200*time.Millisecond, pr, nil); r.ok || r.err != nil {
+		t.Fatalf("waitConfirm = %+v; want a timeout", r)
 	}
 }
 
@@ -210,9 +211,8 @@ func TestConfirmTTYFileReleased(t *testing.T) {
 	}
 	defer r.Close()
 	defer w.Close()
-	ok, err := waitConfirm(context.Background(), sock, 100*time.Millisecond, r, io.Discard)
-	if ok || err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want false, nil", ok, err)
+	if res := wait(context.Background(), sock, 100*time.Millisecond, r, nil); res.ok || res.err != nil {
+		t.Fatalf("waitConfirm = %+v; want a timeout", res)
 	}
 	w.Write([]byte("later\n"))
 	buf := make([]byte, 16)
@@ -222,18 +222,15 @@ func TestConfirmTTYFileReleased(t *testing.T) {
 	}
 }
 
+// A signal (a cancelled context) is a "no", and the verdict names it.
 func TestConfirmContextCancelled(t *testing.T) {
 	sock := confirmTestSock(t)
-	ctx, cancel := context.WithCancel(context.Background())
-	var out syncBuffer
-	ch := startWait(t, ctx, sock, time.Minute, nil, &out)
-	cancel()
+	ctx, cancel := context.WithCancelCause(context.Background())
+	ch := startWait(t, ctx, sock, time.Minute, nil, nil)
+	cancel(&SignalError{Signal: syscall.SIGHUP})
 	r := result(t, ch)
-	if r.ok || !errors.Is(r.err, context.Canceled) {
-		t.Fatalf("waitConfirm = %v, %v; want false, context.Canceled", r.ok, r.err)
-	}
-	if !strings.HasSuffix(out.String(), "not confirmed (context canceled); restoring the previous ruleset\n") {
-		t.Errorf("output: %q", out.String())
+	if r.ok || r.err != nil || r.how != "not confirmed (interrupted by hangup)" {
+		t.Fatalf("waitConfirm = %+v; want a 'no' naming SIGHUP", r)
 	}
 	assertNoSocket(t, sock)
 }
@@ -251,10 +248,7 @@ func TestConfirmStaleSocketReplaced(t *testing.T) {
 		t.Errorf("sendConfirm to a stale socket: %v", err)
 	}
 	ch := make(chan waitResult, 1)
-	go func() {
-		ok, err := waitConfirm(context.Background(), sock, time.Minute, nil, io.Discard)
-		ch <- waitResult{ok, err}
-	}()
+	go func() { ch <- wait(context.Background(), sock, time.Minute, nil, nil) }()
 	// Retry until the new listener is up.
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -264,7 +258,7 @@ func TestConfirmStaleSocketReplaced(t *testing.T) {
 		}
 		select {
 		case r := <-ch:
-			t.Fatalf("waitConfirm = %v, %v", r.ok, r.err)
+			t.Fatalf("waitConfirm = %+v", r)
 		default:
 		}
 		if time.Now().After(deadline) {
@@ -273,22 +267,21 @@ func TestConfirmStaleSocketReplaced(t *testing.T) {
 		time.Sleep(5 * time.Millisecond)
 	}
 	if r := result(t, ch); !r.ok || r.err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want true, nil", r.ok, r.err)
+		t.Fatalf("waitConfirm = %+v; want confirmed", r)
 	}
 	assertNoSocket(t, sock)
 }
 
 func TestConfirmSecondWaiterRefused(t *testing.T) {
 	sock := confirmTestSock(t)
-	var out syncBuffer
-	ch := startWait(t, context.Background(), sock, time.Minute, nil, &out)
-
-	var out2 bytes.Buffer
-	ok, err := waitConfirm(context.Background(), sock, time.Minute, nil, &out2)
-	if ok || err == nil || !strings.Contains(err.Error(), "another apply is already waiting for confirmation on "+sock) {
-		t.Fatalf("second waitConfirm = %v, %v; want an 'already waiting' error", ok, err)
+	ch := startWait(t, context.Background(), sock, time.Minute, nil, nil)
+	log, out2 := testLog()
+	r2 := wait(context.Background(), sock, time.Minute, nil, log)
+	if r2.ok || r2.err == nil || !strings.Contains(r2.err.Error(), "another apply is already waiting for confirmation on "+sock) {
+		t.Fatalf("second waitConfirm = %+v; want an 'already waiting' error", r2)
 	}
-	if out2.Len() != 0 {
+	log.Close(time.Second)
+	if out2.String() != "" {
 		t.Errorf("second waiter printed %q", out2.String())
 	}
 	// The first one still has its socket and can be confirmed.
@@ -296,7 +289,7 @@ func TestConfirmSecondWaiterRefused(t *testing.T) {
 		t.Fatalf("sendConfirm: %v", err)
 	}
 	if r := result(t, ch); !r.ok || r.err != nil {
-		t.Fatalf("first waitConfirm = %v, %v; want true, nil", r.ok, r.err)
+		t.Fatalf("first waitConfirm = %+v; want confirmed", r)
 	}
 }
 
@@ -305,32 +298,19 @@ func TestConfirmNotASocket(t *testing.T) {
 	if err := os.WriteFile(sock, []byte("keep me"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ok, err := waitConfirm(context.Background(), sock, time.Minute, nil, io.Discard)
-	if ok || err == nil || !strings.Contains(err.Error(), "is not a socket") {
-		t.Fatalf("waitConfirm = %v, %v; want a 'not a socket' error", ok, err)
+	r := wait(context.Background(), sock, time.Minute, nil, nil)
+	if r.ok || r.err == nil || !strings.Contains(r.err.Error(), "is not a socket") {
+		t.Fatalf("waitConfirm = %+v; want a 'not a socket' error", r)
 	}
 	if b, _ := os.ReadFile(sock); string(b) != "keep me" {
 		t.Errorf("file changed to %q", b)
 	}
 }
 
-func TestConfirmCreatesDirectory(t *testing.T) {
-	sock := filepath.Join(filepath.Dir(confirmTestSock(t)), "run", "c.sock")
-	ch := startWait(t, context.Background(), sock, time.Minute, nil, io.Discard)
-	fi, err := os.Stat(filepath.Dir(sock))
-	if err != nil || fi.Mode().Perm() != 0o700 {
-		t.Errorf("directory: %v, %v; want mode 0700", fi.Mode(), err)
-	}
-	if err := sendConfirm(sock); err != nil {
-		t.Fatal(err)
-	}
-	result(t, ch)
-}
-
 // Junk and half-open connections neither confirm nor disturb the wait.
 func TestConfirmIgnoresOtherClients(t *testing.T) {
 	sock := confirmTestSock(t)
-	ch := startWait(t, context.Background(), sock, time.Minute, nil, io.Discard)
+	ch := startWait(t, context.Background(), sock, time.Minute, nil, nil)
 	c, err := net.Dial("unix", sock)
 	if err != nil {
 		t.Fatal(err)
@@ -348,14 +328,14 @@ func TestConfirmIgnoresOtherClients(t *testing.T) {
 	defer idle.Close()
 	select {
 	case r := <-ch:
-		t.Fatalf("waitConfirm returned %v, %v", r.ok, r.err)
+		t.Fatalf("waitConfirm returned %+v", r)
 	case <-time.After(50 * time.Millisecond):
 	}
 	if err := sendConfirm(sock); err != nil {
 		t.Fatal(err)
 	}
 	if r := result(t, ch); !r.ok || r.err != nil {
-		t.Fatalf("waitConfirm = %v, %v; want true, nil", r.ok, r.err)
+		t.Fatalf("waitConfirm = %+v; want confirmed", r)
 	}
 }
 
@@ -363,7 +343,7 @@ func TestSendConfirmNothingWaiting(t *testing.T) {
 	sock := confirmTestSock(t)
 	err := sendConfirm(sock)
 	want := "no apply is waiting for confirmation (no socket at " + sock + ")"
-	if err == nil || err.Error() != want {
+	if err == nil || err.Error() != want || !errors.Is(err, errNoWaiter) {
 		t.Errorf("sendConfirm = %v; want %q", err, want)
 	}
 	// Nor when the directory does not exist.
@@ -374,7 +354,7 @@ func TestSendConfirmNothingWaiting(t *testing.T) {
 }
 
 func TestConfirmBadTimeout(t *testing.T) {
-	if ok, err := waitConfirm(context.Background(), confirmTestSock(t), 0, nil, io.Discard); ok || err == nil {
-		t.Errorf("waitConfirm with timeout 0 = %v, %v", ok, err)
+	if r := wait(context.Background(), confirmTestSock(t), 0, nil, nil); r.ok || r.err == nil {
+		t.Errorf("waitConfirm with timeout 0 = %+v", r)
 	}
 }
