@@ -11,6 +11,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -294,5 +295,22 @@ func TestPrivilegedInetDefrag(t *testing.T) {
 	t.Logf("legacy %q\ninet   %q", fates[0][0], fates[1][0])
 	if !strings.HasPrefix(fates[0][0], "dropped") || !strings.HasPrefix(fates[1][0], "delivered") {
 		t.Errorf("atomic fragment: legacy %q (want dropped by the fragment rule), inet %q (want delivered: reassembled first)", fates[0][0], fates[1][0])
+	}
+}
+
+// TestPrivilegedInetNoDup stands behind the refusal of -j TEE in the inet
+// layout: nft refuses its dup statement in an inet table, and takes it in
+// an ip table (so the refusal is the family's, not the statement's).
+func TestPrivilegedInetNoDup(t *testing.T) {
+	nstest.Skip(t, "nft")
+	ns := nstest.New(t, "nodup")
+	script := func(fam string) string {
+		return "table " + fam + " t {\n\tchain c {\n\t\ttype filter hook prerouting priority 0; policy accept;\n\t\tdup to 192.0.2.1\n\t}\n}\n"
+	}
+	if _, stderr, err := ns.NFT(script("inet")); err == nil || !strings.Contains(stderr, "unsupported family") {
+		t.Errorf("nft took dup in an inet table (err %v: %s): xt2nft --layout inet can translate TEE now", err, stderr)
+	}
+	if _, stderr, err := ns.NFT(script("ip")); err != nil {
+		t.Errorf("dup in an ip table: %v: %s", err, stderr)
 	}
 }
