@@ -239,8 +239,7 @@ func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftable
 	n := 0
 	for _, sp := range tp.Sets {
 		old, ok := byName[sp.Set.Name]
-		if !ok || !sp.Set.Dynamic || old.KeyType.Name != sp.Set.KeyType.Name || old.Interval != sp.Set.Interval ||
-			old.HasTimeout != sp.Set.HasTimeout || old.Dynamic != sp.Set.Dynamic {
+		if !ok || !carriable(old, sp) {
 			continue
 		}
 		els, err := c.GetSetElements(old)

@@ -37,6 +37,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("plan", argv[1:], stdin, stdout, stderr)
 		case "apply":
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
+		case "check":
+			return runCheck(argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":
 			return runAnswer(argv[0], argv[1:], stderr)
 		case "__guard":
@@ -140,7 +142,7 @@ func parseFlags(fs *pflag.FlagSet, argv []string, help func(io.Writer), stdout, 
 // translateFlags are the flags that choose how input is read and translated.
 type translateFlags struct {
 	script, counters, strict, allowPartial, report *bool
-	fromLegacy                                     *bool
+	fromLegacy, quotaStops                         *bool
 	family, layout, table, ipsets                  *string
 	recentSize                                     *int
 	// badInput is set when options failed on a file's content (exit 1),
@@ -160,6 +162,7 @@ func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
 		recentSize:   fs.Int("recent-size", 65535, "size of the nft sets that replace xt_recent lists"),
 		report:       fs.Bool("report", false, "note for every -m recent match whether its translation is exact or approximate"),
 		fromLegacy:   fs.Bool("from-legacy", false, "read the running legacy ruleset (iptables-legacy-save and ip6tables-legacy-save, with -c when --counters) instead of FILEs"),
+		quotaStops:   fs.Bool("quota-stops-at-limit", false, "target a kernel whose nft quota refuses the packet that reaches the limit (before Linux 6.16; plan and apply ask the running kernel)"),
 		ipsets:       fs.String("ipsets", "", "`FILE` of `ipset save` output: the ipsets -m set and -j SET name become nft sets with their types and elements"),
 	}
 }
@@ -177,7 +180,8 @@ func (tf *translateFlags) options(stderr io.Writer) (parser.Options, translate.O
 		return popt, translate.Options{}, false
 	}
 	topt := translate.Options{Layout: translate.Layout(*tf.layout), Table: *tf.table, Counters: *tf.counters,
-		Strict: *tf.strict, AllowPartial: *tf.allowPartial, RecentSize: *tf.recentSize, Report: *tf.report}
+		Strict: *tf.strict, AllowPartial: *tf.allowPartial, RecentSize: *tf.recentSize, Report: *tf.report,
+		QuotaStopsAtLimit: *tf.quotaStops}
 	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables && topt.Layout != translate.LayoutInet {
 		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft, inet or iptables)\n", *tf.layout)
 		return popt, topt, false
