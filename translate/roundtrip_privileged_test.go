@@ -188,7 +188,7 @@ func TestPrivilegedRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables} {
+			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables, translate.LayoutInet} {
 				out := translate.Files([]translate.Input{{Name: filepath.Base(f), Src: src}}, parser.Options{}, translate.Options{Layout: layout})
 				if out.Failed {
 					t.Errorf("%s (%s layout): translation failed: %s", filepath.Base(f), layout, strings.Join(out.Diags, "; "))
@@ -197,6 +197,15 @@ func TestPrivilegedRoundTrip(t *testing.T) {
 				items = append(items, item{fmt.Sprintf("corpus/%s/%s", strings.TrimSuffix(filepath.Base(f), ".rules"), layout), string(out.Script)})
 			}
 		}
+	}
+	// The corpus's IPv4 and IPv6 dumps of one host, in one inet table.
+	for _, p := range corpusPairs(t) {
+		out := translate.Files(p.inputs, parser.Options{}, translate.Options{Layout: translate.LayoutInet})
+		if out.Failed {
+			t.Errorf("%s (inet layout): translation failed: %s", p.name, strings.Join(out.Diags, "; "))
+			continue
+		}
+		items = append(items, item{"corpus/" + p.name + "/inet-pair", string(out.Script)})
 	}
 	for _, it := range items {
 		t.Run(it.name, func(t *testing.T) {
@@ -270,4 +279,32 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// corpusPair is an IPv4 and an IPv6 dump of the corpus from one source.
+type corpusPair struct {
+	name   string
+	inputs []translate.Input
+}
+
+// corpusPairs finds the corpus rulesets that come as an IPv4 and an IPv6
+// dump (NAME.rules and NAME.v6.rules, or the ip6tables file of an iptables
+// one); none when the corpus is absent.
+func corpusPairs(t *testing.T) []corpusPair {
+	dir := filepath.Join("..", "..", "shared", "corpus", "rulesets")
+	v6s, _ := filepath.Glob(filepath.Join(dir, "*.v6.rules"))
+	var out []corpusPair
+	for _, v6 := range v6s {
+		base := strings.TrimSuffix(filepath.Base(v6), ".v6.rules")
+		for _, v4 := range []string{base + ".rules", strings.Replace(base, "ip6tables", "iptables", 1) + ".rules"} {
+			a, err1 := os.ReadFile(filepath.Join(dir, v4))
+			b, err2 := os.ReadFile(v6)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			out = append(out, corpusPair{strings.TrimSuffix(v4, ".rules"), []translate.Input{{Name: v4, Src: a}, {Name: filepath.Base(v6), Src: b}}})
+			break
+		}
+	}
+	return out
 }

@@ -199,10 +199,13 @@ func (l *lowerer) reject(s *translate.Reject) error {
 	var codes *desc.Type
 	switch s.Kind {
 	case translate.RejectDefault:
-		switch l.fam {
-		case translate.FamilyIP:
+		// Port unreachable of the family: the table's, or in an inet
+		// table the one the rule has established (ip saddr, meta nfproto),
+		// as nft's evaluator picks it; else icmpx, whichever the packet's.
+		switch {
+		case l.fam == translate.FamilyIP || l.fam == translate.FamilyInet && l.l3 == unix.NFPROTO_IPV4:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 3
-		case translate.FamilyIP6:
+		case l.fam == translate.FamilyIP6 || l.fam == translate.FamilyInet && l.l3 == unix.NFPROTO_IPV6:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 4
 		default:
 			r.Type, r.Code = unix.NFT_REJECT_ICMPX_UNREACH, 1
