@@ -290,7 +290,7 @@ type corpusPair struct {
 // corpusPairs finds the corpus rulesets that come as an IPv4 and an IPv6
 // dump (NAME.rules and NAME.v6.rules, or the ip6tables file of an iptables
 // one); none when the corpus is absent.
-func corpusPairs(t *testing.T) []corpusPair {
+func corpusPairs(t testing.TB) []corpusPair {
 	dir := filepath.Join("..", "..", "shared", "corpus", "rulesets")
 	v6s, _ := filepath.Glob(filepath.Join(dir, "*.v6.rules"))
 	var out []corpusPair
