@@ -13,8 +13,9 @@ import (
 // their family (ct original ip saddr, ct reply ip6 daddr: NFT_CT_SRC_IP and
 // the like, which an inet table needs, and which the kernel refuses
 // without a direction) are lowered with the direction marked in the key
-// (ctDirKey), and the batch writer turns the mark into the key and its
-// NFTA_CT_DIRECTION attribute (ctDirection). A key still marked when it
+// (ctDirKey), and the rule encoder (exprenc.go) turns the mark into the key
+// and its NFTA_CT_DIRECTION attribute; ctDirection does the same to an
+// expression google/nftables encoded (the encoder's tests compare the two). A key still marked when it
 // reaches the kernel is one the kernel does not know: the rule is refused,
 // never loaded with another meaning.
 
