@@ -57,10 +57,11 @@ func (o *Output) Printable(opt Options) bool {
 // it is read (parser.ParseStream): its parse tree goes once the rule is
 // translated, so the trees of a big dump never exist all at once. Inputs
 // that need the whole dump first are parsed whole, then translated:
-// scripts, and dumps with -m recent (the lists' sets are planned from
-// every rule that uses them). So are inputs in which a later file
-// restores a table again (it replaces the earlier one), found when the
-// second one is read.
+// scripts, dumps with -m recent (the lists' sets are planned from every
+// rule that uses them) and any input in the inet layout (its chains'
+// names are decided for both families before any helper chain is named).
+// So are inputs in which a later file restores a table again (it replaces
+// the earlier one), found when the second one is read.
 func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 	if out := prepareStream(inputs, popt, opt); out != nil {
 		return out
@@ -71,7 +72,9 @@ func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 // prepareStream is Prepare translating while parsing, or nil when the
 // inputs need the whole dump first.
 func prepareStream(inputs []Input, popt parser.Options, opt Options) *Output {
-	if popt.Script {
+	if popt.Script || opt.Layout == LayoutInet {
+		// The inet layout names the chains of both families in one table:
+		// a helper chain must not take a name a later file's chain wants.
 		return nil
 	}
 	for _, in := range inputs {

@@ -24,12 +24,18 @@ const (
 	// LayoutIPTables reproduces iptables-restore-translate: one nft table per
 	// iptables table (ip filter, ip nat, ...), chains named as in iptables.
 	LayoutIPTables Layout = "iptables"
+	// LayoutInet puts the IPv4 and IPv6 rules into one inet table (default
+	// name "xt2nft"), chains named TABLE_CHAIN as in LayoutXT2NFT: base
+	// chains once per hook, a rule both families have written once, the
+	// others qualified with their family (inet.go).
+	LayoutInet Layout = "inet"
 )
 
 // Options control a translation.
 type Options struct {
 	Layout Layout
-	// Table is the table name for LayoutXT2NFT (default "xt2nft").
+	// Table is the table name for LayoutXT2NFT and LayoutInet (default
+	// "xt2nft").
 	Table string
 	// Counters carries iptables' [packets:bytes] counters into the rules.
 	Counters bool
@@ -148,6 +154,14 @@ type translator struct {
 	helperChains map[*Table]*tableHelpers
 	// used are the chain names taken so far, per nft table (nameTable).
 	used map[tableKey]map[string]bool
+	// both are the names of the chains in the inet layout, by iptables
+	// table and chain: a chain of the same table and name in both
+	// families is one nft chain.
+	both map[[2]string]string
+	// basePolicy is the iptables chain of each base chain in the inet
+	// layout, whose policy (position, counters) may become a rule there
+	// (inet.go).
+	basePolicy map[*Chain]*parser.Chain
 	// cur is the table being translated; chains are the nft chains made
 	// so far of its chains (nil for a chain that has none: its rules are
 	// skipped), next the index of the next chain to make (chainsUpTo).
@@ -259,7 +273,7 @@ func newTranslator(opt Options) *translator {
 	}
 	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
-		used: map[tableKey]map[string]bool{}, zeroCounter: &Counter{},
+		used: map[tableKey]map[string]bool{}, both: map[[2]string]string{}, zeroCounter: &Counter{},
 		verdicts: map[Verdict]*Verdict{}, payloads: map[*desc.Field]*Payload{},
 		metas: map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}, ints: map[uint64]*Int{}}
 }
@@ -269,6 +283,9 @@ func newTranslator(opt Options) *translator {
 func (tr *translator) finish(d *parser.Dump) *Result {
 	tr.endTable()
 	tr.replicateHelpers(d)
+	if tr.inet() {
+		tr.mergeInet(d)
+	}
 	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	return &Result{Ruleset: tr.out, Diags: tr.diags}
@@ -281,7 +298,9 @@ func nftFamily(f parser.Family) Family {
 	return FamilyIP
 }
 
-// nftTable returns (creating) the nft table for an iptables table.
+// nftTable returns (creating) the nft table for an iptables table. In the
+// inet layout it is the family's part of the inet table, which mergeInet
+// makes the table of the ruleset.
 func (tr *translator) nftTable(fam parser.Family, iptTable string) *Table {
 	k := tableKey{fam: fam}
 	name := tr.opt.Table
@@ -293,18 +312,30 @@ func (tr *translator) nftTable(fam parser.Family, iptTable string) *Table {
 	}
 	t := &Table{Family: nftFamily(fam), Name: name}
 	tr.tables[k] = t
+	if tr.inet() {
+		t.Family = FamilyInet
+		return t
+	}
 	tr.out.Tables = append(tr.out.Tables, t)
 	return t
 }
 
+// inet reports whether the translation is for the inet layout.
+func (tr *translator) inet() bool { return tr.opt.Layout == LayoutInet }
+
 // nameTable decides the nft names of a table's chains, before any rule is
 // translated, so jumps can refer to chains declared later. Tables are
 // named in the dump's order: a name is taken by the first chain that
-// wants it.
+// wants it. In the inet layout both families name chains in one table,
+// and a chain of the same iptables table and name in both is one nft
+// chain.
 func (tr *translator) nameTable(t *parser.Table) {
 	k := tableKey{fam: t.Family}
-	if tr.opt.Layout == LayoutIPTables {
+	switch tr.opt.Layout {
+	case LayoutIPTables:
 		k.table = t.Name
+	case LayoutInet:
+		k = tableKey{}
 	}
 	used := tr.used[k]
 	if used == nil {
@@ -312,8 +343,12 @@ func (tr *translator) nameTable(t *parser.Table) {
 		tr.used[k] = used
 	}
 	for _, c := range t.Chains {
+		if n, ok := tr.both[[2]string{t.Name, c.Name}]; ok {
+			tr.names[chainKey{t.Family, t.Name, c.Name}] = n
+			continue
+		}
 		want := c.Name
-		if tr.opt.Layout == LayoutXT2NFT {
+		if tr.opt.Layout != LayoutIPTables {
 			want = t.Name + "_" + c.Name
 		}
 		name := safeIdent(want)
@@ -325,6 +360,9 @@ func (tr *translator) nameTable(t *parser.Table) {
 		}
 		used[name] = true
 		tr.names[chainKey{t.Family, t.Name, c.Name}] = name
+		if tr.inet() {
+			tr.both[[2]string{t.Name, c.Name}] = name
+		}
 	}
 }
 
@@ -333,6 +371,16 @@ func (tr *translator) warnf(pos parser.Pos, format string, a ...any) {
 		return
 	}
 	tr.diags = append(tr.diags, parser.Diagnostic{Pos: pos, Severity: parser.SevWarning, Msg: fmt.Sprintf(format, a...)})
+}
+
+// approxf records an approximation the translator finds across rules (an
+// error with --strict, as a rule's approximations are).
+func (tr *translator) approxf(pos parser.Pos, format string, a ...any) {
+	if tr.opt.Strict {
+		tr.errorf(pos, "approximate translation (--strict): "+format, a...)
+		return
+	}
+	tr.warnf(pos, format, a...)
 }
 
 func (tr *translator) errorf(pos parser.Pos, format string, a ...any) {
@@ -404,6 +452,12 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 		if t.Name == "nat" && c.Policy == "DROP" {
 			tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
 			nc.Base.Policy = "accept"
+		}
+		if tr.inet() {
+			if tr.basePolicy == nil {
+				tr.basePolicy = map[*Chain]*parser.Chain{}
+			}
+			tr.basePolicy[nc] = c
 		}
 	}
 	nt.Chains = append(nt.Chains, nc)
