@@ -1,0 +1,459 @@
+//go:build linux
+
+package lab
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nstest"
+)
+
+// Topology is what a lab is built from: the firewall's interfaces, each a
+// veth pair whose other end sits alone in a peer namespace.
+type Topology struct {
+	Links []Link
+}
+
+// Link is one interface of the firewall and the peer behind it.
+type Link struct {
+	// Name is the interface's name in the firewall namespace (eth0, ppp0,
+	// wg0: what the rules name). The peer's end has the same name.
+	Name string
+	// Addrs are the firewall's addresses on it, PeerAddrs the peer's (IPv4
+	// and IPv6, with their prefix lengths).
+	Addrs, PeerAddrs []netip.Prefix
+	// Routes are destinations the firewall routes through the peer (its
+	// first address of the family): 0.0.0.0/0 makes the link the uplink.
+	Routes []netip.Prefix
+	// Group is the firewall interface's device group (ip link set group).
+	Group uint32
+}
+
+// Lab is a firewall namespace with its peers, the observer and the sockets
+// that send and capture probes. Build it with New (tests) or Build.
+type Lab struct {
+	// FW is the firewall namespace: load rules here (IPTablesRestore, NFT,
+	// or anything run with FW.Command / FW.Do).
+	FW    *NS
+	topo  Topology
+	peers map[string]*peer
+	names map[uint32]string // firewall ifindex -> name
+	log   *netlink.Conn
+	ct    *netlink.Conn // ctnetlink, for conntrack dumps
+	// Settle is how long Send waits after the last observation of a probe
+	// before it returns (default 5 ms: a probe's whole path runs in one
+	// softirq, so this only covers scheduling delays).
+	Settle time.Duration
+
+	send   sync.Mutex // one probe at a time
+	nextID uint32
+	preset string // preset chain contents now loaded ("" none)
+
+	rec    sync.Mutex
+	recs   []record
+	notify chan struct{}
+	done   sync.WaitGroup
+}
+
+type peer struct {
+	link    Link
+	ns      *NS
+	sock    *os.File // AF_PACKET on the peer's end: sends probes, captures what arrives
+	ifindex int
+	fwMAC   net.HardwareAddr
+	mac     net.HardwareAddr
+}
+
+// record is one observation in arrival order.
+type record struct {
+	at    time.Time
+	ev    *Event
+	frame *Frame
+}
+
+// Observer table: a log statement at the first priority of prerouting and
+// output and at the last of input, forward and postrouting, in an inet
+// table of its own (identical in every lab, legacy or nft). The rules use
+// nothing else, so they do not make conntrack or defragmentation run in a
+// namespace whose rules would not.
+const (
+	observerTable = "xt2nft_lab"
+	logGroup      = 7
+)
+
+var observerScript = func() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "add table inet %[1]s\ndelete table inet %[1]s\ntable inet %[1]s {\n", observerTable)
+	for _, c := range []struct{ name, hook, prio string }{
+		{"pre", "prerouting", "-2147483648"}, {"out", "output", "-2147483648"},
+		{"in", "input", "2147483647"}, {"fwd", "forward", "2147483647"}, {"post", "postrouting", "2147483647"},
+	} {
+		fmt.Fprintf(&b, "\tchain see_%s {\n\t\ttype filter hook %s priority %s; policy accept;\n\t\tlog prefix %q group %d\n\t}\n",
+			c.name, c.hook, c.prio, c.name, logGroup)
+	}
+	b.WriteString("}\n")
+	return b.String()
+}()
+
+// Skip skips t unless privileged tests can run (see nstest.Skip) with the
+// tools labs use: nsenter, and the programs listed.
+func Skip(t testing.TB, extra ...string) {
+	t.Helper()
+	nstest.Skip(t, append([]string{"nsenter"}, extra...)...)
+}
+
+// New builds a lab for a test and closes it when the test ends; it fails
+// the test when the lab cannot be built. Call Skip first.
+func New(t testing.TB, topo Topology) *Lab {
+	t.Helper()
+	l, err := Build(topo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := l.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return l
+}
+
+// mac is the deterministic MAC address of link i's firewall end (side 1)
+// or peer end (side 2).
+func mac(i, side int) net.HardwareAddr {
+	return net.HardwareAddr{0x02, 0x78, 0x74, 0, byte(i), byte(side)}
+}
+
+// Build creates the namespaces, links, addresses, routes and observer of
+// topo. Neighbours are static, so no ARP or neighbour discovery runs; the
+// peers drop whatever their own stack would receive or send (they only
+// inject and capture), so no reply from a peer blurs an observation.
+func Build(topo Topology) (l *Lab, err error) {
+	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 5 * time.Millisecond, notify: make(chan struct{}, 1)}
+	defer func() {
+		if err != nil {
+			l.Close()
+			l = nil
+		}
+	}()
+	if l.FW, err = newNS("firewall"); err != nil {
+		return nil, err
+	}
+	var fwBatch strings.Builder
+	fwBatch.WriteString("link set lo up\n")
+	var files []*os.File
+	for i, lk := range topo.Links {
+		if lk.Name == "" || len(lk.Name) > 15 {
+			return l, fmt.Errorf("lab: bad interface name %q", lk.Name)
+		}
+		if l.peers[lk.Name] != nil {
+			return l, fmt.Errorf("lab: interface %s named twice", lk.Name)
+		}
+		p := &peer{link: lk, fwMAC: mac(i, 1), mac: mac(i, 2)}
+		if p.ns, err = newNS("peer " + lk.Name); err != nil {
+			return l, err
+		}
+		l.peers[lk.Name] = p
+		files = append(files, p.ns.f)
+		fmt.Fprintf(&fwBatch, "link add %s address %s type veth peer name %s address %s netns /proc/self/fd/%d\n",
+			lk.Name, p.fwMAC, lk.Name, p.mac, 4+i)
+		if lk.Group != 0 {
+			fmt.Fprintf(&fwBatch, "link set %s group %d\n", lk.Name, lk.Group)
+		}
+		for _, a := range lk.Addrs {
+			fmt.Fprintf(&fwBatch, "addr add %s dev %s nodad\n", a, lk.Name)
+		}
+		fmt.Fprintf(&fwBatch, "link set %s up\n", lk.Name)
+		for _, pa := range lk.PeerAddrs {
+			fmt.Fprintf(&fwBatch, "neigh replace %s lladdr %s dev %s nud permanent\n", pa.Addr(), p.mac, lk.Name)
+		}
+	}
+	// Routes after every link is up.
+	for _, lk := range topo.Links {
+		for _, r := range lk.Routes {
+			via, ok := firstOfFamily(lk.PeerAddrs, r.Addr().Is4())
+			if !ok {
+				return l, fmt.Errorf("lab: route %s via %s: the peer has no address of that family", r, lk.Name)
+			}
+			fmt.Fprintf(&fwBatch, "route add %s via %s dev %s\n", r, via, lk.Name)
+		}
+	}
+	cmd := l.FW.Command("ip", "-batch", "-")
+	cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
+	if _, err := l.FW.run(cmd, fwBatch.String()); err != nil {
+		return l, err
+	}
+	for _, kv := range [][2]string{
+		{"ipv4/ip_forward", "1"}, {"ipv6/conf/all/forwarding", "1"},
+		{"ipv4/conf/all/rp_filter", "0"}, {"ipv4/conf/default/rp_filter", "0"},
+		// ICMP errors (port unreachable, REJECT's) are part of a probe's
+		// fate: no rate limit may make them come and go.
+		{"ipv4/icmp_ratelimit", "0"}, {"ipv4/icmp_msgs_per_sec", "1000000"}, {"ipv4/icmp_msgs_burst", "1000000"},
+		{"ipv6/icmp/ratelimit", "0"},
+	} {
+		if err := l.FW.Sysctl(kv[0], kv[1]); err != nil {
+			return l, err
+		}
+	}
+	for _, lk := range topo.Links {
+		p := l.peers[lk.Name]
+		var b strings.Builder
+		b.WriteString("link set lo up\n")
+		for _, a := range lk.PeerAddrs {
+			fmt.Fprintf(&b, "addr add %s dev %s nodad\n", a, lk.Name)
+		}
+		fmt.Fprintf(&b, "link set %s up\n", lk.Name)
+		for _, v4 := range []bool{true, false} {
+			if gw, ok := firstOfFamily(lk.Addrs, v4); ok {
+				fmt.Fprintf(&b, "neigh replace %s lladdr %s dev %s nud permanent\n", gw, p.fwMAC, lk.Name)
+				fmt.Fprintf(&b, "route add default via %s dev %s\n", gw, lk.Name)
+			}
+		}
+		if _, err := p.ns.Run(b.String(), "ip", "-batch", "-"); err != nil {
+			return l, err
+		}
+		if _, err := p.ns.Run(peerSilence, "nft", "-f", "-"); err != nil {
+			return l, err
+		}
+		if err := l.openPeer(p); err != nil {
+			return l, err
+		}
+		ifi, err := ifindex(l.FW, lk.Name)
+		if err != nil {
+			return l, err
+		}
+		l.names[uint32(ifi)] = lk.Name
+	}
+	if err := l.NFT(""); err != nil { // the observer table
+		return l, err
+	}
+	if l.log, err = nflogOpen(l.FW.Fd(), logGroup); err != nil {
+		return l, err
+	}
+	if l.ct, err = netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: l.FW.Fd()}); err != nil {
+		return l, fmt.Errorf("lab: ctnetlink socket: %w", err)
+	}
+	l.done.Add(1)
+	go l.readLog()
+	return l, nil
+}
+
+// peerSilence keeps a peer's own stack out of the way: it captures and
+// injects with AF_PACKET, below both hooks.
+const peerSilence = `table inet silence {
+	chain in { type filter hook input priority 0; policy drop; }
+	chain out { type filter hook output priority 0; policy drop; }
+}
+`
+
+func firstOfFamily(ps []netip.Prefix, v4 bool) (netip.Addr, bool) {
+	for _, p := range ps {
+		if p.Addr().Is4() == v4 {
+			return p.Addr(), true
+		}
+	}
+	return netip.Addr{}, false
+}
+
+func ifindex(ns *NS, name string) (int, error) {
+	var idx int
+	err := ns.Do(func() (err error) {
+		idx, err = netInterfaceIndex(name)
+		return err
+	})
+	return idx, err
+}
+
+// Close removes the lab: sockets closed, namespaces released (they vanish
+// with the last descriptor).
+func (l *Lab) Close() error {
+	var errs []error
+	if l.log != nil {
+		errs = append(errs, l.log.Close())
+	}
+	if l.ct != nil {
+		errs = append(errs, l.ct.Close())
+	}
+	for _, p := range l.peers {
+		if p.sock != nil {
+			errs = append(errs, p.sock.Close())
+		}
+	}
+	l.done.Wait()
+	for _, p := range l.peers {
+		if p.ns != nil {
+			errs = append(errs, p.ns.close())
+		}
+	}
+	if l.FW != nil {
+		errs = append(errs, l.FW.close())
+	}
+	return errors.Join(errs...)
+}
+
+// NFT loads an nft script into the firewall namespace, with the observer
+// table recreated in the same transaction (so a script that flushes the
+// ruleset keeps the lab observing).
+func (l *Lab) NFT(script string) error {
+	_, err := l.FW.Run(script+"\n"+observerScript, "nft", "-f", "-")
+	return err
+}
+
+// IPTablesRestore loads an iptables-save dump with iptables-legacy-restore
+// (ip6tables-legacy-restore when v6).
+func (l *Lab) IPTablesRestore(v6 bool, dump string) error {
+	prog := "iptables-legacy-restore"
+	if v6 {
+		prog = "ip6tables-legacy-restore"
+	}
+	_, err := l.FW.Run(dump, prog)
+	return err
+}
+
+// Counters are per-rule packet counters: "TABLE CHAIN" (iptables) or
+// "FAMILY TABLE CHAIN" (nft) to the packets of each rule in order (-1 for
+// an nft rule without a counter). The observer's chains are left out.
+type Counters map[string][]int64
+
+var (
+	reSaveRule  = regexp.MustCompile(`^\[(\d+):\d+\] -A (\S+)`)
+	reNFTPacket = regexp.MustCompile(`counter packets (\d+) bytes`)
+)
+
+// IPTablesCounters reads iptables-legacy-save -c (ip6tables when v6).
+func (l *Lab) IPTablesCounters(v6 bool) (Counters, error) {
+	prog := "iptables-legacy-save"
+	if v6 {
+		prog = "ip6tables-legacy-save"
+	}
+	out, err := l.FW.Run("", prog, "-c")
+	if err != nil {
+		return nil, err
+	}
+	c := Counters{}
+	table := ""
+	sc := bufio.NewScanner(strings.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "*") {
+			table = line[1:]
+		}
+		if m := reSaveRule.FindStringSubmatch(line); m != nil {
+			n, _ := strconv.ParseInt(m[1], 10, 64)
+			k := table + " " + m[2]
+			c[k] = append(c[k], n)
+		}
+	}
+	return c, nil
+}
+
+// NFTCounters reads the rules' counters from nft list ruleset.
+func (l *Lab) NFTCounters() (Counters, error) {
+	out, err := l.FW.Run("", "nft", "list", "ruleset")
+	if err != nil {
+		return nil, err
+	}
+	c := Counters{}
+	var table, chain string
+	sc := bufio.NewScanner(strings.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<26)
+	for sc.Scan() {
+		line := sc.Text()
+		switch {
+		case strings.HasPrefix(line, "table "):
+			f := strings.Fields(line)
+			table, chain = f[1]+" "+f[2], ""
+		case strings.HasPrefix(line, "\tchain "):
+			chain = table + " " + strings.Fields(line)[1]
+			if strings.HasPrefix(table, "inet "+observerTable+" ") || table == "inet "+observerTable {
+				chain = ""
+			}
+		case line == "\t}":
+			chain = ""
+		case chain != "" && strings.HasPrefix(line, "\t\t") && !strings.HasPrefix(line, "\t\t\t"):
+			r := strings.TrimSpace(line)
+			if strings.HasPrefix(r, "type ") && strings.Contains(r, " hook ") || strings.HasPrefix(r, "comment \"") {
+				continue
+			}
+			n := int64(-1)
+			if m := reNFTPacket.FindStringSubmatch(r); m != nil {
+				n, _ = strconv.ParseInt(m[1], 10, 64)
+			}
+			c[chain] = append(c[chain], n)
+		}
+	}
+	return c, sc.Err()
+}
+
+// Sub returns c - before, rule by rule (rules missing before count from 0).
+func (c Counters) Sub(before Counters) Counters {
+	d := Counters{}
+	for k, v := range c {
+		out := make([]int64, len(v))
+		for i, n := range v {
+			out[i] = n
+			if b := before[k]; i < len(b) && n >= 0 && b[i] >= 0 {
+				out[i] = n - b[i]
+			}
+		}
+		d[k] = out
+	}
+	return d
+}
+
+// readLog collects NFLOG messages until the socket closes.
+func (l *Lab) readLog() {
+	defer l.done.Done()
+	for {
+		msgs, err := l.log.Receive()
+		if err != nil {
+			if errors.Is(err, os.ErrClosed) || strings.Contains(err.Error(), "closed") {
+				return
+			}
+			var oe *netlink.OpError
+			if errors.As(err, &oe) && errors.Is(oe.Err, unix.ENOBUFS) {
+				continue // lost messages; the probe's own wait notices nothing arrived
+			}
+			return
+		}
+		for _, m := range msgs {
+			lm, err := parseLog(m)
+			if err != nil {
+				continue
+			}
+			ev := &Event{Point: lm.prefix, In: l.names[lm.in], Out: l.names[lm.out], Mark: lm.mark, Packet: lm.payload}
+			if lm.in != 0 && ev.In == "" {
+				ev.In = fmt.Sprintf("if%d", lm.in)
+			}
+			if lm.out != 0 && ev.Out == "" {
+				ev.Out = fmt.Sprintf("if%d", lm.out)
+			}
+			l.add(record{ev: ev})
+		}
+	}
+}
+
+func (l *Lab) add(r record) {
+	r.at = time.Now()
+	l.rec.Lock()
+	l.recs = append(l.recs, r)
+	l.rec.Unlock()
+	select {
+	case l.notify <- struct{}{}:
+	default:
+	}
+}

@@ -1,0 +1,483 @@
+//go:build linux
+
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"os"
+	"strings"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Probe is one crafted packet and where it enters the firewall.
+type Probe struct {
+	// ID tags the packet (0: the lab numbers probes itself).
+	ID uint32
+	// In is the firewall interface the packet arrives on: the peer of that
+	// link injects it as an Ethernet frame (PREROUTING, then INPUT or
+	// FORWARD). Empty: the firewall sends it itself through a raw socket
+	// (OUTPUT, POSTROUTING).
+	In     string
+	Packet Packet
+	// Mark and CTMark preset the packet mark and the conntrack mark before
+	// any rule sees the packet (nil: leave them as they are).
+	Mark, CTMark *uint32
+}
+
+// U32 returns a pointer to v (for Probe.Mark and Probe.CTMark).
+func U32(v uint32) *uint32 { return &v }
+
+// Event is what one observer chain saw of a probe.
+type Event struct {
+	// Point is the observer chain: "pre" (first in prerouting), "out"
+	// (first in output), "in" (last in input: delivered to the host),
+	// "fwd" (last in forward), "post" (last in postrouting: leaving).
+	Point   string
+	In, Out string // interfaces (names of the firewall's links)
+	Mark    uint32
+	Packet  []byte // the IP packet as the chain saw it
+}
+
+// Frame is an IP packet a peer received from the firewall.
+type Frame struct {
+	Link   string // the firewall interface the peer sits behind
+	Packet []byte
+	// Tagged frames carry the probe's tag: the probe itself (forwarded,
+	// NATed, mangled) or an ICMP error quoting it. Untagged ones arrived
+	// while the probe was in flight (a TCP reset, say).
+	Tagged bool
+}
+
+// Observation is everything the lab saw of one probe.
+type Observation struct {
+	ID     uint32
+	Events []Event
+	Frames []Frame
+	// CT is the conntrack entry whose original or reply tuple is the
+	// probe's (as sent) after the probe; nil when there is none.
+	CT *CT
+}
+
+// Seen reports whether the observer chain point saw the probe itself (not
+// an ICMP error quoting it).
+func (o Observation) Seen(point string) bool {
+	for _, e := range o.Events {
+		if e.Point == point && !quoting(e.Packet) {
+			return true
+		}
+	}
+	return false
+}
+
+// Last returns the last event of the probe itself at point (ok false when
+// there is none).
+func (o Observation) Last(point string) (Event, bool) {
+	for i := len(o.Events) - 1; i >= 0; i-- {
+		if e := o.Events[i]; e.Point == point && !quoting(e.Packet) {
+			return e, true
+		}
+	}
+	return Event{}, false
+}
+
+func quoting(b []byte) bool {
+	h, err := Parse(b)
+	return err == nil && h.Quoted
+}
+
+// Fate summarises an observation in one line, for comparing the same
+// probe in two labs: where it went (delivered to the host, forwarded or
+// sent out of which interfaces, dropped), the mark and ct mark it left
+// with, what left the firewall (headers after NAT and mangling) and any
+// reply (ICMP error, TCP reset).
+func (o Observation) Fate() string {
+	var parts []string
+	last := Event{}
+	have := false
+	for _, e := range o.Events {
+		if !quoting(e.Packet) {
+			last, have = e, true
+		}
+	}
+	switch {
+	case o.Seen("in"):
+		parts = append(parts, "delivered")
+	case o.Seen("fwd"):
+		parts = append(parts, "forwarded")
+	case o.Seen("out") && o.Seen("post"):
+		parts = append(parts, "sent")
+	case have:
+		parts = append(parts, "dropped after "+last.Point)
+	default:
+		parts = append(parts, "not seen")
+	}
+	if have {
+		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark))
+	}
+	if o.CT != nil {
+		parts = append(parts, fmt.Sprintf("ctmark %#x", o.CT.Mark))
+	}
+	for _, f := range o.Frames {
+		h, err := Parse(f.Packet)
+		what := "leaves"
+		if !f.Tagged || h.Quoted {
+			what = "reply"
+		}
+		if err != nil {
+			parts = append(parts, fmt.Sprintf("%s %s: %v", what, f.Link, err))
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s: %s", what, f.Link, h))
+	}
+	return strings.Join(parts, "; ")
+}
+
+// String lists every event and frame.
+func (o Observation) String() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "probe %d:", o.ID)
+	for _, e := range o.Events {
+		h, _ := Parse(e.Packet)
+		fmt.Fprintf(&b, "\n  %-4s in=%s out=%s mark=%#x %s", e.Point, e.In, e.Out, e.Mark, h)
+	}
+	if o.CT != nil {
+		fmt.Fprintf(&b, "\n  ct mark=%#x status=%#x timeout=%ds orig=%v reply=%v", o.CT.Mark, o.CT.Status, o.CT.Timeout, o.CT.Orig, o.CT.Reply)
+	}
+	for _, f := range o.Frames {
+		h, _ := Parse(f.Packet)
+		fmt.Fprintf(&b, "\n  frame %s tagged=%v %s", f.Link, f.Tagged, h)
+	}
+	return b.String()
+}
+
+// Send sends one probe and returns what the lab observed of it. Probes are
+// sent one at a time per lab (Send serialises them); use several labs for
+// parallelism.
+func (l *Lab) Send(p Probe) (Observation, error) {
+	l.send.Lock()
+	defer l.send.Unlock()
+	if p.ID == 0 {
+		l.nextID++
+		p.ID = l.nextID
+	}
+	pkt, err := p.Packet.Encode(p.ID)
+	if err != nil {
+		return Observation{}, err
+	}
+	if err := l.setPreset(p); err != nil {
+		return Observation{}, err
+	}
+	l.rec.Lock()
+	start := len(l.recs)
+	l.rec.Unlock()
+	select { // drop a stale wake-up
+	case <-l.notify:
+	default:
+	}
+	if p.In != "" {
+		err = l.inject(p.In, pkt)
+	} else {
+		err = l.sendLocal(p, pkt)
+	}
+	if err != nil {
+		return Observation{}, err
+	}
+	o := l.collect(p.ID, start)
+	if o.CT, err = l.conntrack(pkt); err != nil {
+		return o, err
+	}
+	return o, nil
+}
+
+// conntrack returns the entry one of whose tuples is pkt's.
+func (l *Lab) conntrack(pkt []byte) (*CT, error) {
+	h, err := Parse(pkt)
+	if err != nil {
+		return nil, err
+	}
+	cts, err := ctDump(l.ct)
+	if err != nil {
+		return nil, err
+	}
+	for i, ct := range cts {
+		for _, t := range []Tuple{ct.Orig, ct.Reply} {
+			if t.Src == h.Src && t.Dst == h.Dst && t.Proto == h.Proto && (t.Sport == h.Sport && t.Dport == h.Dport || h.Proto != 6 && h.Proto != 17 && h.Proto != 132 && h.Proto != 33) {
+				return &cts[i], nil
+			}
+		}
+	}
+	return nil, nil
+}
+
+// collect waits for the probe's observations: until something tagged with
+// id arrived and then nothing for Settle, or 300 ms without any.
+func (l *Lab) collect(id uint32, start int) Observation {
+	first := time.NewTimer(300 * time.Millisecond)
+	defer first.Stop()
+	seen := false
+	for !seen {
+		l.rec.Lock()
+		for _, r := range l.recs[start:] {
+			if r.ev != nil {
+				if t, ok := TagOf(r.ev.Packet); ok && t == id {
+					seen = true
+				}
+			} else if r.frame.Tagged {
+				if t, _ := TagOf(r.frame.Packet); t == id {
+					seen = true
+				}
+			}
+		}
+		l.rec.Unlock()
+		if seen {
+			break
+		}
+		select {
+		case <-l.notify:
+		case <-first.C:
+			return l.gather(id, start)
+		}
+	}
+	for {
+		l.rec.Lock()
+		lastAt := l.recs[len(l.recs)-1].at
+		l.rec.Unlock()
+		wait := l.Settle - time.Since(lastAt)
+		if wait <= 0 {
+			break
+		}
+		select {
+		case <-l.notify:
+		case <-time.After(wait):
+		}
+	}
+	return l.gather(id, start)
+}
+
+func (l *Lab) gather(id uint32, start int) Observation {
+	l.rec.Lock()
+	defer l.rec.Unlock()
+	o := Observation{ID: id}
+	for _, r := range l.recs[start:] {
+		if r.ev != nil {
+			if t, ok := TagOf(r.ev.Packet); ok && t == id {
+				o.Events = append(o.Events, *r.ev)
+			}
+			continue
+		}
+		t, ok := TagOf(r.frame.Packet)
+		if !ok || t == id {
+			o.Frames = append(o.Frames, *r.frame)
+		}
+	}
+	// Records are kept only while a probe is in flight.
+	l.recs = l.recs[:0]
+	return o
+}
+
+// setPreset loads the preset chain for p's marks when it differs from the
+// one loaded: the packet mark first thing in prerouting (output probes get
+// it from SO_MARK), the ct mark right after conntrack has attached the
+// entry (priority -180: after conntrack at -200 and before mangle at -150).
+func (l *Lab) setPreset(p Probe) error {
+	var b strings.Builder
+	if p.Mark != nil && p.In != "" {
+		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_mark meta mark set %#x\n", *p.Mark)
+	}
+	if p.CTMark != nil {
+		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_ctmark ct mark set %#x\n", *p.CTMark)
+	}
+	want := b.String()
+	if want == l.preset {
+		return nil
+	}
+	script := "table inet xt2nft_lab_preset {\n" +
+		"\tchain set_mark { type filter hook prerouting priority -2147483647; }\n" +
+		"\tchain set_ctmark { type filter hook prerouting priority -180; }\n}\n" +
+		"flush table inet xt2nft_lab_preset\n"
+	if want == "" {
+		script = "add table inet xt2nft_lab_preset\ndelete table inet xt2nft_lab_preset\n"
+	}
+	if p.CTMark != nil && p.In == "" {
+		script = strings.Replace(script, "prerouting priority -180", "output priority -180", 1)
+	}
+	if _, err := l.FW.Run(script+want, "nft", "-f", "-"); err != nil {
+		return err
+	}
+	l.preset = want
+	return nil
+}
+
+// inject sends pkt as an Ethernet frame from the peer behind link name to
+// the firewall's interface.
+func (l *Lab) inject(name string, pkt []byte) error {
+	p := l.peers[name]
+	if p == nil {
+		return fmt.Errorf("lab: no link %q", name)
+	}
+	et := uint16(unix.ETH_P_IP)
+	if pkt[0]>>4 == 6 {
+		et = unix.ETH_P_IPV6
+	}
+	frame := make([]byte, 14, 14+len(pkt))
+	copy(frame, p.fwMAC)
+	copy(frame[6:], p.mac)
+	frame[12], frame[13] = byte(et>>8), byte(et)
+	frame = append(frame, pkt...)
+	rc, err := p.sock.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Write(func(fd uintptr) bool {
+		serr = unix.Sendto(int(fd), frame, 0, &unix.SockaddrLinklayer{Ifindex: p.ifindex, Protocol: htons(et), Halen: 6, Addr: [8]byte(append(append([]byte(nil), p.fwMAC...), 0, 0))})
+		return serr != unix.EAGAIN
+	}); err != nil {
+		return err
+	}
+	if serr != nil {
+		return fmt.Errorf("lab: injecting on %s: %w", name, serr)
+	}
+	return nil
+}
+
+// sendLocal sends pkt from the firewall itself through a raw socket
+// (IPPROTO_RAW: the header is ours), with p.Mark as SO_MARK.
+func (l *Lab) sendLocal(p Probe, pkt []byte) error {
+	h, err := Parse(pkt)
+	if err != nil {
+		return err
+	}
+	return l.FW.Do(func() error {
+		fam := unix.AF_INET
+		if h.V6 {
+			fam = unix.AF_INET6
+		}
+		fd, err := unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+		if err != nil {
+			return fmt.Errorf("lab: raw socket: %w", err)
+		}
+		defer unix.Close(fd)
+		if p.Mark != nil {
+			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(*p.Mark)); err != nil {
+				return err
+			}
+		}
+		var to unix.Sockaddr = &unix.SockaddrInet4{Addr: h.Dst.As4()}
+		if h.V6 {
+			to = &unix.SockaddrInet6{Addr: h.Dst.As16()}
+		}
+		if err := unix.Sendto(fd, pkt, 0, to); err != nil {
+			return fmt.Errorf("lab: sending %s from the firewall: %w", h, err)
+		}
+		return nil
+	})
+}
+
+func htons(v uint16) uint16 { return v<<8 | v>>8 }
+
+// openPeer opens the peer's AF_PACKET socket and starts capturing.
+func (l *Lab) openPeer(p *peer) error {
+	return p.ns.Do(func() error {
+		ifi, err := netInterfaceIndex(p.link.Name)
+		if err != nil {
+			return err
+		}
+		p.ifindex = ifi
+		fd, err := unix.Socket(unix.AF_PACKET, unix.SOCK_RAW|unix.SOCK_NONBLOCK|unix.SOCK_CLOEXEC, int(htons(unix.ETH_P_ALL)))
+		if err != nil {
+			return fmt.Errorf("lab: packet socket: %w", err)
+		}
+		if err := unix.Bind(fd, &unix.SockaddrLinklayer{Protocol: htons(unix.ETH_P_ALL), Ifindex: ifi}); err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("lab: binding the packet socket to %s: %w", p.link.Name, err)
+		}
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 4<<20)
+		p.sock = os.NewFile(uintptr(fd), "packet "+p.link.Name)
+		l.done.Add(1)
+		go l.capture(p)
+		return nil
+	})
+}
+
+func netInterfaceIndex(name string) (int, error) {
+	ifr, err := unix.NewIfreq(name)
+	if err != nil {
+		return 0, err
+	}
+	fd, err := unix.Socket(unix.AF_INET, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+	if err != nil {
+		return 0, err
+	}
+	defer unix.Close(fd)
+	if err := unix.IoctlIfreq(fd, unix.SIOCGIFINDEX, ifr); err != nil {
+		return 0, fmt.Errorf("lab: interface %s: %w", name, err)
+	}
+	return int(ifr.Uint32()), nil
+}
+
+// capture records the IP frames the peer receives (not the ones it sends).
+func (l *Lab) capture(p *peer) {
+	defer l.done.Done()
+	rc, err := p.sock.SyscallConn()
+	if err != nil {
+		return
+	}
+	buf := make([]byte, 65536)
+	for {
+		var n int
+		var from unix.Sockaddr
+		var rerr error
+		if err := rc.Read(func(fd uintptr) bool {
+			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
+			return rerr != unix.EAGAIN
+		}); err != nil {
+			return // closed
+		}
+		if rerr != nil {
+			if errors.Is(rerr, unix.EBADF) {
+				return
+			}
+			continue
+		}
+		ll, ok := from.(*unix.SockaddrLinklayer)
+		if !ok || ll.Pkttype == unix.PACKET_OUTGOING || n < 14+20 {
+			continue
+		}
+		if buf[0]&1 != 0 { // multicast or broadcast: not for the probe
+			continue
+		}
+		et := uint16(buf[12])<<8 | uint16(buf[13])
+		if et != unix.ETH_P_IP && et != unix.ETH_P_IPV6 {
+			continue
+		}
+		pkt := append([]byte(nil), ipLen(buf[14:n])...)
+		_, tagged := TagOf(pkt)
+		l.add(record{frame: &Frame{Link: p.link.Name, Packet: pkt, Tagged: tagged}})
+	}
+}
+
+// ipLen cuts b to the IP packet's own length (a frame may be padded).
+func ipLen(b []byte) []byte {
+	n := len(b)
+	switch b[0] >> 4 {
+	case 4:
+		n = int(b[2])<<8 | int(b[3])
+	case 6:
+		n = 40 + (int(b[4])<<8 | int(b[5]))
+	}
+	if n < len(b) {
+		return b[:n]
+	}
+	return b
+}
+
+// Addr parses an address; it panics on a bad one (for literals in tests).
+func Addr(s string) netip.Addr { return netip.MustParseAddr(s) }
+
+// Prefix parses a prefix; it panics on a bad one (for literals in tests).
+func Prefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
