@@ -1,0 +1,264 @@
+//go:build linux
+
+package verify
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/verify/report"
+)
+
+// compare lists what differs between the two labs' observations of one
+// step: the fate (where the packet went, with its headers, mark, ct mark,
+// what left and what answered), the conntrack entry, and the counters of
+// every iptables rule.
+func (v *verifier) compare(s *seq, i int, r sent) []report.Difference {
+	st := s.steps[i]
+	base := report.Difference{Rule: s.rule.location(), RuleText: s.rule.text(), Probe: s.steps[len(s.steps)-1].Spec.String(),
+		Kind: s.probe.Kind, Step: st.What}
+	var out []report.Difference
+	add := func(what, l, n string, warnAt *rule) {
+		d := base
+		d.What, d.Legacy, d.NFT = what, l, n
+		if warnAt != nil {
+			d.Warned = v.warns[warnAt.location()]
+		}
+		out = append(out, d)
+	}
+	mask := v.randomPorts(r)
+	if a, b := detail(r.legacy, mask), detail(r.nft, mask); a != b {
+		add("fate", fate(r.legacy), fate(r.nft), s.rule)
+	}
+	if a, b := ctText(r.legacy.CT, mask), ctText(r.nft.CT, mask); a != b {
+		add("conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), s.rule)
+	}
+	if r.dn != nil {
+		for _, x := range countDiffs(r.dl, r.dn) {
+			add("counter of "+x.location()+" ("+x.text()+")", matched(r.dl[x]), matched(r.dn[x]), x)
+		}
+	}
+	return out
+}
+
+// countDiffs are the rules whose counts differ, in rule order.
+func countDiffs(a, b map[*rule]uint64) []*rule {
+	var out []*rule
+	for x, n := range a {
+		if b[x] != n {
+			out = append(out, x)
+		}
+	}
+	for x, n := range b {
+		if _, ok := a[x]; !ok && n != 0 {
+			out = append(out, x)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool {
+		pi, pj := out[i].src.Pos, out[j].src.Pos
+		if pi.File != pj.File {
+			return pi.File < pj.File
+		}
+		return pi.Line < pj.Line
+	})
+	return out
+}
+
+func matched(n uint64) string {
+	switch n {
+	case 0:
+		return "not matched"
+	case 1:
+		return "matched"
+	}
+	return fmt.Sprintf("matched %d times", n)
+}
+
+// portMask says which ports to leave out of a comparison (nil: none).
+type portMask func(uint16) bool
+
+// randomPorts: when the step met a NAT rule that picks ports at random
+// (--random, --random-fully), the ports it picked differ from lab to lab
+// by chance; the comparison leaves out every port that is not one of the
+// probe's own.
+func (v *verifier) randomPorts(r sent) portMask {
+	random := false
+	for x := range r.dl {
+		random = random || v.model.randomNAT[x]
+	}
+	for x := range r.dn {
+		random = random || v.model.randomNAT[x]
+	}
+	if !random {
+		return nil
+	}
+	own := map[uint16]bool{}
+	for _, e := range r.legacy.Events[:min(1, len(r.legacy.Events))] {
+		h, _ := lab.Parse(e.Packet)
+		own[h.Sport], own[h.Dport] = true, true
+	}
+	return func(p uint16) bool { return !own[p] }
+}
+
+// header is a parsed header in one line, with masked ports as "*".
+func header(b []byte, mask portMask) string {
+	h, err := lab.Parse(b)
+	if err != nil {
+		return err.Error()
+	}
+	if mask != nil {
+		if mask(h.Sport) {
+			h.Sport = 0
+		}
+		if mask(h.Dport) {
+			h.Dport = 0
+		}
+	}
+	return h.String()
+}
+
+// detail is everything the observer saw, in order, for comparing: every
+// observer chain's view of the packet (interfaces, mark, headers), every
+// frame a peer received.
+func detail(o lab.Observation, mask portMask) string {
+	var b strings.Builder
+	for _, e := range o.Events {
+		fmt.Fprintf(&b, "%s in=%s out=%s mark=%#x %s\n", e.Point, e.In, e.Out, e.Mark, header(e.Packet, mask))
+	}
+	var frames []string
+	for _, f := range o.Frames {
+		frames = append(frames, fmt.Sprintf("frame %s tagged=%v %s", f.Link, f.Tagged, header(f.Packet, mask)))
+	}
+	sort.Strings(frames) // captures of different peers arrive in any order
+	b.WriteString(strings.Join(frames, "\n"))
+	return b.String()
+}
+
+// fate is an observation in one line: where the packet went, its mark
+// and headers at the last chain that saw it, what left the firewall and
+// what answered.
+func fate(o lab.Observation) string {
+	seen := map[string]bool{}
+	var last lab.Event
+	for _, e := range o.Events {
+		seen[e.Point] = true
+		last = e
+	}
+	var parts []string
+	switch {
+	case len(o.Events) == 0:
+		parts = append(parts, "never seen by the firewall")
+	case seen["in"]:
+		parts = append(parts, "delivered to the firewall")
+	case seen["fwd"] && seen["post"]:
+		parts = append(parts, "forwarded out "+last.Out)
+	case seen["out"] && seen["post"]:
+		parts = append(parts, "sent out "+last.Out)
+	default:
+		parts = append(parts, "dropped after "+pointName(last.Point))
+	}
+	if len(o.Events) > 0 {
+		h, _ := lab.Parse(last.Packet)
+		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark), "as "+h.String())
+	}
+	if o.CT != nil {
+		parts = append(parts, fmt.Sprintf("ct mark %#x", o.CT.Mark))
+	}
+	for _, f := range o.Frames {
+		h, _ := lab.Parse(f.Packet)
+		what := "left by " + f.Link
+		if !f.Tagged || h.Quoted {
+			what = "answer on " + f.Link
+		}
+		parts = append(parts, what+": "+h.String())
+	}
+	return strings.Join(parts, "; ")
+}
+
+func pointName(p string) string {
+	switch p {
+	case "pre":
+		return "PREROUTING"
+	case "out":
+		return "OUTPUT"
+	case "fwd":
+		return "FORWARD"
+	case "post":
+		return "POSTROUTING"
+	case "in":
+		return "INPUT"
+	}
+	return p
+}
+
+// ctText is a conntrack entry without what differs by timing alone
+// (its timeout) and the kernel's bookkeeping bits: mark, status
+// (expected, seen reply, assured, confirmed, snat, dnat) and tuples.
+func ctText(ct *lab.CT, mask portMask) string {
+	if ct == nil {
+		return "none"
+	}
+	return fmt.Sprintf("status %#x mark %#x original %s reply %s", ct.Status&0x3f, ct.Mark, tuple(ct.Orig, mask), tuple(ct.Reply, mask))
+}
+
+func tuple(t lab.Tuple, mask portMask) string {
+	sp, dp := fmt.Sprint(t.Sport), fmt.Sprint(t.Dport)
+	if mask != nil && mask(t.Sport) {
+		sp = "*"
+	}
+	if mask != nil && mask(t.Dport) {
+		dp = "*"
+	}
+	return fmt.Sprintf("%d %s:%s>%s:%s", t.Proto, t.Src, sp, t.Dst, dp)
+}
+
+// coverage counts the rules iptables matched for some probe and explains
+// every other one.
+func (v *verifier) coverage(rep *report.Report) {
+	rep.Rules = len(v.model.rules)
+	for _, r := range v.model.rules {
+		if v.reached[r] {
+			rep.Reached++
+			continue
+		}
+		rep.Uncovered = append(rep.Uncovered, report.Uncovered{Rule: r.location(), RuleText: r.text(), Reason: v.whyUncovered(r)})
+	}
+	rep.Coverage = 1
+	if rep.Rules > 0 {
+		rep.Coverage = float64(rep.Reached) / float64(rep.Rules)
+	}
+}
+
+// whyUncovered says why no probe reached r.
+func (v *verifier) whyUncovered(r *rule) string {
+	var why []string
+	switch {
+	case r.entry == nil:
+		return "it has no nft rule (not translated)"
+	case len(r.targets) == 0:
+		return "its chain is not reached from any built-in chain"
+	}
+	if len(r.unprobed) > 0 {
+		why = append(why, "probes cannot set: "+strings.Join(r.unprobed, "; "))
+	}
+	if ws := v.plan.whyNot[r]; len(ws) > 0 {
+		why = append(why, strings.Join(ws, "; "))
+	}
+	if f, ok := v.first[r]; ok {
+		var by []string
+		for _, x := range f.by {
+			by = append(by, x.location())
+		}
+		sort.Strings(by)
+		s := fmt.Sprintf("its probe %s was %s", f.probe, f.fate)
+		if len(by) > 0 {
+			s += ", matched by " + strings.Join(by, ", ")
+		}
+		why = append(why, s)
+	} else if len(v.plan.byRule[r]) == 0 && len(why) == 0 {
+		why = append(why, "no probe could be made for it")
+	}
+	return strings.Join(why, "; ")
+}

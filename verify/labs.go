@@ -1,0 +1,294 @@
+//go:build linux
+
+package verify
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+// side is one of the two firewalls of a pair: a lab with the original
+// rules (iptables-legacy) or with the translation (nft), and what reads
+// its per-rule counters as counts per iptables rule.
+type side struct {
+	name   string
+	lab    *lab.Lab
+	counts func() (map[*rule]uint64, error)
+	close  func()
+}
+
+// pair is a legacy lab and an nft lab with the same topology.
+type pair struct {
+	legacy, nft *side
+}
+
+// settle is how long a lab waits after a probe's last observation.
+const settle = 3 * time.Millisecond
+
+// topology is the lab the plan needs: every interface with its own and its
+// peer's addresses, the remote prefixes behind it, the host routes the
+// probes' addresses need, the default routes through the uplink, and the
+// extra local addresses on the first neutral link.
+func (p *plan) topology() lab.Topology {
+	var t lab.Topology
+	a := p.alloc
+	for _, name := range a.Ifaces() {
+		la := a.Link(name)
+		lk := lab.Link{Name: name,
+			Addrs:     []netip.Prefix{la.FW[0], la.FW[1]},
+			PeerAddrs: []netip.Prefix{la.Peer[0], la.Peer[1]},
+			Routes:    []netip.Prefix{la.Remote[0], la.Remote[1]}}
+		if la.Uplink {
+			lk.Routes = append(lk.Routes, netip.MustParsePrefix("0.0.0.0/0"), netip.MustParsePrefix("::/0"))
+		}
+		lk.Routes = append(lk.Routes, a.Routes[name]...)
+		if name == p.in {
+			for _, x := range a.SortedLocals() {
+				lk.Addrs = append(lk.Addrs, netip.PrefixFrom(x, x.BitLen()))
+			}
+		}
+		t.Links = append(t.Links, lk)
+	}
+	return t
+}
+
+// buildSide builds a lab and loads a firewall into it.
+func buildSide(name string, topo lab.Topology, load func(*lab.Lab) error, reader func(*lab.Lab) (func() (map[*rule]uint64, error), func(), error)) (*side, error) {
+	l, err := lab.Build(topo)
+	if err != nil {
+		return nil, err
+	}
+	l.Settle = settle
+	if err := load(l); err != nil {
+		l.Close()
+		return nil, err
+	}
+	counts, closeReader, err := reader(l)
+	if err != nil {
+		l.Close()
+		return nil, err
+	}
+	return &side{name: name, lab: l, counts: counts, close: func() { closeReader(); l.Close() }}, nil
+}
+
+// loadLegacy restores the original dumps with iptables-legacy-restore
+// (scripts as the dump their commands leave).
+func (v *verifier) loadLegacy(l *lab.Lab) error {
+	for _, in := range v.inputs {
+		src := in.src
+		if in.script {
+			src = []byte(dumpText(in.dump))
+		}
+		if err := l.IPTablesRestore(in.family == parser.IPv6, string(src)); err != nil {
+			return fmt.Errorf("the original does not load in iptables-legacy: %w", err)
+		}
+	}
+	return nil
+}
+
+// loadNFT sends the translation as apply does (nft.Lower, then one
+// netlink batch), or loads the --against script with nft -f.
+func (v *verifier) loadNFT(l *lab.Lab) error {
+	if v.opt.Against != nil {
+		if err := l.NFT(string(v.opt.Against)); err != nil {
+			return fmt.Errorf("%s does not load: %w", v.opt.AgainstName, err)
+		}
+		return nil
+	}
+	prog, err := nft.Lower(v.loaded)
+	if err != nil {
+		return fmt.Errorf("lowering the translation: %w", err)
+	}
+	// The lab's namespace has no name: nft.OpenNS opens it through the
+	// descriptor the lab holds (/run/netns/../../proc/self/fd/N).
+	ns, err := nft.OpenNS(fmt.Sprintf("../../proc/self/fd/%d", l.FW.Fd()))
+	if err != nil {
+		return err
+	}
+	defer ns.Close()
+	if _, err := nft.Apply(ns, prog, nft.ApplyOptions{ResetSets: true}); err != nil {
+		return fmt.Errorf("applying the translation: %w", err)
+	}
+	return nil
+}
+
+// legacyCounts maps the kernel's counters to iptables rules: a rule that
+// iptables-restore expanded (-s a,b) counts the sum of its kernel rules.
+func (v *verifier) legacyCounts(l *lab.Lab) (func() (map[*rule]uint64, error), func(), error) {
+	tables := map[parser.Family][]string{}
+	for _, t := range v.model.dump.Tables {
+		tables[t.Family] = append(tables[t.Family], t.Name)
+	}
+	rd, err := newLegacyReader(l.FW, tables)
+	if err != nil {
+		return nil, nil, err
+	}
+	type slot struct {
+		chain    xtChain
+		from, to int
+	}
+	slots := map[*rule]slot{}
+	next := map[xtChain]int{}
+	for _, r := range v.model.rules {
+		c := xtChain{r.fam, r.table, r.chain}
+		slots[r] = slot{c, next[c], next[c] + r.kernel}
+		next[c] += r.kernel
+	}
+	counts := func() (map[*rule]uint64, error) {
+		raw, err := rd.read()
+		if err != nil {
+			return nil, err
+		}
+		out := make(map[*rule]uint64, len(slots))
+		for r, s := range slots {
+			ks := raw[s.chain]
+			for i := s.from; i < s.to && i < len(ks); i++ {
+				out[r] += ks[i]
+			}
+		}
+		return out, nil
+	}
+	return counts, rd.close, nil
+}
+
+// nftCounts maps nft rules to the iptables rules they came from: each
+// counts through its rule counter (translate.Counter.Rule), by position
+// in its chain. A translation made elsewhere (--against) has no such map:
+// only fates are compared.
+func (v *verifier) nftCounts(l *lab.Lab) (func() (map[*rule]uint64, error), func(), error) {
+	if v.loaded == nil {
+		return func() (map[*rule]uint64, error) { return nil, nil }, func() {}, nil
+	}
+	rd, err := newNFTReader(l.FW)
+	if err != nil {
+		return nil, nil, err
+	}
+	type slot struct {
+		r   *rule
+		ctr int
+	}
+	slots := map[nftChain][]slot{}
+	for _, t := range v.loaded.Tables {
+		for _, c := range t.Chains {
+			key := nftChain{t.Family, t.Name, c.Name}
+			for _, r := range c.Rules {
+				if r.Disabled != "" {
+					continue
+				}
+				slots[key] = append(slots[key], slot{v.model.byPos[r.Origin], ruleCounter(r)})
+			}
+		}
+	}
+	counts := func() (map[*rule]uint64, error) {
+		raw, err := rd.read()
+		if err != nil {
+			return nil, err
+		}
+		out := map[*rule]uint64{}
+		for key, ss := range slots {
+			ks := raw[key]
+			for i, s := range ss {
+				if s.r == nil || s.ctr < 0 || i >= len(ks) || s.ctr >= len(ks[i]) {
+					continue
+				}
+				out[s.r] += ks[i][s.ctr]
+			}
+		}
+		return out, nil
+	}
+	return counts, rd.close, nil
+}
+
+// buildPair builds both labs of a pair in parallel.
+func (v *verifier) buildPair(topo lab.Topology) (*pair, error) {
+	type res struct {
+		s   *side
+		err error
+	}
+	lc, nc := make(chan res, 1), make(chan res, 1)
+	go func() {
+		s, err := buildSide("iptables-legacy", topo, v.loadLegacy, v.legacyCounts)
+		lc <- res{s, err}
+	}()
+	go func() {
+		s, err := buildSide("nft", topo, v.loadNFT, v.nftCounts)
+		nc <- res{s, err}
+	}()
+	l, n := <-lc, <-nc
+	if l.err != nil || n.err != nil {
+		if l.s != nil {
+			l.s.close()
+		}
+		if n.s != nil {
+			n.s.close()
+		}
+		if l.err != nil {
+			return nil, l.err
+		}
+		return nil, n.err
+	}
+	return &pair{legacy: l.s, nft: n.s}, nil
+}
+
+func (p *pair) close() {
+	p.legacy.close()
+	p.nft.close()
+}
+
+// dumpText writes a parsed dump in iptables-save form, for scripts: the
+// tables their commands leave, rule by rule.
+func dumpText(d *parser.Dump) string {
+	var b strings.Builder
+	for _, t := range d.Tables {
+		fmt.Fprintf(&b, "*%s\n", t.Name)
+		for _, c := range t.Chains {
+			pol := "-"
+			if c.Builtin {
+				pol = c.Policy
+				if pol == "" {
+					pol = "ACCEPT"
+				}
+			}
+			fmt.Fprintf(&b, ":%s %s [0:0]\n", c.Name, pol)
+		}
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				b.WriteString(ruleText(c.Name, r))
+				b.WriteByte('\n')
+			}
+		}
+		b.WriteString("COMMIT\n")
+	}
+	return b.String()
+}
+
+// ruleText is "-A CHAIN" and the rule's options as iptables words.
+func ruleText(chain string, r *parser.Rule) string {
+	parts := []string{"-A", chain}
+	for _, o := range r.Base {
+		parts = append(parts, o.Spec())
+	}
+	for _, m := range r.Matches {
+		parts = append(parts, "-m", m.Name)
+		for _, o := range m.Options {
+			parts = append(parts, o.Spec())
+		}
+	}
+	if t := r.Target; t != nil {
+		if t.Goto {
+			parts = append(parts, "-g", t.Name)
+		} else {
+			parts = append(parts, "-j", t.Name)
+		}
+		for _, o := range t.Options {
+			parts = append(parts, o.Spec())
+		}
+	}
+	return strings.Join(parts, " ")
+}

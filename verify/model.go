@@ -1,0 +1,271 @@
+package verify
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/verify/probe"
+)
+
+// model is a ruleset as verify probes it: every iptables rule with the
+// nft rules it became (mapped back through their Origin positions), and
+// the paths from base chains to every chain.
+type model struct {
+	dump  *parser.Dump
+	ir    *translate.Ruleset
+	rules []*rule
+	byPos map[parser.Pos]*rule
+	// chains of the IR by table and name; jumps into each chain.
+	chains map[chainRef]*translate.Chain
+	tables map[chainRef]*translate.Table
+	jumps  map[chainRef][]jump
+	// randomNAT are the rules whose NAT picks ports at random.
+	randomNAT map[*rule]bool
+}
+
+// rule is one iptables rule.
+type rule struct {
+	src   *parser.Rule
+	fam   parser.Family
+	table string
+	chain string
+	index int // in its chain
+	// kernel is how many kernel rules iptables-restore makes of it
+	// (-s a,b and -d c,d multiply).
+	kernel int
+	// entry is the first nft rule it became (in its own chain); nft the
+	// nft rules whose rule counter counts it.
+	entry    *translate.Rule
+	entryRef chainRef
+	nft      []*translate.Rule
+	// targets are what probes are made for: one per hook the rule's
+	// chain is reachable from.
+	targets []*probe.Target
+	// unprobed says why a condition of the rule is beyond probes.
+	unprobed []string
+}
+
+// chainRef names an nft chain (or, with chain empty, a table).
+type chainRef struct {
+	fam   translate.Family
+	table string
+	chain string
+}
+
+// jump is a rule that jumps (or goes) to a chain.
+type jump struct {
+	from chainRef
+	rule *translate.Rule
+}
+
+func (r *rule) String() string { return r.src.Pos.String() }
+
+// text is the rule as written, for reports.
+func (r *rule) text() string { return r.src.Text }
+
+// location is FILE:LINE.
+func (r *rule) location() string {
+	return fmt.Sprintf("%s:%d", r.src.Pos.File, r.src.Pos.Line)
+}
+
+func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
+	m := &model{dump: d, ir: ir, byPos: map[parser.Pos]*rule{}, chains: map[chainRef]*translate.Chain{},
+		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}}
+	for _, t := range d.Tables {
+		for _, c := range t.Chains {
+			for i, r := range c.Rules {
+				x := &rule{src: r, fam: t.Family, table: t.Name, chain: c.Name, index: i, kernel: expansion(r)}
+				m.rules = append(m.rules, x)
+				m.byPos[r.Pos] = x
+			}
+		}
+	}
+	for _, t := range ir.Tables {
+		m.tables[chainRef{t.Family, t.Name, ""}] = t
+		for _, c := range t.Chains {
+			ref := chainRef{t.Family, t.Name, c.Name}
+			m.chains[ref] = c
+			for _, r := range c.Rules {
+				if r.Disabled != "" {
+					continue
+				}
+				if x := m.byPos[r.Origin]; x != nil {
+					if x.entry == nil {
+						x.entry, x.entryRef = r, ref
+					}
+					if ruleCounter(r) >= 0 {
+						x.nft = append(x.nft, r)
+					}
+				}
+				if x := m.byPos[r.Origin]; x != nil && randomNAT(r) {
+					m.randomNAT[x] = true
+				}
+				if v := verdictOf(r); v != nil && (v.Kind == translate.VerdictJump || v.Kind == translate.VerdictGoto) {
+					to := chainRef{t.Family, t.Name, v.Chain}
+					m.jumps[to] = append(m.jumps[to], jump{from: ref, rule: r})
+				}
+			}
+		}
+	}
+	return m, nil
+}
+
+// expansion is the number of kernel rules iptables-restore makes of r:
+// one per source and destination address of comma-separated lists.
+func expansion(r *parser.Rule) int {
+	n := 1
+	for _, name := range []string{"source", "destination"} {
+		if o := r.BaseOpt(name); o != nil {
+			n *= len(strings.Split(o.Arg(0), ","))
+		}
+	}
+	return n
+}
+
+// ruleCounter is the index of the rule counter among r's top-level
+// counters, or -1.
+func ruleCounter(r *translate.Rule) int {
+	n := 0
+	for _, s := range r.Stmts {
+		if c, ok := s.(*translate.Counter); ok && c.Name == "" {
+			if c.Rule {
+				return n
+			}
+			n++
+		}
+	}
+	return -1
+}
+
+// verdictOf returns r's verdict statement, if it has one.
+func verdictOf(r *translate.Rule) *translate.Verdict {
+	for _, s := range r.Stmts {
+		if v, ok := s.(*translate.Verdict); ok {
+			return v
+		}
+	}
+	return nil
+}
+
+// family of an nft table.
+func v6Family(f translate.Family) bool { return f == translate.FamilyIP6 }
+
+// base chains and the paths that pass their hooks.
+var hookPaths = map[translate.Hook][]probe.Path{
+	translate.HookPrerouting:  {probe.PathIn, probe.PathFwd, probe.PathLoop},
+	translate.HookInput:       {probe.PathIn, probe.PathLoop},
+	translate.HookForward:     {probe.PathFwd},
+	translate.HookOutput:      {probe.PathOut, probe.PathLoop},
+	translate.HookPostrouting: {probe.PathFwd, probe.PathOut, probe.PathLoop},
+}
+
+// chainPath is a way from a base chain to a chain: the base chain and the
+// jump rules taken.
+type chainPath struct {
+	base  *translate.Chain
+	jumps []*translate.Rule
+}
+
+// pathsTo finds, for every hook, the shortest way from a base chain of
+// that hook to chain to (breadth first, each chain visited once).
+func (m *model) pathsTo(to chainRef) map[translate.Hook]chainPath {
+	out := map[translate.Hook]chainPath{}
+	type item struct {
+		at    chainRef
+		jumps []*translate.Rule // from to back towards the base
+	}
+	seen := map[chainRef]bool{to: true}
+	queue := []item{{at: to}}
+	for len(queue) > 0 {
+		it := queue[0]
+		queue = queue[1:]
+		if c := m.chains[it.at]; c != nil && c.Base != nil {
+			if _, ok := out[c.Base.Hook]; !ok {
+				js := make([]*translate.Rule, len(it.jumps))
+				for i, j := range it.jumps {
+					js[len(js)-1-i] = j
+				}
+				out[c.Base.Hook] = chainPath{base: c, jumps: js}
+			}
+		}
+		for _, j := range m.jumps[it.at] {
+			if !seen[j.from] {
+				seen[j.from] = true
+				queue = append(queue, item{at: j.from, jumps: append(append([]*translate.Rule(nil), it.jumps...), j.rule)})
+			}
+		}
+	}
+	return out
+}
+
+// conds reduces the match statements of r; what cannot be reduced becomes
+// an opaque condition (no probe decides it) and is named in why.
+func (m *model) conds(ref chainRef, r *translate.Rule, why *[]string) []*probe.Cond {
+	t := m.tables[chainRef{ref.fam, ref.table, ""}]
+	sets := func(name string) *translate.Set {
+		for _, s := range t.Sets {
+			if s.Name == name {
+				return s
+			}
+		}
+		return nil
+	}
+	var out []*probe.Cond
+	for _, s := range r.Stmts {
+		mt, ok := s.(*translate.Match)
+		if !ok {
+			continue
+		}
+		c, err := probe.CondOf(mt, v6Family(ref.fam), sets)
+		if err != nil {
+			*why = append(*why, err.Error())
+			c = probe.OpaqueCond(mt)
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+// buildTargets gives every rule its probe targets.
+func (m *model) buildTargets() {
+	paths := map[chainRef]map[translate.Hook]chainPath{}
+	for _, r := range m.rules {
+		if r.entry == nil {
+			continue
+		}
+		ps, ok := paths[r.entryRef]
+		if !ok {
+			ps = m.pathsTo(r.entryRef)
+			paths[r.entryRef] = ps
+		}
+		own := m.conds(r.entryRef, r.entry, &r.unprobed)
+		for _, h := range []translate.Hook{translate.HookPrerouting, translate.HookInput, translate.HookForward, translate.HookOutput, translate.HookPostrouting} {
+			p, ok := ps[h]
+			if !ok {
+				continue
+			}
+			var pre []*probe.Cond
+			var ignore []string
+			for _, j := range p.jumps {
+				pre = append(pre, m.conds(r.entryRef, j, &ignore)...)
+			}
+			r.targets = append(r.targets, &probe.Target{V6: v6Family(r.entryRef.fam), Hook: h, Paths: hookPaths[h], Pre: pre, Own: own})
+		}
+	}
+}
+
+// randomNAT reports whether r's NAT picks ports at random.
+func randomNAT(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		if n, ok := s.(*translate.NAT); ok {
+			for _, f := range n.Flags {
+				if f == "random" || f == "fully-random" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}

@@ -1,0 +1,244 @@
+package verify
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
+	"github.com/xt2nft/xt2nft/verify/probe"
+)
+
+// plan is what verify will send: the lab's interfaces and addresses, and
+// every probe's exchange, each made for one rule.
+type plan struct {
+	ifaces  []string
+	in, out string // the neutral interfaces
+	alloc   *probe.Alloc
+	seqs    []*seq
+	whyNot  map[*rule][]string
+	byRule  map[*rule][]*seq
+	patterns []string
+}
+
+// seq is one probe's exchange.
+type seq struct {
+	rule  *rule
+	probe *probe.Probe
+	steps []probe.Step
+	// also are other rules the probe is a hit probe of.
+	also []*rule
+}
+
+// limits of probe generation per condition.
+const (
+	missesPerCond = 2
+	extraPerCond  = 1
+)
+
+func newPlan(m *model) (*plan, error) {
+	p := &plan{whyNot: map[*rule][]string{}, byRule: map[*rule][]*seq{}}
+	p.interfaces(m)
+	a, err := probe.NewAlloc(p.ifaces, p.out, mentioned(m.ir))
+	if err != nil {
+		return nil, err
+	}
+	p.alloc = a
+	g := &probe.Gen{Ifaces: p.ifaces, In: p.in, Out: p.out, Alloc: a, Misses: missesPerCond, Extra: extraPerCond}
+	seen := map[string]*seq{}
+	for _, r := range m.rules {
+		for _, t := range r.targets {
+			ps, err := g.Probes(t)
+			if err != nil {
+				p.whyNot[r] = append(p.whyNot[r], fmt.Sprintf("%s: %v", t.Hook, err))
+				continue
+			}
+			for _, pr := range ps {
+				key := pr.Spec.Key()
+				if s := seen[key]; s != nil {
+					if s.rule != r && pr.Hit {
+						s.also = append(s.also, r) // the same probe serves both rules
+					}
+					continue
+				}
+				if err := a.Finish(pr.Spec); err != nil {
+					p.whyNot[r] = append(p.whyNot[r], fmt.Sprintf("%s probe: %v", pr.Kind, err))
+					continue
+				}
+				steps, err := probe.Realize(pr.Spec)
+				if err != nil {
+					p.whyNot[r] = append(p.whyNot[r], fmt.Sprintf("%s probe: %v", pr.Kind, err))
+					continue
+				}
+				s := &seq{rule: r, probe: pr, steps: steps}
+				seen[key] = s
+				p.seqs = append(p.seqs, s)
+				p.byRule[r] = append(p.byRule[r], s)
+			}
+		}
+	}
+	return p, nil
+}
+
+// interfaces names the lab's links: every interface a rule names, one
+// for every wildcard no named interface matches, and two neutral ones no
+// rule matches (probes use them when no condition names one; the second
+// is the uplink).
+func (p *plan) interfaces(m *model) {
+	var exact, wild []string
+	have := map[string]bool{}
+	forEachMatch(m.ir, func(_ *translate.Table, mt *translate.Match) {
+		meta, ok := mt.Left.(*translate.Meta)
+		if !ok || meta.Key != desc.MetaIifname && meta.Key != desc.MetaOifname {
+			return
+		}
+		for _, n := range strs(mt.Right) {
+			p.patterns = append(p.patterns, n)
+			switch {
+			case n == "" || n == "lo" || have[n]:
+			case strings.HasSuffix(n, "*") && !strings.HasSuffix(n, `\*`):
+				wild = append(wild, n)
+			case len(n) <= 15 && !strings.ContainsAny(n, " /*\\"):
+				have[n] = true
+				exact = append(exact, n)
+			}
+		}
+	})
+	sort.Strings(exact)
+	p.ifaces = exact
+	sort.Strings(wild)
+	for _, w := range wild {
+		covered := false
+		for _, n := range p.ifaces {
+			covered = covered || probe.NameMatches(w, n)
+		}
+		if covered {
+			continue
+		}
+		base := strings.TrimSuffix(w, "*")
+		for _, suf := range []string{"0", "9", "x0"} {
+			if n := base + suf; len(n) <= 15 && !have[n] {
+				have[n] = true
+				p.ifaces = append(p.ifaces, n)
+				break
+			}
+		}
+	}
+	var neutral []string
+	for i := 0; len(neutral) < 2 && i < 100; i++ {
+		n := fmt.Sprintf("vfy%d", i)
+		matched := have[n]
+		for _, pat := range p.patterns {
+			matched = matched || probe.NameMatches(pat, n)
+		}
+		if !matched {
+			neutral = append(neutral, n)
+		}
+	}
+	p.in, p.out = neutral[0], neutral[1]
+	p.ifaces = append(p.ifaces, p.in, p.out)
+}
+
+// strs are the string constants of an expression (a name or a set of names).
+func strs(e translate.Expr) []string {
+	switch x := e.(type) {
+	case *translate.Str:
+		return []string{x.V}
+	case *translate.SetLit:
+		var out []string
+		for _, el := range x.Elems {
+			out = append(out, strs(el)...)
+		}
+		return out
+	}
+	return nil
+}
+
+// forEachMatch calls fn for every match statement of the ruleset.
+func forEachMatch(rs *translate.Ruleset, fn func(*translate.Table, *translate.Match)) {
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				if r.Disabled != "" {
+					continue
+				}
+				for _, s := range r.Stmts {
+					if m, ok := s.(*translate.Match); ok {
+						fn(t, m)
+					}
+				}
+			}
+		}
+	}
+}
+
+// mentioned are the spans of every address constant of the ruleset (in
+// matches, sets, NAT and dup statements), per family: the lab's own
+// addresses stay clear of them.
+func mentioned(rs *translate.Ruleset) [2]probe.Spans {
+	var out [2]probe.Spans
+	add := func(p netip.Prefix) {
+		if p.Bits() == 0 {
+			return
+		}
+		f := 0
+		if p.Addr().Is6() {
+			f = 1
+		}
+		out[f] = append(out[f], probe.PrefixSpan(p))
+	}
+	var walk func(e translate.Expr)
+	walk = func(e translate.Expr) {
+		switch x := e.(type) {
+		case *translate.Addr:
+			add(x.Prefix)
+		case *translate.Range:
+			lo, ok1 := x.Lo.(*translate.Addr)
+			hi, ok2 := x.Hi.(*translate.Addr)
+			if ok1 && ok2 && lo.Prefix.Addr().Is4() == hi.Prefix.Addr().Is4() {
+				f := 0
+				if lo.Prefix.Addr().Is6() {
+					f = 1
+				}
+				out[f] = append(out[f], probe.Span{Lo: probe.AddrNum(lo.Prefix.Addr()), Hi: probe.AddrNum(hi.Prefix.Addr())})
+			}
+		case *translate.SetLit:
+			for _, el := range x.Elems {
+				walk(el)
+			}
+		case *translate.Concat:
+			for _, el := range x.Exprs {
+				walk(el)
+			}
+		case *translate.Binop:
+			walk(x.Right)
+		}
+	}
+	for _, t := range rs.Tables {
+		for _, s := range t.Sets {
+			for _, el := range s.Elems {
+				walk(el)
+			}
+		}
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				for _, s := range r.Stmts {
+					switch x := s.(type) {
+					case *translate.Match:
+						walk(x.Right)
+					case *translate.NAT:
+						walk(x.Addr)
+					case *translate.Dup:
+						walk(x.Addr)
+					case *translate.Tproxy:
+						walk(x.Addr)
+					}
+				}
+			}
+		}
+	}
+	out[0], out[1] = out[0].Norm(), out[1].Norm()
+	return out
+}

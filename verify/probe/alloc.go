@@ -1,0 +1,357 @@
+package probe
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
+
+// Alloc gives probes the addresses and ports no condition chose, and
+// records what the lab must provide for the ones conditions chose: a
+// destination a probe delivers to is one of the firewall's addresses, one
+// it forwards to is routed out of the probe's output interface, and no
+// address plays two parts. Every probe gets a flow of its own (a source
+// port, an ICMP id or a source address no other probe uses), so that
+// conntrack entries and recent lists of one probe never touch another.
+type Alloc struct {
+	links  map[string]*LinkAddrs
+	order  []string
+	roles  map[netip.Addr]role
+	port   uint16
+	// Locals are addresses to add to the firewall (beyond its links'),
+	// Routes host routes through a link's peer.
+	Locals []netip.Addr
+	Routes map[string][]netip.Prefix
+}
+
+// LinkAddrs are the addresses of one link: the firewall's and the peer's
+// (IPv4 and IPv6), and the remote prefixes routed through the peer.
+type LinkAddrs struct {
+	FW, Peer     [2]netip.Prefix
+	Remote       [2]netip.Prefix
+	nextRemote   [2]Num
+	Uplink       bool // the default routes point here
+}
+
+type roleKind uint8
+
+const (
+	roleLocal  roleKind = iota + 1 // one of the firewall's addresses
+	roleRouted                     // routed through a link
+	roleSource                     // a source of injected probes
+)
+
+type role struct {
+	kind  roleKind
+	iface string
+}
+
+// pool hands out addresses of a prefix in order.
+type pool struct {
+	p    netip.Prefix
+	next Num
+}
+
+func (p *pool) take() (netip.Addr, error) {
+	sp := PrefixSpan(p.p)
+	if p.next.IsZero() {
+		p.next = sp.Lo
+	}
+	for p.next.Cmp(sp.Hi) < 0 {
+		a := p.next.Addr(p.p.Addr().BitLen())
+		p.next, _ = p.next.Add1(128)
+		if usableAddr(a) && a != p.p.Masked().Addr() {
+			return a, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("address pool %s exhausted", p.p)
+}
+
+// NewAlloc lays out the lab's addresses, from prefixes no rule mentions
+// (mentioned holds the spans of the addresses rules test, per family):
+// every interface gets an IPv4 /24 and an IPv6 /64 for itself and its
+// peer, and a large remote prefix routed through the peer, where the
+// sources of probes arriving on it and the destinations of probes leaving
+// by it come from. uplink is the interface the default routes use.
+func NewAlloc(ifaces []string, uplink string, mentioned [2]Spans) (*Alloc, error) {
+	a := &Alloc{links: map[string]*LinkAddrs{}, roles: map[netip.Addr]role{}, Routes: map[string][]netip.Prefix{}, port: 20000}
+	if len(ifaces) > 60 {
+		return nil, fmt.Errorf("too many interfaces (%d) for one lab", len(ifaces))
+	}
+	for _, name := range ifaces {
+		if a.links[name] == nil {
+			a.links[name] = &LinkAddrs{Uplink: name == uplink}
+			a.order = append(a.order, name)
+		}
+	}
+	for f, cands := range [2][]string{
+		{"198.18.0.0/15", "172.30.0.0/15", "192.168.0.0/16", "100.64.0.0/10", "10.200.0.0/13", "44.0.0.0/8", "45.0.0.0/8"},
+		{"2001:2::/48", "fd58:7874::/32", "2001:db8:7874::/48", "fc00:7874::/32", "fd00:7875::/32"},
+	} {
+		free := freeBlocks(cands, mentioned[f])
+		if len(free) < 2 {
+			return nil, fmt.Errorf("no address blocks for the lab are free of the ruleset's addresses")
+		}
+		linkBits := 24
+		if f == 1 {
+			linkBits = 64
+		}
+		remBits := free[1].Bits()
+		for 1<<(remBits-free[1].Bits()) < len(a.order)+1 {
+			remBits++
+		}
+		for i, name := range a.order {
+			la := a.links[name]
+			sub := subPrefix(free[0], linkBits, i+1)
+			fw, _ := (&pool{p: sub}).take()
+			peer := fw.Next()
+			la.FW[f], la.Peer[f] = netip.PrefixFrom(fw, linkBits), netip.PrefixFrom(peer, linkBits)
+			la.Remote[f] = subPrefix(free[1], remBits, i)
+			a.roles[fw] = role{roleLocal, name}
+			a.roles[peer] = role{roleRouted, name}
+		}
+	}
+	return a, nil
+}
+
+// subPrefix is the i-th prefix of length bits inside b.
+func subPrefix(b netip.Prefix, bits, i int) netip.Prefix {
+	base := AddrNum(b.Masked().Addr())
+	step := Num{Lo: uint64(i)}.Shl(uint(b.Addr().BitLen() - bits))
+	lo, c := base.Lo+step.Lo, uint64(0)
+	if lo < base.Lo {
+		c = 1
+	}
+	n := Num{base.Hi + step.Hi + c, lo}
+	return netip.PrefixFrom(n.Addr(b.Addr().BitLen()), bits)
+}
+
+// freeBlocks are the candidates that overlap no mentioned span.
+func freeBlocks(cands []string, mentioned Spans) []netip.Prefix {
+	var out []netip.Prefix
+	for _, c := range cands {
+		p := netip.MustParsePrefix(c)
+		sp := PrefixSpan(p)
+		if len(mentioned.Intersect(Spans{sp})) == 0 {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Link returns the addresses of an interface.
+func (a *Alloc) Link(name string) *LinkAddrs { return a.links[name] }
+
+// Ifaces are the interfaces in the order they were given.
+func (a *Alloc) Ifaces() []string { return a.order }
+
+func fam(v6 bool) int {
+	if v6 {
+		return 1
+	}
+	return 0
+}
+
+// Fits reports whether address x can be the source or destination of s
+// without playing two parts in the lab.
+func (a *Alloc) Fits(s *Spec, dst bool, x netip.Addr) bool {
+	if !usableAddr(x) || x.Is6() != s.V6 {
+		return false
+	}
+	r, taken := a.roles[x]
+	if !taken {
+		if name, ok := a.behind(x); ok {
+			r, taken = role{roleRouted, name}, true
+		}
+	}
+	switch {
+	case dst && (s.Path == PathIn || s.Path == PathLoop):
+		return !taken || r.kind == roleLocal
+	case dst:
+		return !taken || r.kind == roleSource || r.kind == roleRouted && r.iface == s.Out
+	case s.Path == PathIn || s.Path == PathFwd:
+		return !taken || r.kind != roleLocal
+	}
+	return !taken || r.kind == roleLocal
+}
+
+// behind returns the link an address of the lab's own prefixes is routed
+// through (its peer's subnet or its remote prefix).
+func (a *Alloc) behind(x netip.Addr) (string, bool) {
+	for _, name := range a.order {
+		la := a.links[name]
+		for f := 0; f < 2; f++ {
+			if la.FW[f].Masked().Contains(x) || la.Remote[f].Contains(x) {
+				return name, true
+			}
+		}
+	}
+	return "", false
+}
+
+// Finish gives s what no condition chose (source, destination, a flow of
+// its own) and records the addresses and routes it needs. It fails when
+// an address a condition chose conflicts with another probe's.
+func (a *Alloc) Finish(s *Spec) error {
+	f := fam(s.V6)
+	for _, dst := range []bool{false, true} {
+		x, set := s.Addr(dst)
+		if !set {
+			var err error
+			if x, err = a.fresh(s, dst); err != nil {
+				return err
+			}
+			s.SetAddr(dst, x)
+		}
+		if !a.Fits(s, dst, x) {
+			return fmt.Errorf("address %s cannot be both a %s and what other probes need it for", x, map[bool]string{false: "source", true: "destination"}[dst])
+		}
+		a.claim(s, dst, x, f)
+	}
+	a.uniqueFlow(s)
+	return nil
+}
+
+// fresh is an address for what no condition chose: a new address behind
+// the input link for the source of an injected probe, the firewall's
+// address on its link for a delivered one, a new address behind the
+// output link for a forwarded one.
+func (a *Alloc) fresh(s *Spec, dst bool) (netip.Addr, error) {
+	f := fam(s.V6)
+	name := s.In
+	switch {
+	case !dst && (s.Path == PathIn || s.Path == PathFwd):
+	case !dst || s.Path == PathIn || s.Path == PathLoop:
+		if !dst || s.Path == PathLoop {
+			name = s.Out
+		}
+		la := a.links[name]
+		if la == nil {
+			la = a.links[a.order[0]]
+		}
+		return la.FW[f].Addr(), nil
+	default:
+		name = s.Out
+	}
+	la := a.links[name]
+	if la == nil {
+		return netip.Addr{}, fmt.Errorf("no interface %q", name)
+	}
+	return la.remote(f)
+}
+
+// remote is the next unused address behind the link.
+func (la *LinkAddrs) remote(f int) (netip.Addr, error) {
+	sp := PrefixSpan(la.Remote[f])
+	if la.nextRemote[f].IsZero() {
+		la.nextRemote[f] = sp.Lo
+	}
+	for la.nextRemote[f].Cmp(sp.Hi) < 0 {
+		x := la.nextRemote[f].Addr(la.Remote[f].Addr().BitLen())
+		la.nextRemote[f], _ = la.nextRemote[f].Add1(128)
+		if usableAddr(x) && x.As16()[15] != 0 && x.As16()[15] != 255 {
+			return x, nil
+		}
+	}
+	return netip.Addr{}, fmt.Errorf("the addresses behind a link are exhausted")
+}
+
+// claim records the part x plays for s.
+func (a *Alloc) claim(s *Spec, dst bool, x netip.Addr, f int) {
+	r, taken := a.roles[x]
+	switch {
+	case dst && (s.Path == PathIn || s.Path == PathLoop):
+		if !taken {
+			a.roles[x] = role{roleLocal, ""}
+			a.Locals = append(a.Locals, x)
+		}
+	case dst:
+		if !taken || r.kind == roleSource {
+			if !a.inRemote(x, s.Out) {
+				a.Routes[s.Out] = append(a.Routes[s.Out], netip.PrefixFrom(x, x.BitLen()))
+			}
+			a.roles[x] = role{roleRouted, s.Out}
+		}
+	case s.Path == PathIn || s.Path == PathFwd:
+		// Replies to an injected probe go back through its link, unless
+		// its source is routed elsewhere already.
+		if !taken {
+			a.roles[x] = role{roleSource, s.In}
+			if !a.inRemote(x, s.In) {
+				a.Routes[s.In] = append(a.Routes[s.In], netip.PrefixFrom(x, x.BitLen()))
+			}
+		}
+	default:
+		if !taken {
+			a.roles[x] = role{roleLocal, ""}
+			a.Locals = append(a.Locals, x)
+		}
+	}
+}
+
+func (a *Alloc) inRemote(x netip.Addr, iface string) bool {
+	la := a.links[iface]
+	return la != nil && (la.Remote[0].Contains(x) || la.Remote[1].Contains(x))
+}
+
+// uniqueFlow gives s a source port (or ICMP id) no other probe has, unless
+// a condition chose it; then its source address is unique already (a
+// fresh pool address) or the flow may be shared.
+func (a *Alloc) uniqueFlow(s *Spec) {
+	h := desc.HeaderOf(s.proto())
+	var f *desc.Field
+	switch {
+	case h != nil && h.Sport != nil:
+		f = h.Sport
+	case s.proto() == 1 || s.proto() == 58:
+		f = s.L3().ICMP.Field("id")
+	default:
+		return
+	}
+	if _, set := s.Vals[FieldKey(f)]; set {
+		return
+	}
+	a.port++
+	if a.port < 20000 {
+		a.port = 20000
+	}
+	s.Set(FieldKey(f), N(uint64(a.port)))
+}
+
+// Peer returns the peer address of link name in family v6.
+func (a *Alloc) Peer(name string, v6 bool) netip.Addr { return a.links[name].Peer[fam(v6)].Addr() }
+
+// SortedLocals are the added local addresses in order.
+func (a *Alloc) SortedLocals() []netip.Addr {
+	out := append([]netip.Addr(nil), a.Locals...)
+	sort.Slice(out, func(i, j int) bool { return out[i].Less(out[j]) })
+	return out
+}
+
+var (
+	special4 = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("127.0.0.0/8"),
+		netip.MustParsePrefix("224.0.0.0/3"), netip.MustParsePrefix("169.254.0.0/16")}
+	special6 = []netip.Prefix{netip.MustParsePrefix("::/96"), netip.MustParsePrefix("::ffff:0:0/96"),
+		netip.MustParsePrefix("fe80::/10"), netip.MustParsePrefix("ff00::/8"), netip.MustParsePrefix("::1/128")}
+)
+
+// usableAddr reports whether a probe can carry x: not unspecified,
+// loopback, multicast, link-local or broadcast, which the kernel routes
+// apart from other addresses.
+func usableAddr(x netip.Addr) bool {
+	if !x.IsValid() {
+		return false
+	}
+	sp := special4
+	if x.Is6() {
+		sp = special6
+	}
+	for _, p := range sp {
+		if p.Contains(x) {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,416 @@
+package probe
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
+
+// Target is a rule to make probes for: its own conditions, those of the
+// jumps that lead to its chain from a base chain (Pre), the hook of that
+// base chain and the paths that pass it.
+type Target struct {
+	V6    bool
+	Hook  translate.Hook
+	Paths []Path
+	Pre   []*Cond
+	Own   []*Cond
+}
+
+// Probe is one probe made for a target.
+type Probe struct {
+	Spec *Spec
+	// Kind says what the probe tests: "hit", "hit: tcp dport 80",
+	// "miss: tcp dport 23", "path: forward".
+	Kind string
+	// Hit: the rule's own conditions hold for the probe (as far as the
+	// probe decides them).
+	Hit bool
+}
+
+// Gen makes probes. Ifaces are the lab's interfaces (besides lo); In and
+// Out are the neutral ones a probe uses when no condition names one.
+type Gen struct {
+	Ifaces  []string
+	In, Out string
+	Alloc   *Alloc
+	// Misses and Extra bound the probes per condition: misses (values
+	// just outside) and extra hits (its other boundary).
+	Misses, Extra int
+}
+
+// ErrNoProbe wraps why no probe can satisfy a target on any path.
+var ErrNoProbe = errors.New("no probe satisfies the rule")
+
+// Probes makes the probes of t: a hit on the first path where one
+// exists, its other boundary values, a miss just outside every condition
+// of the rule, and a hit on every other path.
+func (g *Gen) Probes(t *Target) ([]*Probe, error) {
+	all := append(append([]*Cond(nil), t.Pre...), t.Own...)
+	ctx := Ctx{Hook: t.Hook}
+	var out []*Probe
+	var whyNot []string
+	for _, p := range t.Paths {
+		s := g.base(t.V6, p)
+		if err := g.solve(s, all, ctx, nil); err != nil {
+			whyNot = append(whyNot, fmt.Sprintf("%s: %v", p, err))
+			continue
+		}
+		if len(out) > 0 {
+			out = append(out, &Probe{Spec: s, Kind: "path: " + p.String(), Hit: true})
+			continue
+		}
+		out = append(out, &Probe{Spec: s, Kind: "hit", Hit: true})
+		out = append(out, g.variants(s, t, ctx, all)...)
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("%w: %s", ErrNoProbe, strings.Join(whyNot, "; "))
+	}
+	return out, nil
+}
+
+// variants are the extra hits and the misses around a hit.
+func (g *Gen) variants(hit *Spec, t *Target, ctx Ctx, all []*Cond) []*Probe {
+	var out []*Probe
+	for _, c := range t.Own {
+		others := without(all, c)
+		for i, cd := range g.hits(c, hit) {
+			if i == 0 || i > g.Extra {
+				continue // the first hit is the base probe's value (or close to it)
+			}
+			if s := g.variant(hit, c, cd, others, ctx); s != nil {
+				out = append(out, &Probe{Spec: s, Kind: "hit: " + describe(c, cd), Hit: true})
+			}
+		}
+		n := 0
+		for _, cd := range g.misses(c, hit) {
+			if n == g.Misses {
+				break
+			}
+			if s := g.variant(hit, c, cd, others, ctx); s != nil {
+				if h, ok := g.eval(s, c, ctx); ok && !h {
+					out = append(out, &Probe{Spec: s, Kind: "miss: " + describe(c, cd)})
+					n++
+				}
+			}
+		}
+	}
+	return out
+}
+
+// variant is hit with c's keys set to cd and the other conditions solved
+// again around them; nil when they cannot hold.
+func (g *Gen) variant(hit *Spec, c *Cond, cd cand, others []*Cond, ctx Ctx) *Spec {
+	s := hit.Clone()
+	if !g.assign(s, c, cd, ctx) {
+		return nil
+	}
+	fixed := map[Key]bool{}
+	for _, k := range c.Keys {
+		fixed[k] = true
+	}
+	if g.solve(s, others, ctx, fixed) != nil {
+		return nil
+	}
+	return s
+}
+
+func without(cs []*Cond, c *Cond) []*Cond {
+	var out []*Cond
+	for _, x := range cs {
+		if x != c {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// describe names a condition's candidate: "tcp dport 23".
+func describe(c *Cond, cd cand) string {
+	var parts []string
+	for i, k := range c.Keys {
+		parts = append(parts, k.Name+" "+formatValue(k, cd[i], c.V6))
+	}
+	return strings.Join(parts, " . ")
+}
+
+func formatValue(k Key, v Value, v6 bool) string {
+	if k.IsStr() {
+		if v.Str == "" {
+			return `""`
+		}
+		return fmt.Sprintf("%q", v.Str)
+	}
+	if t := k.Type(); t != nil {
+		if t == desc.IPv4Addr || t == desc.IPv6Addr {
+			return v.N.Addr(t.Bits).String()
+		}
+		if k.Kind == KCT && k.CT.Type == nil {
+			w := 32
+			if v6 {
+				w = 128
+			}
+			return v.N.Addr(w).String()
+		}
+		for name, n := range t.Syms {
+			if N(n) == v.N && (t != desc.CTStateType || name != "untracked") {
+				return name
+			}
+		}
+	}
+	if v.N.Hi != 0 {
+		return fmt.Sprintf("%#x%016x", v.N.Hi, v.N.Lo)
+	}
+	return fmt.Sprintf("%d", v.N.Lo)
+}
+
+// base is a probe on path p before any condition: the neutral interfaces.
+func (g *Gen) base(v6 bool, p Path) *Spec {
+	s := &Spec{V6: v6, Path: p, Vals: map[Key]Num{}}
+	switch p {
+	case PathIn:
+		s.In = g.In
+	case PathFwd:
+		s.In, s.Out = g.In, g.Out
+	case PathOut:
+		s.Out = g.Out
+	}
+	return s
+}
+
+// eval evaluates c on s: holds, and whether the probe decides it (a
+// condition on a value the allocator has not given yet is undecided and
+// does not count as holding).
+func (g *Gen) eval(s *Spec, c *Cond, ctx Ctx) (holds, decided bool) {
+	vals := make([]Value, len(c.Keys))
+	for i, k := range c.Keys {
+		vals[i] = s.Value(k, ctx)
+		if vals[i].Unset {
+			return false, false
+		}
+	}
+	return c.Holds(vals)
+}
+
+// solve changes s until every condition holds (or is one no probe
+// decides), keys in fixed left alone.
+func (g *Gen) solve(s *Spec, conds []*Cond, ctx Ctx, fixed map[Key]bool) error {
+	for pass := 0; pass < 4; pass++ {
+		changed := false
+		for _, c := range conds {
+			h, decided := g.eval(s, c, ctx)
+			if h || !decided && !g.unset(s, c, ctx) {
+				continue
+			}
+			if !g.pick(s, c, conds, ctx, fixed) {
+				return fmt.Errorf("nothing satisfies %q", c.Text)
+			}
+			changed = true
+		}
+		if !changed {
+			return nil
+		}
+	}
+	for _, c := range conds {
+		if h, decided := g.eval(s, c, ctx); !h && (decided || g.unset(s, c, ctx)) {
+			return fmt.Errorf("%q contradicts the other conditions", c.Text)
+		}
+	}
+	return nil
+}
+
+// unset reports whether c waits for a value the probe must choose.
+func (g *Gen) unset(s *Spec, c *Cond, ctx Ctx) bool {
+	for _, k := range c.Keys {
+		if s.Value(k, ctx).Unset {
+			return true
+		}
+	}
+	return false
+}
+
+// pick gives c's keys the first candidate that satisfies c without
+// breaking a condition that held.
+func (g *Gen) pick(s *Spec, c *Cond, conds []*Cond, ctx Ctx, fixed map[Key]bool) bool {
+	for _, k := range c.Keys {
+		if fixed[k] {
+			return false
+		}
+	}
+	held := map[*Cond]bool{}
+	for _, o := range conds {
+		if h, _ := g.eval(s, o, ctx); h {
+			held[o] = true
+		}
+	}
+	for _, cd := range g.hits(c, s) {
+		t := s.Clone()
+		if !g.assign(t, c, cd, ctx) {
+			continue
+		}
+		if h, _ := g.eval(t, c, ctx); !h {
+			continue
+		}
+		ok := true
+		for o := range held {
+			if h, decided := g.eval(t, o, ctx); !h && decided {
+				ok = false
+				break
+			}
+		}
+		if ok {
+			*s = *t
+			return true
+		}
+	}
+	return false
+}
+
+// assign gives c's keys the candidate's values, through the parts of the
+// spec that decide them (interfaces, conntrack state, protocol).
+func (g *Gen) assign(s *Spec, c *Cond, cd cand, ctx Ctx) bool {
+	for i, k := range c.Keys {
+		if !g.assignKey(s, k, cd[i], ctx) {
+			return false
+		}
+	}
+	return true
+}
+
+func (g *Gen) assignKey(s *Spec, k Key, v Value, ctx Ctx) bool {
+	switch {
+	case k.Kind == KMeta && (k.Meta == desc.MetaIifname || k.Meta == desc.MetaOifname):
+		return g.assignIface(s, k.Meta == desc.MetaOifname, v.Str, ctx)
+	case k.Kind == KCT && k.CT == desc.CTState:
+		return s.assignState(v.N.Lo)
+	case k.Kind == KCT && k.CT == desc.CTDirection:
+		switch {
+		case v.N.Lo == 1 && (s.State == StNew || s.State == StEstOrig):
+			s.State = StEstReply
+		case v.N.Lo == 0 && s.State == StEstReply:
+			s.State = StEstOrig
+		}
+		return true
+	case isProtoKey(k):
+		if v.N.Lo > 255 {
+			return false
+		}
+		s.Proto = uint8(v.N.Lo)
+		return true
+	case k.Kind == KCT:
+		if f := s.tupleField(k); f != nil {
+			s.Set(FieldKey(f), v.N)
+			return true
+		}
+		if k.CT == desc.CTMark {
+			s.Set(CTKey(desc.CTMark), v.N)
+			return true
+		}
+		return false
+	case k.Kind == KField && (k.Field == s.L3().Saddr || k.Field == s.L3().Daddr):
+		if g.Alloc != nil && !g.Alloc.Fits(s, k.Field == s.L3().Daddr, v.N.Addr(s.L3().AddrBits)) {
+			return false
+		}
+	}
+	s.Set(k, v.N)
+	return true
+}
+
+// assignState sets the state whose ct state bit is bits.
+func (s *Spec) assignState(bits uint64) bool {
+	switch bits {
+	case 8:
+		s.State = StNew
+	case 2:
+		if s.State != StEstOrig {
+			s.State = StEstReply
+		}
+	case 4:
+		s.State = StRelated
+		s.Proto = 1
+		if s.V6 {
+			s.Proto = 58
+		}
+	case 1:
+		s.State = StInvalid
+		if s.Proto != 17 {
+			s.Proto = 6
+		}
+	default:
+		return false
+	}
+	return true
+}
+
+// tupleField is the packet field a conntrack tuple key reads (see tupleValue).
+func (s *Spec) tupleField(k Key) *desc.Field {
+	src := k.CT == desc.CTSaddr || k.CT == desc.CTIPSaddr || k.CT == desc.CTIP6Saddr || k.CT == desc.CTProtoSrc
+	if s.State == StEstReply {
+		src = !src
+	}
+	if k.Dir == desc.CTReply {
+		src = !src
+	}
+	switch k.CT {
+	case desc.CTProtoSrc, desc.CTProtoDst:
+		h := desc.HeaderOf(s.proto())
+		if h == nil || h.Sport == nil {
+			return nil
+		}
+		if src {
+			return h.Sport
+		}
+		return h.Dport
+	case desc.CTSaddr, desc.CTDaddr, desc.CTIPSaddr, desc.CTIPDaddr, desc.CTIP6Saddr, desc.CTIP6Daddr:
+		if src {
+			return s.L3().Saddr
+		}
+		return s.L3().Daddr
+	}
+	return nil
+}
+
+// assignIface gives the probe the input or output interface name, if its
+// path has one at the hook.
+func (g *Gen) assignIface(s *Spec, out bool, name string, ctx Ctx) bool {
+	if s.ifname(out, ctx.Hook) == name {
+		return true
+	}
+	if name == "" || name == "lo" {
+		return false // the path decides these
+	}
+	known := false
+	for _, n := range g.Ifaces {
+		known = known || n == name
+	}
+	if !known {
+		return false
+	}
+	switch {
+	case !out && (s.Path == PathIn || s.Path == PathFwd):
+		if s.Path == PathFwd && name == s.Out {
+			s.Out = g.other(name)
+		}
+		s.In = name
+	case out && (s.Path == PathFwd || s.Path == PathOut):
+		if s.Path == PathFwd && name == s.In {
+			s.In = g.other(name)
+		}
+		s.Out = name
+	default:
+		return false
+	}
+	return s.ifname(out, ctx.Hook) == name
+}
+
+// other is a neutral interface that is not name (a forwarded probe leaves
+// by another link than the one it came in on).
+func (g *Gen) other(name string) string {
+	if name == g.Out {
+		return g.In
+	}
+	return g.Out
+}

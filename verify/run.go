@@ -1,0 +1,191 @@
+//go:build linux
+
+package verify
+
+import (
+	"fmt"
+	"sort"
+	"sync"
+	"time"
+
+	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/verify/report"
+)
+
+// sent is what both labs saw of one step.
+type sent struct {
+	legacy, nft lab.Observation
+	// dl and dn are the counts each iptables rule gained (nil dn: no map
+	// for a translation made elsewhere).
+	dl, dn map[*rule]uint64
+}
+
+// run sends every probe through both firewalls, pairs of labs in
+// parallel, and collects the differences.
+func (v *verifier) run(rep *report.Report) error {
+	seqs := v.plan.seqs
+	rep.Probes = len(seqs)
+	n := v.opt.Pairs
+	if n <= 0 {
+		n = 2
+	}
+	if n > len(seqs)/8+1 {
+		n = len(seqs)/8 + 1
+	}
+	topo := v.plan.topology()
+	parts := make([][]*seq, n)
+	for i, s := range seqs {
+		parts[i%n] = append(parts[i%n], s)
+	}
+	var (
+		mu   sync.Mutex
+		wg   sync.WaitGroup
+		errs []error
+		stop = make(chan struct{})
+		once sync.Once
+	)
+	v.reached = map[*rule]bool{}
+	v.first = map[*rule]firstHit{}
+	for _, part := range parts {
+		wg.Add(1)
+		go func(part []*seq) {
+			defer wg.Done()
+			p, err := v.buildPair(topo)
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			defer p.close()
+			err = p.run(part, stop, func(s *seq, i int, r sent) {
+				ds := v.compare(s, i, r)
+				mu.Lock()
+				defer mu.Unlock()
+				rep.Packets++
+				if v.opt.Trace != nil {
+					st := s.steps[i]
+					fmt.Fprintf(v.opt.Trace, "%s [%s] %s: %s\n  legacy: %s %v\n  nft:    %s %v\n", s.rule.location(), s.probe.Kind, st.What, st.Spec,
+						fate(r.legacy), names(r.dl), fate(r.nft), names(r.dn))
+				}
+				v.account(s, i, r)
+				rep.Differences = append(rep.Differences, ds...)
+				if len(ds) > 0 && v.opt.FirstDifference {
+					once.Do(func() { close(stop) })
+				}
+			})
+			if err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}(part)
+	}
+	wg.Wait()
+	if len(errs) > 0 {
+		return errs[0]
+	}
+	return nil
+}
+
+// run sends the sequences in order, each step to both labs at once, and
+// reads both labs' counters after it.
+func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)) error {
+	prevL, err := p.legacy.counts()
+	if err != nil {
+		return err
+	}
+	prevN, err := p.nft.counts()
+	if err != nil {
+		return err
+	}
+	for _, s := range seqs {
+		for i, st := range s.steps {
+			select {
+			case <-stop:
+				return nil
+			default:
+			}
+			if st.Pause > 0 {
+				time.Sleep(st.Pause)
+			}
+			var r sent
+			var errL, errN error
+			var curL, curN map[*rule]uint64
+			var wg sync.WaitGroup
+			wg.Add(2)
+			go func() {
+				defer wg.Done()
+				if r.legacy, errL = p.legacy.lab.Send(st.Probe); errL == nil {
+					curL, errL = p.legacy.counts()
+				}
+			}()
+			go func() {
+				defer wg.Done()
+				if r.nft, errN = p.nft.lab.Send(st.Probe); errN == nil {
+					curN, errN = p.nft.counts()
+				}
+			}()
+			wg.Wait()
+			if errL != nil {
+				return fmt.Errorf("iptables-legacy lab: %w", errL)
+			}
+			if errN != nil {
+				return fmt.Errorf("nft lab: %w", errN)
+			}
+			r.dl, r.dn = delta(curL, prevL), delta(curN, prevN)
+			prevL, prevN = curL, curN
+			done(s, i, r)
+		}
+	}
+	return nil
+}
+
+func delta(cur, prev map[*rule]uint64) map[*rule]uint64 {
+	if cur == nil {
+		return nil
+	}
+	out := map[*rule]uint64{}
+	for r, n := range cur {
+		if d := n - prev[r]; d != 0 {
+			out[r] = d
+		}
+	}
+	return out
+}
+
+// firstHit remembers, for a rule no probe reached yet, what became of its
+// first hit probe (for the uncovered list).
+type firstHit struct {
+	probe string
+	fate  string
+	by    []*rule
+}
+
+// account records which rules the step reached (iptables' counters).
+func (v *verifier) account(s *seq, i int, r sent) {
+	for x := range r.dl {
+		v.reached[x] = true
+	}
+	if st := s.steps[i]; st.Main && s.probe.Hit {
+		for _, x := range append([]*rule{s.rule}, s.also...) {
+			if _, ok := v.first[x]; !ok {
+				var by []*rule
+				for y := range r.dl {
+					by = append(by, y)
+				}
+				v.first[x] = firstHit{probe: st.Spec.String(), fate: fate(r.legacy), by: by}
+			}
+		}
+	}
+}
+
+// names lists the rules of counts, for traces.
+func names(m map[*rule]uint64) []string {
+	var out []string
+	for r, n := range m {
+		out = append(out, fmt.Sprintf("%s=%d", r.location(), n))
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,150 @@
+//go:build linux
+
+package verify
+
+import (
+	"errors"
+	"io"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/verify/report"
+)
+
+// Input is one file of the original ruleset.
+type Input struct {
+	Name string
+	Src  []byte
+}
+
+// Options control a run.
+type Options struct {
+	Parser    parser.Options
+	Translate translate.Options
+	// Against is an nft script to compare with the original instead of
+	// xt2nft's translation (loaded with nft -f); AgainstName names it.
+	Against     []byte
+	AgainstName string
+	// Pairs is how many pairs of labs send probes in parallel (0: 2).
+	Pairs int
+	// FirstDifference stops at the first difference found.
+	FirstDifference bool
+	// Trace, when set, receives every step: the probe and what each
+	// side did with it.
+	Trace io.Writer
+	// Mutate changes the translation before it is lowered (for tests
+	// that check verify finds what a mutation breaks).
+	Mutate func(*translate.Ruleset)
+}
+
+// input is a parsed input file.
+type input struct {
+	name   string
+	src    []byte
+	dump   *parser.Dump
+	family parser.Family
+	script bool
+}
+
+// verifier holds one run.
+type verifier struct {
+	opt    Options
+	inputs []input
+	model  *model
+	loaded *translate.Ruleset // what the nft labs hold (nil with Against)
+	warns  map[string]string  // FILE:LINE -> approximation warning
+	plan   *plan
+	// reached are the rules iptables matched for some probe; first the
+	// fate of each rule's first hit probe.
+	reached map[*rule]bool
+	first   map[*rule]firstHit
+}
+
+// Run verifies the translation of inputs: both firewalls in throwaway
+// labs, the same probes through each, every observable difference
+// reported. An error means no verdict (bad input, a lab that cannot be
+// built, a firewall that does not load).
+func Run(inputs []Input, opt Options) (*report.Report, error) {
+	start := time.Now()
+	v := &verifier{opt: opt, warns: map[string]string{}}
+	if err := v.prepare(inputs); err != nil {
+		return nil, err
+	}
+	rep := &report.Report{Original: v.originalName(), Translation: v.translationName()}
+	if err := v.run(rep); err != nil {
+		return nil, err
+	}
+	v.coverage(rep)
+	rep.Duration = time.Since(start)
+	rep.Sort()
+	return rep, nil
+}
+
+func (v *verifier) originalName() string {
+	var names []string
+	for _, in := range v.inputs {
+		names = append(names, in.name)
+	}
+	return "iptables-legacy: " + strings.Join(names, ", ")
+}
+
+func (v *verifier) translationName() string {
+	if v.opt.Against != nil {
+		return "nft -f " + v.opt.AgainstName
+	}
+	return "nft: xt2nft's translation, lowered and sent as xt2nft apply sends it"
+}
+
+// prepare parses and translates the inputs and makes the plan.
+func (v *verifier) prepare(inputs []Input) error {
+	var dumps []*parser.Dump
+	var errs []string
+	for _, in := range inputs {
+		d, _, err := parser.Parse(in.Name, in.Src, v.opt.Parser)
+		if err != nil {
+			errs = append(errs, err.Error())
+			continue
+		}
+		fam := parser.IPv4
+		if len(d.Tables) > 0 {
+			fam = d.Tables[0].Family
+		}
+		v.inputs = append(v.inputs, input{name: in.Name, src: in.Src, dump: d, family: fam, script: v.opt.Parser.Script})
+		dumps = append(dumps, d)
+	}
+	if len(errs) > 0 {
+		return errors.New(strings.Join(errs, "\n"))
+	}
+	merged := parser.Merge(dumps...)
+	res := translate.Translate(merged, v.opt.Translate)
+	for _, d := range res.Diags {
+		if d.Severity == parser.SevWarning {
+			key := fmt.Sprintf("%s:%d", d.Pos.File, d.Pos.Line)
+			if v.warns[key] == "" {
+				v.warns[key] = d.Msg
+			}
+		}
+	}
+	if err := res.Err(); err != nil && !v.opt.Translate.AllowPartial {
+		return fmt.Errorf("the translation failed:\n%w", err)
+	}
+	m, err := newModel(merged, res.Ruleset)
+	if err != nil {
+		return err
+	}
+	m.buildTargets()
+	v.model = m
+	if v.opt.Against == nil {
+		// A second translation, the one loaded (and mutated by tests):
+		// probes come from the first.
+		v.loaded = translate.Translate(merged, v.opt.Translate).Ruleset
+		if v.opt.Mutate != nil {
+			v.opt.Mutate(v.loaded)
+		}
+	}
+	v.plan, err = newPlan(m)
+	return err
+}
