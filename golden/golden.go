@@ -13,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -48,6 +49,13 @@ func Cases() ([]Case, error) {
 		c := Case{Name: filepath.Base(dir), Dir: dir, Src: src}
 		if err := flags(src, &c.Popt, &c.Topt); err != nil {
 			return nil, fmt.Errorf("%s: %v", in, err)
+		}
+		// ipsets.save: the ipsets the rules name, as `ipset save` prints
+		// them (xt2nft --ipsets).
+		if b, err := os.ReadFile(filepath.Join(dir, "ipsets.save")); err == nil {
+			if c.Topt.IPSets, err = ipset.Parse("ipsets.save", b); err != nil {
+				return nil, err
+			}
 		}
 		out = append(out, c)
 	}

@@ -13,9 +13,12 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
@@ -55,11 +58,14 @@ type Lab struct {
 	log   *netlink.Conn
 	ct    *netlink.Conn // ctnetlink, for conntrack dumps
 	// Settle is how long Send waits after the last observation of a probe
-	// before it returns (default 5 ms: a probe's whole path runs in one
-	// softirq, so this only covers scheduling delays).
+	// before it returns (default 30 ms: a probe's whole path normally runs
+	// in the softirq of the send itself; under load the kernel defers it
+	// to ksoftirqd, and this covers that).
 	Settle time.Duration
 
-	send   sync.Mutex // one probe at a time
+	send   sync.Mutex   // one probe at a time
+	lost   atomic.Int64 // NFLOG overflows seen
+	busy   atomic.Int64 // readers between a read and its record
 	nextID uint32
 	preset string // preset chain contents now loaded ("" none)
 
@@ -143,7 +149,7 @@ func mac(i, side int) net.HardwareAddr {
 // peers drop whatever their own stack would receive or send (they only
 // inject and capture), so no reply from a peer blurs an observation.
 func Build(topo Topology) (l *Lab, err error) {
-	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 5 * time.Millisecond, notify: make(chan struct{}, 1)}
+	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 30 * time.Millisecond, notify: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			l.Close()
@@ -329,10 +335,7 @@ func (l *Lab) IPTablesRestore(v6 bool, dump string) error {
 // an nft rule without a counter). The observer's chains are left out.
 type Counters map[string][]int64
 
-var (
-	reSaveRule  = regexp.MustCompile(`^\[(\d+):\d+\] -A (\S+)`)
-	reNFTPacket = regexp.MustCompile(`counter packets (\d+) bytes`)
-)
+var reSaveRule = regexp.MustCompile(`^\[(\d+):\d+\] -A (\S+)`)
 
 // IPTablesCounters reads iptables-legacy-save -c (ip6tables when v6).
 func (l *Lab) IPTablesCounters(v6 bool) (Counters, error) {
@@ -361,8 +364,22 @@ func (l *Lab) IPTablesCounters(v6 bool) (Counters, error) {
 	return c, nil
 }
 
-// NFTCounters reads the rules' counters from nft list ruleset.
+// NFTCounters reads the rules' counters over netlink (no nft process: a
+// probe's counters are read twice, and an exec costs more than the probe),
+// or from nft list ruleset where google/nftables cannot decode a rule
+// (ct direction, for one).
 func (l *Lab) NFTCounters() (Counters, error) {
+	c, err := l.nftCountersNetlink()
+	if err != nil {
+		return l.nftCountersText()
+	}
+	return c, nil
+}
+
+var reNFTPacket = regexp.MustCompile(`counter packets (\d+) bytes`)
+
+// nftCountersText parses nft list ruleset.
+func (l *Lab) nftCountersText() (Counters, error) {
 	out, err := l.FW.Run("", "nft", "list", "ruleset")
 	if err != nil {
 		return nil, err
@@ -379,7 +396,7 @@ func (l *Lab) NFTCounters() (Counters, error) {
 			table, chain = f[1]+" "+f[2], ""
 		case strings.HasPrefix(line, "\tchain "):
 			chain = table + " " + strings.Fields(line)[1]
-			if strings.HasPrefix(table, "inet "+observerTable+" ") || table == "inet "+observerTable {
+			if strings.Contains(table, " "+observerTable) {
 				chain = ""
 			}
 		case line == "\t}":
@@ -397,6 +414,43 @@ func (l *Lab) NFTCounters() (Counters, error) {
 		}
 	}
 	return c, sc.Err()
+}
+
+func (l *Lab) nftCountersNetlink() (Counters, error) {
+	conn, err := nftables.New(nftables.WithNetNSFd(l.FW.Fd()))
+	if err != nil {
+		return nil, err
+	}
+	defer conn.CloseLasting()
+	chains, err := conn.ListChains()
+	if err != nil {
+		return nil, fmt.Errorf("lab: listing chains: %w", err)
+	}
+	fams := map[nftables.TableFamily]string{nftables.TableFamilyIPv4: "ip", nftables.TableFamilyIPv6: "ip6",
+		nftables.TableFamilyINet: "inet", nftables.TableFamilyARP: "arp", nftables.TableFamilyBridge: "bridge", nftables.TableFamilyNetdev: "netdev"}
+	c := Counters{}
+	for _, ch := range chains {
+		if ch.Table.Name == observerTable || ch.Table.Name == "xt2nft_lab_preset" {
+			continue
+		}
+		rules, err := conn.GetRules(ch.Table, ch)
+		if err != nil {
+			return nil, fmt.Errorf("lab: listing %s %s: %w", ch.Table.Name, ch.Name, err)
+		}
+		k := fams[ch.Table.Family] + " " + ch.Table.Name + " " + ch.Name
+		c[k] = []int64{}
+		for _, r := range rules {
+			n := int64(-1)
+			for _, e := range r.Exprs {
+				if cnt, ok := e.(*expr.Counter); ok {
+					n = int64(cnt.Packets)
+					break
+				}
+			}
+			c[k] = append(c[k], n)
+		}
+	}
+	return c, nil
 }
 
 // Sub returns c - before, rule by rule (rules missing before count from 0).
@@ -420,13 +474,16 @@ func (l *Lab) readLog() {
 	defer l.done.Done()
 	for {
 		msgs, err := l.log.Receive()
+		l.busy.Add(1)
 		if err != nil {
+			l.busy.Add(-1)
 			if errors.Is(err, os.ErrClosed) || strings.Contains(err.Error(), "closed") {
 				return
 			}
 			var oe *netlink.OpError
 			if errors.As(err, &oe) && errors.Is(oe.Err, unix.ENOBUFS) {
-				continue // lost messages; the probe's own wait notices nothing arrived
+				l.lost.Add(1) // messages lost: Send reports it
+				continue
 			}
 			return
 		}
@@ -444,7 +501,32 @@ func (l *Lab) readLog() {
 			}
 			l.add(record{ev: ev})
 		}
+		l.busy.Add(-1)
 	}
+}
+
+// pending reports whether observations may still be on their way to the
+// records: bytes queued on the log or a capture socket, or a reader that
+// has read but not yet recorded. Under load the readers can lag behind
+// the kernel by more than Settle; this closes that gap.
+func (l *Lab) pending() bool {
+	if l.busy.Load() != 0 {
+		return true
+	}
+	inq := func(rc interface{ Control(func(uintptr)) error }) bool {
+		n := 0
+		rc.Control(func(fd uintptr) { n, _ = unix.IoctlGetInt(int(fd), unix.SIOCINQ) })
+		return n > 0
+	}
+	if rc, err := l.log.SyscallConn(); err == nil && inq(rc) {
+		return true
+	}
+	for _, p := range l.peers {
+		if rc, err := p.sock.SyscallConn(); err == nil && inq(rc) {
+			return true
+		}
+	}
+	return false
 }
 
 func (l *Lab) add(r record) {

@@ -83,7 +83,12 @@ func nflogOpen(fd int, group uint16) (*netlink.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: nflog socket: %w", err)
 	}
-	_ = c.SetReadBuffer(8 << 20)
+	// A big receive buffer (forced: root may exceed rmem_max): each
+	// message takes a whole nlbufsiz skb, and a default buffer holds only
+	// a couple of dozen; an overflow loses messages (ENOBUFS).
+	if rc, err := c.SyscallConn(); err == nil {
+		rc.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 16<<20) })
+	}
 	cfg := func(attrs ...netlink.Attribute) error {
 		data, err := netlink.MarshalAttributes(attrs)
 		if err != nil {

@@ -78,15 +78,27 @@ func optionsHeader(proto uint8, n int) Ext {
 	}
 	b := make([]byte, n)
 	b[1] = byte(n/8 - 1)
-	padN(b[2:])
+	// Linux refuses more than 7 bytes of padding in a row (ip6_parse_tlv),
+	// so longer headers carry skippable experimental options (type 0x1e,
+	// RFC 4727: "skip if unknown") of up to 255 bytes, padding at the end.
+	opts := b[2:]
+	for len(opts) > 7 {
+		l := min(len(opts)-2, 255)
+		if len(opts)-2-l > 0 && len(opts)-2-l < 2 {
+			l-- // leave room for a PadN, not a lone Pad1 run
+		}
+		opts[0], opts[1] = 0x1e, byte(l)
+		opts = opts[2+l:]
+	}
+	padN(opts)
 	return Ext{Proto: proto, Raw: b}
 }
 
 // HopByHop is a hop-by-hop options header n bytes long (n a multiple of
-// 8), filled with padding.
+// 8), filled with padding and skippable options.
 func HopByHop(n int) Ext { return optionsHeader(0, n) }
 
-// DestOpts is a destination options header n bytes long, filled with padding.
+// DestOpts is a destination options header n bytes long, filled like HopByHop.
 func DestOpts(n int) Ext { return optionsHeader(60, n) }
 
 // Routing is a routing header of the given type and segments left, n bytes

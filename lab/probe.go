@@ -3,7 +3,6 @@
 package lab
 
 import (
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
@@ -91,9 +90,9 @@ func quoting(b []byte) bool {
 
 // Fate summarises an observation in one line, for comparing the same
 // probe in two labs: where it went (delivered to the host, forwarded or
-// sent out of which interfaces, dropped), the mark and ct mark it left
-// with, what left the firewall (headers after NAT and mangling) and any
-// reply (ICMP error, TCP reset).
+// sent out of which interfaces, dropped), the mark, the headers as the
+// last observer chain saw them, the ct mark, what left the firewall
+// (headers after NAT and mangling) and any reply (ICMP error, TCP reset).
 func (o Observation) Fate() string {
 	var parts []string
 	last := Event{}
@@ -116,7 +115,8 @@ func (o Observation) Fate() string {
 		parts = append(parts, "not seen")
 	}
 	if have {
-		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark))
+		h, _ := Parse(last.Packet)
+		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark), "as "+h.String())
 	}
 	if o.CT != nil {
 		parts = append(parts, fmt.Sprintf("ctmark %#x", o.CT.Mark))
@@ -186,7 +186,11 @@ func (l *Lab) Send(p Probe) (Observation, error) {
 	if err != nil {
 		return Observation{}, err
 	}
+	lost := l.lost.Load()
 	o := l.collect(p.ID, start)
+	if l.lost.Load() != lost {
+		return o, fmt.Errorf("lab: probe %d: the observer's log overflowed (messages lost)", p.ID)
+	}
 	if o.CT, err = l.conntrack(pkt); err != nil {
 		return o, err
 	}
@@ -214,20 +218,19 @@ func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 }
 
 // collect waits for the probe's observations: until something tagged with
-// id arrived and then nothing for Settle, or 300 ms without any.
+// id arrived and then nothing for Settle, or a second without any (a packet
+// the stack drops before the first hook, such as a bad IPv4 header).
 func (l *Lab) collect(id uint32, start int) Observation {
-	first := time.NewTimer(300 * time.Millisecond)
+	first := time.NewTimer(time.Second)
 	defer first.Stop()
 	seen := false
 	for !seen {
 		l.rec.Lock()
 		for _, r := range l.recs[start:] {
+			// A probe's first log message (pre or out) comes before
+			// anything else of it; a frame may be read before it.
 			if r.ev != nil {
 				if t, ok := TagOf(r.ev.Packet); ok && t == id {
-					seen = true
-				}
-			} else if r.frame.Tagged {
-				if t, _ := TagOf(r.frame.Packet); t == id {
 					seen = true
 				}
 			}
@@ -247,6 +250,9 @@ func (l *Lab) collect(id uint32, start int) Observation {
 		lastAt := l.recs[len(l.recs)-1].at
 		l.rec.Unlock()
 		wait := l.Settle - time.Since(lastAt)
+		if wait <= 0 && l.pending() {
+			wait = 2 * time.Millisecond
+		}
 		if wait <= 0 {
 			break
 		}
@@ -434,26 +440,35 @@ func (l *Lab) capture(p *peer) {
 		var rerr error
 		if err := rc.Read(func(fd uintptr) bool {
 			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
-			return rerr != unix.EAGAIN
+			if rerr != unix.EAGAIN {
+				l.busy.Add(1)
+				return true
+			}
+			return false
 		}); err != nil {
 			return // closed
 		}
+		l.capture1(p, n, from, rerr, buf)
+		l.busy.Add(-1)
+	}
+}
+
+// capture1 records one frame read by capture.
+func (l *Lab) capture1(p *peer, n int, from unix.Sockaddr, rerr error, buf []byte) {
+	{
 		if rerr != nil {
-			if errors.Is(rerr, unix.EBADF) {
-				return
-			}
-			continue
+			return
 		}
 		ll, ok := from.(*unix.SockaddrLinklayer)
 		if !ok || ll.Pkttype == unix.PACKET_OUTGOING || n < 14+20 {
-			continue
+			return
 		}
 		if buf[0]&1 != 0 { // multicast or broadcast: not for the probe
-			continue
+			return
 		}
 		et := uint16(buf[12])<<8 | uint16(buf[13])
 		if et != unix.ETH_P_IP && et != unix.ETH_P_IPV6 {
-			continue
+			return
 		}
 		pkt := append([]byte(nil), ipLen(buf[14:n])...)
 		_, tagged := TagOf(pkt)

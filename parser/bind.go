@@ -1,9 +1,10 @@
 package parser
 
 import (
-	"github.com/xt2nft/xt2nft/ipproto"
 	"strconv"
 	"strings"
+
+	"github.com/xt2nft/xt2nft/ipproto"
 )
 
 // command is one bound line: an iptables command with its rule.

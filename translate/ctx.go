@@ -2,11 +2,11 @@ package translate
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/ipproto"
 	"net/netip"
 	"strconv"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipproto"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate/desc"
 )

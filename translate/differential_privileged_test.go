@@ -24,7 +24,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/backend/recent"
-
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -60,11 +60,25 @@ func TestPrivilegedDifferential(t *testing.T) {
 				t.Fatal(err)
 			}
 			trace := readTrace(t, tr)
-			out := translate.Files([]translate.Input{{Name: "input.rules", Src: rules}}, parser.Options{}, translate.Options{})
+			// ipsets.save beside the rules: the ipsets they name, loaded
+			// with ipset restore on the legacy side, translated with them.
+			var topt translate.Options
+			ipsets, err := os.ReadFile(filepath.Join(filepath.Dir(rulesPath), "ipsets.save"))
+			if err == nil {
+				if topt.IPSets, err = ipset.Parse("ipsets.save", ipsets); err != nil {
+					t.Fatal(err)
+				}
+			}
+			out := translate.Files([]translate.Input{{Name: "input.rules", Src: rules}}, parser.Options{}, topt)
 			if out.Failed {
 				t.Fatalf("translation failed:\n%s", strings.Join(out.Diags, "\n"))
 			}
 			legacy := runTrace(t, trace, func(fw string) error {
+				if len(ipsets) > 0 {
+					if err := runIn(fw, string(ipsets), "ipset", "restore"); err != nil {
+						return err
+					}
+				}
 				return runIn(fw, string(rules), "iptables-legacy-restore")
 			}, func(fw, list string, a netip.Addr) error {
 				return runIn(fw, "", "sh", "-c", "echo +"+a.String()+" > /proc/net/xt_recent/"+list)

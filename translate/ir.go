@@ -532,6 +532,24 @@ type SetLit struct{ Elems []Expr }
 // SetRef is a reference to a named set: @name.
 type SetRef struct{ Name string }
 
+// Elem is a set element with attributes: the time it has left, written as
+// its timeout (it expires at the same moment; a refresh from the packet
+// path uses the statement's or the set's timeout, never the element's),
+// and a comment.
+type Elem struct {
+	Value   Expr
+	Timeout time.Duration
+	Comment string
+}
+
+// simplest is the element itself when it has no attributes.
+func (e *Elem) simplest() Expr {
+	if e.Timeout == 0 && e.Comment == "" {
+		return e.Value
+	}
+	return e
+}
+
 // Bitmask is the "value / mask" form used for tcp flags: syn / fin,syn,rst,ack.
 type Bitmask struct{ Value, Mask Expr }
 
@@ -565,5 +583,6 @@ func (*Range) expr()   {}
 func (*SetLit) expr()  {}
 func (*SetRef) expr()  {}
 func (*Bitmask) expr() {}
+func (*Elem) expr()    {}
 func (*Time) expr()    {}
 func (*Clock) expr()   {}

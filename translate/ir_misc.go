@@ -5,12 +5,12 @@ package translate
 // values, and named sets and objects declared in the rule's table.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"net/netip"
 	"strconv"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // parseNum parses an unsigned number as xtables_strtoul does (strtoul with

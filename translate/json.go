@@ -671,6 +671,19 @@ func jsonValue(e Expr, t *Type) (any, error) {
 		return obj("concat", parts), nil
 	case *Binop:
 		return jsonBinop(v)
+	case *Elem:
+		val, err := jsonValue(v.Value, t)
+		if err != nil {
+			return nil, err
+		}
+		el := obj("val", val)
+		if v.Timeout > 0 {
+			el = append(el, jkv{"timeout", jsonDuration(v.Timeout)})
+		}
+		if v.Comment != "" {
+			el = append(el, jkv{"comment", v.Comment})
+		}
+		return obj("elem", el), nil
 	}
 	return nil, fmt.Errorf("value %s has no JSON form", RenderExpr(e))
 }

@@ -79,7 +79,7 @@ func TestL4Matches(t *testing.T) {
 		{"iptables -A INPUT -p tcp --tcp-flags NONE NONE", "ip protocol tcp counter"},
 		{"iptables -A INPUT -p tcp ! --tcp-flags NONE NONE", "tcp sport != 0-65535 counter"},
 		{"iptables -A INPUT -p tcp --tcp-flags SYN ACK", "tcp sport != 0-65535 counter"},
-		{"iptables -A INPUT -p tcp ! --tcp-option 23", "ip protocol tcp tcp option 23 missing counter"},
+		{"iptables -A INPUT -p tcp ! --tcp-option 23", "ip protocol tcp tcp option 23 missing ip protocol tcp counter"},
 		{"iptables -A INPUT -p tcp --dport 010", "tcp dport 8 counter"},
 		{"iptables -A INPUT -p udp --dport 010", "udp dport 10 counter"},
 		// sctp
@@ -127,7 +127,7 @@ func TestL4Matches(t *testing.T) {
 		{"ip6tables -A INPUT -m ipv6header ! --header ipv6-route --soft", "exthdr rt missing counter"},
 		// tcpmss, length, ttl, hl
 		{"iptables -A INPUT -p tcp -m tcpmss --mss 1400:1500", "ip protocol tcp tcp option maxseg size 1400-1500 counter"},
-		{"iptables -A INPUT -p tcp -m tcpmss ! --mss 0:65535", "ip protocol tcp tcp option maxseg missing counter"},
+		{"iptables -A INPUT -p tcp -m tcpmss ! --mss 0:65535", "ip protocol tcp tcp option maxseg missing ip protocol tcp counter"},
 		{"iptables -A INPUT -m tcpmss ! --mss 0:65535", "tcp option maxseg missing ip protocol tcp counter"},
 		{"iptables -A INPUT -m length --length 0:65535", "counter"},
 		{"iptables -A INPUT -m length ! --length 1500:", "meta length != 1500-65535 counter"},

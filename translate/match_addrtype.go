@@ -6,10 +6,10 @@ package translate
 // nft set lookup does.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 var addrTypes = []string{"unspec", "unicast", "local", "broadcast", "anycast", "multicast", "blackhole",

@@ -5,10 +5,10 @@ package translate
 // complement (xt_connbytes swaps from/to). Exact.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchConnbytes(c *ctx, m *parser.Match) error {

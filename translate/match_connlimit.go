@@ -9,9 +9,9 @@ package translate
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchConnlimit(c *ctx, m *parser.Match) error {

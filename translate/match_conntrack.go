@@ -13,9 +13,13 @@ package translate
 //     DNAT, depending on the list). Negated, it is an AND of two tests and
 //     is translated.
 //   - --ctexpire compares whole seconds (remaining jiffies / HZ), so
-//     "--ctexpire 3" is "ct expiration 3s-3999ms"; upstream's
-//     "ct expiration 3" compares milliseconds exactly and almost never
-//     matches.
+//     "--ctexpire 3" is 3000-3999 ms of nft's ct expiration; upstream's
+//     "ct expiration 3" compares milliseconds exactly (3000) and almost
+//     never matches. It is written as two compares with whole seconds,
+//     "ct expiration >= 3s ct expiration < 4s": nft 1.0.6 prints the ends
+//     of a time range (and of set intervals) in whole seconds, so the range
+//     "3s-3999ms" lists as "3s-3s" and, loaded again from the listing,
+//     matches nothing (see expireMatch).
 //   - --ctstatus NONE (no status bit) never matches; "! --ctstatus NONE"
 //     matches every tracked packet.
 //
@@ -164,7 +168,9 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 		if !okL || !okH || h < l {
 			return c.badValue(o, "expiry range")
 		}
-		c.match(&CT{Key: desc.CTExpiration}, eq(o.Negated), expireRange(l, h))
+		if err := c.expireMatch(o, l, h); err != nil {
+			return err
+		}
 	}
 	for _, a := range []struct {
 		opt string
@@ -203,11 +209,50 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 	return nil
 }
 
-// expireRange is the whole-second range [l, h] in milliseconds as an nft
-// time range: l s - h s 999 ms.
-func expireRange(l, h uint64) Expr {
-	return &Range{Lo: &Time{D: time.Duration(l) * time.Second},
-		Hi: &Time{D: time.Duration(h*1000+999) * time.Millisecond}}
+// maxExpireMs is the largest value of nft's ct expiration (u32 ms).
+const maxExpireMs = 1<<32 - 1
+
+// expireMatch matches remaining conntrack time of l to h whole seconds
+// (xt_conntrack: nf_ct_expires / HZ in [l, h]), i.e. l*1000 <= ms <
+// (h+1)*1000, with compares whose bounds are whole seconds: nft 1.0.6
+// lists a range's ends truncated to seconds ("3s-3999ms" as "3s-3s"), so
+// a range would not survive `nft list ruleset` and reload, while "< 4s"
+// and ">= 3s" do. Negated, a range is needed (one rule cannot OR two
+// compares): exact when one side is open, otherwise the whole-second range
+// l s - (h+1) s, which also excludes exactly (h+1) s to the millisecond.
+func (c *ctx) expireMatch(o *parser.Option, l, h uint64) error {
+	ct := func() Expr { return &CT{Key: desc.CTExpiration} }
+	secs := func(s uint64) Expr { return &Time{D: time.Duration(s) * time.Second} }
+	hasLo := l > 0                     // ms >= l*1000 is a real bound
+	hasHi := (h+1)*1000 <= maxExpireMs // ms < (h+1)*1000 is a real bound
+	if l*1000 > maxExpireMs {
+		// No connection has that much time left: never matches;
+		// negated, matches every tracked packet.
+		if !o.Negated {
+			return c.unsupported(o.Pos, "--ctexpire %s never matches: nft's ct expiration counts at most %d ms (the rule would be dead)", o.Arg(0), uint64(maxExpireMs))
+		}
+		c.match(ct(), OpGe, secs(0))
+		return nil
+	}
+	switch {
+	case !o.Negated:
+		if hasLo || !hasHi {
+			c.match(ct(), OpGe, secs(l)) // ">= 0s" still needs a conntrack entry
+		}
+		if hasHi {
+			c.match(ct(), OpLt, secs(h+1))
+		}
+	case !hasLo && !hasHi:
+		return c.unsupported(o.Pos, "\"! --ctexpire %s\" never matches (the rule would be dead)", o.Arg(0))
+	case !hasLo:
+		c.match(ct(), OpGe, secs(h+1))
+	case !hasHi:
+		c.match(ct(), OpLt, secs(l))
+	default:
+		c.match(ct(), OpNe, &Range{Lo: secs(l), Hi: secs(h + 1)})
+		c.approx(o.Pos, "\"! --ctexpire %s\" is written \"ct expiration != %ds-%ds\", which also refuses a connection with exactly %d.000 s left (nft 1.0.6 lists a range with milliseconds as whole seconds, so the exact range would not survive nft list ruleset)", o.Arg(0), l, h+1, h+1)
+	}
+	return nil
 }
 
 // ctAddr matches a conntrack tuple address (XTTYPE_HOSTMASK). A /0 prefix

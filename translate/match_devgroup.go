@@ -6,10 +6,10 @@ package translate
 // are reported. Exact.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchDevgroup(c *ctx, m *parser.Match) error {

@@ -11,7 +11,6 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
-
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
 

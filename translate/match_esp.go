@@ -9,7 +9,6 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
-
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
 

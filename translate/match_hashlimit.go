@@ -26,11 +26,11 @@ package translate
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 type hashlimitCfg struct {

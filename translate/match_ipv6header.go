@@ -12,10 +12,10 @@ package translate
 // for the end of the chain).
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // ipv6Headers maps --header words (chain_protos names, /etc/protocols names

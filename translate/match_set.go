@@ -13,10 +13,11 @@ package translate
 // ipset per-element counters: reported.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func matchSet(c *ctx, m *parser.Match) error {
@@ -33,6 +34,9 @@ func matchSet(c *ctx, m *parser.Match) error {
 		}
 	}
 	name, dirs := o.Arg(0), strings.Split(strings.ToLower(o.Arg(1)), ",")
+	if s := c.tr.opt.IPSets.Set(name); s != nil {
+		return c.knownSetMatch(m, o, s, dirs)
+	}
 	if len(dirs) != 1 {
 		return c.unsupported(o.Pos, "ipset %q is matched with %d dimensions (%s): its type (hash:ip,port, hash:net,iface, ...) is not in the dump, so the nft set key is unknown", name, len(dirs), o.Arg(1))
 	}
@@ -52,5 +56,36 @@ func matchSet(c *ctx, m *parser.Match) error {
 		c.note(optArgPos(o), "ipset %q becomes the empty nft set @%s (assumed to hold %s addresses or networks); its elements are not in the dump and must be added (e.g. from \"ipset save\" with ipset-translate)", name, setName, c.l3().Proto.Name)
 	}
 	c.match(&Payload{Field: field}, eq(o.Negated), &SetRef{Name: setName})
+	return nil
+}
+
+// knownSetMatch matches a set whose definition is known (--ipsets): its
+// nft set carries the ipset's type and elements.
+func (c *ctx) knownSetMatch(m *parser.Match, o *parser.Option, s *ipset.Set, dirs []string) error {
+	if x := m.Opt("return-nomatch"); x != nil {
+		for _, e := range s.Entries {
+			if e.NoMatch {
+				return c.unsupported(x.Pos, "--return-nomatch with nomatch entries in ipset %q has no nft form", s.Name)
+			}
+		}
+	}
+	key, pre, ok, err := c.ipsetKey(o, s, dirs)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		// ip_set_test: fewer flags than the set has dimensions never match.
+		c.note(optArgPos(o), "--match-set %s %s gives %d flags for a %s set of %d dimensions: the kernel never matches it", s.Name, o.Arg(1), len(dirs), s.Kind.Name, len(s.Kind.Dims))
+		if !o.Negated {
+			c.neverMatch(&Meta{Key: desc.MetaMark}, 0xffffffff)
+		}
+		return nil
+	}
+	name, err := c.declareIPSet(o, s, false)
+	if err != nil {
+		return err
+	}
+	c.add(pre...)
+	c.match(key, eq(o.Negated), &SetRef{Name: name})
 	return nil
 }

@@ -4,10 +4,13 @@ package translate
 //   --mode random --probability P   meta random & 2147483647 < round(P*2^31)
 //       (xt_statistic compares the same 31 random bits; exact)
 //   --mode nth --every N --packet P numgen inc mod N K
-// xt_statistic's nth counter starts at P and matches when it reaches N-1,
-// i.e. packets P' with P' = N-1-P (mod N), counting from 0; nft's numgen inc
-// gives the first packet 1, so K = (N-P) mod N. Upstream prints K = P,
-// which matches every Nth packet but with another phase.
+// iptables stores the counter start as (N-1)-P; xt_statistic advances it
+// before testing and matches when it wraps to 0, so it matches packets
+// P+1, P+1+N, ... (counting from 1). nft's numgen inc counter starts at N-1
+// too (nft_ng_inc_init), so the first packet gets 0 and packet k gets
+// (k-1) mod N: K = P, as upstream prints it. Checked with packets in
+// TestPrivilegedAudit (--every 10 --packet 1 matches packets 2, 12, 22 in
+// both).
 
 import (
 	"math"
@@ -54,7 +57,7 @@ func matchStatistic(c *ctx, m *parser.Match) error {
 				return c.badValue(po, "--packet (0 to every-1)")
 			}
 		}
-		c.match(&Numgen{Mode: "inc", Mod: uint32(n)}, eq(eo.Negated), &Int{V: (n - p) % n})
+		c.match(&Numgen{Mode: "inc", Mod: uint32(n)}, eq(eo.Negated), &Int{V: p})
 	default:
 		return c.badValue(mo, "mode (random or nth)")
 	}

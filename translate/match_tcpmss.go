@@ -10,7 +10,6 @@ package translate
 
 import (
 	"github.com/xt2nft/xt2nft/parser"
-
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
 

@@ -38,7 +38,12 @@ func TestMiscMatches(t *testing.T) {
 		{"iptables -A INPUT -m state ! --state NEW,RELATED -j DROP", "ct state ! related,new counter drop"},
 		{"iptables -A INPUT -m conntrack --ctstate DNAT -j ACCEPT", "ct status dnat counter accept"},
 		{"iptables -A INPUT -m conntrack ! --ctstate NEW,SNAT -j ACCEPT", "ct state ! new ct status ! snat counter accept"},
-		{"iptables -A INPUT -m conntrack --ctexpire 3 -j ACCEPT", "ct expiration 3s-3999ms counter accept"},
+		{"iptables -A INPUT -m conntrack --ctexpire 3 -j ACCEPT", "ct expiration >= 3s ct expiration < 4s counter accept"},
+		{"iptables -A INPUT -m conntrack --ctexpire :59", "ct expiration < 1m counter"},
+		{"iptables -A INPUT -m conntrack --ctexpire 4294967:4294967295", "ct expiration >= 49d17h2m47s counter"},
+		{"iptables -A INPUT -m conntrack ! --ctexpire 0:9", "ct expiration >= 10s counter"},
+		{"iptables -A INPUT -m conntrack ! --ctexpire 60:4294967295", "ct expiration < 1m counter"},
+		{"iptables -A INPUT -m conntrack ! --ctexpire 5000000", "ct expiration >= 0s counter"},
 		{"iptables -A INPUT -m conntrack --ctproto UDP --ctdir REPLY -j ACCEPT", "ct direction reply ct original protocol 17 counter accept"},
 		{"iptables -A INPUT -m conntrack ! --ctstatus CONFIRMED,ASSURED", "ct status ! assured,confirmed counter"},
 		{"iptables -A INPUT -m conntrack --ctorigsrc 10.0.0.0/255.0.0.0 --ctrepldstport 80:90", "ct original saddr & 255.0.0.0 == 10.0.0.0 ct reply proto-dst 80-90 counter"},
@@ -57,11 +62,11 @@ func TestMiscMatches(t *testing.T) {
 		{"iptables -A FORWARD -m devgroup ! --src-group 0x2 --dst-group 0xc/0xc", "iifgroup != 0x2 oifgroup & 0xc == 0xc counter"},
 		{"iptables -A INPUT -m policy --pol ipsec --dir in", "meta secpath exists counter"},
 		{"iptables -A OUTPUT -m policy --pol none --dir out", "rt ipsec missing counter"},
-		{"iptables -A OUTPUT -m quota --quota 111", "quota 112 bytes counter"},
-		{"iptables -A OUTPUT -m quota ! --quota 111", "quota over 112 bytes counter"},
+		{"iptables -A OUTPUT -m quota --quota 111", "quota 111 bytes counter"},
+		{"iptables -A OUTPUT -m quota ! --quota 111", "quota over 111 bytes counter"},
 		{"iptables -t mangle -A PREROUTING -m rpfilter --validmark --loose", "fib saddr . mark oif != 0 counter"},
 		{"ip6tables -t mangle -A PREROUTING -m rpfilter --validmark --invert", "fib saddr . mark . iif oif 0 counter"},
-		{"iptables -A OUTPUT -m statistic --mode nth --every 10 --packet 1", "numgen inc mod 10 9 counter"},
+		{"iptables -A OUTPUT -m statistic --mode nth --every 10 --packet 1", "numgen inc mod 10 1 counter"},
 		{"iptables -A OUTPUT -m statistic --mode random --probability 0.1", "meta random & 2147483647 < 214748365 counter"},
 		{"iptables -A INPUT -m time --timestart 12:00 --datestart 2021", "meta time 1609459200-2147483647 meta hour 43200-86399 counter"},
 		{"iptables -A INPUT -m time --timestart 22:00 --timestop 06:00", "meta hour != 21601-79199 counter"},
@@ -98,12 +103,52 @@ func TestMiscUnsupported(t *testing.T) {
 		{"iptables -A INPUT -m rpfilter --accept-local", "OR"},
 		{"iptables -A INPUT -m time --monthdays 1", "monthdays"},
 		{"iptables -A INPUT -m hashlimit --hashlimit-upto 1/s --hashlimit-name x --hashlimit-rate-match", "rate-match"},
+		{"iptables -A INPUT -m conntrack --ctexpire 5000000", "never matches"},
+		{"iptables -A INPUT -m conntrack ! --ctexpire 0:4294967295", "never matches"},
 	}
 	for _, tt := range tests {
 		res, _ := miscTranslate(t, tt.in)
 		err := res.Err()
 		if err == nil || !strings.Contains(err.Error(), tt.msg) {
 			t.Errorf("%s: want error containing %q, got %v", tt.in, tt.msg, err)
+		}
+	}
+}
+
+// "! --ctexpire L:H" with both ends is the whole-second range, approximate.
+func TestCtexpireNegatedRange(t *testing.T) {
+	res, rules := miscTranslate(t, "iptables -A INPUT -m conntrack ! --ctexpire 3")
+	if len(rules) != 1 || rules[0] != "ct expiration != 3s-4s counter" {
+		t.Fatalf("got %q", rules)
+	}
+	if len(res.Diags) != 1 || !strings.Contains(res.Diags[0].Msg, "exactly 4.000 s") {
+		t.Fatalf("want one approximation warning, got %v", res.Diags)
+	}
+}
+
+// QuotaStopsAtLimit: kernels before the nft_quota fix need one byte more.
+func TestQuotaStopsAtLimit(t *testing.T) {
+	for _, tt := range []struct {
+		stops bool
+		in    string
+		want  string
+	}{
+		{false, "--quota 111", "quota 111 bytes counter"},
+		{true, "--quota 111", "quota 112 bytes counter"},
+		{true, "! --quota 111", "quota over 112 bytes counter"},
+		{false, "--quota 18446744073709551615", "quota 18446744073709551615 bytes counter"},
+	} {
+		d, _, err := parser.Parse("test", []byte("iptables -A OUTPUT -m quota "+tt.in+"\n"), parser.Options{Script: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		res := Translate(d, Options{Layout: LayoutIPTables, QuotaStopsAtLimit: tt.stops})
+		if err := res.Err(); err != nil {
+			t.Fatalf("%s: %v", tt.in, err)
+		}
+		got := RenderRule(res.Ruleset.Tables[0].Chains[len(res.Ruleset.Tables[0].Chains)-1].Rules[0])
+		if got != tt.want {
+			t.Errorf("%s (stops at limit %v): got %q, want %q", tt.in, tt.stops, got, tt.want)
 		}
 	}
 }

@@ -293,6 +293,20 @@ func rangeOpt(c *ctx, o *parser.Option, max uint64, what string) (uint64, uint64
 // those; "missing" is true for packets of any other protocol).
 func (c *ctx) ensureProto(given bool, before int, proto string) {
 	if given {
+		// nft 1.0.6 lists "ip protocol tcp tcp option maxseg missing"
+		// without the protocol (it takes it for the option's implied
+		// dependency), and the kernel's "missing" test is true for a
+		// packet that is not TCP at all: loaded from the listing, the
+		// rule would match UDP. A protocol match after the option is
+		// listed and kept (TestPrivilegedRoundTrip).
+		for _, s := range c.stmts[before:] {
+			if m, ok := s.(*Match); ok && m.Op == OpMissing {
+				if x, ok := m.Left.(*Exthdr); ok && x.Hdr.Kind == desc.TCPOption {
+					c.add(c.l4Proto(proto))
+					return
+				}
+			}
+		}
 		return
 	}
 	h := transportHeader(proto)

@@ -3,12 +3,13 @@ package translate
 import (
 	"bufio"
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"io"
 	"net/netip"
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Render writes rs as an nft script. Each table is first created and
@@ -544,6 +545,14 @@ func (p *printer) expr(e Expr, outer int) {
 		p.s(" }")
 	case *SetRef:
 		p.s("@" + v.Name)
+	case *Elem:
+		p.expr(v.Value, 0)
+		if v.Timeout > 0 {
+			p.s(" timeout " + duration(v.Timeout))
+		}
+		if v.Comment != "" {
+			p.s(" comment " + quote(v.Comment))
+		}
 	case *Bitmask:
 		p.expr(v.Value, 6)
 		p.s(" / ")
@@ -563,6 +572,9 @@ func quote(s string) string { return `"` + s + `"` }
 
 // duration renders a timeout as nft does: 1h30m, 60s, 500ms.
 func duration(d time.Duration) string {
+	if d == 0 {
+		return "0s" // the loop below writes nothing for zero
+	}
 	if d%time.Second != 0 {
 		return strconv.FormatInt(d.Milliseconds(), 10) + "ms"
 	}

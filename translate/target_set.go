@@ -14,12 +14,13 @@ package translate
 // --map-set is refused. Non-terminal.
 
 import (
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func tgSET(c *ctx, t *parser.Target) error {
@@ -43,6 +44,12 @@ func tgSET(c *ctx, t *parser.Target) error {
 		flags := strings.Split(o.Arg(1), ",")
 		if len(flags) > 6 {
 			return c.badValue(o, "set flags")
+		}
+		if s := c.tr.opt.IPSets.Set(name); s != nil {
+			if err := c.knownSetWrite(o, s, flags, timeout, exist); err != nil {
+				return err
+			}
+			continue
 		}
 		var key []Expr
 		var types []*desc.Type
@@ -93,4 +100,31 @@ func (c *ctx) tgDeclareSet(name string, types []*desc.Type, timeout bool, pos pa
 		s.Flags = append(s.Flags, SetTimeout)
 	}
 	t.Sets = append(t.Sets, s)
+}
+
+// knownSetWrite adds to or deletes from a set whose definition is known
+// (--ipsets), keyed as the ipset's type keys it.
+func (c *ctx) knownSetWrite(o *parser.Option, s *ipset.Set, flags []string, timeout time.Duration, exist bool) error {
+	key, pre, ok, err := c.ipsetKey(o, s, flags)
+	if err != nil {
+		return err
+	}
+	if !ok || len(pre) > 0 {
+		return c.unsupported(o.Pos, "SET --%s %s %s: the flags do not give every dimension of the %s set", o.Name, s.Name, o.Arg(1), s.Kind.Name)
+	}
+	name, err := c.declareIPSet(o, s, true)
+	if err != nil {
+		return err
+	}
+	st := &SetStmt{Op: SetAdd, Set: name, Key: key}
+	if o.Name == "del-set" {
+		st.Op = SetDelete
+	} else {
+		st.Timeout = timeout
+		if exist {
+			st.Op = SetUpdate
+		}
+	}
+	c.add(st)
+	return nil
 }

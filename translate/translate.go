@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 )
 
@@ -43,6 +44,17 @@ type Options struct {
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate.
 	Report bool
+	// IPSets are the definitions of the ipsets -m set and -j SET name
+	// (from `ipset save`); a set not in it becomes an empty set of
+	// addresses, with a warning.
+	IPSets *ipset.Save
+	// QuotaStopsAtLimit targets a kernel whose nft quota refuses the packet
+	// that brings its count to the limit (kernels without "netfilter:
+	// nft_quota: match correctly when the quota just depleted": before
+	// Linux 6.16 and the stable releases of June 2025): --quota N is then
+	// written "quota N+1 bytes". lab.NFTQuotaInclusive asks the running
+	// kernel.
+	QuotaStopsAtLimit bool
 }
 
 // ErrUntranslatable marks a rule that cannot be expressed in nftables.

@@ -2,7 +2,6 @@ package nft
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"net/netip"
 	"testing"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/google/nftables/expr"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // TestLowerShapes pins what nft's evaluator does that a naive lowering gets

@@ -2,12 +2,12 @@ package nft
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/google/nftables/expr"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 var cmpOps = map[translate.Op]expr.CmpOp{

@@ -2,7 +2,6 @@ package nft
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strings"
 
 	"github.com/google/nftables"
@@ -11,6 +10,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetProgram, error) {
@@ -57,9 +57,17 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 func elements(key []loaded, elems []translate.Expr, interval bool) ([]nftables.SetElement, error) {
 	var out []nftables.SetElement
 	for _, e := range elems {
+		attrs, isElem := e.(*translate.Elem)
+		if isElem {
+			e = attrs.Value
+		}
 		el, err := setElems(key, e, interval)
 		if err != nil {
 			return nil, err
+		}
+		if isElem && len(el) > 0 {
+			el[0].Timeout = attrs.Timeout
+			el[0].Comment = attrs.Comment
 		}
 		out = append(out, el...)
 	}

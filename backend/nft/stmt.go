@@ -2,7 +2,6 @@ package nft
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"strconv"
 	"strings"
 
@@ -10,6 +9,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 func (l *lowerer) stmt(st translate.Stmt) error {

@@ -3,12 +3,12 @@ package nft
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Sets declared with typeof (the --rttl set: typeof ip saddr . ip ttl)

@@ -3,10 +3,10 @@ package nft
 import (
 	"encoding/binary"
 	"fmt"
-	"github.com/xt2nft/xt2nft/translate/desc"
 	"time"
 
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // hostLittle: registers hold host-order integers little-endian on the

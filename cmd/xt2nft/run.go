@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -50,6 +51,9 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	popt, topt, ok := tf.options(stderr)
 	if !ok {
+		if tf.badInput {
+			return exitError
+		}
 		return exitUsage
 	}
 	render := translate.Render
@@ -113,8 +117,11 @@ func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer)
 // translateFlags are the flags that choose how input is read and translated.
 type translateFlags struct {
 	script, counters, strict, allowPartial, report *bool
-	family, layout, table                          *string
+	family, layout, table, ipsets                  *string
 	recentSize                                     *int
+	// badInput is set when options failed on a file's content (exit 1),
+	// not on the command line (exit 2).
+	badInput bool
 }
 
 func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
@@ -128,6 +135,7 @@ func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
 		allowPartial: fs.Bool("allow-partial", false, "emit untranslatable rules as comments (still exits 1)"),
 		recentSize:   fs.Int("recent-size", 65535, "size of the nft sets that replace xt_recent lists"),
 		report:       fs.Bool("report", false, "note for every -m recent match whether its translation is exact or approximate"),
+		ipsets:       fs.String("ipsets", "", "`FILE` of `ipset save` output: the ipsets -m set and -j SET name become nft sets with their types and elements"),
 	}
 }
 
@@ -148,6 +156,19 @@ func (tf *translateFlags) options(stderr io.Writer) (parser.Options, translate.O
 	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables {
 		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft or iptables)\n", *tf.layout)
 		return popt, topt, false
+	}
+	if *tf.ipsets != "" {
+		b, err := os.ReadFile(*tf.ipsets)
+		if err != nil {
+			fmt.Fprintf(stderr, "xt2nft: %v\n", err)
+			tf.badInput = true
+			return popt, topt, false
+		}
+		if topt.IPSets, err = ipset.Parse(*tf.ipsets, b); err != nil {
+			fmt.Fprintln(stderr, err)
+			tf.badInput = true
+			return popt, topt, false
+		}
 	}
 	return popt, topt, true
 }

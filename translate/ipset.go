@@ -1,0 +1,407 @@
+package translate
+
+// ipsets named by -m set and -j SET, when their definitions are known
+// (Options.IPSets, from `ipset save`): each becomes a real nft set with the
+// ipset's type, elements, timeouts, counters and comments, instead of an
+// empty set whose type is assumed.
+//
+// Types and keys (the rule's --match-set flags choose src or dst per
+// dimension; a packet with fewer flags than the set has dimensions never
+// matches, as in ip_set_test):
+//
+//	hash:ip, bitmap:ip       ip saddr                         ipv4_addr (interval with netmask)
+//	hash:net                 ip saddr                         ipv4_addr, interval
+//	hash:ip,port             ip saddr . meta l4proto . th dport  ipv4_addr . inet_proto . inet_service
+//	hash:net,port            (the same, the address an interval)
+//	hash:ip,port,ip|net, hash:net,port,net, hash:net,net
+//	hash:net,iface           ip saddr . iifname (src) / oifname (dst)
+//	hash:ip,mark             ip saddr . meta mark
+//	hash:mac                 ether saddr
+//	bitmap:port              th dport, for TCP, UDP, SCTP and UDP-Lite packets
+//	list:set                 one set holding the members' elements, when the
+//	                         members share a type and no rule writes to them
+//
+// nomatch entries of a hash:net set are exact: the element that decides an
+// address is its most specific entry, so the set holds the ranges left when
+// the entries are painted from the least to the most specific. What nft
+// cannot express is refused with the reason: ICMP entries of a port set
+// (ipset keys them by type and code), nomatch in sets of several
+// dimensions or with timeouts, skbinfo, --packets-*/--bytes-*.
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/xt2nft/xt2nft/ipset"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
+
+// ipsetKey builds the key of set s as a rule with the given --match-set
+// flags sees it, and any statements the key needs before it (bitmap:port's
+// protocols). ok is false when the packet can never match (fewer flags than
+// dimensions).
+func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr, pre []Stmt, ok bool, err error) {
+	if s.Kind.Name == "list:set" {
+		return nil, nil, false, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set; nft has no set of sets (match each member set in a rule of its own)", s.Name)
+	}
+	if len(flags) < len(s.Kind.Dims) {
+		return nil, nil, false, nil
+	}
+	var parts []Expr
+	for i, d := range s.Kind.Dims {
+		src := flags[i] == "src"
+		if !src && flags[i] != "dst" {
+			return nil, nil, false, c.badValue(o, "direction (src or dst)")
+		}
+		switch d {
+		case ipset.DimIP, ipset.DimNet:
+			f := c.l3().Daddr
+			if src {
+				f = c.l3().Saddr
+			}
+			parts = append(parts, &Payload{Field: f})
+		case ipset.DimPort:
+			f := desc.TH.Dport
+			if src {
+				f = desc.TH.Sport
+			}
+			if s.Kind.Bitmap {
+				// ipset reads the port of TCP, UDP, SCTP and UDP-Lite
+				// packets only. With -p one of them the rule says so
+				// already (and nft lists th dport as udp dport then, which
+				// would not reload after a protocol set).
+				switch c.proto {
+				case "tcp", "udp", "sctp", "udplite":
+					if !c.protoNeg {
+						break
+					}
+					fallthrough
+				default:
+					pre = append(pre, &Match{Left: &Meta{Key: desc.MetaL4proto}, Op: OpEq,
+						Right: &SetLit{Elems: []Expr{&Sym{Name: "tcp"}, &Sym{Name: "udp"}, &Sym{Name: "sctp"}, &Sym{Name: "udplite"}}}})
+				}
+			} else {
+				parts = append(parts, &Meta{Key: desc.MetaL4proto})
+			}
+			parts = append(parts, &Payload{Field: f})
+		case ipset.DimIface:
+			k := desc.MetaOifname
+			if src {
+				k = desc.MetaIifname
+			}
+			parts = append(parts, &Meta{Key: k})
+		case ipset.DimMAC:
+			if !src {
+				return nil, nil, false, c.unsupported(o.Pos, "ipset %q: the destination MAC address is not known to netfilter", s.Name)
+			}
+			parts = append(parts, &Payload{Field: desc.EtherSaddr})
+		case ipset.DimMark:
+			parts = append(parts, &Meta{Key: desc.MetaMark})
+		default:
+			return nil, nil, false, c.unsupported(o.Pos, "ipset %q: a %s dimension has no nft key", s.Name, s.Kind.Name)
+		}
+	}
+	if len(parts) == 1 {
+		return parts[0], pre, true, nil
+	}
+	return &Concat{Exprs: parts}, pre, true, nil
+}
+
+// ipsetRefusal is the error for an ipset nft cannot express, at the rule
+// that uses it, naming where the ipset file says it.
+func (c *ctx) ipsetRefusal(o *parser.Option, at parser.Pos, format string, a ...any) error {
+	return c.unsupported(argPos(o), "%s (%s)", fmt.Sprintf(format, a...), at)
+}
+
+// ipsetTypes are the nft key types of s's dimensions (a port dimension is
+// protocol and port, except in bitmap:port).
+func (c *ctx) ipsetTypes(s *ipset.Set) []*desc.Type {
+	var ts []*desc.Type
+	for _, d := range s.Kind.Dims {
+		switch d {
+		case ipset.DimIP, ipset.DimNet:
+			ts = append(ts, c.l3AddrType())
+		case ipset.DimPort:
+			if !s.Kind.Bitmap {
+				ts = append(ts, desc.InetProto)
+			}
+			ts = append(ts, desc.InetService)
+		case ipset.DimIface:
+			ts = append(ts, desc.Ifname)
+		case ipset.DimMAC:
+			ts = append(ts, desc.EtherAddr)
+		case ipset.DimMark:
+			ts = append(ts, desc.Mark)
+		}
+	}
+	return ts
+}
+
+// declareIPSet declares the nft set of a known ipset in the rule's table
+// (once) and returns its name. dynamic marks a set the packet path writes
+// (-j SET).
+func (c *ctx) declareIPSet(o *parser.Option, s *ipset.Set, dynamic bool) (string, error) {
+	name := safeIdent(s.Name)
+	if ns := c.tableSet(name); ns != nil {
+		if dynamic && !slices.Contains(ns.Flags, SetDynamic) {
+			if slices.Contains(ns.Flags, SetInterval) {
+				return "", c.unsupported(o.Pos, "ipset %q (%s) is written by -j SET, but its nft set is an interval set, which the packet path cannot add to", s.Name, s.Kind.Name)
+			}
+			ns.Flags = append(ns.Flags, SetDynamic)
+		}
+		return name, nil
+	}
+	if (s.IPv6) != (c.fam == parser.IPv6) {
+		return "", c.unsupported(o.Pos, "ipset %q is of family %s; this rule is %s", s.Name, map[bool]string{true: "inet6", false: "inet"}[s.IPv6], c.fam)
+	}
+	set := &Set{Name: name, Type: c.ipsetTypes(s), Origin: s.Pos,
+		Comment: "ipset " + strings.ReplaceAll(s.Name, `"`, "'") + " " + s.Kind.Name}
+	elems, interval, err := c.ipsetElems(o, s)
+	if err != nil {
+		return "", err
+	}
+	if interval {
+		if dynamic {
+			return "", c.unsupported(o.Pos, "ipset %q (%s) is written by -j SET, but its elements need an nft interval set, which the packet path cannot add to", s.Name, s.Kind.Name)
+		}
+		set.Flags = append(set.Flags, SetInterval)
+	}
+	if dynamic {
+		set.Flags = append(set.Flags, SetDynamic)
+	}
+	if s.Timeout > 0 {
+		set.Flags = append(set.Flags, SetTimeout)
+		set.Timeout = time.Duration(s.Timeout) * time.Second
+	}
+	if n, err := strconv.Atoi(s.Opts["maxelem"]); err == nil && n > 0 {
+		set.Size = n
+	}
+	if s.Flags["counters"] {
+		// nft 1.0.6 lists per-element counters in a form it cannot read
+		// back, so a ruleset with them would not survive nft list ruleset.
+		c.note(s.Pos, "ipset %q counts packets per element; its nft set does not (nft 1.0.6 cannot reload the per-element counters it lists)", s.Name)
+	}
+	set.Elems = elems
+	c.addSet(set)
+	return name, nil
+}
+
+// ipsetElems converts s's entries to nft elements; interval says the set
+// needs the interval flag.
+func (c *ctx) ipsetElems(o *parser.Option, s *ipset.Set) ([]Expr, bool, error) {
+	netmask := -1
+	if nm, ok := s.Opts["netmask"]; ok {
+		n, err := strconv.Atoi(nm)
+		if err != nil {
+			return nil, false, c.ipsetRefusal(o, s.Pos, "ipset %q: netmask %q", s.Name, nm)
+		}
+		netmask = n
+	}
+	nomatch := false
+	for _, e := range s.Entries {
+		nomatch = nomatch || e.NoMatch
+	}
+	if nomatch {
+		if len(s.Kind.Dims) != 1 || s.Timeout > 0 {
+			return nil, false, c.ipsetRefusal(o, s.Pos, "ipset %q: nomatch entries in a set with several dimensions or timeouts have no nft form", s.Name)
+		}
+		elems, err := c.paintNets(o, s)
+		return elems, true, err
+	}
+	var out []Expr
+	interval := false
+	for _, e := range s.Entries {
+		var parts []Expr
+		for i, d := range s.Kind.Dims {
+			v := e.Parts[i]
+			switch d {
+			case ipset.DimIP, ipset.DimNet:
+				p, err := c.ipsetPrefix(o, e, v, d == ipset.DimNet, netmask)
+				if err != nil {
+					return nil, false, err
+				}
+				if p.Bits() < p.Addr().BitLen() {
+					interval = true
+				}
+				parts = append(parts, &Addr{Prefix: p})
+			case ipset.DimPort:
+				proto, port, hasProto := strings.Cut(v, ":")
+				if !hasProto {
+					proto, port = "tcp", v
+				}
+				if s.Kind.Bitmap {
+					port = v
+				} else {
+					switch proto {
+					case "tcp", "udp", "sctp", "udplite":
+					default:
+						return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q: ipset keys %s entries by %s, which nft's th dport does not read", s.Name, v, proto, map[bool]string{true: "type and code", false: "protocol only"}[strings.HasPrefix(proto, "icmp")])
+					}
+					parts = append(parts, &Sym{Name: proto})
+				}
+				n, err := strconv.ParseUint(port, 10, 16)
+				if err != nil {
+					return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q: bad port", s.Name, v)
+				}
+				parts = append(parts, &Int{V: n})
+			case ipset.DimIface:
+				if strings.HasPrefix(v, "physdev:") {
+					return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q: bridge port (physdev) entries have no nft form here", s.Name, v)
+				}
+				parts = append(parts, &Str{V: v})
+			case ipset.DimMark:
+				n, err := strconv.ParseUint(v, 0, 32)
+				if err != nil {
+					return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q: bad mark", s.Name, v)
+				}
+				parts = append(parts, &Int{V: n, Hex: true})
+			case ipset.DimMAC:
+				m, ok := parseMAC(v)
+				if !ok {
+					return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q: bad MAC address", s.Name, v)
+				}
+				parts = append(parts, &MAC{V: m})
+			}
+		}
+		var el Expr = parts[0]
+		if len(parts) > 1 {
+			el = &Concat{Exprs: parts}
+		}
+		elem := &Elem{Value: el, Comment: e.Comment}
+		if e.HasTimeout && s.Timeout > 0 {
+			if e.Timeout == 0 {
+				return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q never expires in a set with a default timeout; an nft element of such a set always gets a timeout", s.Name, strings.Join(e.Parts, ","))
+			}
+			elem.Timeout = time.Duration(e.Timeout) * time.Second
+		}
+		out = append(out, elem.simplest())
+	}
+	return out, interval, nil
+}
+
+// ipsetPrefix parses an address or network entry; netmask (bitmap:ip,
+// hash:ip) widens addresses to networks.
+func (c *ctx) ipsetPrefix(o *parser.Option, e *ipset.Entry, v string, net bool, netmask int) (netip.Prefix, error) {
+	var p netip.Prefix
+	var err error
+	if strings.Contains(v, "/") {
+		p, err = netip.ParsePrefix(v)
+	} else {
+		var a netip.Addr
+		if a, err = netip.ParseAddr(v); err == nil {
+			p = netip.PrefixFrom(a, a.BitLen())
+		}
+	}
+	if err != nil || (p.Addr().Is6() != (c.fam == parser.IPv6)) {
+		return netip.Prefix{}, c.ipsetRefusal(o, e.Pos, "bad %s address %q in the ipset", c.fam, v)
+	}
+	if !net && netmask >= 0 {
+		p = netip.PrefixFrom(p.Addr(), netmask)
+	}
+	return p.Masked(), nil
+}
+
+// paintNets computes the ranges a hash:net set with nomatch entries
+// matches: an address's most specific entry decides, so entries are
+// painted from the least to the most specific.
+func (c *ctx) paintNets(o *parser.Option, s *ipset.Set) ([]Expr, error) {
+	type ent struct {
+		p  netip.Prefix
+		no bool
+	}
+	var ents []ent
+	for _, e := range s.Entries {
+		p, err := c.ipsetPrefix(o, e, e.Parts[0], true, -1)
+		if err != nil {
+			return nil, err
+		}
+		ents = append(ents, ent{p, e.NoMatch})
+	}
+	slices.SortStableFunc(ents, func(a, b ent) int { return a.p.Bits() - b.p.Bits() })
+	var ivs intervals
+	for _, e := range ents {
+		lo, hi := prefixBounds(e.p)
+		if e.no {
+			ivs = ivs.sub(lo, hi)
+		} else {
+			ivs = ivs.add(lo, hi)
+		}
+	}
+	var out []Expr
+	for _, iv := range ivs {
+		for _, p := range rangePrefixes(iv.lo, iv.hi) {
+			out = append(out, &Addr{Prefix: p})
+		}
+	}
+	return out, nil
+}
+
+// intervals are disjoint, sorted, inclusive address ranges.
+type intervals []struct{ lo, hi netip.Addr }
+
+func (v intervals) add(lo, hi netip.Addr) intervals {
+	v = v.sub(lo, hi)
+	v = append(v, struct{ lo, hi netip.Addr }{lo, hi})
+	slices.SortFunc(v, func(a, b struct{ lo, hi netip.Addr }) int { return a.lo.Compare(b.lo) })
+	return v
+}
+
+func (v intervals) sub(lo, hi netip.Addr) intervals {
+	var out intervals
+	for _, iv := range v {
+		if iv.hi.Less(lo) || hi.Less(iv.lo) {
+			out = append(out, iv)
+			continue
+		}
+		if iv.lo.Less(lo) {
+			out = append(out, struct{ lo, hi netip.Addr }{iv.lo, lo.Prev()})
+		}
+		if hi.Less(iv.hi) {
+			out = append(out, struct{ lo, hi netip.Addr }{hi.Next(), iv.hi})
+		}
+	}
+	return out
+}
+
+func prefixBounds(p netip.Prefix) (netip.Addr, netip.Addr) {
+	lo := p.Masked().Addr()
+	b := lo.AsSlice()
+	for i := p.Bits(); i < len(b)*8; i++ {
+		b[i/8] |= 0x80 >> (i % 8)
+	}
+	hi, _ := netip.AddrFromSlice(b)
+	return lo, hi
+}
+
+// rangePrefixes is the shortest list of prefixes covering lo-hi.
+func rangePrefixes(lo, hi netip.Addr) []netip.Prefix {
+	var out []netip.Prefix
+	for !hi.Less(lo) {
+		bits := lo.BitLen()
+		// the widest prefix starting at lo that stays within hi
+		for bits > 0 {
+			p := netip.PrefixFrom(lo, bits-1)
+			if p.Masked().Addr() != lo {
+				break
+			}
+			_, end := prefixBounds(p)
+			if hi.Less(end) {
+				break
+			}
+			bits--
+		}
+		p := netip.PrefixFrom(lo, bits)
+		out = append(out, p)
+		_, end := prefixBounds(p)
+		if !end.Next().IsValid() || end == hi {
+			break
+		}
+		lo = end.Next()
+	}
+	return out
+}
