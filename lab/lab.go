@@ -64,6 +64,7 @@ type Lab struct {
 	Settle time.Duration
 
 	send   sync.Mutex   // one probe at a time
+	raw    [2]int       // raw sockets for probes the firewall sends (IPv4, IPv6; 0 until used)
 	lost   atomic.Int64 // NFLOG overflows seen
 	busy   atomic.Int64 // readers between a read and its record
 	nextID uint32
@@ -244,6 +245,7 @@ func Build(topo Topology) (l *Lab, err error) {
 		}
 		l.names[uint32(ifi)] = lk.Name
 	}
+	l.names[1] = "lo" // the loopback device is always ifindex 1
 	if err := l.NFT(""); err != nil { // the observer table
 		return l, err
 	}
@@ -293,6 +295,11 @@ func (l *Lab) Close() error {
 	}
 	if l.ct != nil {
 		errs = append(errs, l.ct.Close())
+	}
+	for _, fd := range l.raw {
+		if fd > 0 {
+			unix.Close(fd)
+		}
 	}
 	for _, p := range l.peers {
 		if p.sock != nil {
@@ -472,9 +479,26 @@ func (c Counters) Sub(before Counters) Counters {
 // readLog collects NFLOG messages until the socket closes.
 func (l *Lab) readLog() {
 	defer l.done.Done()
+	rc, err := l.log.SyscallConn()
+	if err != nil {
+		return
+	}
+	peek := make([]byte, 16)
 	for {
+		// busy from before the read until its messages are recorded (see
+		// capture): wait until a message is queued, count, then read.
+		if err := rc.Read(func(fd uintptr) bool {
+			l.busy.Add(1)
+			_, _, perr := unix.Recvfrom(int(fd), peek, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+			if perr == unix.EAGAIN {
+				l.busy.Add(-1)
+				return false
+			}
+			return true
+		}); err != nil {
+			return // closed
+		}
 		msgs, err := l.log.Receive()
-		l.busy.Add(1)
 		if err != nil {
 			l.busy.Add(-1)
 			if errors.Is(err, os.ErrClosed) || strings.Contains(err.Error(), "closed") {

@@ -3,6 +3,7 @@
 package lab
 
 import (
+	"encoding/binary"
 	"fmt"
 	"net/netip"
 	"os"
@@ -197,11 +198,16 @@ func (l *Lab) Send(p Probe) (Observation, error) {
 	return o, nil
 }
 
-// conntrack returns the entry one of whose tuples is pkt's.
+// conntrack returns the entry one of whose tuples is pkt's: looked up by
+// its tuple where the packet has one conntrack knows (TCP, UDP, SCTP,
+// DCCP, UDP-Lite, ICMP and ICMPv6 queries), else found in a dump.
 func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 	h, err := Parse(pkt)
 	if err != nil {
 		return nil, err
+	}
+	if t, ok := lookupTuple(pkt, h); ok {
+		return ctGet(l.ct, t)
 	}
 	cts, err := ctDump(l.ct)
 	if err != nil {
@@ -215,6 +221,33 @@ func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 		}
 	}
 	return nil, nil
+}
+
+// lookupTuple is the conntrack tuple of a packet, when it has one the
+// kernel can be asked about directly (no ICMP errors: they belong to the
+// entry they quote).
+func lookupTuple(pkt []byte, h Header) (ctLookup, bool) {
+	t := ctLookup{v6: h.V6, src: h.Src.AsSlice(), dst: h.Dst.AsSlice(), proto: h.Proto, sport: h.Sport, dport: h.Dport}
+	switch h.Proto {
+	case 6, 17, 33, 132, 136:
+		return t, true
+	case 1, 58:
+		if h.Quoted {
+			return t, false
+		}
+		off := 40
+		if !h.V6 {
+			off = int(pkt[0]&15) * 4
+		} else if pkt[6] != 58 {
+			return t, false // extension headers before ICMPv6: use the dump
+		}
+		if len(pkt) < off+8 {
+			return t, false
+		}
+		t.icmpType, t.icmpCo, t.icmpID = pkt[off], pkt[off+1], binary.BigEndian.Uint16(pkt[off+4:])
+		return t, true
+	}
+	return t, false
 }
 
 // collect waits for the probe's observations: until something tagged with
@@ -261,7 +294,54 @@ func (l *Lab) collect(id uint32, start int) Observation {
 		case <-time.After(wait):
 		}
 	}
+	// Under load the kernel finishes a packet's way in ksoftirqd, later
+	// than any settle time: a packet that left by a link is waited for
+	// at its peer, one that left by lo at its way back in.
+	deadline := time.Now().Add(time.Second)
+	for !l.complete(id, start) && time.Now().Before(deadline) {
+		select {
+		case <-l.notify:
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 	return l.gather(id, start)
+}
+
+// complete reports whether every way out the probe took was seen to its
+// end, and nothing of it is missing before: as many frames tagged with it
+// at the peer of each link as postrouting events leaving by that link,
+// and as many ways back in over lo as ways out (in whatever order the
+// readers recorded them).
+func (l *Lab) complete(id uint32, start int) bool {
+	l.rec.Lock()
+	defer l.rec.Unlock()
+	need := map[string]int{} // frames expected per link minus frames seen; "lo": ways back in
+	for _, r := range l.recs[start:] {
+		switch {
+		case r.ev != nil:
+			if t, ok := TagOf(r.ev.Packet); !ok || t != id {
+				continue
+			}
+			if r.ev.Point == "post" && (l.peers[r.ev.Out] != nil || r.ev.Out == "lo") {
+				need[r.ev.Out]++
+			}
+			if r.ev.Point == "pre" && r.ev.In == "lo" {
+				need["lo"]--
+			}
+		case r.frame != nil && r.frame.Tagged:
+			if t, _ := TagOf(r.frame.Packet); t == id {
+				need[r.frame.Link]--
+			}
+		}
+	}
+	// Equal both ways: a frame whose postrouting event is not recorded
+	// yet means the log reader lags.
+	for _, n := range need {
+		if n != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (l *Lab) gather(id uint32, start int) Observation {
@@ -297,19 +377,23 @@ func (l *Lab) setPreset(p Probe) error {
 	if p.CTMark != nil {
 		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_ctmark ct mark set %#x\n", *p.CTMark)
 	}
+	hook := "prerouting"
+	if p.In == "" {
+		hook = "output" // the firewall's own packets: after conntrack in output
+	}
+	if b.Len() > 0 {
+		b.WriteString("# ct mark hook " + hook + "\n")
+	}
 	want := b.String()
 	if want == l.preset {
 		return nil
 	}
-	script := "table inet xt2nft_lab_preset {\n" +
-		"\tchain set_mark { type filter hook prerouting priority -2147483647; }\n" +
-		"\tchain set_ctmark { type filter hook prerouting priority -180; }\n}\n" +
-		"flush table inet xt2nft_lab_preset\n"
-	if want == "" {
-		script = "add table inet xt2nft_lab_preset\ndelete table inet xt2nft_lab_preset\n"
-	}
-	if p.CTMark != nil && p.In == "" {
-		script = strings.Replace(script, "prerouting priority -180", "output priority -180", 1)
+	// Recreated whole: a chain's hook cannot change in place.
+	script := "add table inet xt2nft_lab_preset\ndelete table inet xt2nft_lab_preset\n"
+	if want != "" {
+		script += "table inet xt2nft_lab_preset {\n" +
+			"\tchain set_mark { type filter hook prerouting priority -2147483647; }\n" +
+			"\tchain set_ctmark { type filter hook " + hook + " priority -180; }\n}\n"
 	}
 	if _, err := l.FW.Run(script+want, "nft", "-f", "-"); err != nil {
 		return err
@@ -352,36 +436,55 @@ func (l *Lab) inject(name string, pkt []byte) error {
 }
 
 // sendLocal sends pkt from the firewall itself through a raw socket
-// (IPPROTO_RAW: the header is ours), with p.Mark as SO_MARK.
+// (IPPROTO_RAW: the header is ours), with p.Mark as SO_MARK (0 without
+// one). The sockets are opened in the firewall namespace once and kept.
 func (l *Lab) sendLocal(p Probe, pkt []byte) error {
 	h, err := Parse(pkt)
 	if err != nil {
 		return err
 	}
-	return l.FW.Do(func() error {
-		fam := unix.AF_INET
-		if h.V6 {
-			fam = unix.AF_INET6
-		}
+	fd, err := l.rawSocket(h.V6)
+	if err != nil {
+		return err
+	}
+	mark := 0
+	if p.Mark != nil {
+		mark = int(*p.Mark)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, mark); err != nil {
+		return err
+	}
+	var to unix.Sockaddr
+	if h.V6 {
+		to = &unix.SockaddrInet6{Addr: h.Dst.As16()}
+	} else {
+		to = &unix.SockaddrInet4{Addr: h.Dst.As4()}
+	}
+	// EPERM: an OUTPUT rule dropped it (the observation shows where).
+	if err := unix.Sendto(fd, pkt, 0, to); err != nil && err != unix.EPERM {
+		return fmt.Errorf("lab: sending %s from the firewall: %w", h, err)
+	}
+	return nil
+}
+
+// rawSocket is the firewall's raw socket of a family, opened on first use.
+func (l *Lab) rawSocket(v6 bool) (int, error) {
+	i, fam := 0, unix.AF_INET
+	if v6 {
+		i, fam = 1, unix.AF_INET6
+	}
+	if l.raw[i] > 0 {
+		return l.raw[i], nil
+	}
+	err := l.FW.Do(func() error {
 		fd, err := unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
 		if err != nil {
 			return fmt.Errorf("lab: raw socket: %w", err)
 		}
-		defer unix.Close(fd)
-		if p.Mark != nil {
-			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(*p.Mark)); err != nil {
-				return err
-			}
-		}
-		var to unix.Sockaddr = &unix.SockaddrInet4{Addr: h.Dst.As4()}
-		if h.V6 {
-			to = &unix.SockaddrInet6{Addr: h.Dst.As16()}
-		}
-		if err := unix.Sendto(fd, pkt, 0, to); err != nil {
-			return fmt.Errorf("lab: sending %s from the firewall: %w", h, err)
-		}
+		l.raw[i] = fd
 		return nil
 	})
+	return l.raw[i], err
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -439,12 +542,15 @@ func (l *Lab) capture(p *peer) {
 		var from unix.Sockaddr
 		var rerr error
 		if err := rc.Read(func(fd uintptr) bool {
+			// busy from before the read until the frame is recorded: at
+			// every moment a frame is queued on the socket or counted here.
+			l.busy.Add(1)
 			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
-			if rerr != unix.EAGAIN {
-				l.busy.Add(1)
-				return true
+			if rerr == unix.EAGAIN {
+				l.busy.Add(-1)
+				return false
 			}
-			return false
+			return true
 		}); err != nil {
 			return // closed
 		}

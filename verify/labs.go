@@ -78,18 +78,105 @@ func buildSide(name string, topo lab.Topology, load func(*lab.Lab) error, reader
 }
 
 // loadLegacy restores the original dumps with iptables-legacy-restore
-// (scripts as the dump their commands leave).
+// (scripts as the dump their commands leave). A dump iptables-restore
+// refuses as written (CRLF line ends, syntax 1.8.9 no longer reads) is
+// restored in the canonical form of what xt2nft read, and the report
+// says so. The ipsets the rules name are restored first (--ipsets), or
+// created empty when none are given, as the translation assumes.
 func (v *verifier) loadLegacy(l *lab.Lab) error {
-	for _, in := range v.inputs {
-		src := in.src
-		if in.script {
-			src = []byte(dumpText(in.dump))
+	if sets := v.ipsets(); sets != "" {
+		if _, err := l.FW.Run(sets, "ipset", "restore"); err != nil {
+			return fmt.Errorf("the ipsets do not load: %w", err)
 		}
-		if err := l.IPTablesRestore(in.family == parser.IPv6, string(src)); err != nil {
-			return fmt.Errorf("the original does not load in iptables-legacy: %w", err)
+	}
+	for _, in := range v.inputs {
+		for _, fam := range []parser.Family{parser.IPv4, parser.IPv6} {
+			d := familyDump(in.dump, fam)
+			if len(d.Tables) == 0 {
+				continue
+			}
+			src := string(in.src)
+			if in.script {
+				src = dumpText(d)
+			}
+			err := l.IPTablesRestore(fam == parser.IPv6, src)
+			if err != nil && !in.script {
+				if err2 := l.IPTablesRestore(fam == parser.IPv6, dumpText(d)); err2 == nil {
+					v.note(fmt.Sprintf("%s: iptables-legacy-restore refuses the file as written (%s); verified the rules as xt2nft read them, restored in canonical form", in.name, firstLine(err.Error())))
+					err = nil
+				}
+			}
+			if err != nil {
+				return fmt.Errorf("the original does not load in iptables-legacy: %w", err)
+			}
 		}
 	}
 	return nil
+}
+
+func firstLine(s string) string {
+	l, _, _ := strings.Cut(s, "\n")
+	return l
+}
+
+// familyDump is the part of d of one family.
+func familyDump(d *parser.Dump, fam parser.Family) *parser.Dump {
+	out := &parser.Dump{}
+	for _, t := range d.Tables {
+		if t.Family == fam {
+			out.Tables = append(out.Tables, t)
+		}
+	}
+	return out
+}
+
+// ipsets is what `ipset restore` reads before the original is loaded: the
+// --ipsets file, plus an empty hash:net set for every set a rule names
+// that it does not create.
+func (v *verifier) ipsets() string {
+	var b strings.Builder
+	b.Write(v.opt.IPSets)
+	have := map[string]bool{}
+	for _, line := range strings.Split(string(v.opt.IPSets), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && (f[0] == "create" || f[0] == "-N") {
+			have[f[1]] = true
+		}
+	}
+	for _, r := range v.model.rules {
+		for _, name := range setNames(r.src) {
+			if have[name] {
+				continue
+			}
+			have[name] = true
+			fam := "inet"
+			if r.fam == parser.IPv6 {
+				fam = "inet6"
+			}
+			fmt.Fprintf(&b, "\ncreate %s hash:net family %s\n", name, fam)
+			v.note(fmt.Sprintf("ipset %q is not in the input: created empty (hash:net) in the iptables lab, as the translation's empty nft set assumes", name))
+		}
+	}
+	return strings.TrimSpace(b.String()) + "\n"
+}
+
+// setNames are the ipsets a rule names (-m set --match-set, -j SET).
+func setNames(r *parser.Rule) []string {
+	var out []string
+	for _, m := range r.Matches {
+		if m.Name == "set" {
+			if o := m.Opt("match-set"); o != nil {
+				out = append(out, o.Arg(0))
+			}
+		}
+	}
+	if t := r.Target; t != nil && t.Name == "SET" {
+		for _, n := range []string{"add-set", "del-set", "map-set"} {
+			if o := t.Opt(n); o != nil {
+				out = append(out, o.Arg(0))
+			}
+		}
+	}
+	return out
 }
 
 // loadNFT sends the translation as apply does (nft.Lower, then one

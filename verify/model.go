@@ -6,6 +6,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 	"github.com/xt2nft/xt2nft/verify/probe"
 )
 
@@ -23,6 +24,11 @@ type model struct {
 	jumps  map[chainRef][]jump
 	// randomNAT are the rules whose NAT picks ports at random.
 	randomNAT map[*rule]bool
+	// chance are the rules whose matching depends on chance or on the
+	// CPU that runs the packet (meta random, numgen random, meta cpu):
+	// the two labs may disagree on them without a difference in the
+	// translation.
+	chance map[*rule]string
 }
 
 // rule is one iptables rule.
@@ -72,7 +78,7 @@ func (r *rule) location() string {
 
 func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 	m := &model{dump: d, ir: ir, byPos: map[parser.Pos]*rule{}, chains: map[chainRef]*translate.Chain{},
-		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}}
+		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}, chance: map[*rule]string{}}
 	for _, t := range d.Tables {
 		for _, c := range t.Chains {
 			for i, r := range c.Rules {
@@ -101,6 +107,11 @@ func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 				}
 				if x := m.byPos[r.Origin]; x != nil && randomNAT(r) {
 					m.randomNAT[x] = true
+				}
+				if x := m.byPos[r.Origin]; x != nil {
+					if why := chance(r); why != "" {
+						m.chance[x] = why
+					}
 				}
 				if v := verdictOf(r); v != nil && (v.Kind == translate.VerdictJump || v.Kind == translate.VerdictGoto) {
 					to := chainRef{t.Family, t.Name, v.Chain}
@@ -248,10 +259,15 @@ func (m *model) buildTargets() {
 			}
 			var pre []*probe.Cond
 			var ignore []string
+			var shadows [][]*probe.Cond
+			chain := p.base
 			for _, j := range p.jumps {
 				pre = append(pre, m.conds(r.entryRef, j, &ignore)...)
+				shadows = append(shadows, m.shadows(r.entryRef, chain, j)...)
+				chain = m.chains[chainRef{r.entryRef.fam, r.entryRef.table, verdictOf(j).Chain}]
 			}
-			r.targets = append(r.targets, &probe.Target{V6: v6Family(r.entryRef.fam), Hook: h, Paths: hookPaths[h], Pre: pre, Own: own})
+			shadows = append(shadows, m.shadows(r.entryRef, m.chains[r.entryRef], r.entry)...)
+			r.targets = append(r.targets, &probe.Target{V6: v6Family(r.entryRef.fam), Hook: h, Paths: hookPaths[h], Pre: pre, Own: own, Shadows: shadows})
 		}
 	}
 }
@@ -265,6 +281,67 @@ func randomNAT(r *translate.Rule) bool {
 					return true
 				}
 			}
+		}
+	}
+	return false
+}
+
+// chance says what, in r, depends on chance or on the CPU.
+func chance(r *translate.Rule) string {
+	for _, s := range r.Stmts {
+		mt, ok := s.(*translate.Match)
+		if !ok {
+			continue
+		}
+		left := mt.Left
+		for {
+			b, ok := left.(*translate.Binop)
+			if !ok {
+				break
+			}
+			left = b.Left
+		}
+		switch x := left.(type) {
+		case *translate.Meta:
+			if x.Key == desc.MetaRandom || x.Key == desc.MetaCPU {
+				return x.Key.String()
+			}
+		case *translate.Numgen:
+			if x.Mode == "random" {
+				return "numgen random"
+			}
+		}
+	}
+	return ""
+}
+
+// shadows are the conditions of the rules of chain before rule upto that
+// end a matching packet's way through the chain.
+func (m *model) shadows(ref chainRef, chain *translate.Chain, upto *translate.Rule) [][]*probe.Cond {
+	if chain == nil {
+		return nil
+	}
+	var out [][]*probe.Cond
+	var ignore []string
+	for _, r := range chain.Rules {
+		if r == upto {
+			break
+		}
+		if r.Disabled == "" && terminal(r) {
+			out = append(out, m.conds(ref, r, &ignore))
+		}
+	}
+	return out
+}
+
+// terminal reports whether a packet r matches goes no further in r's chain.
+func terminal(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		switch x := s.(type) {
+		case *translate.Verdict:
+			return x.Kind != translate.VerdictJump && x.Kind != translate.VerdictContinue
+		case *translate.Reject, *translate.NAT, *translate.Queue, *translate.Synproxy:
+			return true
 		}
 	}
 	return false

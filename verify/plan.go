@@ -63,13 +63,18 @@ func newPlan(m *model) (*plan, error) {
 					}
 					continue
 				}
+				note := func(err error) {
+					if pr.Kind == "hit" { // failed variants are not worth a reader's time
+						p.whyNot[r] = append(p.whyNot[r], fmt.Sprintf("%s: %v", t.Hook, err))
+					}
+				}
 				if err := a.Finish(pr.Spec); err != nil {
-					p.whyNot[r] = append(p.whyNot[r], fmt.Sprintf("%s probe: %v", pr.Kind, err))
+					note(err)
 					continue
 				}
 				steps, err := probe.Realize(pr.Spec)
 				if err != nil {
-					p.whyNot[r] = append(p.whyNot[r], fmt.Sprintf("%s probe: %v", pr.Kind, err))
+					note(err)
 					continue
 				}
 				s := &seq{rule: r, probe: pr, steps: steps}

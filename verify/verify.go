@@ -7,6 +7,7 @@ import (
 	"io"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -28,6 +29,10 @@ type Options struct {
 	// xt2nft's translation (loaded with nft -f); AgainstName names it.
 	Against     []byte
 	AgainstName string
+	// IPSets is `ipset save` output for the ipsets the rules name (the
+	// --ipsets file): restored in the iptables labs, as the translation
+	// carries them into nft sets (Translate.IPSets).
+	IPSets []byte
 	// Pairs is how many pairs of labs send probes in parallel (0: 2).
 	Pairs int
 	// FirstDifference stops at the first difference found.
@@ -61,6 +66,21 @@ type verifier struct {
 	// fate of each rule's first hit probe.
 	reached map[*rule]bool
 	first   map[*rule]firstHit
+	// notes for the report, each once.
+	mu    sync.Mutex
+	notes []string
+}
+
+// note adds a note to the report (once).
+func (v *verifier) note(s string) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	for _, n := range v.notes {
+		if n == s {
+			return
+		}
+	}
+	v.notes = append(v.notes, s)
 }
 
 // Run verifies the translation of inputs: both firewalls in throwaway
@@ -78,6 +98,7 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 		return nil, err
 	}
 	v.coverage(rep)
+	rep.Notes = v.notes
 	rep.Duration = time.Since(start)
 	rep.Sort()
 	return rep, nil

@@ -333,8 +333,8 @@ func (a *Alloc) SortedLocals() []netip.Addr {
 var (
 	special4 = []netip.Prefix{netip.MustParsePrefix("0.0.0.0/8"), netip.MustParsePrefix("127.0.0.0/8"),
 		netip.MustParsePrefix("224.0.0.0/3"), netip.MustParsePrefix("169.254.0.0/16")}
-	special6 = []netip.Prefix{netip.MustParsePrefix("::/96"), netip.MustParsePrefix("::ffff:0:0/96"),
-		netip.MustParsePrefix("fe80::/10"), netip.MustParsePrefix("ff00::/8"), netip.MustParsePrefix("::1/128")}
+	special6 = []netip.Prefix{netip.MustParsePrefix("::/127"), netip.MustParsePrefix("::ffff:0:0/96"),
+		netip.MustParsePrefix("fe80::/10"), netip.MustParsePrefix("ff00::/8")}
 )
 
 // usableAddr reports whether a probe can carry x: not unspecified,

@@ -246,7 +246,7 @@ func assignable(k Key) bool {
 			return true
 		}
 		return false
-	case KExthdr:
+	case KExthdr, KRaw:
 		return true
 	}
 	return false

@@ -18,6 +18,11 @@ type Target struct {
 	Paths []Path
 	Pre   []*Cond
 	Own   []*Cond
+	// Shadows are the conditions of the rules before it (in its chain and
+	// before the jumps that lead there) that end the packet's way
+	// (accept, drop, reject, return, NAT): the hit probe avoids them where
+	// a key the rule does not test can.
+	Shadows [][]*Cond
 }
 
 // Probe is one probe made for a target.
@@ -59,6 +64,7 @@ func (g *Gen) Probes(t *Target) ([]*Probe, error) {
 			whyNot = append(whyNot, fmt.Sprintf("%s: %v", p, err))
 			continue
 		}
+		g.avoid(s, t, all, ctx)
 		if len(out) > 0 {
 			out = append(out, &Probe{Spec: s, Kind: "path: " + p.String(), Hit: true})
 			continue
@@ -70,6 +76,53 @@ func (g *Gen) Probes(t *Target) ([]*Probe, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNoProbe, strings.Join(whyNot, "; "))
 	}
 	return out, nil
+}
+
+// avoid changes s so that no earlier rule that ends the packet's way
+// takes it: for each such rule whose conditions all hold, one of them is
+// given a value just outside it, if the target's own conditions still
+// hold then.
+func (g *Gen) avoid(s *Spec, t *Target, all []*Cond, ctx Ctx) {
+	mine := map[Key]bool{}
+	for _, c := range all {
+		for _, k := range c.Keys {
+			mine[k] = true
+		}
+	}
+	for _, shadow := range t.Shadows {
+		if !g.allHold(s, shadow, ctx) {
+			continue
+		}
+	next:
+		for _, c := range shadow {
+			for _, k := range c.Keys {
+				if mine[k] {
+					continue next
+				}
+			}
+			for _, cd := range g.misses(c, s) {
+				t := s.Clone()
+				if g.assign(t, c, cd, ctx) && g.allHold(t, all, ctx) {
+					if h, ok := g.eval(t, c, ctx); ok && !h {
+						*s = *t
+						break next
+					}
+				}
+			}
+		}
+	}
+}
+
+// allHold reports whether every condition holds (or is one the probe does
+// not decide, for the target's own; a shadow's undecided condition counts
+// as not holding).
+func (g *Gen) allHold(s *Spec, cs []*Cond, ctx Ctx) bool {
+	for _, c := range cs {
+		if h, decided := g.eval(s, c, ctx); !h && (decided || g.unset(s, c, ctx)) {
+			return false
+		}
+	}
+	return true
 }
 
 // variants are the extra hits and the misses around a hit.
@@ -298,7 +351,7 @@ func (g *Gen) assignKey(s *Spec, k Key, v Value, ctx Ctx) bool {
 		if v.N.Lo > 255 {
 			return false
 		}
-		s.Proto = uint8(v.N.Lo)
+		s.setProto(uint8(v.N.Lo))
 		return true
 	case k.Kind == KCT:
 		if f := s.tupleField(k); f != nil {
@@ -310,6 +363,8 @@ func (g *Gen) assignKey(s *Spec, k Key, v Value, ctx Ctx) bool {
 			return true
 		}
 		return false
+	case k.Kind == KRaw:
+		return s.setRaw(k, v.N.Lo)
 	case k.Kind == KField && (k.Field == s.L3().Saddr || k.Field == s.L3().Daddr):
 		if g.Alloc != nil && !g.Alloc.Fits(s, k.Field == s.L3().Daddr, v.N.Addr(s.L3().AddrBits)) {
 			return false
@@ -413,4 +468,29 @@ func (g *Gen) other(name string) string {
 		return g.In
 	}
 	return g.Out
+}
+
+// setProto changes the transport protocol, dropping the fields of any
+// other transport header (a probe that becomes UDP has no tcp dport).
+func (s *Spec) setProto(p uint8) {
+	if p == s.proto() {
+		s.Proto = p
+		return
+	}
+	for k := range s.Vals {
+		if k.Kind != KField && k.Kind != KExthdr {
+			continue
+		}
+		h := k.Hdr
+		if k.Kind == KField {
+			h = k.Field.Proto
+		}
+		if h.Parent != nil {
+			h = h.Parent
+		}
+		if h.Kind == desc.Payload && h.Base == desc.TransportHeader {
+			delete(s.Vals, k)
+		}
+	}
+	s.Proto = p
 }

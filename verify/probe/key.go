@@ -17,7 +17,8 @@ const (
 	KCT                    // a conntrack key
 	KFib                   // a fib lookup
 	KExthdr                // the presence of an extension header, TCP option or SCTP chunk
-	KOpaque                // anything a probe cannot choose (socket, rt, ipsec, numgen, hash, raw loads)
+	KRaw                   // a raw load of bits from a payload base (@nh,8,8)
+	KOpaque                // anything a probe cannot choose (socket, rt, ipsec, numgen, hash, link-layer raw loads)
 )
 
 // Key is what a condition of a rule tests about a packet: a header field,
@@ -34,6 +35,8 @@ type Key struct {
 	// of desc.FibFlag.Bit).
 	Fib      *desc.FibResult
 	FibFlags uint32
+	// Raw is a raw load's base, bit offset and length.
+	Raw [3]uint32
 	// Name is the expression as nft writes it (opaque keys are known by
 	// it alone).
 	Name string
@@ -65,6 +68,8 @@ func (k Key) Width(v6 bool) int {
 		return int(k.Field.Len)
 	case KExthdr:
 		return 1
+	case KRaw:
+		return int(k.Raw[2])
 	case KOpaque:
 		return 64
 	}
@@ -118,7 +123,12 @@ func keyOf(e translate.Expr) (Key, []binop, error) {
 			return k, nil, err
 		}
 		return k, append(ops, binop{x.Op, v}), nil
-	case *translate.Socket, *translate.Rt, *translate.Ipsec, *translate.Numgen, *translate.Hash, *translate.Raw:
+	case *translate.Raw:
+		if (x.Base == desc.NetworkHeader || x.Base == desc.TransportHeader) && x.Len <= 64 {
+			return Key{Kind: KRaw, Raw: [3]uint32{uint32(x.Base), x.Offset, x.Len}, Name: translate.RenderExpr(e)}, nil, nil
+		}
+		return Key{Kind: KOpaque, Name: translate.RenderExpr(e)}, nil, nil
+	case *translate.Socket, *translate.Rt, *translate.Ipsec, *translate.Numgen, *translate.Hash:
 		return Key{Kind: KOpaque, Name: translate.RenderExpr(e)}, nil, nil
 	}
 	return Key{}, nil, fmt.Errorf("no probe key for %s", translate.RenderExpr(e))

@@ -265,9 +265,17 @@ func (b *builder) exts() ([]lab.Ext, error) {
 			out = append(out, lab.DestOpts(n()))
 		case desc.RT:
 			var addrs []netip.Addr
-			for i := 1; i <= 2; i++ {
-				if v, ok := b.get(FieldKey(desc.RT.Field(fmt.Sprintf("addr[%d]", i)))); ok {
-					addrs = append(addrs, v.Addr(128))
+			for i := 1; i <= 16; i++ {
+				for _, h := range []*desc.Proto{desc.RT, desc.RT0} {
+					if i > 2 && h == desc.RT {
+						continue
+					}
+					if v, ok := b.get(FieldKey(h.Field(fmt.Sprintf("addr[%d]", i)))); ok {
+						for len(addrs) < i-1 {
+							addrs = append(addrs, netip.IPv6Unspecified())
+						}
+						addrs = append(addrs, v.Addr(128))
+					}
 				}
 			}
 			out = append(out, lab.Routing(uint8(b.named(p, "type")), uint8(b.named(p, "seg-left")), n(), 0, addrs...))

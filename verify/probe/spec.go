@@ -98,7 +98,7 @@ func (s *Spec) Set(k Key, v Num) {
 			s.Proto = p.Number
 		}
 		if p := k.Field.Proto; p.Kind != desc.Payload {
-			s.Vals[Presence(p)] = N(1)
+			s.Vals[Presence(canonHdr(p))] = N(1)
 			if p == desc.MH {
 				s.Proto = p.Number
 			}
@@ -121,6 +121,15 @@ func (s *Spec) Set(k Key, v Num) {
 	if k.Kind == KMeta && k.Meta == desc.MetaNfproto {
 		s.V6 = v.Lo == desc.NFProtoIPv6
 	}
+}
+
+// canonHdr is the header whose presence stands for p's: a type 0 routing
+// header is a routing header.
+func canonHdr(p *desc.Proto) *desc.Proto {
+	if p == desc.RT0 {
+		return desc.RT
+	}
+	return p
 }
 
 // Presence is the key of a header's presence (exthdr frag, tcp option maxseg).
@@ -191,8 +200,84 @@ func (s *Spec) Value(k Key, ctx Ctx) Value {
 		return s.ctValue(k, ctx)
 	case KFib:
 		return s.fibValue(k)
+	case KRaw:
+		return s.rawValue(k)
 	}
 	return Value{Unknown: true}
+}
+
+// rawFields are the fields of the header at a raw load's base that its
+// bits overlap, each with the overlap: bits [lo, hi) of the load.
+func (s *Spec) rawFields(k Key) (fs []*desc.Field, ok bool) {
+	var h *desc.Proto
+	switch desc.Base(k.Raw[0]) {
+	case desc.NetworkHeader:
+		h = s.L3().Proto
+	case desc.TransportHeader:
+		h = desc.HeaderOf(s.proto())
+		if h == nil || h.Kind != desc.Payload {
+			return nil, false
+		}
+	default:
+		return nil, false
+	}
+	off, end := k.Raw[1], k.Raw[1]+k.Raw[2]
+	covered := uint32(0)
+	for _, f := range h.Fields {
+		if f.Offset+f.Len <= off || f.Offset >= end || f.Len > 64 {
+			continue
+		}
+		if len(fs) > 0 && f.Offset < fs[len(fs)-1].Offset+fs[len(fs)-1].Len {
+			continue // a field overlapping another (icmp gateway and id)
+		}
+		fs = append(fs, f)
+		covered += min(f.Offset+f.Len, end) - max(f.Offset, off)
+	}
+	return fs, covered == k.Raw[2]
+}
+
+// rawValue composes a raw load from the fields it covers.
+func (s *Spec) rawValue(k Key) Value {
+	fs, ok := s.rawFields(k)
+	if !ok {
+		return Value{Unknown: true}
+	}
+	off, end := k.Raw[1], k.Raw[1]+k.Raw[2]
+	var v uint64
+	for _, f := range fs {
+		fv := s.fieldValue(f)
+		if !fv.Present || fv.Unknown || fv.Unset {
+			return fv
+		}
+		lo, hi := max(f.Offset, off), min(f.Offset+f.Len, end)
+		bits := (fv.N.Lo >> (f.Offset + f.Len - hi)) & (1<<(hi-lo) - 1)
+		v |= bits << (end - hi)
+	}
+	return Value{N: N(v), Present: true}
+}
+
+// setRaw gives the fields a raw load covers the bits of v.
+func (s *Spec) setRaw(k Key, v uint64) bool {
+	fs, ok := s.rawFields(k)
+	if !ok {
+		return false
+	}
+	off, end := k.Raw[1], k.Raw[1]+k.Raw[2]
+	for _, f := range fs {
+		fv := s.fieldValue(f)
+		if fv.Unknown || !fv.Present {
+			return false
+		}
+		lo, hi := max(f.Offset, off), min(f.Offset+f.Len, end)
+		shift := f.Offset + f.Len - hi
+		mask := uint64(1)<<(hi-lo) - 1
+		bits := (v >> (end - hi)) & mask
+		nv := fv.N.Lo&^(mask<<shift) | bits<<shift
+		if nv != fv.N.Lo || fv.Unset {
+			s.Set(FieldKey(f), N(nv))
+		}
+	}
+	return true
 }
 
 // has reports whether the packet carries header p.
@@ -212,7 +297,7 @@ func (s *Spec) has(p *desc.Proto) bool {
 		}
 		return s.proto() == p.Number
 	case p.Kind == desc.IPv6Ext:
-		return s.V6 && s.Vals[Presence(p)].Lo == 1
+		return s.V6 && s.Vals[Presence(canonHdr(p))].Lo == 1
 	}
 	return s.Vals[Presence(p)].Lo == 1 && (p.Parent == nil || s.proto() == p.Parent.Number)
 }
@@ -274,6 +359,8 @@ func fieldDefault(s *Spec, f *desc.Field) (uint64, int) {
 		return 6, known
 	case "ip hdrlength", "tcp doff":
 		return 5, known
+	case "ah hdrlength":
+		return 1, known
 	case "tcp window":
 		return 65535, known
 	case "tcp sequence":
@@ -306,6 +393,8 @@ func fieldDefault(s *Spec, f *desc.Field) (uint64, int) {
 		return DefaultPort, known
 	}
 	switch {
+	case f.Name == "hdrlength" && f.Proto.Kind == desc.IPv6Ext:
+		return 0, known // the header's own length field: 8 bytes unless a condition sets it
 	case strings.HasSuffix(f.Name, "length") || f.Name == "checksum" || f.Name == "csumcov":
 		return 0, computed
 	case f.Proto.Kind == desc.IPv6Ext && f.Name == "nexthdr":
