@@ -245,7 +245,7 @@ func Build(topo Topology) (l *Lab, err error) {
 		}
 		l.names[uint32(ifi)] = lk.Name
 	}
-	l.names[1] = "lo" // the loopback device is always ifindex 1
+	l.names[1] = "lo"                 // the loopback device is always ifindex 1
 	if err := l.NFT(""); err != nil { // the observer table
 		return l, err
 	}

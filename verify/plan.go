@@ -14,12 +14,12 @@ import (
 // plan is what verify will send: the lab's interfaces and addresses, and
 // every probe's exchange, each made for one rule.
 type plan struct {
-	ifaces  []string
-	in, out string // the neutral interfaces
-	alloc   *probe.Alloc
-	seqs    []*seq
-	whyNot  map[*rule][]string
-	byRule  map[*rule][]*seq
+	ifaces   []string
+	in, out  string // the neutral interfaces
+	alloc    *probe.Alloc
+	seqs     []*seq
+	whyNot   map[*rule][]string
+	byRule   map[*rule][]*seq
 	patterns []string
 }
 

@@ -4,8 +4,8 @@ package verify
 
 import (
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"

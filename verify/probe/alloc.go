@@ -16,10 +16,10 @@ import (
 // port, an ICMP id or a source address no other probe uses), so that
 // conntrack entries and recent lists of one probe never touch another.
 type Alloc struct {
-	links  map[string]*LinkAddrs
-	order  []string
-	roles  map[netip.Addr]role
-	port   uint16
+	links map[string]*LinkAddrs
+	order []string
+	roles map[netip.Addr]role
+	port  uint16
 	// Locals are addresses to add to the firewall (beyond its links'),
 	// Routes host routes through a link's peer.
 	Locals []netip.Addr
@@ -29,10 +29,10 @@ type Alloc struct {
 // LinkAddrs are the addresses of one link: the firewall's and the peer's
 // (IPv4 and IPv6), and the remote prefixes routed through the peer.
 type LinkAddrs struct {
-	FW, Peer     [2]netip.Prefix
-	Remote       [2]netip.Prefix
-	nextRemote   [2]Num
-	Uplink       bool // the default routes point here
+	FW, Peer   [2]netip.Prefix
+	Remote     [2]netip.Prefix
+	nextRemote [2]Num
+	Uplink     bool // the default routes point here
 }
 
 type roleKind uint8
