@@ -15,23 +15,35 @@ import (
 // step: the fate (where the packet went, with its headers, mark, ct mark,
 // what left and what answered), the conntrack entry, and the counters of
 // every iptables rule.
-func (v *verifier) compare(s *seq, i int, r sent) []report.Difference {
+func (v *verifier) compare(s *seq, i int, r sent, tainted *bool) []report.Difference {
 	st := s.steps[i]
 	base := report.Difference{Rule: s.rule.location(), RuleText: s.rule.text(), Probe: s.steps[len(s.steps)-1].Spec.String(),
 		Kind: s.probe.Kind, Step: st.What}
 	var out []report.Difference
-	add := func(what, l, n string, warnAt *rule) {
-		d := base
-		d.What, d.Legacy, d.NFT = what, l, n
-		if warnAt != nil {
-			d.Warned = v.warns[warnAt.location()]
+	// A difference the translator announced: the warning of the probe's
+	// rule, or of a rule whose counts differ on this packet (a packet an
+	// approximate rule let through differently goes on to other rules).
+	warned := v.warns[s.rule.location()]
+	if r.dn != nil {
+		for _, x := range countDiffs(r.dl, r.dn) {
+			if warned == "" {
+				warned = v.warns[x.location()]
+			}
 		}
+	}
+	add := func(what, l, n string, _ *rule) {
+		d := base
+		d.What, d.Legacy, d.NFT, d.Warned = what, l, n, warned
 		out = append(out, d)
 	}
 	for _, m := range []map[*rule]uint64{r.dl, r.dn} {
 		for x := range m {
 			if why := v.model.chance[x]; why != "" {
-				v.note(fmt.Sprintf("%s (%s) depends on %s: probes it counted are not compared", x.location(), x.text(), why))
+				v.note(fmt.Sprintf("%s (%s) depends on %s: probes it counted are not compared, nor, after them, probes counted by rules that depend on earlier packets", x.location(), x.text(), why))
+				*tainted = true
+				return nil
+			}
+			if *tainted && v.model.stateful[x] {
 				return nil
 			}
 		}

@@ -3,6 +3,7 @@ package verify
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -29,6 +30,9 @@ type model struct {
 	// the two labs may disagree on them without a difference in the
 	// translation.
 	chance map[*rule]string
+	// stateful are the rules whose matching depends on the packets before
+	// (nth, limits, quotas, recent lists, meters, connection counts).
+	stateful map[*rule]bool
 }
 
 // rule is one iptables rule.
@@ -78,7 +82,7 @@ func (r *rule) location() string {
 
 func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 	m := &model{dump: d, ir: ir, byPos: map[parser.Pos]*rule{}, chains: map[chainRef]*translate.Chain{},
-		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}, chance: map[*rule]string{}}
+		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}, chance: map[*rule]string{}, stateful: map[*rule]bool{}}
 	for _, t := range d.Tables {
 		for _, c := range t.Chains {
 			for i, r := range c.Rules {
@@ -111,6 +115,9 @@ func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 				if x := m.byPos[r.Origin]; x != nil {
 					if why := chance(r); why != "" {
 						m.chance[x] = why
+					}
+					if stateful(r) {
+						m.stateful[x] = true
 					}
 				}
 				if v := verdictOf(r); v != nil && (v.Kind == translate.VerdictJump || v.Kind == translate.VerdictGoto) {
@@ -286,33 +293,68 @@ func randomNAT(r *translate.Rule) bool {
 	return false
 }
 
-// chance says what, in r, depends on chance or on the CPU.
+// chance says what, in r, depends on chance, on the CPU, or on when to
+// the millisecond a packet comes (a token bucket that refills faster than
+// once a second: the two labs refill theirs at slightly different
+// moments).
 func chance(r *translate.Rule) string {
 	for _, s := range r.Stmts {
-		mt, ok := s.(*translate.Match)
-		if !ok {
-			continue
-		}
-		left := mt.Left
-		for {
-			b, ok := left.(*translate.Binop)
-			if !ok {
-				break
+		switch x := s.(type) {
+		case *translate.Match:
+			left := x.Left
+			for {
+				b, ok := left.(*translate.Binop)
+				if !ok {
+					break
+				}
+				left = b.Left
 			}
-			left = b.Left
-		}
-		switch x := left.(type) {
-		case *translate.Meta:
-			if x.Key == desc.MetaRandom || x.Key == desc.MetaCPU {
-				return x.Key.String()
+			switch k := left.(type) {
+			case *translate.Meta:
+				if k.Key == desc.MetaRandom || k.Key == desc.MetaCPU {
+					return k.Key.String()
+				}
+			case *translate.Numgen:
+				if k.Mode == "random" {
+					return "numgen random"
+				}
 			}
-		case *translate.Numgen:
-			if x.Mode == "random" {
-				return "numgen random"
+		case *translate.Limit:
+			if fastLimit(x) {
+				return fmt.Sprintf("a limit of %d/%s", x.Rate, x.Unit)
+			}
+		case *translate.SetStmt:
+			for _, in := range x.Stmts {
+				if l, ok := in.(*translate.Limit); ok && fastLimit(l) {
+					return fmt.Sprintf("a meter limit of %d/%s", l.Rate, l.Unit)
+				}
 			}
 		}
 	}
 	return ""
+}
+
+// fastLimit reports whether a token bucket refills more than once a second.
+func fastLimit(l *translate.Limit) bool {
+	return l.Bytes || unitOf(l.Unit)/time.Duration(max(l.Rate, 1)) < time.Second
+}
+
+// stateful reports whether r's matching depends on earlier packets.
+func stateful(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		switch x := s.(type) {
+		case *translate.Limit, *translate.Quota, *translate.SetStmt:
+			return true
+		case *translate.Match:
+			if _, ok := x.Left.(*translate.Numgen); ok {
+				return true
+			}
+			if _, ok := x.Right.(*translate.SetRef); ok {
+				return true // dynamic or not: a set can change
+			}
+		}
+	}
+	return false
 }
 
 // shadows are the conditions of the rules of chain before rule upto that

@@ -5,6 +5,7 @@ import (
 	"net/netip"
 	"sort"
 	"strings"
+	"time"
 
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
@@ -21,6 +22,8 @@ type plan struct {
 	whyNot   map[*rule][]string
 	byRule   map[*rule][]*seq
 	patterns []string
+	// note holds what the report should say about the plan.
+	note []string
 }
 
 // seq is one probe's exchange.
@@ -38,7 +41,7 @@ const (
 	extraPerCond  = 1
 )
 
-func newPlan(m *model) (*plan, error) {
+func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 	p := &plan{whyNot: map[*rule][]string{}, byRule: map[*rule][]*seq{}}
 	p.interfaces(m)
 	a, err := probe.NewAlloc(p.ifaces, p.out, mentioned(m.ir))
@@ -84,6 +87,7 @@ func newPlan(m *model) (*plan, error) {
 			}
 		}
 	}
+	p.stateful(m, g, maxWait)
 	return p, nil
 }
 

@@ -4,6 +4,7 @@ package verify
 
 import (
 	"fmt"
+	"github.com/xt2nft/xt2nft/verify/probe"
 	"sort"
 	"sync"
 	"time"
@@ -58,8 +59,9 @@ func (v *verifier) run(rep *report.Report) error {
 				return
 			}
 			defer p.close()
+			tainted := false // a rule of chance has sent the two labs' states apart
 			err = p.run(part, stop, func(s *seq, i int, r sent) {
-				ds := v.compare(s, i, r)
+				ds := v.compare(s, i, r, &tainted)
 				mu.Lock()
 				defer mu.Unlock()
 				rep.Packets++
@@ -88,8 +90,10 @@ func (v *verifier) run(rep *report.Report) error {
 	return nil
 }
 
-// run sends the sequences in order, each step to both labs at once, and
-// reads both labs' counters after it.
+// run sends the sequences, each step to both labs at once, and reads
+// both labs' counters after it. Sequences run interleaved: while one
+// waits out a pause (a recent window), the others go on; both labs
+// always get the same steps in the same order.
 func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)) error {
 	prevL, err := p.legacy.counts()
 	if err != nil {
@@ -99,46 +103,102 @@ func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)
 	if err != nil {
 		return err
 	}
-	for _, s := range seqs {
-		for i, st := range s.steps {
-			select {
-			case <-stop:
-				return nil
-			default:
-			}
-			if st.Pause > 0 {
-				time.Sleep(st.Pause)
-			}
-			var r sent
-			var errL, errN error
-			var curL, curN map[*rule]uint64
-			var wg sync.WaitGroup
-			wg.Add(2)
-			go func() {
-				defer wg.Done()
-				if r.legacy, errL = p.legacy.lab.Send(st.Probe); errL == nil {
-					curL, errL = p.legacy.counts()
-				}
-			}()
-			go func() {
-				defer wg.Done()
-				if r.nft, errN = p.nft.lab.Send(st.Probe); errN == nil {
-					curN, errN = p.nft.counts()
-				}
-			}()
-			wg.Wait()
-			if errL != nil {
-				return fmt.Errorf("iptables-legacy lab: %w", errL)
-			}
-			if errN != nil {
-				return fmt.Errorf("nft lab: %w", errN)
-			}
-			r.dl, r.dn = delta(curL, prevL), delta(curN, prevN)
-			prevL, prevN = curL, curN
-			done(s, i, r)
+	var act []*running
+	queue := seqs
+	for len(act) > 0 || len(queue) > 0 {
+		select {
+		case <-stop:
+			return nil
+		default:
 		}
+		now := time.Now()
+		// Start sequences while the ones running all wait.
+		for len(queue) > 0 && len(act) < maxActive && !anyDue(act, now) {
+			s := queue[0]
+			queue = queue[1:]
+			act = append(act, &running{s: s, due: now.Add(s.steps[0].Pause)})
+		}
+		if len(act) == 0 {
+			continue
+		}
+		a := act[0]
+		for _, x := range act[1:] {
+			if x.due.Before(a.due) {
+				a = x
+			}
+		}
+		if d := time.Until(a.due); d > 0 {
+			time.Sleep(d)
+		}
+		st := a.s.steps[a.next]
+		r, curL, curN, err := p.send(st)
+		if err != nil {
+			return err
+		}
+		r.dl, r.dn = delta(curL, prevL), delta(curN, prevN)
+		prevL, prevN = curL, curN
+		done(a.s, a.next, r)
+		a.next++
+		if a.next == len(a.s.steps) {
+			for i, x := range act {
+				if x == a {
+					act = append(act[:i], act[i+1:]...)
+					break
+				}
+			}
+			continue
+		}
+		a.due = time.Now().Add(a.s.steps[a.next].Pause)
 	}
 	return nil
+}
+
+// maxActive bounds the sequences a pair runs interleaved.
+const maxActive = 16
+
+// running is a sequence a pair is sending: its next step and when.
+type running struct {
+	s    *seq
+	next int
+	due  time.Time
+}
+
+func anyDue(act []*running, now time.Time) bool {
+	for _, a := range act {
+		if !a.due.After(now) {
+			return true
+		}
+	}
+	return false
+}
+
+// send sends one step to both labs and reads their counters.
+func (p *pair) send(st probe.Step) (sent, map[*rule]uint64, map[*rule]uint64, error) {
+	var r sent
+	var errL, errN error
+	var curL, curN map[*rule]uint64
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() {
+		defer wg.Done()
+		if r.legacy, errL = p.legacy.lab.Send(st.Probe); errL == nil {
+			curL, errL = p.legacy.counts()
+		}
+	}()
+	go func() {
+		defer wg.Done()
+		if r.nft, errN = p.nft.lab.Send(st.Probe); errN == nil {
+			curN, errN = p.nft.counts()
+		}
+	}()
+	wg.Wait()
+	if errL != nil {
+		return r, nil, nil, fmt.Errorf("iptables-legacy lab: %w", errL)
+	}
+	if errN != nil {
+		return r, nil, nil, fmt.Errorf("nft lab: %w", errN)
+	}
+	return r, curL, curN, nil
 }
 
 func delta(cur, prev map[*rule]uint64) map[*rule]uint64 {

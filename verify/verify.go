@@ -35,6 +35,9 @@ type Options struct {
 	IPSets []byte
 	// Pairs is how many pairs of labs send probes in parallel (0: 2).
 	Pairs int
+	// MaxWait bounds the pauses of timed probes (recent windows): a
+	// longer window's edge is not probed (0: 10s).
+	MaxWait time.Duration
 	// FirstDifference stops at the first difference found.
 	FirstDifference bool
 	// Trace, when set, receives every step: the probe and what each
@@ -166,6 +169,15 @@ func (v *verifier) prepare(inputs []Input) error {
 			v.opt.Mutate(v.loaded)
 		}
 	}
-	v.plan, err = newPlan(m)
-	return err
+	wait := v.opt.MaxWait
+	if wait == 0 {
+		wait = 10 * time.Second
+	}
+	if v.plan, err = newPlan(m, wait); err != nil {
+		return err
+	}
+	for _, n := range v.plan.note {
+		v.note(n)
+	}
+	return nil
 }

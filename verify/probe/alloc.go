@@ -20,6 +20,9 @@ type Alloc struct {
 	order []string
 	roles map[netip.Addr]role
 	port  uint16
+	// local hands out fresh addresses of the firewall's own (a recent
+	// list keyed by destination needs one no other probe shares).
+	local [2]*pool
 	// Locals are addresses to add to the firewall (beyond its links'),
 	// Routes host routes through a link's peer.
 	Locals []netip.Addr
@@ -102,6 +105,7 @@ func NewAlloc(ifaces []string, uplink string, mentioned [2]Spans) (*Alloc, error
 		for 1<<(remBits-free[1].Bits()) < len(a.order)+1 {
 			remBits++
 		}
+		a.local[f] = &pool{p: subPrefix(free[0], linkBits, 200)}
 		for i, name := range a.order {
 			la := a.links[name]
 			sub := subPrefix(free[0], linkBits, i+1)
@@ -210,8 +214,39 @@ func (a *Alloc) Finish(s *Spec) error {
 		}
 		a.claim(s, dst, x, f)
 	}
+	if dst, _ := s.Addr(true); s.Path == PathFwd || s.Path == PathOut {
+		// The kernel routes by the destination: the probe leaves where
+		// its address is routed (a destination a setter shares with a
+		// check may lie behind another link than the default).
+		if out := a.routeOf(dst); out != "" && (s.Path == PathOut || out != s.In) {
+			s.Out = out
+		}
+	}
 	a.uniqueFlow(s)
 	return nil
+}
+
+// routeOf is the link an address is routed through ("" for a local one).
+func (a *Alloc) routeOf(x netip.Addr) string {
+	if r, ok := a.roles[x]; ok {
+		switch r.kind {
+		case roleLocal:
+			return ""
+		case roleRouted, roleSource:
+			if r.iface != "" {
+				return r.iface
+			}
+		}
+	}
+	if name, ok := a.behind(x); ok {
+		return name
+	}
+	for _, name := range a.order {
+		if a.links[name].Uplink {
+			return name
+		}
+	}
+	return ""
 }
 
 // fresh is an address for what no condition chose: a new address behind
@@ -354,4 +389,20 @@ func usableAddr(x netip.Addr) bool {
 		}
 	}
 	return true
+}
+
+// FreshDst is a destination for s that no probe used: a new address of
+// the firewall's for a delivered probe, a new one behind its output link
+// for one that leaves.
+func (a *Alloc) FreshDst(s *Spec) (netip.Addr, error) {
+	if s.Path == PathIn || s.Path == PathLoop {
+		x, err := a.local[fam(s.V6)].take()
+		if err != nil {
+			return x, err
+		}
+		a.roles[x] = role{roleLocal, ""}
+		a.Locals = append(a.Locals, x)
+		return x, nil
+	}
+	return a.fresh(s, true)
 }

@@ -279,3 +279,17 @@ func OpaqueCond(m *translate.Match) *Cond {
 	text := translate.RenderRule(&translate.Rule{Stmts: []translate.Stmt{m}})
 	return &Cond{Keys: []Key{{Kind: KOpaque, Name: text}}, Text: text}
 }
+
+// Open reports whether no probe decides the condition: a dynamic set's
+// membership, an opaque key. Probes are made as if it held.
+func (c *Cond) Open() bool {
+	if c.Dynamic != "" {
+		return true
+	}
+	for _, k := range c.Keys {
+		if k.Kind == KOpaque {
+			return true
+		}
+	}
+	return false
+}

@@ -277,6 +277,9 @@ func (g *Gen) solve(s *Spec, conds []*Cond, ctx Ctx, fixed map[Key]bool) error {
 
 // unset reports whether c waits for a value the probe must choose.
 func (g *Gen) unset(s *Spec, c *Cond, ctx Ctx) bool {
+	if c.Open() {
+		return false
+	}
 	for _, k := range c.Keys {
 		if s.Value(k, ctx).Unset {
 			return true
@@ -493,4 +496,35 @@ func (s *Spec) setProto(p uint8) {
 		}
 	}
 	s.Proto = p
+}
+
+// Hit is a hit probe of t on its first path where one exists, with the
+// keys of fixed given their values first and kept (a setter's source
+// fixed to the address a check will test, say).
+func (g *Gen) Hit(t *Target, fixed map[Key]Num) (*Spec, error) {
+	all := append(append([]*Cond(nil), t.Pre...), t.Own...)
+	ctx := Ctx{Hook: t.Hook}
+	keep := map[Key]bool{}
+	for k := range fixed {
+		keep[k] = true
+	}
+	var whyNot []string
+	for _, p := range t.Paths {
+		s := g.base(t.V6, p)
+		for k, v := range fixed {
+			s.Set(k, v)
+		}
+		if err := g.solve(s, all, ctx, keep); err != nil {
+			whyNot = append(whyNot, fmt.Sprintf("%s: %v", p, err))
+			continue
+		}
+		g.avoid(s, t, all, ctx)
+		for k, v := range fixed {
+			if s.Vals[k] != v {
+				s.Set(k, v) // avoid may not move a fixed key
+			}
+		}
+		return s, nil
+	}
+	return nil, fmt.Errorf("%w: %s", ErrNoProbe, strings.Join(whyNot, "; "))
 }
