@@ -160,6 +160,22 @@ func Build(topo Topology) (l *Lab, err error) {
 	if l.FW, err = newNS("firewall"); err != nil {
 		return nil, err
 	}
+	// The firewall's own IPv6 chatter would pass its rules and move their
+	// counters at random moments: no link-local addresses (so no duplicate
+	// address detection), no router solicitations, and MLD reports of the
+	// groups its addresses join repeated never (the first goes out before
+	// any rule is loaded). Set before the links exist, as defaults.
+	for _, kv := range [][2]string{
+		{"ipv6/conf/all/forwarding", "1"}, {"ipv6/conf/default/forwarding", "1"},
+		{"ipv6/conf/default/addr_gen_mode", "1"}, {"ipv6/conf/default/accept_dad", "0"},
+		{"ipv6/conf/default/router_solicitations", "0"},
+		{"ipv6/conf/default/mldv1_unsolicited_report_interval", "2147483647"},
+		{"ipv6/conf/default/mldv2_unsolicited_report_interval", "2147483647"},
+	} {
+		if err := l.FW.Sysctl(kv[0], kv[1]); err != nil {
+			return l, err
+		}
+	}
 	var fwBatch strings.Builder
 	fwBatch.WriteString("link set lo up\n")
 	var files []*os.File
@@ -182,7 +198,7 @@ func Build(topo Topology) (l *Lab, err error) {
 			fmt.Fprintf(&fwBatch, "link set %s group %d\n", lk.Name, lk.Group)
 		}
 		for _, a := range lk.Addrs {
-			fmt.Fprintf(&fwBatch, "addr add %s dev %s nodad\n", a, lk.Name)
+			fmt.Fprintf(&fwBatch, "addr add %s dev %s%s\n", a, lk.Name, nodad(a))
 		}
 		fmt.Fprintf(&fwBatch, "link set %s up\n", lk.Name)
 		for _, pa := range lk.PeerAddrs {
@@ -202,7 +218,7 @@ func Build(topo Topology) (l *Lab, err error) {
 	cmd := l.FW.Command("ip", "-batch", "-")
 	cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
 	if _, err := l.FW.run(cmd, fwBatch.String()); err != nil {
-		return l, err
+		return l, batchError(err, fwBatch.String())
 	}
 	for _, kv := range [][2]string{
 		{"ipv4/ip_forward", "1"}, {"ipv6/conf/all/forwarding", "1"},
@@ -221,7 +237,7 @@ func Build(topo Topology) (l *Lab, err error) {
 		var b strings.Builder
 		b.WriteString("link set lo up\n")
 		for _, a := range lk.PeerAddrs {
-			fmt.Fprintf(&b, "addr add %s dev %s nodad\n", a, lk.Name)
+			fmt.Fprintf(&b, "addr add %s dev %s%s\n", a, lk.Name, nodad(a))
 		}
 		fmt.Fprintf(&b, "link set %s up\n", lk.Name)
 		for _, v4 := range []bool{true, false} {
@@ -562,4 +578,29 @@ func (l *Lab) add(r record) {
 	case l.notify <- struct{}{}:
 	default:
 	}
+}
+
+var reBatchLine = regexp.MustCompile(`Command failed -:(\d+)`)
+
+// batchError names the command of an ip -batch script that failed.
+func batchError(err error, script string) error {
+	m := reBatchLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.Atoi(m[1])
+	lines := strings.Split(script, "\n")
+	if n < 1 || n > len(lines) {
+		return err
+	}
+	return fmt.Errorf("%w (ip %s)", err, lines[n-1])
+}
+
+// nodad keeps an IPv6 address from duplicate address detection (which
+// would hold it tentative); IPv4 has none, and ip warns about the flag.
+func nodad(a netip.Prefix) string {
+	if a.Addr().Is6() {
+		return " nodad"
+	}
+	return ""
 }

@@ -27,6 +27,7 @@ type Alloc struct {
 	// Routes host routes through a link's peer.
 	Locals []netip.Addr
 	Routes map[string][]netip.Prefix
+	routed map[netip.Addr]bool
 }
 
 // LinkAddrs are the addresses of one link: the firewall's and the peer's
@@ -305,7 +306,7 @@ func (a *Alloc) claim(s *Spec, dst bool, x netip.Addr, f int) {
 	case dst:
 		if !taken || r.kind == roleSource {
 			if !a.inRemote(x, s.Out) {
-				a.Routes[s.Out] = append(a.Routes[s.Out], netip.PrefixFrom(x, x.BitLen()))
+				a.route(s.Out, x)
 			}
 			a.roles[x] = role{roleRouted, s.Out}
 		}
@@ -315,7 +316,7 @@ func (a *Alloc) claim(s *Spec, dst bool, x netip.Addr, f int) {
 		if !taken {
 			a.roles[x] = role{roleSource, s.In}
 			if !a.inRemote(x, s.In) {
-				a.Routes[s.In] = append(a.Routes[s.In], netip.PrefixFrom(x, x.BitLen()))
+				a.route(s.In, x)
 			}
 		}
 	default:
@@ -324,6 +325,18 @@ func (a *Alloc) claim(s *Spec, dst bool, x netip.Addr, f int) {
 			a.Locals = append(a.Locals, x)
 		}
 	}
+}
+
+// route adds a host route for x through a link, unless x has one.
+func (a *Alloc) route(link string, x netip.Addr) {
+	if a.routed == nil {
+		a.routed = map[netip.Addr]bool{}
+	}
+	if a.routed[x] {
+		return
+	}
+	a.routed[x] = true
+	a.Routes[link] = append(a.Routes[link], netip.PrefixFrom(x, x.BitLen()))
 }
 
 func (a *Alloc) inRemote(x netip.Addr, iface string) bool {
