@@ -64,7 +64,11 @@ func (b *binder) pos(tok int) Pos {
 	if tok < 0 || tok >= len(b.toks) {
 		return Pos{File: b.file, Line: b.line, Col: 1}
 	}
-	return Pos{File: b.file, Line: b.line, Col: b.toks[tok].Col}
+	line := b.line
+	if l := b.toks[tok].Line; l != 0 {
+		line = l
+	}
+	return Pos{File: b.file, Line: line, Col: b.toks[tok].Col}
 }
 
 func (b *binder) errorf(tok int, format string, a ...any) {
@@ -163,8 +167,14 @@ func (b *binder) bind(sh *shape) *command {
 	if sh.counter >= 0 {
 		b.rule.Counters = parseCounter(b.toks[sh.counter].Value)
 	}
-	for _, it := range sh.items {
-		b.item(it)
+	for i := 0; i < len(sh.items); i++ {
+		var next *shapeItem
+		if i+1 < len(sh.items) {
+			next = &sh.items[i+1]
+		}
+		if b.item(sh.items[i], next) {
+			i++ // the next item's option was this one's argument
+		}
 		if len(b.errs) > 0 {
 			break // one error per line: later ones are usually consequences
 		}
@@ -172,17 +182,25 @@ func (b *binder) bind(sh *shape) *command {
 	if b.cmd.op == "" && len(b.errs) == 0 {
 		b.errorf(0, "no command specified (expected -A, -I, -N, -P, ...)")
 	}
+	if len(b.errs) == 0 && (b.cmd.op == "append" || b.cmd.op == "insert" || b.cmd.op == "replace" ||
+		b.cmd.op == "check" || (b.cmd.op == "delete" && len(b.cmd.args) < 2)) {
+		b.fcheck()
+	}
 	b.cmd.rule = b.rule
 	return b.cmd
 }
 
-func (b *binder) item(it shapeItem) {
+// item binds one option with its words. An option that needs an argument
+// and has none takes the next word even when it looks like an option, as
+// getopt_long does (-o -j MARK: "-j" is the interface, "MARK" a stray
+// argument); consumed reports that next was taken.
+func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	raw := b.toks[it.opt].Value
 	short := !strings.HasPrefix(raw, "--")
 	name := strings.TrimLeft(raw, "-")
 	if name == "" || (short && len(name) != 1) {
 		b.errorf(it.opt, "unknown option %q", raw)
-		return
+		return false
 	}
 	r, cands := b.resolve(name, short)
 	if r.owner == -2 && b.proto != "" && !b.protoM {
@@ -196,10 +214,10 @@ func (b *binder) item(it shapeItem) {
 	switch r.owner {
 	case -2:
 		b.errorf(it.opt, "unknown option %q%s", raw, b.context())
-		return
+		return false
 	case -3:
 		b.errorf(it.opt, "ambiguous option %q (could be %s)", raw, strings.Join(cands, ", "))
-		return
+		return false
 	}
 	spec := r.spec
 	negated := it.bang >= 0
@@ -216,9 +234,19 @@ func (b *binder) item(it shapeItem) {
 		t := b.toks[w.tok]
 		words = append(words, Arg{Pos: b.pos(w.tok), Value: t.Value, Quoted: t.Kind == TokQWord})
 	}
+	if len(words) == 0 && spec.MinArgs == 1 && next != nil && next.bang < 0 {
+		t := b.toks[next.opt]
+		words = append(words, Arg{Pos: b.pos(next.opt), Value: t.Value})
+		consumed = true
+		if len(next.words) > 0 {
+			w := b.toks[next.words[0].tok]
+			b.errorf(next.words[0].tok, "bad argument %q (option %q took %q as its argument, as iptables' getopt does)", w.Value, raw, t.Value)
+			return true
+		}
+	}
 	if negated && !spec.Invert {
 		b.errorf(it.opt, "option %q cannot be negated", "--"+spec.Name)
-		return
+		return false
 	}
 	if len(words) < spec.MinArgs {
 		if spec.MinArgs == 1 {
@@ -226,11 +254,11 @@ func (b *binder) item(it shapeItem) {
 		} else {
 			b.errorf(it.opt, "option %q requires %d arguments", "--"+spec.Name, spec.MinArgs)
 		}
-		return
+		return false
 	}
 	if len(words) > spec.MaxArgs {
 		b.errorf(it.words[spec.MaxArgs].tok, "unexpected argument %q after option %q", words[spec.MaxArgs].Value, "--"+spec.Name)
-		return
+		return false
 	}
 	opt := &Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words}
 	if it.bang >= 0 {
@@ -241,7 +269,7 @@ func (b *binder) item(it shapeItem) {
 		for _, o := range l.optionsOf() {
 			if o.Name == opt.Name {
 				b.errorf(it.opt, "option %q given more than once", "--"+spec.Name)
-				return
+				return false
 			}
 		}
 		if l.match != nil {
@@ -249,9 +277,62 @@ func (b *binder) item(it shapeItem) {
 		} else {
 			l.target.Options = append(l.target.Options, opt)
 		}
-		return
+		return consumed
 	}
 	b.base(opt, it)
+	return consumed
+}
+
+// fcheck applies each extension's option constraints once the rule is
+// read, in table order, with iptables' messages (libxtables'
+// xtables_options_fcheck): mandatory options, options that need others,
+// options that exclude others.
+func (b *binder) fcheck() {
+	for _, l := range b.mods {
+		name, pos := "", Pos{}
+		if l.match != nil {
+			name, pos = l.match.Name, l.match.Pos
+		} else {
+			name, pos = l.target.Name, l.target.Pos
+		}
+		if !l.spec.constrained {
+			continue
+		}
+		opts := l.optionsOf()
+		given := func(name string) *Option {
+			for _, o := range opts {
+				if o.Name == name {
+					return o
+				}
+			}
+			return nil
+		}
+		for _, e := range l.spec.Options {
+			if canonical(e.Name) != e.Name {
+				continue // an alias: the canonical entry carries the constraints
+			}
+			o := given(e.Name)
+			if e.Mand && o == nil {
+				b.errs = append(b.errs, Errorf(pos, "%s: option \"--%s\" must be specified", name, e.Name))
+				return
+			}
+			if o == nil {
+				continue
+			}
+			for _, a := range e.Also {
+				if given(a) == nil {
+					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" also requires \"--%s\".", name, e.Name, a))
+					return
+				}
+			}
+			for _, x := range e.Excl {
+				if given(x) != nil {
+					b.errs = append(b.errs, Errorf(o.Pos, "%s: option \"--%s\" cannot be used together with \"--%s\".", name, e.Name, x))
+					return
+				}
+			}
+		}
+	}
 }
 
 func (l loaded) optionsOf() []*Option {
@@ -318,6 +399,14 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		mn := opt.Arg(0)
 		spec := LookupMatch(mn, b.fam)
 		if spec == nil {
+			other := IPv6
+			if b.fam == IPv6 {
+				other = IPv4
+			}
+			if LookupMatch(mn, other) != nil {
+				b.errorf(it.words[0].tok, "match %q exists only in %s, and this rule is read as %s", mn, toolName(other), famName(b.fam))
+				return
+			}
 			b.errorf(it.words[0].tok, "unknown match %q", mn)
 			return
 		}
@@ -354,6 +443,14 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		// numeric, verbose, exact, wait, line-numbers, modprobe, version, help:
 		// they change how iptables runs, not the ruleset.
 	}
+}
+
+// toolName is the iptables program of a family.
+func toolName(f Family) string {
+	if f == IPv6 {
+		return "ip6tables"
+	}
+	return "iptables"
 }
 
 func parseCounter(w string) *Counters {

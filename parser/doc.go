@@ -10,5 +10,12 @@
 // protocol match of "-p tcp --dport 22" (bind.go); state.go applies the
 // commands (-A -I -D -R -N -X -F -P -E) to the tables.
 //
+// Scripts are read statically (shell.go finds every command a script may
+// run and the construct around it; script.go decides): plain iptables
+// command lines are read, every other way of running an iptables-family
+// command (a variable, a function, a loop, an if or && list,
+// iptables-restore, another script) is an error pointing to xt2nft --exec,
+// and other commands (ip rule, sysctl) are reported and skipped.
+//
 // It does not know nftables: that is package translate.
 package parser

@@ -1,9 +1,6 @@
 package parser
 
-import (
-	"strconv"
-	"strings"
-)
+import "strings"
 
 // TokKind classifies a word of a rule line.
 type TokKind int
@@ -26,6 +23,9 @@ type Token struct {
 	Kind  TokKind
 	Value string
 	Col   int // 1-based byte column of the first character (or opening quote)
+	// Line is the token's line when it is not the command's first line (a
+	// script command continued with "\"); 0 means the command's line.
+	Line int
 }
 
 // splitRestore splits one iptables-restore line into words exactly as
@@ -134,106 +134,3 @@ func isCounter(w string) bool {
 	p, b, ok := strings.Cut(w[1:len(w)-1], ":")
 	return ok && isNumber(p) && isNumber(b)
 }
-
-// splitShell splits a shell command line into words: single quotes, double
-// quotes (with backslash escapes for \" \\ \$ \`), backslash escapes outside
-// quotes, and '#' comments at the start of a word. It returns ok=false when
-// the line uses shell features we cannot evaluate (variables, command
-// substitution, pipes, lists, redirections).
-func splitShell(line string) (toks []Token, unsupported string) {
-	var (
-		buf   strings.Builder
-		have  bool
-		start int
-		q     bool
-	)
-	emit := func() {
-		if have {
-			k := TokWord
-			v := buf.String()
-			// The shell removes quotes: iptables sees '!' and "--dport" as
-			// plain words, so quoting does not change what a word is.
-			switch {
-			case v == "!":
-				k = TokBang
-			case len(v) > 1 && v[0] == '-' && !isNumber(v[1:]):
-				k = TokOpt
-			case q:
-				k = TokQWord
-			}
-			toks = append(toks, Token{Kind: k, Value: v, Col: start + 1})
-		}
-		buf.Reset()
-		have, q = false, false
-	}
-	for i := 0; i < len(line); i++ {
-		c := line[i]
-		begin := func() {
-			if !have {
-				start, have = i, true
-			}
-		}
-		switch c {
-		case ' ', '\t', '\r', '\n':
-			emit()
-		case '#':
-			if !have {
-				return toks, ""
-			}
-			buf.WriteByte(c)
-		case '\'':
-			begin()
-			q = true
-			j := strings.IndexByte(line[i+1:], '\'')
-			if j < 0 {
-				return toks, "unterminated single quote"
-			}
-			buf.WriteString(line[i+1 : i+1+j])
-			i += j + 1
-		case '"':
-			begin()
-			q = true
-			i++
-			for ; i < len(line) && line[i] != '"'; i++ {
-				switch line[i] {
-				case '\\':
-					if i+1 < len(line) && strings.IndexByte("\"\\$`", line[i+1]) >= 0 {
-						i++
-					}
-				case '$', '`':
-					return toks, "shell expansion " + strconvQuote(wordAt(line, i))
-				}
-				buf.WriteByte(line[i])
-			}
-			if i >= len(line) {
-				return toks, "unterminated double quote"
-			}
-		case '\\':
-			begin()
-			if i+1 < len(line) {
-				i++
-				buf.WriteByte(line[i])
-			}
-		case '$', '`':
-			return toks, "shell expansion " + strconvQuote(wordAt(line, i))
-		case ';', '|', '&', '<', '>', '(', ')':
-			return toks, "shell operator " + string(c)
-		default:
-			begin()
-			buf.WriteByte(c)
-		}
-	}
-	emit()
-	return toks, ""
-}
-
-// wordAt returns the run of non-blank characters starting at i.
-func wordAt(s string, i int) string {
-	j := i
-	for j < len(s) && s[j] != ' ' && s[j] != '\t' && s[j] != '"' {
-		j++
-	}
-	return s[i:j]
-}
-
-func strconvQuote(s string) string { return strconv.Quote(s) }

@@ -47,33 +47,6 @@ func TestSplitRestore(t *testing.T) {
 	}
 }
 
-func TestSplitShell(t *testing.T) {
-	tests := []struct {
-		in, want, bad string
-	}{
-		{`iptables -A INPUT -m comment --comment 'it''s' -j ACCEPT`, "iptables|-A|INPUT|-m|comment|--comment|its|-j|ACCEPT", ""},
-		{`iptables -A INPUT --comment "a \"b\"" # trailing`, `iptables|-A|INPUT|--comment|a "b"`, ""},
-		{`iptables -A INPUT -s $NET -j ACCEPT`, "", `shell expansion "$NET"`},
-		{`iptables -A INPUT; echo`, "", "shell operator ;"},
-		{`iptables a\ b`, "iptables|a b", ""},
-		{`iptables -m mark '!' --mark 1`, "iptables|-m|mark|!|--mark|1", ""},
-	}
-	for _, tc := range tests {
-		toks, bad := splitShell(tc.in)
-		var vals []string
-		for _, x := range toks {
-			vals = append(vals, x.Value)
-		}
-		got := ""
-		if bad == "" {
-			got = join(vals, "|")
-		}
-		if got != tc.want || bad != tc.bad {
-			t.Errorf("splitShell(%q) = %q, %q; want %q, %q", tc.in, got, bad, tc.want, tc.bad)
-		}
-	}
-}
-
 func join(s []string, sep string) string {
 	out := ""
 	for i, x := range s {
@@ -101,13 +74,5 @@ func TestGrammarEBNF(t *testing.T) {
 	}
 	if d := cmp.Diff(string(want), got); d != "" {
 		t.Errorf("grammar changed (-want +got); run with -update if intended:\n%s", d)
-	}
-}
-
-// TestShellQuotedBang: the shell passes '!' to iptables as a plain "!".
-func TestShellQuotedBang(t *testing.T) {
-	toks, _ := splitShell(`iptables -m mark '!' --mark 1`)
-	if toks[3].Kind != TokBang {
-		t.Errorf("'!' in a shell line is %v, want TokBang", toks[3].Kind)
 	}
 }

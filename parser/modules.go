@@ -10,6 +10,37 @@ type OptSpec struct {
 	MinArgs int
 	MaxArgs int
 	Invert  bool
+	// Mand, Excl and Also are libxtables' XTOPT_MAND and the entry's
+	// .excl and .also masks (as option names): the option must be given,
+	// cannot be given with any of Excl, needs all of Also. iptables
+	// checks them after the whole rule is read (xtables_options_fcheck).
+	Mand bool
+	Excl []string
+	Also []string
+}
+
+// mand marks an option XTOPT_MAND.
+func (o OptSpec) mand() OptSpec { o.Mand = true; return o }
+
+// also makes an option require others.
+func (o OptSpec) also(names ...string) OptSpec { o.Also = names; return o }
+
+// exclusive makes each of the named options exclude the others (an
+// extension's F_ANY-style .excl masks).
+func (s *ModuleSpec) exclusive(names ...string) *ModuleSpec {
+	for i := range s.Options {
+		for _, n := range names {
+			if s.Options[i].Name != n {
+				continue
+			}
+			for _, other := range names {
+				if other != n {
+					s.Options[i].Excl = append(s.Options[i].Excl, other)
+				}
+			}
+		}
+	}
+	return s
 }
 
 // ModuleSpec describes a match or target extension.
@@ -17,7 +48,14 @@ type ModuleSpec struct {
 	Name    string
 	Family  Family // 0: both families
 	Options []OptSpec
-	byName  map[string]OptSpec // exact lookup, filled by indexModules
+	// Kernel lists what the kernel allows of a rule using the extension:
+	// tables, hooks, protocols (kernel.go). The kernel refuses the table
+	// of a rule that breaks one.
+	Kernel []Restriction
+	byName map[string]OptSpec // exact lookup, filled by indexModules
+	// constrained is set by indexModules when an option has Mand, Excl or
+	// Also (most extensions have none: the check is then skipped).
+	constrained bool
 }
 
 // Option spec constructors keep the tables short.
@@ -83,8 +121,8 @@ var standardTargets = map[string]bool{"ACCEPT": true, "DROP": true, "RETURN": tr
 
 // matchLists and targetLists are the per-area tables (modules_*.go); each
 // area owns its file.
-var matchLists = [][]*ModuleSpec{coreMatches, l4Matches, miscMatches}
-var targetLists = [][]*ModuleSpec{coreTargets, moreTargets}
+var matchLists = [][]*ModuleSpec{coreMatches, l4Matches, miscMatches, otherMatches}
+var targetLists = [][]*ModuleSpec{coreTargets, moreTargets, otherTargets}
 
 var (
 	matchIndex  = indexModules(matchLists)
@@ -101,6 +139,9 @@ func indexModules(lists [][]*ModuleSpec) map[moduleKey]*ModuleSpec {
 	for _, l := range lists {
 		for _, s := range l {
 			s.byName = optIndex(s.Options)
+			for _, o := range s.Options {
+				s.constrained = s.constrained || o.Mand || len(o.Excl) > 0 || len(o.Also) > 0
+			}
 			if s.Family == 0 {
 				m[moduleKey{s.Name, IPv4}] = s
 				m[moduleKey{s.Name, IPv6}] = s

@@ -3,7 +3,6 @@ package parser
 import (
 	"bytes"
 	"fmt"
-	"path/filepath"
 	"runtime"
 	"strconv"
 	"strings"
@@ -60,7 +59,13 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 	} else {
 		fam := opt.Family
 		if fam == 0 {
-			fam = DetectFamily(name, src)
+			// The one copy of the file the parser works on (see lines).
+			if p.text == "" {
+				p.text = string(src)
+			}
+			v := familyOf(name, p.text)
+			fam = v.fam
+			v.report(&p.errs, &p.warns)
 		}
 		p.dump(src, fam)
 	}
@@ -68,43 +73,6 @@ func Parse(name string, src []byte, opt Options) (*Dump, []Diagnostic, error) {
 		return nil, p.warns, err
 	}
 	return p.st.dump(), p.warns, nil
-}
-
-// DetectFamily guesses the family of a dump: ip6tables-save's header, an
-// IPv6 address after -s/-d, or a name like rules.v6 / foo.v6.rules.
-func DetectFamily(name string, src []byte) Family {
-	base := strings.ToLower(filepath.Base(name))
-	if strings.HasSuffix(base, ".v6") || strings.Contains(base, ".v6.") || strings.HasSuffix(base, ".ip6") {
-		return IPv6
-	}
-	head := src
-	if len(head) > 4096 {
-		head = head[:4096]
-	}
-	if bytes.Contains(head, []byte("ip6tables-save")) || bytes.Contains(head, []byte("ip6tables-restore")) {
-		return IPv6
-	}
-	if bytes.Contains(head, []byte("iptables-save")) {
-		return IPv4
-	}
-	for _, line := range bytes.Split(src, []byte("\n")) {
-		f := strings.Fields(string(line))
-		for i := 0; i+1 < len(f); i++ {
-			if f[i] == "-s" || f[i] == "-d" || f[i] == "--source" || f[i] == "--destination" {
-				a := f[i+1]
-				if a == "!" && i+2 < len(f) {
-					a = f[i+2]
-				}
-				if strings.Contains(a, ":") {
-					return IPv6
-				}
-				if strings.Count(a, ".") == 3 {
-					return IPv4
-				}
-			}
-		}
-	}
-	return IPv4
 }
 
 type fileParser struct {
@@ -145,6 +113,12 @@ func (p *fileParser) dump(src []byte, fam Family) {
 		curLine int
 	)
 	pre := p.prebind(src, fam)
+	warned := false
+	if i := bytes.Index(src, []byte("\r\n")); i >= 0 {
+		n := bytes.Count(src[:i], []byte("\n")) + 1
+		p.warns = append(p.warns, Diagnostic{Pos: Pos{File: p.name, Line: n}, Severity: SevWarning,
+			Msg: "the file's lines end in CR LF: iptables-restore refuses it (\"unable to initialize table 'filter\\r'\"); read as if the CRs were not there"})
+	}
 	p.lines(src, func(n int, line string) {
 		trimmed := strings.TrimLeft(line, " \t")
 		col := len(line) - len(trimmed) + 1
@@ -169,6 +143,13 @@ func (p *fileParser) dump(src []byte, fam Family) {
 			}
 			cur, curLine = p.st.reset(fam, f[0], pos), n
 		case strings.HasPrefix(trimmed, "COMMIT") && strings.TrimSpace(trimmed) == "COMMIT":
+			// iptables-restore ends a table only at a line that is exactly
+			// "COMMIT\n"; anything else is a rule line it refuses.
+			if line != "COMMIT" || (n == bytes.Count(src, []byte("\n"))+1 && !warned) {
+				warned = true
+				p.warns = append(p.warns, Diagnostic{Pos: pos, Severity: SevWarning,
+					Msg: "iptables-restore takes only a line of exactly \"COMMIT\" and its newline (here it would say \"Bad argument `COMMIT'\"); read as COMMIT"})
+			}
 			if cur == nil {
 				p.errs = append(p.errs, Errorf(pos, "COMMIT without a table"))
 				return
@@ -242,15 +223,7 @@ func (p *fileParser) chainDecl(ts *tableState, rest string, pos Pos) {
 		p.errs = append(p.errs, Errorf(pos, "chain name %q is longer than 28 characters", name))
 		return
 	}
-	ts.t.Chains = append(ts.t.Chains, &Chain{Name: name, Pos: pos})
-}
-
-// bindLine tokenizes, parses and binds one command line.
-func (p *fileParser) bindLine(n int, line string, fam Family, script bool) *command {
-	r := bindLine(p.name, n, line, fam, script)
-	p.warns = append(p.warns, r.warns...)
-	p.errs = append(p.errs, r.errs...)
-	return r.cmd
+	ts.t.addChain(&Chain{Name: name, Pos: pos})
 }
 
 // bound is the result of binding one line.
@@ -260,29 +233,36 @@ type bound struct {
 	warns []Diagnostic
 }
 
-// bindLine tokenizes, parses and binds one line. It touches no shared
-// state (the shape cache is concurrency-safe), so lines can be bound in
-// parallel.
+// bindLine tokenizes, parses and binds one line of a dump. It touches no
+// shared state (the shape cache is concurrency-safe), so lines can be bound
+// in parallel.
 func bindLine(name string, n int, line string, fam Family, script bool) (r bound) {
-	var toks []Token
-	var open bool
-	if script {
-		var bad string
-		toks, bad = splitShell(line)
-		if bad != "" {
-			r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: 1}, "cannot evaluate %s in an iptables command", bad))
-			return r
-		}
-		if len(toks) == 0 {
-			return r
-		}
-		toks = toks[1:] // the command name
-	} else {
-		toks, open = splitRestore(line, make([]Token, 0, 16))
-		if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
-			toks[0].Kind = TokCounter
-		}
+	if len(line) > maxRestoreLine {
+		r.errs = append(r.errs, Errorf(Pos{File: name, Line: n, Col: maxRestoreLine + 1},
+			"line is %d bytes long: iptables-restore reads at most %d bytes of a line (fgets into a %d-byte buffer) and would read the rest as another line",
+			len(line), maxRestoreLine, maxRestoreLine+1))
+		return r
 	}
+	toks, open := splitRestore(line, make([]Token, 0, 16))
+	if len(toks) > 0 && toks[0].Kind == TokWord && isCounter(toks[0].Value) {
+		toks[0].Kind = TokCounter
+	}
+	if err := restoreLimits(name, n, toks); err != nil {
+		r.errs = append(r.errs, err)
+		return r
+	}
+	// The rule's text as written (for comments and reports).
+	text := ""
+	if len(toks) > 0 {
+		text = strings.TrimSpace(line[toks[0].Col-1:])
+	}
+	return bindTokens(name, n, text, toks, open, fam, script)
+}
+
+// bindTokens parses and binds the words of one command; text is the rule as
+// written, for comments and reports (for a script line, without the program
+// name).
+func bindTokens(name string, n int, text string, toks []Token, open bool, fam Family, script bool) (r bound) {
 	b := &binder{file: name, line: n, fam: fam, script: script, toks: toks}
 	if open {
 		b.warnf(len(toks)-1, "unterminated quote")
@@ -298,13 +278,68 @@ func bindLine(name string, n int, line string, fam Family, script bool) (r bound
 		r.errs = b.errs
 		return r
 	}
-	// The rule's text as written (for comments and reports), without the
-	// program name of a script line.
-	if len(toks) > 0 {
-		cmd.rule.Text = strings.TrimSpace(line[toks[0].Col-1:])
-	}
+	cmd.rule.Text = text
 	r.cmd = cmd
 	return r
+}
+
+// iptables-restore's limits (iptables 1.8.9, iptables/iptables-restore.c
+// and xshared.c): a line is read with fgets into char buffer[10240]; its
+// words go into an argv of MAX_ARGC (255) entries, of which the program
+// name, "-t" and the table take three, and add_argv refuses an entry when
+// argc+1 reaches MAX_ARGC; each word is collected in a 1024-byte buffer
+// that add_param refuses to fill.
+const (
+	maxRestoreLine  = 10239
+	maxRestoreWords = 251
+	maxRestoreWord  = 1023
+)
+
+// The kernel's limits on a command line (execve): one argument of at most
+// MAX_ARG_STRLEN (32 pages, 131,072 bytes with its NUL), and all of them
+// within ARG_MAX (2 MiB with the usual 8 MiB stack).
+const (
+	maxArgStrlen = 131072 - 1
+	maxArgTotal  = 2 << 20
+)
+
+// restoreLimits refuses a dump line that iptables-restore cannot read,
+// with its message, at the first word past the limit.
+func restoreLimits(file string, n int, toks []Token) *Error {
+	words := toks
+	if len(words) > 0 && words[0].Kind == TokCounter {
+		words = words[1:] // tokenize_rule_counters strips the [p:b] prefix
+	}
+	if len(words) > maxRestoreWords {
+		return Errorf(Pos{File: file, Line: n, Col: words[maxRestoreWords].Col},
+			"rule has %d words: iptables-restore takes at most %d (\"Parser cannot handle more arguments\")", len(words), maxRestoreWords)
+	}
+	for _, t := range words {
+		if len(t.Value) > maxRestoreWord {
+			return Errorf(Pos{File: file, Line: n, Col: t.Col},
+				"word of %d bytes: iptables-restore takes at most %d bytes a word (\"Parameter too long!\")", len(t.Value), maxRestoreWord)
+		}
+	}
+	return nil
+}
+
+// scriptLimits refuses a script command line the kernel would not run:
+// execve counts each argument with its NUL and a pointer (fs/exec.c
+// bprm_stack_limits), before the environment is even added.
+func scriptLimits(file string, n int, prog string, toks []Token) *Error {
+	total := len(prog) + 1 + 8 // the program name, its NUL and pointer
+	for _, t := range toks {
+		if len(t.Value) > maxArgStrlen {
+			return Errorf(Pos{File: file, Line: n, Col: t.Col},
+				"argument of %d bytes: the kernel takes at most %d bytes an argument (MAX_ARG_STRLEN; execve fails with E2BIG, \"Argument list too long\")", len(t.Value), maxArgStrlen)
+		}
+		total += len(t.Value) + 1 + 8
+		if total > maxArgTotal {
+			return Errorf(Pos{File: file, Line: n, Col: t.Col},
+				"command line too long: its arguments take more than %d bytes with their pointers, the kernel's ARG_MAX (execve fails with E2BIG, \"Argument list too long\")", maxArgTotal)
+		}
+	}
+	return nil
 }
 
 func shapeError(file string, n int, toks []Token, err error) *Error {
@@ -324,89 +359,6 @@ func shapeError(file string, n int, toks []Token, err error) *Error {
 		return Errorf(Pos{File: file, Line: n, Col: toks[0].Col}, "unexpected word %q (expected an option such as -A)", toks[0].Value)
 	}
 	return Errorf(Pos{File: file, Line: n, Col: col}, "%s", strings.ReplaceAll(msg, "\"", "'"))
-}
-
-// scriptCommands are the programs whose lines script mode reads.
-var scriptCommands = map[string]Family{
-	"iptables": IPv4, "iptables-legacy": IPv4, "iptables-nft": IPv4,
-	"ip6tables": IPv6, "ip6tables-legacy": IPv6, "ip6tables-nft": IPv6,
-}
-
-// script parses iptables command lines; other lines are reported and skipped.
-func (p *fileParser) script(src []byte) {
-	var pending strings.Builder
-	start := 0
-	p.lines(src, func(n int, line string) {
-		// Join backslash-continued lines.
-		if strings.HasSuffix(line, "\\") && !strings.HasSuffix(line, "\\\\") {
-			if pending.Len() == 0 {
-				start = n
-			}
-			pending.WriteString(strings.TrimSuffix(line, "\\") + " ")
-			return
-		}
-		if pending.Len() > 0 {
-			pending.WriteString(line)
-			line = pending.String()
-			pending.Reset()
-			n = start
-		}
-		p.scriptLine(n, line)
-	})
-}
-
-func (p *fileParser) scriptLine(n int, line string) {
-	trimmed := strings.TrimLeft(line, " \t")
-	if trimmed == "" || trimmed[0] == '#' {
-		return
-	}
-	col := len(line) - len(trimmed) + 1
-	f := strings.Fields(trimmed)
-	if len(f) == 0 {
-		return
-	}
-	prog := f[0]
-	skipWords := 0
-	for (prog == "sudo" || prog == "command" || prog == "exec") && skipWords+1 < len(f) {
-		skipWords++
-		prog = f[skipWords]
-	}
-	fam, ok := scriptCommands[filepath.Base(prog)]
-	if !ok {
-		p.warns = append(p.warns, Diagnostic{Pos: Pos{File: p.name, Line: n, Col: col}, Severity: SevWarning,
-			Msg: fmt.Sprintf("not an iptables command, skipped: %q", truncate(trimmed, 60))})
-		return
-	}
-	// Blank out the words before the program name so columns stay right.
-	rest := line
-	for i := 0; i < skipWords; i++ {
-		j := strings.Index(rest, f[i])
-		rest = rest[:j] + strings.Repeat(" ", len(f[i])) + rest[j+len(f[i]):]
-	}
-	cmd := p.bindLine(n, rest, fam, true)
-	if cmd == nil {
-		return
-	}
-	if cmd.fam != 0 && cmd.fam != fam {
-		return // "-4" on an ip6tables line (or vice versa): iptables ignores the rule
-	}
-	table := cmd.table
-	if table == "" {
-		table = "filter"
-	}
-	if _, ok := builtinChains[table]; !ok {
-		p.errs = append(p.errs, Errorf(cmd.pos, "unknown table %q", table))
-		return
-	}
-	ts := p.st.table(fam, table, cmd.pos)
-	p.st.apply(ts, cmd, line, &p.errs, &p.warns)
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	return s[:n] + "..."
 }
 
 // isRuleLine reports whether a dump line is a command line (not a comment,

@@ -31,7 +31,7 @@ func (s *state) table(fam Family, name string, pos Pos) *tableState {
 // reset starts a table afresh, as iptables-restore flushes a table it restores.
 func (s *state) reset(fam Family, name string, pos Pos) *tableState {
 	ts := s.table(fam, name, pos)
-	ts.t.Chains = nil
+	ts.t.setChains(nil)
 	ts.t.Pos = pos
 	return ts
 }
@@ -43,7 +43,7 @@ func (ts *tableState) chain(name string, create bool) *Chain {
 	}
 	if create && IsBuiltin(ts.t.Name, name) {
 		c := &Chain{Name: name, Builtin: true, Policy: "ACCEPT"}
-		ts.t.Chains = append(ts.t.Chains, c)
+		ts.t.addChain(c)
 		return c
 	}
 	return nil
@@ -63,6 +63,17 @@ func (s *state) commit(ts *tableState, errs *ErrorList) {
 			} else if IsBuiltin(ts.t.Name, t.Name) {
 				*errs = append(*errs, Errorf(t.Pos, "cannot jump to built-in chain %q", t.Name))
 			}
+		}
+	}
+	hooks, loop := chainHooks(ts.t)
+	if loop != nil {
+		// mark_source_chains fails before any rule is checked.
+		*errs = append(*errs, loop)
+		return
+	}
+	for i, c := range ts.t.Chains {
+		for _, r := range c.Rules {
+			kernelCheck(ts.t.Family, ts.t.Name, hooks[i], r, errs)
 		}
 	}
 }
@@ -170,7 +181,7 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 			fail("chain %q already exists", name)
 			return
 		}
-		ts.t.Chains = append(ts.t.Chains, &Chain{Name: name, Pos: cmd.pos})
+		ts.t.addChain(&Chain{Name: name, Pos: cmd.pos})
 	case "delete-chain":
 		var keep []*Chain
 		for _, c := range ts.t.Chains {
@@ -191,7 +202,7 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 			fail("chain %q does not exist", cmd.args[0].Value)
 			return
 		}
-		ts.t.Chains = keep
+		ts.t.setChains(keep)
 	case "flush":
 		if len(cmd.args) == 0 {
 			for _, c := range ts.t.Chains {
@@ -231,7 +242,7 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 			fail("chain %q already exists", nw)
 			return
 		}
-		c.Name = nw
+		ts.t.renameChain(c, nw)
 		for _, cc := range ts.t.Chains {
 			for _, rr := range cc.Rules {
 				if rr.Target != nil && rr.Target.Chain && rr.Target.Name == old {

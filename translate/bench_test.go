@@ -2,9 +2,13 @@ package translate_test
 
 import (
 	"bytes"
+	"fmt"
 	"io"
+	"runtime/metrics"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -47,4 +51,73 @@ func BenchmarkTranslate100k(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/100000, "ns/rule")
+}
+
+// BenchmarkScale times parse + translate + render at 10k, 100k and 1M
+// rules (one user chain per 500 rules) and at as many user chains as rules
+// (most user chains empty or with one rule, built-in chains jumping to
+// them): both must grow linearly with the input. peak-MB is the largest
+// live heap seen while the iteration ran (sampled every 2 ms).
+//
+//	go test ./translate -run '^$' -bench Scale -benchtime 1x
+func BenchmarkScale(b *testing.B) {
+	tmpls, _ := rulegen.Usable()
+	for _, shape := range []string{"rules", "chains"} {
+		for _, n := range []int{10000, 100000, 1000000} {
+			b.Run(fmt.Sprintf("%s=%d", shape, n), func(b *testing.B) {
+				cfg := rulegen.Config{N: n, Seed: 1, Templates: tmpls}
+				if shape == "chains" {
+					cfg.Chains = n
+				}
+				var dump bytes.Buffer
+				if _, err := rulegen.Generate(&dump, cfg); err != nil {
+					b.Fatal(err)
+				}
+				src := dump.Bytes()
+				b.SetBytes(int64(len(src)))
+				b.ReportAllocs()
+				peak := heapPeak()
+				b.ResetTimer()
+				for i := 0; i < b.N; i++ {
+					out := translate.Files([]translate.Input{{Name: "scale.rules", Src: src}}, parser.Options{}, translate.Options{})
+					if out.Failed {
+						b.Fatal(strings.Join(out.Diags, "\n"))
+					}
+				}
+				b.StopTimer()
+				b.ReportMetric(float64(peak())/(1<<20), "peak-MB")
+				b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/item")
+			})
+		}
+	}
+}
+
+// heapPeak starts sampling the live heap and returns a function that stops
+// the sampler and reports the largest value seen.
+func heapPeak() func() uint64 {
+	s := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+	var max atomic.Uint64
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(2 * time.Millisecond)
+		defer t.Stop()
+		for {
+			metrics.Read(s)
+			if v := s[0].Value.Uint64(); v > max.Load() {
+				max.Store(v)
+			}
+			select {
+			case <-done:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return func() uint64 {
+		close(done)
+		<-stopped
+		return max.Load()
+	}
 }

@@ -76,7 +76,7 @@ type ctx struct {
 	protoDone bool
 	inTarget  bool
 	comment   string // from -m comment
-	recents   []recentUse
+	recents   []*recentMatch
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -187,6 +187,9 @@ func (c *ctx) translate() ([]*Rule, error) {
 	for _, m := range r.Matches {
 		f, ok := matchFuncs[m.Name]
 		if !ok {
+			if why, ok := noTranslation[m.Name]; ok {
+				return nil, c.unsupported(m.Pos, "-m %s: %s", m.Name, why)
+			}
 			return nil, c.unsupported(m.Pos, "match %q has no nft translation in xt2nft", m.Name)
 		}
 		if err := f(c, m); err != nil {
@@ -205,7 +208,6 @@ func (c *ctx) translate() ([]*Rule, error) {
 		stmts = append(stmts, c.protoMatch(c.protoNeg))
 	}
 	stmts = append(stmts, addrs...)
-	offset := len(stmts)
 	stmts = append(stmts, c.stmts...)
 	ctr := &Counter{Rule: true}
 	if c.tr.opt.Counters && r.Counters != nil {
@@ -213,7 +215,7 @@ func (c *ctx) translate() ([]*Rule, error) {
 	}
 	tail := append([]Stmt{ctr}, c.target...)
 	if len(c.recents) > 0 {
-		rules, err := c.assembleRecent(stmts, offset, tail)
+		rules, err := c.assembleRecent(stmts, tail)
 		return append(c.extra, rules...), err
 	}
 	stmts = append(stmts, tail...)
@@ -313,6 +315,9 @@ func ifaceMatch(o *parser.Option) (Stmt, error) {
 	}
 	if len(v) > 15 {
 		return nil, &untranslatable{pos: o.Args[0].Pos, msg: fmt.Sprintf("interface name %q is longer than 15 characters", v)}
+	}
+	if strings.Contains(v, `"`) {
+		return nil, &untranslatable{pos: o.Args[0].Pos, msg: fmt.Sprintf("interface name %q contains a double quote, which nft 1.0.6 cannot write in a string (it has no escape for it)", v)}
 	}
 	return &Match{Left: &Meta{Key: key}, Op: eq(o.Negated), Right: &Str{V: IfaceName(v)}}, nil
 }
@@ -480,6 +485,9 @@ func (c *ctx) translateTarget(t *parser.Target) error {
 	}
 	f, ok := targetFuncs[t.Name]
 	if !ok {
+		if why, ok := noTranslation[t.Name]; ok {
+			return c.unsupported(t.Pos, "-j %s: %s", t.Name, why)
+		}
 		return c.unsupported(t.Pos, "target %q has no nft translation in xt2nft", t.Name)
 	}
 	return f(c, t)

@@ -36,6 +36,8 @@ var fuzzSeeds = []string{
 	"sudo iptables -A INPUT -m recent --name ssh --update --seconds 60 --hitcount 4 -j DROP \\\n  # trailing\n",
 	"*filter\n-A INPUT -m tcp -p tcp --dport \"22\nCOMMIT\n",
 	"*raw\n:PREROUTING ACCEPT\n-A PREROUTING -f -j ACCEPT\n",
+	"IPT=/sbin/iptables\nf() { $IPT -A INPUT -j DROP; }\nfor p in 1 2; do [[ $p && x ]] || (( p++ )); done\ncase $1 in (a|b) iptables -F ;; esac\n" +
+		"x=$(iptables -S \"$(echo ${y:-`z`})\") <<'E' cat\nbody\nE\niptables-restore <<-E\n\t*filter\n\tE\n",
 }
 
 // addSeeds adds every seed in both modes, plus up to 6 corpus dumps and 5

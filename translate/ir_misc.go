@@ -24,6 +24,51 @@ func parseNum(s string, bits int) (uint64, bool) {
 	return v, err == nil
 }
 
+// strtoulPrefix reads the number at the start of s as C strtoumax with
+// base 0 and an end pointer does (xtables_strtoul with end != NULL): space
+// and a '+' may lead, 0x starts hex and 0 octal, and reading stops at the
+// first character that is not a digit of the base. It returns the value
+// and the rest of s; ok is false when no digit was read or the value does
+// not fit in 64 bits.
+func strtoulPrefix(s string) (v uint64, rest string, ok bool) {
+	t := strings.TrimLeft(s, " \t\n\v\f\r")
+	t = strings.TrimPrefix(t, "+")
+	base := uint64(10)
+	switch {
+	case len(t) > 2 && (t[1] == 'x' || t[1] == 'X') && t[0] == '0' && hexDigit(t[2]) >= 0:
+		base, t = 16, t[2:]
+	case len(t) > 0 && t[0] == '0':
+		base = 8
+	}
+	i := 0
+	for ; i < len(t); i++ {
+		d := hexDigit(t[i])
+		if d < 0 || uint64(d) >= base {
+			break
+		}
+		if v > (^uint64(0)-uint64(d))/base {
+			return 0, "", false
+		}
+		v = v*base + uint64(d)
+	}
+	if i == 0 {
+		return 0, "", false
+	}
+	return v, t[i:], true
+}
+
+func hexDigit(c byte) int {
+	switch {
+	case c >= '0' && c <= '9':
+		return int(c - '0')
+	case c >= 'a' && c <= 'f':
+		return int(c-'a') + 10
+	case c >= 'A' && c <= 'F':
+		return int(c-'A') + 10
+	}
+	return -1
+}
+
 // markMask parses "value[/mask]" (XTTYPE_MARKMASK32); mask defaults to
 // 0xffffffff.
 func markMask(c *ctx, o *parser.Option) (v, mask uint64, err error) {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/diff"
 
+	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/golden"
 	"github.com/xt2nft/xt2nft/translate"
@@ -47,6 +48,7 @@ func TestPrivilegedJSONGolden(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, gc := range cases {
+		gc.Topt.Check = nft.OversizeRules // as TestGolden: the command's rule-size check
 		t.Run(gc.Name, func(t *testing.T) {
 			t.Parallel()
 			out := gc.Run()

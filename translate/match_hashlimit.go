@@ -33,6 +33,13 @@ import (
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
+// hashlimitTable names a hashlimit table (--hashlimit-name) in one nft
+// table.
+type hashlimitTable struct {
+	table *Table
+	name  string
+}
+
 type hashlimitCfg struct {
 	mode    map[string]bool
 	masks   map[string]int
@@ -84,25 +91,38 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		return c.badValue(rateOpt, "rate")
 	}
 	if o := m.Opt("hashlimit-burst"); o != nil {
-		s := strings.ToLower(o.Arg(0))
-		digits := leadingDigits(s)
-		n, ok := parseNum(digits, 64)
-		suffix := s[len(digits):]
-		if !ok || n == 0 {
+		// libxt_hashlimit.c parse_burst: strtoul with an end pointer, so
+		// "30/minute" is 30; the 1-1000000 range is checked only when
+		// nothing follows the number, and a following 'k' or 'm' (only
+		// lower case) multiplies by 1024 or 1048576, whatever comes after.
+		n, rest, ok := strtoulPrefix(o.Arg(0))
+		if !ok || n == 0 || (rest == "" && n > 1000000) {
+			return c.badValue(o, "burst (1-1000000)")
+		}
+		unit, factor := ByteUnit("bytes"), uint64(1)
+		if rest != "" {
+			switch rest[0] {
+			case 'k':
+				unit, factor = "kbytes", 1<<10
+			case 'm':
+				unit, factor = "mbytes", 1<<20
+			default:
+				c.note(argPos(o), "--hashlimit-burst %q is read as %d, as iptables reads it (strtoul stops at %q)", o.Arg(0), n, rest)
+			}
+		}
+		if n > ^uint64(0)/factor {
 			return c.badValue(o, "burst")
 		}
 		if cfg.bytes {
-			unit := map[string]string{"": "bytes", "b": "bytes", "kb": "kbytes", "k": "kbytes", "mb": "mbytes", "m": "mbytes"}[suffix]
-			if unit == "" {
-				return c.badValue(o, "burst")
-			}
-			cfg.limit.Burst, cfg.limit.BurstUnit = n, ByteUnit(unit)
+			cfg.limit.Burst, cfg.limit.BurstUnit = n, unit
 			mult = 60
 		} else {
-			if suffix != "" || n > 1000000 {
-				return c.badValue(o, "burst (1-1000000 packets)")
+			// hashlimit_mt_check: a packet burst above 1000000, factor
+			// included, is refused.
+			if n*factor > 1000000 {
+				return c.badValue(o, "burst (1-1000000)")
 			}
-			cfg.limit.Burst = n
+			cfg.limit.Burst = n * factor
 		}
 	}
 	cfg.limit.Over = over
@@ -146,15 +166,15 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		c.add(&l)
 		return nil
 	}
-	tk := fmt.Sprintf("hashlimit|%d|%s|%s", c.fam, c.tr.nftTable(c.fam, c.table).Name, name)
-	first, _ := c.tr.ext[tk].(*hashlimitCfg)
+	tk := hashlimitTable{c.tr.nftTable(c.fam, c.table), name}
+	first := c.tr.hashlimits[tk]
 	if first == nil {
 		first = cfg
 		cfg.setName = c.freeSetName(name)
 		if cfg.setName != name {
 			c.note(nameOpt.Pos, "hashlimit table %q becomes nft set %q", name, cfg.setName)
 		}
-		c.tr.ext[tk] = cfg
+		c.tr.hashlimits[tk] = cfg
 		c.addSet(&Set{Name: cfg.setName, Type: cfg.types, Flags: []SetFlag{SetDynamic, SetTimeout},
 			Timeout: cfg.expire, Size: cfg.size, Origin: m.Pos,
 			Comment: "hashlimit " + strings.ReplaceAll(name, `"`, "'")})

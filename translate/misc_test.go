@@ -100,7 +100,7 @@ func TestMiscUnsupported(t *testing.T) {
 		{"iptables -A OUTPUT -m owner --uid-owner nobody", "numeric id"},
 		{"iptables -A INPUT -m physdev --physdev-in eth0", "bridge"},
 		{"iptables -A INPUT -m set --match-set s src,dst", "dimensions"},
-		{"iptables -A INPUT -m rpfilter --accept-local", "OR"},
+		{"iptables -t raw -A PREROUTING -m rpfilter --accept-local", "OR"},
 		{"iptables -A INPUT -m time --monthdays 1", "monthdays"},
 		{"iptables -A INPUT -m hashlimit --hashlimit-upto 1/s --hashlimit-name x --hashlimit-rate-match", "rate-match"},
 		{"iptables -A INPUT -m conntrack --ctexpire 5000000", "never matches"},

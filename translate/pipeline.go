@@ -2,6 +2,7 @@ package translate
 
 import (
 	"bytes"
+	"sort"
 
 	"github.com/xt2nft/xt2nft/parser"
 )
@@ -68,6 +69,10 @@ func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 	opt.release = true
 	res := Translate(parser.Merge(dumps...), opt)
 	dumps = nil
+	if opt.Check != nil && res.Err() == nil {
+		res.Diags = append(res.Diags, opt.Check(res.Ruleset)...)
+		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })
+	}
 	for _, d := range res.Diags {
 		out.Diags = append(out.Diags, d.String())
 	}

@@ -239,6 +239,19 @@ func (p *printer) stmt(st Stmt) {
 }
 
 func (p *printer) match(s *Match) {
+	if bm, ok := s.Right.(*Bitmask); ok && singleFlag(bm.Mask) {
+		// nft 1.0.6 reads the list after "/" only with a comma in it
+		// ("tcp flags ack / ack" is a syntax error), so a one-flag mask
+		// is written as the equivalent "tcp flags & ack == ack".
+		p.expr(&Binop{Op: "&", Left: s.Left, Right: bm.Mask}, 0)
+		op := s.Op
+		if op == "" {
+			op = OpEq
+		}
+		p.s(" " + string(op) + " ")
+		p.expr(bm.Value, 0)
+		return
+	}
 	p.expr(s.Left, 0)
 	switch s.Op {
 	case OpExists, OpMissing:
@@ -422,6 +435,12 @@ func (p *printer) logFlags(f LogFlags) {
 	if f&LogEther != 0 {
 		p.s(" flags ether")
 	}
+}
+
+// singleFlag reports whether a flag mask names exactly one flag.
+func singleFlag(e Expr) bool {
+	f, ok := e.(*Flags)
+	return ok && len(f.Names) == 1
 }
 
 func isIPv6Expr(e Expr) bool {

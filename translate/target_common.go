@@ -6,6 +6,7 @@ package translate
 
 import (
 	"fmt"
+	"reflect"
 	"strconv"
 	"strings"
 
@@ -91,35 +92,64 @@ func tgXmark(left Expr, value, mask uint64) Expr {
 
 // tgHelperChain adds (once) a regular chain holding rules to the rule's
 // nft table and returns its name. The name is derived from base and made
-// unique against the table's other chains; identical bodies share one
-// chain. The iptables rule then jumps to it: a helper chain ends with an
-// implicit return, so a non-terminal target stays non-terminal.
+// unique against the table's other chains; identical bodies (the same
+// statements, compared as data) share one chain. The iptables rule then
+// jumps to it: a helper chain ends with an implicit return, so a
+// non-terminal target stays non-terminal.
 func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
-	key := fmt.Sprintf("tg-helper/%d/%s/", c.fam, c.tr.nftTable(c.fam, c.table).Name)
-	for _, r := range rules {
-		key += RenderRule(r) + "\n"
-	}
-	if n, ok := c.tr.ext[key].(string); ok {
-		return n
-	}
 	t := c.tr.nftTable(c.fam, c.table)
-	taken := map[string]bool{}
-	for k, n := range c.tr.names {
-		if k.fam == c.fam {
-			taken[n] = true
+	hs := c.tr.helperChains[t]
+	if hs == nil {
+		hs = &tableHelpers{taken: map[string]bool{}}
+		// The names taken in the table are collected once per table and
+		// kept current, not once per helper chain: a dump with many
+		// distinct helpers and many chains would otherwise cost chains x
+		// helpers.
+		for k, n := range c.tr.names {
+			if k.fam == c.fam {
+				hs.taken[n] = true
+			}
+		}
+		for _, ch := range t.Chains {
+			hs.taken[ch.Name] = true
+		}
+		c.tr.helperChains[t] = hs
+	}
+	for _, h := range hs.chains {
+		if sameBody(h.Rules, rules) {
+			return h.Name
 		}
 	}
-	for _, ch := range t.Chains {
-		taken[ch.Name] = true
-	}
 	name := safeIdent(base)
-	for i := 2; taken[name]; i++ {
+	for i := 2; hs.taken[name]; i++ {
 		name = fmt.Sprintf("%s_%d", safeIdent(base), i)
 	}
-	t.Chains = append(t.Chains, &Chain{Name: name, Rules: rules,
-		Comment: "xt2nft: helper chain for " + strings.ReplaceAll(c.rule.Target.Name, `"`, "")})
-	c.tr.ext[key] = name
+	hs.taken[name] = true
+	ch := &Chain{Name: name, Rules: rules,
+		Comment: "xt2nft: helper chain for " + strings.ReplaceAll(c.rule.Target.Name, `"`, "")}
+	t.Chains = append(t.Chains, ch)
+	hs.chains = append(hs.chains, ch)
 	return name
+}
+
+// tableHelpers are a table's helper chains and the chain names it uses.
+type tableHelpers struct {
+	chains []*Chain
+	taken  map[string]bool
+}
+
+// sameBody reports whether two helper chains' rules are the same
+// statements (origins aside).
+func sameBody(a, b []*Rule) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Comment != b[i].Comment || !reflect.DeepEqual(a[i].Stmts, b[i].Stmts) {
+			return false
+		}
+	}
+	return true
 }
 
 // tgL4 returns the rule's -p protocol when it is one of allowed and not

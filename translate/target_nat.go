@@ -121,6 +121,12 @@ func tgNATTo(c *ctx, o *parser.Option) (addr, port Expr, err error) {
 	if a.Prefix.Addr() == b.Prefix.Addr() {
 		return a, port, nil
 	}
+	if b.Prefix.Addr().Less(a.Prefix.Addr()) {
+		// iptables loads it, and the kernel then picks from the range
+		// that wraps around the end of the address space (nf_nat_core
+		// computes max - min + 1 without checking); nft refuses it.
+		return nil, nil, c.unsupported(argPos(o), "the address range %q in --%s runs backwards: nft refuses it (\"Range has zero or negative size\"), and iptables would pick addresses wrapping past %s", ipPart, o.Name, map[bool]string{true: "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff", false: "255.255.255.255"}[c.fam == parser.IPv6])
+	}
 	return &Range{Lo: a, Hi: b}, port, nil
 }
 

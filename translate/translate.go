@@ -44,6 +44,11 @@ type Options struct {
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate.
 	Report bool
+	// Check, when set, is run on a translation without errors and its
+	// errors join the translation's: a backend's check of what only its
+	// lowering knows (the kernel's limit of expressions in a rule; see
+	// backend/nft.OversizeRules). The xt2nft command sets it.
+	Check func(*Ruleset) []parser.Diagnostic
 	// IPSets are the definitions of the ipsets -m set and -j SET name
 	// (from `ipset save`); a set not in it becomes an empty set of
 	// addresses, with a warning.
@@ -127,9 +132,12 @@ type translator struct {
 	recent *recentPlan
 	// helpers marks raw tables that assign ct helpers (helpers.go).
 	helpers map[helperKey]bool
-	// ext holds per-extension state shared by rules (hashlimit meters, ...),
-	// keyed by the extension.
-	ext map[string]any
+	// hashlimits are the hashlimit tables made so far (the first rule
+	// naming one decides its parameters).
+	hashlimits map[hashlimitTable]*hashlimitCfg
+	// helperChains are the target helper chains made so far, per table
+	// (tgHelperChain).
+	helperChains map[*Table]*tableHelpers
 }
 
 type tableKey struct {
@@ -154,13 +162,14 @@ func Translate(d *parser.Dump, opt Options) *Result {
 		opt.RecentSize = 65535
 	}
 	tr := &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
-		names: map[chainKey]string{}, ext: map[string]any{}}
+		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{}}
 	tr.nameChains(d)
 	tr.planRecent(d)
 	for _, t := range d.Tables {
 		tr.table(t)
 	}
 	tr.replicateHelpers(d)
+	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	return &Result{Ruleset: tr.out, Diags: tr.diags}
 }
@@ -265,6 +274,9 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		c.hook = baseChains[t.Name][ch.Name].hook
 	}
 	out, err := c.translate()
+	if err == nil && quotedArg(r) {
+		err = quoteFree(r.Pos, out)
+	}
 	if err != nil {
 		var u *untranslatable
 		pos := r.Pos
@@ -279,16 +291,7 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule) []
 		return nil
 	}
 	if tr.opt.Report {
-		for _, u := range c.recents {
-			how := "exact"
-			for _, w := range c.warns {
-				if strings.HasPrefix(w.Msg, "recent:") {
-					how = "approximate (see the warning)"
-				}
-			}
-			tr.diags = append(tr.diags, parser.Diagnostic{Pos: u.o.pos, Severity: parser.SevNote,
-				Msg: fmt.Sprintf("recent --%s on list %q: %s", u.o.cmd, u.o.name, how)})
-		}
+		tr.diags = append(tr.diags, c.recentNotes()...)
 	}
 	for _, w := range c.warns {
 		if tr.opt.Strict {

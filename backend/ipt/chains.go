@@ -1,9 +1,7 @@
 package ipt
 
 import (
-	"errors"
 	"fmt"
-	"io/fs"
 
 	"github.com/coreos/go-iptables/iptables"
 )
@@ -27,7 +25,11 @@ func (b *Backend) Chains(table string) ([]string, error) {
 		proto = iptables.ProtocolIPv6
 	}
 	var chains []string
-	err = inNetns(t.b.Netns, func() error {
+	do := func(f func() error) error { return inNetns(t.b.Netns, f) }
+	if t.b.NS != nil {
+		do = t.b.NS.Do
+	}
+	err = do(func() error {
 		// Path pins the variant: left to itself go-iptables runs whatever
 		// `iptables` on PATH is, which may be the other variant.
 		ipt, err := iptables.New(iptables.IPFamily(proto), iptables.Path(path))
@@ -38,9 +40,6 @@ func (b *Backend) Chains(table string) ([]string, error) {
 		return err
 	})
 	if err != nil {
-		if errors.Is(err, fs.ErrPermission) || isPermission(err.Error()) {
-			return nil, &permError{t.cmd, err.Error()}
-		}
 		return nil, fmt.Errorf("%s -t %s -S: %w", t.cmd, table, err)
 	}
 	return chains, nil

@@ -27,6 +27,11 @@ import (
 	"os/exec"
 	"regexp"
 	"strings"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend"
+	"github.com/xt2nft/xt2nft/backend/netns"
 )
 
 // Variant is the iptables flavour: the legacy x_tables kernel interface or
@@ -54,6 +59,9 @@ type Backend struct {
 	// Netns is the name of a network namespace (as in `ip netns list`) to run
 	// every command in; "" is the current namespace.
 	Netns string
+	// NS, when set, is the namespace instead of Netns (one without a name,
+	// such as a throwaway namespace, works too).
+	NS *netns.NS
 }
 
 // tools is a Backend resolved to its programs.
@@ -74,15 +82,29 @@ func (e *notFoundError) Error() string {
 
 func (e *notFoundError) Unwrap() error { return exec.ErrNotFound }
 
-// permError is a command refused for lack of privileges; it unwraps to
-// fs.ErrPermission.
+// permError is a command that cannot work for lack of privileges: the
+// process lacks CAP_NET_ADMIN, which it checks before running anything
+// (the tools' own messages are not parsed for it). It satisfies errors.Is
+// with fs.ErrPermission and backend.ErrPermission.
 type permError struct{ prog, msg string }
 
 func (e *permError) Error() string {
 	return fmt.Sprintf("%s: permission denied: run as root (CAP_NET_ADMIN is needed): %s", e.prog, e.msg)
 }
 
-func (e *permError) Unwrap() error { return fs.ErrPermission }
+func (e *permError) Is(target error) bool {
+	return target == fs.ErrPermission || target == backend.ErrPermission
+}
+
+// hasNetAdmin reports whether the process may change the firewall.
+func hasNetAdmin() bool {
+	hdr := unix.CapUserHeader{Version: unix.LINUX_CAPABILITY_VERSION_3}
+	var data [2]unix.CapUserData
+	if err := unix.Capget(&hdr, &data[0]); err != nil {
+		return false
+	}
+	return data[unix.CAP_NET_ADMIN/32].Effective&(1<<(unix.CAP_NET_ADMIN%32)) != 0
+}
 
 func lookPath(prog, pkg string) (string, error) {
 	p, err := exec.LookPath(prog)
@@ -122,10 +144,13 @@ func (b *Backend) resolve() (*tools, error) {
 			return nil, err
 		}
 	}
-	if b.Netns != "" {
+	if b.Netns != "" && b.NS == nil {
 		if _, err := lookPath("ip", "iproute2"); err != nil {
 			return nil, err
 		}
+	}
+	if !hasNetAdmin() {
+		return nil, &permError{t.restore, "the process lacks CAP_NET_ADMIN"}
 	}
 	return t, nil
 }
@@ -164,10 +189,10 @@ func (t *tools) run(stdin []byte, prog string, args ...string) ([]byte, error) {
 		return nil, err
 	}
 	argv := append([]string{path}, args...)
-	if t.b.Netns != "" {
+	if t.b.Netns != "" && t.b.NS == nil {
 		argv = append([]string{"ip", "netns", "exec", t.b.Netns}, argv...)
 	}
-	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd := t.b.NS.Command(argv[0], argv[1:]...)
 	if stdin != nil {
 		cmd.Stdin = bytes.NewReader(stdin)
 	}
@@ -177,9 +202,6 @@ func (t *tools) run(stdin []byte, prog string, args ...string) ([]byte, error) {
 		msg := strings.TrimSpace(stderr.String())
 		if msg == "" {
 			msg = err.Error()
-		}
-		if isPermission(msg) {
-			return nil, &permError{prog, firstLine(msg)}
 		}
 		var ee *exec.ExitError
 		if !errors.As(err, &ee) {
@@ -195,19 +217,6 @@ type exitError struct{ prog, stderr string }
 
 func (e *exitError) Error() string {
 	return e.prog + ": " + strings.Join(strings.Fields(strings.ReplaceAll(e.stderr, "\n", " ")), " ")
-}
-
-// isPermission reports whether a tool's (or ip netns exec's) message means
-// the caller lacks privileges.
-func isPermission(msg string) bool {
-	return strings.Contains(msg, "Permission denied") ||
-		strings.Contains(msg, "Operation not permitted") ||
-		strings.Contains(msg, "you must be root")
-}
-
-func firstLine(s string) string {
-	s, _, _ = strings.Cut(s, "\n")
-	return s
 }
 
 // Save returns iptables-save output, with counters ([packets:bytes]), for

@@ -3,19 +3,18 @@ package nft
 import (
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend"
+	"github.com/xt2nft/xt2nft/backend/netns"
 )
 
-// ApplyOptions tune Apply.
-type ApplyOptions struct {
-	// ResetSets drops the runtime contents of the dynamic sets (recent
-	// lists, hashlimit meters); by default a re-apply carries them over.
-	ResetSets bool
-}
+// ApplyOptions tune Apply (see backend.ApplyOptions).
+type ApplyOptions = backend.ApplyOptions
 
 // ApplyResult says what an apply did.
 type ApplyResult struct {
@@ -23,30 +22,64 @@ type ApplyResult struct {
 	Sets        int
 	CarriedSets int // sets whose live elements were carried over
 	CarriedElem int
+	// Gen is the ruleset generation right after the apply's commit.
+	Gen uint32
 }
 
-// elemChunk bounds the elements per netlink message.
-const elemChunk = 1024
-
 // Apply sends p to the namespace as one batch: each table is created,
-// deleted and declared again with all its objects, so the kernel swaps it
-// atomically and touches no other table. Unless opt.ResetSets, the live
-// dynamic sets' elements are carried into the new sets. If the kernel
-// refuses the batch nothing changed; the refusal names the iptables rule
-// (from the kernel's error for that message, else by replaying the program
-// on a scratch namespace).
+// deleted and declared again with all its objects (and xt2nft's mark, see
+// mark.go), so the kernel swaps it atomically and touches no other table.
+// Unless opt.ResetSets, the live dynamic sets' elements are carried into
+// the new sets. A live table of the same name without xt2nft's mark is
+// refused (*backend.ForeignError) unless opt.ReplaceForeign.
+//
+// The batch is conditioned on the generation in which the live tables were
+// read: if another program commits a change in between, the kernel refuses
+// it and Apply reads again (a few times) rather than overwrite that change
+// with what it read before. If the kernel refuses the batch nothing
+// changed; the refusal names the iptables rule (from the kernel's error for
+// that message, else by replaying the program on a scratch namespace).
 func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
-	c, err := ns.Conn(p.messages())
+	for attempt := 0; ; attempt++ {
+		res, err := apply(ns, p, opt, 0)
+		if errors.Is(err, backend.ErrChanged) && attempt < 4 {
+			continue
+		}
+		return res, err
+	}
+}
+
+// apply is one attempt of Apply, conditioned on generation base (0: the
+// generation of its own reads). With a base, a change since base is a
+// *backend.ChangedError.
+func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, error) {
+	c, err := dial(ns)
 	if err != nil {
-		return nil, permission(err)
+		return nil, err
+	}
+	defer c.Close()
+	gen := base
+	if gen == 0 {
+		if gen, err = generation(c); err != nil {
+			return nil, err
+		}
+	}
+	if !opt.ReplaceForeign {
+		if err := checkForeign(c, p); err != nil {
+			return nil, err
+		}
 	}
 	res := &ApplyResult{}
 	carried := map[*SetProgram][]nftables.SetElement{}
 	if !opt.ResetSets {
+		rc, err := readConn(ns)
+		if err != nil {
+			return nil, classify(err)
+		}
 		for _, tp := range p.Tables {
-			n, err := carrySets(c, tp, carried)
+			n, err := carrySets(rc, tp, carried)
 			if err != nil {
-				return nil, permission(err)
+				return nil, classify(err)
 			}
 			res.CarriedSets += n
 		}
@@ -54,59 +87,69 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 			res.CarriedElem += len(els)
 		}
 	}
-	bio := newBatchIO(ns, p, res.CarriedElem)
-	w, err := bio.conn()
-	if err != nil {
-		return nil, err
+	if base == 0 {
+		// The reads must all belong to the generation the batch names.
+		if now, err := generation(c); err != nil {
+			return nil, err
+		} else if now != gen {
+			return nil, &backend.ChangedError{Op: "apply"}
+		}
 	}
+	b := &batch{}
 	for _, tp := range p.Tables {
-		if err := queueTable(w, tp, true, carried); err != nil {
+		if err := queueTable(b, tp, true, carried); err != nil {
 			return nil, err
 		}
-		if err := queueRules(w, tp.Rules); err != nil {
+		if err := queueRules(b, tp.Rules); err != nil {
 			return nil, err
 		}
 		res.Rules += len(tp.Rules)
 		res.Sets += len(tp.Sets)
 	}
-	if err := w.Flush(); err != nil {
-		if len(bio.failures) > 0 {
-			err = bio.failures[0].err
-		}
-		if isPermission(err) {
-			return nil, permission(err)
-		}
-		if len(bio.failures) > 0 && bio.failures[0].msgType == unix.NFT_MSG_NEWRULE {
-			if r := p.rule(bio.failures[0].index); r != nil {
-				return nil, &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + err.Error()}
-			}
-		}
-		return nil, locate(p, err)
+	if err := b.send(ns, gen); err != nil {
+		return nil, refusal(p, b, err)
 	}
+	res.Gen = genAfter(gen)
 	return res, nil
 }
 
-// newBatchIO sizes the batch writer for p (plus carried elements) and
-// gives it the user data google/nftables cannot send.
-func newBatchIO(ns *NS, p *Program, carried int) *batchIO {
-	bio := &batchIO{ns: ns, msgs: p.messages() + carried/elemChunk, elems: carried}
-	for _, t := range p.Tables {
-		for _, s := range t.Sets {
-			bio.elems += len(s.Elems)
-			if s.udata != nil {
-				if bio.udata == nil {
-					bio.udata = map[string][]byte{}
-				}
-				bio.udata[udataKey(byte(t.Table.Family), t.Table.Name, s.Set.Name)] = s.udata
-			}
+// checkForeign refuses to replace live tables without xt2nft's mark.
+func checkForeign(c *netlink.Conn, p *Program) error {
+	var foreign []backend.Table
+	for _, tp := range p.Tables {
+		d, err := readTableOnly(c, byte(tp.Table.Family), tp.Table.Name)
+		if err != nil {
+			return err
 		}
-		for _, r := range t.Rules {
-			for _, a := range r.Anon {
-				bio.elems += len(a.Elems)
-			}
+		if d.Table != nil && !d.marked() {
+			foreign = append(foreign, backend.Table{Family: familyName(byte(tp.Table.Family)), Name: tp.Table.Name})
 		}
 	}
-	return bio
+	if len(foreign) > 0 {
+		return &backend.ForeignError{Tables: foreign}
+	}
+	return nil
+}
+
+// refusal explains a batch the kernel refused.
+func refusal(p *Program, b *batch, err error) error {
+	var be *batchError
+	if !errors.As(err, &be) {
+		return classify(err)
+	}
+	if be.batch == unix.ERESTART {
+		return &backend.ChangedError{Op: "apply", Err: be.batch}
+	}
+	e := be.Unwrap()
+	if errors.Is(e, unix.EPERM) || errors.Is(e, unix.EACCES) {
+		return &backend.PermissionError{Err: e}
+	}
+	if be.batch == 0 && be.failures[0].msgType == unix.NFT_MSG_NEWRULE {
+		if r := p.rule(be.failures[0].rule); r != nil {
+			return &backend.RefusedError{Err: &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + e.Error()}}
+		}
+	}
+	return &backend.RefusedError{Err: locate(p, e)}
 }
 
 // rule returns the k-th rule of the batch.
@@ -123,7 +166,7 @@ func (p *Program) rule(k int) *RuleProgram {
 // Check sends p to a scratch namespace: the kernel validates every object
 // and rule, nothing live is touched. A refusal names the source rule.
 func Check(p *Program) error {
-	scratch, err := Throwaway()
+	scratch, err := netns.Throwaway()
 	if err != nil {
 		return err
 	}
@@ -132,46 +175,47 @@ func Check(p *Program) error {
 	return err
 }
 
-// queueTable queues the table swap and its sets, objects and chains.
-func queueTable(c *nftables.Conn, tp *TableProgram, replace bool, carried map[*SetProgram][]nftables.SetElement) error {
-	c.AddTable(tp.Table)
+// queueTable queues the table swap (or, without replace, its creation)
+// and its objects, sets and chains.
+func queueTable(b *batch, tp *TableProgram, replace bool, carried map[*SetProgram][]nftables.SetElement) error {
 	if replace {
-		c.DelTable(tp.Table)
-		c.AddTable(tp.Table)
+		// Created if absent (without user data: the kernel does not change
+		// that of an existing table), deleted, created again whole.
+		b.table(tp.Table, nil)
+		b.delTable(tp.Table)
 	}
+	b.table(tp.Table, markUdata())
 	for _, o := range tp.Objs {
-		c.AddObj(o)
+		no, ok := o.(*nftables.NamedObj)
+		if !ok {
+			return fmt.Errorf("table %s: object of type %T not supported", tp.Table.Name, o)
+		}
+		if err := b.obj(no); err != nil {
+			return err
+		}
 	}
 	for _, sp := range tp.Sets {
 		els := append(append([]nftables.SetElement(nil), sp.Elems...), carried[sp]...)
-		first := els
-		if len(first) > elemChunk {
-			first = first[:elemChunk]
-		}
-		if err := c.AddSet(sp.Set, first); err != nil {
-			return fmt.Errorf("set %s: %w", sp.Set.Name, err)
-		}
-		for i := len(first); i < len(els); i += elemChunk {
-			j := min(i+elemChunk, len(els))
-			if err := c.SetAddElements(sp.Set, els[i:j]); err != nil {
-				return fmt.Errorf("set %s: %w", sp.Set.Name, err)
-			}
+		if err := b.set(sp.Set, sp.udata, els); err != nil {
+			return err
 		}
 	}
 	for _, ch := range tp.Chains {
-		c.AddChain(ch)
+		b.chain(ch)
 	}
 	return nil
 }
 
-func queueRules(c *nftables.Conn, rules []*RuleProgram) error {
+func queueRules(b *batch, rules []*RuleProgram) error {
 	for _, r := range rules {
 		for _, a := range r.Anon {
-			if err := c.AddSet(a.Set, a.Elems); err != nil {
+			if err := b.set(a.Set, a.udata, a.Elems); err != nil {
 				return &Error{Pos: r.Origin, Msg: err.Error()}
 			}
 		}
-		c.AddRule(r.Rule)
+		if err := b.rule(r.Rule); err != nil {
+			return &Error{Pos: r.Origin, Msg: err.Error()}
+		}
 	}
 	return nil
 }
@@ -228,71 +272,34 @@ func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftable
 // locate finds which object or rule the kernel refused, by replaying the
 // program on a scratch namespace piece by piece.
 func locate(p *Program, batchErr error) error {
-	scratch, err := Throwaway()
+	scratch, err := netns.Throwaway()
 	if err != nil {
 		return fmt.Errorf("kernel rejected the ruleset: %w", batchErr)
 	}
 	defer scratch.Close()
-	c, err := scratch.Conn(p.messages())
-	if err != nil {
-		return fmt.Errorf("kernel rejected the ruleset: %w", batchErr)
-	}
 	for _, tp := range p.Tables {
-		_ = queueTable(c, tp, false, nil)
-		if err := c.Flush(); err != nil {
-			return fmt.Errorf("table %s: kernel rejected its sets, objects or chains: %w", tp.Table.Name, err)
+		b := &batch{}
+		_ = queueTable(b, tp, false, nil)
+		if err := b.send(scratch, 0); err != nil {
+			return fmt.Errorf("table %s: kernel rejected its sets, objects or chains: %w", tp.Table.Name, errors.Unwrap(err))
 		}
 		// Rules in chunks, then one by one inside the failing chunk.
 		const chunk = 256
 		for i := 0; i < len(tp.Rules); i += chunk {
 			rules := tp.Rules[i:min(i+chunk, len(tp.Rules))]
-			_ = queueRules(c, rules)
-			if c.Flush() == nil {
+			b := &batch{}
+			_ = queueRules(b, rules)
+			if b.send(scratch, 0) == nil {
 				continue
 			}
 			for _, r := range rules {
-				_ = queueRules(c, []*RuleProgram{r})
-				if err := c.Flush(); err != nil {
-					return &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + kernelMessage(err)}
+				b := &batch{}
+				_ = queueRules(b, []*RuleProgram{r})
+				if err := b.send(scratch, 0); err != nil {
+					return &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + errors.Unwrap(err).Error()}
 				}
 			}
 		}
 	}
 	return fmt.Errorf("kernel rejected the ruleset: %w", batchErr)
-}
-
-// kernelMessage shortens google/nftables' wrapping of a netlink error.
-func kernelMessage(err error) string {
-	s := err.Error()
-	s = strings.TrimPrefix(s, "conn.Receive: ")
-	s = strings.TrimPrefix(s, "netlink receive: ")
-	return s
-}
-
-func isPermission(err error) bool {
-	return err != nil && (strings.Contains(err.Error(), "operation not permitted") || errors.Is(err, errPerm))
-}
-
-var errPerm = errors.New("operation not permitted")
-
-func permission(err error) error {
-	if isPermission(err) {
-		return fmt.Errorf("%w: changing the firewall needs root (CAP_NET_ADMIN)", err)
-	}
-	return err
-}
-
-// messages estimates the netlink messages of the program's batch.
-func (p *Program) messages() int {
-	n := 0
-	for _, t := range p.Tables {
-		n += 3 + len(t.Objs) + len(t.Chains) + len(t.Rules)
-		for _, s := range t.Sets {
-			n += 1 + len(s.Elems)/elemChunk
-		}
-		for _, r := range t.Rules {
-			n += len(r.Anon)
-		}
-	}
-	return n
 }

@@ -1,120 +1,203 @@
 package nft
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
-	"io"
+	"math/rand/v2"
 	"syscall"
 	"time"
 
-	"github.com/google/nftables"
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend"
+	"github.com/xt2nft/xt2nft/backend/netns"
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
-// batchIO does the socket work of one batch the way nft does it, while
-// google/nftables still builds every message.
+// The socket work of a batch is done the way nft does it.
 //
-// google/nftables asks the kernel to acknowledge every message and then
-// reads the acknowledgements one recvmsg at a time: for 20,000 rules that is
-// 20,000 acks to build and 40,000 system calls, which made an apply slower
-// than `nft -f`. nft asks for one acknowledgement, on the last message: the
-// kernel processes a batch inside sendmsg and reports the errors of failed
-// messages (by sequence number) before that final ack. batchIO plugs into
-// google/nftables through its connection hook (nftables.WithTestDial, which
-// hands over the marshalled messages): it clears the ack flag on all but the
-// last message, sends the batch on a real socket in the namespace, reads
-// until the last message's answer, and gives google/nftables the ack it
-// expects. The kernel's errors are kept with the sequence number of the
-// message that caused them, so a refused rule is named exactly.
-type batchIO struct {
-	ns    *NS
-	msgs  int
-	elems int // set elements in the batch
-	// failures of the last batch, in the kernel's order
-	failures []failure
-	// types of the messages of the last batch, by sequence number
-	types map[uint32]failure
-	// udata is extra set user data by family/table/set (typeof keys)
-	udata map[string][]byte
-}
+// The whole batch goes out in one sendmsg, framed by NFNL_MSG_BATCH_BEGIN
+// and NFNL_MSG_BATCH_END; the kernel processes it inside that sendmsg and
+// commits all of it or none. Only the last message asks for an
+// acknowledgement: the kernel reports the errors of failed messages (by
+// sequence number) before that final ack, so a refused rule is named
+// exactly, and 20,000 rules cost one ack instead of 20,000 acks and 40,000
+// system calls.
+//
+// The batch header can carry the ruleset generation the batch was planned
+// against (NFNL_BATCH_GENID). The kernel compares it with the current one
+// under the commit mutex, which it then holds until the commit: a batch
+// conditioned on generation G commits only if no other transaction
+// committed since G was read, and refuses with ERESTART (before processing
+// any message) otherwise. Each commit advances the generation by one, so
+// after a batch conditioned on G commits, the generation is exactly G+1
+// (genAfter) until the next commit by anyone.
 
-func udataKey(fam byte, table, set string) string { return fmt.Sprint(fam, "/", table, "/", set) }
-
-// failure is a message the kernel refused: its type, its position among
-// the messages of its type in the batch (the k-th NEWRULE), and the error.
-type failure struct {
-	msgType uint16 // NFT_MSG_*
-	index   int
-	err     error
-}
-
-func (b *batchIO) conn() (*nftables.Conn, error) {
-	return nftables.New(nftables.WithTestDial(b.roundTrip))
-}
-
-// roundTrip is called with the batch (and with nil when google/nftables
-// reads more replies than we gave: it gets none).
-func (b *batchIO) roundTrip(req []netlink.Message) ([]netlink.Message, error) {
-	if len(req) == 0 {
-		return nil, io.EOF
+// send sends the batch in ns as one transaction, conditioned on generation
+// genid (0: unconditioned). A refusal is a *batchError.
+func (b *batch) send(ns *netns.NS, genid uint32) error {
+	if len(b.msgs) == 0 {
+		return nil
 	}
-	b.failures = nil
-	b.types = map[uint32]failure{}
-	count := map[uint16]int{}
-	// req[0] and req[len-1] are the batch begin and end markers; the last
-	// real message carries the only ack request.
-	last := len(req) - 2
-	for i := range req {
-		t := uint16(req[i].Header.Type) & 0xff
-		if t == unix.NFT_MSG_NEWSET && len(b.udata) > 0 && len(req[i].Data) > 0 {
-			table, name := setName(req[i])
-			if ud := b.udata[udataKey(req[i].Data[0], table, name)]; ud != nil {
-				addSetUdata(&req[i], ud)
-			}
-		}
-		b.types[req[i].Header.Sequence] = failure{msgType: t, index: count[t]}
-		count[t]++
-		if i != last {
-			req[i].Header.Flags &^= netlink.Acknowledge
-		} else {
-			req[i].Header.Flags |= netlink.Acknowledge
-		}
-	}
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: b.ns.fd()})
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: ns.Fd()})
 	if err != nil {
-		return nil, err
+		return classify(err)
 	}
 	defer c.Close()
-	if err := SocketBuffers(1<<20+2048*b.msgs+64*b.elems, 1<<20+1024*b.msgs)(c); err != nil {
-		return nil, err
+	n := len(b.msgs)
+	if err := nlraw.SocketBuffers(1<<20+b.bytes+64*n, 1<<20+1024*n)(c); err != nil {
+		return classify(err)
 	}
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {
-		return nil, err
+		return err
 	}
-	if _, err := c.SendMessages(req); err != nil {
-		return nil, err
+	// Sequence numbers are ours (begin, messages, end) so that errors can
+	// be matched to messages.
+	base := rand.Uint32N(1<<30) + 1
+	begin := nfgen(unix.AF_UNSPEC)
+	binary.BigEndian.PutUint16(begin[2:], unix.NFNL_SUBSYS_NFTABLES)
+	if genid != 0 {
+		begin = append(begin, encodeU32(unix.NFNL_BATCH_GENID, genid)...)
 	}
-	lastSeq := req[last].Header.Sequence
+	out := make([]netlink.Message, 0, n+2)
+	out = append(out, netlink.Message{Header: netlink.Header{Type: unix.NFNL_MSG_BATCH_BEGIN, Flags: netlink.Request, Sequence: base}, Data: begin})
+	for i, m := range b.msgs {
+		m.Header.Sequence = base + 1 + uint32(i)
+		m.Header.Flags &^= netlink.Acknowledge
+		if i == n-1 {
+			m.Header.Flags |= netlink.Acknowledge
+		}
+		out = append(out, m)
+	}
+	end := nfgen(unix.AF_UNSPEC)
+	binary.BigEndian.PutUint16(end[2:], unix.NFNL_SUBSYS_NFTABLES)
+	out = append(out, netlink.Message{Header: netlink.Header{Type: unix.NFNL_MSG_BATCH_END, Flags: netlink.Request, Sequence: base + 1 + uint32(n)}, Data: end})
+	if _, err := c.SendMessages(out); err != nil {
+		return classify(fmt.Errorf("sending the batch: %w", err))
+	}
 	if err := c.SetReadDeadline(time.Now().Add(2 * time.Minute)); err != nil {
-		return nil, err
+		return err
 	}
-	err = ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
+	berr := &batchError{}
+	last := base + uint32(n)
+	err = nlraw.ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
 		if m.Header.Type != unix.NLMSG_ERROR {
 			return false, nil
 		}
-		if e := Errno(m); e != 0 {
-			f := b.types[m.Header.Seq]
-			f.err = e
-			b.failures = append(b.failures, f)
+		e := nlraw.Errno(m)
+		switch seq := m.Header.Seq; {
+		case seq == base:
+			// The batch as a whole: the generation check (ERESTART), no
+			// privileges (EPERM), no memory. Nothing else follows.
+			if e != 0 {
+				berr.batch = e
+				return true, nil
+			}
+		case e != 0 && seq > base && seq <= last:
+			berr.failures = append(berr.failures, failure{origin: b.origins[seq-base-1], index: int(seq - base - 1), err: e})
 		}
-		return m.Header.Seq == lastSeq, nil
+		return m.Header.Seq == last, nil
 	})
 	if err != nil {
-		return nil, fmt.Errorf("reading the kernel's answer: %w", err)
+		return classify(fmt.Errorf("reading the kernel's answer: %w", err))
 	}
-	if len(b.failures) > 0 {
-		return nil, b.failures[0].err
+	if berr.batch != 0 || len(berr.failures) > 0 {
+		return berr
 	}
-	ack := netlink.Message{Header: netlink.Header{Type: netlink.Error, Sequence: lastSeq}, Data: make([]byte, 4+16)}
-	return []netlink.Message{ack}, nil
+	return nil
+}
+
+// failure is a message the kernel refused.
+type failure struct {
+	origin
+	index int // the message's position in the batch
+	err   unix.Errno
+}
+
+// batchError is a batch the kernel refused: nothing of it was committed.
+type batchError struct {
+	batch    unix.Errno // an error for the batch as a whole, or 0
+	failures []failure  // errors of single messages, in the kernel's order
+}
+
+func (e *batchError) Error() string {
+	if e.batch != 0 {
+		return e.batch.Error()
+	}
+	return e.failures[0].err.Error()
+}
+
+// Unwrap gives the first errno, so that errors.Is(err, unix.EPERM) works.
+func (e *batchError) Unwrap() error {
+	if e.batch != 0 {
+		return e.batch
+	}
+	return e.failures[0].err
+}
+
+// genAfter is the generation after one commit on top of g.
+func genAfter(g uint32) uint32 {
+	if g+1 == 0 {
+		return 1 // the kernel skips 0, which means "no check"
+	}
+	return g + 1
+}
+
+// generation reads the ruleset generation (NFT_MSG_GETGEN) on c.
+func generation(c *netlink.Conn) (uint32, error) {
+	msgs, err := c.Execute(netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETGEN), Flags: netlink.Request},
+		Data:   nfgen(unix.AF_UNSPEC),
+	})
+	if err != nil {
+		return 0, classify(fmt.Errorf("reading the ruleset generation: %w", err))
+	}
+	for _, m := range msgs {
+		if len(m.Data) < 4 {
+			continue
+		}
+		ad, err := netlink.NewAttributeDecoder(m.Data[4:])
+		if err != nil {
+			return 0, err
+		}
+		ad.ByteOrder = binary.BigEndian
+		for ad.Next() {
+			if ad.Type() == unix.NFTA_GEN_ID {
+				return ad.Uint32(), nil
+			}
+		}
+	}
+	return 0, errors.New("the kernel's answer to NFT_MSG_GETGEN has no generation")
+}
+
+// dial opens a netlink socket for reads in ns.
+func dial(ns *netns.NS) (*netlink.Conn, error) {
+	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: ns.Fd()})
+	if err != nil {
+		return nil, classify(err)
+	}
+	if err := nlraw.SocketBuffers(1<<20, 8<<20)(c); err != nil {
+		c.Close()
+		return nil, classify(err)
+	}
+	return c, nil
+}
+
+// classify turns the system's refusals for lack of privileges into
+// *backend.PermissionError (by errno, not by message) and leaves other
+// errors alone.
+func classify(err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *backend.PermissionError
+	if errors.As(err, &pe) {
+		return err
+	}
+	if errors.Is(err, unix.EPERM) || errors.Is(err, unix.EACCES) {
+		return &backend.PermissionError{Err: err}
+	}
+	return err
 }

@@ -4,9 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 
-	"github.com/mdlayher/netlink"
-	"golang.org/x/sys/unix"
-
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
@@ -14,10 +11,10 @@ import (
 // Sets declared with typeof (the --rttl set: typeof ip saddr . ip ttl)
 // carry, in their user data, a description of the key expressions; nft
 // lists the set with it ("typeof ip saddr . ip ttl") instead of a type.
-// google/nftables v0.3.0 cannot add it, so typeofUdata encodes it and
-// batchIO adds it to the NEWSET message. The layout is nft's (udata TLVs:
-// one byte type, one byte length; u32 values in host order), as nft 1.0.6
-// stores it for these keys:
+// google/nftables v0.3.0 cannot add it, so typeofKey encodes it and the
+// batch writer (batch.go) appends it to the set's user data. The layout is
+// nft's (udata TLVs: one byte type, one byte length; u32 values in host
+// order), as nft 1.0.6 stores it for these keys:
 //
 //	NFTNL_UDATA_SET_KEY_TYPEOF (3)
 //	  TYPEOF_EXPR (0) = EXPR_CONCAT (13)     or the single expression's type
@@ -77,70 +74,4 @@ func udTLV(typ byte, v []byte) []byte { return append([]byte{typ, byte(len(v))},
 
 func udU32(typ byte, v uint32) []byte {
 	return udTLV(typ, binary.NativeEndian.AppendUint32(nil, v))
-}
-
-// addSetUdata appends extra user data to a NEWSET message's
-// NFTA_SET_USERDATA (creating it when absent).
-func addSetUdata(m *netlink.Message, extra []byte) {
-	if len(m.Data) < 4 {
-		return
-	}
-	out := append([]byte(nil), m.Data[:4]...)
-	b := m.Data[4:]
-	done := false
-	for len(b) >= 4 {
-		l := int(binary.NativeEndian.Uint16(b[0:2]))
-		typ := binary.NativeEndian.Uint16(b[2:4])
-		if l < 4 || l > len(b) {
-			return // malformed: leave the message alone
-		}
-		val := b[4:l]
-		if typ&0x3fff == unix.NFTA_SET_USERDATA {
-			val = append(append([]byte(nil), val...), extra...)
-			done = true
-		}
-		out = appendAttr(out, typ, val)
-		adv := (l + 3) &^ 3
-		if adv > len(b) {
-			adv = len(b)
-		}
-		b = b[adv:]
-	}
-	if !done {
-		out = appendAttr(out, unix.NFTA_SET_USERDATA, extra)
-	}
-	m.Data = out
-	m.Header.Length = 0 // recomputed when sent
-}
-
-func appendAttr(out []byte, typ uint16, val []byte) []byte {
-	hdr := make([]byte, 4)
-	binary.NativeEndian.PutUint16(hdr[0:2], uint16(4+len(val)))
-	binary.NativeEndian.PutUint16(hdr[2:4], typ)
-	out = append(out, hdr...)
-	out = append(out, val...)
-	for len(out)%4 != 0 {
-		out = append(out, 0)
-	}
-	return out
-}
-
-// setName returns a NEWSET message's table and set names.
-func setName(m netlink.Message) (table, name string) {
-	if len(m.Data) < 4 {
-		return "", ""
-	}
-	ad, err := netlink.NewAttributeDecoder(m.Data[4:])
-	if err != nil {
-		return "", ""
-	}
-	for ad.Next() {
-		switch ad.Type() {
-		case unix.NFTA_SET_TABLE:
-			table = ad.String()
-		case unix.NFTA_SET_NAME:
-			name = ad.String()
-		}
-	}
-	return table, name
 }

@@ -1,79 +1,53 @@
 package recent
 
 import (
+	"cmp"
 	"context"
+	"crypto/sha256"
 	"fmt"
 	"net/netip"
-	"regexp"
-	"sort"
-	"strconv"
+	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/google/nftables"
-	"github.com/mdlayher/netlink"
-	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
+	"github.com/xt2nft/xt2nft/backend/runlock"
+	"github.com/xt2nft/xt2nft/recentset"
 )
 
-// NFT edits the nft sets xt2nft made for recent lists. It finds them by
-// name: recent_BASE_ROLE in any ip or ip6 table, where ROLE is mem,
-// last_S (window S seconds), ptrP and wS_sK / all_sK (the --hitcount ring) or
-// ttl. Operations follow the kernel's: Add is one event (every window
-// refreshed, the ring advanced), Del removes the address from every set.
+// NFT edits the nft sets xt2nft made for recent lists, in any ip or ip6
+// table: package recentset names them and says what an event, a removal
+// and a check do, and NFT performs those plans from the control plane. Add
+// is one event per address (every window refreshed, the ring advanced),
+// Del removes the address from every set.
+//
+// Edits of one list are serialised between processes by a lock per list
+// (package runlock), so that two events on one address cannot both read
+// the same ring pointer; each event's set operations go in one netlink
+// batch. Events the packet path records meanwhile are not serialised with
+// them (xt_recent holds one spinlock; nft has none for a sequence of set
+// operations).
 type NFT struct {
 	// Conn is the netlink connection (nftables.New(), or with WithNetNSFd).
 	Conn *nftables.Conn
+	// LockDir holds the lock files (default runlock.DefaultDir).
+	LockDir string
 }
 
 var _ Backend = (*NFT)(nil)
 
-var roleRE = regexp.MustCompile(`^recent_(.+?)_(mem|last_(\d+)|ptr(\d+)|w(\d+)_s(\d+)|all_s(\d+)|ttl)$`)
-
-// nftList is one list in one table.
+// nftList is one list in one table: its layout, read back from its sets'
+// names and comments, and the kernel's sets by role.
 type nftList struct {
-	table  *nftables.Table
-	mem    *nftables.Set
-	last   map[uint32]*nftables.Set
-	ptr    map[int]*nftables.Set
-	slots  map[uint32]map[int]*nftables.Set // window (0: none) -> slot -> set
-	ttl    *nftables.Set
-	k      int
-	family nftables.TableFamily
-	// mask is the list's --mask (from the sets' comments, "... mask M");
-	// invalid when the list has none.
-	mask netip.Addr
-}
-
-// masked keys a by the list's mask, as the rules key packets.
-func (l *nftList) masked(a netip.Addr) netip.Addr {
-	if !l.mask.IsValid() || l.mask.BitLen() != a.BitLen() {
-		return a
-	}
-	b, m := a.AsSlice(), l.mask.AsSlice()
-	for i := range b {
-		b[i] &= m[i]
-	}
-	out, _ := netip.AddrFromSlice(b)
-	return out
-}
-
-func (l *nftList) all() []*nftables.Set {
-	var out []*nftables.Set
-	if l.mem != nil {
-		out = append(out, l.mem)
-	}
-	for _, s := range l.last {
-		out = append(out, s)
-	}
-	for _, s := range l.ptr {
-		out = append(out, s)
-	}
-	for _, m := range l.slots {
-		for _, s := range m {
-			out = append(out, s)
-		}
-	}
-	return out
+	*recentset.List
+	table *nftables.Table
+	sets  map[recentset.Set]*nftables.Set
+	// broken says why sets named like a list's are not one recentctl can
+	// edit (nil: they are).
+	broken error
 }
 
 // find returns every list by name (one per table, IPv4 and IPv6).
@@ -91,58 +65,84 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 		if err != nil {
 			return nil, fmt.Errorf("listing sets of table %s: %w", t.Name, err)
 		}
-		lists := map[string]*nftList{}
-		var comments map[string]string
+		byBase := map[string]map[recentset.Set]*nftables.Set{}
+		var bases []string
 		for _, s := range sets {
-			m := roleRE.FindStringSubmatch(s.Name)
-			if m == nil {
+			base, role, ok := recentset.ParseSetName(s.Name)
+			if !ok {
 				continue
 			}
-			l := lists[m[1]]
-			if l == nil {
-				l = &nftList{table: t, family: t.Family, last: map[uint32]*nftables.Set{}, ptr: map[int]*nftables.Set{},
-					slots: map[uint32]map[int]*nftables.Set{}}
-				lists[m[1]] = l
+			if byBase[base] == nil {
+				byBase[base] = map[recentset.Set]*nftables.Set{}
+				bases = append(bases, base)
 			}
-			if comments == nil {
-				if comments, err = setComments(n.Conn.NetNS, t); err != nil {
-					return nil, err
-				}
-			}
-			if _, m, ok := strings.Cut(comments[s.Name], " mask "); ok {
-				if a, err := netip.ParseAddr(m); err == nil {
-					l.mask = a
-				}
-			}
-			num := func(s string) int { v, _ := strconv.Atoi(s); return v }
-			switch {
-			case m[2] == "mem":
-				l.mem = s
-			case m[2] == "ttl":
-				l.ttl = s
-			case m[3] != "":
-				l.last[uint32(num(m[3]))] = s
-			case m[4] != "":
-				l.ptr[num(m[4])] = s
-				if num(m[4])+1 > l.k {
-					l.k = num(m[4]) + 1
-				}
-			default:
-				w, k := uint32(num(m[5])), num(m[6])
-				if m[7] != "" {
-					w, k = 0, num(m[7])
-				}
-				if l.slots[w] == nil {
-					l.slots[w] = map[int]*nftables.Set{}
-				}
-				l.slots[w][k] = s
-			}
+			byBase[base][role] = s
 		}
-		for name, l := range lists {
-			out[name] = append(out[name], l)
+		if len(bases) == 0 {
+			continue
+		}
+		comments, err := nlraw.SetComments(n.Conn.NetNS, t)
+		if err != nil {
+			return nil, err
+		}
+		for _, base := range bases {
+			l := discover(t, base, byBase[base], comments)
+			out[l.Name] = append(out[l.Name], l)
 		}
 	}
 	return out, nil
+}
+
+// discover rebuilds a list's layout from its sets: the name and mask from
+// a comment ("xt_recent NAME ROLE [mask M]"), or the name from the sets'
+// base when no comment says it (a name too long for a comment).
+func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.Set, comments map[string]string) *nftList {
+	names := make([]string, 0, len(sets))
+	for _, s := range sets {
+		names = append(names, s.Name)
+	}
+	slices.Sort(names)
+	name, mask := strings.TrimPrefix(base, "recent_"), netip.Addr{}
+	for _, sn := range names {
+		if n, m, ok := recentset.ParseComment(comments[sn]); ok {
+			if n != "" {
+				name = n
+			}
+			mask = m
+			break
+		}
+	}
+	l := recentset.NewList(name, base, t.Family == nftables.TableFamilyIPv6, mask)
+	for role, s := range sets {
+		switch role.Role {
+		case recentset.Mem:
+			l.Mem = true
+		case recentset.Last:
+			l.Windows = append(l.Windows, role.Window)
+		case recentset.Ptr:
+			l.K = max(l.K, role.Index+1)
+		case recentset.Slot:
+			l.Rings = append(l.Rings, role.Window)
+		case recentset.TTL:
+			l.TTL = true
+			l.TTLWindow = uint32(s.Timeout / time.Second)
+		}
+	}
+	slices.Sort(l.Windows)
+	slices.Sort(l.Rings)
+	l.Rings = slices.Compact(l.Rings)
+	nl := &nftList{List: l, table: t, sets: sets}
+	want := l.Sets()
+	for _, s := range want {
+		if sets[s] == nil {
+			nl.broken = fmt.Errorf("list %s in table %s: set %s is missing, so its sets are not a list recentctl can edit (was the ruleset made by xt2nft?)", Quote(name), t.Name, l.SetName(s))
+			return nl
+		}
+	}
+	if len(want) != len(sets) {
+		nl.broken = fmt.Errorf("list %s in table %s: %d sets named %s_* where its layout has %d, so they are not a list recentctl can edit (was the ruleset made by xt2nft?)", Quote(name), t.Name, len(sets), base, len(want))
+	}
+	return nl
 }
 
 func (n *NFT) lists(name string) ([]*nftList, error) {
@@ -152,7 +152,12 @@ func (n *NFT) lists(name string) ([]*nftList, error) {
 	}
 	ls := all[name]
 	if len(ls) == 0 {
-		return nil, fmt.Errorf("no nft sets for recent list %q (xt2nft names them recent_%s_*)", name, name)
+		return nil, fmt.Errorf("no nft sets for recent list %s (xt2nft names them recent_NAME_*, with the list's name in their comments)", Quote(name))
+	}
+	for _, l := range ls {
+		if l.broken != nil {
+			return nil, l.broken
+		}
 	}
 	return ls, nil
 }
@@ -171,7 +176,7 @@ func (n *NFT) Lists(ctx context.Context) ([]List, error) {
 		}
 		out = append(out, List{Name: name, Backend: "nft", Entries: len(es)})
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	slices.SortFunc(out, func(a, b List) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil
 }
 
@@ -184,10 +189,41 @@ func (n *NFT) Has(ctx context.Context, name string) (bool, error) {
 	return len(all[name]) > 0, nil
 }
 
-func keyOf(a netip.Addr) []byte { return a.AsSlice() }
+// pick returns the list of ls that holds a's family, or an error saying
+// that none does.
+func pick(name string, ls []*nftList, a netip.Addr) (*nftList, error) {
+	for _, l := range ls {
+		if l.Holds(a) {
+			return l, nil
+		}
+	}
+	fams := map[bool]string{false: "IPv4", true: "IPv6"}
+	if a.Is4In6() {
+		return nil, fmt.Errorf("list %s: %s is an IPv4-mapped IPv6 address, which no rule of the list can match (write it as %s)", Quote(name), a, a.Unmap())
+	}
+	return nil, fmt.Errorf("list %s has no sets for %s addresses (its rules are %s only): %s cannot be in it", Quote(name), famName(a), fams[ls[0].IPv6], a)
+}
 
-func (l *nftList) fits(a netip.Addr) bool {
-	return (l.family == nftables.TableFamilyIPv4) == a.Unmap().Is4() && (a.Is4() || !a.Is4In6())
+func famName(a netip.Addr) string {
+	if a.Is4() {
+		return "IPv4"
+	}
+	return "IPv6"
+}
+
+// byList sorts addresses to the lists that hold them, keyed as the rules
+// key packets (masked); an address no list can hold is an error before
+// anything is written.
+func byList(name string, ls []*nftList, addrs []netip.Addr) (map[*nftList][]netip.Addr, error) {
+	out := map[*nftList][]netip.Addr{}
+	for _, a := range addrs {
+		l, err := pick(name, ls, a)
+		if err != nil {
+			return nil, err
+		}
+		out[l] = append(out[l], l.Key(a))
+	}
+	return out, nil
 }
 
 // elements reads a set's elements as address -> time left (0: no timeout).
@@ -222,237 +258,166 @@ func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
 		return e
 	}
 	for _, l := range ls {
-		if l.mem != nil {
-			els, err := n.elements(l.mem)
-			if err != nil {
-				return nil, err
-			}
-			for a := range els {
-				get(a)
-			}
-		}
-		// The longest window tells the most about stamps.
-		var ws []uint32
-		for w := range l.last {
-			ws = append(ws, w)
-		}
-		sort.Slice(ws, func(i, j int) bool { return ws[i] > ws[j] })
-		for _, w := range ws {
-			els, err := n.elements(l.last[w])
+		for _, s := range l.shown() {
+			els, err := n.elements(l.sets[s])
 			if err != nil {
 				return nil, err
 			}
 			for a, left := range els {
-				get(a).sawWindow(w, left)
-			}
-		}
-		if w, ok := l.stampWindow(); ok {
-			for _, s := range l.slots[w] {
-				els, err := n.elements(s)
-				if err != nil {
-					return nil, err
-				}
-				for a, left := range els {
-					get(a).sawSlot(w, left)
-				}
+				get(a).saw(s, left)
 			}
 		}
 	}
 	var out []Entry
 	for _, e := range entries {
-		if e.LastSeen < 0 {
-			e.LastSeen = 0
-		}
-		sort.Slice(e.Stamps, func(i, j int) bool { return e.Stamps[i] > e.Stamps[j] })
-		out = append(out, *e)
+		out = append(out, e.done())
 	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Addr.Less(out[j].Addr) })
+	slices.SortFunc(out, func(a, b Entry) int { return a.Addr.Compare(b.Addr) })
 	return out, nil
 }
 
-// refresh (re)creates an element with the set's timeout in the batch: an add
-// that may exist, a delete, and a fresh add (portable before Linux 6.12).
-func (n *NFT) refresh(s *nftables.Set, a netip.Addr, timeout time.Duration) error {
-	el := []nftables.SetElement{{Key: keyOf(a)}}
-	if err := n.Conn.SetAddElements(s, el); err != nil {
-		return err
+// shown are the sets an entry is read from: mem (it exists), the windows,
+// longest first (they tell its newest stamp), and the slots of the ring
+// that tells its stamps best: the one without a timeout (it keeps every
+// stamp) if there is one, else the longest window's.
+func (l *nftList) shown() []recentset.Set {
+	var out []recentset.Set
+	if l.Mem {
+		out = append(out, recentset.Set{Role: recentset.Mem})
 	}
-	if err := n.Conn.SetDeleteElements(s, el); err != nil {
-		return err
+	for i := len(l.Windows) - 1; i >= 0; i-- {
+		out = append(out, recentset.Set{Role: recentset.Last, Window: l.Windows[i]})
 	}
-	el[0].Timeout = timeout
-	return n.Conn.SetAddElements(s, el)
+	if l.Ring() {
+		w := l.Rings[len(l.Rings)-1]
+		if l.Rings[0] == 0 {
+			w = 0
+		}
+		for p := 0; p < l.K; p++ {
+			out = append(out, recentset.Set{Role: recentset.Slot, Window: w, Index: p})
+		}
+	}
+	return out
 }
 
-// batchSize bounds the addresses per netlink batch, and elemsPerMsg the
-// elements per message: a message's element list is one netlink attribute,
-// whose 16-bit length overflows past about 1,500 IPv4 elements. Every
-// batch costs about 10 ms of waiting (a round trip and a commit), so
-// importing a million addresses in batches of a thousand spent ten of its
-// fifteen seconds off the CPU; in batches of 65,536 that is negligible. The socket send
-// buffer is sized for such batches (see bufferSizes in cmd/recentctl).
-const (
-	batchSize   = 65536
-	elemsPerMsg = 1024
-)
+// saw records that the entry is in set s with left time to go. Entries
+// start with LastSeen -1.
+func (e *Entry) saw(s recentset.Set, left time.Duration) {
+	switch s.Role {
+	case recentset.Last:
+		e.sawWindow(s.Window, left)
+	case recentset.Slot:
+		if s.Window == 0 { // a stamp of unknown age
+			e.Stamps = append(e.Stamps, 0)
+			return
+		}
+		e.Stamps = append(e.Stamps, time.Duration(s.Window)*time.Second-left)
+		e.sawWindow(s.Window, left)
+	}
+}
 
-// chunks calls f with els in pieces of at most elemsPerMsg.
-func chunks(els []nftables.SetElement, f func([]nftables.SetElement) error) error {
-	for i := 0; i < len(els); i += elemsPerMsg {
-		if err := f(els[i:min(i+elemsPerMsg, len(els))]); err != nil {
+// sawWindow records that the entry has left time to go in a set with
+// window w: its newest stamp is w-left old.
+func (e *Entry) sawWindow(w uint32, left time.Duration) {
+	seen := time.Duration(w)*time.Second - left
+	if e.LastSeen < 0 || seen < e.LastSeen {
+		e.LastSeen = seen
+	}
+	e.Remaining = max(e.Remaining, left)
+}
+
+// done finishes an entry read from the sets: stamps oldest first.
+func (e *Entry) done() Entry {
+	if e.LastSeen < 0 {
+		e.LastSeen = 0
+	}
+	slices.SortFunc(e.Stamps, func(a, b time.Duration) int { return cmp.Compare(b, a) })
+	return *e
+}
+
+// lock takes the list's lock: one per namespace, table and list.
+func (n *NFT) lock(l *nftList) (func(), error) {
+	path := "/proc/thread-self/ns/net"
+	if n.Conn.NetNS != 0 {
+		path = fmt.Sprintf("/proc/self/fd/%d", n.Conn.NetNS)
+	}
+	var st syscall.Stat_t
+	if err := syscall.Stat(path, &st); err != nil {
+		return nil, fmt.Errorf("identifying the network namespace: %w", err)
+	}
+	id := fmt.Sprintf("%d:%d %d %s %s", st.Dev, st.Ino, l.table.Family, l.table.Name, l.Base)
+	sum := sha256.Sum256([]byte(id))
+	dir := n.LockDir
+	if dir == "" {
+		dir = runlock.DefaultDir
+	}
+	unlock, err := runlock.Lock(dir, fmt.Sprintf("recent-%x.lock", sum[:12]))
+	if err != nil {
+		return nil, fmt.Errorf("list %s: %w", Quote(l.Name), err)
+	}
+	return unlock, nil
+}
+
+// Add records one event per address: mem, every window, and the ring. The
+// ring pointers are read once per call, under the list's lock, and the
+// updates go out in batches.
+func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
+	ls, err := n.lists(name)
+	if err != nil {
+		return err
+	}
+	per, err := byList(name, ls, addrs)
+	if err != nil {
+		return err
+	}
+	for _, l := range ls {
+		if err := n.addTo(l, per[l]); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-// batch collects element operations per set.
-type batch struct {
-	add, del, refresh map[*nftables.Set][]nftables.SetElement
-	order             []*nftables.Set
-	seen              map[*nftables.Set]bool
-	ops               int // element operations queued (a refresh is three)
-}
-
-// maxOps bounds a batch's element operations (about 40 bytes each) so that
-// it fits the send buffer recentctl asks for (64 MiB) even when a list has
-// many sets (windows, the hitcount ring).
-const maxOps = 1 << 20
-
-func newBatch() *batch {
-	return &batch{add: map[*nftables.Set][]nftables.SetElement{}, del: map[*nftables.Set][]nftables.SetElement{},
-		refresh: map[*nftables.Set][]nftables.SetElement{}, seen: map[*nftables.Set]bool{}}
-}
-
-func (b *batch) note(s *nftables.Set) {
-	if !b.seen[s] {
-		b.seen[s] = true
-		b.order = append(b.order, s)
+func (n *NFT) addTo(l *nftList, addrs []netip.Addr) error {
+	if len(addrs) == 0 {
+		return nil
 	}
-}
-
-// queue sends the batch: for each set its plain adds, its deletes, and its
-// refreshes (add, delete, add with the timeout: portable before Linux 6.12).
-func (n *NFT) send(b *batch) error {
-	for _, s := range b.order {
-		if err := chunks(b.add[s], func(els []nftables.SetElement) error { return n.Conn.SetAddElements(s, els) }); err != nil {
-			return err
-		}
-		if err := chunks(b.del[s], func(els []nftables.SetElement) error { return n.Conn.SetDeleteElements(s, els) }); err != nil {
-			return err
-		}
-		// A re-add with a timeout does not refresh an existing element
-		// (checked on Linux 6.18), hence add, delete, add.
-		err := chunks(b.refresh[s], func(els []nftables.SetElement) error {
-			bare := make([]nftables.SetElement, len(els))
-			for i, e := range els {
-				bare[i] = nftables.SetElement{Key: e.Key}
-			}
-			if err := n.Conn.SetAddElements(s, bare); err != nil {
-				return err
-			}
-			if err := n.Conn.SetDeleteElements(s, bare); err != nil {
-				return err
-			}
-			return n.Conn.SetAddElements(s, els)
-		})
-		if err != nil {
-			return err
-		}
-	}
-	return n.Conn.Flush()
-}
-
-// Add records one event per address: mem, every window, and the ring. The
-// ring pointers are read once per call, and the updates go out in batches.
-func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
-	ls, err := n.lists(name)
+	unlock, err := n.lock(l)
 	if err != nil {
 		return err
 	}
-	// Where each address's ring pointer stands: looked up element by
-	// element for a few addresses (dumping a big set is quadratic in the
-	// kernel: minutes for a million elements), read whole for many.
-	ptrOf := map[*nftList]map[netip.Addr]int{}
-	for _, l := range ls {
-		if l.k == 0 {
-			continue
-		}
-		m, err := n.pointers(l, ls, addrs)
-		if err != nil {
-			return err
-		}
-		ptrOf[l] = m
+	defer unlock()
+	ptr, err := n.pointers(l, addrs)
+	if err != nil {
+		return err
 	}
-	b, inBatch := newBatch(), map[netip.Addr]bool{}
-	flush := func() error {
-		if len(inBatch) == 0 {
-			return nil
+	return n.inBatches(l, addrs, func(i int) edit {
+		a := addrs[i]
+		p, known := ptr[a]
+		if !known {
+			p = -1
 		}
-		if err := n.send(b); err != nil {
-			return fmt.Errorf("adding to %q: %w", name, err)
-		}
-		b, inBatch = newBatch(), map[netip.Addr]bool{}
-		return nil
-	}
-	for _, a := range addrs {
-		l := pick(ls, a)
-		if l == nil {
-			return fmt.Errorf("list %q has no sets for %s addresses", name, famName(a))
-		}
-		a = l.masked(a)
-		// An address twice in one batch would need two ring steps in order.
-		if inBatch[a] || len(inBatch) == batchSize || b.ops >= maxOps {
-			if err := flush(); err != nil {
-				return err
+		var e edit
+		e.addr = a
+		for _, st := range l.Event(p) {
+			s := l.sets[st.Set]
+			switch {
+			case st.Set.Role == recentset.TTL:
+				// A control-plane event has no TTL (xt_recent records 0
+				// for a /proc write); the TTL pairs cannot say so.
+			case st.Op == recentset.Refresh && !known && (st.Set.Role == recentset.Ptr || st.Set.Role == recentset.Slot):
+				// An address with no pointer has no live ring element
+				// either (the pointer outlives every slot): a plain add.
+				e.ops = append(e.ops, elemOp{recentset.Add, s, s.Timeout})
+			default:
+				e.ops = append(e.ops, elemOp{st.Op, s, s.Timeout})
 			}
 		}
-		inBatch[a] = true
-		el := nftables.SetElement{Key: keyOf(a)}
-		if l.mem != nil {
-			b.note(l.mem)
-			b.add[l.mem] = append(b.add[l.mem], el)
-			b.ops++
+		if l.Ring() {
+			ptr[a] = (max(p, 0) + 1) % l.K
 		}
-		for _, s := range l.last {
-			b.note(s)
-			b.refresh[s] = append(b.refresh[s], nftables.SetElement{Key: el.Key, Timeout: s.Timeout})
-			b.ops += 3
-		}
-		if l.k > 0 {
-			slot := 0
-			p, known := ptrOf[l][a]
-			if known {
-				slot = p
-				b.note(l.ptr[p])
-				b.del[l.ptr[p]] = append(b.del[l.ptr[p]], el)
-				b.ops++
-			}
-			// An address with no pointer has no live ring entry either (the
-			// pointer outlives every slot), so its entries are plain adds;
-			// otherwise they may exist and are refreshed.
-			put := func(s *nftables.Set) {
-				b.note(s)
-				e := nftables.SetElement{Key: el.Key, Timeout: s.Timeout}
-				if known {
-					b.refresh[s] = append(b.refresh[s], e)
-					b.ops += 3
-				} else {
-					b.add[s] = append(b.add[s], e)
-					b.ops++
-				}
-			}
-			next := (slot + 1) % l.k
-			ptrOf[l][a] = next
-			put(l.ptr[next])
-			for _, m := range l.slots {
-				if s := m[slot]; s != nil {
-					put(s)
-				}
-			}
-		}
-	}
-	return flush()
+		return e
+	})
 }
 
 // dumpMax is the size up to which a set is read whole: reading costs the
@@ -460,45 +425,55 @@ func (n *NFT) Add(ctx context.Context, name string, addrs ...netip.Addr) error {
 // minutes), 65,536 take a few tens of milliseconds.
 const dumpMax = 65536
 
-// pointers returns the ring pointer slot of the list's addresses among
-// addrs (masked as the rules key them), set after set for the addresses not
-// found yet: a pointer set of at most dumpMax elements is read whole, a
-// bigger one is asked element by element in pipelined groups.
-func (n *NFT) pointers(l *nftList, ls []*nftList, addrs []netip.Addr) (map[netip.Addr]int, error) {
+// pointers returns the ring pointer of each of the addresses that has one
+// (nil without a ring), set after set for the addresses not found yet: a
+// pointer set of at most dumpMax elements is read whole, a bigger one is
+// asked element by element in pipelined groups.
+func (n *NFT) pointers(l *nftList, addrs []netip.Addr) (map[netip.Addr]int, error) {
+	m := map[netip.Addr]int{}
+	if !l.Ring() {
+		return m, nil
+	}
 	var todo []netip.Addr
 	seen := map[netip.Addr]bool{}
 	for _, a := range addrs {
-		if pick(ls, a) != l {
-			continue
-		}
-		if a = l.masked(a); !seen[a] {
+		if !seen[a] {
 			seen[a] = true
 			todo = append(todo, a)
 		}
 	}
-	m := map[netip.Addr]int{}
-	if len(todo) == 0 {
-		return m, nil
-	}
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: n.Conn.NetNS})
+	// Room for a group's answers (about 1,024 small messages).
+	c, err := nlraw.Dial(n.Conn.NetNS, 8<<20)
 	if err != nil {
 		return nil, err
 	}
 	defer c.Close()
-	// Room for a group's answers (about 1,024 small messages).
-	if rc, err := c.SyscallConn(); err == nil {
-		_ = rc.Control(func(fd uintptr) { _ = unix.SetsockoptInt(int(fd), unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20) })
-	}
-	for k := 0; k < l.k && len(todo) > 0; k++ {
-		// Reading is worth it when the set is not much bigger than
-		// the addresses sought.
-		found, complete, err := dumpUpTo(n.Conn.NetNS, l.ptr[k], min(dumpMax, max(1024, 16*len(todo))))
+	for k := 0; k < l.K && len(todo) > 0; k++ {
+		s := l.sets[recentset.Set{Role: recentset.Ptr, Index: k}]
+		found := map[netip.Addr]bool{}
+		// Reading is worth it when the set is not much bigger than the
+		// addresses sought.
+		keys, complete, err := nlraw.DumpKeys(n.Conn.NetNS, s, min(dumpMax, max(1024, 16*len(todo))))
 		if err != nil {
 			return nil, err
 		}
-		if !complete {
-			if found, err = getElements(c, l.ptr[k], todo); err != nil {
+		if complete {
+			for _, k := range keys {
+				if a, ok := netip.AddrFromSlice(k); ok {
+					found[a] = true
+				}
+			}
+		} else {
+			keys := make([][]byte, len(todo))
+			for i, a := range todo {
+				keys[i] = a.AsSlice()
+			}
+			in, err := nlraw.LookupMany(c, s, keys)
+			if err != nil {
 				return nil, err
+			}
+			for i, a := range todo {
+				found[a] = in[i]
 			}
 		}
 		rest := todo[:0]
@@ -514,33 +489,105 @@ func (n *NFT) pointers(l *nftList, ls []*nftList, addrs []netip.Addr) (map[netip
 	return m, nil
 }
 
-// Del removes each address from every set of the list.
+// Del removes each address from every set of the list. Addresses that were
+// in none are named in a *Note (the others are removed all the same).
 func (n *NFT) Del(ctx context.Context, name string, addrs ...netip.Addr) error {
 	ls, err := n.lists(name)
 	if err != nil {
 		return err
 	}
-	for _, a := range addrs {
-		l := pick(ls, a)
-		if l == nil {
+	per, err := byList(name, ls, addrs)
+	if err != nil {
+		return err
+	}
+	var absent []netip.Addr
+	for _, l := range ls {
+		if len(per[l]) == 0 {
 			continue
 		}
-		a = l.masked(a)
-		for _, s := range l.all() {
-			// add-then-delete: deleting an absent element would abort the batch
-			el := []nftables.SetElement{{Key: keyOf(a)}}
-			if err := n.Conn.SetAddElements(s, el); err != nil {
-				return err
-			}
-			if err := n.Conn.SetDeleteElements(s, el); err != nil {
-				return err
-			}
+		unlock, err := n.lock(l)
+		if err != nil {
+			return err
 		}
-		if err := n.Conn.Flush(); err != nil {
-			return fmt.Errorf("deleting %s from %q: %w", a, name, err)
+		in, err := n.present(l, per[l])
+		if err == nil {
+			var there []netip.Addr
+			for _, a := range per[l] {
+				if in[a] {
+					there = append(there, a)
+				} else {
+					absent = append(absent, a)
+				}
+			}
+			err = n.inBatches(l, there, func(i int) edit {
+				e := edit{addr: there[i]}
+				for _, st := range l.Remove() {
+					e.ops = append(e.ops, elemOp{st.Op, l.sets[st.Set], 0})
+				}
+				return e
+			})
+		}
+		unlock()
+		if err != nil {
+			return err
 		}
 	}
-	return nil
+	return notInList(name, len(addrs), absent)
+}
+
+// present reports which of the addresses are in any set of the list.
+func (n *NFT) present(l *nftList, addrs []netip.Addr) (map[netip.Addr]bool, error) {
+	c, err := nlraw.Dial(n.Conn.NetNS, 8<<20)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	in := map[netip.Addr]bool{}
+	todo := addrs
+	for _, st := range l.Remove() {
+		if len(todo) == 0 {
+			break
+		}
+		keys := make([][]byte, len(todo))
+		for i, a := range todo {
+			keys[i] = a.AsSlice()
+		}
+		found, err := nlraw.LookupMany(c, l.sets[st.Set], keys)
+		if err != nil {
+			return nil, err
+		}
+		rest := todo[:0:0]
+		for i, a := range todo {
+			if found[i] {
+				in[a] = true
+			} else {
+				rest = append(rest, a)
+			}
+		}
+		todo = rest
+	}
+	return in, nil
+}
+
+// notInList is the note for addresses a removal of n did not find (nil:
+// none).
+func notInList(name string, n int, absent []netip.Addr) error {
+	if len(absent) == 0 {
+		return nil
+	}
+	verb := "were"
+	if len(absent) == 1 {
+		verb = "was"
+	}
+	var s []string
+	for i, a := range absent {
+		if i == 5 {
+			s = append(s, fmt.Sprintf("and %d more", len(absent)-5))
+			break
+		}
+		s = append(s, a.String())
+	}
+	return &Note{Msg: fmt.Sprintf("%d of the %d addresses %s not in list %s: %s", len(absent), n, verb, Quote(name), strings.Join(s, ", "))}
 }
 
 // Flush empties every set of the list in one batch.
@@ -550,65 +597,14 @@ func (n *NFT) Flush(ctx context.Context, name string) error {
 		return err
 	}
 	for _, l := range ls {
-		for _, s := range l.all() {
-			n.Conn.FlushSet(s)
+		unlock, err := n.lock(l)
+		if err != nil {
+			return err
 		}
-		if l.ttl != nil {
-			n.Conn.FlushSet(l.ttl)
+		defer unlock()
+		for _, s := range l.Sets() {
+			n.Conn.FlushSet(l.sets[s])
 		}
 	}
 	return n.Conn.Flush()
-}
-
-func pick(ls []*nftList, a netip.Addr) *nftList {
-	for _, l := range ls {
-		if l.fits(a) {
-			return l
-		}
-	}
-	return nil
-}
-
-func famName(a netip.Addr) string {
-	if a.Is4() {
-		return "IPv4"
-	}
-	return "IPv6"
-}
-
-// stampWindow is the ring whose slots tell the stamps: the timeout-less one
-// (it keeps every stamp) if there is one, else the longest window.
-func (l *nftList) stampWindow() (uint32, bool) {
-	if len(l.slots) == 0 {
-		return 0, false
-	}
-	if _, ok := l.slots[0]; ok {
-		return 0, true
-	}
-	var best uint32
-	for w := range l.slots {
-		best = max(best, w)
-	}
-	return best, true
-}
-
-// sawWindow records that the entry has left time to go in a set with
-// window w: its newest stamp is w-left old. Entries start with LastSeen -1.
-func (e *Entry) sawWindow(w uint32, left time.Duration) {
-	seen := time.Duration(w)*time.Second - left
-	if e.LastSeen < 0 || seen < e.LastSeen {
-		e.LastSeen = seen
-	}
-	e.Remaining = max(e.Remaining, left)
-}
-
-// sawSlot records one ring slot: a stamp w-left old (age unknown, 0, in a
-// timeout-less ring).
-func (e *Entry) sawSlot(w uint32, left time.Duration) {
-	if w == 0 {
-		e.Stamps = append(e.Stamps, 0)
-		return
-	}
-	e.Stamps = append(e.Stamps, time.Duration(w)*time.Second-left)
-	e.sawWindow(w, left)
 }

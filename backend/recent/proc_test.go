@@ -2,16 +2,21 @@ package recent
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"io/fs"
 	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
 
 func TestParseProc(t *testing.T) {
-	// Ring of 8 that wrapped at slot 3 (xt_recent-semantics.md §2.3), HZ 250.
+	// A ring of 8 stamps that wrapped at slot 3 (oldest_pkt is the next
+	// slot to write, so the stamps are in ring order, not time order), HZ 250.
 	text := "src=10.77.0.1 ttl: 64 last_seen: 283 oldest_pkt: 3 260, 263, 266, 270, 273, 276, 280, 283\n" +
 		"src=fd77:0000:0000:0000:0000:0000:0000:0001 ttl: 0 last_seen: 250 oldest_pkt: 1 250\n"
 	got, err := ParseProc(text, 500, 250)
@@ -90,5 +95,62 @@ func TestProcWrites(t *testing.T) {
 	}
 	if err := p.Add(ctx, "../L", netip.MustParseAddr("10.0.0.1")); err == nil {
 		t.Error("escaping name accepted")
+	}
+}
+
+// TestProcNoFollow: a list file that is a symbolic link is neither written
+// through nor read (issue 9.6: "ln -s /etc/passwd DIR/guard" made add
+// overwrite the target's first bytes and show quote its first line).
+func TestProcNoFollow(t *testing.T) {
+	dir, other := t.TempDir(), t.TempDir()
+	target := filepath.Join(other, "target")
+	const secret = "secret:x:0:0:first line of another file\n"
+	os.WriteFile(target, []byte(secret), 0o644)
+	os.Symlink(target, filepath.Join(dir, "guard"))
+	p := &Proc{Dir: dir, Clock: func() (uint64, uint64, error) { return 1, 250, nil }}
+	ctx := context.Background()
+	for _, err := range []error{
+		p.Add(ctx, "guard", netip.MustParseAddr("10.0.0.1")),
+		p.Del(ctx, "guard", netip.MustParseAddr("10.0.0.1")),
+		p.Flush(ctx, "guard"),
+		func() error { _, err := p.Show(ctx, "guard"); return err }(),
+		func() error { _, err := p.Lists(ctx); return err }(),
+	} {
+		if err == nil || !strings.Contains(err.Error(), "symbolic link") || strings.Contains(err.Error(), "secret") {
+			t.Errorf("through a link: %v", err)
+		}
+	}
+	if b, _ := os.ReadFile(target); string(b) != secret {
+		t.Errorf("the link's target was written: %q", b)
+	}
+	// A FIFO neither hangs nor is written.
+	syscall.Mkfifo(filepath.Join(other, "fifo"), 0o644)
+	p.Dir = other
+	if err := p.Add(ctx, "fifo", netip.MustParseAddr("10.0.0.1")); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+		t.Errorf("a FIFO: %v", err)
+	}
+}
+
+// TestProcQuotesBounded: a malformed list file is quoted in the error only
+// by a short, escaped prefix.
+func TestProcQuotesBounded(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "L"), []byte("\x1b[2J"+strings.Repeat("x", 1<<20)+"\n"), 0o644)
+	p := &Proc{Dir: dir, Clock: func() (uint64, uint64, error) { return 1, 250, nil }}
+	_, err := p.Show(context.Background(), "L")
+	if err == nil || len(err.Error()) > 200 || strings.Contains(err.Error(), "\x1b") {
+		t.Errorf("error of %d bytes: %.200q", len(fmt.Sprint(err)), err)
+	}
+}
+
+func TestOnProcfs(t *testing.T) {
+	if err := onProcfs("/proc/self"); err != nil {
+		t.Errorf("/proc: %v", err)
+	}
+	if err := onProcfs(t.TempDir()); err == nil || !strings.Contains(err.Error(), "not on procfs") {
+		t.Errorf("a temporary directory: %v", err)
+	}
+	if err := onProcfs(filepath.Join(t.TempDir(), "absent")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("an absent directory: %v", err)
 	}
 }

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // Entry is one address of a list.
@@ -55,11 +57,11 @@ func CheckName(name string) error {
 	case name == "":
 		return fmt.Errorf("empty list name")
 	case name == "." || name == "..":
-		return fmt.Errorf("bad list name %q", name)
+		return fmt.Errorf("bad list name %s", Quote(name))
 	case strings.ContainsAny(name, "/\x00"):
-		return fmt.Errorf("bad list name %q: it cannot contain \"/\"", name)
+		return fmt.Errorf("bad list name %s: it cannot contain \"/\"", Quote(name))
 	case len(name) > 199:
-		return fmt.Errorf("list name %q is longer than the kernel's 199 characters", name[:20]+"...")
+		return fmt.Errorf("list name %s is longer than the kernel's 199 characters", Quote(name))
 	}
 	return nil
 }
@@ -69,7 +71,31 @@ func CheckName(name string) error {
 func ParseAddr(s string) (netip.Addr, error) {
 	a, err := netip.ParseAddr(strings.TrimSpace(s))
 	if err != nil || a.Zone() != "" {
-		return netip.Addr{}, fmt.Errorf("bad address %q", s)
+		return netip.Addr{}, fmt.Errorf("bad address %s", Quote(s))
 	}
 	return a, nil
 }
+
+// quoteMax bounds what a message quotes of its input.
+const quoteMax = 64
+
+// Quote quotes text from the command line, a file or the kernel for a
+// message: escaped as a Go string, and cut to its first 64 bytes (on a
+// character boundary) with its length when it is longer, so that a
+// megabyte of input is not a megabyte of error message.
+func Quote(s string) string {
+	if len(s) <= quoteMax {
+		return strconv.Quote(s)
+	}
+	cut := quoteMax
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s... (%d bytes)", strconv.Quote(s[:cut]), len(s))
+}
+
+// Note is an error that does not fail the command: what was asked was done,
+// and the message says something the user should know.
+type Note struct{ Msg string }
+
+func (n *Note) Error() string { return n.Msg }

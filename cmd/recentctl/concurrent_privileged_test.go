@@ -77,3 +77,45 @@ func TestPrivilegedConcurrentAdd(t *testing.T) {
 		})
 	}
 }
+
+// TestPrivilegedConcurrentRing runs four recentctl add processes at once,
+// each adding the same 100 addresses to a --hitcount 4 list: every address
+// must end with exactly four stamps (issue 9.8: without the per-list lock
+// two processes read the same ring pointer, so events were lost, 3 hits,
+// or one process failed deleting a pointer the other had moved).
+func TestPrivilegedConcurrentRing(t *testing.T) {
+	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
+		"-A INPUT -m recent --name ring --update --seconds 600 --hitcount 4 -j DROP\n" +
+		"-A INPUT -m recent --name ring --set\nCOMMIT\n"
+	ns, bin, _ := nftLab(t, "ring4", rules)
+	args := []string{"netns", "exec", ns.Name, bin, "add", "ring"}
+	for i := 1; i <= 100; i++ {
+		args = append(args, fmt.Sprintf("10.3.0.%d", i))
+	}
+	var wg sync.WaitGroup
+	for p := 0; p < 4; p++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if out, err := exec.Command("ip", args...).CombinedOutput(); err != nil {
+				t.Errorf("%v: %s", err, out)
+			}
+		}()
+	}
+	wg.Wait()
+	out, err := exec.Command("ip", "netns", "exec", ns.Name, bin, "show", "ring", "--json").CombinedOutput()
+	if err != nil {
+		t.Fatalf("show: %v %s", err, out)
+	}
+	var es []recent.Entry
+	if err := json.Unmarshal(out, &es); err != nil {
+		t.Fatalf("%v: %s", err, out)
+	}
+	hits := map[int]int{}
+	for _, e := range es {
+		hits[e.Hits()]++
+	}
+	if len(es) != 100 || hits[4] != 100 {
+		t.Errorf("%d addresses, by hit count %v; want 100 with 4 hits", len(es), hits)
+	}
+}

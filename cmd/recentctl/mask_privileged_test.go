@@ -14,7 +14,7 @@ func TestPrivilegedMaskedList(t *testing.T) {
 	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
 		"-A INPUT -p udp --dport 1 -m recent --set --name net24 --mask 255.255.255.0\n" +
 		"-A INPUT -p udp --dport 2 -m recent --rcheck --seconds 600 --name net24 -j ACCEPT\nCOMMIT\n"
-	ns, run := nftLab(t, "mask", rules)
+	ns, _, run := nftLab(t, "mask", rules)
 	rc := func(args ...string) string { t.Helper(); return run("", args...) }
 	rc("add", "net24", "10.2.0.7")
 	set, _, err := ns.NFT("", "list", "set", "ip", "xt2nft", "recent_net24_last_600")

@@ -17,7 +17,7 @@ func TestPrivilegedRingBigList(t *testing.T) {
 	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
 		"-A INPUT -m recent --name ring --update --seconds 600 --hitcount 3 -j DROP\n" +
 		"-A INPUT -m recent --name ring --set\nCOMMIT\n"
-	_, rc := nftLab(t, "ring", rules)
+	_, _, rc := nftLab(t, "ring", rules)
 	type entry struct {
 		Addr string `json:"addr"`
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/spf13/pflag"
 
-	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 	"github.com/xt2nft/xt2nft/backend/recent"
 )
 
@@ -27,10 +27,11 @@ commands:
   show NAME [ADDR...]       address, last seen (age), hits, ttl, remaining timeout
                             (with addresses: only those, looked up one element at a time)
   add NAME ADDR...          record an event for each address (like echo +ADDR)
-  del NAME ADDR...          remove addresses
+  del NAME ADDR...          remove addresses (a note names any that were not in the list)
   flush NAME                empty the list
   export                    every list with its entries as JSON
-  import                    read export's JSON and add the entries
+  import                    read export's JSON and load the entries with their ages and
+                            stamps (xt_recent's /proc can only stamp now: it gets one each)
   migrate                   copy every xt_recent list's entries into the nft sets xt2nft made for it
 
 flags (before or after the command):
@@ -55,7 +56,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	procDir := fs.String("proc-dir", "/proc/net/xt_recent", "xt_recent's list directory (for tests)")
 	help := fs.BoolP("help", "h", false, "show this help")
 	if err := fs.Parse(argv); err != nil {
-		fmt.Fprintf(stderr, "recentctl: %v\n", err)
+		fmt.Fprintf(stderr, "recentctl: %s\n", boundedTo(err.Error(), 256))
 		return 2
 	}
 	if *help {
@@ -75,7 +76,7 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	switch *backend {
 	case "auto", "proc", "nft":
 	default:
-		fmt.Fprintf(stderr, "recentctl: bad --backend %q (want auto, proc or nft)\n", *backend)
+		fmt.Fprintf(stderr, "recentctl: bad --backend %s (want auto, proc or nft)\n", recent.Quote(*backend))
 		return 2
 	}
 	e := &env{stdout: stdout, stderr: stderr, json: *asJSON, backend: *backend, proc: &recent.Proc{Dir: *procDir}}
@@ -88,14 +89,19 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if *backend != "proc" {
 		// Send buffer for batches of 65,536 addresses (several sets, three
 		// operations each, about 40 bytes an element).
-		if conn, err := nftables.New(nftables.WithSockOptions(nft.SocketBuffers(64<<20, 4<<20))); err == nil {
+		if conn, err := nftables.New(nftables.WithSockOptions(nlraw.SocketBuffers(64<<20, 4<<20))); err == nil {
 			e.nft = &recent.NFT{Conn: conn}
 		} else {
 			e.nftErr = err
 		}
 	}
 	if err := e.command(args[0], args[1:], stdin); err != nil {
-		fmt.Fprintf(stderr, "recentctl: %v\n", err)
+		var note *recent.Note
+		if errors.As(err, &note) {
+			fmt.Fprintf(stderr, "recentctl: note: %s\n", bounded(note.Msg))
+			return 0
+		}
+		fmt.Fprintf(stderr, "recentctl: %s\n", bounded(err.Error()))
 		var u usageError
 		if errors.As(err, &u) {
 			return 2
@@ -103,6 +109,20 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return 1
 	}
 	return 0
+}
+
+// maxMessage bounds a message: every quote of input in one is bounded
+// already (recent.Quote); this is the net under messages made elsewhere
+// (flag parsing, the kernel) that might copy input whole.
+const maxMessage = 16 << 10
+
+func bounded(msg string) string { return boundedTo(msg, maxMessage) }
+
+func boundedTo(msg string, n int) string {
+	if len(msg) <= n {
+		return msg
+	}
+	return fmt.Sprintf("%s... (%d bytes of message cut)", strings.ToValidUTF8(msg[:n], ""), len(msg)-n)
 }
 
 type usageError struct{ msg string }
@@ -125,7 +145,7 @@ func reexec(ns string, argv []string, stdin io.Reader, stdout, stderr io.Writer)
 		if errors.As(err, &x) {
 			return x.ExitCode()
 		}
-		fmt.Fprintf(stderr, "recentctl: --netns %q: %v\n", ns, err)
+		fmt.Fprintf(stderr, "recentctl: --netns %s: %v\n", recent.Quote(ns), err)
 		return 1
 	}
 	return 0
@@ -177,10 +197,15 @@ func (e *env) command(cmd string, args []string, stdin io.Reader) error {
 		if err != nil {
 			return err
 		}
-		if cmd == "add" {
-			return b.Add(ctx, args[0], addrs...)
+		if cmd == "del" {
+			return b.Del(ctx, args[0], addrs...)
 		}
-		return b.Del(ctx, args[0], addrs...)
+		err = b.Add(ctx, args[0], addrs...)
+		var ev *recent.EvictedError
+		if errors.As(err, &ev) { // what xt_recent does for a packet too
+			return &recent.Note{Msg: ev.Error()}
+		}
+		return err
 	case "flush":
 		if err := need(1, "a list name"); err != nil {
 			return err
@@ -197,7 +222,7 @@ func (e *env) command(cmd string, args []string, stdin io.Reader) error {
 	case "migrate":
 		return e.migrate(ctx)
 	}
-	return usageError{fmt.Sprintf("unknown command %q", cmd)}
+	return usageError{fmt.Sprintf("unknown command %s", recent.Quote(cmd))}
 }
 
 // backends in the order auto tries them.
@@ -306,23 +331,49 @@ func (e *env) export(ctx context.Context) error {
 	return enc.Encode(out)
 }
 
+// importJSON loads export's JSON: every entry with its history (stamps,
+// or last_seen) where the backend can keep it. The whole import is read
+// and checked, and every list found, before anything is written.
 func (e *env) importJSON(ctx context.Context, r io.Reader) error {
-	var in []exported
-	if err := json.NewDecoder(r).Decode(&in); err != nil {
-		return fmt.Errorf("reading the import: %w", err)
+	lists, err := readImport(r)
+	if err != nil {
+		return err
 	}
-	for _, l := range in {
-		b, err := e.where(ctx, l.Name)
+	type target struct {
+		l   importedList
+		imp recent.Importer
+	}
+	var todo []target
+	for _, l := range lists {
+		b, err := e.where(ctx, l.name)
 		if err != nil {
+			return fmt.Errorf("%s: %w", l.pos, err)
+		}
+		imp, ok := b.(recent.Importer)
+		if !ok {
+			return fmt.Errorf("%s: list %s: its backend cannot import", l.pos, recent.Quote(l.name))
+		}
+		todo = append(todo, target{l, imp})
+	}
+	var notes []string
+	for _, t := range todo {
+		rep, err := t.imp.Import(ctx, t.l.name, t.l.entries)
+		var note *recent.Note
+		var ee *recent.EntryError
+		switch {
+		case errors.As(err, &note):
+			notes = append(notes, note.Msg)
+		case errors.As(err, &ee):
+			return fmt.Errorf("%s: list %s, entry %d: %w", t.l.pos, recent.Quote(t.l.name), ee.Index+1, ee.Err)
+		case err != nil:
 			return err
 		}
-		var addrs []netip.Addr
-		for _, x := range l.Entries {
-			addrs = append(addrs, x.Addr)
+		if rep.Expired > 0 {
+			notes = append(notes, fmt.Sprintf("list %s: %d of %d entries had expired (every stamp older than every window) and were not loaded", recent.Quote(t.l.name), rep.Expired, len(t.l.entries)))
 		}
-		if err := b.Add(ctx, l.Name, addrs...); err != nil {
-			return err
-		}
+	}
+	if len(notes) > 0 {
+		return &recent.Note{Msg: strings.Join(notes, "\n")}
 	}
 	return nil
 }

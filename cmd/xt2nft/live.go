@@ -2,21 +2,22 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"os/signal"
-	"strings"
-	"syscall"
 	"time"
 
 	"github.com/spf13/pflag"
 	"golang.org/x/sys/unix"
 
+	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/ipt"
+	"github.com/xt2nft/xt2nft/backend/live"
+	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
 )
 
 // Exit statuses of plan (as terraform plan -detailed-exitcode).
@@ -25,9 +26,10 @@ const (
 	planChanges   = 2
 )
 
-const liveUsage = `usage: xt2nft plan  [flags] [FILE...]
-       xt2nft apply [flags] [FILE...]
-       xt2nft confirm [--netns NAME]
+const liveUsage = `usage: xt2nft plan     [flags] [FILE...]
+       xt2nft apply    [flags] [FILE...]
+       xt2nft confirm  [--netns NAME]
+       xt2nft rollback [--netns NAME]
 
 plan translates the FILEs (iptables-save dumps, or iptables command lines
 with --script), validates the result against the kernel in a throwaway
@@ -39,17 +41,48 @@ apply puts the translation live: with --backend nft (the default) as one
 atomic netlink batch that replaces xt2nft's own tables and touches no other
 table, keeping the contents of the recent sets; with --backend iptables by
 loading the dumps themselves through iptables-restore. With --confirm it
-waits for ` + "`xt2nft confirm`" + ` (or Enter on a terminal) and restores
-the previous ruleset if none comes in time, as iptables-apply does.
+saves what it replaces (proven to restore), waits for ` + "`xt2nft confirm`" + `
+(or Enter on a terminal), and restores the previous ruleset if none comes
+in time, on SIGHUP, SIGINT, SIGTERM or SIGQUIT, on ` + "`xt2nft rollback`" + `, or
+(through a guard process) if apply itself is killed.
+
+confirm keeps what a waiting apply --confirm put live; rollback has it
+restore the previous ruleset now. Both also finish an apply --confirm that
+died.
 
 flags:
 `
+
+// Tests of the commands without root set these: fake replaces the
+// kernel's backends by a backend.Fake that receives the translation's
+// rules as text lines, and runDir is where the lock, journal and socket
+// go.
+var (
+	fake   *backend.Fake
+	runDir = live.DefaultDir
+)
+
+// fakeRuleset is the translation as the Fake takes it: each table with
+// its rules as nft prints them.
+func fakeRuleset(rs *translate.Ruleset) backend.FakeRuleset {
+	var out backend.FakeRuleset
+	for _, t := range rs.Tables {
+		ft := backend.FakeTable{Table: backend.Table{Family: string(t.Family), Name: t.Name}}
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				ft.Lines = append(ft.Lines, c.Name+": "+translate.RenderRule(r))
+			}
+		}
+		out = append(out, ft)
+	}
+	return out
+}
 
 // liveFlags are plan's and apply's own flags.
 type liveFlags struct {
 	netns, backend, variant *string
 	confirm                 *time.Duration
-	resetSets               *bool
+	resetSets, foreign      *bool
 }
 
 func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -59,193 +92,170 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		netns:   fs.String("netns", "", "work in this named network namespace (ip netns) instead of the current one"),
 		backend: fs.String("backend", "nft", "nft (netlink, the translation) or iptables (iptables-restore, the dumps as they are)"),
 		variant: fs.String("iptables", "", "with --backend iptables: legacy or nft (default: what the iptables command is)"),
+		foreign: fs.Bool("replace-foreign", false, "replace tables of the same name that xt2nft did not create (iptables-nft's, with --layout iptables)"),
 	}
 	if cmd == "apply" {
 		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
 		lf.resetSets = fs.Bool("reset-sets", false, "do not carry the recent sets' addresses over from the live ruleset")
 	}
-	errExit := exitError
 	if code, done := parseFlags(fs, argv, liveUsage, stderr); done {
 		if code == exitUsage {
-			return errExit
+			return exitError
 		}
 		return code
 	}
 	popt, topt, ok := tf.options(stderr)
 	if !ok {
-		return errExit
+		return exitError
 	}
 	if *lf.backend != "nft" && *lf.backend != "iptables" {
 		fmt.Fprintf(stderr, "xt2nft: bad --backend %q (want nft or iptables)\n", *lf.backend)
-		return errExit
+		return exitError
 	}
 	if lf.confirm != nil && *lf.confirm < 0 {
 		fmt.Fprintln(stderr, "xt2nft: --confirm must be positive")
-		return errExit
+		return exitError
 	}
-	if os.Geteuid() != 0 {
+	if os.Geteuid() != 0 && fake == nil {
 		fmt.Fprintf(stderr, "xt2nft %s: reading and changing the firewall needs root (CAP_NET_ADMIN); nothing was changed\n", cmd)
-		return errExit
+		return exitError
 	}
-	if *lf.backend == "iptables" {
-		return runIptables(cmd, fs, lf, popt, stdin, stdout, stderr)
+	// From here on nothing may stand between an apply and its rollback:
+	// the stop signals mean "no", and messages never block (live.Log). A
+	// plan changes nothing, and a signal ends it as usual (its throwaway
+	// namespace and its lock die with it).
+	ctx := context.Background()
+	if cmd == "apply" {
+		var stop func()
+		ctx, stop = live.SignalContext(ctx)
+		defer stop()
 	}
-	out, code := translateInputs(fs.Args(), stdin, stderr, popt, topt)
-	if out == nil {
-		return code
-	}
-	if out.Failed || out.Ruleset == nil {
-		fmt.Fprintf(stderr, "xt2nft %s: the translation failed; nothing was changed\n", cmd)
-		return errExit
-	}
-	prog, err := nft.Lower(out.Ruleset)
+	log := live.NewLog(stderr)
+	defer log.Close(5 * time.Second)
+
+	ns, err := netns.Open(*lf.netns)
 	if err != nil {
-		fmt.Fprintf(stderr, "%v\nxt2nft %s: nothing was changed (`xt2nft FILE | nft -f -` loads what the netlink backend cannot send)\n", err, cmd)
-		return errExit
-	}
-	ns, err := nft.OpenNS(*lf.netns)
-	if err != nil {
-		fmt.Fprintf(stderr, "xt2nft: %v\n", err)
-		return errExit
+		log.Printf("xt2nft: %v", err)
+		return exitError
 	}
 	defer ns.Close()
-	if cmd == "plan" {
-		return planNft(ns, prog, stdout, stderr)
-	}
-	return applyNft(ns, prog, lf, stdin, stderr)
-}
-
-// planNft validates the program on a throwaway namespace and diffs the
-// live tables against what the kernel lists for the new ones there.
-func planNft(ns *nft.NS, prog *nft.Program, stdout, stderr io.Writer) int {
-	live, err := nft.Listing(ns, prog, true)
-	if err != nil {
-		fmt.Fprintf(stderr, "xt2nft plan: %v\n", err)
-		return exitError
-	}
-	scratch, err := nft.Throwaway()
-	if err != nil {
-		fmt.Fprintf(stderr, "xt2nft plan: %v\n", err)
-		return exitError
-	}
-	defer scratch.Close()
-	if _, err := nft.Apply(scratch, prog, nft.ApplyOptions{ResetSets: true}); err != nil {
-		fmt.Fprintf(stderr, "%v\nxt2nft plan: the kernel refuses the new ruleset; apply would change nothing\n", err)
-		return exitError
-	}
-	next, err := nft.Listing(scratch, prog, true)
-	if err != nil {
-		fmt.Fprintf(stderr, "xt2nft plan: %v\n", err)
-		return exitError
-	}
-	rules := 0
-	for _, t := range prog.Tables {
-		rules += len(t.Rules)
-	}
-	fmt.Fprintf(stderr, "xt2nft plan: the kernel accepts the new ruleset (%d tables, %d rules; checked in a throwaway namespace)\n", len(prog.Tables), rules)
-	d := unifiedDiff("live", "new", []byte(live), []byte(next), 3)
-	if d == "" {
-		fmt.Fprintln(stderr, "xt2nft plan: no changes")
-		return planNoChanges
-	}
-	fmt.Fprint(stdout, d)
-	fmt.Fprintln(stderr, "xt2nft plan: changes above (set contents and counters not compared; apply keeps the recent sets' addresses)")
-	return planChanges
-}
-
-func applyNft(ns *nft.NS, prog *nft.Program, lf liveFlags, stdin io.Reader, stderr io.Writer) int {
-	var snapshot string
-	if *lf.confirm > 0 {
-		var err error
-		if snapshot, err = nft.Snapshot(ns, prog); err != nil {
-			fmt.Fprintf(stderr, "xt2nft apply: cannot save the ruleset for rollback: %v; nothing was changed\n", err)
+	var st live.Step
+	if *lf.backend == "iptables" {
+		d, ok := iptablesDumps(cmd, fs, popt, stdin, log)
+		if !ok {
 			return exitError
 		}
+		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
+	} else {
+		out, code := translateInputs(fs.Args(), stdin, log, popt, topt)
+		if out == nil {
+			return code
+		}
+		if out.Failed || out.Ruleset == nil {
+			log.Printf("xt2nft %s: the translation failed; nothing was changed", cmd)
+			return exitError
+		}
+		prog, err := nft.Lower(out.Ruleset)
+		if err != nil {
+			log.Printf("%v\nxt2nft %s: nothing was changed (`xt2nft FILE | nft -f -` loads what the netlink backend cannot send)", err, cmd)
+			return exitError
+		}
+		st = live.Step{Backend: nft.New(ns), Ruleset: prog}
+		if fake != nil {
+			st = live.Step{Backend: fake, Ruleset: fakeRuleset(out.Ruleset)}
+		}
 	}
-	res, err := nft.Apply(ns, prog, nft.ApplyOptions{ResetSets: *lf.resetSets})
-	if err != nil {
-		fmt.Fprintf(stderr, "%v\nxt2nft apply: nothing was changed\n", err)
-		return exitError
+	cfg := liveConfig(ns, *lf.netns, log)
+	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign}
+	if cmd == "plan" {
+		return plan(ctx, cfg, st, bopt, stdout, log)
 	}
-	fmt.Fprintf(stderr, "xt2nft apply: %d rules and %d sets live in %d tables (one netlink batch)", res.Rules, res.Sets, len(prog.Tables))
-	if res.CarriedElem > 0 {
-		fmt.Fprintf(stderr, "; %d addresses carried over in %d sets", res.CarriedElem, res.CarriedSets)
-	}
-	fmt.Fprintln(stderr)
-	return confirmStage(lf, stdin, stderr, func() error { return nft.Restore(ns, snapshot) })
-}
-
-// confirmStage ends an apply: without --confirm it is done; with it, it
-// waits for the confirmation and rolls back when none comes.
-func confirmStage(lf liveFlags, stdin io.Reader, stderr io.Writer, rollback func() error) int {
-	if *lf.confirm == 0 {
-		return exitOK
-	}
-	ok, err := confirmOrRollback(*lf.netns, *lf.confirm, stdin, stderr)
-	if ok {
-		return exitOK
-	}
-	if err != nil {
-		fmt.Fprintf(stderr, "xt2nft apply: %v\n", err)
-	}
-	if err := rollback(); err != nil {
-		fmt.Fprintf(stderr, "xt2nft apply: ROLLBACK FAILED: %v\n", err)
-		return exitError
-	}
-	fmt.Fprintln(stderr, "xt2nft apply: previous ruleset restored")
-	return exitError
-}
-
-// confirmOrRollback waits for `xt2nft confirm`, Enter on the terminal, or
-// the end of the delay. SIGINT/SIGTERM count as "no".
-func confirmOrRollback(netns string, d time.Duration, stdin io.Reader, stderr io.Writer) (bool, error) {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	defer stop()
-	var tty io.Reader
+	bopt.ResetSets = *lf.resetSets
+	aopt := live.ApplyOptions{ApplyOptions: bopt, Confirm: *lf.confirm, Command: "apply"}
 	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
-		tty = f
+		aopt.TTY = f
 	}
-	if netns != "" {
-		fmt.Fprintf(stderr, "xt2nft apply: confirm with `xt2nft confirm --netns %s`\n", netns)
-	}
-	return waitConfirm(ctx, confirmSocket(netns), d, tty, stderr)
-}
-
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
-}
-
-func runConfirm(argv []string, stderr io.Writer) int {
-	fs := newFlagSet("xt2nft confirm", stderr)
-	netns := fs.String("netns", "", "the namespace given to apply --netns")
-	if code, done := parseFlags(fs, argv, liveUsage, stderr); done {
-		return code
-	}
-	if err := sendConfirm(confirmSocket(*netns)); err != nil {
-		fmt.Fprintf(stderr, "xt2nft confirm: %v\n", err)
+	outcome, err := live.Apply(ctx, cfg, []live.Step{st}, aopt)
+	if err != nil {
+		log.Printf("xt2nft apply: %v", err)
 		return exitError
 	}
-	fmt.Fprintln(stderr, "xt2nft confirm: confirmed")
+	if outcome.RolledBack {
+		return exitError
+	}
 	return exitOK
 }
 
-// runIptables is plan/apply with --backend iptables: the dumps themselves
-// go through iptables-restore, after our parser has checked them.
-func runIptables(cmd string, fs *pflag.FlagSet, lf liveFlags, popt parser.Options, stdin io.Reader, stdout, stderr io.Writer) int {
+// liveConfig is where live runs: the namespace, the run directory, the
+// backends a journal may name, and the guard (this program, re-executed).
+func liveConfig(ns *netns.NS, name string, log *live.Log) live.Config {
+	args := []string{"__guard", "--name", name}
+	if ns.File() != nil {
+		args = append(args, "--netns-fd")
+	}
+	cfg := live.Config{
+		Dir: runDir, NS: ns, NSName: name, Log: log,
+		Open:  openBackend(ns),
+		Guard: live.StartGuard(ns, "/proc/self/exe", "xt2nft", args...),
+	}
+	if fake != nil {
+		cfg.Guard = nil // a guard process would not share the test's Fake
+	}
+	return cfg
+}
+
+// openBackend gives the backends a journal can name.
+func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
+	return func(kind string) (backend.Backend, error) {
+		switch kind {
+		case "nft":
+			return nft.New(ns), nil
+		case "iptables":
+			return &ipt.Namespace{NS: ns}, nil
+		case "fake":
+			if fake != nil {
+				return fake, nil
+			}
+		}
+		return nil, fmt.Errorf("a journal names backend %q, which this xt2nft does not have", kind)
+	}
+}
+
+func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log) int {
+	d, notes, err := live.Plan(ctx, cfg, []live.Step{st}, opt)
+	if err != nil {
+		if errors.Is(err, backend.ErrRefused) {
+			log.Printf("%v\nxt2nft plan: the kernel refuses the new ruleset; apply would change nothing", err)
+		} else {
+			log.Printf("xt2nft plan: %v", err)
+		}
+		return exitError
+	}
+	log.Printf("xt2nft plan: the kernel accepts the new ruleset (%s; checked in a throwaway namespace)", st.Ruleset.Summary())
+	for _, n := range notes {
+		log.Printf("xt2nft plan: note: %s", n)
+	}
+	if d == "" {
+		log.Printf("xt2nft plan: no changes")
+		return planNoChanges
+	}
+	fmt.Fprint(stdout, d)
+	log.Printf("xt2nft plan: changes above (set contents and counters not compared; apply keeps the recent sets' addresses)")
+	return planChanges
+}
+
+// iptablesDumps reads the dumps for --backend iptables, after our parser
+// has checked them.
+func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.Reader, log *live.Log) (ipt.Dumps, bool) {
 	if popt.Script {
-		fmt.Fprintln(stderr, "xt2nft: --backend iptables loads iptables-save dumps; --script input is not supported")
-		return exitError
+		log.Printf("xt2nft: --backend iptables loads iptables-save dumps; --script input is not supported")
+		return nil, false
 	}
-	inputs, ok := readInputs(fs.Args(), stdin, stderr)
+	inputs, ok := readInputs(fs.Args(), stdin, log)
 	if !ok {
-		return exitError
+		return nil, false
 	}
-	type load struct {
-		in input
-		b  *ipt.Backend
-	}
-	var loads []load
+	var d ipt.Dumps
 	bad := false
 	for _, in := range inputs {
 		fam := popt.Family
@@ -253,121 +263,79 @@ func runIptables(cmd string, fs *pflag.FlagSet, lf liveFlags, popt parser.Option
 			fam = parser.DetectFamily(in.name, in.src)
 		}
 		if _, diags, err := parser.Parse(in.name, in.src, parser.Options{Family: fam}); err != nil {
-			fmt.Fprintln(stderr, err)
+			log.Printf("%v", err)
 			bad = true
 		} else {
-			for _, d := range diags {
-				fmt.Fprintln(stderr, d)
+			for _, diag := range diags {
+				log.Printf("%v", diag)
 			}
 		}
-		b := &ipt.Backend{Family: 4, Variant: ipt.Variant(*lf.variant), Netns: *lf.netns}
+		f := 4
 		if fam == parser.IPv6 {
-			b.Family = 6
+			f = 6
 		}
-		loads = append(loads, load{in, b})
+		d = append(d, ipt.Dump{Name: in.name, Src: in.src, Family: f})
 	}
 	if bad {
-		fmt.Fprintf(stderr, "xt2nft %s: nothing was changed\n", cmd)
+		log.Printf("xt2nft %s: nothing was changed", cmd)
+		return nil, false
+	}
+	return d, true
+}
+
+func isTerminal(f *os.File) bool {
+	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
+	return err == nil
+}
+
+// runAnswer is xt2nft confirm and xt2nft rollback.
+func runAnswer(cmd string, argv []string, stderr io.Writer) int {
+	fs := newFlagSet("xt2nft "+cmd, stderr)
+	name := fs.String("netns", "", "the namespace given to apply --netns")
+	if code, done := parseFlags(fs, argv, liveUsage, stderr); done {
+		return code
+	}
+	log := live.NewLog(stderr)
+	defer log.Close(5 * time.Second)
+	ns, err := netns.Open(*name)
+	if err != nil {
+		log.Printf("xt2nft %s: %v", cmd, err)
 		return exitError
 	}
-	if cmd == "plan" {
-		changes := false
-		for _, l := range loads {
-			d, err := planIptables(l.in, l.b)
-			if err != nil {
-				fmt.Fprintf(stderr, "xt2nft plan: %v\n", err)
-				return exitError
-			}
-			if d != "" {
-				changes = true
-				fmt.Fprint(stdout, d)
-			}
-		}
-		if !changes {
-			fmt.Fprintln(stderr, "xt2nft plan: no changes")
-			return planNoChanges
-		}
-		return planChanges
+	defer ns.Close()
+	cfg := liveConfig(ns, *name, log)
+	answer := live.Confirm
+	if cmd == "rollback" {
+		answer = live.Rollback
 	}
-	var snaps []*ipt.Snapshot
-	rollback := func() error {
-		for i := len(snaps) - 1; i >= 0; i-- {
-			if err := snaps[i].Restore(); err != nil {
-				return err
-			}
-		}
-		return nil
+	if err := answer(cfg); err != nil {
+		log.Printf("xt2nft %s: %v", cmd, err)
+		return exitError
 	}
-	for _, l := range loads {
-		s, err := l.b.Apply(l.in.name, l.in.src)
-		if err != nil {
-			fmt.Fprintln(stderr, err)
-			if rerr := rollback(); rerr != nil {
-				fmt.Fprintf(stderr, "xt2nft apply: ROLLBACK FAILED: %v\n", rerr)
-			} else {
-				fmt.Fprintln(stderr, "xt2nft apply: nothing was changed")
-			}
-			return exitError
-		}
-		snaps = append(snaps, s)
-	}
-	fmt.Fprintf(stderr, "xt2nft apply: %d dump(s) loaded through iptables-restore\n", len(loads))
-	for _, l := range loads {
-		// What is live now, as go-iptables queries it.
-		for _, table := range ipt.Tables(l.in.src) {
-			if chains, err := l.b.Chains(table); err == nil {
-				fmt.Fprintf(stderr, "xt2nft apply: %s: table %s has %d chains\n", l.in.name, table, len(chains))
-			}
-		}
-	}
-	return confirmStage(lf, stdin, stderr, rollback)
+	log.Printf("xt2nft %s: done", cmd)
+	return exitOK
 }
 
-// planIptables loads the dump into a throwaway namespace (the kernel
-// checks it there) and diffs the live tables it touches against the
-// result, both as iptables-save prints them (counters and comments left
-// out). The live namespace is only read.
-func planIptables(in input, live *ipt.Backend) (string, error) {
-	scratch := fmt.Sprintf("xt2nft-plan-%d", os.Getpid())
-	if out, err := exec.Command("ip", "netns", "add", scratch).CombinedOutput(); err != nil {
-		return "", fmt.Errorf("creating a throwaway namespace: %v: %s", err, out)
+// runGuard is the hidden `xt2nft __guard`, which live.StartGuard starts.
+func runGuard(argv []string, stderr io.Writer) int {
+	fs := newFlagSet("xt2nft __guard", stderr)
+	dir := fs.String("dir", live.DefaultDir, "")
+	token := fs.String("token", "", "")
+	name := fs.String("name", "", "")
+	nsFd := fs.Bool("netns-fd", false, "")
+	if err := fs.Parse(argv); err != nil || *token == "" {
+		return exitUsage
 	}
-	defer exec.Command("ip", "netns", "del", scratch).Run()
-	tables := ipt.Tables(in.src)
-	now, err := live.Save(tables)
-	if err != nil {
-		return "", err
+	ns := netns.Current()
+	if *nsFd {
+		ns = netns.FromFile(os.NewFile(4, "netns"), *name)
 	}
-	sb := *live
-	sb.Netns = scratch
-	if _, err := sb.Apply(in.name, in.src); err != nil {
-		return "", fmt.Errorf("%v (the kernel refuses the dump; apply would change nothing)", err)
+	log := live.NewLog(stderr)
+	defer log.Close(5 * time.Second)
+	cfg := live.Config{Dir: *dir, NS: ns, NSName: *name, Log: log, Open: openBackend(ns)}
+	if err := live.RunGuard(cfg, *token, os.NewFile(3, "guard pipe")); err != nil {
+		log.Printf("xt2nft guard: %v", err)
+		return exitError
 	}
-	next, err := sb.Save(tables)
-	if err != nil {
-		return "", err
-	}
-	return unifiedDiff("live "+in.name, "new "+in.name, []byte(plainSave(now)), []byte(plainSave(next)), 3), nil
-}
-
-// plainSave drops iptables-save's comments and counters.
-func plainSave(b []byte) string {
-	var out strings.Builder
-	for _, l := range strings.Split(string(b), "\n") {
-		if strings.HasPrefix(l, "#") || l == "" {
-			continue
-		}
-		if strings.HasPrefix(l, ":") {
-			if i := strings.LastIndex(l, " ["); i > 0 {
-				l = l[:i]
-			}
-		}
-		if strings.HasPrefix(l, "[") {
-			if i := strings.Index(l, "] "); i > 0 {
-				l = l[i+2:]
-			}
-		}
-		out.WriteString(l + "\n")
-	}
-	return out.String()
+	return exitOK
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/xt2nft/xt2nft/backend/ipt"
 	"github.com/xt2nft/xt2nft/backend/nstest"
 )
 
@@ -82,13 +83,21 @@ func TestPrivilegedPlanApply(t *testing.T) {
 	if code, _, errs := xt(t, "apply", "--netns", ns.Name, bad); code != exitError || !strings.Contains(errs, "bad.v4:2:") {
 		t.Fatalf("apply of bad input: exit %d: %s", code, errs)
 	}
+	// A jump loop: the legacy kernel refuses it (ELOOP) and so does the
+	// parser, at the jump that closes it.
 	loop := writeFile(t, "loop.v4", "*filter\n:a - [0:0]\n:b - [0:0]\n-A INPUT -j a\n-A a -j b\n-A b -j a\nCOMMIT\n")
 	code, _, errs = xt(t, "apply", "--netns", ns.Name, loop)
-	// The kernel names one of the jumps of the loop (lines 4-6).
-	if code != exitError || !regexp.MustCompile(`loop\.v4:[456]:1: kernel rejected rule`).MatchString(errs) || !strings.Contains(errs, "nothing was changed") {
+	if code != exitError || !regexp.MustCompile(`loop\.v4:6:\d+: jump loop`).MatchString(errs) || !strings.Contains(errs, "nothing was changed") {
+		t.Fatalf("apply of a looping ruleset: exit %d: %s", code, errs)
+	}
+	// A ruleset only the kernel refuses: a conntrack helper it does not
+	// have (xt2nft does not know the running kernel's helpers).
+	helper := writeFile(t, "helper.v4", "*raw\n:PREROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j CT --helper nosuchhelper\nCOMMIT\n")
+	code, _, errs = xt(t, "apply", "--netns", ns.Name, helper)
+	if code != exitError || !strings.Contains(errs, "kernel rejected") || !strings.Contains(errs, "nothing was changed") {
 		t.Fatalf("apply of a ruleset the kernel refuses: exit %d: %s", code, errs)
 	}
-	if code, _, errs := xt(t, "plan", "--netns", ns.Name, loop); code != exitError || !strings.Contains(errs, "kernel rejected rule") {
+	if code, _, errs := xt(t, "plan", "--netns", ns.Name, helper); code != exitError || !strings.Contains(errs, "kernel rejected") {
 		t.Fatalf("plan of a ruleset the kernel refuses: exit %d: %s", code, errs)
 	}
 	if now := listing(t, ns); now != applied {
@@ -172,7 +181,7 @@ func TestPrivilegedIptablesBackend(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%v: %s", err, stderr)
 		}
-		return plainSave([]byte(out))
+		return ipt.PlainSave([]byte(out))
 	}
 	code, out, errs := xt(t, "plan", "--backend", "iptables", "--iptables", "legacy", "--netns", ns.Name, rules)
 	if code != planChanges || !strings.Contains(out, "+-A INPUT -p tcp -m tcp --dport 22 -j ACCEPT") {

@@ -1,16 +1,20 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"runtime/debug"
+	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/sandbox"
 	"github.com/xt2nft/xt2nft/translate"
 )
 
@@ -22,12 +26,15 @@ const (
 )
 
 const usage = `usage: xt2nft [flags] [FILE...]
+       xt2nft --exec SCRIPT [flags] [ARG...]
        xt2nft plan|apply [flags] [FILE...]   (xt2nft plan --help)
-       xt2nft confirm [--netns NAME]
+       xt2nft confirm|rollback [--netns NAME]
 
 Reads iptables-save dumps (or, with --script, iptables command lines) from
 the FILEs or standard input and writes one nft script to standard output.
-A file called plan, apply or confirm must be given as ./plan.
+With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces
+(needs root; the host is not changed) and translates what it built.
+A file called plan, apply, confirm or rollback must be given as ./plan.
 
 flags:
 `
@@ -39,12 +46,15 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("plan", argv[1:], stdin, stdout, stderr)
 		case "apply":
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
-		case "confirm":
-			return runConfirm(argv[1:], stderr)
+		case "confirm", "rollback":
+			return runAnswer(argv[0], argv[1:], stderr)
+		case "__guard":
+			return runGuard(argv[1:], stderr)
 		}
 	}
 	fs := newFlagSet("xt2nft", stderr)
 	tf := addTranslateFlags(fs)
+	xf := addExecFlags(fs)
 	format := fs.String("format", "text", "output: text (an nft script) or json (the libnftables JSON schema, for nft -j -f)")
 	if code, done := parseFlags(fs, argv, usage, stderr); done {
 		return code
@@ -65,9 +75,20 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xt2nft: bad --format %q (want text or json)\n", *format)
 		return exitUsage
 	}
-	out, code := translateInputs(fs.Args(), stdin, stderr, popt, topt)
-	if out == nil {
-		return code
+	var out *translate.Output
+	if *xf.script != "" {
+		if popt.Script {
+			fmt.Fprintln(stderr, "xt2nft: --exec runs a script, --script reads one: use one of them")
+			return exitUsage
+		}
+		if out = runExec(*xf.script, fs.Args(), *xf.timeout, stderr, popt, topt); out == nil {
+			return exitError
+		}
+	} else {
+		var code int
+		if out, code = translateInputs(fs.Args(), stdin, stderr, popt, topt); out == nil {
+			return code
+		}
 	}
 	if out.Printable(topt) {
 		// Streamed: nothing is written unless the translation succeeded
@@ -173,6 +194,34 @@ func (tf *translateFlags) options(stderr io.Writer) (parser.Options, translate.O
 	return popt, topt, true
 }
 
+// execFlags are the flags of xt2nft --exec.
+type execFlags struct {
+	script  *string
+	timeout *time.Duration
+}
+
+func addExecFlags(fs *pflag.FlagSet) *execFlags {
+	return &execFlags{
+		script:  fs.String("exec", "", "run the shell script `SCRIPT` in a sandbox (needs root) and translate what it built; further arguments are the script's"),
+		timeout: fs.Duration("exec-timeout", 60*time.Second, "stop an --exec script that runs longer (it is an error)"),
+	}
+}
+
+// runExec runs the script in the sandbox and translates what it built,
+// printing the diagnostics; nil means the sandbox could not run it.
+func runExec(script string, args []string, timeout time.Duration, stderr io.Writer, popt parser.Options, topt translate.Options) *translate.Output {
+	res, err := sandbox.Run(context.Background(), script, sandbox.Options{Timeout: timeout, Args: args})
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft: %v\n", err)
+		return nil
+	}
+	out := sandbox.Translate(res, popt, topt)
+	for _, d := range out.Diags {
+		fmt.Fprintln(stderr, d)
+	}
+	return out
+}
+
 // readInputs reads the files, or standard input when there are none.
 func readInputs(files []string, stdin io.Reader, stderr io.Writer) ([]input, bool) {
 	var inputs []input
@@ -207,6 +256,7 @@ func translateInputs(files []string, stdin io.Reader, stderr io.Writer, popt par
 	for _, in := range inputs {
 		ins = append(ins, translate.Input{Name: in.name, Src: in.src})
 	}
+	topt.Check = nft.OversizeRules
 	out := translate.Prepare(ins, popt, topt)
 	for _, d := range out.Diags {
 		fmt.Fprintln(stderr, d)

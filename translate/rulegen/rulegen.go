@@ -47,6 +47,8 @@ type Gen struct {
 	R *rand.Rand
 	// chain is the chain the rule goes into; jump targets come after it.
 	chain string
+	// user is the index of chain in users[table], -1 for a built-in chain.
+	user  int
 	users map[string][]string // table -> user chains in order
 	table string
 }
@@ -102,14 +104,12 @@ func (g *Gen) Verdict() string {
 func (g *Gen) Jump() string {
 	us := g.users[g.table]
 	start := 0
-	for i, u := range us {
-		if u == g.chain {
-			// the first chain of the next tier
-			t := tier(i, len(us))
-			start = i + 1
-			for start < len(us) && tier(start, len(us)) == t {
-				start++
-			}
+	if g.user >= 0 {
+		// the first chain of the next tier
+		t := tier(g.user, len(us))
+		start = g.user + 1
+		for start < len(us) && tier(start, len(us)) == t {
+			start++
 		}
 	}
 	if start >= len(us) {
@@ -236,6 +236,9 @@ type Config struct {
 	Seed uint64 // random seed
 	// Templates to draw from (nil: Templates()).
 	Templates []*Template
+	// Chains is the number of user chains (split among the tables like
+	// the rules, at least 2 per table); 0 means one per 500 rules.
+	Chains int
 }
 
 // Stats describes a generated dump.
@@ -329,6 +332,9 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 			continue
 		}
 		nusers := n / 500
+		if cfg.Chains > 0 {
+			nusers = int(int64(cfg.Chains) * int64(n) / int64(cfg.N))
+		}
 		if nusers < 2 {
 			nusers = 2
 		}
@@ -342,9 +348,10 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 		rules := map[string][]string{}
 		for i := 0; i < n; i++ {
 			t := pick(r, byTable[tb], weight[tb])
-			chain := ""
+			chain, user := "", -1
 			if r.IntN(10) < 4 && !t.NoUser { // 40% in user chains
-				chain = users[r.IntN(len(users))]
+				user = r.IntN(len(users))
+				chain = users[user]
 			} else {
 				bs := t.Builtin
 				if bs == nil {
@@ -352,7 +359,7 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 				}
 				chain = bs[r.IntN(len(bs))]
 			}
-			g.chain, g.table = chain, tb
+			g.chain, g.user, g.table = chain, user, tb
 			rules[chain] = append(rules[chain], t.Gen(g))
 			st.PerTmpl[t.Name]++
 		}

@@ -24,8 +24,9 @@ func main() {
 	n := flag.Int("n", 100000, "number of rules")
 	seed := flag.Uint64("seed", 1, "random seed")
 	mix := flag.String("mix", "auto", "templates: auto (those xt2nft translates, as the benchmark) or all")
+	chains := flag.Int("chains", 0, "number of user chains (0: one per 500 rules)")
 	flag.Parse()
-	cfg := rulegen.Config{N: *n, Seed: *seed}
+	cfg := rulegen.Config{N: *n, Seed: *seed, Chains: *chains}
 	switch *mix {
 	case "auto":
 		ok, dropped := rulegen.Usable()

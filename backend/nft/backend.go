@@ -1,0 +1,168 @@
+package nft
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/xt2nft/xt2nft/backend"
+	"github.com/xt2nft/xt2nft/backend/netns"
+)
+
+// Backend is the netlink backend working in one namespace: it implements
+// backend.Backend for a *Program.
+type Backend struct {
+	NS *netns.NS
+}
+
+// New returns the netlink backend for ns (nil: the current namespace).
+func New(ns *netns.NS) *Backend { return &Backend{NS: ns} }
+
+var _ backend.Backend = (*Backend)(nil)
+
+// Kind is "nft".
+func (b *Backend) Kind() string { return "nft" }
+
+// Replaces lists the program's tables, in order (backend.Ruleset).
+func (p *Program) Replaces() []backend.Table {
+	out := make([]backend.Table, len(p.Tables))
+	for i, t := range p.Tables {
+		out[i] = backend.Table{Family: familyName(byte(t.Table.Family)), Name: t.Table.Name}
+	}
+	return out
+}
+
+// Summary counts the program's tables, rules and sets.
+func (p *Program) Summary() string {
+	rules, sets := 0, 0
+	for _, t := range p.Tables {
+		rules += len(t.Rules)
+		sets += len(t.Sets)
+	}
+	return fmt.Sprintf("%d tables, %d rules, %d sets", len(p.Tables), rules, sets)
+}
+
+func (p *Program) refs() []tableRef {
+	out := make([]tableRef, len(p.Tables))
+	for i, t := range p.Tables {
+		out[i] = tableRef{byte(t.Table.Family), t.Table.Name}
+	}
+	return out
+}
+
+func program(rs backend.Ruleset) (*Program, error) {
+	p, ok := rs.(*Program)
+	if !ok {
+		return nil, fmt.Errorf("nft: %T: %w", rs, backend.ErrWrongRuleset)
+	}
+	return p, nil
+}
+
+// Check has the kernel validate the program in a throwaway namespace.
+func (b *Backend) Check(ctx context.Context, rs backend.Ruleset) error {
+	p, err := program(rs)
+	if err != nil {
+		return err
+	}
+	return Check(p)
+}
+
+// Plan lists the live tables the program replaces and, from a throwaway
+// namespace the program was applied to, the new ones, both as
+// `nft -s -t list table` prints them (set contents and counters left out).
+func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.ApplyOptions) (*backend.Plan, error) {
+	p, err := program(rs)
+	if err != nil {
+		return nil, err
+	}
+	plan := &backend.Plan{}
+	if !opt.ReplaceForeign {
+		c, err := dial(b.NS)
+		if err != nil {
+			return nil, err
+		}
+		ferr := checkForeign(c, p)
+		c.Close()
+		if ferr != nil {
+			plan.Notes = append(plan.Notes, ferr.Error())
+		}
+	}
+	if plan.Live, err = Listing(b.NS, p, true); err != nil {
+		return nil, err
+	}
+	scratch, err := netns.Throwaway()
+	if err != nil {
+		return nil, err
+	}
+	defer scratch.Close()
+	if _, err := Apply(scratch, p, ApplyOptions{ResetSets: true}); err != nil {
+		return nil, err
+	}
+	if plan.New, err = Listing(scratch, p, true); err != nil {
+		return nil, err
+	}
+	return plan, nil
+}
+
+// Snapshot saves the program's tables as they are, proven to restore (see
+// snapshot.go).
+func (b *Backend) Snapshot(ctx context.Context, rs backend.Ruleset) (backend.Snapshot, error) {
+	p, err := program(rs)
+	if err != nil {
+		return nil, err
+	}
+	return takeSnapshot(b.NS, p.refs())
+}
+
+// Apply sends the program as one batch. With a base snapshot the batch is
+// conditioned on the snapshot's generation: any transaction since is a
+// *backend.ChangedError, and nothing changes. The result's Mark holds the
+// generation after the commit and the digests of the tables as applied.
+func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Snapshot, opt backend.ApplyOptions) (*backend.Result, error) {
+	p, err := program(rs)
+	if err != nil {
+		return nil, err
+	}
+	var res *ApplyResult
+	if base == nil {
+		res, err = Apply(b.NS, p, opt)
+	} else {
+		s, ok := base.(*snapshot)
+		if !ok {
+			return nil, fmt.Errorf("nft: snapshot %T: %w", base, backend.ErrWrongRuleset)
+		}
+		res, err = apply(b.NS, p, opt, s.Gen)
+		if ce, ok := err.(*backend.ChangedError); ok {
+			ce.Detail = "another program committed a change to the ruleset after xt2nft saved it for the rollback"
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := &backend.Result{Summary: fmt.Sprintf("%d rules and %d sets live in %d tables (one netlink batch)", res.Rules, res.Sets, len(p.Tables))}
+	if res.CarriedElem > 0 {
+		out.Summary += fmt.Sprintf("; %d addresses carried over in %d sets", res.CarriedElem, res.CarriedSets)
+	}
+	if base != nil {
+		out.Mark = takeMark(b.NS, p.refs(), res.Gen)
+	}
+	return out, nil
+}
+
+// Restore puts a snapshot back in one batch (see restore).
+func (b *Backend) Restore(ctx context.Context, s backend.Snapshot, since backend.Mark) (*backend.Restored, error) {
+	snap, ok := s.(*snapshot)
+	if !ok {
+		return nil, fmt.Errorf("nft: snapshot %T: %w", s, backend.ErrWrongRuleset)
+	}
+	return restore(b.NS, snap, since)
+}
+
+// Unmarshal decodes a snapshot from a journal.
+func (b *Backend) Unmarshal(data []byte) (backend.Snapshot, error) {
+	s := &snapshot{}
+	if err := json.Unmarshal(data, s); err != nil {
+		return nil, fmt.Errorf("nft: reading a saved snapshot: %w", err)
+	}
+	return s, nil
+}

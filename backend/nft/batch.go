@@ -1,0 +1,379 @@
+package nft
+
+import (
+	"encoding/binary"
+	"fmt"
+
+	"github.com/google/nftables"
+	"github.com/google/nftables/binaryutil"
+	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+)
+
+// batch is one nf_tables transaction being built: netlink messages in the
+// order the kernel must process them, each remembering where it came from
+// so that the kernel's error for it can name the rule.
+//
+// google/nftables' types (Table, Chain, Set, SetElement, NamedObj, Rule)
+// describe the objects and its expr package encodes rule expressions; the
+// messages around them are encoded here, because google/nftables can hand
+// its messages only to a socket it dials itself (or to its test hook) and
+// xt2nft needs what that socket does not do: the generation check in the
+// batch header, one acknowledgement per batch, set and table user data, and
+// objects read back from the kernel re-sent as they are (snapshots).
+type batch struct {
+	msgs []netlink.Message
+	// origins[i] says what msgs[i] encodes: its NFT_MSG_* type and, for a
+	// rule, its index among the batch's rules (-1 otherwise).
+	origins []origin
+	labels  map[int]string // what raw messages are, for errors
+	rules   int
+	bytes   int // encoded size, for the socket buffers
+}
+
+type origin struct {
+	msgType uint16
+	rule    int
+}
+
+// nfgen is the nfgenmsg header of every nf_tables message.
+func nfgen(family byte) []byte { return []byte{family, unix.NFNETLINK_V0, 0, 0} }
+
+// add appends one message; attrs are its encoded attributes.
+func (b *batch) add(typ uint16, family byte, flags netlink.HeaderFlags, attrs []byte) {
+	o := origin{msgType: typ, rule: -1}
+	if typ == unix.NFT_MSG_NEWRULE {
+		o.rule = b.rules
+		b.rules++
+	}
+	b.msgs = append(b.msgs, netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | int(typ)), Flags: netlink.Request | flags},
+		Data:   append(nfgen(family), attrs...),
+	})
+	b.origins = append(b.origins, o)
+	b.bytes += 16 + 4 + len(attrs)
+}
+
+// raw appends a message whose attributes are already encoded (an object
+// read back from the kernel), with a label for errors.
+func (b *batch) raw(typ uint16, family byte, flags netlink.HeaderFlags, attrs []byte, label string) {
+	if b.labels == nil {
+		b.labels = map[int]string{}
+	}
+	b.labels[len(b.msgs)] = label
+	b.add(typ, family, flags, attrs)
+}
+
+// label names the k-th message for an error.
+func (b *batch) label(k int) string {
+	if l, ok := b.labels[k]; ok {
+		return l
+	}
+	return fmt.Sprintf("message %d", k+1)
+}
+
+// encoder returns an attribute encoder in nf_tables' byte order.
+func encoder() *netlink.AttributeEncoder {
+	ae := netlink.NewAttributeEncoder()
+	ae.ByteOrder = binary.BigEndian
+	return ae
+}
+
+// encodeU32 is one u32 attribute, encoded.
+func encodeU32(typ uint16, v uint32) []byte {
+	ae := encoder()
+	ae.Uint32(typ, v)
+	return encode(ae)
+}
+
+func encode(ae *netlink.AttributeEncoder) []byte {
+	b, err := ae.Encode()
+	if err != nil {
+		// Encode fails only on an attribute over 64 KiB, which the kernel
+		// would refuse anyway; the refusal names the message.
+		return nil
+	}
+	return b
+}
+
+// Table attribute and flag numbers the x/sys constants lack (the kernel's
+// include/uapi/linux/netfilter/nf_tables.h).
+const (
+	nftaTableHandle   = 4
+	nftaTablePad      = 5
+	nftaTableUserdata = 6
+	nftaTableOwner    = 7
+	nftTableFOwner    = 2
+)
+
+// table queues NEWTABLE with the table's user data (udata nil: none).
+func (b *batch) table(t *nftables.Table, udata []byte) {
+	ae := encoder()
+	ae.String(unix.NFTA_TABLE_NAME, t.Name)
+	ae.Uint32(unix.NFTA_TABLE_FLAGS, t.Flags)
+	if udata != nil {
+		ae.Bytes(nftaTableUserdata, udata)
+	}
+	b.add(unix.NFT_MSG_NEWTABLE, byte(t.Family), netlink.Create, encode(ae))
+}
+
+// delTable queues DELTABLE (the table must exist: queue a NEWTABLE first
+// to delete one that may not).
+func (b *batch) delTable(t *nftables.Table) {
+	ae := encoder()
+	ae.String(unix.NFTA_TABLE_NAME, t.Name)
+	ae.Uint32(unix.NFTA_TABLE_FLAGS, 0)
+	b.add(unix.NFT_MSG_DELTABLE, byte(t.Family), 0, encode(ae))
+}
+
+// chain queues NEWCHAIN.
+func (b *batch) chain(c *nftables.Chain) {
+	ae := encoder()
+	ae.String(unix.NFTA_CHAIN_TABLE, c.Table.Name)
+	ae.String(unix.NFTA_CHAIN_NAME, c.Name)
+	if c.Hooknum != nil && c.Priority != nil {
+		ae.Nested(unix.NFTA_CHAIN_HOOK, func(h *netlink.AttributeEncoder) error {
+			h.Uint32(unix.NFTA_HOOK_HOOKNUM, uint32(*c.Hooknum))
+			h.Uint32(unix.NFTA_HOOK_PRIORITY, uint32(*c.Priority))
+			if c.Device != "" {
+				h.String(unix.NFTA_HOOK_DEV, c.Device)
+			}
+			return nil
+		})
+	}
+	if c.Policy != nil {
+		ae.Uint32(unix.NFTA_CHAIN_POLICY, uint32(*c.Policy))
+	}
+	if c.Type != "" {
+		ae.String(unix.NFTA_CHAIN_TYPE, string(c.Type))
+	}
+	b.add(unix.NFT_MSG_NEWCHAIN, byte(c.Table.Family), netlink.Create, encode(ae))
+}
+
+// Set flags and attributes the x/sys constants lack.
+const (
+	nftSetConcat      = 0x80
+	nftaSetDescConcat = 2
+	nftaSetExpr       = 17
+	nftaSetElemKeyEnd = 10
+	nftaSetElemExprs  = 11
+)
+
+// set queues NEWSET and the elements, at most elemChunk per NEWSETELEM.
+// extra is user data appended to what the set's fields give (the typeof
+// description, see typeof.go). An anonymous set's name is "__set%d": the
+// kernel numbers it, and rules find it by its ID.
+func (b *batch) set(s *nftables.Set, extra []byte, elems []nftables.SetElement) error {
+	if s.Anonymous && !s.Constant {
+		return fmt.Errorf("set %s: an anonymous set must be constant", s.Name)
+	}
+	var flags uint32
+	for _, f := range []struct {
+		on  bool
+		bit uint32
+	}{
+		{s.Anonymous, unix.NFT_SET_ANONYMOUS}, {s.Constant, unix.NFT_SET_CONSTANT}, {s.Interval, unix.NFT_SET_INTERVAL},
+		{s.IsMap, unix.NFT_SET_MAP}, {s.HasTimeout, unix.NFT_SET_TIMEOUT}, {s.Dynamic, unix.NFT_SET_EVAL},
+		{s.Concatenation, nftSetConcat},
+	} {
+		if f.on {
+			flags |= f.bit
+		}
+	}
+	ae := encoder()
+	ae.String(unix.NFTA_SET_TABLE, s.Table.Name)
+	ae.String(unix.NFTA_SET_NAME, s.Name)
+	ae.Uint32(unix.NFTA_SET_FLAGS, flags)
+	ae.Uint32(unix.NFTA_SET_KEY_TYPE, s.KeyType.GetNFTMagic())
+	ae.Uint32(unix.NFTA_SET_KEY_LEN, s.KeyType.Bytes)
+	ae.Uint32(unix.NFTA_SET_ID, s.ID)
+	if s.IsMap {
+		magic := s.DataType.GetNFTMagic()
+		if magic == nftables.TypeVerdict.GetNFTMagic() {
+			magic = unix.NFT_DATA_VERDICT // the kernel's type for verdict maps
+		}
+		ae.Uint32(unix.NFTA_SET_DATA_TYPE, magic)
+		ae.Uint32(unix.NFTA_SET_DATA_LEN, s.DataType.Bytes)
+	}
+	if s.HasTimeout && s.Timeout != 0 {
+		ae.Uint64(unix.NFTA_SET_TIMEOUT, uint64(s.Timeout.Milliseconds()))
+	}
+	// The description, laid out as google/nftables lays it out (a test
+	// checks the bytes): a constant set gets one with its number of
+	// elements, and a set with a declared size or a concatenated key a
+	// second one with the size and the concatenation's field lengths (which
+	// the kernel needs to lay out the key). The kernel reads the last.
+	if s.Constant {
+		ae.Nested(unix.NFTA_SET_DESC, func(d *netlink.AttributeEncoder) error {
+			d.Uint32(unix.NFTA_SET_DESC_SIZE, uint32(len(elems)))
+			return nil
+		})
+	}
+	if s.Size > 0 || s.Concatenation {
+		ae.Nested(unix.NFTA_SET_DESC, func(d *netlink.AttributeEncoder) error {
+			if s.Size > 0 {
+				d.Uint32(unix.NFTA_SET_DESC_SIZE, s.Size)
+			}
+			if s.Concatenation {
+				d.Nested(nftaSetDescConcat, func(c *netlink.AttributeEncoder) error {
+					for _, f := range nftables.ConcatSetTypeElements(s.KeyType) {
+						// NFTA_LIST_ELEM { NFTA_SET_FIELD_LEN }, without the
+						// nested bit, as google/nftables sends it.
+						c.Bytes(unix.NFTA_LIST_ELEM, encodeU32(unix.NFTA_SET_DESC_SIZE, f.Bytes))
+					}
+					return nil
+				})
+			}
+			return nil
+		})
+	}
+	// User data as nft writes it: the key's byte order (which listings use
+	// to print host-order keys), element merging, the comment.
+	var ud []byte
+	if s.Anonymous || s.Constant || s.Interval || s.KeyByteOrder == binaryutil.BigEndian {
+		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_KEYBYTEORDER, 2)
+	} else if s.KeyByteOrder == binaryutil.NativeEndian {
+		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_KEYBYTEORDER, 1)
+	}
+	if s.Interval && s.AutoMerge {
+		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_MERGE_ELEMENTS, 1)
+	}
+	if s.Comment != "" {
+		ud = userdata.AppendString(ud, userdata.NFTNL_UDATA_SET_COMMENT, s.Comment)
+	}
+	ud = append(ud, extra...)
+	if len(ud) > 0 {
+		ae.Bytes(unix.NFTA_SET_USERDATA, ud)
+	}
+	if s.Counter {
+		// a counter on every element: NFTA_SET_EXPR { NFTA_EXPR_NAME }
+		ae.Nested(nftaSetExpr, func(e *netlink.AttributeEncoder) error {
+			e.String(unix.NFTA_EXPR_NAME, "counter")
+			return nil
+		})
+	}
+	b.add(unix.NFT_MSG_NEWSET, byte(s.Table.Family), netlink.Create, encode(ae))
+	return b.elements(s, elems)
+}
+
+// elemChunk bounds the elements per netlink message.
+const elemChunk = 1024
+
+// elements queues NEWSETELEM messages of at most elemChunk elements.
+func (b *batch) elements(s *nftables.Set, elems []nftables.SetElement) error {
+	for i := 0; i < len(elems); i += elemChunk {
+		chunk := elems[i:min(i+elemChunk, len(elems))]
+		ae := encoder()
+		ae.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
+		ae.Uint32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.ID)
+		ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table.Name)
+		var err error
+		ae.Nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, func(l *netlink.AttributeEncoder) error {
+			for k, el := range chunk {
+				l.Nested(uint16(k+1), func(e *netlink.AttributeEncoder) error {
+					err = element(e, s, el)
+					return err
+				})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("set %s: %w", s.Name, err)
+		}
+		b.add(unix.NFT_MSG_NEWSETELEM, byte(s.Table.Family), netlink.Create, encode(ae))
+	}
+	return nil
+}
+
+// element encodes one set element.
+func element(e *netlink.AttributeEncoder, s *nftables.Set, el nftables.SetElement) error {
+	if el.IntervalEnd {
+		// google/nftables sets the nested bit on this u32; the kernel's
+		// parser ignores it, and nft lists the result the same either way.
+		e.Uint32(unix.NFTA_SET_ELEM_FLAGS|unix.NLA_F_NESTED, unix.NFT_SET_ELEM_INTERVAL_END)
+	}
+	value := func(typ uint16, v []byte) {
+		e.Nested(typ, func(d *netlink.AttributeEncoder) error {
+			d.Bytes(unix.NFTA_DATA_VALUE, v)
+			return nil
+		})
+	}
+	value(unix.NFTA_SET_ELEM_KEY, el.Key)
+	if len(el.KeyEnd) > 0 {
+		value(nftaSetElemKeyEnd, el.KeyEnd)
+	}
+	if s.HasTimeout && el.Timeout != 0 {
+		e.Uint64(unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
+	}
+	switch {
+	case el.VerdictData != nil:
+		e.Nested(unix.NFTA_SET_ELEM_DATA, func(d *netlink.AttributeEncoder) error {
+			d.Nested(unix.NFTA_DATA_VERDICT, func(v *netlink.AttributeEncoder) error {
+				v.Uint32(unix.NFTA_VERDICT_CODE, uint32(el.VerdictData.Kind))
+				if el.VerdictData.Chain != "" {
+					v.String(unix.NFTA_VERDICT_CHAIN, el.VerdictData.Chain)
+				}
+				return nil
+			})
+			return nil
+		})
+	case len(el.Val) > 0:
+		value(unix.NFTA_SET_ELEM_DATA, el.Val)
+	}
+	if el.Comment != "" {
+		e.Bytes(unix.NFTA_SET_ELEM_USERDATA, userdata.AppendString(nil, userdata.NFTNL_UDATA_SET_ELEM_COMMENT, el.Comment))
+	}
+	return nil
+}
+
+// obj queues NEWOBJ for a named object (counter, quota, ct helper).
+func (b *batch) obj(o *nftables.NamedObj) error {
+	data, err := expr.MarshalExprData(byte(o.Table.Family), o.Obj)
+	if err != nil {
+		return fmt.Errorf("%s: %w", o.Name, err)
+	}
+	ae := encoder()
+	ae.String(unix.NFTA_OBJ_TABLE, o.Table.Name)
+	ae.String(unix.NFTA_OBJ_NAME, o.Name)
+	ae.Uint32(unix.NFTA_OBJ_TYPE, uint32(o.Type))
+	if len(data) > 0 {
+		ae.Bytes(unix.NFTA_OBJ_DATA|unix.NLA_F_NESTED, data)
+	}
+	b.add(unix.NFT_MSG_NEWOBJ, byte(o.Table.Family), netlink.Create, encode(ae))
+	return nil
+}
+
+// rule queues NEWRULE, appended to its chain.
+func (b *batch) rule(r *nftables.Rule) error {
+	fam := byte(r.Table.Family)
+	ae := encoder()
+	ae.String(unix.NFTA_RULE_TABLE, r.Table.Name)
+	ae.String(unix.NFTA_RULE_CHAIN, r.Chain.Name)
+	var err error
+	ae.Nested(unix.NFTA_RULE_EXPRESSIONS, func(l *netlink.AttributeEncoder) error {
+		for _, x := range r.Exprs {
+			if _, ok := x.(*expr.Match); ok {
+				err = fmt.Errorf("xtables match expressions are not supported")
+			}
+			if _, ok := x.(*expr.Target); ok {
+				err = fmt.Errorf("xtables target expressions are not supported")
+			}
+			data, merr := expr.Marshal(fam, x)
+			if merr != nil && err == nil {
+				err = merr
+			}
+			l.Bytes(unix.NFTA_LIST_ELEM|unix.NLA_F_NESTED, data)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if r.UserData != nil {
+		ae.Bytes(unix.NFTA_RULE_USERDATA, r.UserData)
+	}
+	b.add(unix.NFT_MSG_NEWRULE, fam, netlink.Create|netlink.Append, encode(ae))
+	return nil
+}

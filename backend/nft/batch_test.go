@@ -1,0 +1,136 @@
+package nft
+
+import (
+	"bytes"
+	"testing"
+
+	"github.com/google/nftables"
+	"github.com/mdlayher/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/golden"
+)
+
+// googleBatch builds the messages google/nftables would send for p (the
+// way xt2nft sent them before it had its own writer), captured through
+// google/nftables' test hook.
+func googleBatch(t *testing.T, p *Program) []netlink.Message {
+	t.Helper()
+	var got []netlink.Message
+	c, err := nftables.New(nftables.WithTestDial(func(req []netlink.Message) ([]netlink.Message, error) {
+		got = append(got, req...)
+		return nil, nil
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tp := range p.Tables {
+		c.AddTable(tp.Table)
+		c.DelTable(tp.Table)
+		c.AddTable(tp.Table)
+		for _, o := range tp.Objs {
+			c.AddObj(o)
+		}
+		for _, sp := range tp.Sets {
+			first := sp.Elems
+			if len(first) > elemChunk {
+				first = first[:elemChunk]
+			}
+			if err := c.AddSet(sp.Set, first); err != nil {
+				t.Fatal(err)
+			}
+			for i := len(first); i < len(sp.Elems); i += elemChunk {
+				if err := c.SetAddElements(sp.Set, sp.Elems[i:min(i+elemChunk, len(sp.Elems))]); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+		for _, ch := range tp.Chains {
+			c.AddChain(ch)
+		}
+		for _, r := range tp.Rules {
+			for _, a := range r.Anon {
+				if err := c.AddSet(a.Set, a.Elems); err != nil {
+					t.Fatal(err)
+				}
+			}
+			c.AddRule(r.Rule)
+		}
+	}
+	_ = c.Flush() // the hook answers nothing; only the messages matter
+	if len(got) < 2 {
+		t.Fatalf("google/nftables sent %d messages", len(got))
+	}
+	return got[1 : len(got)-1] // without the batch begin and end
+}
+
+// TestBatchMatchesGoogleNftables: for every golden case, the batch writer
+// encodes each message as google/nftables did, byte for byte, except for
+// what the writer adds on purpose: xt2nft's table mark and a typeof set's
+// user data (and header flags: one ack per batch, no echo).
+func TestBatchMatchesGoogleNftables(t *testing.T) {
+	cases, err := golden.Cases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range cases {
+		out := c.Run()
+		if out.Ruleset == nil || out.Failed {
+			continue
+		}
+		p, err := Lower(out.Ruleset)
+		if err != nil {
+			continue // refused by the lowering: nothing to send
+		}
+		t.Run(c.Name, func(t *testing.T) {
+			want := googleBatch(t, p)
+			b := &batch{}
+			for _, tp := range p.Tables {
+				if err := queueTable(b, tp, true, nil); err != nil {
+					t.Fatal(err)
+				}
+				if err := queueRules(b, tp.Rules); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(b.msgs) != len(want) {
+				t.Fatalf("%d messages, google/nftables %d", len(b.msgs), len(want))
+			}
+			for i, m := range b.msgs {
+				w := want[i]
+				if m.Header.Type != w.Header.Type {
+					t.Fatalf("message %d: type %#x, want %#x", i, m.Header.Type, w.Header.Type)
+				}
+				got := m.Data
+				switch uint16(m.Header.Type) & 0xff {
+				case unix.NFT_MSG_NEWTABLE:
+					if ud := get(got[4:], nftaTableUserdata); ud != nil {
+						if !isMark(ud) {
+							t.Errorf("message %d: table user data %q is not the mark", i, ud)
+						}
+						got = append(got[:4:4], without(got[4:], nftaTableUserdata)...)
+					} else if i != 0 && b.origins[i-1].msgType == unix.NFT_MSG_DELTABLE {
+						t.Errorf("message %d: the table is created again without xt2nft's mark", i)
+					}
+				case unix.NFT_MSG_NEWSET:
+					gu, wu := get(got[4:], unix.NFTA_SET_USERDATA), get(w.Data[4:], unix.NFTA_SET_USERDATA)
+					if !bytes.HasPrefix(gu, wu) {
+						t.Errorf("message %d: set user data %x does not extend google/nftables' %x", i, gu, wu)
+					}
+					if len(gu) > len(wu) {
+						got = append(got[:4:4], without(got[4:], unix.NFTA_SET_USERDATA)...)
+						w.Data = append(w.Data[:4:4], without(w.Data[4:], unix.NFTA_SET_USERDATA)...)
+					}
+				}
+				if !bytes.Equal(got, w.Data) {
+					t.Fatalf("message %d (type %#x) differs:\n got %x\nwant %x", i, m.Header.Type, got, w.Data)
+				}
+			}
+			n++
+		})
+	}
+	if n < 50 {
+		t.Errorf("only %d golden cases compared", n)
+	}
+}

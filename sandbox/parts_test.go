@@ -1,0 +1,138 @@
+package sandbox
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
+
+// TestIptArgs: the shim finds the command of an iptables argv as
+// iptables' getopt does, to tag exactly the rules it adds.
+func TestIptArgs(t *testing.T) {
+	for _, tc := range []struct {
+		argv         string
+		op           byte
+		table, chain string
+		counters     bool
+	}{
+		{"-A INPUT -p tcp --dport 22 -j ACCEPT", 'A', "filter", "INPUT", false},
+		{"-t nat -I POSTROUTING 1 -j MASQUERADE", 'I', "nat", "POSTROUTING", false},
+		{"-tmangle -AOUTPUT -j MARK --set-mark 1", 'A', "mangle", "OUTPUT", false},
+		{"--table raw --append PREROUTING -j CT --notrack", 'A', "raw", "PREROUTING", false},
+		{"--ins FORWARD -j DROP", 'I', "filter", "FORWARD", false},
+		{"-w -R INPUT 2 -j DROP", 'R', "filter", "INPUT", false},
+		{"-A INPUT -c 5 6 -j ACCEPT", 'A', "filter", "INPUT", true},
+		{"--set-counters 5,6 -A INPUT", 'A', "filter", "INPUT", true},
+		{"-C INPUT -j ACCEPT", 'C', "filter", "INPUT", false},
+		{"-nvL INPUT", 'L', "filter", "", false},
+		{"-P FORWARD DROP", 'P', "filter", "FORWARD", false},
+		{"-N web", 'N', "filter", "web", false},
+	} {
+		op, table, chain, counters := iptArgs(strings.Fields(tc.argv))
+		if op != tc.op || table != tc.table || chain != tc.chain || counters != tc.counters {
+			t.Errorf("iptArgs(%s) = %c %s %s %v; want %c %s %s %v", tc.argv, op, table, chain, counters,
+				tc.op, tc.table, tc.chain, tc.counters)
+		}
+	}
+}
+
+// TestTagRestore: every rule line of a restore input gets [ID:ID+line].
+func TestTagRestore(t *testing.T) {
+	in := "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -j ACCEPT\n[3:4] -I INPUT 1 -j DROP\n# -A comment\nCOMMIT\n"
+	want := "*filter\n:INPUT ACCEPT [0:0]\n[100:103] -A INPUT -j ACCEPT\n[100:104] -I INPUT 1 -j DROP\n# -A comment\nCOMMIT\n"
+	if got := string(tagRestore([]byte(in), 100)); got != want {
+		t.Errorf("got:\n%s\nwant:\n%s", got, want)
+	}
+}
+
+// TestMatch: a command's argv is traced to the script line that ran it,
+// through variables and prefixes; ambiguity names no line.
+func TestMatch(t *testing.T) {
+	script := `#!/bin/sh
+IPT=/sbin/iptables
+ipi='iptables -I INPUT'
+$IPT -A INPUT -p tcp --dport $PORT -j ACCEPT
+$ipi 1 -p udp --dport 53 -j ACCEPT
+for s in a b; do sudo iptables -A INPUT -s "$s" -j DROP; done
+iptables -A OUTPUT -j LOG
+iptables -A OUTPUT -j LOG
+ip rule add fwmark 3 lookup 300
+`
+	dir := t.TempDir()
+	f := filepath.Join(dir, "s.sh")
+	if err := os.WriteFile(f, []byte(script), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	a := newAttribution(&Result{Script: f})
+	for _, tc := range []struct {
+		argv string
+		line int
+	}{
+		{"/sbin/iptables -A INPUT -p tcp --dport 22 -j ACCEPT", 4},
+		{"iptables -I INPUT 1 -p udp --dport 53 -j ACCEPT", 5},
+		{"iptables -A INPUT -s b -j DROP", 6},
+		{"iptables -A OUTPUT -j LOG", 0}, // lines 7 and 8
+		{"ip rule add fwmark 3 lookup 300", 9},
+		{"iptables -A FORWARD -j DROP", 0},
+	} {
+		if got := a.match(strings.Fields(tc.argv)); got.Line != tc.line {
+			t.Errorf("match(%s) = line %d, want %d", tc.argv, got.Line, tc.line)
+		}
+	}
+}
+
+// TestInterpreter: the #! line decides the shell; none means /bin/sh.
+func TestInterpreter(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct {
+		first string
+		want  string
+		bash  bool
+	}{
+		{"#!/bin/bash\n", "/bin/bash", true},
+		{"#!/bin/sh -e\n", "/bin/sh -e", false},
+		{"#!/usr/bin/env bash\n", "bash", true},
+		{"iptables -A INPUT -j ACCEPT\n", "/bin/sh", false},
+	} {
+		f := filepath.Join(dir, "s")
+		os.WriteFile(f, []byte(tc.first), 0o644)
+		argv, bash, err := interpreter(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.Join(argv, " "); !strings.HasSuffix(got, tc.want) || bash != tc.bash {
+			t.Errorf("%q: %q bash=%v; want %q bash=%v", tc.first, got, bash, tc.want, tc.bash)
+		}
+	}
+}
+
+// TestReadSaved: tags are stripped and decoded; counters that are not the
+// shims' (the script's own -c, or traffic) give no origin.
+func TestReadSaved(t *testing.T) {
+	res := &Result{Script: "s.sh", Log: []Record{
+		{ID: 10, Tool: "iptables", Argv: []string{"iptables", "-A", "INPUT", "-j", "ACCEPT"}, File: "s.sh", Line: 3, Action: "iptables", Tagged: true},
+		{ID: 20, Tool: "iptables-restore", Argv: []string{"iptables-restore"}, File: "s.sh", Line: 5, Action: "iptables", Tagged: true},
+		{ID: 30, Tool: "iptables", Argv: []string{"iptables", "-P", "INPUT", "DROP"}, File: "s.sh", Line: 9, Action: "iptables", Done: true},
+	}}
+	a := newAttribution(res)
+	text, lines := a.readSaved("*filter\n:INPUT DROP [7:9]\n[10:10] -A INPUT -j ACCEPT\n[20:23] -A INPUT -j DROP\n[11:99] -A INPUT -j LOG\nCOMMIT\n", 4)
+	if want := "*filter\n:INPUT DROP [0:0]\n-A INPUT -j ACCEPT\n-A INPUT -j DROP\n-A INPUT -j LOG\nCOMMIT\n"; text != want {
+		t.Errorf("text:\n%s", text)
+	}
+	want := []parser.Pos{{}, {File: "s.sh", Line: 9}, {File: "s.sh", Line: 3}, {File: "s.sh", Line: 5}, {}}
+	for i, w := range want {
+		var got parser.Pos
+		if o := lines[i].origin; o != nil {
+			got = o.pos
+		}
+		if got != w {
+			t.Errorf("line %d: origin %v, want %v", i+1, got, w)
+		}
+	}
+	if o := lines[3].origin; o == nil || o.input != 3 {
+		t.Errorf("restore input line: %+v", o)
+	}
+}
