@@ -63,10 +63,11 @@ type Lab struct {
 	// to ksoftirqd, and this covers that).
 	Settle time.Duration
 
-	send   sync.Mutex   // one probe at a time
-	raw    [2]int       // raw sockets for probes the firewall sends (IPv4, IPv6; 0 until used)
-	lost   atomic.Int64 // NFLOG overflows seen
-	busy   atomic.Int64 // readers between a read and its record
+	send   sync.Mutex     // one probe at a time
+	raw    map[rawKey]int // raw sockets for probes the firewall sends, by family and owner
+	groups []int          // sockets holding multicast memberships (Join)
+	lost   atomic.Int64   // NFLOG overflows seen
+	busy   atomic.Int64   // readers between a read and its record
 	nextID uint32
 	preset string // preset chain contents now loaded ("" none)
 
@@ -313,9 +314,10 @@ func (l *Lab) Close() error {
 		errs = append(errs, l.ct.Close())
 	}
 	for _, fd := range l.raw {
-		if fd > 0 {
-			unix.Close(fd)
-		}
+		unix.Close(fd)
+	}
+	for _, fd := range l.groups {
+		unix.Close(fd)
 	}
 	for _, p := range l.peers {
 		if p.sock != nil {
@@ -603,4 +605,35 @@ func nodad(a netip.Prefix) string {
 		return " nodad"
 	}
 	return ""
+}
+
+// Join makes the firewall a member of a multicast group on a link (a UDP
+// socket kept open until Close), so that probes to the group are
+// delivered to it.
+func (l *Lab) Join(link string, group netip.Addr) error {
+	ifi, err := ifindex(l.FW, link)
+	if err != nil {
+		return err
+	}
+	return l.FW.Do(func() error {
+		fam := unix.AF_INET
+		if group.Is6() {
+			fam = unix.AF_INET6
+		}
+		fd, err := unix.Socket(fam, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		if group.Is6() {
+			err = unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, &unix.IPv6Mreq{Multiaddr: group.As16(), Interface: uint32(ifi)})
+		} else {
+			err = unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, &unix.IPMreqn{Multiaddr: group.As4(), Ifindex: int32(ifi)})
+		}
+		if err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("lab: joining %s on %s: %w", group, link, err)
+		}
+		l.groups = append(l.groups, fd)
+		return nil
+	})
 }

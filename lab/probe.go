@@ -26,6 +26,10 @@ type Probe struct {
 	// Mark and CTMark preset the packet mark and the conntrack mark before
 	// any rule sees the packet (nil: leave them as they are).
 	Mark, CTMark *uint32
+	// UID and GID, for a probe the firewall sends, are the owner of the
+	// socket it is sent from (iptables' -m owner, nft's meta skuid and
+	// skgid); nil: root.
+	UID, GID *uint32
 }
 
 // U32 returns a pointer to v (for Probe.Mark and Probe.CTMark).
@@ -297,7 +301,7 @@ func (l *Lab) collect(id uint32, start int) Observation {
 	// Under load the kernel finishes a packet's way in ksoftirqd, later
 	// than any settle time: a packet that left by a link is waited for
 	// at its peer, one that left by lo at its way back in.
-	deadline := time.Now().Add(time.Second)
+	deadline := time.Now().Add(3 * time.Second)
 	for !l.complete(id, start) && time.Now().Before(deadline) {
 		select {
 		case <-l.notify:
@@ -443,7 +447,14 @@ func (l *Lab) sendLocal(p Probe, pkt []byte) error {
 	if err != nil {
 		return err
 	}
-	fd, err := l.rawSocket(h.V6)
+	var uid, gid uint32
+	if p.UID != nil {
+		uid = *p.UID
+	}
+	if p.GID != nil {
+		gid = *p.GID
+	}
+	fd, err := l.rawSocket(h.V6, uid, gid)
 	if err != nil {
 		return err
 	}
@@ -467,24 +478,49 @@ func (l *Lab) sendLocal(p Probe, pkt []byte) error {
 	return nil
 }
 
-// rawSocket is the firewall's raw socket of a family, opened on first use.
-func (l *Lab) rawSocket(v6 bool) (int, error) {
-	i, fam := 0, unix.AF_INET
+// rawSocket is the firewall's raw socket of a family and owner, opened on
+// first use. A socket belongs to whoever had the file system uid and gid
+// that created it (sk_uid and the file's credentials): the thread that
+// opens it takes the owner's (setfsuid, setfsgid), keeping root's
+// capabilities, and is discarded after (NS.Do).
+func (l *Lab) rawSocket(v6 bool, uid, gid uint32) (int, error) {
+	key := rawKey{v6, uid, gid}
+	if fd, ok := l.raw[key]; ok {
+		return fd, nil
+	}
+	fam := unix.AF_INET
 	if v6 {
-		i, fam = 1, unix.AF_INET6
+		fam = unix.AF_INET6
 	}
-	if l.raw[i] > 0 {
-		return l.raw[i], nil
-	}
+	var fd int
 	err := l.FW.Do(func() error {
-		fd, err := unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+		if gid != 0 {
+			unix.Setfsgid(int(gid))
+		}
+		if uid != 0 {
+			unix.Setfsuid(int(uid))
+		}
+		var err error
+		fd, err = unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
 		if err != nil {
 			return fmt.Errorf("lab: raw socket: %w", err)
 		}
-		l.raw[i] = fd
 		return nil
 	})
-	return l.raw[i], err
+	if err != nil {
+		return 0, err
+	}
+	if l.raw == nil {
+		l.raw = map[rawKey]int{}
+	}
+	l.raw[key] = fd
+	return fd, nil
+}
+
+// rawKey names a raw socket: family and owner.
+type rawKey struct {
+	v6       bool
+	uid, gid uint32
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }

@@ -160,15 +160,27 @@ func detail(o lab.Observation, mask portMask) string {
 // and headers at the last chain that saw it, what left the firewall and
 // what answered.
 func fate(o lab.Observation) string {
+	// The probe's own way, apart from the answers quoting it (an ICMP
+	// error a REJECT sends is tagged with the probe too); a probe that is
+	// an ICMP error itself has only its own events.
+	own := o.Events
+	if len(own) > 0 && !quoted(own[0].Packet) {
+		own = nil
+		for _, e := range o.Events {
+			if !quoted(e.Packet) {
+				own = append(own, e)
+			}
+		}
+	}
 	seen := map[string]bool{}
 	var last lab.Event
-	for _, e := range o.Events {
+	for _, e := range own {
 		seen[e.Point] = true
 		last = e
 	}
 	var parts []string
 	switch {
-	case len(o.Events) == 0:
+	case len(own) == 0:
 		parts = append(parts, "never seen by the firewall")
 	case seen["in"]:
 		parts = append(parts, "delivered to the firewall")
@@ -179,7 +191,7 @@ func fate(o lab.Observation) string {
 	default:
 		parts = append(parts, "dropped after "+pointName(last.Point))
 	}
-	if len(o.Events) > 0 {
+	if len(own) > 0 {
 		h, _ := lab.Parse(last.Packet)
 		parts = append(parts, fmt.Sprintf("mark %#x", last.Mark), "as "+h.String())
 	}
@@ -195,6 +207,12 @@ func fate(o lab.Observation) string {
 		parts = append(parts, what+": "+h.String())
 	}
 	return strings.Join(parts, "; ")
+}
+
+// quoted reports whether a packet is an ICMP error quoting another.
+func quoted(b []byte) bool {
+	h, err := lab.Parse(b)
+	return err == nil && h.Quoted
 }
 
 func pointName(p string) string {

@@ -28,7 +28,7 @@ type sweepCase struct {
 
 // sweepParallel is how many rulesets a sweep verifies at once: most of a
 // run is waiting (probes settling, recent windows), not computing.
-const sweepParallel = 6
+const sweepParallel = 4
 
 // sweep verifies every case (sweepParallel at a time), then checks each
 // in a subtest: no difference may appear except where the translator

@@ -3,11 +3,15 @@
 package verify
 
 import (
+	"context"
 	"fmt"
 	"net/netip"
+	"os"
 	"strings"
 	"time"
 
+	"github.com/xt2nft/xt2nft/backend"
+	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
@@ -59,12 +63,20 @@ func (p *plan) topology() lab.Topology {
 }
 
 // buildSide builds a lab and loads a firewall into it.
-func buildSide(name string, topo lab.Topology, load func(*lab.Lab) error, reader func(*lab.Lab) (func() (map[*rule]uint64, error), func(), error)) (*side, error) {
+func buildSide(name string, topo lab.Topology, groups map[string][]netip.Addr, load func(*lab.Lab) error, reader func(*lab.Lab) (func() (map[*rule]uint64, error), func(), error)) (*side, error) {
 	l, err := lab.Build(topo)
 	if err != nil {
 		return nil, err
 	}
 	l.Settle = settle
+	for link, gs := range groups {
+		for _, g := range gs {
+			if err := l.Join(link, g); err != nil {
+				l.Close()
+				return nil, err
+			}
+		}
+	}
 	if err := load(l); err != nil {
 		l.Close()
 		return nil, err
@@ -192,14 +204,15 @@ func (v *verifier) loadNFT(l *lab.Lab) error {
 	if err != nil {
 		return fmt.Errorf("lowering the translation: %w", err)
 	}
-	// The lab's namespace has no name: nft.OpenNS opens it through the
-	// descriptor the lab holds (/run/netns/../../proc/self/fd/N).
-	ns, err := nft.OpenNS(fmt.Sprintf("../../proc/self/fd/%d", l.FW.Fd()))
+	// The lab's namespace has no name: the backend works in it through a
+	// descriptor of its own.
+	f, err := os.Open(fmt.Sprintf("/proc/self/fd/%d", l.FW.Fd()))
 	if err != nil {
 		return err
 	}
+	ns := netns.FromFile(f, "verify lab")
 	defer ns.Close()
-	if _, err := nft.Apply(ns, prog, nft.ApplyOptions{ResetSets: true}); err != nil {
+	if _, err := nft.New(ns).Apply(context.Background(), prog, nil, backend.ApplyOptions{ResetSets: true}); err != nil {
 		return fmt.Errorf("applying the translation: %w", err)
 	}
 	return nil
@@ -300,11 +313,11 @@ func (v *verifier) buildPair(topo lab.Topology) (*pair, error) {
 	}
 	lc, nc := make(chan res, 1), make(chan res, 1)
 	go func() {
-		s, err := buildSide("iptables-legacy", topo, v.loadLegacy, v.legacyCounts)
+		s, err := buildSide("iptables-legacy", topo, v.plan.alloc.Groups, v.loadLegacy, v.legacyCounts)
 		lc <- res{s, err}
 	}()
 	go func() {
-		s, err := buildSide("nft", topo, v.loadNFT, v.nftCounts)
+		s, err := buildSide("nft", topo, v.plan.alloc.Groups, v.loadNFT, v.nftCounts)
 		nc <- res{s, err}
 	}()
 	l, n := <-lc, <-nc

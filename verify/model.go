@@ -294,9 +294,8 @@ func randomNAT(r *translate.Rule) bool {
 }
 
 // chance says what, in r, depends on chance, on the CPU, or on when to
-// the millisecond a packet comes (a token bucket that refills faster than
-// once a second: the two labs refill theirs at slightly different
-// moments).
+// the millisecond a packet comes (a token bucket that refills more often
+// than every 10 s, see fastLimit).
 func chance(r *translate.Rule) string {
 	for _, s := range r.Stmts {
 		switch x := s.(type) {
@@ -334,9 +333,14 @@ func chance(r *translate.Rule) string {
 	return ""
 }
 
-// fastLimit reports whether a token bucket refills more than once a second.
+// fastLimit reports whether a token bucket refills often enough that the
+// two labs can disagree: xt_limit counts in jiffies (4 ms here), nft's
+// limit in nanoseconds, and the labs see each packet a few milliseconds
+// apart, so a packet near a refill can find a token in one lab and none in
+// the other. Below one refill in 10 s that happens once in thousands of
+// packets; above, often enough to show in a run.
 func fastLimit(l *translate.Limit) bool {
-	return l.Bytes || unitOf(l.Unit)/time.Duration(max(l.Rate, 1)) < time.Second
+	return l.Bytes || unitOf(l.Unit)/time.Duration(max(l.Rate, 1)) < 10*time.Second
 }
 
 // stateful reports whether r's matching depends on earlier packets.
@@ -369,20 +373,44 @@ func (m *model) shadows(ref chainRef, chain *translate.Chain, upto *translate.Ru
 		if r == upto {
 			break
 		}
-		if r.Disabled == "" && terminal(r) {
+		if r.Disabled == "" && m.terminal(ref, r) {
 			out = append(out, m.conds(ref, r, &ignore))
 		}
 	}
 	return out
 }
 
-// terminal reports whether a packet r matches goes no further in r's chain.
-func terminal(r *translate.Rule) bool {
+// terminal reports whether a packet r matches goes no further in r's
+// chain: a verdict that ends it, or a jump to a chain that ends every
+// packet (its last rule accepts or drops whatever comes).
+func (m *model) terminal(ref chainRef, r *translate.Rule) bool {
 	for _, s := range r.Stmts {
 		switch x := s.(type) {
 		case *translate.Verdict:
-			return x.Kind != translate.VerdictJump && x.Kind != translate.VerdictContinue
+			switch x.Kind {
+			case translate.VerdictContinue:
+				return false
+			case translate.VerdictJump:
+				c := m.chains[chainRef{ref.fam, ref.table, x.Chain}]
+				if c == nil || len(c.Rules) == 0 {
+					return false
+				}
+				lastRule := c.Rules[len(c.Rules)-1]
+				v := verdictOf(lastRule)
+				return v != nil && (v.Kind == translate.VerdictAccept || v.Kind == translate.VerdictDrop) && !hasMatch(lastRule)
+			}
+			return true
 		case *translate.Reject, *translate.NAT, *translate.Queue, *translate.Synproxy:
+			return true
+		}
+	}
+	return false
+}
+
+func hasMatch(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		switch s.(type) {
+		case *translate.Match, *translate.Limit, *translate.Quota, *translate.SetStmt:
 			return true
 		}
 	}

@@ -289,9 +289,8 @@ func burst(m *model, r *rule) (int, string) {
 				if x.Bytes {
 					continue
 				}
-				interval := unitOf(x.Unit) / time.Duration(max(x.Rate, 1))
 				b := max(int(x.Burst), 5)
-				if interval < time.Second || b+2 > maxBurst {
+				if fastLimit(x) || b+2 > maxBurst {
 					continue
 				}
 				return b + 2, "limit burst"
@@ -299,10 +298,8 @@ func burst(m *model, r *rule) (int, string) {
 				continue // bytes: the sizes of the probes decide it
 			case *translate.SetStmt:
 				for _, in := range x.Stmts {
-					if l, ok := in.(*translate.Limit); ok && !l.Bytes {
-						interval := unitOf(l.Unit) / time.Duration(max(l.Rate, 1))
-						b := max(int(l.Burst), 5)
-						if interval >= time.Second && b+2 <= maxBurst {
+					if l, ok := in.(*translate.Limit); ok && !fastLimit(l) {
+						if b := max(int(l.Burst), 5); b+2 <= maxBurst {
 							return b + 2, "hashlimit burst"
 						}
 					}

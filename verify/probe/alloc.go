@@ -28,6 +28,8 @@ type Alloc struct {
 	Locals []netip.Addr
 	Routes map[string][]netip.Prefix
 	routed map[netip.Addr]bool
+	// Groups are the multicast groups the firewall joins, per link.
+	Groups map[string][]netip.Addr
 }
 
 // LinkAddrs are the addresses of one link: the firewall's and the peer's
@@ -162,8 +164,11 @@ func fam(v6 bool) int {
 // Fits reports whether address x can be the source or destination of s
 // without playing two parts in the lab.
 func (a *Alloc) Fits(s *Spec, dst bool, x netip.Addr) bool {
-	if !usableAddr(x) || x.Is6() != s.V6 {
+	if !s.usable(x, dst) || x.Is6() != s.V6 {
 		return false
+	}
+	if x.IsLoopback() || isBroadcast(x) || x.IsMulticast() {
+		return true // the kernel's own: lo holds 127.0.0.0/8 and ::1; groups are joined per link
 	}
 	r, taken := a.roles[x]
 	if !taken {
@@ -296,6 +301,21 @@ func (la *LinkAddrs) remote(f int) (netip.Addr, error) {
 
 // claim records the part x plays for s.
 func (a *Alloc) claim(s *Spec, dst bool, x netip.Addr, f int) {
+	if x.IsMulticast() && !allHosts(x) {
+		if a.Groups == nil {
+			a.Groups = map[string][]netip.Addr{}
+		}
+		for _, g := range a.Groups[s.In] {
+			if g == x {
+				return
+			}
+		}
+		a.Groups[s.In] = append(a.Groups[s.In], x)
+		return
+	}
+	if x.IsLoopback() || isBroadcast(x) || x.IsMulticast() {
+		return
+	}
 	r, taken := a.roles[x]
 	switch {
 	case dst && (s.Path == PathIn || s.Path == PathLoop):
@@ -385,6 +405,28 @@ var (
 		netip.MustParsePrefix("fe80::/10"), netip.MustParsePrefix("ff00::/8")}
 )
 
+var limitedBroadcast = netip.MustParseAddr("255.255.255.255")
+
+func isBroadcast(x netip.Addr) bool { return x == limitedBroadcast }
+
+// usable reports whether the probe can carry x as its source or
+// destination: any usable address, the loopback ones on its way over lo,
+// the limited broadcast address as the destination of one a peer sends
+// to the firewall.
+func (s *Spec) usable(x netip.Addr, dst bool) bool {
+	switch {
+	case x.IsLoopback():
+		// Not lo's network and broadcast addresses (the kernel refuses to
+		// send to a broadcast address without SO_BROADCAST).
+		return s.Path == PathLoop && x != netip.MustParseAddr("127.255.255.255") && x != netip.MustParseAddr("127.0.0.0")
+	case isBroadcast(x):
+		return dst && s.Path == PathIn
+	case x.IsMulticast():
+		return dst && s.Path == PathIn && !x.IsInterfaceLocalMulticast()
+	}
+	return usableAddr(x)
+}
+
 // usableAddr reports whether a probe can carry x: not unspecified,
 // loopback, multicast, link-local or broadcast, which the kernel routes
 // apart from other addresses.
@@ -418,4 +460,10 @@ func (a *Alloc) FreshDst(s *Spec) (netip.Addr, error) {
 		return x, nil
 	}
 	return a.fresh(s, true)
+}
+
+// allHosts reports whether x is a group every interface is a member of
+// (224.0.0.1, ff02::1).
+func allHosts(x netip.Addr) bool {
+	return x == netip.MustParseAddr("224.0.0.1") || x == netip.MustParseAddr("ff02::1")
 }

@@ -213,6 +213,9 @@ func domain(k Key, v6 bool) []Num {
 		return []Num{N(0), N(1)}
 	case k.Kind == KExthdr:
 		return []Num{N(1), N(0)}
+	case k.Kind == KFib && k.Fib == desc.FibResultType:
+		t := desc.FibAddr.Syms
+		return []Num{N(t["local"]), N(t["unicast"]), N(t["broadcast"]), N(t["multicast"])}
 	case isProtoKey(k):
 		icmp := uint64(1)
 		if v6 {
@@ -235,7 +238,7 @@ func assignable(k Key) bool {
 		return k.Field.Proto != desc.Ether && k.Field.Name != "checksum" && k.Field.Name != "version"
 	case KMeta:
 		switch k.Meta {
-		case desc.MetaIifname, desc.MetaOifname, desc.MetaMark, desc.MetaL4proto, desc.MetaLength:
+		case desc.MetaIifname, desc.MetaOifname, desc.MetaMark, desc.MetaL4proto, desc.MetaLength, desc.MetaSkuid, desc.MetaSkgid:
 			return true
 		}
 		return false
@@ -248,6 +251,8 @@ func assignable(k Key) bool {
 		return false
 	case KExthdr, KRaw:
 		return true
+	case KFib:
+		return k.Fib == desc.FibResultType && k.FibFlags == desc.FibDaddr.Bit
 	}
 	return false
 }
@@ -260,8 +265,12 @@ func realizable(c *Cond, cd cand, s *Spec) bool {
 		case k.Kind == KMeta && (k.Meta == desc.MetaIifname || k.Meta == desc.MetaOifname):
 			continue // path decides: checked when assigned
 		case k.Kind == KField && (k.Field == s.L3().Saddr || k.Field == s.L3().Daddr):
-			if !usableAddr(v.N.Addr(s.L3().AddrBits)) {
+			if !s.usable(v.N.Addr(s.L3().AddrBits), k.Field == s.L3().Daddr) {
 				return false
+			}
+		case k.Kind == KMeta && (k.Meta == desc.MetaSkuid || k.Meta == desc.MetaSkgid):
+			if s.Path != PathOut && s.Path != PathLoop {
+				return false // only the firewall's own packets have a socket
 			}
 		case k.Kind == KField && k.Field.Len > 64:
 			continue

@@ -80,6 +80,14 @@ func (c *Cond) fill(m *translate.Match, sets Sets) error {
 		return c.names(m)
 	}
 	switch r := m.Right.(type) {
+	case *translate.Bitmask:
+		// tcp flags syn / fin,syn,rst,ack: the masked value.
+		mask, err := constNum(k, c.V6, r.Mask)
+		if err != nil {
+			return err
+		}
+		c.Ops = append(c.Ops, binop{"&", mask})
+		return c.elems([]translate.Expr{r.Value})
 	case *translate.SetLit:
 		return c.elems(r.Elems)
 	case *translate.SetRef:

@@ -3,6 +3,7 @@ package probe
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/translate"
@@ -368,6 +369,8 @@ func (g *Gen) assignKey(s *Spec, k Key, v Value, ctx Ctx) bool {
 		return false
 	case k.Kind == KRaw:
 		return s.setRaw(k, v.N.Lo)
+	case k.Kind == KFib:
+		return g.assignFibType(s, v.N.Lo)
 	case k.Kind == KField && (k.Field == s.L3().Saddr || k.Field == s.L3().Daddr):
 		if g.Alloc != nil && !g.Alloc.Fits(s, k.Field == s.L3().Daddr, v.N.Addr(s.L3().AddrBits)) {
 			return false
@@ -449,12 +452,12 @@ func (g *Gen) assignIface(s *Spec, out bool, name string, ctx Ctx) bool {
 	}
 	switch {
 	case !out && (s.Path == PathIn || s.Path == PathFwd):
-		if s.Path == PathFwd && name == s.Out {
-			s.Out = g.other(name)
+		if s.Path == PathFwd && name == s.Out && g.neutral(s.Out) {
+			s.Out = g.other(name) // out and in the same link only where a condition asks
 		}
 		s.In = name
 	case out && (s.Path == PathFwd || s.Path == PathOut):
-		if s.Path == PathFwd && name == s.In {
+		if s.Path == PathFwd && name == s.In && g.neutral(s.In) {
 			s.In = g.other(name)
 		}
 		s.Out = name
@@ -463,6 +466,9 @@ func (g *Gen) assignIface(s *Spec, out bool, name string, ctx Ctx) bool {
 	}
 	return s.ifname(out, ctx.Hook) == name
 }
+
+// neutral reports whether name is one of the interfaces no rule names.
+func (g *Gen) neutral(name string) bool { return name == g.In || name == g.Out }
 
 // other is a neutral interface that is not name (a forwarded probe leaves
 // by another link than the one it came in on).
@@ -527,4 +533,28 @@ func (g *Gen) Hit(t *Target, fixed map[Key]Num) (*Spec, error) {
 		return s, nil
 	}
 	return nil, fmt.Errorf("%w: %s", ErrNoProbe, strings.Join(whyNot, "; "))
+}
+
+// assignFibType gives the probe a destination of the address type a fib
+// lookup tests: the limited broadcast address, the all-hosts group, one of
+// the firewall's (the path decides) or a routed one.
+func (g *Gen) assignFibType(s *Spec, t uint64) bool {
+	syms := desc.FibAddr.Syms
+	all := netip.MustParseAddr("224.0.0.1")
+	if s.V6 {
+		all = netip.MustParseAddr("ff02::1")
+	}
+	switch {
+	case t == syms["broadcast"] && !s.V6 && s.Path == PathIn:
+		s.SetAddr(true, limitedBroadcast)
+	case t == syms["multicast"] && s.Path == PathIn:
+		s.SetAddr(true, all)
+	case t == syms["local"]:
+		return s.Path == PathIn || s.Path == PathLoop
+	case t == syms["unicast"]:
+		return s.Path == PathFwd || s.Path == PathOut
+	default:
+		return false
+	}
+	return true
 }

@@ -137,6 +137,12 @@ func (s *Spec) labProbe(quote []byte) (lab.Probe, error) {
 	if v, ok := b.get(CTKey(desc.CTMark)); ok {
 		p.CTMark = lab.U32(uint32(v.Lo))
 	}
+	if v, ok := b.get(MetaKey(desc.MetaSkuid)); ok {
+		p.UID = lab.U32(uint32(v.Lo))
+	}
+	if v, ok := b.get(MetaKey(desc.MetaSkgid)); ok {
+		p.GID = lab.U32(uint32(v.Lo))
+	}
 	for k, v := range s.Vals {
 		if !b.used[k] && !(k.Kind == KExthdr && v.Lo == 0) {
 			return lab.Probe{}, fmt.Errorf("the lab cannot give a probe %s %s", k, formatValue(k, Value{N: v}, s.V6))

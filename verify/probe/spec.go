@@ -495,7 +495,7 @@ func (s *Spec) metaValue(m *desc.MetaKey, ctx Ctx) Value {
 		if !local {
 			return Value{} // no socket
 		}
-		return Value{Present: true} // the lab's raw socket: root
+		return Value{Present: true} // the lab's raw socket: root unless a condition chose its owner
 	case desc.MetaSecpath:
 		return Value{Present: true}
 	case desc.MetaIifgroup, desc.MetaOifgroup:
@@ -510,6 +510,9 @@ func (s *Spec) ctValue(k Key, ctx Ctx) Value {
 	}
 	c := k.CT
 	if c == desc.CTState {
+		if s.State == StNew && s.icmpError() {
+			return Value{N: N(ctBits[StInvalid]), Present: true} // an ICMP error about no flow
+		}
 		return Value{N: N(ctBits[s.State]), Present: true}
 	}
 	if v, ok := s.Vals[Key{Kind: KCT, CT: c, Name: "ct " + c.Name}]; ok && k.Dir == desc.CTAnyDir {
@@ -578,6 +581,12 @@ func (s *Spec) fibValue(k Key) Value {
 	local := uint64(desc.FibAddr.Syms["local"])
 	unicast := uint64(desc.FibAddr.Syms["unicast"])
 	if k.FibFlags&desc.FibDaddr.Bit != 0 {
+		if dst, ok := s.Addr(true); ok && isBroadcast(dst) {
+			return Value{N: N(uint64(desc.FibAddr.Syms["broadcast"])), Present: true}
+		}
+		if dst, ok := s.Addr(true); ok && dst.IsMulticast() {
+			return Value{N: N(uint64(desc.FibAddr.Syms["multicast"])), Present: true}
+		}
 		if s.Path == PathIn || s.Path == PathLoop {
 			return Value{N: N(local), Present: true}
 		}
@@ -699,4 +708,18 @@ func (s *Spec) Key() string {
 	}
 	sort.Strings(parts[1:])
 	return strings.Join(parts, " ")
+}
+
+// icmpError reports whether the probe is an ICMP error message (never the
+// first packet of a flow: conntrack calls one about nothing it knows
+// INVALID).
+func (s *Spec) icmpError() bool {
+	if s.proto() != 1 && s.proto() != 58 {
+		return false
+	}
+	t := s.fieldValue(s.L3().ICMP.Field("type")).N.Lo
+	if s.V6 {
+		return t >= 1 && t <= 4
+	}
+	return t == 3 || t == 4 || t == 5 || t == 11 || t == 12
 }
