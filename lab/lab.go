@@ -161,17 +161,23 @@ func Build(topo Topology) (l *Lab, err error) {
 	if l.FW, err = newNS("firewall"); err != nil {
 		return nil, err
 	}
-	// The firewall's own IPv6 chatter would pass its rules and move their
-	// counters at random moments: no link-local addresses (so no duplicate
-	// address detection), no router solicitations, and MLD reports of the
-	// groups its addresses join repeated never (the first goes out before
-	// any rule is loaded). Set before the links exist, as defaults.
+	// The firewall's own chatter would pass its rules and move their
+	// counters at random moments: no IPv6 link-local addresses (so no
+	// duplicate address detection), no router solicitations, and MLD and
+	// IGMP reports of the groups it joins repeated never (the first goes
+	// out before any rule is loaded). Set before the links exist, as
+	// defaults.
 	for _, kv := range [][2]string{
 		{"ipv6/conf/all/forwarding", "1"}, {"ipv6/conf/default/forwarding", "1"},
 		{"ipv6/conf/default/addr_gen_mode", "1"}, {"ipv6/conf/default/accept_dad", "0"},
 		{"ipv6/conf/default/router_solicitations", "0"},
 		{"ipv6/conf/default/mldv1_unsolicited_report_interval", "2147483647"},
 		{"ipv6/conf/default/mldv2_unsolicited_report_interval", "2147483647"},
+		// And IPv4's IGMP reports.
+		{"ipv4/conf/default/igmpv2_unsolicited_report_interval", "2147483647"},
+		{"ipv4/conf/default/igmpv3_unsolicited_report_interval", "2147483647"},
+		{"ipv4/conf/all/igmpv2_unsolicited_report_interval", "2147483647"},
+		{"ipv4/conf/all/igmpv3_unsolicited_report_interval", "2147483647"},
 	} {
 		if err := l.FW.Sysctl(kv[0], kv[1]); err != nil {
 			return l, err

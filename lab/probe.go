@@ -61,6 +61,10 @@ type Observation struct {
 	ID     uint32
 	Events []Event
 	Frames []Frame
+	// Stray are the observer's events of other packets while the probe
+	// was in flight: packets the firewall sent on its own, answers to an
+	// earlier probe that came late (their counts are the probe's too).
+	Stray []Event
 	// CT is the conntrack entry whose original or reply tuple is the
 	// probe's (as sent) after the probe; nil when there is none.
 	CT *CT
@@ -356,6 +360,8 @@ func (l *Lab) gather(id uint32, start int) Observation {
 		if r.ev != nil {
 			if t, ok := TagOf(r.ev.Packet); ok && t == id {
 				o.Events = append(o.Events, *r.ev)
+			} else {
+				o.Stray = append(o.Stray, *r.ev)
 			}
 			continue
 		}

@@ -30,6 +30,8 @@ type side struct {
 // pair is a legacy lab and an nft lab with the same topology.
 type pair struct {
 	legacy, nft *side
+	// tail receives the counts of the last reading, after the last step.
+	tail func(dl, dn map[*rule]uint64)
 }
 
 // settle is how long a lab waits after a probe's last observation.

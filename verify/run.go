@@ -60,8 +60,26 @@ func (v *verifier) run(rep *report.Report) error {
 			}
 			defer p.close()
 			tainted := false // a rule of chance has sent the two labs' states apart
+			lg := newLedger(v.model)
+			defer func() {
+				mu.Lock()
+				rep.Differences = append(rep.Differences, lg.final()...)
+				if lg.settled > 0 {
+					v.settled += lg.settled
+				}
+				mu.Unlock()
+			}()
+			p.tail = func(dl, dn map[*rule]uint64) {
+				mu.Lock()
+				defer mu.Unlock()
+				for _, x := range countDiffs(dl, dn) {
+					lg.add(x, int64(dl[x])-int64(dn[x]), report.Difference{Rule: x.location(), RuleText: x.text(),
+						Probe: "none (counted after the last probe)", Kind: "late", Step: "probe",
+						What: "counter of " + x.location() + " (" + x.text() + ")", Legacy: matched(dl[x]), NFT: matched(dn[x])})
+				}
+			}
 			err = p.run(part, stop, func(s *seq, i int, r sent) {
-				ds := v.compare(s, i, r, &tainted)
+				ds := v.compare(s, i, r, &tainted, lg)
 				mu.Lock()
 				defer mu.Unlock()
 				rep.Packets++
@@ -69,6 +87,12 @@ func (v *verifier) run(rep *report.Report) error {
 					st := s.steps[i]
 					fmt.Fprintf(v.opt.Trace, "%s [%s] %s: %s\n  legacy: %s %v\n  nft:    %s %v\n", s.rule.location(), s.probe.Kind, st.What, st.Spec,
 						fate(r.legacy), names(r.dl), fate(r.nft), names(r.dn))
+					for _, side := range []lab.Observation{r.legacy, r.nft} {
+						for _, e := range side.Stray {
+							h, _ := lab.Parse(e.Packet)
+							fmt.Fprintf(v.opt.Trace, "  stray: %s in=%s out=%s %s\n", e.Point, e.In, e.Out, h)
+						}
+					}
 				}
 				v.account(s, i, r)
 				rep.Differences = append(rep.Differences, ds...)
@@ -150,8 +174,26 @@ func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)
 		}
 		a.due = time.Now().Add(a.s.steps[a.next].Pause)
 	}
+	// What the kernel counted after the last step was read (a packet it
+	// handled late) goes to the ledger too.
+	time.Sleep(tailWait)
+	curL, err := p.legacy.counts()
+	if err != nil {
+		return err
+	}
+	curN, err := p.nft.counts()
+	if err != nil {
+		return err
+	}
+	if p.tail != nil {
+		p.tail(delta(curL, prevL), delta(curN, prevN))
+	}
 	return nil
 }
+
+// tailWait is how long a pair waits after its last step before the last
+// counter reading.
+const tailWait = 200 * time.Millisecond
 
 // maxActive bounds the sequences a pair runs interleaved.
 const maxActive = 16

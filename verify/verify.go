@@ -69,6 +69,9 @@ type verifier struct {
 	// fate of each rule's first hit probe.
 	reached map[*rule]bool
 	first   map[*rule]firstHit
+	// settled counts per-step counter differences that evened out later
+	// (packets the kernel handled after their step was read).
+	settled int
 	// notes for the report, each once.
 	mu    sync.Mutex
 	notes []string
@@ -101,6 +104,9 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 		return nil, err
 	}
 	v.coverage(rep)
+	if v.settled > 0 {
+		v.note(fmt.Sprintf("%d per-packet counter difference(s) evened out later in the run (a packet the kernel handled after its probe was read, counted with a later one): not differences", v.settled))
+	}
 	rep.Notes = v.notes
 	rep.Duration = time.Since(start)
 	rep.Sort()
