@@ -234,6 +234,9 @@ func fate(o lab.Observation) string {
 		last = e
 	}
 	var parts []string
+	// The observer logs first in prerouting and output, last in input,
+	// forward and postrouting: a packet seen first but not last was
+	// dropped (or stolen) between them.
 	switch {
 	case len(own) == 0:
 		parts = append(parts, "never seen by the firewall")
@@ -241,10 +244,16 @@ func fate(o lab.Observation) string {
 		parts = append(parts, "delivered to the firewall")
 	case seen["fwd"] && seen["post"]:
 		parts = append(parts, "forwarded out "+last.Out)
-	case seen["out"] && seen["post"]:
+	case seen["post"] && last.Point == "post" && last.Out != "lo":
 		parts = append(parts, "sent out "+last.Out)
+	case seen["pre"] && seen["out"]:
+		parts = append(parts, "dropped on its way back in over lo (in prerouting or input)")
+	case seen["pre"] && seen["fwd"]:
+		parts = append(parts, "dropped in postrouting")
+	case seen["pre"]:
+		parts = append(parts, "dropped in prerouting, input or forward")
 	default:
-		parts = append(parts, "dropped after "+pointName(last.Point))
+		parts = append(parts, "dropped in output or postrouting")
 	}
 	if len(own) > 0 {
 		h, _ := lab.Parse(last.Packet)
@@ -268,22 +277,6 @@ func fate(o lab.Observation) string {
 func quoted(b []byte) bool {
 	h, err := lab.Parse(b)
 	return err == nil && h.Quoted
-}
-
-func pointName(p string) string {
-	switch p {
-	case "pre":
-		return "PREROUTING"
-	case "out":
-		return "OUTPUT"
-	case "fwd":
-		return "FORWARD"
-	case "post":
-		return "POSTROUTING"
-	case "in":
-		return "INPUT"
-	}
-	return p
 }
 
 // ctText is a conntrack entry without what differs by timing alone

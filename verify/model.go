@@ -416,3 +416,18 @@ func hasMatch(r *translate.Rule) bool {
 	}
 	return false
 }
+
+// unitOf is the length of a rate's period.
+func unitOf(u translate.TimeUnit) time.Duration {
+	switch u {
+	case "minute":
+		return time.Minute
+	case "hour":
+		return time.Hour
+	case "day":
+		return 24 * time.Hour
+	case "week":
+		return 7 * 24 * time.Hour
+	}
+	return time.Second
+}

@@ -1,3 +1,5 @@
+//go:build linux
+
 package verify
 
 // Stateful probes: timed sequences for -m recent lists (stamps up to the
@@ -311,20 +313,6 @@ func burst(m *model, r *rule) (int, string) {
 		}
 	}
 	return 0, ""
-}
-
-func unitOf(u translate.TimeUnit) time.Duration {
-	switch u {
-	case "minute":
-		return time.Minute
-	case "hour":
-		return time.Hour
-	case "day":
-		return 24 * time.Hour
-	case "week":
-		return 7 * 24 * time.Hour
-	}
-	return time.Second
 }
 
 // burstSeq sends n hit probes of r in a row, from one source (a

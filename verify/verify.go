@@ -19,6 +19,9 @@ import (
 type Input struct {
 	Name string
 	Src  []byte
+	// Family, when set, is the file's family (else Options.Parser's, or
+	// detected from the content).
+	Family parser.Family
 }
 
 // Options control a run.
@@ -133,7 +136,11 @@ func (v *verifier) prepare(inputs []Input) error {
 	var dumps []*parser.Dump
 	var errs []string
 	for _, in := range inputs {
-		d, _, err := parser.Parse(in.Name, in.Src, v.opt.Parser)
+		popt := v.opt.Parser
+		if in.Family != 0 {
+			popt.Family = in.Family
+		}
+		d, _, err := parser.Parse(in.Name, in.Src, popt)
 		if err != nil {
 			errs = append(errs, err.Error())
 			continue

@@ -29,12 +29,13 @@ const usage = `usage: xt2nft [flags] [FILE...]
        xt2nft --exec SCRIPT [flags] [ARG...]
        xt2nft plan|apply [flags] [FILE...]   (xt2nft plan --help)
        xt2nft confirm|rollback [--netns NAME]
+       xt2nft verify [flags] [FILE...]      (xt2nft verify --help)
 
 Reads iptables-save dumps (or, with --script, iptables command lines) from
 the FILEs or standard input and writes one nft script to standard output.
 With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces
 (needs root; the host is not changed) and translates what it built.
-A file called plan, apply, confirm or rollback must be given as ./plan.
+A file called plan, apply, confirm, rollback or verify must be given as ./plan.
 
 flags:
 `
@@ -48,6 +49,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":
 			return runAnswer(argv[0], argv[1:], stderr)
+		case "verify":
+			return runVerify(argv[1:], stdin, stdout, stderr)
 		case "__guard":
 			return runGuard(argv[1:], stderr)
 		}
