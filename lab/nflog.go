@@ -40,6 +40,7 @@ const (
 	nfnlSubsysCT = 1
 	ctMsgNew     = 0
 	ctMsgGet     = 1
+	ctMsgDelete  = 2
 
 	// ctnetlink attributes inside NFULA_CT (linux/netfilter/nfnetlink_conntrack.h).
 	ctaTupleOrig  = 1
@@ -267,7 +268,15 @@ type ctLookup struct {
 // ctGet asks for the entry one of whose tuples is t (one hash lookup in
 // the kernel, where a dump walks the whole, global, conntrack table): nil
 // when there is none.
-func ctGet(c *netlink.Conn, t ctLookup) (*CT, error) {
+func ctGet(c *netlink.Conn, t ctLookup) (*CT, error) { return ctRequest(c, t, ctMsgGet) }
+
+// ctDelete removes the entry one of whose tuples is t, if there is one.
+func ctDelete(c *netlink.Conn, t ctLookup) error {
+	_, err := ctRequest(c, t, ctMsgDelete)
+	return err
+}
+
+func ctRequest(c *netlink.Conn, t ctLookup, op int) (*CT, error) {
 	be16 := func(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
 	srcT, dstT := uint16(ctaIPv4Src), uint16(ctaIPv4Dst)
 	fam := byte(unix.AF_INET)
@@ -302,7 +311,7 @@ func ctGet(c *netlink.Conn, t ctLookup) (*CT, error) {
 		return nil, err
 	}
 	msgs, err := c.Execute(netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(nfnlSubsysCT<<8 | ctMsgGet), Flags: netlink.Request | netlink.Acknowledge},
+		Header: netlink.Header{Type: netlink.HeaderType(nfnlSubsysCT<<8 | op), Flags: netlink.Request | netlink.Acknowledge},
 		Data:   append([]byte{fam, 0, 0, 0}, data...),
 	})
 	if err != nil {

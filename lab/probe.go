@@ -324,6 +324,7 @@ func (l *Lab) complete(id uint32, start int) bool {
 	l.rec.Lock()
 	defer l.rec.Unlock()
 	need := map[string]int{} // frames expected per link minus frames seen; "lo": ways back in
+	back := false
 	for _, r := range l.recs[start:] {
 		switch {
 		case r.ev != nil:
@@ -335,6 +336,7 @@ func (l *Lab) complete(id uint32, start int) bool {
 			}
 			if r.ev.Point == "pre" && r.ev.In == "lo" {
 				need["lo"]--
+				back = true
 			}
 		case r.frame != nil && r.frame.Tagged:
 			if t, _ := TagOf(r.frame.Packet); t == id {
@@ -349,8 +351,17 @@ func (l *Lab) complete(id uint32, start int) bool {
 			return false
 		}
 	}
+	// A packet that came back in over lo goes on in a softirq of its own
+	// (delivery, an answer): give it loSettle after the last record.
+	if back && time.Since(l.recs[len(l.recs)-1].at) < loSettle {
+		return false
+	}
 	return true
 }
+
+// loSettle is how long a probe that came back in over lo is waited for
+// after its last observation.
+const loSettle = 15 * time.Millisecond
 
 func (l *Lab) gather(id uint32, start int) Observation {
 	l.rec.Lock()
@@ -644,3 +655,24 @@ func Addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 // Prefix parses a prefix; it panics on a bad one (for literals in tests).
 func Prefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// Forget deletes the conntrack entry of a probe's flow (as Send would
+// send it), so that the same packet can be sent again as the first of
+// its flow. Nothing else of the probe's traces (recent lists, limits,
+// counters) is undone.
+func (l *Lab) Forget(p Probe) error {
+	l.send.Lock()
+	defer l.send.Unlock()
+	pkt, err := p.Packet.Encode(1)
+	if err != nil {
+		return err
+	}
+	h, err := Parse(pkt)
+	if err != nil {
+		return err
+	}
+	if t, ok := lookupTuple(pkt, h); ok {
+		return ctDelete(l.ct, t)
+	}
+	return nil
+}

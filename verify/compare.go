@@ -62,23 +62,31 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 		for x := range r.dn {
 			lg.total[x][1] += r.dn[x]
 		}
+		// Where both labs saw the same other traffic while the probe was in
+		// flight, differing counts are the probe's; where they did not, a
+		// packet may have been counted in another step in one lab, and
+		// the ledger waits for the totals.
+		sameStray := strays(r.legacy) == strays(r.nft)
 		for _, x := range countDiffs(r.dl, r.dn) {
 			d := base
 			d.What, d.Legacy, d.NFT, d.Warned = "counter of "+x.location()+" ("+x.text()+")", matched(r.dl[x]), matched(r.dn[x]), warned
+			if sameStray {
+				out = append(out, d)
+				continue
+			}
 			lg.add(x, int64(r.dl[x])-int64(r.dn[x]), d)
 		}
 	}
 	return out
 }
 
-// ledger keeps the counter differences of one pair of labs until the end
-// of its run. A packet the kernel handles late (after the step that sent
-// it was read) is counted with a later step, in one lab and not the
-// other: the per-step counts differ twice, in opposite ways, and the
-// totals agree. A difference of the translation leaves the totals apart.
-// So a counter difference stands when the running difference of the rule
-// is not back to zero at the end; it is reported at the step where it
-// last left zero.
+// ledger keeps the counter differences of steps where the two labs saw
+// different other traffic, until the end of the pair's run. A packet the
+// kernel handles late (after the step that sent it was read) is counted,
+// and seen, with a later step in one lab and not the other: the per-step
+// counts differ twice, in opposite ways, and the totals agree. So such a
+// difference stands when the rule's running difference is not back to
+// zero at the end; it is reported at the step where it last left zero.
 type ledger struct {
 	diff    map[*rule]int64
 	total   map[*rule]*[2]uint64
@@ -347,4 +355,15 @@ func (v *verifier) whyUncovered(r *rule) string {
 		why = append(why, "no probe could be made for it")
 	}
 	return strings.Join(why, "; ")
+}
+
+// strays is the other traffic the observer saw during a probe, in order
+// of kind (not of time: the two labs interleave it differently).
+func strays(o lab.Observation) string {
+	var out []string
+	for _, e := range o.Stray {
+		out = append(out, e.Point+" "+header(e.Packet, nil))
+	}
+	sort.Strings(out)
+	return strings.Join(out, "\n")
 }

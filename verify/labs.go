@@ -32,6 +32,8 @@ type pair struct {
 	legacy, nft *side
 	// tail receives the counts of the last reading, after the last step.
 	tail func(dl, dn map[*rule]uint64)
+	// prevL and prevN are the last counts read.
+	prevL, prevN map[*rule]uint64
 }
 
 // settle is how long a lab waits after a probe's last observation.

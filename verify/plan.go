@@ -26,6 +26,7 @@ type plan struct {
 	patterns []string
 	// note holds what the report should say about the plan.
 	note []string
+	gen  *probe.Gen
 }
 
 // seq is one probe's exchange.
@@ -52,6 +53,7 @@ func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 	}
 	p.alloc = a
 	g := &probe.Gen{Ifaces: p.ifaces, In: p.in, Out: p.out, Alloc: a, Misses: missesPerCond, Extra: extraPerCond}
+	p.gen = g
 	seen := map[string]*seq{}
 	for _, r := range m.rules {
 		for _, t := range r.targets {
@@ -251,5 +253,52 @@ func mentioned(rs *translate.Ruleset) [2]probe.Spans {
 		}
 	}
 	out[0], out[1] = out[0].Norm(), out[1].Norm()
+	return out
+}
+
+// round2 makes the probes of a second round from what the first showed:
+// for a rule reached only by a probe on another path than its first, or
+// by another rule's probe, the boundary variants around the probe that
+// reached it; for a rule nothing reached, its hit with other protocols
+// (when it tests none).
+func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*seq {
+	var out []*seq
+	add := func(r *rule, pr *probe.Probe) {
+		if err := p.alloc.Finish(pr.Spec); err != nil {
+			return
+		}
+		steps, err := probe.Realize(pr.Spec)
+		if err != nil {
+			return
+		}
+		s := &seq{rule: r, probe: pr, steps: steps}
+		out = append(out, s)
+		p.byRule[r] = append(p.byRule[r], s)
+	}
+	for _, r := range m.rules {
+		s := by[r]
+		switch {
+		case reached[r] && s != nil && (s.rule != r || strings.HasPrefix(s.probe.Kind, "path: ")) && len(s.steps) == 1:
+			for _, t := range r.targets {
+				for _, pr := range p.gen.Around(t, s.steps[0].Spec) {
+					pr.Kind = "round 2: " + pr.Kind
+					add(r, pr)
+				}
+				break
+			}
+		case !reached[r]:
+			for _, t := range r.targets {
+				for _, proto := range []uint64{6, 17, 1} {
+					if t.V6 && proto == 1 {
+						proto = 58
+					}
+					s, err := p.gen.Hit(t, map[probe.Key]probe.Num{probe.MetaKey(desc.MetaL4proto): probe.N(proto)})
+					if err == nil {
+						add(r, &probe.Probe{Spec: s, Kind: "round 2: hit with another protocol", Hit: true})
+					}
+				}
+			}
+		}
+	}
 	return out
 }

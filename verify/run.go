@@ -24,8 +24,27 @@ type sent struct {
 // run sends every probe through both firewalls, pairs of labs in
 // parallel, and collects the differences.
 func (v *verifier) run(rep *report.Report) error {
-	seqs := v.plan.seqs
-	rep.Probes = len(seqs)
+	v.reached = map[*rule]bool{}
+	v.first = map[*rule]firstHit{}
+	v.reachedBy = map[*rule]*seq{}
+	if err := v.round(rep, v.plan.seqs); err != nil {
+		return err
+	}
+	if v.opt.FirstDifference && len(rep.Differences) > 0 {
+		return nil
+	}
+	// A second round for what the first showed: the variants of a rule on
+	// the path where a probe reached it (when its first path did not), and
+	// other protocols for a rule no probe reached.
+	if more := v.plan.round2(v.model, v.reached, v.reachedBy); len(more) > 0 {
+		return v.round(rep, more)
+	}
+	return nil
+}
+
+// round sends a set of sequences through fresh pairs of labs.
+func (v *verifier) round(rep *report.Report, seqs []*seq) error {
+	rep.Probes += len(seqs)
 	n := v.opt.Pairs
 	if n <= 0 {
 		n = 2
@@ -45,8 +64,6 @@ func (v *verifier) run(rep *report.Report) error {
 		stop = make(chan struct{})
 		once sync.Once
 	)
-	v.reached = map[*rule]bool{}
-	v.first = map[*rule]firstHit{}
 	for _, part := range parts {
 		wg.Add(1)
 		go func(part []*seq) {
@@ -80,6 +97,16 @@ func (v *verifier) run(rep *report.Report) error {
 			}
 			err = p.run(part, stop, func(s *seq, i int, r sent) {
 				ds := v.compare(s, i, r, &tainted, lg)
+				if len(ds) > 0 && v.confirmable(s, r) {
+					// A difference must show again: under load the kernel
+					// or a reader can lose or delay an observation.
+					if r2, err := p.again(s.steps[i]); err == nil && len(v.compare(s, i, r2, &tainted, lg)) == 0 {
+						mu.Lock()
+						v.unconfirmed++
+						mu.Unlock()
+						ds = nil
+					}
+				}
 				mu.Lock()
 				defer mu.Unlock()
 				rep.Packets++
@@ -119,12 +146,11 @@ func (v *verifier) run(rep *report.Report) error {
 // waits out a pause (a recent window), the others go on; both labs
 // always get the same steps in the same order.
 func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)) error {
-	prevL, err := p.legacy.counts()
-	if err != nil {
+	var err error
+	if p.prevL, err = p.legacy.counts(); err != nil {
 		return err
 	}
-	prevN, err := p.nft.counts()
-	if err != nil {
+	if p.prevN, err = p.nft.counts(); err != nil {
 		return err
 	}
 	var act []*running
@@ -154,13 +180,10 @@ func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)
 		if d := time.Until(a.due); d > 0 {
 			time.Sleep(d)
 		}
-		st := a.s.steps[a.next]
-		r, curL, curN, err := p.send(st)
+		r, err := p.step(a.s.steps[a.next])
 		if err != nil {
 			return err
 		}
-		r.dl, r.dn = delta(curL, prevL), delta(curN, prevN)
-		prevL, prevN = curL, curN
 		done(a.s, a.next, r)
 		a.next++
 		if a.next == len(a.s.steps) {
@@ -186,7 +209,7 @@ func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)
 		return err
 	}
 	if p.tail != nil {
-		p.tail(delta(curL, prevL), delta(curN, prevN))
+		p.tail(delta(curL, p.prevL), delta(curN, p.prevN))
 	}
 	return nil
 }
@@ -212,6 +235,29 @@ func anyDue(act []*running, now time.Time) bool {
 		}
 	}
 	return false
+}
+
+// step sends one step to both labs, with the counts each rule gained.
+func (p *pair) step(st probe.Step) (sent, error) {
+	r, curL, curN, err := p.send(st)
+	if err != nil {
+		return r, err
+	}
+	r.dl, r.dn = delta(curL, p.prevL), delta(curN, p.prevN)
+	p.prevL, p.prevN = curL, curN
+	return r, nil
+}
+
+// again sends a step a second time as the first packet of its flow (its
+// conntrack entry forgotten in both labs).
+func (p *pair) again(st probe.Step) (sent, error) {
+	if err := p.legacy.lab.Forget(st.Probe); err != nil {
+		return sent{}, err
+	}
+	if err := p.nft.lab.Forget(st.Probe); err != nil {
+		return sent{}, err
+	}
+	return p.step(st)
 }
 
 // send sends one step to both labs and reads their counters.
@@ -268,6 +314,9 @@ type firstHit struct {
 func (v *verifier) account(s *seq, i int, r sent) {
 	for x := range r.dl {
 		v.reached[x] = true
+		if v.reachedBy[x] == nil {
+			v.reachedBy[x] = s
+		}
 	}
 	if st := s.steps[i]; st.Main && s.probe.Hit {
 		for _, x := range append([]*rule{s.rule}, s.also...) {
@@ -290,4 +339,21 @@ func names(m map[*rule]uint64) []string {
 	}
 	sort.Strings(out)
 	return out
+}
+
+// confirmable reports whether a step can be sent again to confirm a
+// difference: a probe alone (no exchange before it), counted by no rule
+// that remembers packets.
+func (v *verifier) confirmable(s *seq, r sent) bool {
+	if len(s.steps) != 1 {
+		return false
+	}
+	for _, m := range []map[*rule]uint64{r.dl, r.dn} {
+		for x := range m {
+			if v.model.stateful[x] || v.model.chance[x] != "" {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"net/netip"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -159,6 +160,22 @@ func (p *plan) recentSeqs(m *model, g *probe.Gen, u *recentUse, uses []*recentUs
 			add(again(x, 0), fmt.Sprintf("the check after %d stamp(s)", i), 0)
 		}
 	}
+	// With the list holding X: probes from X that miss another of the
+	// check's conditions (the stamp must not make them match).
+	for _, t := range u.r.targets {
+		ps, err := g.Probes(t)
+		if err != nil {
+			continue
+		}
+		for _, pr := range ps {
+			if pr.Hit || strings.Contains(pr.Kind, addrKey(u.r.fam, u.dest).Name) {
+				continue
+			}
+			pr.Spec.SetAddr(u.dest, x)
+			add(pr.Spec, "from the stamped address, "+pr.Kind, 0)
+		}
+		break
+	}
 	if w := time.Duration(u.seconds) * time.Second; w > 0 {
 		if w > maxWait {
 			p.note = append(p.note, fmt.Sprintf("%s: the %s window of recent list %q is longer than verify waits (%s): its edge is not probed", u.r.location(), w, u.name, maxWait))
@@ -253,14 +270,14 @@ func (p *plan) addSeq(r *rule, kind string, steps []stepSpec) {
 	s := &seq{rule: r, probe: &probe.Probe{Kind: kind, Hit: true}}
 	for _, st := range steps {
 		if st.spec == nil {
-			break
+			continue
 		}
 		if err := p.alloc.Finish(st.spec); err != nil {
-			break
+			continue
 		}
 		ps, err := probe.Realize(st.spec)
 		if err != nil {
-			break
+			continue
 		}
 		ps[0].Pause = st.pause
 		for i := range ps {

@@ -72,9 +72,14 @@ type verifier struct {
 	// fate of each rule's first hit probe.
 	reached map[*rule]bool
 	first   map[*rule]firstHit
+	// reachedBy is the first sequence that reached each rule.
+	reachedBy map[*rule]*seq
 	// settled counts per-step counter differences that evened out later
 	// (packets the kernel handled after their step was read).
 	settled int
+	// unconfirmed counts differences that did not show again when their
+	// probe was sent a second time.
+	unconfirmed int
 	// notes for the report, each once.
 	mu    sync.Mutex
 	notes []string
@@ -109,6 +114,9 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 	v.coverage(rep)
 	if v.settled > 0 {
 		v.note(fmt.Sprintf("%d per-packet counter difference(s) evened out later in the run (a packet the kernel handled after its probe was read, counted with a later one): not differences", v.settled))
+	}
+	if v.unconfirmed > 0 {
+		v.note(fmt.Sprintf("%d difference(s) did not show again when their probe was sent a second time (an observation lost or late under load): not reported", v.unconfirmed))
 	}
 	rep.Notes = v.notes
 	rep.Duration = time.Since(start)

@@ -416,9 +416,11 @@ func isBroadcast(x netip.Addr) bool { return x == limitedBroadcast }
 func (s *Spec) usable(x netip.Addr, dst bool) bool {
 	switch {
 	case x.IsLoopback():
-		// Not lo's network and broadcast addresses (the kernel refuses to
-		// send to a broadcast address without SO_BROADCAST).
-		return s.Path == PathLoop && x != netip.MustParseAddr("127.255.255.255") && x != netip.MustParseAddr("127.0.0.0")
+		// Over lo; or as the destination of a packet a peer sends, which
+		// prerouting sees before routing drops it (a martian). Not lo's
+		// network and broadcast addresses (the kernel refuses to send to a
+		// broadcast address without SO_BROADCAST).
+		return (s.Path == PathLoop || dst && s.Path == PathIn) && x != netip.MustParseAddr("127.255.255.255") && x != netip.MustParseAddr("127.0.0.0")
 	case isBroadcast(x):
 		return dst && s.Path == PathIn
 	case x.IsMulticast():

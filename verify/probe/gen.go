@@ -558,3 +558,22 @@ func (g *Gen) assignFibType(s *Spec, t uint64) bool {
 	}
 	return true
 }
+
+// Around are the variants (other boundary hits and misses) of t around a
+// probe known to reach it: on the path where it did.
+func (g *Gen) Around(t *Target, hit *Spec) []*Probe {
+	all := append(append([]*Cond(nil), t.Pre...), t.Own...)
+	ctx := Ctx{Hook: t.Hook}
+	base := hit.Clone()
+	// Variants get flows of their own: drop what the allocator chose.
+	for _, f := range []*desc.Field{base.L3().Saddr} {
+		delete(base.Vals, FieldKey(f))
+	}
+	if h := desc.HeaderOf(base.proto()); h != nil && h.Sport != nil {
+		delete(base.Vals, FieldKey(h.Sport))
+	}
+	if g.solve(base, all, ctx, nil) != nil {
+		base = hit.Clone()
+	}
+	return g.variants(base, t, ctx, all)
+}

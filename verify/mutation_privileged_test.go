@@ -1,0 +1,255 @@
+//go:build linux
+
+package verify
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/golden"
+	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/verify/mutate"
+)
+
+// mutationCases are the rulesets the mutation test mutates: golden cases
+// and corpus rulesets that together use every operator's targets (ports,
+// addresses, prefixes, marks and masks, conntrack states, NAT, recent
+// windows and hitcounts, mangle's route chain).
+var mutationCases = []string{
+	"golden/misc-mark", "golden/l4-multiport", "golden/targets-nat", "golden/misc-conntrack", "golden/l4-ttl",
+	"golden/recent-set-rcheck-seconds", "golden/recent-update-hitcount", "golden/scenario-4-dump", "golden/targets-connmark",
+	"golden/scenario-3-dump", "golden/misc-state",
+	"corpus/net-network__ferm-webserver.rules", "corpus/net-network__ferm-dsl_router.rules",
+	"corpus/moby__bridge-hp1_int0_icc0_masq1_snat1_gwm-nat_bindlh1.rules", "corpus/iptables-tests__firewalld-ipt-save-completed.rules",
+}
+
+// TestPrivilegedVerifyMutants checks that verify tells mutants of a
+// translation from the original: every mutant that changes the kernel's
+// program (a mutant whose lowered netlink program equals the original's
+// is equivalent by construction: nft adds the protocol a port match
+// implies, say) must show a difference. Mutants the kernel refuses are not
+// mutants of a loadable translation and are left out. The test logs the
+// score per operator and every survivor; it fails below 95%. By default
+// it runs at most perOp mutants of each operator per ruleset;
+// XT2NFT_VERIFY_FULL=1 runs them all.
+func TestPrivilegedVerifyMutants(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore")
+	perOp := 2
+	if os.Getenv("XT2NFT_VERIFY_FULL") == "1" {
+		perOp = 1 << 30
+	}
+	type job struct {
+		rules string
+		in    []Input
+		opt   Options
+		m     mutate.Mutant
+	}
+	var jobs []job
+	equivalent := map[string][]string{}
+	for _, name := range mutationCases {
+		in, opt, ok := mutationInput(t, name)
+		if !ok {
+			continue
+		}
+		orig := translateFor(t, in, opt)
+		base := lowered(t, orig)
+		count := map[string]int{}
+		for _, m := range mutate.All(orig) {
+			if count[m.Op] >= perOp {
+				continue
+			}
+			mut := translateFor(t, in, opt)
+			if !m.Apply(mut) {
+				continue
+			}
+			if l, err := tryLowered(mut); err == nil && l == base {
+				equivalent[m.Op] = append(equivalent[m.Op], name+": "+m.Desc)
+				continue
+			}
+			count[m.Op]++
+			jobs = append(jobs, job{name, in, opt, m})
+		}
+	}
+	type result struct {
+		killed, invalid bool
+		why             string
+	}
+	res := make([]result, len(jobs))
+	sem := make(chan struct{}, sweepParallel)
+	var wg sync.WaitGroup
+	for i, j := range jobs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			opt := j.opt
+			opt.Mutate = func(rs *translate.Ruleset) { j.m.Apply(rs) }
+			opt.FirstDifference = true
+			opt.MaxWait = 4 * time.Second
+			rep, err := Run(j.in, opt)
+			switch {
+			case err != nil:
+				res[i] = result{invalid: true, why: firstLine(err.Error())}
+			case !rep.OK():
+				res[i] = result{killed: true, why: rep.Differences[0].What}
+			default:
+				res[i] = result{why: fmt.Sprintf("coverage %d/%d", rep.Reached, rep.Rules)}
+			}
+		}()
+	}
+	wg.Wait()
+	perOpScore := map[string][2]int{}
+	var survivors, invalid []string
+	killed, valid := 0, 0
+	for i, j := range jobs {
+		r := res[i]
+		if r.invalid {
+			invalid = append(invalid, fmt.Sprintf("%s: %s (%s)", j.rules, j.m.Desc, r.why))
+			continue
+		}
+		valid++
+		s := perOpScore[j.m.Op]
+		s[1]++
+		if r.killed {
+			killed++
+			s[0]++
+		} else {
+			survivors = append(survivors, fmt.Sprintf("%s: [%s] %s (%s)", j.rules, j.m.Op, j.m.Desc, r.why))
+		}
+		perOpScore[j.m.Op] = s
+	}
+	var b strings.Builder
+	for _, op := range mutate.Operators {
+		s := perOpScore[op]
+		fmt.Fprintf(&b, "  %-22s killed %3d of %3d; equivalent %d\n", op, s[0], s[1], len(equivalent[op]))
+	}
+	score := 100 * float64(killed) / float64(max(valid, 1))
+	sort.Strings(survivors)
+	t.Logf("mutation score %.1f%% (%d of %d mutants that change the kernel's program, %d refused by the kernel, %d equivalent):\n%s\nsurvivors:\n  %s\nequivalent (the same lowered program):\n  %s\nrefused:\n  %s",
+		score, killed, valid, len(invalid), countAll(equivalent), b.String(), strings.Join(survivors, "\n  "), strings.Join(flatten(equivalent), "\n  "), strings.Join(invalid, "\n  "))
+	if score < 95 {
+		t.Errorf("mutation score %.1f%%, below 95%%", score)
+	}
+}
+
+func countAll(m map[string][]string) int {
+	n := 0
+	for _, v := range m {
+		n += len(v)
+	}
+	return n
+}
+
+func flatten(m map[string][]string) []string {
+	var out []string
+	for op, v := range m {
+		for _, s := range v {
+			out = append(out, "["+op+"] "+s)
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// mutationInput reads a golden case or a corpus ruleset.
+func mutationInput(t *testing.T, name string) ([]Input, Options, bool) {
+	kind, base, _ := strings.Cut(name, "/")
+	if kind == "golden" {
+		cases, err := golden.Cases()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, c := range cases {
+			if c.Name == base {
+				return []Input{{Name: "input.rules", Src: c.Src}}, Options{Parser: c.Popt, Translate: c.Topt}, true
+			}
+		}
+		t.Fatalf("no golden case %s", base)
+	}
+	src, err := os.ReadFile(filepath.Join("..", "..", "shared", "corpus", "rulesets", base))
+	if err != nil {
+		t.Logf("skipping %s: %v", name, err)
+		return nil, Options{}, false
+	}
+	return []Input{{Name: base, Src: src}}, Options{}, true
+}
+
+// translateFor translates the inputs as verify does.
+func translateFor(t *testing.T, in []Input, opt Options) *translate.Ruleset {
+	var dumps []*parser.Dump
+	for _, i := range in {
+		d, _, err := parser.Parse(i.Name, i.Src, opt.Parser)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dumps = append(dumps, d)
+	}
+	res := translate.Translate(parser.Merge(dumps...), opt.Translate)
+	if res.Err() != nil {
+		t.Fatal(res.Err())
+	}
+	return res.Ruleset
+}
+
+func lowered(t *testing.T, rs *translate.Ruleset) string {
+	s, err := tryLowered(rs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+var anonSet = regexp.MustCompile(`__set\d+`)
+
+// tryLowered is the netlink program of rs as text: every table, set,
+// chain (hook, priority, type, policy) and rule's expressions.
+func tryLowered(rs *translate.Ruleset) (string, error) {
+	p, err := nft.Lower(rs)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	for _, tp := range p.Tables {
+		fmt.Fprintf(&b, "table %v %s\n", tp.Table.Family, tp.Table.Name)
+		for _, s := range tp.Sets {
+			fmt.Fprintf(&b, " set %s %+v %d\n", s.Set.Name, s.Set.KeyType, s.Set.Timeout)
+			for _, e := range s.Elems {
+				fmt.Fprintf(&b, "  elem %x %x %v\n", e.Key, e.KeyEnd, e.IntervalEnd)
+			}
+		}
+		for _, c := range tp.Chains {
+			fmt.Fprintf(&b, " chain %s", c.Name)
+			if c.Hooknum != nil {
+				fmt.Fprintf(&b, " hook %d prio %d type %s", *c.Hooknum, *c.Priority, c.Type)
+			}
+			if c.Policy != nil {
+				fmt.Fprintf(&b, " policy %d", *c.Policy)
+			}
+			b.WriteString("\n")
+		}
+		for _, r := range tp.Rules {
+			fmt.Fprintf(&b, " rule %s", r.Rule.Chain.Name)
+			for _, e := range r.Rule.Exprs {
+				fmt.Fprintf(&b, " %T%+v", e, e)
+			}
+			for _, a := range r.Anon {
+				for _, e := range a.Elems {
+					fmt.Fprintf(&b, " {%x %x %v}", e.Key, e.KeyEnd, e.IntervalEnd)
+				}
+			}
+			b.WriteString("\n")
+		}
+	}
+	return anonSet.ReplaceAllString(b.String(), "__set"), nil
+}
