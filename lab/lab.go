@@ -29,6 +29,17 @@ import (
 // veth pair whose other end sits alone in a peer namespace.
 type Topology struct {
 	Links []Link
+	// MarkRoutes route packets by their mark (ip rule fwmark): a
+	// multihomed host's policy routing, so that re-routing after a mark
+	// change shows.
+	MarkRoutes []MarkRoute
+}
+
+// MarkRoute sends packets whose mark & Mask is Mark out of Link (through
+// its peer), from a routing table of their own.
+type MarkRoute struct {
+	Mark, Mask uint32
+	Link       string
 }
 
 // Link is one interface of the firewall and the peer behind it.
@@ -222,10 +233,31 @@ func Build(topo Topology) (l *Lab, err error) {
 			fmt.Fprintf(&fwBatch, "route add %s via %s dev %s\n", r, via, lk.Name)
 		}
 	}
+	var rules6 strings.Builder
+	for i, mr := range topo.MarkRoutes {
+		table := 100 + i
+		for _, v4 := range []bool{true, false} {
+			via, ok := firstOfFamily(l.peerAddrs(topo, mr.Link), v4)
+			if !ok {
+				continue
+			}
+			def, rules := "0.0.0.0/0", &fwBatch
+			if !v4 {
+				def, rules = "::/0", &rules6 // ip -batch takes no -6 per line: a batch of their own
+			}
+			fmt.Fprintf(rules, "rule add fwmark %#x/%#x table %d pref %d\n", mr.Mark, mr.Mask, table, 1000+i)
+			fmt.Fprintf(&fwBatch, "route add %s via %s dev %s table %d\n", def, via, mr.Link, table)
+		}
+	}
 	cmd := l.FW.Command("ip", "-batch", "-")
 	cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
 	if _, err := l.FW.run(cmd, fwBatch.String()); err != nil {
 		return l, batchError(err, fwBatch.String())
+	}
+	if rules6.Len() > 0 {
+		if _, err := l.FW.Run(rules6.String(), "ip", "-6", "-batch", "-"); err != nil {
+			return l, batchError(err, rules6.String())
+		}
 	}
 	for _, kv := range [][2]string{
 		{"ipv4/ip_forward", "1"}, {"ipv6/conf/all/forwarding", "1"},
@@ -642,4 +674,14 @@ func (l *Lab) Join(link string, group netip.Addr) error {
 		l.groups = append(l.groups, fd)
 		return nil
 	})
+}
+
+// peerAddrs are the peer's addresses of the named link.
+func (l *Lab) peerAddrs(topo Topology, name string) []netip.Prefix {
+	for _, lk := range topo.Links {
+		if lk.Name == name {
+			return lk.PeerAddrs
+		}
+	}
+	return nil
 }

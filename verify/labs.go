@@ -63,6 +63,12 @@ func (p *plan) topology() lab.Topology {
 		}
 		t.Links = append(t.Links, lk)
 	}
+	// Marks the rules set route out of the first neutral link, as a
+	// multihomed host routes by fwmark: a packet re-routed after its mark
+	// changed (mangle OUTPUT, a route chain) leaves by another link.
+	for _, m := range p.marks {
+		t.MarkRoutes = append(t.MarkRoutes, lab.MarkRoute{Mark: m, Mask: 0xffffffff, Link: p.in})
+	}
 	return t
 }
 

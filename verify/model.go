@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
@@ -274,7 +275,9 @@ func (m *model) buildTargets() {
 				chain = m.chains[chainRef{r.entryRef.fam, r.entryRef.table, verdictOf(j).Chain}]
 			}
 			shadows = append(shadows, m.shadows(r.entryRef, m.chains[r.entryRef], r.entry)...)
-			r.targets = append(r.targets, &probe.Target{V6: v6Family(r.entryRef.fam), Hook: h, Paths: hookPaths[h], Pre: pre, Own: own, Shadows: shadows})
+			shadows = append(shadows, m.earlier(r.entryRef.fam, h, p.base.Base.Priority)...)
+			r.targets = append(r.targets, &probe.Target{V6: v6Family(r.entryRef.fam), Hook: h, Paths: hookPaths[h], Pre: pre, Own: own, Shadows: shadows,
+				Passes: m.passes(r.entryRef.fam, h), Inputs: m.inputs(r.entryRef, r.entry)})
 		}
 	}
 }
@@ -430,4 +433,170 @@ func unitOf(u translate.TimeUnit) time.Duration {
 		return 7 * 24 * time.Hour
 	}
 	return time.Second
+}
+
+// hookOrder is the order in which the paths pass the hooks.
+var hookOrder = map[translate.Hook]int{translate.HookPrerouting: 0, translate.HookOutput: 0, translate.HookInput: 1,
+	translate.HookForward: 1, translate.HookPostrouting: 2}
+
+// earlier are the conditions of the rules of other base chains a packet
+// passes before reaching hook h at priority prio (earlier hooks, or the
+// same hook at a lower priority) that end its way there or send it
+// elsewhere: drop, reject, queue, DNAT and redirect.
+func (m *model) earlier(fam translate.Family, h translate.Hook, prio int) [][]*probe.Cond {
+	var out [][]*probe.Cond
+	var ignore []string
+	for ref, c := range m.chains {
+		if ref.fam != fam || c.Base == nil || c.Base.Hook == translate.HookOutput && h != translate.HookOutput && h != translate.HookPostrouting {
+			continue
+		}
+		b := c.Base
+		before := hookOrder[b.Hook] < hookOrder[h] && !(b.Hook == translate.HookOutput && h == translate.HookInput) ||
+			b.Hook == h && b.Priority < prio
+		if !before {
+			continue
+		}
+		for _, r := range c.Rules {
+			if r.Disabled == "" && ends(r) {
+				out = append(out, m.conds(ref, r, &ignore))
+			}
+		}
+	}
+	return out
+}
+
+// ends reports whether r ends a matching packet's way or sends it
+// elsewhere (not an accept: a later hook still sees the packet).
+func ends(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		switch x := s.(type) {
+		case *translate.Verdict:
+			return x.Kind == translate.VerdictDrop || x.Kind == translate.VerdictQueue
+		case *translate.Reject, *translate.Queue:
+			return true
+		case *translate.NAT:
+			return x.Kind == translate.DNAT || x.Kind == translate.Redirect
+		}
+	}
+	return false
+}
+
+// passes are, for every base chain of an earlier hook whose policy drops,
+// the conditions of its accept rules: a probe should meet one of them to
+// get past it.
+func (m *model) passes(fam translate.Family, h translate.Hook) [][][]*probe.Cond {
+	var out [][][]*probe.Cond
+	var ignore []string
+	for ref, c := range m.chains {
+		b := c.Base
+		if ref.fam != fam || b == nil || b.Policy != "drop" || hookOrder[b.Hook] >= hookOrder[h] || b.Hook == translate.HookOutput {
+			continue
+		}
+		var alts [][]*probe.Cond
+		for _, r := range c.Rules {
+			if v := verdictOf(r); r.Disabled == "" && v != nil && v.Kind == translate.VerdictAccept {
+				alts = append(alts, m.conds(ref, r, &ignore))
+			}
+		}
+		if len(alts) > 0 {
+			out = append(out, alts)
+		}
+	}
+	return out
+}
+
+// inputs are the mark keys (packet and conntrack mark) the rule's
+// statements read, or its helper chains test, with the values that show
+// what they do with them: all ones, and every constant they use with the
+// key and its complement.
+func (m *model) inputs(ref chainRef, r *translate.Rule) map[probe.Key][]probe.Num {
+	consts := map[probe.Key]map[uint64]bool{}
+	reads := map[probe.Key]bool{}
+	var walk func(e translate.Expr, k *probe.Key)
+	walk = func(e translate.Expr, k *probe.Key) {
+		switch x := e.(type) {
+		case *translate.Meta:
+			if x.Key == desc.MetaMark {
+				mk := probe.MetaKey(desc.MetaMark)
+				reads[mk] = true
+				*k = mk
+			}
+		case *translate.CT:
+			if x.Key == desc.CTMark && x.Dir == desc.CTAnyDir {
+				ck := probe.CTKey(desc.CTMark)
+				reads[ck] = true
+				*k = ck
+			}
+		case *translate.Binop:
+			walk(x.Left, k)
+			if n, ok := x.Right.(*translate.Int); ok && k.Name != "" {
+				if consts[*k] == nil {
+					consts[*k] = map[uint64]bool{}
+				}
+				consts[*k][n.V] = true
+			}
+		}
+	}
+	seen := map[string]bool{}
+	var visit func(r *translate.Rule)
+	visit = func(r *translate.Rule) {
+		for _, s := range r.Stmts {
+			switch x := s.(type) {
+			case *translate.Assign:
+				var k probe.Key
+				walk(x.Value, &k)
+			case *translate.Match:
+				var k probe.Key
+				walk(x.Left, &k)
+				if n, ok := x.Right.(*translate.Int); ok && k.Name != "" {
+					if consts[k] == nil {
+						consts[k] = map[uint64]bool{}
+					}
+					consts[k][n.V] = true
+				}
+			case *translate.Verdict:
+				c := m.chains[chainRef{ref.fam, ref.table, x.Chain}]
+				if x.Chain != "" && c != nil && !seen[x.Chain] && helperChain(c) {
+					seen[x.Chain] = true
+					for _, hr := range c.Rules {
+						visit(hr)
+					}
+				}
+			}
+		}
+	}
+	visit(r)
+	if len(reads) == 0 {
+		return nil
+	}
+	out := map[probe.Key][]probe.Num{}
+	for k := range reads {
+		vals := []probe.Num{probe.N(0xffffffff)}
+		var cs []uint64
+		for v := range consts[k] {
+			cs = append(cs, v)
+		}
+		sort.Slice(cs, func(i, j int) bool { return cs[i] < cs[j] })
+		for _, v := range cs {
+			if v != 0 && v != 0xffffffff {
+				vals = append(vals, probe.N(v), probe.N(^v&0xffffffff))
+			}
+		}
+		if len(vals) > 7 {
+			vals = vals[:7]
+		}
+		out[k] = vals
+	}
+	return out
+}
+
+// helperChain reports whether c is one the translator made for a rule (no
+// iptables rule of its own: its rules have no origin).
+func helperChain(c *translate.Chain) bool {
+	for _, r := range c.Rules {
+		if r.Origin.Line != 0 {
+			return false
+		}
+	}
+	return c.Base == nil
 }

@@ -27,6 +27,9 @@ type plan struct {
 	// note holds what the report should say about the plan.
 	note []string
 	gen  *probe.Gen
+	// marks are the constant marks the rules set (packet and conntrack),
+	// routed by fwmark in the lab.
+	marks []uint32
 }
 
 // seq is one probe's exchange.
@@ -47,6 +50,7 @@ const (
 func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 	p := &plan{whyNot: map[*rule][]string{}, byRule: map[*rule][]*seq{}}
 	p.interfaces(m)
+	p.marks = setMarks(m.ir)
 	a, err := probe.NewAlloc(p.ifaces, p.out, mentioned(m.ir))
 	if err != nil {
 		return nil, err
@@ -293,8 +297,63 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*se
 						proto = 58
 					}
 					s, err := p.gen.Hit(t, map[probe.Key]probe.Num{probe.MetaKey(desc.MetaL4proto): probe.N(proto)})
-					if err == nil {
-						add(r, &probe.Probe{Spec: s, Kind: "round 2: hit with another protocol", Hit: true})
+					if err != nil {
+						continue
+					}
+					variants := p.gen.Around(t, s)
+					add(r, &probe.Probe{Spec: s, Kind: "round 2: hit with another protocol", Hit: true})
+					for _, v := range variants {
+						v.Kind = "round 2: " + v.Kind
+						add(r, v)
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+// maxMarkRoutes bounds the marks routed by fwmark in a lab.
+const maxMarkRoutes = 8
+
+// setMarks are the constant values the rules give the packet or conntrack
+// mark (meta mark set 0x3, ct mark set 0x42), at most maxMarkRoutes.
+func setMarks(rs *translate.Ruleset) (out []uint32) {
+	seen := map[uint32]bool{}
+	defer func() {
+		// Then the marks rules test (probes come with them preset): a
+		// route chain that changes one re-routes the packet.
+		forEachMatch(rs, func(_ *translate.Table, m *translate.Match) {
+			meta, ok := m.Left.(*translate.Meta)
+			n, isInt := m.Right.(*translate.Int)
+			if ok && isInt && meta.Key == desc.MetaMark && n.V != 0 && n.V <= 0xffffffff && !seen[uint32(n.V)] && len(out) < maxMarkRoutes {
+				seen[uint32(n.V)] = true
+				out = append(out, uint32(n.V))
+			}
+		})
+	}()
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				for _, s := range r.Stmts {
+					a, ok := s.(*translate.Assign)
+					if !ok {
+						continue
+					}
+					n, ok := a.Value.(*translate.Int)
+					if !ok || n.V == 0 || n.V > 0xffffffff || seen[uint32(n.V)] {
+						continue
+					}
+					var isMark bool
+					switch k := a.Left.(type) {
+					case *translate.Meta:
+						isMark = k.Key == desc.MetaMark
+					case *translate.CT:
+						isMark = k.Key == desc.CTMark
+					}
+					if isMark && len(out) < maxMarkRoutes {
+						seen[uint32(n.V)] = true
+						out = append(out, uint32(n.V))
 					}
 				}
 			}

@@ -20,7 +20,10 @@ import (
 type Mutant struct {
 	Op   string // the operator: "drop match", "invert match", ...
 	Desc string // what it changes, in nft terms, with the rule's origin
-	fn   func(*translate.Ruleset) bool
+	// Table, Chain and Rule are where: indexes in the ruleset (Rule -1
+	// for a chain's or a set's mutant; Chain -1 for a set's).
+	Table, Chain, Rule int
+	fn                 func(*translate.Ruleset) bool
 }
 
 // Apply changes rs; false when the place is not there.
@@ -48,7 +51,7 @@ func All(rs *translate.Ruleset) []Mutant {
 				if a.Disabled != "" || b.Disabled != "" || translate.RenderRule(a) == translate.RenderRule(b) {
 					continue
 				}
-				out = append(out, Mutant{Op: "swap rules", Desc: fmt.Sprintf("%s: swap `%s` and the next rule `%s`", a.Origin, translate.RenderRule(a), translate.RenderRule(b)),
+				out = append(out, Mutant{Op: "swap rules", Table: ti, Chain: ci, Rule: ri, Desc: fmt.Sprintf("%s: swap `%s` and the next rule `%s`", a.Origin, translate.RenderRule(a), translate.RenderRule(b)),
 					fn: at(ti, ci, func(c *translate.Chain) bool {
 						if ri+1 >= len(c.Rules) {
 							return false
@@ -60,7 +63,7 @@ func All(rs *translate.Ruleset) []Mutant {
 		}
 		for si, s := range t.Sets {
 			if s.Timeout > time.Second {
-				out = append(out, Mutant{Op: "change set timeout", Desc: fmt.Sprintf("set %s: timeout %s instead of %s", s.Name, s.Timeout/2, s.Timeout),
+				out = append(out, Mutant{Op: "change set timeout", Table: ti, Chain: -1, Rule: -1, Desc: fmt.Sprintf("set %s: timeout %s instead of %s", s.Name, s.Timeout/2, s.Timeout),
 					fn: func(rs *translate.Ruleset) bool {
 						if ti >= len(rs.Tables) || si >= len(rs.Tables[ti].Sets) {
 							return false
@@ -100,17 +103,17 @@ func atStmt(ti, ci, ri, si int, fn func(r *translate.Rule, s translate.Stmt) boo
 func chainMutants(ti, ci int, t *translate.Table, c *translate.Chain) []Mutant {
 	var out []Mutant
 	if b := c.Base; b != nil {
-		to := movedPriority(b.Priority)
-		out = append(out, Mutant{Op: "move priority", Desc: fmt.Sprintf("chain %s %s: priority %d instead of %d", t.Name, c.Name, to, b.Priority),
+		to := MovedPriority(b.Priority)
+		out = append(out, Mutant{Op: "move priority", Table: ti, Chain: ci, Rule: -1, Desc: fmt.Sprintf("chain %s %s: priority %d instead of %d", t.Name, c.Name, to, b.Priority),
 			fn: at(ti, ci, func(c *translate.Chain) bool {
 				if c.Base == nil {
 					return false
 				}
-				c.Base.Priority = movedPriority(c.Base.Priority)
+				c.Base.Priority = MovedPriority(c.Base.Priority)
 				return true
 			})})
 		if b.Type == translate.TypeRoute {
-			out = append(out, Mutant{Op: "filter for route", Desc: fmt.Sprintf("chain %s %s: type filter instead of route", t.Name, c.Name),
+			out = append(out, Mutant{Op: "filter for route", Table: ti, Chain: ci, Rule: -1, Desc: fmt.Sprintf("chain %s %s: type filter instead of route", t.Name, c.Name),
 				fn: at(ti, ci, func(c *translate.Chain) bool {
 					if c.Base == nil {
 						return false
@@ -121,7 +124,7 @@ func chainMutants(ti, ci int, t *translate.Table, c *translate.Chain) []Mutant {
 		}
 	}
 	if isRingCheck(c) && len(c.Rules) > 1 {
-		out = append(out, Mutant{Op: "change hitcount", Desc: fmt.Sprintf("chain %s %s: one of its %d ring checks dropped (a lower hitcount)", t.Name, c.Name, len(c.Rules)),
+		out = append(out, Mutant{Op: "change hitcount", Table: ti, Chain: ci, Rule: -1, Desc: fmt.Sprintf("chain %s %s: one of its %d ring checks dropped (a lower hitcount)", t.Name, c.Name, len(c.Rules)),
 			fn: at(ti, ci, func(c *translate.Chain) bool {
 				if len(c.Rules) < 2 {
 					return false
@@ -156,10 +159,10 @@ func isRingCheck(c *translate.Chain) bool {
 	return true
 }
 
-// movedPriority is a priority on the other side of conntrack or NAT: a
+// MovedPriority is a priority on the other side of conntrack or NAT: a
 // raw chain after conntrack, a chain before NAT's dstnat after it, one
 // after it before conntrack.
-func movedPriority(p int) int {
+func MovedPriority(p int) int {
 	switch {
 	case p < -200:
 		return -150
@@ -173,6 +176,14 @@ func movedPriority(p int) int {
 
 // ruleMutants change one statement of a rule.
 func ruleMutants(ti, ci, ri int, r *translate.Rule) []Mutant {
+	out := stmtMutants(ti, ci, ri, r)
+	for i := range out {
+		out[i].Table, out[i].Chain, out[i].Rule = ti, ci, ri
+	}
+	return out
+}
+
+func stmtMutants(ti, ci, ri int, r *translate.Rule) []Mutant {
 	var out []Mutant
 	text := translate.RenderRule(r)
 	for si, s := range r.Stmts {

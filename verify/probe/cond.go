@@ -301,3 +301,126 @@ func (c *Cond) Open() bool {
 	}
 	return false
 }
+
+// Disjoint reports whether no value satisfies both conditions: they test
+// the same key (through the same operations) with sets of values that do
+// not meet. It answers false when it cannot tell.
+func Disjoint(a, b *Cond) bool {
+	if len(a.Keys) != 1 || len(b.Keys) != 1 || a.Keys[0] != b.Keys[0] || a.Open() || b.Open() {
+		return false
+	}
+	if len(a.Ops) != len(b.Ops) {
+		return false
+	}
+	for i := range a.Ops {
+		if a.Ops[i] != b.Ops[i] {
+			return false
+		}
+	}
+	k := a.Keys[0]
+	switch {
+	case a.Names != nil || b.Names != nil:
+		if a.Names == nil || b.Names == nil || a.Neg || b.Neg {
+			return false
+		}
+		for _, x := range a.Names {
+			for _, y := range b.Names {
+				if x == y || strings.HasSuffix(x, "*") || strings.HasSuffix(y, "*") {
+					return false
+				}
+			}
+		}
+		return true
+	case !a.Flags.IsZero() || !b.Flags.IsZero():
+		vals := domain(k, a.V6)
+		if k.Kind == KCT && k.CT == desc.CTState {
+			vals = append(vals, N(64)) // untracked
+		}
+		if vals == nil {
+			for i := 0; i < k.Width(a.V6) && i < 64; i++ {
+				vals = append(vals, Bit(i))
+			}
+			vals = append(vals, Num{})
+		}
+		for _, v := range vals {
+			ha, _ := a.Holds([]Value{{N: v, Present: true}})
+			hb, _ := b.Holds([]Value{{N: v, Present: true}})
+			if ha && hb {
+				return false
+			}
+		}
+		return true
+	}
+	return len(a.allowed().Intersect(b.allowed())) == 0
+}
+
+// allowed is the set of (operated) values a single-key span condition
+// accepts.
+func (c *Cond) allowed() Spans {
+	var s Spans
+	for _, t := range c.Elems {
+		s = append(s, t[0]...)
+	}
+	s = s.Norm()
+	if c.Neg {
+		return s.Complement(c.width(0))
+	}
+	return s
+}
+
+// Implies reports whether every value that satisfies a satisfies b (a
+// single key tested through the same operations; false when it cannot
+// tell).
+func Implies(a, b *Cond) bool {
+	if len(a.Keys) != 1 || len(b.Keys) != 1 || a.Keys[0] != b.Keys[0] || a.Open() || b.Open() || len(a.Ops) != len(b.Ops) {
+		return false
+	}
+	for i := range a.Ops {
+		if a.Ops[i] != b.Ops[i] {
+			return false
+		}
+	}
+	if a.Names != nil || b.Names != nil || !a.Flags.IsZero() || !b.Flags.IsZero() {
+		return a.Text == b.Text
+	}
+	sa, sb := a.allowed(), b.allowed()
+	return len(sa) > 0 && len(sa.Intersect(sb)) == len(sa) && equalSpans(sa.Intersect(sb), sa)
+}
+
+func equalSpans(a, b Spans) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Protocol is the protocol a protocol test (ip protocol, meta l4proto)
+// requires, when it requires one.
+func (c *Cond) Protocol() (uint8, bool) {
+	if len(c.Keys) != 1 || !isProtoKey(c.Keys[0]) || c.Neg || !c.Flags.IsZero() || len(c.Ops) > 0 {
+		return 0, false
+	}
+	s := c.allowed()
+	if len(s) == 1 && s[0].Lo == s[0].Hi {
+		return uint8(s[0].Lo.Lo), true
+	}
+	return 0, false
+}
+
+// Transport is the protocol whose header fields the condition tests (tcp
+// for tcp dport; none for th, which any port protocol has).
+func (c *Cond) Transport() (uint8, bool) {
+	for _, k := range c.Keys {
+		if k.Kind == KField {
+			if p := k.Field.Proto; p.Kind == desc.Payload && p.Base == desc.TransportHeader && p.Implied {
+				return p.Number, true
+			}
+		}
+	}
+	return 0, false
+}

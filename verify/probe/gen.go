@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/translate"
@@ -19,6 +20,13 @@ type Target struct {
 	Paths []Path
 	Pre   []*Cond
 	Own   []*Cond
+	// Inputs are keys the rule's statements read (a mark CONNMARK saves or
+	// restores, say) with values worth giving them: hits with each.
+	Inputs map[Key][]Num
+	// Passes are, per chain with a policy that drops on the way to the
+	// rule's hook, the conditions of its accept rules: the hit probe meets
+	// one of them where it can.
+	Passes [][][]*Cond
 	// Shadows are the conditions of the rules before it (in its chain and
 	// before the jumps that lead there) that end the packet's way
 	// (accept, drop, reject, return, NAT): the hit probe avoids them where
@@ -65,6 +73,7 @@ func (g *Gen) Probes(t *Target) ([]*Probe, error) {
 			whyNot = append(whyNot, fmt.Sprintf("%s: %v", p, err))
 			continue
 		}
+		g.pass(s, t, all, ctx)
 		g.avoid(s, t, all, ctx)
 		if len(out) > 0 {
 			out = append(out, &Probe{Spec: s, Kind: "path: " + p.String(), Hit: true})
@@ -72,11 +81,32 @@ func (g *Gen) Probes(t *Target) ([]*Probe, error) {
 		}
 		out = append(out, &Probe{Spec: s, Kind: "hit", Hit: true})
 		out = append(out, g.variants(s, t, ctx, all)...)
+		out = append(out, g.inputs(s, t, ctx, all)...)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("%w: %s", ErrNoProbe, strings.Join(whyNot, "; "))
 	}
 	return out, nil
+}
+
+// pass gives s, for each dropping chain on its way, the conditions of the
+// first of its accept rules they can be added to.
+func (g *Gen) pass(s *Spec, t *Target, all []*Cond, ctx Ctx) {
+	for _, alts := range t.Passes {
+		// Accept rules that need no conntrack state first: one that needs
+		// an established flow needs its reverse to get past this chain too.
+		ordered := append([][]*Cond(nil), alts...)
+		sort.SliceStable(ordered, func(i, j int) bool { return !usesCT(ordered[i]) && usesCT(ordered[j]) })
+		for _, alt := range ordered {
+			t := s.Clone()
+			// The accept rule runs at an earlier hook: its interface
+			// conditions are met by the same interfaces.
+			if g.solve(t, append(append([]*Cond(nil), all...), alt...), ctx, nil) == nil {
+				*s = *t
+				break
+			}
+		}
+	}
 }
 
 // avoid changes s so that no earlier rule that ends the packet's way
@@ -124,6 +154,26 @@ func (g *Gen) allHold(s *Spec, cs []*Cond, ctx Ctx) bool {
 		}
 	}
 	return true
+}
+
+// inputs are hits with the values of the keys the rule's statements read.
+func (g *Gen) inputs(hit *Spec, t *Target, ctx Ctx, all []*Cond) []*Probe {
+	var out []*Probe
+	keys := make([]Key, 0, len(t.Inputs))
+	for k := range t.Inputs {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool { return keys[i].Name < keys[j].Name })
+	for _, k := range keys {
+		for _, v := range t.Inputs[k] {
+			s := hit.Clone()
+			if !g.assignKey(s, k, Value{N: v, Present: true}, ctx) || !g.allHold(s, all, ctx) {
+				continue
+			}
+			out = append(out, &Probe{Spec: s, Kind: "hit with " + k.Name + " " + formatValue(k, Value{N: v}, s.V6), Hit: true})
+		}
+	}
+	return out
 }
 
 // variants are the extra hits and the misses around a hit.
@@ -576,4 +626,15 @@ func (g *Gen) Around(t *Target, hit *Spec) []*Probe {
 		base = hit.Clone()
 	}
 	return g.variants(base, t, ctx, all)
+}
+
+func usesCT(cs []*Cond) bool {
+	for _, c := range cs {
+		for _, k := range c.Keys {
+			if k.Kind == KCT {
+				return true
+			}
+		}
+	}
+	return false
 }

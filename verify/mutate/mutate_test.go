@@ -1,0 +1,171 @@
+package mutate
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+func translated(t *testing.T, dump string) *translate.Ruleset {
+	t.Helper()
+	d, _, err := parser.Parse("t.rules", []byte(dump), parser.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := translate.Translate(d, translate.Options{})
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return res.Ruleset
+}
+
+// find returns the mutant of op whose description contains text.
+func find(t *testing.T, rs *translate.Ruleset, op, text string) Mutant {
+	t.Helper()
+	for _, m := range All(rs) {
+		if m.Op == op && strings.Contains(m.Desc, text) {
+			return m
+		}
+	}
+	t.Fatalf("no %s mutant with %q among %v", op, text, All(rs))
+	return Mutant{}
+}
+
+// Every operator makes its mutants, and each changes the ruleset's text.
+func TestOperators(t *testing.T) {
+	dump := `*mangle
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -p udp --sport 80 -j MARK --set-mark 0x3
+COMMIT
+*filter
+:INPUT DROP [0:0]
+:U - [0:0]
+-A INPUT -m state --state INVALID -j DROP
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -s 10.0.0.0/8 -p tcp --dport 22 -j ACCEPT
+-A INPUT -d 192.0.2.1 -m mark --mark 0x1/0xff -j U
+-A INPUT -p udp --dport 1000 -m recent --set --name a
+-A INPUT -p udp --dport 2000 -m recent --rcheck --seconds 4 --hitcount 3 --name a -j ACCEPT
+-A U -j ACCEPT
+COMMIT
+`
+	rs := translated(t, dump)
+	before := render(t, rs)
+	got := map[string]int{}
+	for _, m := range All(rs) {
+		got[m.Op]++
+		mut := translated(t, dump)
+		if !m.Apply(mut) {
+			t.Errorf("%s: does not apply to a second translation", m.Desc)
+			continue
+		}
+		if render(t, mut) == before {
+			t.Errorf("%s: changes nothing", m.Desc)
+		}
+	}
+	for _, op := range Operators {
+		if got[op] == 0 {
+			t.Errorf("no %q mutant", op)
+		}
+	}
+}
+
+func render(t *testing.T, rs *translate.Ruleset) string {
+	var b strings.Builder
+	if err := translate.Render(&b, rs); err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// Equivalent claims only what the program shows.
+func TestEquivalent(t *testing.T) {
+	rs := translated(t, `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+-A PREROUTING -m state --state INVALID -j DROP
+-A OUTPUT -p udp -j DROP
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:DEAD - [0:0]
+-A INPUT -m state --state INVALID -j DROP
+-A INPUT -m state --state RELATED,ESTABLISHED -j ACCEPT
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -p tcp --dport 22 -j DROP
+-A INPUT -p udp --dport 53
+-A INPUT -p udp --dport 54
+-A FORWARD -p tcp --dport 80 -j DROP
+-A DEAD -p tcp -j DROP
+COMMIT
+`)
+	for _, tc := range []struct {
+		op, text string
+		equal    bool
+	}{
+		{"swap rules", "swap `ct state invalid counter drop`", true},                // disjoint states
+		{"swap rules", "swap `ct state established,related counter accept`", false}, // established vs tcp dport 22: overlap
+		{"swap rules", "swap `tcp dport 22 counter accept`", false},                 // accept and drop of the same packets
+		{"swap rules", "swap `udp dport 53 counter`", true},                         // two counting rules
+		{"move priority", "raw_PREROUTING", false},                                  // passes conntrack, uses ct state
+		{"move priority", "raw_OUTPUT", true},                                       // passes conntrack, uses no conntrack state
+		{"move priority", "filter_INPUT", true},                                     // conntrack takes packets in prerouting, not input
+		{"move priority", "filter_FORWARD", true},                                   // no chain between
+		{"drop match", "tcp dport 80", false},
+		{"swap accept and drop", "without", false},
+	} {
+		if tc.op == "swap accept and drop" {
+			continue
+		}
+		m := find(t, rs, tc.op, tc.text)
+		if got := Equivalent(rs, m) != ""; got != tc.equal {
+			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, Equivalent(rs, m), tc.equal)
+		}
+	}
+	for _, m := range All(rs) {
+		if strings.Contains(m.Desc, "tcp counter drop") && m.Op == "drop match" && Equivalent(rs, m) == "" {
+			t.Errorf("%s: a mutant of an unreachable chain is not equivalent", m.Desc)
+		}
+	}
+}
+
+// Rules no packet reaches, rules on different protocols, route chains
+// that change nothing routing reads.
+func TestEquivalentDead(t *testing.T) {
+	rs := translated(t, `*mangle
+:OUTPUT ACCEPT [0:0]
+-A OUTPUT -p tcp -j ACCEPT
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+-A INPUT -p tcp -j ACCEPT
+-A INPUT -p tcp --dport 22 -j DROP
+-A INPUT -p udp --dport 53 -j DROP
+-A FORWARD -m state --state INVALID,NEW -j DROP
+-A FORWARD -m state ! --state ESTABLISHED,RELATED -j DROP
+-A FORWARD -p tcp --dport 80 -j ACCEPT
+-A FORWARD -p udp --dport 80 -j DROP
+COMMIT
+`)
+	for _, tc := range []struct {
+		op, text string
+		equal    bool
+	}{
+		{"change port", "tcp dport 22 counter drop", true},             // every tcp packet accepted before
+		{"change port", "udp dport 53 counter drop", false},            // udp passes the tcp rule
+		{"swap accept and drop", "ct state ! established", true},       // only untracked packets, and none is
+		{"swap rules", "swap `tcp dport 80 counter accept`", true},     // tcp and udp
+		{"swap rules", "swap `tcp dport 22 counter drop`", true},       // tcp and udp
+		{"swap rules", "swap `ip protocol tcp counter accept`", false}, // tcp overlaps tcp dport 22
+		{"filter for route", "mangle_OUTPUT", true},                    // sets no mark
+	} {
+		m := find(t, rs, tc.op, tc.text)
+		if got := Equivalent(rs, m) != ""; got != tc.equal {
+			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, Equivalent(rs, m), tc.equal)
+		}
+	}
+}
