@@ -4,6 +4,7 @@ package lab
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -273,22 +274,9 @@ func Build(topo Topology) (l *Lab, err error) {
 	}
 	for _, lk := range topo.Links {
 		p := l.peers[lk.Name]
-		var b strings.Builder
-		b.WriteString("link set lo up\n")
-		for _, a := range lk.PeerAddrs {
-			fmt.Fprintf(&b, "addr add %s dev %s%s\n", a, lk.Name, nodad(a))
-		}
-		fmt.Fprintf(&b, "link set %s up\n", lk.Name)
-		for _, v4 := range []bool{true, false} {
-			if gw, ok := firstOfFamily(lk.Addrs, v4); ok {
-				fmt.Fprintf(&b, "neigh replace %s lladdr %s dev %s nud permanent\n", gw, p.fwMAC, lk.Name)
-				fmt.Fprintf(&b, "route add default via %s dev %s\n", gw, lk.Name)
-			}
-		}
-		if _, err := p.ns.Run(b.String(), "ip", "-batch", "-"); err != nil {
-			return l, err
-		}
-		if _, err := p.ns.Run(peerSilence, "nft", "-f", "-"); err != nil {
+		// The peer only injects and captures frames (AF_PACKET): its end
+		// needs to be up, and its own stack silent; no addresses.
+		if err := peerUp(p.ns, lk.Name); err != nil {
 			return l, err
 		}
 		if err := l.openPeer(p); err != nil {
@@ -314,14 +302,6 @@ func Build(topo Topology) (l *Lab, err error) {
 	go l.readLog()
 	return l, nil
 }
-
-// peerSilence keeps a peer's own stack out of the way: it captures and
-// injects with AF_PACKET, below both hooks.
-const peerSilence = `table inet silence {
-	chain in { type filter hook input priority 0; policy drop; }
-	chain out { type filter hook output priority 0; policy drop; }
-}
-`
 
 func firstOfFamily(ps []netip.Prefix, v4 bool) (netip.Addr, bool) {
 	for _, p := range ps {
@@ -684,4 +664,112 @@ func (l *Lab) peerAddrs(topo Topology, name string) []netip.Prefix {
 		}
 	}
 	return nil
+}
+
+// peerUp sets a peer's end of its link up and installs the silence table
+// (in this process: no commands per peer).
+func peerUp(ns *NS, name string) error {
+	var ifi int
+	if err := ns.Do(func() (err error) {
+		ifi, err = netInterfaceIndex(name)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := linkUp(ns, ifi); err != nil {
+		return fmt.Errorf("lab: setting %s up in %s: %w", name, ns.Name, err)
+	}
+	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
+	if err != nil {
+		return err
+	}
+	t := c.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: "silence"})
+	drop := nftables.ChainPolicyDrop
+	for _, h := range []struct {
+		name string
+		hook *nftables.ChainHook
+	}{{"in", nftables.ChainHookInput}, {"out", nftables.ChainHookOutput}} {
+		c.AddChain(&nftables.Chain{Name: h.name, Table: t, Type: nftables.ChainTypeFilter, Hooknum: h.hook,
+			Priority: nftables.ChainPriorityFilter, Policy: &drop})
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("lab: silencing %s: %w", ns.Name, err)
+	}
+	return nil
+}
+
+// linkUp sets interface ifi of namespace ns up (RTM_NEWLINK with IFF_UP).
+func linkUp(ns *NS, ifi int) error {
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: ns.Fd()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	msg := make([]byte, unix.SizeofIfInfomsg)
+	binary.NativeEndian.PutUint32(msg[4:], uint32(ifi))  // ifi_index
+	binary.NativeEndian.PutUint32(msg[8:], unix.IFF_UP)  // ifi_flags
+	binary.NativeEndian.PutUint32(msg[12:], unix.IFF_UP) // ifi_change
+	_, err = c.Execute(netlink.Message{
+		Header: netlink.Header{Type: unix.RTM_NEWLINK, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   msg,
+	})
+	return err
+}
+
+// Extend adds to the lab what t has beyond the topology it was built
+// with: addresses and routes of its links (t names the same links).
+func (l *Lab) Extend(t Topology) error {
+	var b strings.Builder
+	for _, lk := range t.Links {
+		old, ok := l.link(lk.Name)
+		if !ok {
+			return fmt.Errorf("lab: Extend cannot add link %s", lk.Name)
+		}
+		for _, a := range lk.Addrs {
+			if !containsPrefix(old.Addrs, a) {
+				fmt.Fprintf(&b, "addr add %s dev %s%s\n", a, lk.Name, nodad(a))
+			}
+		}
+		for _, r := range lk.Routes {
+			if containsPrefix(old.Routes, r) {
+				continue
+			}
+			via, ok := firstOfFamily(lk.PeerAddrs, r.Addr().Is4())
+			if !ok {
+				return fmt.Errorf("lab: route %s via %s: the peer has no address of that family", r, lk.Name)
+			}
+			fmt.Fprintf(&b, "route add %s via %s dev %s\n", r, via, lk.Name)
+		}
+	}
+	if b.Len() > 0 {
+		if _, err := l.FW.Run(b.String(), "ip", "-batch", "-"); err != nil {
+			return batchError(err, b.String())
+		}
+	}
+	for i, lk := range l.topo.Links {
+		for _, n := range t.Links {
+			if n.Name == lk.Name {
+				l.topo.Links[i].Addrs, l.topo.Links[i].Routes = n.Addrs, n.Routes
+			}
+		}
+	}
+	return nil
+}
+
+func (l *Lab) link(name string) (Link, bool) {
+	for _, lk := range l.topo.Links {
+		if lk.Name == name {
+			return lk, true
+		}
+	}
+	return Link{}, false
+}
+
+func containsPrefix(ps []netip.Prefix, p netip.Prefix) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,11 @@ package lab
 
 import (
 	"encoding/binary"
+	"math"
+
 	"fmt"
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	"net/netip"
 	"os"
 	"strings"
@@ -391,36 +395,60 @@ func (l *Lab) gather(id uint32, start int) Observation {
 // it from SO_MARK), the ct mark right after conntrack has attached the
 // entry (priority -180: after conntrack at -200 and before mangle at -150).
 func (l *Lab) setPreset(p Probe) error {
-	var b strings.Builder
-	if p.Mark != nil && p.In != "" {
-		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_mark meta mark set %#x\n", *p.Mark)
-	}
-	if p.CTMark != nil {
-		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_ctmark ct mark set %#x\n", *p.CTMark)
-	}
 	hook := "prerouting"
 	if p.In == "" {
 		hook = "output" // the firewall's own packets: after conntrack in output
 	}
-	if b.Len() > 0 {
-		b.WriteString("# ct mark hook " + hook + "\n")
+	var mark, ctmark *uint32
+	if p.Mark != nil && p.In != "" {
+		mark = p.Mark
 	}
-	want := b.String()
+	ctmark = p.CTMark
+	want := ""
+	if mark != nil || ctmark != nil {
+		want = fmt.Sprintf("%v %v %s", fmtU32(mark), fmtU32(ctmark), hook)
+	}
 	if want == l.preset {
 		return nil
 	}
-	// Recreated whole: a chain's hook cannot change in place.
-	script := "add table inet xt2nft_lab_preset\ndelete table inet xt2nft_lab_preset\n"
-	if want != "" {
-		script += "table inet xt2nft_lab_preset {\n" +
-			"\tchain set_mark { type filter hook prerouting priority -2147483647; }\n" +
-			"\tchain set_ctmark { type filter hook " + hook + " priority -180; }\n}\n"
-	}
-	if _, err := l.FW.Run(script+want, "nft", "-f", "-"); err != nil {
+	// Recreated whole, in one batch: a chain's hook cannot change in place.
+	c, err := nftables.New(nftables.WithNetNSFd(l.FW.Fd()))
+	if err != nil {
 		return err
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: "xt2nft_lab_preset"}
+	c.AddTable(t)
+	c.DelTable(t)
+	if want != "" {
+		c.AddTable(t)
+		first := nftables.ChainPriority(math.MinInt32 + 1)
+		ctPrio := nftables.ChainPriority(-180)
+		hooks := map[string]*nftables.ChainHook{"prerouting": nftables.ChainHookPrerouting, "output": nftables.ChainHookOutput}
+		setMark := c.AddChain(&nftables.Chain{Name: "set_mark", Table: t, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookPrerouting, Priority: &first})
+		setCT := c.AddChain(&nftables.Chain{Name: "set_ctmark", Table: t, Type: nftables.ChainTypeFilter, Hooknum: hooks[hook], Priority: &ctPrio})
+		if mark != nil {
+			c.AddRule(&nftables.Rule{Table: t, Chain: setMark, Exprs: []expr.Any{
+				&expr.Immediate{Register: 1, Data: binary.NativeEndian.AppendUint32(nil, *mark)},
+				&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1}}})
+		}
+		if ctmark != nil {
+			c.AddRule(&nftables.Rule{Table: t, Chain: setCT, Exprs: []expr.Any{
+				&expr.Immediate{Register: 1, Data: binary.NativeEndian.AppendUint32(nil, *ctmark)},
+				&expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1}}})
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("lab: presetting marks: %w", err)
 	}
 	l.preset = want
 	return nil
+}
+
+func fmtU32(v *uint32) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%#x", *v)
 }
 
 // inject sends pkt as an Ethernet frame from the peer behind link name to

@@ -24,7 +24,7 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 	// rule, or of a rule whose counts differ on this packet (a packet an
 	// approximate rule let through differently goes on to other rules).
 	warned := v.warns[s.rule.location()]
-	if r.dn != nil {
+	if r.dn != nil && r.counted {
 		for _, x := range countDiffs(r.dl, r.dn) {
 			if warned == "" {
 				warned = v.warns[x.location()]
@@ -55,7 +55,7 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 	if a, b := ctText(r.legacy.CT, mask), ctText(r.nft.CT, mask); a != b {
 		add("conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), s.rule)
 	}
-	if r.dn != nil {
+	if r.dn != nil && r.counted {
 		for x := range r.dl {
 			lg.total[x][0] += r.dl[x]
 		}

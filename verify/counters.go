@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"unsafe"
 
-	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/lab"
@@ -32,6 +31,7 @@ type xtChain struct {
 type legacyReader struct {
 	fd     [2]int // raw sockets of the namespace (IPv4, IPv6)
 	tables map[parser.Family][]string
+	buf    []byte // reused between reads
 }
 
 // ip_tables.h / ip6_tables.h layouts (checked against the kernel headers).
@@ -115,7 +115,11 @@ func (r *legacyReader) readTable(fam parser.Family, table string, out map[xtChai
 	}
 	le := binary.NativeEndian
 	size := le.Uint32(info[infoSizeOff:])
-	buf := make([]byte, entriesHdr+int(size))
+	if cap(r.buf) < entriesHdr+int(size) {
+		r.buf = make([]byte, entriesHdr+int(size))
+	}
+	buf := r.buf[:entriesHdr+int(size)]
+	clear(buf[:entriesHdr])
 	copy(buf, table)
 	le.PutUint32(buf[32:], size)
 	if err := getsockopt(r.fd[i], level, soGetEntries, buf); err != nil {
@@ -203,91 +207,170 @@ type nftChain struct {
 	chain string
 }
 
-// nftReader dumps the rules of a lab's namespace over netlink.
+// nftReader dumps the rules of a lab's namespace over netlink: its own
+// socket and buffer, the messages walked in place (a dump per probe of a
+// big ruleset is most of verify's CPU time otherwise).
 type nftReader struct {
-	c *netlink.Conn
+	fd    int
+	buf   []byte
+	seq   uint32
+	out   map[nftChain][][]uint64
+	names map[string]string
+	spare []uint64
 }
 
 func newNFTReader(ns *lab.NS) (*nftReader, error) {
-	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: ns.Fd()})
+	r := &nftReader{fd: -1, buf: make([]byte, 1<<20), out: map[nftChain][][]uint64{}, names: map[string]string{}}
+	err := ns.Do(func() error {
+		fd, err := unix.Socket(unix.AF_NETLINK, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.NETLINK_NETFILTER)
+		if err != nil {
+			return fmt.Errorf("verify: nftables netlink socket: %w", err)
+		}
+		_ = unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_RCVBUFFORCE, 8<<20)
+		r.fd = fd
+		return unix.Bind(fd, &unix.SockaddrNetlink{Family: unix.AF_NETLINK})
+	})
 	if err != nil {
-		return nil, fmt.Errorf("verify: nftables netlink socket: %w", err)
+		r.close()
+		return nil, err
 	}
-	_ = c.SetReadBuffer(8 << 20)
-	return &nftReader{c: c}, nil
+	return r, nil
 }
 
-func (r *nftReader) close() { r.c.Close() }
+func (r *nftReader) close() {
+	if r.fd >= 0 {
+		unix.Close(r.fd)
+	}
+}
 
 // nfproto numbers of table families.
 var nfFamilies = map[uint8]translate.Family{unix.NFPROTO_IPV4: translate.FamilyIP, unix.NFPROTO_IPV6: translate.FamilyIP6, unix.NFPROTO_INET: translate.FamilyInet}
 
 // read returns, per chain, every rule's top-level counters (packets), in
-// rule order.
+// rule order. The slices are the reader's: valid until the next read.
 func (r *nftReader) read() (map[nftChain][][]uint64, error) {
-	msgs, err := r.c.Execute(netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | unix.NFT_MSG_GETRULE), Flags: netlink.Request | netlink.Dump},
-		Data:   []byte{unix.AF_UNSPEC, 0, 0, 0},
-	})
-	if err != nil {
+	for k, v := range r.out {
+		r.out[k] = v[:0]
+	}
+	r.seq++
+	req := make([]byte, 20)
+	binary.NativeEndian.PutUint32(req[0:], 20)
+	binary.NativeEndian.PutUint16(req[4:], unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_GETRULE)
+	binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
+	binary.NativeEndian.PutUint32(req[8:], r.seq)
+	if err := unix.Sendto(r.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
 		return nil, fmt.Errorf("verify: listing nft rules: %w", err)
 	}
-	out := map[nftChain][][]uint64{}
-	for _, m := range msgs {
-		if len(m.Data) < 4 {
-			continue
-		}
-		fam, ok := nfFamilies[m.Data[0]]
-		if !ok {
-			continue
-		}
-		var key nftChain
-		key.fam = fam
-		var ctrs []uint64
-		ad, err := netlink.NewAttributeDecoder(m.Data[4:])
+	for {
+		n, _, err := unix.Recvfrom(r.fd, r.buf, 0)
 		if err != nil {
-			return nil, err
-		}
-		for ad.Next() {
-			switch ad.Type() {
-			case unix.NFTA_RULE_TABLE:
-				key.table = ad.String()
-			case unix.NFTA_RULE_CHAIN:
-				key.chain = ad.String()
-			case unix.NFTA_RULE_EXPRESSIONS:
-				ad.Nested(func(nd *netlink.AttributeDecoder) error {
-					for nd.Next() {
-						nd.Nested(func(ed *netlink.AttributeDecoder) error {
-							name := ""
-							for ed.Next() {
-								switch ed.Type() {
-								case unix.NFTA_EXPR_NAME:
-									name = ed.String()
-								case unix.NFTA_EXPR_DATA:
-									if name == "counter" {
-										ed.Nested(func(cd *netlink.AttributeDecoder) error {
-											cd.ByteOrder = binary.BigEndian
-											for cd.Next() {
-												if cd.Type() == unix.NFTA_COUNTER_PACKETS {
-													ctrs = append(ctrs, cd.Uint64())
-												}
-											}
-											return nil
-										})
-									}
-								}
-							}
-							return nil
-						})
-					}
-					return nil
-				})
+			if err == unix.EINTR {
+				continue
 			}
+			return nil, fmt.Errorf("verify: listing nft rules: %w", err)
 		}
-		if err := ad.Err(); err != nil {
-			return nil, err
+		b := r.buf[:n]
+		for len(b) >= 16 {
+			l := int(binary.NativeEndian.Uint32(b))
+			if l < 16 || l > len(b) {
+				return nil, errors.New("verify: malformed netlink message")
+			}
+			typ := binary.NativeEndian.Uint16(b[4:])
+			switch typ {
+			case unix.NLMSG_DONE:
+				return r.out, nil
+			case unix.NLMSG_ERROR:
+				if l >= 20 {
+					if e := int32(binary.NativeEndian.Uint32(b[16:])); e != 0 {
+						return nil, fmt.Errorf("verify: listing nft rules: %w", unix.Errno(-e))
+					}
+				}
+				return r.out, nil
+			}
+			r.rule(b[16:l])
+			b = b[(l+3)&^3:]
 		}
-		out[key] = append(out[key], ctrs)
 	}
-	return out, nil
+}
+
+// rule records one NEWRULE message: family, table, chain, counters.
+func (r *nftReader) rule(m []byte) {
+	if len(m) < 4 {
+		return
+	}
+	fam, ok := nfFamilies[m[0]]
+	if !ok {
+		return
+	}
+	var table, chain []byte
+	ctrs := r.spare[:0]
+	attrs(m[4:], func(t uint16, v []byte) {
+		switch t {
+		case unix.NFTA_RULE_TABLE:
+			table = cbytes(v)
+		case unix.NFTA_RULE_CHAIN:
+			chain = cbytes(v)
+		case unix.NFTA_RULE_EXPRESSIONS:
+			attrs(v, func(_ uint16, elem []byte) {
+				var name []byte
+				attrs(elem, func(t uint16, v []byte) {
+					switch t {
+					case unix.NFTA_EXPR_NAME:
+						name = cbytes(v)
+					case unix.NFTA_EXPR_DATA:
+						if string(name) == "counter" {
+							attrs(v, func(t uint16, v []byte) {
+								if t == unix.NFTA_COUNTER_PACKETS && len(v) == 8 {
+									ctrs = append(ctrs, binary.BigEndian.Uint64(v))
+								}
+							})
+						}
+					}
+				})
+			})
+		}
+	})
+	key := nftChain{fam, r.intern(table), r.intern(chain)}
+	rules := r.out[key]
+	if n := len(rules); n < cap(rules) {
+		// Reuse the slice this rule had the last time.
+		rules = rules[:n+1]
+		rules[n] = append(rules[n][:0], ctrs...)
+	} else {
+		rules = append(rules, append([]uint64(nil), ctrs...))
+	}
+	r.out[key] = rules
+	r.spare = ctrs
+}
+
+// intern returns a string of b without allocating for names seen before.
+func (r *nftReader) intern(b []byte) string {
+	if s, ok := r.names[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	r.names[s] = s
+	return s
+}
+
+// attrs calls fn for every netlink attribute in b (type without flags).
+func attrs(b []byte, fn func(uint16, []byte)) {
+	for len(b) >= 4 {
+		l := int(binary.NativeEndian.Uint16(b))
+		if l < 4 || l > len(b) {
+			return
+		}
+		fn(binary.NativeEndian.Uint16(b[2:])&0x3fff, b[4:l])
+		b = b[min((l+3)&^3, len(b)):]
+	}
+}
+
+// cbytes is a NUL-terminated string's bytes.
+func cbytes(b []byte) []byte {
+	for i, c := range b {
+		if c == 0 {
+			return b[:i]
+		}
+	}
+	return b
 }

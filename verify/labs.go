@@ -34,6 +34,8 @@ type pair struct {
 	tail func(dl, dn map[*rule]uint64)
 	// prevL and prevN are the last counts read.
 	prevL, prevN map[*rule]uint64
+	// tainted is set once a rule of chance sent the labs' states apart.
+	tainted *bool
 }
 
 // settle is how long a lab waits after a probe's last observation.

@@ -282,10 +282,16 @@ func (m *model) buildTargets() {
 	}
 }
 
-// randomNAT reports whether r's NAT picks ports at random.
+// randomNAT reports whether r's NAT may pick ports at random: --random
+// and --random-fully, and every source NAT (SNAT, MASQUERADE), whose
+// kernel picks a new source port at random when the probe's clashes with
+// another connection's (nf_nat_l4proto_unique_tuple).
 func randomNAT(r *translate.Rule) bool {
 	for _, s := range r.Stmts {
 		if n, ok := s.(*translate.NAT); ok {
+			if n.Kind == translate.SNAT || n.Kind == translate.Masquerade {
+				return true
+			}
 			for _, f := range n.Flags {
 				if f == "random" || f == "fully-random" {
 					return true

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"github.com/xt2nft/xt2nft/verify/probe"
 	"sort"
+	"strings"
 	"sync"
 	"time"
 
@@ -17,8 +18,10 @@ import (
 type sent struct {
 	legacy, nft lab.Observation
 	// dl and dn are the counts each iptables rule gained (nil dn: no map
-	// for a translation made elsewhere).
-	dl, dn map[*rule]uint64
+	// for a translation made elsewhere); counted says they are the step's
+	// own (not a batch's).
+	dl, dn  map[*rule]uint64
+	counted bool
 }
 
 // run sends every probe through both firewalls, pairs of labs in
@@ -27,7 +30,18 @@ func (v *verifier) run(rep *report.Report) error {
 	v.reached = map[*rule]bool{}
 	v.first = map[*rule]firstHit{}
 	v.reachedBy = map[*rule]*seq{}
-	if err := v.round(rep, v.plan.seqs); err != nil {
+	tb := time.Now()
+	pairs, err := v.pairs(len(v.plan.seqs))
+	if err != nil {
+		return err
+	}
+	v.buildTime = time.Since(tb)
+	defer func() {
+		for _, p := range pairs {
+			p.close()
+		}
+	}()
+	if err := v.round(rep, v.plan.seqs, pairs); err != nil {
 		return err
 	}
 	if v.opt.FirstDifference && len(rep.Differences) > 0 {
@@ -35,27 +49,63 @@ func (v *verifier) run(rep *report.Report) error {
 	}
 	// A second round for what the first showed: the variants of a rule on
 	// the path where a probe reached it (when its first path did not), and
-	// other protocols for a rule no probe reached.
-	if more := v.plan.round2(v.model, v.reached, v.reachedBy); len(more) > 0 {
-		return v.round(rep, more)
-	}
-	return nil
-}
-
-// round sends a set of sequences through fresh pairs of labs.
-func (v *verifier) round(rep *report.Report, seqs []*seq) error {
-	rep.Probes += len(seqs)
-	n := v.opt.Pairs
-	if n <= 0 {
-		n = 2
-	}
-	if n > len(seqs)/8+1 {
-		n = len(seqs)/8 + 1
+	// other protocols for a rule no probe reached. The same labs, with the
+	// addresses and routes the new probes need added.
+	more := v.plan.round2(v.model, v.reached, v.reachedBy)
+	if len(more) == 0 {
+		return nil
 	}
 	topo := v.plan.topology()
-	parts := make([][]*seq, n)
+	for _, p := range pairs {
+		if err := p.legacy.lab.Extend(topo); err != nil {
+			return err
+		}
+		if err := p.nft.lab.Extend(topo); err != nil {
+			return err
+		}
+	}
+	return v.round(rep, more, pairs)
+}
+
+// pairs builds the pairs of labs for n sequences, in parallel.
+func (v *verifier) pairs(n int) ([]*pair, error) {
+	k := v.opt.Pairs
+	if k <= 0 {
+		k = 2
+	}
+	k = min(k, n/8+1)
+	topo := v.plan.topology()
+	out := make([]*pair, k)
+	errs := make([]error, k)
+	var wg sync.WaitGroup
+	for i := range out {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[i], errs[i] = v.buildPair(topo)
+		}()
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			for _, p := range out {
+				if p != nil {
+					p.close()
+				}
+			}
+			return nil, errs[i]
+		}
+	}
+	return out, nil
+}
+
+// round sends a set of sequences through the pairs of labs, spread over
+// them.
+func (v *verifier) round(rep *report.Report, seqs []*seq, pairs []*pair) error {
+	rep.Probes += len(seqs)
+	parts := make([][]*seq, len(pairs))
 	for i, s := range seqs {
-		parts[i%n] = append(parts[i%n], s)
+		parts[i%len(pairs)] = append(parts[i%len(pairs)], s)
 	}
 	var (
 		mu   sync.Mutex
@@ -64,19 +114,13 @@ func (v *verifier) round(rep *report.Report, seqs []*seq) error {
 		stop = make(chan struct{})
 		once sync.Once
 	)
-	for _, part := range parts {
+	for pi, part := range parts {
 		wg.Add(1)
-		go func(part []*seq) {
+		go func(p *pair, part []*seq) {
 			defer wg.Done()
-			p, err := v.buildPair(topo)
-			if err != nil {
-				mu.Lock()
-				errs = append(errs, err)
-				mu.Unlock()
-				return
+			if p.tainted == nil {
+				p.tainted = new(bool) // a rule of chance has sent the two labs' states apart
 			}
-			defer p.close()
-			tainted := false // a rule of chance has sent the two labs' states apart
 			lg := newLedger(v.model)
 			defer func() {
 				mu.Lock()
@@ -95,32 +139,42 @@ func (v *verifier) round(rep *report.Report, seqs []*seq) error {
 						What: "counter of " + x.location() + " (" + x.text() + ")", Legacy: matched(dl[x]), NFT: matched(dn[x])})
 				}
 			}
-			err = p.run(part, stop, func(s *seq, i int, r sent) {
-				ds := v.compare(s, i, r, &tainted, lg)
+			batched, rest := splitBatchable(part)
+			if err := p.batches(batched, stop, func(b []*seq, rs []sent, dl, dn map[*rule]uint64) {
+				ds := v.compareBatch(p, b, rs, dl, dn, lg)
+				mu.Lock()
+				defer mu.Unlock()
+				for i, s := range b {
+					rep.Packets++
+					v.trace(s, 0, rs[i])
+				}
+				for x := range dl {
+					v.reached[x] = true
+				}
+				rep.Differences = append(rep.Differences, ds...)
+				if len(ds) > 0 && v.opt.FirstDifference {
+					once.Do(func() { close(stop) })
+				}
+			}); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+				return
+			}
+			err := p.run(rest, stop, func(s *seq, i int, r sent) {
+				ds := v.compare(s, i, r, p.tainted, lg)
 				if len(ds) > 0 && v.confirmable(s, r) {
 					// A difference must show again: under load the kernel
 					// or a reader can lose or delay an observation.
-					if r2, err := p.again(s.steps[i]); err == nil && len(v.compare(s, i, r2, &tainted, lg)) == 0 {
-						mu.Lock()
-						v.unconfirmed++
-						mu.Unlock()
+					if r2, err := p.again(s.steps[i]); err == nil && len(v.compare(s, i, r2, p.tainted, lg)) == 0 {
+						v.unconfirmed.Add(1)
 						ds = nil
 					}
 				}
 				mu.Lock()
 				defer mu.Unlock()
 				rep.Packets++
-				if v.opt.Trace != nil {
-					st := s.steps[i]
-					fmt.Fprintf(v.opt.Trace, "%s [%s] %s: %s\n  legacy: %s %v\n  nft:    %s %v\n", s.rule.location(), s.probe.Kind, st.What, st.Spec,
-						fate(r.legacy), names(r.dl), fate(r.nft), names(r.dn))
-					for _, side := range []lab.Observation{r.legacy, r.nft} {
-						for _, e := range side.Stray {
-							h, _ := lab.Parse(e.Packet)
-							fmt.Fprintf(v.opt.Trace, "  stray: %s in=%s out=%s %s\n", e.Point, e.In, e.Out, h)
-						}
-					}
-				}
+				v.trace(s, i, r)
 				v.account(s, i, r)
 				rep.Differences = append(rep.Differences, ds...)
 				if len(ds) > 0 && v.opt.FirstDifference {
@@ -132,13 +186,29 @@ func (v *verifier) round(rep *report.Report, seqs []*seq) error {
 				errs = append(errs, err)
 				mu.Unlock()
 			}
-		}(part)
+		}(pairs[pi], part)
 	}
 	wg.Wait()
 	if len(errs) > 0 {
 		return errs[0]
 	}
 	return nil
+}
+
+// trace writes a step to Options.Trace.
+func (v *verifier) trace(s *seq, i int, r sent) {
+	if v.opt.Trace == nil {
+		return
+	}
+	st := s.steps[i]
+	fmt.Fprintf(v.opt.Trace, "%s [%s] %s: %s\n  legacy: %s %v\n  nft:    %s %v\n", s.rule.location(), s.probe.Kind, st.What, st.Spec,
+		fate(r.legacy), names(r.dl), fate(r.nft), names(r.dn))
+	for _, side := range []lab.Observation{r.legacy, r.nft} {
+		for _, e := range side.Stray {
+			h, _ := lab.Parse(e.Packet)
+			fmt.Fprintf(v.opt.Trace, "  stray: %s in=%s out=%s %s\n", e.Point, e.In, e.Out, h)
+		}
+	}
 }
 
 // run sends the sequences, each step to both labs at once, and reads
@@ -244,6 +314,7 @@ func (p *pair) step(st probe.Step) (sent, error) {
 		return r, err
 	}
 	r.dl, r.dn = delta(curL, p.prevL), delta(curN, p.prevN)
+	r.counted = true
 	p.prevL, p.prevN = curL, curN
 	return r, nil
 }
@@ -356,4 +427,126 @@ func (v *verifier) confirmable(s *seq, r sent) bool {
 		}
 	}
 	return true
+}
+
+// batchSize is how many single probes a pair sends between two counter
+// readings.
+const batchSize = 24
+
+// splitBatchable separates the probes that can be sent in batches (a
+// single packet with no pause: misses and extra hits) from the others
+// (hits, which tell coverage and the second round which probe reached a
+// rule, and every exchange or timed sequence).
+func splitBatchable(seqs []*seq) (batched, rest []*seq) {
+	for _, s := range seqs {
+		k := strings.TrimPrefix(s.probe.Kind, "round 2: ")
+		if len(s.steps) == 1 && s.steps[0].Pause == 0 && (strings.HasPrefix(k, "miss:") || strings.HasPrefix(k, "hit:")) {
+			batched = append(batched, s)
+		} else {
+			rest = append(rest, s)
+		}
+	}
+	return batched, rest
+}
+
+// batches sends single probes batchSize at a time, reading the counters
+// once per batch.
+func (p *pair) batches(seqs []*seq, stop <-chan struct{}, done func([]*seq, []sent, map[*rule]uint64, map[*rule]uint64)) error {
+	var err error
+	if p.prevL, err = p.legacy.counts(); err != nil {
+		return err
+	}
+	if p.prevN, err = p.nft.counts(); err != nil {
+		return err
+	}
+	for len(seqs) > 0 {
+		select {
+		case <-stop:
+			return nil
+		default:
+		}
+		b := seqs[:min(batchSize, len(seqs))]
+		seqs = seqs[len(b):]
+		rs := make([]sent, len(b))
+		for i, s := range b {
+			if rs[i], err = p.observe(s.steps[0]); err != nil {
+				return err
+			}
+		}
+		curL, err := p.legacy.counts()
+		if err != nil {
+			return err
+		}
+		curN, err := p.nft.counts()
+		if err != nil {
+			return err
+		}
+		dl, dn := delta(curL, p.prevL), delta(curN, p.prevN)
+		p.prevL, p.prevN = curL, curN
+		done(b, rs, dl, dn)
+	}
+	return nil
+}
+
+// observe sends one step to both labs without reading counters.
+func (p *pair) observe(st probe.Step) (sent, error) {
+	var r sent
+	var errL, errN error
+	var wg sync.WaitGroup
+	wg.Add(2)
+	go func() { defer wg.Done(); r.legacy, errL = p.legacy.lab.Send(st.Probe) }()
+	go func() { defer wg.Done(); r.nft, errN = p.nft.lab.Send(st.Probe) }()
+	wg.Wait()
+	if errL != nil {
+		return r, fmt.Errorf("iptables-legacy lab: %w", errL)
+	}
+	if errN != nil {
+		return r, fmt.Errorf("nft lab: %w", errN)
+	}
+	return r, nil
+}
+
+// compareBatch compares a batch: every probe's fate and conntrack entry,
+// and the counts of the batch as a whole. Where the counts differ, each
+// probe of the batch is sent again alone (as the first packet of its
+// flow), with the counters read around it, to find the probes whose counts
+// differ; a difference that does not show again is not reported.
+func (v *verifier) compareBatch(p *pair, b []*seq, rs []sent, dl, dn map[*rule]uint64, lg *ledger) []report.Difference {
+	var out []report.Difference
+	for i, s := range b {
+		r := rs[i]
+		r.dl, r.dn = dl, dn // the batch's: for the decisions of chance and random ports; counts are compared below
+		if ds := v.compare(s, 0, r, p.tainted, lg); len(ds) > 0 {
+			if r2, err := p.again(s.steps[0]); err == nil && v.confirmable(s, r2) && len(v.compare(s, 0, r2, p.tainted, lg)) == 0 {
+				v.unconfirmed.Add(1)
+				continue
+			}
+			out = append(out, ds...)
+		}
+	}
+	if dn == nil || len(countDiffs(dl, dn)) == 0 {
+		return out
+	}
+	for _, x := range countDiffs(dl, dn) {
+		if v.model.chance[x] != "" || *p.tainted && v.model.stateful[x] {
+			return out // counts of chance: not compared
+		}
+	}
+	found := false
+	for _, s := range b {
+		r, err := p.again(s.steps[0])
+		if err != nil {
+			break
+		}
+		for _, d := range v.compare(s, 0, r, p.tainted, lg) {
+			if strings.HasPrefix(d.What, "counter of ") {
+				out = append(out, d)
+				found = true
+			}
+		}
+	}
+	if !found {
+		v.unconfirmed.Add(1)
+	}
+	return out
 }

@@ -8,6 +8,7 @@ import (
 	"io"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -79,7 +80,9 @@ type verifier struct {
 	settled int
 	// unconfirmed counts differences that did not show again when their
 	// probe was sent a second time.
-	unconfirmed int
+	unconfirmed atomic.Int64
+	// buildTime is how long the labs took to build and load.
+	buildTime time.Duration
 	// notes for the report, each once.
 	mu    sync.Mutex
 	notes []string
@@ -107,6 +110,7 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 	if err := v.prepare(inputs); err != nil {
 		return nil, err
 	}
+
 	rep := &report.Report{Original: v.originalName(), Translation: v.translationName()}
 	if err := v.run(rep); err != nil {
 		return nil, err
@@ -115,11 +119,12 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 	if v.settled > 0 {
 		v.note(fmt.Sprintf("%d per-packet counter difference(s) evened out later in the run (a packet the kernel handled after its probe was read, counted with a later one): not differences", v.settled))
 	}
-	if v.unconfirmed > 0 {
-		v.note(fmt.Sprintf("%d difference(s) did not show again when their probe was sent a second time (an observation lost or late under load): not reported", v.unconfirmed))
+	if n := v.unconfirmed.Load(); n > 0 {
+		v.note(fmt.Sprintf("%d difference(s) did not show again when their probe was sent a second time (an observation lost or late under load): not reported", n))
 	}
 	rep.Notes = v.notes
 	rep.Duration = time.Since(start)
+	rep.Setup = v.buildTime
 	rep.Sort()
 	return rep, nil
 }

@@ -21,10 +21,13 @@ type Report struct {
 	Rules       int    `json:"rules"`
 	Reached     int    `json:"reached"`
 	// Coverage is Reached / Rules (1 when there are no rules).
-	Coverage    float64       `json:"coverage"`
-	Probes      int           `json:"probes"`
-	Packets     int           `json:"packets"`
-	Duration    time.Duration `json:"duration_ns"`
+	Coverage float64       `json:"coverage"`
+	Probes   int           `json:"probes"`
+	Packets  int           `json:"packets"`
+	Duration time.Duration `json:"duration_ns"`
+	// Setup is the part of Duration spent building the labs and loading
+	// both firewalls.
+	Setup       time.Duration `json:"setup_ns"`
 	Differences []Difference  `json:"differences"`
 	Uncovered   []Uncovered   `json:"uncovered"`
 	// Notes are things the reader should know about the run (what the
@@ -130,8 +133,8 @@ func (r *Report) WriteText(w io.Writer) error {
 	if !r.OK() {
 		verdict = fmt.Sprintf("%d difference(s)", len(r.Differences))
 	}
-	fmt.Fprintf(&b, "\n%s; coverage %d/%d rules (%.1f%%); %d probes, %d packets, %.1fs\n",
-		verdict, r.Reached, r.Rules, 100*r.Coverage, r.Probes, r.Packets, r.Duration.Seconds())
+	fmt.Fprintf(&b, "\n%s; coverage %d/%d rules (%.1f%%); %d probes, %d packets, %.1fs (labs %.1fs)\n",
+		verdict, r.Reached, r.Rules, 100*r.Coverage, r.Probes, r.Packets, r.Duration.Seconds(), r.Setup.Seconds())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
