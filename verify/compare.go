@@ -317,11 +317,22 @@ func (v *verifier) coverage(rep *report.Report) {
 			rep.Reached++
 			continue
 		}
-		rep.Uncovered = append(rep.Uncovered, report.Uncovered{Rule: r.location(), RuleText: r.text(), Reason: v.whyUncovered(r)})
+		u := report.Uncovered{Rule: r.location(), RuleText: r.text()}
+		if why := v.model.dead(r); why != "" {
+			u.Dead = true
+			u.Reason = "no packet can reach it: " + why
+			rep.Dead++
+		} else {
+			u.Reason = v.whyUncovered(r)
+		}
+		rep.Uncovered = append(rep.Uncovered, u)
 	}
-	rep.Coverage = 1
+	rep.Coverage, rep.LiveCoverage = 1, 1
 	if rep.Rules > 0 {
 		rep.Coverage = float64(rep.Reached) / float64(rep.Rules)
+	}
+	if live := rep.Rules - rep.Dead; live > 0 {
+		rep.LiveCoverage = float64(rep.Reached) / float64(live)
 	}
 }
 

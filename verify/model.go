@@ -9,6 +9,7 @@ import (
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
+	"github.com/xt2nft/xt2nft/verify/mutate"
 	"github.com/xt2nft/xt2nft/verify/probe"
 )
 
@@ -605,4 +606,20 @@ func helperChain(c *translate.Chain) bool {
 		}
 	}
 	return c.Base == nil
+}
+
+// dead says why no packet can reach r, when the program shows it (its
+// chain unreachable, an earlier rule taking every packet it matches).
+func (m *model) dead(r *rule) string {
+	if r.entry == nil {
+		return ""
+	}
+	t := m.tables[chainRef{r.entryRef.fam, r.entryRef.table, ""}]
+	c := m.chains[r.entryRef]
+	for i, x := range c.Rules {
+		if x == r.entry {
+			return mutate.Dead(t, c, i)
+		}
+	}
+	return ""
 }

@@ -47,7 +47,7 @@ func Equivalent(rs *translate.Ruleset, m Mutant) string {
 		return priorityEquivalent(rs, t, c)
 	case "swap rules":
 		if m.Rule+1 < len(c.Rules) {
-			return swapEquivalent(t, c.Rules[m.Rule], c.Rules[m.Rule+1])
+			return swapEquivalent(t, c, m.Rule)
 		}
 	}
 	return ""
@@ -172,7 +172,16 @@ func hasCT(e translate.Expr) bool {
 	return false
 }
 
-func swapEquivalent(t *translate.Table, a, b *translate.Rule) string {
+func swapEquivalent(t *translate.Table, c *translate.Chain, ri int) string {
+	a, b := c.Rules[ri], c.Rules[ri+1]
+	// A rule an earlier one takes every packet of stays dead before or
+	// after its neighbour, and the neighbour meets the same packets.
+	if why := dead(t, c, ri); why != "" {
+		return "the first is dead: " + why
+	}
+	if why := dead(t, &translate.Chain{Rules: append(append([]*translate.Rule(nil), c.Rules[:ri]...), b)}, ri); why != "" {
+		return "the second is dead: " + why
+	}
 	if disjoint(t, a, b) {
 		return "no packet matches both rules (their conditions on one key are disjoint)"
 	}
@@ -189,8 +198,9 @@ func swapEquivalent(t *translate.Table, a, b *translate.Rule) string {
 
 // transparent reports whether r lets every packet go on to the next rule
 // and changes nothing about it (a counting rule, a jump to a chain of such
-// rules).
-func transparent(t *translate.Table, r *translate.Rule, seen map[string]bool) bool {
+// rules). memo holds the chains decided (false while one is being
+// decided: a loop is not transparent).
+func transparent(t *translate.Table, r *translate.Rule, memo map[string]bool) bool {
 	for _, s := range r.Stmts {
 		switch x := s.(type) {
 		case *translate.Match, *translate.Counter, *translate.Log, *translate.Limit:
@@ -200,25 +210,32 @@ func transparent(t *translate.Table, r *translate.Rule, seen map[string]bool) bo
 			}
 			// A goto ends the rest of its chain, but a chain of rules that
 			// all go on makes that the same as a jump.
-			if x.Kind == translate.VerdictJump || x.Kind == translate.VerdictGoto {
-				if seen[x.Chain] {
-					return false
-				}
-				seen[x.Chain] = true
-				for _, c := range t.Chains {
-					if c.Name == x.Chain {
-						for _, cr := range c.Rules {
-							if !transparent(t, cr, seen) {
-								return false
-							}
-						}
-					}
-				}
+			if x.Kind != translate.VerdictContinue && !transparentChain(t, x.Chain, memo) {
+				return false
 			}
 		default:
 			return false
 		}
 	}
+	return true
+}
+
+func transparentChain(t *translate.Table, name string, memo map[string]bool) bool {
+	if v, ok := memo[name]; ok {
+		return v
+	}
+	memo[name] = false
+	for _, c := range t.Chains {
+		if c.Name != name {
+			continue
+		}
+		for _, cr := range c.Rules {
+			if !transparent(t, cr, memo) {
+				return false
+			}
+		}
+	}
+	memo[name] = true
 	return true
 }
 
@@ -454,4 +471,15 @@ func notracks(t *translate.Table) bool {
 		}
 	}
 	return false
+}
+
+// Dead says why no packet reaches rule ri of chain c of table t ("" when
+// it cannot tell): its chain is reached from no base chain, an earlier
+// rule takes every packet it matches, or the conntrack states it accepts
+// are all taken earlier.
+func Dead(t *translate.Table, c *translate.Chain, ri int) string {
+	if !reachable(t)[c.Name] {
+		return "its chain is never reached from a base chain"
+	}
+	return dead(t, c, ri)
 }

@@ -21,10 +21,15 @@ type Report struct {
 	Rules       int    `json:"rules"`
 	Reached     int    `json:"reached"`
 	// Coverage is Reached / Rules (1 when there are no rules).
-	Coverage float64       `json:"coverage"`
-	Probes   int           `json:"probes"`
-	Packets  int           `json:"packets"`
-	Duration time.Duration `json:"duration_ns"`
+	Coverage float64 `json:"coverage"`
+	// Dead counts the rules no packet can reach, as the program shows
+	// (their chain is never jumped to, an earlier rule takes all their
+	// packets); LiveCoverage is Reached / (Rules - Dead).
+	Dead         int           `json:"dead"`
+	LiveCoverage float64       `json:"live_coverage"`
+	Probes       int           `json:"probes"`
+	Packets      int           `json:"packets"`
+	Duration     time.Duration `json:"duration_ns"`
 	// Setup is the part of Duration spent building the labs and loading
 	// both firewalls.
 	Setup       time.Duration `json:"setup_ns"`
@@ -62,6 +67,8 @@ type Uncovered struct {
 	Rule     string `json:"rule"`
 	RuleText string `json:"rule_text"`
 	Reason   string `json:"reason"`
+	// Dead: no packet can reach the rule at all (not only no probe).
+	Dead bool `json:"dead,omitempty"`
 }
 
 // OK reports whether no difference was found.
@@ -133,8 +140,12 @@ func (r *Report) WriteText(w io.Writer) error {
 	if !r.OK() {
 		verdict = fmt.Sprintf("%d difference(s)", len(r.Differences))
 	}
-	fmt.Fprintf(&b, "\n%s; coverage %d/%d rules (%.1f%%); %d probes, %d packets, %.1fs (labs %.1fs)\n",
-		verdict, r.Reached, r.Rules, 100*r.Coverage, r.Probes, r.Packets, r.Duration.Seconds(), r.Setup.Seconds())
+	dead := ""
+	if r.Dead > 0 {
+		dead = fmt.Sprintf(", %d/%d (%.1f%%) of the %d rules a packet can reach", r.Reached, r.Rules-r.Dead, 100*r.LiveCoverage, r.Rules-r.Dead)
+	}
+	fmt.Fprintf(&b, "\n%s; coverage %d/%d rules (%.1f%%)%s; %d probes, %d packets, %.1fs (labs %.1fs)\n",
+		verdict, r.Reached, r.Rules, 100*r.Coverage, dead, r.Probes, r.Packets, r.Duration.Seconds(), r.Setup.Seconds())
 	_, err := io.WriteString(w, b.String())
 	return err
 }
