@@ -392,7 +392,7 @@ func (m *model) shadows(ref chainRef, chain *translate.Chain, upto *translate.Ru
 
 // terminal reports whether a packet r matches goes no further in r's
 // chain: a verdict that ends it, or a jump to a chain that ends every
-// packet (its last rule accepts or drops whatever comes).
+// packet (mutate.EndsAll).
 func (m *model) terminal(ref chainRef, r *translate.Rule) bool {
 	for _, s := range r.Stmts {
 		switch x := s.(type) {
@@ -401,26 +401,11 @@ func (m *model) terminal(ref chainRef, r *translate.Rule) bool {
 			case translate.VerdictContinue:
 				return false
 			case translate.VerdictJump:
-				c := m.chains[chainRef{ref.fam, ref.table, x.Chain}]
-				if c == nil || len(c.Rules) == 0 {
-					return false
-				}
-				lastRule := c.Rules[len(c.Rules)-1]
-				v := verdictOf(lastRule)
-				return v != nil && (v.Kind == translate.VerdictAccept || v.Kind == translate.VerdictDrop) && !hasMatch(lastRule)
+				t := m.tables[chainRef{ref.fam, ref.table, ""}]
+				return t != nil && mutate.EndsAll(t, x.Chain)
 			}
 			return true
 		case *translate.Reject, *translate.NAT, *translate.Queue, *translate.Synproxy:
-			return true
-		}
-	}
-	return false
-}
-
-func hasMatch(r *translate.Rule) bool {
-	for _, s := range r.Stmts {
-		switch s.(type) {
-		case *translate.Match, *translate.Limit, *translate.Quota, *translate.SetStmt:
 			return true
 		}
 	}

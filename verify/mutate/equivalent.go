@@ -324,7 +324,7 @@ func dead(t *translate.Table, c *translate.Chain, ri int) string {
 		return why
 	}
 	for _, e := range c.Rules[:ri] {
-		if e.Disabled != "" || !ends(e) {
+		if e.Disabled != "" || !ends(t, e) {
 			continue
 		}
 		ec := condsOf(t, e)
@@ -349,19 +349,99 @@ func dead(t *translate.Table, c *translate.Chain, ri int) string {
 	return ""
 }
 
-// ends reports whether a matching packet goes no further in the chain.
-func ends(r *translate.Rule) bool {
+// ends reports whether a matching packet goes no further in the chain:
+// a verdict other than a jump, a reject or NAT, or a jump to a chain that
+// ends every packet.
+func ends(t *translate.Table, r *translate.Rule) bool {
 	for _, s := range r.Stmts {
 		switch x := s.(type) {
 		case *translate.Verdict:
-			return x.Kind != translate.VerdictJump && x.Kind != translate.VerdictContinue
-		case *translate.Reject, *translate.NAT:
+			switch x.Kind {
+			case translate.VerdictContinue:
+				return false
+			case translate.VerdictJump:
+				return EndsAll(t, x.Chain)
+			}
+			return true
+		case *translate.Reject, *translate.NAT, *translate.Queue, *translate.Synproxy:
 			return true
 		case *translate.Limit, *translate.Quota, *translate.SetStmt:
 			return false // not every matching packet
 		}
 	}
 	return false
+}
+
+// EndsAll reports whether every packet that enters chain name of t ends
+// its way there (accepted, dropped, rejected, NAT, queued): an
+// unconditional rule ends it, and no rule before it can send a packet
+// back to the caller (a return, a goto to a chain that may).
+func EndsAll(t *translate.Table, name string) bool {
+	return endsAll(t, name, map[string]bool{})
+}
+
+func endsAll(t *translate.Table, name string, seen map[string]bool) bool {
+	if seen[name] {
+		return false // a loop: not proven
+	}
+	seen[name] = true
+	defer delete(seen, name)
+	c := chainNamed(t, name)
+	if c == nil {
+		return false
+	}
+	for _, r := range c.Rules {
+		if r.Disabled != "" {
+			continue
+		}
+		v := verdictOf(r)
+		if v != nil && (v.Kind == translate.VerdictReturn || v.Kind == translate.VerdictGoto && !endsAll(t, v.Chain, seen)) {
+			return false
+		}
+		if conditional(r) {
+			continue
+		}
+		if v != nil && v.Kind == translate.VerdictJump {
+			if endsAll(t, v.Chain, seen) {
+				return true
+			}
+			continue
+		}
+		if ends(t, r) {
+			return true
+		}
+	}
+	return false
+}
+
+// conditional reports whether r acts on only some of the packets that
+// reach it (a match, a limit, a quota, a set test).
+func conditional(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		switch s.(type) {
+		case *translate.Match, *translate.Limit, *translate.Quota, *translate.SetStmt:
+			return true
+		}
+	}
+	return false
+}
+
+func verdictOf(r *translate.Rule) *translate.Verdict {
+	for _, s := range r.Stmts {
+		if v, ok := s.(*translate.Verdict); ok {
+			return v
+		}
+	}
+	return nil
+}
+
+func chainNamed(t *translate.Table, name string) *translate.Chain {
+	for _, c := range t.Chains {
+		if c.Name == name {
+			return c
+		}
+	}
+	return nil
 }
 
 // condsOf reduces the rule's matches; nil when one cannot be reduced.
@@ -444,7 +524,7 @@ func deadByState(t *translate.Table, c *translate.Chain, ri int, rc []*probe.Con
 	}
 	for _, e := range c.Rules[:ri] {
 		ec := condsOf(t, e)
-		if e.Disabled != "" || !ends(e) || len(ec) != 1 || ec[0].Keys[0] != state.Keys[0] {
+		if e.Disabled != "" || !ends(t, e) || len(ec) != 1 || ec[0].Keys[0] != state.Keys[0] {
 			continue
 		}
 		for v := range left {

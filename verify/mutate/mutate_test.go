@@ -169,3 +169,46 @@ COMMIT
 		}
 	}
 }
+
+// A jump to a chain that ends every packet takes the rules after it whose
+// packets it matches; a chain that may return does not.
+func TestDeadAfterEndingJump(t *testing.T) {
+	rs := translated(t, `*filter
+:INPUT ACCEPT [0:0]
+:A - [0:0]
+:L - [0:0]
+:R - [0:0]
+-A INPUT -i eth0 -p udp -j R
+-A INPUT -i eth0 -p udp --dport 53 -j DROP
+-A INPUT -i eth0 -j A
+-A INPUT -i eth0 -p tcp --dport 22 -j DROP
+-A INPUT -i eth1 -j L
+-A INPUT -i eth1 -p tcp -j DROP
+-A A -j ACCEPT
+-A L -m limit --limit 3/min -j LOG
+-A L -j REJECT
+-A R -p udp --dport 53 -j RETURN
+-A R -j DROP
+COMMIT
+`)
+	for _, name := range []string{"filter_A", "filter_L"} {
+		if !EndsAll(rs.Tables[0], name) {
+			t.Errorf("chain %s ends every packet, EndsAll says not", name)
+		}
+	}
+	if EndsAll(rs.Tables[0], "filter_R") {
+		t.Error("chain R returns some packets, EndsAll says it ends all")
+	}
+	var input = -1
+	for i, c := range rs.Tables[0].Chains {
+		if c.Base != nil && c.Base.Hook == translate.HookInput {
+			input = i
+		}
+	}
+	c := rs.Tables[0].Chains[input]
+	for i, want := range []bool{false, false, false, true, false, true} {
+		if got := Dead(rs.Tables[0], c, i) != ""; got != want {
+			t.Errorf("rule %d (%s): dead %v, want %v", i, translate.RenderRule(c.Rules[i]), got, want)
+		}
+	}
+}
