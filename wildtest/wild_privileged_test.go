@@ -30,8 +30,6 @@ var knownFailures = map[string]string{
 	"algo__rules.v4-ipsec-wireguard.rules":             "B: -m policy --proto esp is refused as untranslatable",
 	"algo__rules.v4-wireguard-port53-reduce-mtu.rules": "B: -m policy --proto esp is refused as untranslatable",
 
-
-
 	// The script itself exits 1 here (line 15 runs lsmod, which this
 	// machine lacks); --exec reports a failed script as an error by design
 	// (with --allow-partial it prints what the script built).
@@ -39,8 +37,7 @@ var knownFailures = map[string]string{
 }
 
 // The causes shared by several knownFailures entries (issue 8's classes).
-const (
-)
+const ()
 
 // wildDir returns the collection's directory: $XT2NFT_WILD_DIR, else
 // ../shared/wild beside the repository (as CI lays out shared/).

@@ -31,10 +31,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
-
-	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
@@ -154,28 +151,11 @@ func (s *session) netnsFlag() string {
 // backends' notes. It changes nothing, and refuses to compare against a
 // ruleset that a dead apply --confirm left unconfirmed.
 func Plan(ctx context.Context, cfg Config, steps []Step, opt backend.ApplyOptions) (string, []string, error) {
-	s, err := open(cfg, "plan")
+	c, err := PlanChanges(ctx, cfg, steps, opt)
 	if err != nil {
 		return "", nil, err
 	}
-	defer s.close()
-	if j, err := readJournal(s.dir, s.id); err != nil {
-		return "", nil, err
-	} else if j != nil {
-		return "", nil, fmt.Errorf("%w: %s; `xt2nft rollback%s` puts the previous one back, `xt2nft confirm%s` keeps it",
-			ErrUnfinished, j.describe(), s.netnsFlag(), s.netnsFlag())
-	}
-	var out strings.Builder
-	var notes []string
-	for _, st := range steps {
-		p, err := st.Backend.Plan(ctx, st.Ruleset, opt)
-		if err != nil {
-			return "", nil, err
-		}
-		notes = append(notes, p.Notes...)
-		out.Write(diff.Diff("live", []byte(p.Live), "new", []byte(p.New)))
-	}
-	return out.String(), notes, nil
+	return c.Diff, c.Notes, nil
 }
 
 // describe says what run left the journal.
@@ -220,6 +200,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 		if ctx.Err() != nil {
 			return nil, s.undo(steps[:k], j, fmt.Errorf("%s before step %d was applied", cause(ctx), k+1))
 		}
+		opt.Progress.Start("saving the live tables for the rollback", 0, "")
 		snap, err := st.Backend.Snapshot(ctx, st.Ruleset)
 		if err != nil {
 			return nil, s.undo(steps[:k], j, err)
@@ -260,6 +241,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 		return nil, s.undo(steps, j, err)
 	}
 	s.lock.waiting(j.Until)
+	opt.Progress.Clear() // the wait has messages of its own
 	if s.cfg.NSName != "" {
 		log.Printf("xt2nft %s: confirm with `xt2nft confirm%s`", opt.Command, s.netnsFlag())
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -18,24 +19,8 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 	"github.com/xt2nft/xt2nft/backend/recent"
+	"github.com/xt2nft/xt2nft/internal/version"
 )
-
-const usage = `usage: recentctl [flags] COMMAND [ARGS]
-
-commands:
-  list                      every list: name, where it lives (proc or nft), entry count
-  show NAME [ADDR...]       address, last seen (age), hits, ttl, remaining timeout
-                            (with addresses: only those, looked up one element at a time)
-  add NAME ADDR...          record an event for each address (like echo +ADDR)
-  del NAME ADDR...          remove addresses (a note names any that were not in the list)
-  flush NAME                empty the list
-  export                    every list with its entries as JSON
-  import                    read export's JSON and load the entries with their ages and
-                            stamps (xt_recent's /proc can only stamp now: it gets one each)
-  migrate                   copy every xt_recent list's entries into the nft sets xt2nft made for it
-
-flags (before or after the command):
-`
 
 type env struct {
 	stdout, stderr io.Writer
@@ -46,28 +31,44 @@ type env struct {
 	nftErr         error
 }
 
-func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// globalFlags are recentctl's flags (before or after the command).
+type globalFlags struct {
+	netns, backend, procDir *string
+	json, help, version     *bool
+}
+
+func newFlags(stderr io.Writer) (*pflag.FlagSet, globalFlags) {
 	fs := pflag.NewFlagSet("recentctl", pflag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
-	netns := fs.String("netns", "", "work in the named network namespace (ip netns)")
-	backend := fs.String("backend", "auto", "auto (where the list exists), proc or nft")
-	asJSON := fs.Bool("json", false, "print read commands as JSON")
-	procDir := fs.String("proc-dir", "/proc/net/xt_recent", "xt_recent's list directory (for tests)")
-	help := fs.BoolP("help", "h", false, "show this help")
+	return fs, globalFlags{
+		netns:   fs.String("netns", "", "work in the named network namespace (ip netns)"),
+		backend: fs.String("backend", "auto", "auto (where the list exists), proc or nft"),
+		json:    fs.Bool("json", false, "print read commands as JSON"),
+		procDir: fs.String("proc-dir", "/proc/net/xt_recent", "xt_recent's list directory (for tests)"),
+		help:    fs.BoolP("help", "h", false, "show this help"),
+		version: fs.Bool("version", false, "print the version"),
+	}
+}
+
+func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, g := newFlags(stderr)
+	netns, backend, asJSON, procDir := g.netns, g.backend, g.json, g.procDir
 	if err := fs.Parse(argv); err != nil {
 		fmt.Fprintf(stderr, "recentctl: %s\n", boundedTo(err.Error(), 256))
 		return 2
 	}
-	if *help {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+	if *g.version {
+		fmt.Fprintln(stdout, version.String("recentctl"))
+		return 0
+	}
+	if *g.help {
+		manual().Help(stderr)
 		return 0
 	}
 	args := fs.Args()
 	if len(args) == 0 {
-		fmt.Fprint(stderr, usage)
-		fs.PrintDefaults()
+		manual().Help(stderr)
 		return 2
 	}
 	if *netns != "" && os.Getenv("RECENTCTL_IN_NETNS") != *netns {
@@ -221,6 +222,14 @@ func (e *env) command(cmd string, args []string, stdin io.Reader) error {
 		return e.importJSON(ctx, stdin)
 	case "migrate":
 		return e.migrate(ctx)
+	case "__lists": // for the shell completions: names only, no errors
+		for _, b := range e.backends() {
+			ls, _ := b.Lists(ctx)
+			for _, l := range ls {
+				fmt.Fprintln(e.stdout, l.Name)
+			}
+		}
+		return nil
 	}
 	return usageError{fmt.Sprintf("unknown command %s", recent.Quote(cmd))}
 }
@@ -292,14 +301,15 @@ func (e *env) show(es []recent.Entry) error {
 		}
 		return json.NewEncoder(e.stdout).Encode(es)
 	}
+	w := bufio.NewWriter(e.stdout) // a write per entry made show of 200,000 entries 1.5 s slower
 	for _, x := range es {
-		fmt.Fprintf(e.stdout, "%-39s last_seen %8s ago  hits %3d  ttl %3d", x.Addr, secs(x.LastSeen), x.Hits(), x.TTL)
+		fmt.Fprintf(w, "%-39s last_seen %8s ago  hits %3d  ttl %3d", x.Addr, secs(x.LastSeen), x.Hits(), x.TTL)
 		if x.Remaining > 0 {
-			fmt.Fprintf(e.stdout, "  remaining %s", secs(x.Remaining))
+			fmt.Fprintf(w, "  remaining %s", secs(x.Remaining))
 		}
-		fmt.Fprintln(e.stdout)
+		fmt.Fprintln(w)
 	}
-	return nil
+	return w.Flush()
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }

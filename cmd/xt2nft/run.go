@@ -1,17 +1,22 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/internal/version"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/sandbox"
@@ -25,21 +30,6 @@ const (
 	exitUsage = 2
 )
 
-const usage = `usage: xt2nft [flags] [FILE...]
-       xt2nft --exec SCRIPT [flags] [ARG...]
-       xt2nft plan|apply [flags] [FILE...]   (xt2nft plan --help)
-       xt2nft confirm|rollback [--netns NAME]
-       xt2nft verify [flags] [FILE...]      (xt2nft verify --help)
-
-Reads iptables-save dumps (or, with --script, iptables command lines) from
-the FILEs or standard input and writes one nft script to standard output.
-With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces
-(needs root; the host is not changed) and translates what it built.
-A file called plan, apply, confirm, rollback or verify must be given as ./plan.
-
-flags:
-`
-
 func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if len(argv) > 0 {
 		switch argv[0] {
@@ -47,6 +37,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("plan", argv[1:], stdin, stdout, stderr)
 		case "apply":
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
+		case "check":
+			return runCheck(argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":
 			return runAnswer(argv[0], argv[1:], stderr)
 		case "verify":
@@ -55,11 +47,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runGuard(argv[1:], stderr)
 		}
 	}
-	fs := newFlagSet("xt2nft", stderr)
-	tf := addTranslateFlags(fs)
-	xf := addExecFlags(fs)
-	format := fs.String("format", "text", "output: text (an nft script) or json (the libnftables JSON schema, for nft -j -f)")
-	if code, done := parseFlags(fs, argv, usage, stderr); done {
+	fs, tf, xf, format := mainFlags(stderr)
+	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().Help(w) }, stdout, stderr); done {
 		return code
 	}
 	popt, topt, ok := tf.options(stderr)
@@ -89,7 +78,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	} else {
 		var code int
-		if out, code = translateInputs(fs.Args(), stdin, stderr, popt, topt); out == nil {
+		read := func() ([]input, bool) { return tf.inputs(netns.Current(), fs.Args(), stdin, stderr) }
+		if out, code = translateInputs(read, stderr, popt, topt); out == nil {
 			return code
 		}
 	}
@@ -117,12 +107,22 @@ func newFlagSet(name string, stderr io.Writer) *pflag.FlagSet {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {}
 	fs.BoolP("help", "h", false, "show this help")
+	fs.Bool("version", false, "print the version (and the nft, iptables and kernel versions it is tested with)")
 	return fs
 }
 
+// mainFlags are the flags of plain xt2nft (translate).
+func mainFlags(stderr io.Writer) (*pflag.FlagSet, *translateFlags, *execFlags, *string) {
+	fs := newFlagSet("xt2nft", stderr)
+	tf := addTranslateFlags(fs)
+	xf := addExecFlags(fs)
+	format := fs.String("format", "text", "output: text (an nft script) or json (the libnftables JSON schema, for nft -j -f)")
+	return fs, tf, xf, format
+}
+
 // parseFlags parses argv; done says the command should stop with code
-// (help printed, or a usage error).
-func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer) (code int, done bool) {
+// (help or version printed, or a usage error).
+func parseFlags(fs *pflag.FlagSet, argv []string, help func(io.Writer), stdout, stderr io.Writer) (code int, done bool) {
 	if err := fs.Parse(argv); err != nil {
 		if errors.Is(err, pflag.ErrHelp) {
 			return exitOK, true
@@ -131,8 +131,11 @@ func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer)
 		return exitUsage, true
 	}
 	if h, _ := fs.GetBool("help"); h {
-		fmt.Fprint(stderr, text)
-		fs.PrintDefaults()
+		help(stderr)
+		return exitOK, true
+	}
+	if v, _ := fs.GetBool("version"); v {
+		fmt.Fprintln(stdout, version.String("xt2nft"))
 		return exitOK, true
 	}
 	return 0, false
@@ -141,6 +144,7 @@ func parseFlags(fs *pflag.FlagSet, argv []string, text string, stderr io.Writer)
 // translateFlags are the flags that choose how input is read and translated.
 type translateFlags struct {
 	script, counters, strict, allowPartial, report *bool
+	fromLegacy, quotaStops                         *bool
 	family, layout, table, ipsets                  *string
 	recentSize                                     *int
 	// badInput is set when options failed on a file's content (exit 1),
@@ -159,6 +163,8 @@ func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
 		allowPartial: fs.Bool("allow-partial", false, "emit untranslatable rules as comments (still exits 1)"),
 		recentSize:   fs.Int("recent-size", 65535, "size of the nft sets that replace xt_recent lists"),
 		report:       fs.Bool("report", false, "note for every -m recent match whether its translation is exact or approximate"),
+		fromLegacy:   fs.Bool("from-legacy", false, "read the running legacy ruleset (iptables-legacy-save and ip6tables-legacy-save, with -c when --counters) instead of FILEs"),
+		quotaStops:   fs.Bool("quota-stops-at-limit", false, "target a kernel whose nft quota refuses the packet that reaches the limit (before Linux 6.16; plan and apply ask the running kernel)"),
 		ipsets:       fs.String("ipsets", "", "`FILE` of `ipset save` output: the ipsets -m set and -j SET name become nft sets with their types and elements"),
 	}
 }
@@ -176,7 +182,8 @@ func (tf *translateFlags) options(stderr io.Writer) (parser.Options, translate.O
 		return popt, translate.Options{}, false
 	}
 	topt := translate.Options{Layout: translate.Layout(*tf.layout), Table: *tf.table, Counters: *tf.counters,
-		Strict: *tf.strict, AllowPartial: *tf.allowPartial, RecentSize: *tf.recentSize, Report: *tf.report}
+		Strict: *tf.strict, AllowPartial: *tf.allowPartial, RecentSize: *tf.recentSize, Report: *tf.report,
+		QuotaStopsAtLimit: *tf.quotaStops}
 	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables {
 		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft or iptables)\n", *tf.layout)
 		return popt, topt, false
@@ -225,6 +232,54 @@ func runExec(script string, args []string, timeout time.Duration, stderr io.Writ
 	return out
 }
 
+// inputs reads what the translation reads: the running legacy ruleset of
+// ns with --from-legacy, else the files (standard input when none).
+func (tf *translateFlags) inputs(ns *netns.NS, files []string, stdin io.Reader, stderr io.Writer) ([]input, bool) {
+	if !*tf.fromLegacy {
+		return readInputs(files, stdin, stderr)
+	}
+	if len(files) > 0 {
+		fmt.Fprintln(stderr, "xt2nft: --from-legacy reads the running ruleset; give no FILEs")
+		return nil, false
+	}
+	in, err := legacyInputs(ns, *tf.counters)
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft: --from-legacy: %v\n", err)
+		return nil, false
+	}
+	if len(in) == 0 {
+		fmt.Fprintln(stderr, "xt2nft: --from-legacy: the legacy ruleset is empty (no iptables-legacy or ip6tables-legacy table in this namespace)")
+		return nil, false
+	}
+	return in, true
+}
+
+// legacyInputs runs iptables-legacy-save and ip6tables-legacy-save in ns
+// (-c: with counters). Each dump is named after the program, so that a
+// diagnostic names the rule by the line the dump prints it on.
+func legacyInputs(ns *netns.NS, counters bool) ([]input, error) {
+	var out []input
+	for _, prog := range []string{"iptables-legacy-save", "ip6tables-legacy-save"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			return nil, fmt.Errorf("%s not found: install the iptables package", prog)
+		}
+		var args []string
+		if counters {
+			args = append(args, "-c")
+		}
+		cmd := ns.Command(prog, args...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("%s: %v: %s", prog, err, strings.TrimSpace(e.String()))
+		}
+		if bytes.Contains(o.Bytes(), []byte("\n*")) || bytes.HasPrefix(o.Bytes(), []byte("*")) {
+			out = append(out, input{prog, o.Bytes()})
+		}
+	}
+	return out, nil
+}
+
 // readInputs reads the files, or standard input when there are none.
 func readInputs(files []string, stdin io.Reader, stderr io.Writer) ([]input, bool) {
 	var inputs []input
@@ -249,8 +304,8 @@ func readInputs(files []string, stdin io.Reader, stderr io.Writer) ([]input, boo
 
 // translateInputs reads and translates the files, printing the
 // diagnostics; a nil Output means reading failed (code says how to exit).
-func translateInputs(files []string, stdin io.Reader, stderr io.Writer, popt parser.Options, topt translate.Options) (*translate.Output, int) {
-	inputs, ok := readInputs(files, stdin, stderr)
+func translateInputs(read func() ([]input, bool), stderr io.Writer, popt parser.Options, topt translate.Options) (*translate.Output, int) {
+	inputs, ok := read()
 	if !ok {
 		return nil, exitError
 	}

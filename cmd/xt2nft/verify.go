@@ -8,39 +8,39 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/verify"
 )
 
-const verifyUsage = `usage: xt2nft verify [flags] [FILE...]
-
-verify loads the original ruleset (the FILEs: iptables-save dumps, or
-iptables command lines with --script; without FILEs the live legacy
-ruleset, from iptables-legacy-save and ip6tables-legacy-save) with
-iptables-legacy-restore into one throwaway lab of network namespaces, and
-its translation, lowered and sent as xt2nft apply sends it (or, with
---against, an nft script made elsewhere), into an identical second lab.
-Probes generated from the rules go through both: every difference in what
-became of them (delivered, forwarded, dropped, rejected; marks, NAT, the
-conntrack entry, which rules counted them) is reported with the iptables
-rule, the probe and both sides. Nothing outside the labs changes, and they
-vanish with the process. Needs root.
-
-Exit status: 0 no difference found, 1 differences or an error. The report
-ends with the coverage: the rules a probe reached, of all rules.
-
-flags:
-`
-
-func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+// verifyFlagSet is verify's flag set: the translation's flags and the
+// lab's.
+func verifyFlagSet(stderr io.Writer) (*pflag.FlagSet, *translateFlags, verifyFlags) {
 	fs := newFlagSet("xt2nft verify", stderr)
 	tf := addTranslateFlags(fs)
-	jsonOut := fs.Bool("json", false, "write the report as JSON")
-	against := fs.String("against", "", "compare with the nft script `FILE` (loaded with nft -f) instead of xt2nft's translation")
-	maxWait := fs.Duration("max-wait", 10*time.Second, "longest pause a timed probe may take (recent windows longer than this are not waited out)")
-	pairs := fs.Int("parallel", 2, "pairs of labs sending probes at once")
-	trace := fs.Bool("trace", false, "write every probe and what each side did with it to standard error")
-	if code, done := parseFlags(fs, argv, verifyUsage, stderr); done {
+	vf := verifyFlags{
+		json:    fs.Bool("json", false, "write the report as JSON"),
+		against: fs.String("against", "", "compare with the nft script `FILE` (loaded with nft -f) instead of xt2nft's translation"),
+		maxWait: fs.Duration("max-wait", 10*time.Second, "longest pause a timed probe may take (recent windows longer than this are not waited out)"),
+		pairs:   fs.Int("parallel", 2, "pairs of labs sending probes at once"),
+		trace:   fs.Bool("trace", false, "write every probe and what each side did with it to standard error"),
+	}
+	return fs, tf, vf
+}
+
+// verifyFlags are the flags verify adds to the translation's.
+type verifyFlags struct {
+	json, trace *bool
+	against     *string
+	maxWait     *time.Duration
+	pairs       *int
+}
+
+func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, tf, vf := verifyFlagSet(stderr)
+	jsonOut, against, maxWait, pairs, trace := vf.json, vf.against, vf.maxWait, vf.pairs, vf.trace
+	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().CommandHelp(w, "verify") }, stdout, stderr); done {
 		if code == exitUsage {
 			return exitError
 		}
