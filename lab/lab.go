@@ -11,6 +11,7 @@ import (
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -163,7 +164,7 @@ func mac(i, side int) net.HardwareAddr {
 // peers drop whatever their own stack would receive or send (they only
 // inject and capture), so no reply from a peer blurs an observation.
 func Build(topo Topology) (l *Lab, err error) {
-	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 30 * time.Millisecond, notify: make(chan struct{}, 1)}
+	l = &Lab{topo: topo.clone(), peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 30 * time.Millisecond, notify: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			l.Close()
@@ -749,11 +750,22 @@ func (l *Lab) Extend(t Topology) error {
 	for i, lk := range l.topo.Links {
 		for _, n := range t.Links {
 			if n.Name == lk.Name {
-				l.topo.Links[i].Addrs, l.topo.Links[i].Routes = n.Addrs, n.Routes
+				l.topo.Links[i].Addrs, l.topo.Links[i].Routes = slices.Clone(n.Addrs), slices.Clone(n.Routes)
 			}
 		}
 	}
 	return nil
+}
+
+// clone is a copy of t that shares no slice with it: labs built from one
+// topology each keep their own (an Extend of one must not make another
+// believe it has the new routes already).
+func (t Topology) clone() Topology {
+	c := Topology{Links: slices.Clone(t.Links), MarkRoutes: slices.Clone(t.MarkRoutes)}
+	for i, lk := range c.Links {
+		c.Links[i].Addrs, c.Links[i].PeerAddrs, c.Links[i].Routes = slices.Clone(lk.Addrs), slices.Clone(lk.PeerAddrs), slices.Clone(lk.Routes)
+	}
+	return c
 }
 
 func (l *Lab) link(name string) (Link, bool) {

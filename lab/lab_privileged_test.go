@@ -77,3 +77,22 @@ func TestPrivilegedLab(t *testing.T) {
 	check(lab.Probe{In: "eth0", Mark: lab.U32(1), Packet: udp("10.70.0.2", "10.70.0.1", 56)}, "delivered; mark 0x101; tos 0x88; ctmark 0x9")
 	check(lab.Probe{In: "eth0", CTMark: lab.U32(3), Packet: udp("10.70.0.2", "10.70.0.1", 57)}, "delivered; mark 0x0; ctmark 0x3")
 }
+
+// Two labs built from one topology keep their own copy of it: extending
+// one adds the new route there, extending the other adds it there too.
+func TestPrivilegedExtendEach(t *testing.T) {
+	lab.Skip(t)
+	t.Parallel()
+	topo := twoLinks()
+	a, b := lab.New(t, topo), lab.New(t, topo)
+	topo.Links[0].Routes = append(topo.Links[0].Routes, lab.Prefix("10.99.0.0/31"))
+	for _, l := range []*lab.Lab{a, b} {
+		if err := l.Extend(topo); err != nil {
+			t.Fatal(err)
+		}
+		out, err := l.FW.Run("", "ip", "route", "show", "10.99.0.0/31")
+		if err != nil || !strings.Contains(out, "via 10.70.0.2 dev eth0") {
+			t.Errorf("route after Extend: %q, %v (want 10.99.0.0/31 via 10.70.0.2 dev eth0)", out, err)
+		}
+	}
+}

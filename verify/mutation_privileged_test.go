@@ -78,7 +78,7 @@ func TestPrivilegedVerifyMutants(t *testing.T) {
 				equivalent[m.Op] = append(equivalent[m.Op], name+": "+m.Desc+" (the same netlink program)")
 				continue
 			}
-			if why := mutate.Equivalent(orig, m); why != "" {
+			if why := mutate.Equivalent(orig, mut, m); why != "" {
 				equivalent[m.Op] = append(equivalent[m.Op], name+": "+m.Desc+" ("+why+")")
 				continue
 			}

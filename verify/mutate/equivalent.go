@@ -19,9 +19,13 @@ import (
 //     on one key are disjoint), or that both let every packet go on and
 //     change nothing (counting rules, jumps to chains that do the same).
 //
+// A mutated rule counts as dead only when no packet reaches it in the
+// original (rs) nor in the mutant (mut, rs with m applied): dropping a
+// match can make a dead rule live.
+//
 // Mutants whose lowered program equals the original's are the caller's to
 // find (the netlink program is the proof).
-func Equivalent(rs *translate.Ruleset, m Mutant) string {
+func Equivalent(rs, mut *translate.Ruleset, m Mutant) string {
 	if m.Table >= len(rs.Tables) || m.Chain < 0 {
 		return ""
 	}
@@ -33,9 +37,12 @@ func Equivalent(rs *translate.Ruleset, m Mutant) string {
 	if !reachable(t)[c.Name] {
 		return "its chain is never reached from a base chain"
 	}
-	if m.Rule >= 0 && m.Rule < len(c.Rules) && m.Op != "swap rules" {
-		if why := dead(t, c, m.Rule); why != "" {
-			return why
+	if m.Rule >= 0 && m.Rule < len(c.Rules) && m.Op != "swap rules" && m.Table < len(mut.Tables) && m.Chain < len(mut.Tables[m.Table].Chains) {
+		mt := mut.Tables[m.Table]
+		if mc := mt.Chains[m.Chain]; m.Rule < len(mc.Rules) {
+			if why := Dead(t, c, m.Rule); why != "" && Dead(mt, mc, m.Rule) != "" {
+				return why + " (in the mutant too)"
+			}
 		}
 	}
 	switch m.Op {
@@ -320,6 +327,11 @@ func dead(t *translate.Table, c *translate.Chain, ri int) string {
 	if rc == nil {
 		return ""
 	}
+	for _, x := range rc {
+		if probe.Empty(x) {
+			return "no packet matches " + x.Text
+		}
+	}
 	if why := deadByState(t, c, ri, rc); why != "" {
 		return why
 	}
@@ -557,9 +569,108 @@ func notracks(t *translate.Table) bool {
 // it cannot tell): its chain is reached from no base chain, an earlier
 // rule takes every packet it matches, or the conntrack states it accepts
 // are all taken earlier.
+//
+// A rule of a chain is dead, too, when every rule that jumps or goes to
+// its chain is dead or tests a key the rule tests with values the rule
+// does not match (tcp dport 1 jump c; in c: tcp dport 2), and no rule on
+// the way changes the packet (keeps) — through the callers' own callers.
 func Dead(t *translate.Table, c *translate.Chain, ri int) string {
 	if !reachable(t)[c.Name] {
 		return "its chain is never reached from a base chain"
 	}
-	return dead(t, c, ri)
+	if why := dead(t, c, ri); why != "" {
+		return why
+	}
+	if ri < len(c.Rules) && entriesExclude(t, c, ri, c.Rules[ri], map[string]bool{}) {
+		return "every way into its chain tests a field with values the rule does not match"
+	}
+	return ""
+}
+
+// entriesExclude reports whether no packet that reaches rule ri of c can
+// match r: c is no base chain, rules 0..ri-1 of c change no packet, and
+// each rule that jumps or goes to c is dead, or changes no packet and
+// tests a key r tests with values r does not match, or sits in a chain
+// whose own ways in exclude r likewise. seen breaks loops (not proven).
+func entriesExclude(t *translate.Table, c *translate.Chain, ri int, r *translate.Rule, seen map[string]bool) bool {
+	if c.Base != nil || seen[c.Name] {
+		return false
+	}
+	seen[c.Name] = true
+	defer delete(seen, c.Name)
+	memo := map[string]bool{}
+	for _, e := range c.Rules[:ri] {
+		if e.Disabled == "" && !keeps(t, e, memo) {
+			return false
+		}
+	}
+	callers := 0
+	for _, ce := range t.Chains {
+		for ei, e := range ce.Rules {
+			v := verdictOf(e)
+			if e.Disabled != "" || v == nil || v.Chain != c.Name || v.Kind != translate.VerdictJump && v.Kind != translate.VerdictGoto {
+				continue
+			}
+			callers++
+			if !reachable(t)[ce.Name] || dead(t, ce, ei) != "" {
+				continue
+			}
+			if !keepsBut(e) {
+				return false
+			}
+			if disjoint(t, e, r) || entriesExclude(t, ce, ei, r, seen) || entriesExclude(t, ce, ei, e, seen) {
+				continue
+			}
+			return false
+		}
+	}
+	return callers > 0
+}
+
+// keepsBut reports whether r changes nothing in a packet before its
+// verdict (matches, counters, logs, limits only).
+func keepsBut(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		switch s.(type) {
+		case *translate.Match, *translate.Counter, *translate.Log, *translate.Limit, *translate.Quota, *translate.Verdict:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// keeps reports whether a packet that r lets go on is unchanged: r only
+// matches, counts, logs, ends the packet's way (accept, drop, reject,
+// return), or jumps to a chain whose rules all keep.
+func keeps(t *translate.Table, r *translate.Rule, memo map[string]bool) bool {
+	for _, s := range r.Stmts {
+		switch x := s.(type) {
+		case *translate.Match, *translate.Counter, *translate.Log, *translate.Limit, *translate.Quota, *translate.Reject, *translate.SetStmt, *translate.CtCount:
+		case *translate.Verdict:
+			if x.Chain == "" {
+				continue
+			}
+			if v, ok := memo[x.Chain]; ok {
+				if !v {
+					return false
+				}
+				continue
+			}
+			memo[x.Chain] = false // a loop: not proven
+			jc := chainNamed(t, x.Chain)
+			if jc == nil {
+				return false
+			}
+			for _, jr := range jc.Rules {
+				if jr.Disabled == "" && !keeps(t, jr, memo) {
+					return false
+				}
+			}
+			memo[x.Chain] = true
+		default:
+			return false
+		}
+	}
+	return true
 }

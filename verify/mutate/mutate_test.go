@@ -8,6 +8,16 @@ import (
 	"github.com/xt2nft/xt2nft/translate"
 )
 
+// equivalent is Equivalent of m on the translation of dump.
+func equivalent(t *testing.T, dump string, m Mutant) string {
+	t.Helper()
+	rs, mut := translated(t, dump), translated(t, dump)
+	if !m.Apply(mut) {
+		t.Fatalf("%s: does not apply", m.Desc)
+	}
+	return Equivalent(rs, mut, m)
+}
+
 func translated(t *testing.T, dump string) *translate.Ruleset {
 	t.Helper()
 	d, _, err := parser.Parse("t.rules", []byte(dump), parser.Options{})
@@ -82,7 +92,7 @@ func render(t *testing.T, rs *translate.Ruleset) string {
 
 // Equivalent claims only what the program shows.
 func TestEquivalent(t *testing.T) {
-	rs := translated(t, `*raw
+	dump := `*raw
 :PREROUTING ACCEPT [0:0]
 :OUTPUT ACCEPT [0:0]
 -A PREROUTING -m state --state INVALID -j DROP
@@ -101,7 +111,8 @@ COMMIT
 -A FORWARD -p tcp --dport 80 -j DROP
 -A DEAD -p tcp -j DROP
 COMMIT
-`)
+`
+	rs := translated(t, dump)
 	for _, tc := range []struct {
 		op, text string
 		equal    bool
@@ -121,12 +132,12 @@ COMMIT
 			continue
 		}
 		m := find(t, rs, tc.op, tc.text)
-		if got := Equivalent(rs, m) != ""; got != tc.equal {
-			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, Equivalent(rs, m), tc.equal)
+		if got := equivalent(t, dump, m) != ""; got != tc.equal {
+			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, equivalent(t, dump, m), tc.equal)
 		}
 	}
 	for _, m := range All(rs) {
-		if strings.Contains(m.Desc, "tcp counter drop") && m.Op == "drop match" && Equivalent(rs, m) == "" {
+		if strings.Contains(m.Desc, "tcp counter drop") && m.Op == "drop match" && equivalent(t, dump, m) == "" {
 			t.Errorf("%s: a mutant of an unreachable chain is not equivalent", m.Desc)
 		}
 	}
@@ -135,7 +146,7 @@ COMMIT
 // Rules no packet reaches, rules on different protocols, route chains
 // that change nothing routing reads.
 func TestEquivalentDead(t *testing.T) {
-	rs := translated(t, `*mangle
+	dump := `*mangle
 :OUTPUT ACCEPT [0:0]
 -A OUTPUT -p tcp -j ACCEPT
 COMMIT
@@ -150,7 +161,8 @@ COMMIT
 -A FORWARD -p tcp --dport 80 -j ACCEPT
 -A FORWARD -p udp --dport 80 -j DROP
 COMMIT
-`)
+`
+	rs := translated(t, dump)
 	for _, tc := range []struct {
 		op, text string
 		equal    bool
@@ -164,8 +176,8 @@ COMMIT
 		{"filter for route", "mangle_OUTPUT", true},                    // sets no mark
 	} {
 		m := find(t, rs, tc.op, tc.text)
-		if got := Equivalent(rs, m) != ""; got != tc.equal {
-			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, Equivalent(rs, m), tc.equal)
+		if got := equivalent(t, dump, m) != ""; got != tc.equal {
+			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, equivalent(t, dump, m), tc.equal)
 		}
 	}
 }
@@ -210,5 +222,80 @@ COMMIT
 		if got := Dead(rs.Tables[0], c, i) != ""; got != want {
 			t.Errorf("rule %d (%s): dead %v, want %v", i, translate.RenderRule(c.Rules[i]), got, want)
 		}
+	}
+}
+
+// Rules no packet reaches through their chain's ways in (every caller
+// tests the same key with other values, or is dead itself), rules whose
+// condition nothing satisfies; not when a rule on the way changes the
+// packet, nor when one way in lets the rule's packets through.
+func TestDeadByEntries(t *testing.T) {
+	rs := translated(t, `*filter
+:INPUT ACCEPT [0:0]
+:c1 - [0:0]
+:c2 - [0:0]
+:c3 - [0:0]
+:m1 - [0:0]
+:o1 - [0:0]
+-A INPUT -j c1
+-A INPUT -p udp --dport 7 -j m1
+-A INPUT -p udp --dport 8 -j o1
+-A INPUT -p udp --dport 9 -j o1
+-A INPUT -p ah ! --ahspi 0:4294967295
+-A c1 -p tcp --dport 1 -g c2
+-A c2 -p tcp --dport 2 -g c3
+-A c2 -p tcp --dport 1 -j ACCEPT
+-A c3 -j ACCEPT
+-A m1 -j MARK --set-mark 1
+-A m1 -p udp --dport 8 -j ACCEPT
+-A o1 -p udp --dport 9 -j ACCEPT
+COMMIT
+`)
+	tb := rs.Tables[0]
+	want := map[string]bool{
+		"tcp dport 2 counter goto filter_c3": true,  // c2 is entered with dport 1 only
+		"tcp dport 1 counter accept":         false, // what c2 is entered with
+		"counter accept":                     true,  // c3: its only way in is dead
+		"udp dport 8 counter accept":         false, // m1 sets a mark on the way (not proven)
+		"udp dport 9 counter accept":         false, // o1 is entered with dport 8 and 9
+		"ah spi != 0-4294967295":             true,  // nothing satisfies it
+		"tcp dport 1 counter goto filter_c2": false,
+		"udp dport 7 counter jump filter_m1": false,
+	}
+	seen := 0
+	for _, c := range tb.Chains {
+		for i, r := range c.Rules {
+			text := translate.RenderRule(r)
+			for w, dead := range want {
+				if !strings.HasPrefix(text, w) {
+					continue
+				}
+				seen++
+				if got := Dead(tb, c, i); (got != "") != dead {
+					t.Errorf("%s: %s: dead %q, want dead %v", c.Name, text, got, dead)
+				}
+			}
+		}
+	}
+	if seen != len(want) {
+		t.Errorf("%d of the %d rules found", seen, len(want))
+	}
+}
+
+// A mutant of a dead rule is equivalent only while the mutated rule stays
+// dead: dropping the match an earlier rule covers makes it live.
+func TestEquivalentDeadInMutant(t *testing.T) {
+	dump := `*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p tcp --dport 22 -j ACCEPT
+-A INPUT -s 10.0.0.1 -p tcp --dport 22 -j DROP
+COMMIT
+`
+	rs := translated(t, dump)
+	if why := equivalent(t, dump, find(t, rs, "drop match", "ip saddr 10.0.0.1 tcp dport 22 counter drop` without `tcp dport 22")); why != "" {
+		t.Errorf("dropping the dport match of a shadowed rule makes it live, Equivalent says %q", why)
+	}
+	if why := equivalent(t, dump, find(t, rs, "change address", "ip saddr 10.0.0.1 tcp dport 22")); why == "" {
+		t.Error("another address in a rule the earlier one still takes whole: not equivalent")
 	}
 }

@@ -354,6 +354,17 @@ func Disjoint(a, b *Cond) bool {
 	return len(a.allowed().Intersect(b.allowed())) == 0
 }
 
+// Empty reports whether no value satisfies c: a single-key span
+// condition whose set of values is empty (a negated full range, an
+// address range that ends before it starts). It answers false when it
+// cannot tell.
+func Empty(c *Cond) bool {
+	if len(c.Keys) != 1 || c.Open() || c.Names != nil || !c.Flags.IsZero() {
+		return false
+	}
+	return len(c.allowed()) == 0
+}
+
 // allowed is the set of (operated) values a single-key span condition
 // accepts.
 func (c *Cond) allowed() Spans {
