@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/verify"
 )
 
@@ -54,17 +55,14 @@ func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "xt2nft verify: the labs need root (CAP_NET_ADMIN and CAP_SYS_ADMIN for their namespaces)")
 		return exitError
 	}
-	opt := verify.Options{Parser: popt, Translate: topt, MaxWait: *maxWait, Pairs: *pairs}
+	opt, err := verifyOptions(tf, popt, topt)
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+		return exitError
+	}
+	opt.MaxWait, opt.Pairs = *maxWait, *pairs
 	if *trace {
 		opt.Trace = stderr
-	}
-	if *tf.ipsets != "" {
-		b, err := os.ReadFile(*tf.ipsets)
-		if err != nil {
-			fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
-			return exitError
-		}
-		opt.IPSets = b
 	}
 	if *against != "" {
 		b, err := os.ReadFile(*against)
@@ -96,6 +94,20 @@ func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return exitError
 	}
 	return exitOK
+}
+
+// verifyOptions are verify's options from the translation's flags (plan
+// --verify shares them).
+func verifyOptions(tf *translateFlags, popt parser.Options, topt translate.Options) (verify.Options, error) {
+	opt := verify.Options{Parser: popt, Translate: topt}
+	if *tf.ipsets != "" {
+		b, err := os.ReadFile(*tf.ipsets)
+		if err != nil {
+			return opt, err
+		}
+		opt.IPSets = b
+	}
+	return opt, nil
 }
 
 // verifyInputs reads the files, or without files the live legacy ruleset

@@ -12,7 +12,7 @@ _xt2nft() {
 	case $cmd in
 	plan)
 		case $prev in --backend|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --json --layout --netns --quota-stops-at-limit --recent-size --replace-foreign --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --json --layout --netns --quota-stops-at-limit --recent-size --replace-foreign --report --script --strict --table --verify --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	apply)
