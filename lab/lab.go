@@ -35,6 +35,11 @@ type Topology struct {
 	// multihomed host's policy routing, so that re-routing after a mark
 	// change shows.
 	MarkRoutes []MarkRoute
+	// Conntrack makes conntrack run in the firewall namespace whatever the
+	// rules use (a namespace runs it only once a rule needs it, and a
+	// NOTRACK rule does not): a host whose rules untrack packets runs it,
+	// and what untracking changes only shows where it does.
+	Conntrack bool
 }
 
 // MarkRoute sends packets whose mark & Mask is Mark out of Link (through
@@ -116,7 +121,12 @@ const (
 	logGroup      = 7
 )
 
-var observerScript = func() string {
+var observerScript = observer(false)
+
+// observer is the observer table's script; with conntrack, a chain whose
+// ct test makes conntrack run for both families (and matches nothing it
+// changes: the rule has no statement).
+func observer(conntrack bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "add table inet %[1]s\ndelete table inet %[1]s\ntable inet %[1]s {\n", observerTable)
 	for _, c := range []struct{ name, hook, prio string }{
@@ -126,9 +136,12 @@ var observerScript = func() string {
 		fmt.Fprintf(&b, "\tchain see_%s {\n\t\ttype filter hook %s priority %s; policy accept;\n\t\tlog prefix %q group %d\n\t}\n",
 			c.name, c.hook, c.prio, c.name, logGroup)
 	}
+	if conntrack {
+		b.WriteString("\tchain ct_on {\n\t\ttype filter hook prerouting priority -2147483648; policy accept;\n\t\tct state established\n\t}\n")
+	}
 	b.WriteString("}\n")
 	return b.String()
-}()
+}
 
 // Skip skips t unless privileged tests can run (see nstest.Skip) with the
 // tools labs use: nsenter, and the programs listed.
@@ -359,7 +372,11 @@ func (l *Lab) Close() error {
 // table recreated in the same transaction (so a script that flushes the
 // ruleset keeps the lab observing).
 func (l *Lab) NFT(script string) error {
-	_, err := l.FW.Run(script+"\n"+observerScript, "nft", "-f", "-")
+	obs := observerScript
+	if l.topo.Conntrack {
+		obs = observer(true)
+	}
+	_, err := l.FW.Run(script+"\n"+obs, "nft", "-f", "-")
 	return err
 }
 
@@ -761,7 +778,8 @@ func (l *Lab) Extend(t Topology) error {
 // topology each keep their own (an Extend of one must not make another
 // believe it has the new routes already).
 func (t Topology) clone() Topology {
-	c := Topology{Links: slices.Clone(t.Links), MarkRoutes: slices.Clone(t.MarkRoutes)}
+	c := t
+	c.Links, c.MarkRoutes = slices.Clone(t.Links), slices.Clone(t.MarkRoutes)
 	for i, lk := range c.Links {
 		c.Links[i].Addrs, c.Links[i].PeerAddrs, c.Links[i].Routes = slices.Clone(lk.Addrs), slices.Clone(lk.PeerAddrs), slices.Clone(lk.Routes)
 	}

@@ -96,3 +96,22 @@ func TestPrivilegedExtendEach(t *testing.T) {
 		}
 	}
 }
+
+// Topology.Conntrack makes conntrack run where no rule needs it: a probe
+// leaves an entry; without it, none.
+func TestPrivilegedConntrackOn(t *testing.T) {
+	lab.Skip(t)
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		topo := twoLinks()
+		topo.Conntrack = on
+		l := lab.New(t, topo)
+		o, err := l.Send(lab.Probe{In: "eth0", Packet: lab.Packet{IP: &lab.IPv4{Src: lab.Addr("10.70.0.2"), Dst: lab.Addr("10.70.0.1")}, L4: &lab.UDP{SrcPort: 40000, DstPort: 693}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (o.CT != nil) != on {
+			t.Errorf("Conntrack %v: the probe's conntrack entry is %+v", on, o.CT)
+		}
+	}
+}

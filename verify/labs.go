@@ -71,6 +71,7 @@ func (p *plan) topology() lab.Topology {
 	for _, m := range p.marks {
 		t.MarkRoutes = append(t.MarkRoutes, lab.MarkRoute{Mark: m, Mask: 0xffffffff, Link: p.in})
 	}
+	t.Conntrack = p.conntrack
 	return t
 }
 

@@ -30,6 +30,9 @@ type plan struct {
 	// marks are the constant marks the rules set (packet and conntrack),
 	// routed by fwmark in the lab.
 	marks []uint32
+	// conntrack: the rules untrack packets, so the labs run conntrack
+	// (lab.Topology.Conntrack).
+	conntrack bool
 }
 
 // seq is one probe's exchange.
@@ -51,6 +54,7 @@ func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 	p := &plan{whyNot: map[*rule][]string{}, byRule: map[*rule][]*seq{}}
 	p.interfaces(m)
 	p.marks = setMarks(m.ir)
+	p.conntrack = untracks(m.ir)
 	a, err := probe.NewAlloc(p.ifaces, p.out, mentioned(m.ir))
 	if err != nil {
 		return nil, err
@@ -318,6 +322,22 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*se
 		}
 	}
 	return out
+}
+
+// untracks reports whether a rule exempts packets from conntrack.
+func untracks(rs *translate.Ruleset) bool {
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				for _, s := range r.Stmts {
+					if _, ok := s.(*translate.Notrack); ok {
+						return true
+					}
+				}
+			}
+		}
+	}
+	return false
 }
 
 // maxMarkRoutes bounds the marks routed by fwmark in a lab.
