@@ -154,8 +154,15 @@ func (p *plan) recentSeqs(m *model, g *probe.Gen, u *recentUse, uses []*recentUs
 		}
 	}
 	add(check, "the check before any stamp", 0)
-	for i := 1; i <= h; i++ {
-		add(stamp(0, x), fmt.Sprintf("stamp %d of %d", i, h), 0)
+	// Past the threshold once around the ring again: a hitcount list is a
+	// ring of h slots, and each slot has a check of its own that only the
+	// stamps after the h-th reach.
+	n := h
+	if h > 1 {
+		n = 2 * h
+	}
+	for i := 1; i <= n; i++ {
+		add(stamp(0, x), fmt.Sprintf("stamp %d (hitcount %d)", i, h), 0)
 		if i >= h-1 {
 			add(again(x, 0), fmt.Sprintf("the check after %d stamp(s)", i), 0)
 		}
@@ -185,6 +192,35 @@ func (p *plan) recentSeqs(m *model, g *probe.Gen, u *recentUse, uses []*recentUs
 		}
 	}
 	p.addSeq(u.r, "recent: stamps and window of "+u.name, steps)
+	// (From an address of its own: the list holds X from the sequence
+	// above.)
+	var y netip.Addr
+	if c := p.recentHit(g, u.r, nil); c != nil && !u.dest && p.alloc.Finish(c) == nil {
+		y, _ = c.Addr(false)
+	}
+	if w := time.Duration(u.seconds) * time.Second; y.IsValid() && y != x && h > 1 && w > 0 && w <= maxWait {
+		// The ring part expired: h-1 stamps, one more half a window later
+		// (the threshold), then, once the early ones are past the window,
+		// stamps and checks around the ring again. The first check then
+		// fails where the ones before matched, and a check that stamps
+		// (--update) stamps once instead of twice: the ring's slots are
+		// checked in another order than without pauses, and each slot's
+		// check is reached with its slot full.
+		var ring []stepSpec
+		for i := 1; i < h; i++ {
+			ring = append(ring, stepSpec{stamp(0, y), fmt.Sprintf("stamps early (%d)", i), 0})
+		}
+		ring = append(ring, stepSpec{stamp(0, y), "stamps half a window later", w / 2})
+		for j := 0; j <= h; j++ {
+			pause := time.Duration(0)
+			if j == 0 {
+				pause = w/2 + edgeMargin
+			}
+			ring = append(ring, stepSpec{stamp(0, y), fmt.Sprintf("stamps once the early stamps expired (%d)", j+1), pause},
+				stepSpec{again(y, 0), "checks after it", 0})
+		}
+		p.addSeq(u.r, "recent: the ring of "+u.name+" with part of the window expired", ring)
+	}
 	if u.rttl && u.cmd != "remove" {
 		p.addSeq(u.r, "recent: --rttl, the last stamp's TTL differs", []stepSpec{
 			{stamp(64, x), "stamp with TTL 64", 0}, {stamp(63, x), "stamp with TTL 63", 0}, {again(x, 64), "the check with TTL 64", 0}})
