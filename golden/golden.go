@@ -16,6 +16,7 @@ import (
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/optimize"
 )
 
 // Case is one golden/<case> directory.
@@ -95,6 +96,8 @@ func flags(src []byte, popt *parser.Options, topt *translate.Options) error {
 				topt.Strict = true
 			case "report":
 				topt.Report = true
+			case "optimize":
+				topt.Optimize = optimize.Hook
 			case "allow-partial":
 				topt.AllowPartial = true
 			case "recent-size":

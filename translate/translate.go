@@ -42,8 +42,14 @@ type Options struct {
 	// translated (set by Files, which owns the dumps it parses).
 	release bool
 	// Report adds a note for every translated -m recent match saying
-	// whether it is exact or approximate.
+	// whether it is exact or approximate (and, with Optimize, for every
+	// rule the optimizer changed).
 	Report bool
+	// Optimize, when set, rewrites the translated ruleset before it is
+	// rendered or lowered (xt2nft --optimize sets it to
+	// translate/optimize.Hook, which this package cannot import); the
+	// notes it returns join the diagnostics.
+	Optimize func(*Ruleset, Options) []parser.Diagnostic
 	// Check, when set, is run on a translation without errors and its
 	// errors join the translation's: a backend's check of what only its
 	// lowering knows (the kernel's limit of expressions in a rule; see

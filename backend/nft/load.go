@@ -24,6 +24,13 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 	case *translate.Binop:
 		return l.binop(v, reg)
 	case *translate.Concat:
+		// Protocol dependencies first, as nft emits them: a later part's
+		// (iifname . tcp dport) would overwrite the parts already loaded.
+		for _, x := range v.Exprs {
+			if p, ok := x.(*translate.Payload); ok && p.Field.Proto.Kind == desc.Payload {
+				l.dependency(p.Field.Proto)
+			}
+		}
 		var parts []loaded
 		words := 0
 		for i, x := range v.Exprs {
@@ -64,6 +71,25 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 		}), nil
 	case *translate.Ipsec:
 		return loaded{}, fmt.Errorf("ipsec %s %s not supported by the netlink backend", v.Dir, v.Key.Name)
+	case *translate.MapLookup:
+		if _, err := l.load(v.Key, reg); err != nil {
+			return loaded{}, err
+		}
+		sp, err := l.mapLookup(v.Map, reg, reg)
+		if err != nil {
+			return loaded{}, err
+		}
+		if sp.data[0].dt == desc.Verdict {
+			return loaded{}, fmt.Errorf("verdict map @%s used as a value", sp.Set.Name)
+		}
+		if len(sp.data) == 1 {
+			return sp.data[0], nil
+		}
+		words := 0
+		for _, d := range sp.data {
+			words += (d.size + 3) / 4
+		}
+		return loaded{parts: sp.data, size: words * 4}, nil
 	case *translate.Numgen:
 		typ := uint32(unix.NFT_NG_INCREMENTAL)
 		if v.Mode == "random" {
