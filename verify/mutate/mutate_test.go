@@ -299,3 +299,24 @@ COMMIT
 		t.Error("another address in a rule the earlier one still takes whole: not equivalent")
 	}
 }
+
+// A rule on an ipset declared without elements is not dead: ipset fills
+// it at run time.
+func TestNotDeadOnEmptyIPSet(t *testing.T) {
+	d, _, err := parser.Parse("t.rules", []byte("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m set --match-set whitelist src -j ACCEPT\nCOMMIT\n"), parser.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res := translate.Translate(d, translate.Options{})
+	if err := res.Err(); err != nil {
+		t.Fatal(err)
+	}
+	tb := res.Ruleset.Tables[0]
+	for _, c := range tb.Chains {
+		for i, r := range c.Rules {
+			if why := Dead(tb, c, i); why != "" {
+				t.Errorf("%s: dead: %s", translate.RenderRule(r), why)
+			}
+		}
+	}
+}

@@ -31,6 +31,9 @@ type Cond struct {
 	// Dynamic names the dynamic set (a recent list, a meter) a lookup
 	// tests: it depends on earlier packets, not on this one.
 	Dynamic string
+	// Named is the named set the condition looks up (its elements are the
+	// ones the ruleset declares; an ipset's come at run time).
+	Named string
 	// Text is the condition as nft writes it.
 	Text string
 }
@@ -101,6 +104,7 @@ func (c *Cond) fill(m *translate.Match, sets Sets) error {
 				return nil
 			}
 		}
+		c.Named = r.Name
 		return c.elems(s.Elems)
 	}
 	if len(c.Keys) > 1 {
@@ -356,10 +360,11 @@ func Disjoint(a, b *Cond) bool {
 
 // Empty reports whether no value satisfies c: a single-key span
 // condition whose set of values is empty (a negated full range, an
-// address range that ends before it starts). It answers false when it
-// cannot tell.
+// address range that ends before it starts). A named set is never empty
+// here: an ipset declared without elements is filled at run time. It
+// answers false when it cannot tell.
 func Empty(c *Cond) bool {
-	if len(c.Keys) != 1 || c.Open() || c.Names != nil || !c.Flags.IsZero() {
+	if len(c.Keys) != 1 || c.Open() || c.Names != nil || !c.Flags.IsZero() || c.Named != "" {
 		return false
 	}
 	return len(c.allowed()) == 0
