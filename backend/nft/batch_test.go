@@ -67,8 +67,9 @@ func googleBatch(t *testing.T, p *Program) []netlink.Message {
 
 // TestBatchMatchesGoogleNftables: for every golden case, the batch writer
 // encodes each message as google/nftables did, byte for byte, except for
-// what the writer adds on purpose: xt2nft's table mark and a typeof set's
-// user data (and header flags: one ack per batch, no echo).
+// what the writer adds on purpose: xt2nft's table mark, a typeof set's
+// user data, the direction of a ct key google/nftables cannot send
+// (ctdir.go) (and header flags: one ack per batch, no echo).
 func TestBatchMatchesGoogleNftables(t *testing.T) {
 	cases, err := golden.Cases()
 	if err != nil {
@@ -115,6 +116,7 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 						t.Errorf("message %d: the table is created again without xt2nft's mark", i)
 					}
 				case unix.NFT_MSG_NEWRULE:
+					w.Data = append(w.Data[:4:4], withCtDirections(w.Data[4:])...)
 					// xt2nft's digest ends the user data (digest.go).
 					ud := get(got[4:], unix.NFTA_RULE_USERDATA)
 					if _, ok := digestIn(ud); !ok || len(ud) < 2+digestLen {
@@ -154,4 +156,15 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 	if n < 50 {
 		t.Errorf("only %d golden cases compared", n)
 	}
+}
+
+// withCtDirections applies ctDirection to the marked ct expressions of a
+// NEWRULE message's attributes, as the batch writer does.
+func withCtDirections(b []byte) []byte {
+	return rewriteAttrs(b, func(t uint16, v []byte) []byte {
+		if t&0x3fff != unix.NFTA_RULE_EXPRESSIONS {
+			return v
+		}
+		return rewriteAttrs(v, func(_ uint16, elem []byte) []byte { return ctDirection(elem) })
+	})
 }

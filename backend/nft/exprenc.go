@@ -155,7 +155,8 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 		b = putString(b, unix.NFTA_LOOKUP_SET, x.SetName)
 		b = putU32(b, unix.NFTA_LOOKUP_SET_ID, x.SetID)
 	case *expr.Ct:
-		b = putU32(b, unix.NFTA_CT_KEY, uint32(x.Key))
+		key := uint32(x.Key)
+		b = putU32(b, unix.NFTA_CT_KEY, key&0xff)
 		if x.SourceRegister {
 			b = putU32(b, unix.NFTA_CT_SREG, x.Register)
 		} else {
@@ -164,6 +165,10 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 		switch x.Key {
 		case expr.CtKeySRC, expr.CtKeyDST, expr.CtKeyPROTOSRC, expr.CtKeyPROTODST:
 			b = putU32(b, unix.NFTA_CT_DIRECTION, x.Direction)
+		}
+		if ctMarked(key) {
+			// a key with its direction in the mark (ctdir.go)
+			b = appendAttr(b, unix.NFTA_CT_DIRECTION, []byte{byte(key>>8) - 1})
 		}
 	}
 	return closeNest(closeNest(b, data), elem), nil

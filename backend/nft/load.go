@@ -116,6 +116,7 @@ func (l *lowerer) field(f *desc.Field, reg uint32) (loaded, error) {
 			return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
 		}), nil
 	case desc.IPv6Ext:
+		l.family(desc.NFProtoIPv6) // nft tests the family first in inet tables
 		return l.bits(f.Offset, f.Len, f.Type, reg, func(start, size uint32) expr.Any {
 			return &expr.Exthdr{DestRegister: reg, Type: p.Number, Offset: start, Len: size, Op: expr.ExthdrOpIpv6}
 		}), nil
@@ -136,6 +137,7 @@ func (l *lowerer) presence(p *desc.Proto, reg uint32) (loaded, error) {
 	var op expr.ExthdrOp
 	switch p.Kind {
 	case desc.IPv6Ext:
+		l.family(desc.NFProtoIPv6) // nft tests the family first in inet tables
 		op = expr.ExthdrOpIpv6
 	case desc.TCPOption:
 		l.dependency(p.Parent)
@@ -261,6 +263,11 @@ func (l *lowerer) ct(v *translate.CT, reg uint32) (loaded, error) {
 		// whatever the direction (nf_ct_protonum), and nft lists
 		// "ct original protocol" as "ct protocol": the direction, which
 		// google/nftables v0.3.0 cannot send for this key, changes nothing.
+		l.emit(ce)
+		return typed(dt), nil
+	}
+	if v.Dir != desc.CTAnyDir && ctDirKeys[k] {
+		ce.Key = expr.CtKey(ctDirKey(k.Key, v.Dir.Number())) // see ctdir.go
 		l.emit(ce)
 		return typed(dt), nil
 	}

@@ -206,10 +206,13 @@ func (l *lowerer) reject(s *translate.Reject) error {
 	var codes *desc.Type
 	switch s.Kind {
 	case translate.RejectDefault:
-		switch l.fam {
-		case translate.FamilyIP:
+		// Port unreachable of the family: the table's, or in an inet
+		// table the one the rule has established (ip saddr, meta nfproto),
+		// as nft's evaluator picks it; else icmpx, whichever the packet's.
+		switch {
+		case l.fam == translate.FamilyIP || l.fam == translate.FamilyInet && l.l3 == unix.NFPROTO_IPV4:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 3
-		case translate.FamilyIP6:
+		case l.fam == translate.FamilyIP6 || l.fam == translate.FamilyInet && l.l3 == unix.NFPROTO_IPV6:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 4
 		default:
 			r.Type, r.Code = unix.NFT_REJECT_ICMPX_UNREACH, 1
@@ -558,8 +561,13 @@ func (l *lowerer) tproxy(s *translate.Tproxy) error {
 	if fam == translate.FamilyIP6 {
 		t.Family, addr = byte(unix.NFPROTO_IPV6), desc.IPv6Addr
 	}
-	if l.fam != translate.FamilyInet {
+	switch {
+	case l.fam != translate.FamilyInet:
 		t.Family = byte(families[l.fam])
+	case s.Family == "":
+		// A port only, in an inet table: for both families, as nft
+		// writes "tproxy to :PORT" there.
+		t.Family = byte(unix.NFPROTO_UNSPEC)
 	}
 	reg := uint32(1)
 	if s.Addr != nil {

@@ -157,8 +157,8 @@ func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
 	return &translateFlags{
 		script:       fs.Bool("script", false, "read iptables/ip6tables command lines instead of an iptables-save dump"),
 		family:       fs.String("family", "", "family of the input: ipv4 or ipv6 (default: detect from content and name)"),
-		layout:       fs.String("layout", "xt2nft", "table layout: xt2nft (one table per family) or iptables (as iptables-restore-translate)"),
-		table:        fs.String("table", "xt2nft", "table name for --layout xt2nft"),
+		layout:       fs.String("layout", "xt2nft", "table layout: xt2nft (one table per family), inet (one table for IPv4 and IPv6) or iptables (as iptables-restore-translate)"),
+		table:        fs.String("table", "xt2nft", "table name for --layout xt2nft and inet"),
 		counters:     fs.Bool("counters", false, "carry [packets:bytes] counters into the nft rules"),
 		strict:       fs.Bool("strict", false, "treat approximate translations as errors"),
 		allowPartial: fs.Bool("allow-partial", false, "emit untranslatable rules as comments (still exits 1)"),
@@ -189,8 +189,8 @@ func (tf *translateFlags) options(stderr io.Writer) (parser.Options, translate.O
 	if *tf.optimize {
 		topt.Optimize = optimize.Hook
 	}
-	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables {
-		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft or iptables)\n", *tf.layout)
+	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables && topt.Layout != translate.LayoutInet {
+		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft, inet or iptables)\n", *tf.layout)
 		return popt, topt, false
 	}
 	if *tf.ipsets != "" {
