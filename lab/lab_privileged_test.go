@@ -115,3 +115,33 @@ func TestPrivilegedConntrackOn(t *testing.T) {
 		}
 	}
 }
+
+// An ICMP error's conntrack entry is the one of the packet it quotes, not
+// another entry between the same two hosts (an echo's, here).
+func TestPrivilegedQuotedEntry(t *testing.T) {
+	lab.Skip(t)
+	t.Parallel()
+	topo := twoLinks()
+	topo.Conntrack = true
+	l := lab.New(t, topo)
+	peer, fw := lab.Addr("10.70.0.2"), lab.Addr("10.70.0.1")
+	send := func(p lab.Packet) lab.Observation {
+		t.Helper()
+		o, err := l.Send(lab.Probe{In: "eth0", Packet: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	send(lab.Packet{IP: &lab.IPv4{Src: peer, Dst: fw}, L4: &lab.ICMP{Type: 8, ID: 7}})
+	send(lab.Packet{IP: &lab.IPv4{Src: peer, Dst: fw}, L4: &lab.UDP{SrcPort: 40000, DstPort: 9}})
+	inner := lab.Packet{IP: &lab.IPv4{Src: fw, Dst: peer}, L4: &lab.UDP{SrcPort: 9, DstPort: 40000}}
+	q, err := inner.Encode(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := send(lab.Packet{IP: &lab.IPv4{Src: peer, Dst: fw}, L4: &lab.ICMP{Type: 3, Code: 3}, Payload: q[:28]})
+	if o.CT == nil || o.CT.Orig.Proto != 17 || o.CT.Orig.Sport != 40000 {
+		t.Errorf("the ICMP error's entry is %+v, want the UDP flow's", o.CT)
+	}
+}

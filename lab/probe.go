@@ -221,6 +221,17 @@ func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 	if t, ok := lookupTuple(pkt, h); ok {
 		return ctGet(l.ct, t)
 	}
+	// An ICMP error belongs to the entry of the packet it quotes: asked
+	// for by that packet's tuple (a search of the dump by addresses alone
+	// would take whichever entry between the two hosts it met first, one
+	// another probe left, say).
+	if q, ok := quotedPacket(pkt, h); ok {
+		if qh, err := Parse(q); err == nil {
+			if t, ok := lookupTuple(q, qh); ok {
+				return ctGet(l.ct, t)
+			}
+		}
+	}
 	cts, err := ctDump(l.ct)
 	if err != nil {
 		return nil, err
@@ -233,6 +244,24 @@ func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 		}
 	}
 	return nil, nil
+}
+
+// quotedPacket is the packet an ICMP error quotes (IPv4, or ICMPv6
+// right after the IPv6 header).
+func quotedPacket(pkt []byte, h Header) ([]byte, bool) {
+	if !h.Quoted || h.Proto != 1 && h.Proto != 58 {
+		return nil, false
+	}
+	off := 40
+	if !h.V6 {
+		off = int(pkt[0]&15) * 4
+	} else if pkt[6] != 58 {
+		return nil, false
+	}
+	if len(pkt) < off+8+20 {
+		return nil, false
+	}
+	return pkt[off+8:], true
 }
 
 // lookupTuple is the conntrack tuple of a packet, when it has one the
