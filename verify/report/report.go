@@ -101,7 +101,16 @@ func splitPos(p string) (string, int) {
 }
 
 // WriteJSON writes the report as one JSON object.
+// Lists with nothing in them are written [], never null.
 func (r *Report) WriteJSON(w io.Writer) error {
+	out := *r
+	if out.Differences == nil {
+		out.Differences = []Difference{}
+	}
+	if out.Uncovered == nil {
+		out.Uncovered = []Uncovered{}
+	}
+	r = &out
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	return enc.Encode(r)
