@@ -4,13 +4,14 @@ package verify
 
 import (
 	"fmt"
-	"github.com/xt2nft/xt2nft/verify/probe"
 	"sort"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/verify/probe"
 	"github.com/xt2nft/xt2nft/verify/report"
 )
 
@@ -31,6 +32,7 @@ func (v *verifier) run(rep *report.Report) error {
 	v.first = map[*rule]firstHit{}
 	v.reachedBy = map[*rule]*seq{}
 	tb := time.Now()
+	v.opt.Progress.Start("building the labs", 0, "")
 	pairs, err := v.pairs(len(v.plan.seqs))
 	if err != nil {
 		return err
@@ -56,6 +58,7 @@ func (v *verifier) run(rep *report.Report) error {
 		return nil
 	}
 	topo := v.plan.topology()
+	v.opt.Progress.Start("extending the labs for the second round", 0, "")
 	for _, p := range pairs {
 		if err := p.legacy.lab.Extend(topo); err != nil {
 			return err
@@ -103,6 +106,11 @@ func (v *verifier) pairs(n int) ([]*pair, error) {
 // them.
 func (v *verifier) round(rep *report.Report, seqs []*seq, pairs []*pair) error {
 	rep.Probes += len(seqs)
+	what := "sending the probes through both labs"
+	if rep.Probes > len(seqs) {
+		what = "sending the second round's probes"
+	}
+	v.opt.Progress.Start(fmt.Sprintf("%s (%s)", what, progress.Of(len(pairs), "pair of labs", "pairs of labs")), int64(len(seqs)), "probes")
 	parts := make([][]*seq, len(pairs))
 	for i, s := range seqs {
 		parts[i%len(pairs)] = append(parts[i%len(pairs)], s)
@@ -148,6 +156,7 @@ func (v *verifier) round(rep *report.Report, seqs []*seq, pairs []*pair) error {
 					rep.Packets++
 					v.trace(s, 0, rs[i])
 				}
+				v.opt.Progress.Add(int64(len(b)))
 				for x := range dl {
 					v.reached[x] = true
 				}
@@ -176,6 +185,9 @@ func (v *verifier) round(rep *report.Report, seqs []*seq, pairs []*pair) error {
 				rep.Packets++
 				v.trace(s, i, r)
 				v.account(s, i, r)
+				if i == len(s.steps)-1 {
+					v.opt.Progress.Add(1)
+				}
 				rep.Differences = append(rep.Differences, ds...)
 				if len(ds) > 0 && v.opt.FirstDifference {
 					once.Do(func() { close(stop) })

@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/verify/report"
@@ -50,6 +51,8 @@ type Options struct {
 	// Mutate changes the translation before it is lowered (for tests
 	// that check verify finds what a mutation breaks).
 	Mutate func(*translate.Ruleset)
+	// Progress, when set, shows the steps and the packets sent.
+	Progress *progress.Meter
 }
 
 // input is a parsed input file.

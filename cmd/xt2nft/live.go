@@ -199,6 +199,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 					return nil, err
 				}
 				meter.Start("verifying the translation in throwaway labs", 0, "")
+				opt.Progress = meter
 				return verify.Run(vin, opt)
 			}
 		}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/spf13/pflag"
 
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/verify"
@@ -76,7 +77,11 @@ func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if !ok {
 		return exitError
 	}
+	if !*trace {
+		opt.Progress = progress.New(stderr, "xt2nft verify")
+	}
 	rep, err := verify.Run(inputs, opt)
+	opt.Progress.Close()
 	if err != nil {
 		fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
 		return exitError
