@@ -252,9 +252,11 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 	if c.proto != "" && !c.protoDone && (c.protoNeg || !c.protoImplied()) {
 		proto = c.protoMatch(c.protoNeg)
 	}
+	// The rule's own counter (Counter.Rule); the zero one is shared.
 	ctr := c.tr.zeroCounter
 	if c.tr.opt.Counters && r.Counters != nil && (r.Counters.Packets != 0 || r.Counters.Bytes != 0) {
 		ctr = c.tr.counters.New()
+		ctr.Rule = true
 		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
 	}
 	if len(c.recents) > 0 {

@@ -50,9 +50,11 @@ const (
 )
 
 // Ruleset is a whole translation: the tables xt2nft owns. Its rules may
-// share statements and expressions that are equal (a verdict, an unnamed
-// zero counter, a payload, meta, string or integer expression): change
-// one of those by making a changed copy. A Match is its rule's own.
+// share expressions and statements that are equal and that nothing
+// changes in place (a rule's zero counter, a payload or meta expression, an
+// interface name): change one of those by making a changed copy. A Match,
+// a Verdict and an Int are their rule's own (the optimizer and verify's
+// mutants change them in place).
 type Ruleset struct {
 	Tables []*Table
 }
@@ -227,6 +229,12 @@ type Match struct {
 type Counter struct {
 	Packets, Bytes uint64
 	Name           string // a named counter object, when set
+	// Rule marks the counter of the iptables rule itself: it stands where
+	// all of the rule's matches have matched, so it counts what
+	// iptables' counter of the rule counts. A rule split over several
+	// nft rules has other counters too (on the way into its sub-chains);
+	// verify compares this one with iptables'.
+	Rule bool
 }
 
 // VerdictKind is accept, drop, ...

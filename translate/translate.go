@@ -179,11 +179,12 @@ type translator struct {
 	ctx ctx
 	// Statements and expressions the rules share (see Ruleset).
 	zeroCounter *Counter
-	verdicts    map[Verdict]*Verdict
 	payloads    map[*desc.Field]*Payload
 	metas       map[*desc.MetaKey]*Meta
 	strs        map[string]*Str
-	ints        map[uint64]*Int
+	// Verdicts and port numbers, each rule's own (verdict, int).
+	verdictSlab slab.Slab[Verdict]
+	intSlab     slab.Slab[Int]
 }
 
 // meta returns the meta expression of key k, shared.
@@ -207,24 +208,19 @@ func (tr *translator) str(v string) *Str {
 	return s
 }
 
-// int returns the decimal integer constant v, shared (ports).
+// int returns the decimal integer constant v, from a slab (ports). Ints
+// are not shared: verify's mutants change one rule's value in place.
 func (tr *translator) int(v uint64) *Int {
-	i := tr.ints[v]
-	if i == nil {
-		i = &Int{V: v}
-		tr.ints[v] = i
-	}
+	i := tr.intSlab.New()
+	*i = Int{V: v}
 	return i
 }
 
-// verdict returns the verdict kind (to chain), shared.
+// verdict returns the verdict kind (to chain), from a slab. Verdicts are
+// not shared: verify's mutants change one rule's verdict in place.
 func (tr *translator) verdict(kind VerdictKind, chain string) *Verdict {
-	k := Verdict{Kind: kind, Chain: chain}
-	v := tr.verdicts[k]
-	if v == nil {
-		v = &k
-		tr.verdicts[k] = v
-	}
+	v := tr.verdictSlab.New()
+	*v = Verdict{Kind: kind, Chain: chain}
 	return v
 }
 
@@ -273,9 +269,9 @@ func newTranslator(opt Options) *translator {
 	}
 	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
-		used: map[tableKey]map[string]bool{}, both: map[[2]string]string{}, zeroCounter: &Counter{},
-		verdicts: map[Verdict]*Verdict{}, payloads: map[*desc.Field]*Payload{},
-		metas: map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}, ints: map[uint64]*Int{}}
+		used: map[tableKey]map[string]bool{}, both: map[[2]string]string{}, zeroCounter: &Counter{Rule: true},
+		payloads: map[*desc.Field]*Payload{},
+		metas:    map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}}
 }
 
 // finish completes a translation once every table of d is translated: the
