@@ -17,9 +17,10 @@
 // A Ruleset is what one backend puts live (nft's lowered program, or
 // iptables-save dumps); each backend accepts only its own kind, and a
 // Ruleset says which tables it replaces, so that a caller can lock, save and
-// report without knowing the backend. A migration (issue 12) is a sequence of
-// steps, each a Backend and a Ruleset, applied in order and restored in
-// reverse; a re-apply that sends only what changed (issue 14) is a Ruleset
+// report without knowing the backend. A migration is a sequence of steps,
+// each a Backend and a Ruleset, applied in order and restored in reverse
+// (xt2nft migrate: the xt_recent lists kept, the nft tables, the legacy
+// tables emptied); a re-apply that sends only what changed (issue 14) is a Ruleset
 // whose backend compares it with what is live.
 //
 // Errors are classified by kind, never by message: errors.Is(err,
@@ -148,6 +149,10 @@ type Restored struct {
 	// Nothing reports that the live tables already were the snapshot's
 	// (the apply never went live, or was already undone): nothing was sent.
 	Nothing bool
+	// Notes say what the restore could not put back exactly as it was, in
+	// the backend's words (an xt_recent list written back through /proc
+	// restarts its stamps).
+	Notes []string
 }
 
 // The kinds of failure. Each error a backend returns for one of these
