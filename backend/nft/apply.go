@@ -22,6 +22,7 @@ type ApplyResult struct {
 	Sets        int
 	CarriedSets int // sets whose live elements were carried over
 	CarriedElem int
+	LateElem    int // elements Program.Late added
 	// Gen is the ruleset generation right after the apply's commit.
 	Gen uint32
 }
@@ -40,8 +41,14 @@ type ApplyResult struct {
 // changed; the refusal names the iptables rule (from the kernel's error for
 // that message, else by replaying the program on a scratch namespace).
 func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
+	return applyRetry(ns, p, opt, false)
+}
+
+// applyRetry is Apply; late says whether to ask p.Late for its elements
+// (only an apply to the live namespace does).
+func applyRetry(ns *NS, p *Program, opt ApplyOptions, late bool) (*ApplyResult, error) {
 	for attempt := 0; ; attempt++ {
-		res, err := apply(ns, p, opt, 0)
+		res, err := apply(ns, p, opt, 0, late)
 		if errors.Is(err, backend.ErrChanged) && attempt < 4 {
 			continue
 		}
@@ -51,8 +58,8 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 
 // apply is one attempt of Apply, conditioned on generation base (0: the
 // generation of its own reads). With a base, a change since base is a
-// *backend.ChangedError.
-func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, error) {
+// *backend.ChangedError. With late, p.Late's elements end the batch.
+func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*ApplyResult, error) {
 	c, err := dial(ns)
 	if err != nil {
 		return nil, err
@@ -106,8 +113,28 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 		res.Rules += len(tp.Rules)
 		res.Sets += len(tp.Sets)
 	}
+	if late && p.Late != nil {
+		els, err := p.Late()
+		if err != nil {
+			return nil, err
+		}
+		for _, tp := range p.Tables {
+			for _, sp := range tp.Sets {
+				if len(els[sp]) == 0 {
+					continue
+				}
+				if err := b.elements(sp.Set, els[sp]); err != nil {
+					return nil, err
+				}
+				res.LateElem += len(els[sp])
+			}
+		}
+	}
 	if err := b.send(ns, gen); err != nil {
 		return nil, refusal(p, b, err)
+	}
+	if late {
+		p.Committed = time.Now()
 	}
 	res.Gen = genAfter(gen)
 	return res, nil

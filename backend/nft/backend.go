@@ -125,13 +125,13 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 	}
 	var res *ApplyResult
 	if base == nil {
-		res, err = Apply(b.NS, p, opt)
+		res, err = applyRetry(b.NS, p, opt, true)
 	} else {
 		s, ok := base.(*snapshot)
 		if !ok {
 			return nil, fmt.Errorf("nft: snapshot %T: %w", base, backend.ErrWrongRuleset)
 		}
-		res, err = apply(b.NS, p, opt, s.Gen)
+		res, err = apply(b.NS, p, opt, s.Gen, true)
 		if ce, ok := err.(*backend.ChangedError); ok {
 			ce.Detail = "another program committed a change to the ruleset after xt2nft saved it for the rollback"
 		}
@@ -142,6 +142,9 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 	out := &backend.Result{Summary: fmt.Sprintf("%d rules and %d sets live in %d tables (one netlink batch)", res.Rules, res.Sets, len(p.Tables))}
 	if res.CarriedElem > 0 {
 		out.Summary += fmt.Sprintf("; %d addresses carried over in %d sets", res.CarriedElem, res.CarriedSets)
+	}
+	if res.LateElem > 0 {
+		out.Summary += fmt.Sprintf("; %d elements loaded at the end of the batch", res.LateElem)
 	}
 	if base != nil {
 		out.Mark = takeMark(b.NS, p.refs(), res.Gen)
