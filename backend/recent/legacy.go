@@ -206,8 +206,9 @@ func programLists(p *nft.Program) (map[string][]*nftList, map[*nftables.Set]*nft
 // of every entry: each entry's stamps replayed (recentset.Replay), each
 // element with the time it has left, counting the time since r was read.
 // An entry's TTL (--rttl) becomes its address . TTL pair; entries added
-// through /proc have none.
-func Elements(p *nft.Program, r *Read) (map[*nft.SetProgram][]nftables.SetElement, []Carried) {
+// through /proc have none. A list with more entries than its sets hold
+// (their size: xt2nft --recent-size) is an error: the batch would fail.
+func Elements(p *nft.Program, r *Read) (map[*nft.SetProgram][]nftables.SetElement, []Carried, error) {
 	lists, progs := programLists(p)
 	out := map[*nft.SetProgram][]nftables.SetElement{}
 	seen := map[*nftables.Set]map[string]bool{}
@@ -279,7 +280,16 @@ func Elements(p *nft.Program, r *Read) (map[*nft.SetProgram][]nftables.SetElemen
 		}
 		rep = append(rep, c)
 	}
-	return out, rep
+	for _, name := range r.Names() {
+		for _, l := range lists[name] {
+			for _, s := range l.sets {
+				if n := len(out[progs[s]]); s.Size > 0 && n > int(s.Size) {
+					return nil, rep, fmt.Errorf("xt_recent list %s has %d entries for set %s, which holds %d: translate with a larger --recent-size", Quote(name), n, s.Name, s.Size)
+				}
+			}
+		}
+	}
+	return out, rep, nil
 }
 
 // nftConn is a connection to the namespace's nf_tables.

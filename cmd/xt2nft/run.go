@@ -33,6 +33,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("plan", argv[1:], stdin, stdout, stderr)
 		case "apply":
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
+		case "migrate":
+			return runMigrate(argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":
 			return runAnswer(argv[0], argv[1:], stderr)
 		case "__guard":

@@ -6,7 +6,7 @@ _xt2nft() {
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		plan|apply|confirm|rollback) cmd=${COMP_WORDS[i]}; break ;;
+		plan|apply|migrate|confirm|rollback) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $cmd in
@@ -20,6 +20,10 @@ _xt2nft() {
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --help --ipsets --iptables --layout --netns --recent-size --replace-foreign --report --reset-sets --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
+	migrate)
+		case $prev in --confirm|--layout|--netns|--persist|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--confirm --dry-run --help --layout --netns --persist --recent-size --replace-foreign --report --strict --table --version -h" -- "$cur")); return; fi
+		;;
 	confirm)
 		case $prev in --netns) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--help --netns --version -h" -- "$cur")); return; fi
@@ -31,7 +35,7 @@ _xt2nft() {
 	*)
 		case $prev in --exec|--exec-timeout|--family|--format|--ipsets|--layout|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --help --ipsets --layout --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
-		COMPREPLY=($(compgen -W "plan apply confirm rollback" -- "$cur") $(compgen -f -- "$cur"))
+		COMPREPLY=($(compgen -W "plan apply migrate confirm rollback" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	esac
 }
