@@ -81,7 +81,9 @@ func persistRuleset(ns *netns.NS, prog *nft.Program, path string) error {
 
 // writeChecked writes text to path atomically once nft -c -f accepts it.
 func writeChecked(path string, text []byte) error {
+	mode := uint32(0o644) // a new file; an old one keeps its mode
 	if fi, err := os.Lstat(path); err == nil {
+		mode = uint32(fi.Mode().Perm())
 		switch {
 		case fi.Mode()&fs.ModeSymlink != 0:
 			return fmt.Errorf("%s is a symbolic link; xt2nft writes neither through it nor over it (give the path it points to)", path)
@@ -107,7 +109,10 @@ func writeChecked(path string, text []byte) error {
 	}
 	f := os.NewFile(uintptr(fd), filepath.Join(dir, tmp))
 	remove := func() { _ = unix.Unlinkat(dfd, tmp, 0) }
-	_, werr := f.Write(text)
+	werr := unix.Fchmod(fd, mode) // on the descriptor, not the path
+	if werr == nil {
+		_, werr = f.Write(text)
+	}
 	if werr == nil {
 		werr = f.Sync()
 	}
