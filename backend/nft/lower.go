@@ -29,10 +29,10 @@ type Program struct {
 	Tables []*TableProgram
 	// Late, when set, is called by Backend.Apply once every rule is queued,
 	// just before the batch is sent; the elements it returns (for sets of
-	// the program) end the same batch. xt2nft migrate reads the live
-	// xt_recent lists there: as late as possible, and with the elements'
-	// timeouts counting from the end of the batch, not from its start.
-	// Checks and plans, in throwaway namespaces, do not call it.
+	// the program) go into the same batch, before the rules of their table.
+	// xt2nft migrate reads the live xt_recent lists there: as late as
+	// possible, and so that their timeouts start right after they were
+	// read. Checks and plans, in throwaway namespaces, do not call it.
 	Late func() (map[*SetProgram][]nftables.SetElement, error)
 	// Committed is set by Backend.Apply to the time the kernel acknowledged
 	// the batch's commit: the moment the tables went live.

@@ -32,10 +32,10 @@ import (
 //     kernel would hold for it had the nft rules seen its events
 //     (recentset.Replay: mem, the windows with the time each has left, the
 //     hitcount ring), added at the end of the batch that creates the sets.
-//   - CatchUp, once the legacy tables are emptied: the legacy rules ran
-//     until then, so the entries they changed after the first read (new
-//     addresses, new stamps, --remove) are loaded again from the lists,
-//     which the emptied tables keep but no rule updates any more.
+//   - CatchUp, once the legacy tables are emptied: between the read and
+//     the batch's commit only the legacy rules saw the packets, so the
+//     entries they changed then (new addresses, new stamps, --remove) are
+//     loaded again, merged with the events the sets took after the commit.
 //   - Kept, the backend of the migration's first step: it saves the
 //     addresses, and its restore (the last of a rollback) writes back
 //     through /proc a list that came back empty although it had entries.
@@ -301,13 +301,29 @@ func (x *Legacy) nftConn() (*nftables.Conn, error) {
 	return nftables.New(opts...)
 }
 
-// CatchUp loads into the nft sets what changed in the lists between the
-// reads before and after: an entry that is new or has a new line (a new
-// stamp, a new TTL) replaces its address's elements with its whole
-// history (NFT.Migrate), an entry that is gone is deleted from every set.
-// Lists without sets are skipped. It returns the number of entries loaded
-// or deleted.
-func (x *Legacy) CatchUp(ctx context.Context, before, after *Read) (int, error) {
+// sameStamp is how close two readings of one stamp are: a jiffy (4 ms
+// at HZ 250) and the milliseconds of a set element's expiry.
+const sameStamp = 10 * time.Millisecond
+
+// CatchUp brings the nft sets up to date with the events the legacy rules
+// recorded between the read the batch was loaded from (before) and the
+// commit of that batch (committed), read in after, once the legacy tables
+// are emptied.
+//
+// While both firewalls are live, the nft chains see each packet first (at
+// the same priority, the hook registered last runs first): nft records
+// every event of that time, the legacy lists only those of packets nft let
+// through. So the legacy lists are right up to the commit and the sets
+// from it on. For each address whose /proc line changed between the reads,
+// its history becomes the legacy stamps older than the commit and the
+// stamps the sets took after the read (NFT.Show), replayed into its
+// elements (NFT.Migrate); an address left with none is deleted from every
+// set. Addresses whose line did not change keep what the sets hold (what
+// was loaded, and their own events). A stamp taken in the moment between
+// the commit and its acknowledgement may count twice: never too few.
+// Lists without sets are skipped. It returns the number of addresses
+// loaded again or deleted.
+func (x *Legacy) CatchUp(ctx context.Context, before *Read, committed time.Time, after *Read) (int, error) {
 	c, err := x.nftConn()
 	if err != nil {
 		return 0, err
@@ -322,24 +338,84 @@ func (x *Legacy) CatchUp(ctx context.Context, before, after *Read) (int, error) 
 		if len(all[name]) == 0 {
 			continue
 		}
-		now := after.Lists[name]
-		was := before.Lists[name]
-		var changed []Entry
-		for _, e := range now.Entries {
-			if was == nil || was.Lines[e.Addr] != now.Lines[e.Addr] {
-				changed = append(changed, e)
+		now, was := after.Lists[name], before.Lists[name]
+		if was == nil {
+			was = &ListRead{}
+		}
+		changed := map[netip.Addr]bool{}
+		for a, line := range now.Lines {
+			if was.Lines[a] != line {
+				changed[a] = true
 			}
 		}
-		var gone []netip.Addr
-		if was != nil {
-			for a := range was.Lines {
-				if _, ok := now.Lines[a]; !ok {
-					gone = append(gone, a)
+		for a := range was.Lines {
+			if _, ok := now.Lines[a]; !ok {
+				changed[a] = true
+			}
+		}
+		if len(changed) == 0 {
+			continue
+		}
+		inSets, err := n.Show(ctx, name)
+		if err != nil {
+			return total, fmt.Errorf("catching up with list %s: %w", Quote(name), err)
+		}
+		shownAt := time.Now()
+		history := map[netip.Addr][]time.Time{}
+		for _, e := range now.Entries {
+			if !changed[e.Addr] {
+				continue
+			}
+			for _, age := range e.Stamps {
+				// Up to a stamp's precision past the commit: a stamp of
+				// the moment may count twice, never not at all.
+				if at := after.At.Add(-age); at.Before(committed.Add(sameStamp)) {
+					history[e.Addr] = append(history[e.Addr], at)
 				}
 			}
 		}
-		if len(changed) > 0 {
-			if _, err := n.Migrate(ctx, name, changed); err != nil {
+		// The stamps the batch loaded are in the sets too, at most as late
+		// as the commit (their timeouts started when the kernel read them,
+		// a little after they were read); the sets' own events are later.
+		loaded := map[netip.Addr]int{}
+		for _, e := range was.Entries {
+			loaded[e.Addr] = max(len(e.Stamps), 1)
+		}
+		for _, e := range inSets {
+			if !changed[e.Addr] {
+				continue
+			}
+			stamps := e.Stamps
+			if len(stamps) == 0 && e.Remaining > 0 {
+				stamps = []time.Duration{e.LastSeen}
+			}
+			skip := loaded[e.Addr]
+			for i := len(stamps) - 1; i >= 0; i-- { // oldest first
+				at := shownAt.Add(-stamps[i])
+				if skip > 0 && !at.After(committed.Add(sameStamp)) {
+					skip--
+					continue
+				}
+				history[e.Addr] = append(history[e.Addr], at)
+			}
+		}
+		var load []Entry
+		var gone []netip.Addr
+		for a := range changed {
+			h := history[a]
+			if len(h) == 0 {
+				gone = append(gone, a)
+				continue
+			}
+			e := Entry{Addr: a}
+			for _, at := range h {
+				e.Stamps = append(e.Stamps, max(time.Since(at), 0))
+			}
+			load = append(load, e)
+		}
+		slices.SortFunc(load, func(a, b Entry) int { return a.Addr.Compare(b.Addr) })
+		if len(load) > 0 {
+			if _, err := n.Migrate(ctx, name, load); err != nil {
 				return total, fmt.Errorf("catching up with list %s: %w", Quote(name), err)
 			}
 		}
@@ -349,11 +425,8 @@ func (x *Legacy) CatchUp(ctx context.Context, before, after *Read) (int, error) 
 				return total, fmt.Errorf("catching up with list %s: %w", Quote(name), err)
 			}
 		}
-		total += len(changed) + len(gone)
+		total += len(changed)
 	}
-	// Lists that vanished (their last rule went with the legacy tables
-	// before they were kept) are not caught up: their entries stay as the
-	// batch loaded them.
 	return total, nil
 }
 

@@ -387,7 +387,7 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 			if err != nil {
 				return err
 			}
-			n, err := m.legacy.CatchUp(ctx, m.read, after)
+			n, err := m.legacy.CatchUp(ctx, m.read, m.prog.Committed, after)
 			m.caughtUp, m.caughtAt = n, time.Now()
 			return err
 		}}
