@@ -28,6 +28,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -348,6 +349,7 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 		return nil, err
 	}
 	m.describe(lists)
+	m.warnTwice()
 	nftStep := live.Step{Backend: nft.New(m.ns), Ruleset: m.prog}
 	if m.dry {
 		_, m.carried, err = recent.Elements(m.prog, lists)
@@ -597,4 +599,79 @@ func (m *migration) dryRun(ctx context.Context, cfg live.Config, bopt backend.Ap
 	}
 	m.log.Printf("xt2nft migrate --dry-run: the kernel accepts the nft tables (checked in a throwaway namespace); nothing was changed")
 	return exitOK
+}
+
+// twice says how a rule's target differs when a packet meets it twice, in
+// the legacy table and in its translation, as it does while both firewalls
+// are live ("" when applying it twice is applying it once). A mark or TOS
+// rewrite x -> (x &^ M) ^ V is idempotent exactly when V has no bit
+// outside M; CONNMARK's save (restore) when its nfmask (ctmask) has no bit
+// outside its ctmask (nfmask); a TTL or hop-limit step never is.
+func twice(r *parser.Rule) string {
+	if r.Target == nil {
+		return ""
+	}
+	pair := func(name string) (v, m uint64, ok bool) {
+		o := r.Target.Opt(name)
+		if o == nil {
+			return 0, 0, false
+		}
+		vs, ms, _ := strings.Cut(o.Arg(0), "/")
+		v, err1 := strconv.ParseUint(vs, 0, 32)
+		m, err2 := strconv.ParseUint(ms, 0, 32)
+		if ms == "" {
+			m, err2 = 0xffffffff, nil
+		}
+		return v, m, err1 == nil && err2 == nil
+	}
+	mask := func(name string) uint64 {
+		if o := r.Target.Opt(name); o != nil {
+			if v, err := strconv.ParseUint(o.Arg(0), 0, 32); err == nil {
+				return v
+			}
+		}
+		return 0xffffffff
+	}
+	switch t := r.Target.Name; t {
+	case "MARK", "CONNMARK", "TOS":
+		for _, opt := range []string{"set-xmark", "set-tos"} {
+			if v, m, ok := pair(opt); ok && v&^m != 0 {
+				return fmt.Sprintf("-j %s --%s %#x/%#x flips bits outside its mask, so a second application undoes the first", t, opt, v, m)
+			}
+		}
+		nf, ct := mask("nfmask"), mask("ctmask")
+		if r.Target.Opt("save-mark") != nil && nf&^ct != 0 {
+			return fmt.Sprintf("-j CONNMARK --save-mark --nfmask %#x --ctmask %#x saves bits outside its ctmask, so a second save changes the connection mark again", nf, ct)
+		}
+		if r.Target.Opt("restore-mark") != nil && ct&^nf != 0 {
+			return fmt.Sprintf("-j CONNMARK --restore-mark --nfmask %#x --ctmask %#x restores bits outside its nfmask, so a second restore changes the mark again", nf, ct)
+		}
+	case "TTL", "HL":
+		for _, opt := range []string{"ttl-inc", "ttl-dec", "hl-inc", "hl-dec"} {
+			if r.Target.Opt(opt) != nil {
+				return fmt.Sprintf("-j %s --%s steps the %s once more", t, opt, map[string]string{"TTL": "TTL", "HL": "hop limit"}[t])
+			}
+		}
+	}
+	return ""
+}
+
+// warnTwice warns of the rules a packet crossing the switch may get twice.
+func (m *migration) warnTwice() {
+	for _, fam := range []int{4, 6} {
+		d := m.state.dumps[fam]
+		if d == nil {
+			continue
+		}
+		for _, t := range d.Tables {
+			for _, c := range t.Chains {
+				for _, r := range c.Rules {
+					if why := twice(r); why != "" {
+						m.log.Printf("%s:%d: warning: %s: a packet that crosses the switch while both firewalls are live (from the nft batch until table %s %s is emptied) gets it twice\n\t%s",
+							familyFile[fam], r.Pos.Line, why, famName(fam), t.Name, m.sourceLine(r.Pos))
+					}
+				}
+			}
+		}
+	}
 }

@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/xt2nft/xt2nft/parser"
 )
 
 // bootReport names what would restore legacy rules at boot, from the unit
@@ -116,4 +118,32 @@ func xtNoRoot(t *testing.T, args ...string) (int, string, string) {
 	var o, e strings.Builder
 	code := run(args, strings.NewReader(""), &o, &e)
 	return code, o.String(), e.String()
+}
+
+// twice names the targets that a packet meeting them twice (both
+// firewalls live) does not get once, and no others.
+func TestTwice(t *testing.T) {
+	for rule, want := range map[string]string{
+		"-j MARK --set-xmark 0x10/0x0":                                    "flips bits outside its mask",
+		"-j MARK --set-xmark 0x10/0xffffffff":                             "",
+		"-j MARK --set-xmark 0x0/0xffffffef":                              "",
+		"-j CONNMARK --set-xmark 0x10/0x0":                                "flips bits",
+		"-j CONNMARK --save-mark --nfmask 0xf0 --ctmask 0xf":              "saves bits outside its ctmask",
+		"-j CONNMARK --restore-mark --nfmask 0xf --ctmask 0xff":           "restores bits outside its nfmask",
+		"-j CONNMARK --save-mark --nfmask 0xffffffff --ctmask 0xffffffff": "",
+		"-j TTL --ttl-dec 1":                                              "steps the TTL",
+		"-j TTL --ttl-set 64":                                             "",
+		"-j TOS --set-tos 0x10/0x00":                                      "flips bits",
+		"-j TOS --set-tos 0x10/0x3f":                                      "",
+		"-j ACCEPT":                                                       "",
+	} {
+		d, _, err := parser.Parse("t", []byte("*mangle\n-A PREROUTING "+rule+"\nCOMMIT\n"), parser.Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", rule, err)
+		}
+		got := twice(d.Tables[0].Chain("PREROUTING").Rules[0])
+		if want == "" && got != "" || want != "" && !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", rule, got, want)
+		}
+	}
 }
