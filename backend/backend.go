@@ -130,6 +130,19 @@ type Result struct {
 	Summary string
 	// Mark is what Restore needs to tell another tool's later change.
 	Mark Mark
+	// Pending, when set, gives the Mark (instead of Mark): the backend
+	// reads back what it applied while its caller goes on (a migration
+	// empties the legacy tables meanwhile). The caller asks for it before
+	// anything else changes the tables applied.
+	Pending func() Mark
+}
+
+// Taken is the Result's Mark, waiting for it while it is pending.
+func (r *Result) Taken() Mark {
+	if r.Pending != nil {
+		return r.Pending()
+	}
+	return r.Mark
 }
 
 // Restored says what a Restore did about changes it did not make.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
@@ -24,6 +25,9 @@ import (
 type Namespace struct {
 	NS      *netns.NS
 	Variant Variant // "" detects it
+	// Loaded is set by Apply to when it had loaded its last dump (for a
+	// migration's timing: what follows is reporting).
+	Loaded time.Time
 }
 
 var _ backend.Backend = (*Namespace)(nil)
@@ -285,8 +289,9 @@ func (n *Namespace) verify(s *snapshot) error {
 }
 
 // copyIPSets creates in the namespace to the ipsets of the namespace
-// from (ipset save, ipset restore), when the tables given use ipsets: the
-// kernel refuses a rule that names an ipset it does not have.
+// from, empty (ipset save, ipset restore of the create lines), when the
+// tables given use ipsets: the kernel refuses a rule that names an ipset
+// it does not have.
 func copyIPSets(from, to *netns.NS, tables ...[]byte) error {
 	uses := false
 	for _, t := range tables {
@@ -299,8 +304,15 @@ func copyIPSets(from, to *netns.NS, tables ...[]byte) error {
 	if err != nil {
 		return fmt.Errorf("the tables use ipsets, and ipset save failed: %w", err)
 	}
+	// The rules need the sets, not their members.
+	var creates bytes.Buffer
+	for _, l := range bytes.SplitAfter(save, []byte("\n")) {
+		if bytes.HasPrefix(l, []byte("create ")) {
+			creates.Write(l)
+		}
+	}
 	cmd := to.Command("ipset", "restore")
-	cmd.Stdin = bytes.NewReader(save)
+	cmd.Stdin = &creates
 	if out, err := cmd.CombinedOutput(); err != nil {
 		return fmt.Errorf("copying the ipsets into a throwaway namespace: %v: %s", err, bytes.TrimSpace(out))
 	}
@@ -392,6 +404,7 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 			done = append(done, s)
 		}
 	}
+	n.Loaded = time.Now()
 	res := &backend.Result{Summary: fmt.Sprintf("%d dump(s) loaded through iptables-restore", len(d))}
 	var chains []string
 	for _, dump := range d {
@@ -405,18 +418,25 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 		res.Summary += "; " + strings.Join(chains, "; ")
 	}
 	if base != nil {
-		m := mark{}
-		fams, tables := byFamily(d)
-		for _, f := range fams {
-			t, err := n.tools(f, n.NS).resolve()
-			if err != nil {
-				continue
+		// The tables as loaded are read back while the caller goes on (a
+		// migration's next step does not wait for a save of every table).
+		ch := make(chan backend.Mark, 1)
+		go func() {
+			m := mark{}
+			fams, tables := byFamily(d)
+			for _, f := range fams {
+				t, err := n.tools(f, n.NS).resolve()
+				if err != nil {
+					continue
+				}
+				if now, err := n.current(familySnapshot{Family: f, Variant: t.b.Variant, Tables: tables[f]}); err == nil {
+					m[f] = now
+				}
 			}
-			if now, err := n.current(familySnapshot{Family: f, Variant: t.b.Variant, Tables: tables[f]}); err == nil {
-				m[f] = now
-			}
-		}
-		res.Mark, _ = json.Marshal(m)
+			b, _ := json.Marshal(m)
+			ch <- b
+		}()
+		res.Pending = func() backend.Mark { return <-ch }
 	}
 	return res, nil
 }

@@ -307,6 +307,19 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 	if err := writeJournal(s.dir, s.id, j); err != nil {
 		return nil, s.undo(nil, j, err)
 	}
+	// Marks a backend is still taking are asked for before anything can
+	// change what it applied: before a Then, and before the wait.
+	pending := map[int]*backend.Result{}
+	settle := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		for k, res := range pending {
+			j.Steps[k].Mark = res.Taken()
+		}
+		clear(pending)
+		return writeJournal(s.dir, s.id, j)
+	}
 	for k, st := range steps {
 		if ctx.Err() != nil {
 			return nil, s.undo(steps[:k], j, fmt.Errorf("%s before step %d was applied", cause(ctx), k+1))
@@ -316,15 +329,24 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 			return nil, s.undo(steps[:k], j, err)
 		}
 		j.Steps[k].Applied, j.Steps[k].Mark = true, res.Mark
+		if res.Pending != nil {
+			pending[k] = res
+		}
 		if err := writeJournal(s.dir, s.id, j); err != nil {
 			return nil, s.undo(steps[:k+1], j, err)
 		}
 		log.Printf("xt2nft %s: %s", opt.Command, res.Summary)
 		if st.Then != nil {
+			if err := settle(); err != nil {
+				return nil, s.undo(steps[:k+1], j, err)
+			}
 			if err := st.Then(ctx); err != nil {
 				return nil, s.undo(steps[:k+1], j, err)
 			}
 		}
+	}
+	if err := settle(); err != nil {
+		return nil, s.undo(steps, j, err)
 	}
 	if opt.Confirm == 0 {
 		if err := s.finish(); err != nil {

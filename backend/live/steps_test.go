@@ -178,3 +178,43 @@ func TestApplyWithBuildsAfterRecovery(t *testing.T) {
 		t.Errorf("plan over a dead run: %v (built %v)", err, built)
 	}
 }
+
+// pendingRecorder takes its Mark while the run goes on (Result.Pending).
+type pendingRecorder struct{ recorder }
+
+func (r pendingRecorder) Apply(ctx context.Context, rs backend.Ruleset, base backend.Snapshot, opt backend.ApplyOptions) (*backend.Result, error) {
+	res, err := r.recorder.Apply(ctx, rs, base, opt)
+	if err != nil {
+		return nil, err
+	}
+	mark := res.Mark
+	res.Mark, res.Pending = nil, func() backend.Mark { r.note("mark " + r.name); return mark }
+	return res, nil
+}
+
+// A pending Mark is taken after the next step is applied (the steps go
+// live back to back) but before any Then and before the wait, and it is in
+// the journal the wait leaves.
+func TestStepsPendingMark(t *testing.T) {
+	r, steps, calls, _ := twoSteps(t)
+	a := steps[0].Backend.(recorder)
+	steps[0] = live0(pendingRecorder{a}, steps[0])
+	steps[0].Then = nil
+	steps[1].Then = func(context.Context) error { a.note("then b"); return nil }
+	ch := r.apply(context.Background(), steps, time.Minute)
+	r.waitForWait()
+	d, _ := openDir(r.cfg.Dir)
+	j, err := readJournal(d, mustID(t))
+	if err != nil || j == nil || j.Steps[0].Mark == nil {
+		t.Errorf("the journal of the wait has no mark for the first step: %+v %v", j, err)
+	}
+	if err := Confirm(r.cfg); err != nil {
+		t.Fatal(err)
+	}
+	get(t, ch)
+	if got, want := strings.Join(*calls, ", "), "snapshot a, snapshot b, apply a, apply b, mark a, then b"; got != want {
+		t.Errorf("calls:\n got %s\nwant %s", got, want)
+	}
+}
+
+func live0(b backend.Backend, st Step) Step { st.Backend = b; return st }

@@ -147,7 +147,12 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 		out.Summary += fmt.Sprintf("; %d elements loaded at the end of the batch", res.LateElem)
 	}
 	if base != nil {
-		out.Mark = takeMark(b.NS, p.refs(), res.Gen)
+		// Read back while the caller goes on: a migration empties the
+		// legacy tables meanwhile, instead of a second later (reading
+		// 20,000 rules back takes that long).
+		ch := make(chan backend.Mark, 1)
+		go func() { ch <- takeMark(b.NS, p.refs(), res.Gen) }()
+		out.Pending = func() backend.Mark { return <-ch }
 	}
 	return out, nil
 }

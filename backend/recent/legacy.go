@@ -567,7 +567,10 @@ func (x *Kept) Restore(ctx context.Context, snap backend.Snapshot, since backend
 			if len(now) > 0 {
 				continue // the kernel kept it
 			}
-			if err := p.Add(ctx, name, saved...); err != nil {
+			var ev *EvictedError
+			if err := p.Add(ctx, name, saved...); errors.As(err, &ev) {
+				res.Notes = append(res.Notes, ev.Error())
+			} else if err != nil {
 				return err
 			}
 			res.Nothing = false

@@ -193,7 +193,7 @@ func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
 		case "iptables":
 			return &ipt.Namespace{NS: ns}, nil
 		case "xt_recent":
-			return &recent.Kept{Legacy: recent.Legacy{NS: ns}}, nil
+			return &recent.Kept{Legacy: recent.Legacy{NS: ns, Dir: migrateProcDir}}, nil
 		case "fake":
 			if fake != nil {
 				return fake, nil

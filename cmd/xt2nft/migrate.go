@@ -179,7 +179,17 @@ type migration struct {
 	emptiedAt time.Time // the last legacy table emptied
 	caughtUp  int
 	caughtAt  time.Time
+	// phases are the build's steps and when each ended.
+	phases []phase
 }
+
+type phase struct {
+	what string
+	at   time.Time
+}
+
+// done records the end of a phase of the build.
+func (m *migration) done(what string) { m.phases = append(m.phases, phase{what, time.Now()}) }
 
 // The order in which the legacy tables are emptied (see the README):
 // mangle first, since both mangle tables at once apply a packet's marks
@@ -315,11 +325,13 @@ func (st *legacyState) order() (out []struct {
 // build reads the live legacy state under the lock and returns the
 // migration's steps (none when there is nothing to migrate).
 func (m *migration) build(ctx context.Context) ([]live.Step, error) {
+	m.done("lock")
 	st, err := m.readLegacy()
 	if err != nil {
 		return nil, err
 	}
 	m.state = st
+	m.done("legacy tables read")
 	if st.empty() {
 		m.nothing = true
 		return nil, m.finishEarlier()
@@ -340,14 +352,17 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 			return nil, err
 		}
 		m.topt.IPSets = m.ipsets
+		m.done("ipsets read")
 	}
 	if err := m.translate(); err != nil {
 		return nil, err
 	}
+	m.done("translated")
 	lists, err := m.legacy.ReadAll()
 	if err != nil {
 		return nil, err
 	}
+	m.done("recent lists read")
 	m.describe(lists)
 	m.warnTwice()
 	nftStep := live.Step{Backend: nft.New(m.ns), Ruleset: m.prog}
@@ -367,10 +382,6 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 		m.read, m.carried, m.lateAt = r, carried, time.Now()
 		return els, err
 	}
-	nftStep.Then = func(context.Context) error {
-		m.liveAt = m.prog.Committed
-		return nil
-	}
 	var dumps ipt.Dumps
 	for _, tbl := range st.order() {
 		src, err := ipt.EmptyTable(tbl.name, st.lists[tbl.fam][tbl.name])
@@ -379,9 +390,10 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 		}
 		dumps = append(dumps, ipt.Dump{Name: fmt.Sprintf("%s (%s %s emptied)", familyFile[tbl.fam], famName(tbl.fam), tbl.name), Src: src, Family: tbl.fam})
 	}
-	legacyStep := live.Step{Backend: &ipt.Namespace{NS: m.ns, Variant: ipt.Legacy}, Ruleset: dumps,
+	emptier := &ipt.Namespace{NS: m.ns, Variant: ipt.Legacy}
+	legacyStep := live.Step{Backend: emptier, Ruleset: dumps,
 		Then: func(ctx context.Context) error {
-			m.emptiedAt = time.Now()
+			m.liveAt, m.emptiedAt = m.prog.Committed, emptier.Loaded
 			if m.read == nil {
 				return nil
 			}
@@ -505,6 +517,15 @@ func (m *migration) report() {
 		return
 	}
 	const stamp = "15:04:05.000000"
+	var times []string
+	last := m.start
+	for _, p := range m.phases {
+		times = append(times, fmt.Sprintf("%s %s", p.what, p.at.Sub(last).Round(time.Millisecond)))
+		last = p.at
+	}
+	times = append(times, fmt.Sprintf("snapshots and journal %s", m.lateAt.Sub(last).Round(time.Millisecond)),
+		fmt.Sprintf("nft batch %s", m.liveAt.Sub(m.lateAt).Round(time.Millisecond)))
+	m.log.Printf("xt2nft migrate: times: %s", strings.Join(times, ", "))
 	m.log.Printf("xt2nft migrate: switch: nft tables live at %s (%s after the start; the recent lists read %s before), legacy tables emptied by %s: both firewalls live for %s",
 		m.liveAt.Format(stamp), m.liveAt.Sub(m.start).Round(time.Microsecond), m.liveAt.Sub(m.lateAt).Round(time.Microsecond),
 		m.emptiedAt.Format(stamp), m.emptiedAt.Sub(m.liveAt).Round(time.Microsecond))

@@ -433,7 +433,7 @@ var reSwitchTimes = regexp.MustCompile(`switch times \(RFC 3339\): live (\S+) em
 
 // switchWindow reads the moments both firewalls were live from migrate's
 // output.
-func switchWindow(t *testing.T, out string) (time.Time, time.Time) {
+func switchWindow(t testing.TB, out string) (time.Time, time.Time) {
 	t.Helper()
 	m := reSwitchTimes.FindStringSubmatch(out)
 	if m == nil {

@@ -154,6 +154,16 @@ func TestPrivilegedMigrateTraffic(t *testing.T) {
 	for i, k := range kinds {
 		results[i] = stream(4*time.Millisecond, stop, k.probe)
 	}
+	// On a fatal error too, the probes end before the lab is torn down
+	// (a probe on a closed worker panics).
+	stopAll := sync.OnceFunc(func() {
+		close(stop)
+		estWG.Wait()
+		for _, r := range results {
+			r()
+		}
+	})
+	defer stopAll()
 	time.Sleep(400 * time.Millisecond)
 
 	persist := filepath.Join(t.TempDir(), "nftables.conf")
@@ -190,8 +200,7 @@ func TestPrivilegedMigrateTraffic(t *testing.T) {
 		t.Fatalf("migrate: %v\n%s", err, out.String())
 	}
 	time.Sleep(400 * time.Millisecond)
-	close(stop)
-	estWG.Wait()
+	stopAll()
 	t.Logf("migrate:\n%s", out.String())
 	from, to := switchWindow(t, out.String())
 
@@ -209,6 +218,8 @@ func TestPrivilegedMigrateTraffic(t *testing.T) {
 				if during {
 					badInWindow++
 				}
+				t.Logf("%s: the probe sent %v after the nft tables went live was not %s", k.name,
+					r.at.Sub(from).Round(time.Millisecond), map[bool]string{true: "accepted", false: "dropped"}[k.accept])
 			}
 		}
 		t.Logf("%-42s %4d probes, %3d sent while both firewalls were live (%v), %d not as the legacy firewall did (%d of them in that window)",
