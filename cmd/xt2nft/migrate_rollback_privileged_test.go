@@ -128,14 +128,14 @@ func countersKept(before, after string) error {
 }
 
 // TestPrivilegedMigrateRollback: a migration that is not confirmed (the
-// deadline passes, or SIGHUP, or SIGTERM) puts everything back: the
+// deadline passes, or SIGHUP, SIGTERM, SIGINT) puts everything back: the
 // legacy tables with their counters, every xt_recent list with the same
 // addresses, last_seen (within 1 s; the lists are kept, so in fact the
 // same jiffies) and stamps, the same ipsets, and no xt2nft table.
 func TestPrivilegedMigrateRollback(t *testing.T) {
 	nstest.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore", "ipset")
 	bin := xtBinaryOrSkip(t)
-	for _, how := range []string{"deadline", "SIGHUP", "SIGTERM"} {
+	for _, how := range []string{"deadline", "SIGHUP", "SIGTERM", "SIGINT"} {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
 			l := newMigrateLab(t, "mgr")
@@ -162,6 +162,9 @@ func TestPrivilegedMigrateRollback(t *testing.T) {
 			case "SIGTERM":
 				from = time.Now()
 				cmd.Process.Signal(syscall.SIGTERM)
+			case "SIGINT": // Ctrl-C
+				from = time.Now()
+				cmd.Process.Signal(syscall.SIGINT)
 			}
 			err := cmd.Wait()
 			rollback := time.Since(from)
@@ -206,7 +209,9 @@ func TestPrivilegedMigrateRollback(t *testing.T) {
 // TestPrivilegedMigrateKill9: migrate killed with SIGKILL at random
 // moments leaves the complete legacy state (its guard rolls back) or the
 // complete nft state, never a host with neither, and a second migrate
-// finishes the job. XT2NFT_MIGRATE_KILL_TRIALS (default 3) trials of
+// finishes the job; every other trial runs with --confirm and is killed
+// before or during its wait, which only the legacy state may survive.
+// XT2NFT_MIGRATE_KILL_TRIALS (default 3) trials of
 // XT2NFT_MIGRATE_KILL_RULES (default 500) extra rules.
 func TestPrivilegedMigrateKill9(t *testing.T) {
 	nstest.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore", "ipset")
@@ -252,8 +257,17 @@ func TestPrivilegedMigrateKill9(t *testing.T) {
 	counts := map[string]int{}
 	for i := 0; i < trials; i++ {
 		l := setup("mgk")
+		// Every other trial waits for a confirmation that never comes:
+		// killed before or during the wait, only the legacy state may
+		// remain (the guard rolls back).
+		confirm := i%2 == 1
 		delay := time.Duration(rng.Int64N(int64(took * 12 / 10)))
-		cmd := exec.Command(bin, "migrate", "--netns", l.fw.Name)
+		args := []string{"migrate", "--netns", l.fw.Name}
+		if confirm {
+			delay = time.Duration(rng.Int64N(int64(took * 15 / 10)))
+			args = append(args, "--confirm", "60s")
+		}
+		cmd := exec.Command(bin, args...)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -265,12 +279,12 @@ func TestPrivilegedMigrateKill9(t *testing.T) {
 		sameLists := fmt.Sprint(keys(gotLists["ssh"])) == fmt.Sprint(keys(lists["ssh"]))
 		switch {
 		case tables == legacy && sameLists && l.nftTables() == "":
-			counts["legacy"]++
-		case legacyEmpty(l) && terse(l) == nftState:
+			counts[fmt.Sprintf("legacy (confirm %v)", confirm)]++
+		case legacyEmpty(l) && terse(l) == nftState && !confirm:
 			counts["nft"]++
 		default:
 			counts["neither"]++
-			t.Errorf("killed after %v: neither the legacy state nor the nft state:\nlegacy:\n%s\nlists %v\nnft:\n%s", delay, tables, gotLists, terse(l))
+			t.Errorf("killed after %v (confirm %v): neither the legacy state nor the nft state:\nlegacy:\n%s\nlists %v\nnft:\n%s", delay, confirm, tables, gotLists, terse(l))
 		}
 		if out, err := exec.Command(bin, "migrate", "--netns", l.fw.Name).CombinedOutput(); err != nil {
 			t.Errorf("killed after %v: a second migrate failed: %v: %s", delay, err, out)
