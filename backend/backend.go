@@ -36,6 +36,8 @@ import (
 	"fmt"
 	"io/fs"
 	"strings"
+
+	"github.com/xt2nft/xt2nft/internal/progress"
 )
 
 // Table names one table: Family is nft's ("ip", "ip6", "inet", ...) for the
@@ -113,6 +115,8 @@ type ApplyOptions struct {
 	// ReplaceForeign lets Apply replace a table that xt2nft did not create
 	// (iptables-nft's own `table ip filter`, say).
 	ReplaceForeign bool
+	// Progress shows the steps on a terminal (nil: nowhere).
+	Progress *progress.Meter
 }
 
 // Plan is what Backend.Plan found.
@@ -120,6 +124,11 @@ type Plan struct {
 	// Live and New are the tables before and after, as the backend lists
 	// them (set contents and counters left out); the caller diffs them.
 	Live, New string
+	// LiveTables and NewTables are the same listings in parts.
+	LiveTables, NewTables []ListedTable
+	// Carried names the sets whose contents apply would carry over
+	// ("ip xt2nft ssh").
+	Carried []string
 	// Notes are remarks for the user (a foreign table apply would refuse).
 	Notes []string
 }

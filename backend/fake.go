@@ -9,6 +9,8 @@ import (
 	"slices"
 	"strings"
 	"sync"
+
+	"github.com/xt2nft/xt2nft/internal/progress"
 )
 
 // Fake is a Backend that keeps its ruleset in memory, for tests of what
@@ -67,7 +69,7 @@ func (r FakeRuleset) Summary() string {
 	for _, t := range r {
 		n += len(t.Lines)
 	}
-	return fmt.Sprintf("%d tables, %d lines", len(r), n)
+	return progress.Of(len(r), "table", "tables") + ", " + progress.Of(n, "line", "lines")
 }
 
 // NewFake returns an empty Fake at generation 1.

@@ -170,6 +170,30 @@ func (l *List) keyed() []Set {
 	return out
 }
 
+// Holders returns the sets whose elements are the list's entries, each
+// entry in exactly one of them, so that their element counts add up to
+// the entries without reading them: mem when the list has one (every
+// event adds to it, only a removal takes an address out); else the ring's
+// pointers when the ring lives at least as long as every window (every
+// event writes the ring and each address has one pointer, which outlives
+// its slots), or the longest window (every event refreshes it, and it
+// outlives the shorter windows and the ring).
+func (l *List) Holders() []Set {
+	switch {
+	case l.Mem:
+		return []Set{{Role: Mem}}
+	case l.Ring() && (len(l.Windows) == 0 || l.Timeout(Set{Role: Ptr}) == 0 || l.Timeout(Set{Role: Ptr}) >= time.Duration(l.Windows[len(l.Windows)-1])*time.Second):
+		out := make([]Set, l.K)
+		for p := range out {
+			out[p] = Set{Role: Ptr, Index: p}
+		}
+		return out
+	case len(l.Windows) > 0:
+		return []Set{{Role: Last, Window: l.Windows[len(l.Windows)-1]}}
+	}
+	return nil
+}
+
 // Timeout is the set's timeout (0: its elements do not expire). A pointer
 // lives as long as the longest ring window, so that when it expires every
 // slot has too and the ring restarts empty; without a timeout if any ring

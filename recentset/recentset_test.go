@@ -149,3 +149,51 @@ func TestKeyAndHolds(t *testing.T) {
 		t.Error("IPv4 list holds the wrong addresses")
 	}
 }
+
+// TestHolders: for every layout and history, an address is an entry (in
+// mem, a window or a ring slot) exactly when it is in one of the holders,
+// and never in two, so the holders' counts add up to the entries.
+func TestHolders(t *testing.T) {
+	layouts := map[string][]Use{
+		"mem":           {{Cmd: CmdSet}, {Cmd: CmdCheck}},
+		"windows":       {{Cmd: CmdSet}, {Cmd: CmdCheck, Seconds: 10}, {Cmd: CmdCheck, Seconds: 60}},
+		"ring":          {{Cmd: CmdUpdate, Seconds: 60, Hitcount: 3}},
+		"ring-forever":  {{Cmd: CmdUpdate, Hitcount: 2}, {Cmd: CmdCheck, Seconds: 600}},
+		"ring-shorter":  {{Cmd: CmdUpdate, Seconds: 20, Hitcount: 3}, {Cmd: CmdCheck, Seconds: 60}},
+		"ring-longer":   {{Cmd: CmdUpdate, Seconds: 60, Hitcount: 3}, {Cmd: CmdCheck, Seconds: 10}},
+		"ring-and-mem":  {{Cmd: CmdUpdate, Seconds: 60, Hitcount: 3}, {Cmd: CmdRemove}},
+		"two-rings":     {{Cmd: CmdUpdate, Seconds: 30, Hitcount: 2}, {Cmd: CmdUpdate, Seconds: 90, Hitcount: 4}},
+		"window-equals": {{Cmd: CmdUpdate, Seconds: 60, Hitcount: 2}, {Cmd: CmdCheck, Seconds: 60}},
+	}
+	histories := [][]time.Duration{{0}, {5 * time.Second}, {15 * time.Second}, {25 * time.Second, 2 * time.Second},
+		{70 * time.Second}, {700 * time.Second, 650 * time.Second}, {50 * time.Second, 40 * time.Second, 30 * time.Second, 1 * time.Second},
+		{100 * time.Second, 59 * time.Second}, {61 * time.Second, 59*time.Second + 999*time.Millisecond}}
+	for name, uses := range layouts {
+		l := NewList("x", "recent_x", false, netip.Addr{})
+		for _, u := range uses {
+			l.Need(u)
+		}
+		holders := l.Holders()
+		if len(holders) == 0 {
+			t.Fatalf("%s: no holders", name)
+		}
+		for _, h := range histories {
+			held := l.Replay(h)
+			entry := false
+			for s := range held {
+				if s.Role != Ptr && s.Role != TTL {
+					entry = true
+				}
+			}
+			in := 0
+			for _, s := range holders {
+				if _, ok := held[s]; ok {
+					in++
+				}
+			}
+			if in > 1 || entry != (in == 1) {
+				t.Errorf("%s, events %v ago: entry %v, in %d holders %v (holds %v)", name, h, entry, in, holders, held)
+			}
+		}
+	}
+}

@@ -17,10 +17,12 @@ type Input struct {
 // translation failed, unless AllowPartial), the diagnostics in order, and
 // whether the run failed (exit status 1).
 type Output struct {
-	Script  []byte
-	Diags   []string
-	Failed  bool
-	Ruleset *Ruleset
+	Script []byte
+	Diags  []string
+	// Warnings are the diagnostics that are not errors, as data.
+	Warnings []parser.Diagnostic
+	Failed   bool
+	Ruleset  *Ruleset
 }
 
 // Files parses and translates inputs as the xt2nft command does and
@@ -56,6 +58,7 @@ func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 		for _, w := range warns {
 			out.Diags = append(out.Diags, w.String())
 		}
+		out.Warnings = append(out.Warnings, warns...)
 		if err != nil {
 			out.Diags = append(out.Diags, err.Error())
 			out.Failed = true
@@ -75,6 +78,9 @@ func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 	}
 	for _, d := range res.Diags {
 		out.Diags = append(out.Diags, d.String())
+		if d.Severity != parser.SevError {
+			out.Warnings = append(out.Warnings, d)
+		}
 	}
 	out.Failed = res.Err() != nil
 	out.Ruleset = res.Ruleset

@@ -10,6 +10,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
+	"github.com/xt2nft/xt2nft/internal/progress"
 )
 
 // Namespace is the iptables backend of one network namespace as
@@ -62,7 +63,7 @@ func (d Dumps) Replaces() []backend.Table {
 
 // Summary counts dumps and tables.
 func (d Dumps) Summary() string {
-	return fmt.Sprintf("%d dump(s), %d tables", len(d), len(d.Replaces()))
+	return progress.Of(len(d), "dump", "dumps") + ", " + progress.Of(len(d.Replaces()), "table", "tables")
 }
 
 // Kind is "iptables".
@@ -117,12 +118,14 @@ func (n *Namespace) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Ap
 	}
 	p := &backend.Plan{}
 	var live, next strings.Builder
+	opt.Progress.Start("iptables-restore loads "+rs.Summary()+" in a throwaway namespace", 0, "")
 	for _, dump := range d {
 		now, err := n.tools(dump.Family, n.NS).Save(Tables(dump.Src))
 		if err != nil {
 			return nil, err
 		}
 		fmt.Fprintf(&live, "# %s (%s)\n%s", dump.Name, familyName(dump.Family), PlainSave(now))
+		p.LiveTables = append(p.LiveTables, listedTables(dump.Family, PlainSave(now))...)
 	}
 	err = n.scratch(d, func(ns *netns.NS) error {
 		for _, dump := range d {
@@ -131,6 +134,7 @@ func (n *Namespace) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Ap
 				return err
 			}
 			fmt.Fprintf(&next, "# %s (%s)\n%s", dump.Name, familyName(dump.Family), PlainSave(out))
+			p.NewTables = append(p.NewTables, listedTables(dump.Family, PlainSave(out))...)
 		}
 		return nil
 	})
@@ -381,6 +385,7 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 	if err != nil {
 		return nil, err
 	}
+	opt.Progress.Start("iptables-restore loads "+rs.Summary(), 0, "")
 	if base != nil {
 		s, err := n.snapshot(base)
 		if err != nil {
@@ -405,7 +410,7 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 		}
 	}
 	n.Loaded = time.Now()
-	res := &backend.Result{Summary: fmt.Sprintf("%d dump(s) loaded through iptables-restore", len(d))}
+	res := &backend.Result{Summary: progress.Of(len(d), "dump", "dumps") + " loaded through iptables-restore"}
 	var chains []string
 	for _, dump := range d {
 		for _, table := range Tables(dump.Src) {

@@ -37,10 +37,7 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"strings"
 	"time"
-
-	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
@@ -186,32 +183,11 @@ func Plan(ctx context.Context, cfg Config, steps []Step, opt backend.ApplyOption
 
 // PlanWith is Plan of the steps build returns, built holding the lock.
 func PlanWith(ctx context.Context, cfg Config, build Build, opt backend.ApplyOptions) (string, []string, error) {
-	s, err := open(cfg, "plan")
+	c, err := PlanChangesWith(ctx, cfg, build, opt)
 	if err != nil {
 		return "", nil, err
 	}
-	defer s.close()
-	if j, err := readJournal(s.dir, s.id); err != nil {
-		return "", nil, err
-	} else if j != nil {
-		return "", nil, fmt.Errorf("%w: %s; `xt2nft rollback%s` puts the previous one back, `xt2nft confirm%s` keeps it",
-			ErrUnfinished, j.describe(), s.netnsFlag(), s.netnsFlag())
-	}
-	steps, err := build(ctx)
-	if err != nil {
-		return "", nil, err
-	}
-	var out strings.Builder
-	var notes []string
-	for _, st := range steps {
-		p, err := st.Backend.Plan(ctx, st.Ruleset, opt)
-		if err != nil {
-			return "", nil, err
-		}
-		notes = append(notes, p.Notes...)
-		out.Write(diff.Diff("live", []byte(p.Live), "new", []byte(p.New)))
-	}
-	return out.String(), notes, nil
+	return c.Diff, c.Notes, nil
 }
 
 // describe says what run left the journal.
@@ -279,6 +255,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 	// (a migration's legacy tables are emptied right after its nft tables
 	// go live, not after the seconds a big snapshot takes).
 	snaps := make([]backend.Snapshot, len(steps))
+	opt.Progress.Start("saving the live tables for the rollback", 0, "")
 	for k, st := range steps {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s before anything was applied; nothing was changed", cause(ctx))
@@ -359,6 +336,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 		return nil, s.undo(steps, j, err)
 	}
 	s.lock.waiting(j.Until)
+	opt.Progress.Clear() // the wait has messages of its own
 	if s.cfg.NSName != "" {
 		log.Printf("xt2nft %s: confirm with `xt2nft confirm%s`", opt.Command, s.netnsFlag())
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
 // ApplyOptions tune Apply (see backend.ApplyOptions).
@@ -275,16 +276,15 @@ func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftable
 	n := 0
 	for _, sp := range tp.Sets {
 		old, ok := byName[sp.Set.Name]
-		if !ok || !sp.Set.Dynamic || old.KeyType.Name != sp.Set.KeyType.Name || old.Interval != sp.Set.Interval ||
-			old.HasTimeout != sp.Set.HasTimeout || old.Dynamic != sp.Set.Dynamic {
+		if !ok || !carriable(old, sp) {
 			continue
 		}
-		els, err := c.GetSetElements(old)
+		read, err := nlraw.ReadSet(c.NetNS, old) // every element, or an error
 		if err != nil {
-			return n, fmt.Errorf("reading set %s: %w", old.Name, err)
+			return n, err
 		}
 		var keep []nftables.SetElement
-		for _, e := range els {
+		for _, e := range read.Elems {
 			ne := nftables.SetElement{Key: e.Key}
 			if sp.Set.HasTimeout {
 				if e.Expires <= 0 {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
+	"github.com/xt2nft/xt2nft/internal/progress"
 )
 
 // Backend is the netlink backend working in one namespace: it implements
@@ -39,7 +40,7 @@ func (p *Program) Summary() string {
 		rules += len(t.Rules)
 		sets += len(t.Sets)
 	}
-	return fmt.Sprintf("%d tables, %d rules, %d sets", len(p.Tables), rules, sets)
+	return progress.Of(len(p.Tables), "table", "tables") + ", " + progress.Of(rules, "rule", "rules") + ", " + progress.Of(sets, "set", "sets")
 }
 
 func (p *Program) refs() []tableRef {
@@ -76,6 +77,7 @@ func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Appl
 		return nil, err
 	}
 	plan := &backend.Plan{}
+	opt.Progress.Start("listing the live tables", 0, "")
 	if !opt.ReplaceForeign {
 		c, err := dial(b.NS)
 		if err != nil {
@@ -95,11 +97,25 @@ func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Appl
 		return nil, err
 	}
 	defer scratch.Close()
+	opt.Progress.Start(fmt.Sprintf("the kernel checks %s in a throwaway namespace", p.Summary()), 0, "")
 	if _, err := Apply(scratch, p, ApplyOptions{ResetSets: true}); err != nil {
 		return nil, err
 	}
+	opt.Progress.Start("listing the new tables", 0, "")
 	if plan.New, err = Listing(scratch, p, true); err != nil {
 		return nil, err
+	}
+	if plan.LiveTables, err = parseListing(plan.Live); err != nil {
+		return nil, err
+	}
+	if plan.NewTables, err = parseListing(plan.New); err != nil {
+		return nil, err
+	}
+	attachOrigins(plan.NewTables, p)
+	if !opt.ResetSets {
+		if plan.Carried, err = carriedSets(b.NS, p); err != nil {
+			return nil, err
+		}
 	}
 	return plan, nil
 }
@@ -124,6 +140,7 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 		return nil, err
 	}
 	var res *ApplyResult
+	opt.Progress.Start(fmt.Sprintf("sending %s in one batch", p.Summary()), 0, "")
 	if base == nil {
 		res, err = applyRetry(b.NS, p, opt, true)
 	} else {
@@ -139,9 +156,10 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 	if err != nil {
 		return nil, err
 	}
-	out := &backend.Result{Summary: fmt.Sprintf("%d rules and %d sets live in %d tables (one netlink batch)", res.Rules, res.Sets, len(p.Tables))}
+	out := &backend.Result{Summary: fmt.Sprintf("%s and %s live in %s (one netlink batch)",
+		progress.Of(res.Rules, "rule", "rules"), progress.Of(res.Sets, "set", "sets"), progress.Of(len(p.Tables), "table", "tables"))}
 	if res.CarriedElem > 0 {
-		out.Summary += fmt.Sprintf("; %d addresses carried over in %d sets", res.CarriedElem, res.CarriedSets)
+		out.Summary += fmt.Sprintf("; %s carried over in %s", progress.Of(res.CarriedElem, "address", "addresses"), progress.Of(res.CarriedSets, "set", "sets"))
 	}
 	if res.LateElem > 0 {
 		out.Summary += fmt.Sprintf("; %d elements loaded at the end of the batch", res.LateElem)

@@ -54,7 +54,7 @@ type SetProgram struct {
 	Set   *nftables.Set
 	Elems []nftables.SetElement
 	key   []loaded
-	udata []byte // user data google/nftables cannot add (typeof), see batchIO
+	udata []byte // user data google/nftables cannot add (typeof), see batch.set
 }
 
 // RuleProgram is a rule, the anonymous sets it needs, and where it came from.

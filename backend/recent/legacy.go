@@ -177,7 +177,9 @@ func programLists(p *nft.Program) (map[string][]*nftList, map[*nftables.Set]*nft
 			continue
 		}
 		byBase := map[string]map[recentset.Set]*nftables.Set{}
-		comments := map[string]string{}
+		// The comments say each list's name and mask; the counts are
+		// unknown (-1): the program's sets are not live.
+		infos := map[string]nlraw.SetInfo{}
 		var bases []string
 		for _, sp := range tp.Sets {
 			progs[sp.Set] = sp
@@ -190,10 +192,10 @@ func programLists(p *nft.Program) (map[string][]*nftList, map[*nftables.Set]*nft
 				bases = append(bases, base)
 			}
 			byBase[base][role] = sp.Set
-			comments[sp.Set.Name] = sp.Set.Comment
+			infos[sp.Set.Name] = nlraw.SetInfo{Comment: sp.Set.Comment, Count: -1}
 		}
 		for _, base := range bases {
-			if l := discover(tp.Table, base, byBase[base], comments); l.broken == nil {
+			if l := discover(tp.Table, base, byBase[base], infos); l.broken == nil {
 				lists[l.Name] = append(lists[l.Name], l)
 			}
 		}

@@ -45,6 +45,8 @@ type nftList struct {
 	*recentset.List
 	table *nftables.Table
 	sets  map[recentset.Set]*nftables.Set
+	// counts are the kernel's element counts of the sets (-1: unknown).
+	counts map[recentset.Set]int
 	// broken says why sets named like a list's are not one recentctl can
 	// edit (nil: they are).
 	broken error
@@ -81,12 +83,12 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 		if len(bases) == 0 {
 			continue
 		}
-		comments, err := nlraw.SetComments(n.Conn.NetNS, t)
+		infos, err := nlraw.SetInfos(n.Conn.NetNS, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, base := range bases {
-			l := discover(t, base, byBase[base], comments)
+			l := discover(t, base, byBase[base], infos)
 			out[l.Name] = append(out[l.Name], l)
 		}
 	}
@@ -96,7 +98,7 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 // discover rebuilds a list's layout from its sets: the name and mask from
 // a comment ("xt_recent NAME ROLE [mask M]"), or the name from the sets'
 // base when no comment says it (a name too long for a comment).
-func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.Set, comments map[string]string) *nftList {
+func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.Set, infos map[string]nlraw.SetInfo) *nftList {
 	names := make([]string, 0, len(sets))
 	for _, s := range sets {
 		names = append(names, s.Name)
@@ -104,7 +106,7 @@ func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.S
 	slices.Sort(names)
 	name, mask := strings.TrimPrefix(base, "recent_"), netip.Addr{}
 	for _, sn := range names {
-		if n, m, ok := recentset.ParseComment(comments[sn]); ok {
+		if n, m, ok := recentset.ParseComment(infos[sn].Comment); ok {
 			if n != "" {
 				name = n
 			}
@@ -131,7 +133,14 @@ func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.S
 	slices.Sort(l.Windows)
 	slices.Sort(l.Rings)
 	l.Rings = slices.Compact(l.Rings)
-	nl := &nftList{List: l, table: t, sets: sets}
+	nl := &nftList{List: l, table: t, sets: sets, counts: map[recentset.Set]int{}}
+	for role, s := range sets {
+		if info, ok := infos[s.Name]; ok {
+			nl.counts[role] = info.Count
+		} else {
+			nl.counts[role] = -1
+		}
+	}
 	want := l.Sets()
 	for _, s := range want {
 		if sets[s] == nil {
@@ -162,19 +171,51 @@ func (n *NFT) lists(name string) ([]*nftList, error) {
 	return ls, nil
 }
 
-// Lists returns every list found in the nft ruleset.
+// entries counts the list's entries without reading them: the sum of its
+// holders' element counts (recentset.Holders), which the kernel keeps
+// (NFTA_SET_COUNT). It includes elements that have expired and that the
+// kernel's garbage collector has not removed yet (it runs about once a
+// second), as /proc/net/xt_recent lists entries until they are reaped. ok
+// is false when the kernel does not count (before Linux 6.16) or the
+// list's sets are not whole.
+func (l *nftList) entries() (n int, ok bool) {
+	if l.broken != nil {
+		return 0, false
+	}
+	for _, s := range l.Holders() {
+		c, known := l.counts[s]
+		if !known || c < 0 {
+			return 0, false
+		}
+		n += c
+	}
+	return n, true
+}
+
+// Lists returns every list found in the nft ruleset, with its entry count
+// (see entries): a list of a million entries is counted without reading
+// it.
 func (n *NFT) Lists(ctx context.Context) ([]List, error) {
 	all, err := n.find()
 	if err != nil {
 		return nil, err
 	}
 	var out []List
-	for name := range all {
-		es, err := n.Show(ctx, name)
-		if err != nil {
-			return nil, err
+	for name, ls := range all {
+		entries, counted := 0, true
+		for _, l := range ls {
+			c, ok := l.entries()
+			entries += c
+			counted = counted && ok
 		}
-		out = append(out, List{Name: name, Backend: "nft", Entries: len(es)})
+		if !counted { // a kernel before 6.16: read the entries
+			es, err := n.Show(ctx, name)
+			if err != nil {
+				return nil, err
+			}
+			entries = len(es)
+		}
+		out = append(out, List{Name: name, Backend: "nft", Entries: entries})
 	}
 	slices.SortFunc(out, func(a, b List) int { return cmp.Compare(a.Name, b.Name) })
 	return out, nil
@@ -226,17 +267,85 @@ func byList(name string, ls []*nftList, addrs []netip.Addr) (map[*nftList][]neti
 	return out, nil
 }
 
-// elements reads a set's elements as address -> time left (0: no timeout).
+// elements reads a set's elements as address -> time left (0: no
+// timeout), every one of them (nlraw.ReadSet).
 func (n *NFT) elements(s *nftables.Set) (map[netip.Addr]time.Duration, error) {
-	els, err := n.Conn.GetSetElements(s)
+	r, err := nlraw.ReadSet(n.Conn.NetNS, s)
 	if err != nil {
-		return nil, fmt.Errorf("reading set %s: %w", s.Name, err)
+		return nil, err
 	}
-	out := map[netip.Addr]time.Duration{}
-	for _, e := range els {
+	out := make(map[netip.Addr]time.Duration, len(r.Elems))
+	for _, e := range r.Elems {
 		if a, ok := netip.AddrFromSlice(e.Key); ok {
 			out[a] = e.Expires
 		}
+	}
+	return out, nil
+}
+
+// lookAll looks the addresses up in a set one by one: address -> time
+// left for those in it.
+func (n *NFT) lookAll(s *nftables.Set, addrs []netip.Addr) (map[netip.Addr]time.Duration, error) {
+	c, err := nlraw.Dial(n.Conn.NetNS, 8<<20)
+	if err != nil {
+		return nil, err
+	}
+	defer c.Close()
+	keys := make([][]byte, len(addrs))
+	for i, a := range addrs {
+		keys[i] = a.AsSlice()
+	}
+	els, err := nlraw.LookupElems(c, s, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := map[netip.Addr]time.Duration{}
+	for i, e := range els {
+		if e != nil {
+			out[addrs[i]] = e.Expires
+		}
+	}
+	return out, nil
+}
+
+// read returns the elements of the shown sets of a list, each set read
+// whole (a dump) or, when it is bigger than dumpMax, by looking up the
+// addresses its holders hold: the kernel dumps a set in time quadratic in
+// its size, so a list of a million addresses in mem, two windows and a
+// ring of three is dumped once, not six times, and looked up in the rest.
+func (n *NFT) read(l *nftList) (map[recentset.Set]map[netip.Addr]time.Duration, error) {
+	out := map[recentset.Set]map[netip.Addr]time.Duration{}
+	var keys []netip.Addr // the holders' addresses, read when first needed
+	haveKeys := false
+	for _, s := range l.shown() {
+		if c := l.counts[s]; c <= dumpMax || slices.Contains(l.Holders(), s) {
+			els, err := n.elements(l.sets[s])
+			if err != nil {
+				return nil, err
+			}
+			out[s] = els
+			continue
+		}
+		if !haveKeys {
+			for _, h := range l.Holders() {
+				els, ok := out[h]
+				if !ok {
+					var err error
+					if els, err = n.elements(l.sets[h]); err != nil {
+						return nil, err
+					}
+				}
+				for a := range els {
+					keys = append(keys, a)
+				}
+			}
+			haveKeys = true
+		}
+		els, err := n.lookAll(l.sets[s], keys)
+		if err != nil {
+			return nil, err
+		}
+		out[s] = els
 	}
 	return out, nil
 }
@@ -258,12 +367,12 @@ func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
 		return e
 	}
 	for _, l := range ls {
+		sets, err := n.read(l)
+		if err != nil {
+			return nil, err
+		}
 		for _, s := range l.shown() {
-			els, err := n.elements(l.sets[s])
-			if err != nil {
-				return nil, err
-			}
-			for a, left := range els {
+			for a, left := range sets[s] {
 				get(a).saw(s, left)
 			}
 		}

@@ -50,10 +50,13 @@ func benchOne(b *testing.B, args ...string) {
 	}
 }
 
-// bench1M builds recentctl, loads the translation of a windowed recent
+// bench1M is benchList of 1,000,000 addresses.
+func bench1M(b *testing.B) (bin, ns string, imp []byte) { return benchList(b, 1000000) }
+
+// benchList builds recentctl, loads the translation of a windowed recent
 // list (one set, room for 2,000,000) into a namespace, and returns an
-// import of 1,000,000 addresses.
-func bench1M(b *testing.B) (bin, ns string, imp []byte) {
+// import of n addresses.
+func benchList(b *testing.B, size int) (bin, ns string, imp []byte) {
 	nstest.Skip(b, "nft")
 	bin = filepath.Join(b.TempDir(), "recentctl")
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
@@ -72,7 +75,7 @@ func bench1M(b *testing.B) (bin, ns string, imp []byte) {
 	type entry struct {
 		Addr string `json:"addr"`
 	}
-	es := make([]entry, 1000000)
+	es := make([]entry, size)
 	for i := range es {
 		es[i].Addr = fmt.Sprintf("10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
 	}

@@ -52,12 +52,12 @@ func (e *env) ipsets() ([]nftIPSet, error) {
 		if err != nil {
 			return nil, err
 		}
-		comments, err := nlraw.SetComments(n.Conn.NetNS, t)
+		infos, err := nlraw.SetInfos(n.Conn.NetNS, t)
 		if err != nil {
 			return nil, err
 		}
 		for _, s := range sets {
-			f := strings.Fields(comments[s.Name])
+			f := strings.Fields(infos[s.Name].Comment)
 			if len(f) != 3 || f[0] != "ipset" || ipset.KindNamed(f[2]) == nil {
 				continue
 			}

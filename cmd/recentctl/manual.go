@@ -26,7 +26,7 @@ The proc backend reads /proc/net/xt_recent/NAME (stamps turned into ages with th
     recentctl ipset add blocklist 192.0.2.7 timeout 600`,
 		Flags: fs,
 		Commands: []*clidoc.Command{
-			{Name: "list", Summary: "every list: name, where it lives (proc or nft), entry count"},
+			{Name: "list", Summary: "every list: name, where it lives (proc or nft), entry count (nft: the kernel's count, without reading the sets; expired elements not yet collected included)"},
 			{Name: "show", Args: "NAME [ADDR...]", Complete: "__lists", Summary: "address, last seen (age), hits, ttl, remaining timeout (with addresses: only those, looked up one element at a time)"},
 			{Name: "add", Args: "NAME ADDR...", Complete: "__lists", Summary: "record an event for each address (like echo +ADDR)"},
 			{Name: "del", Args: "NAME ADDR...", Complete: "__lists", Summary: "remove addresses (a note names any that were not in the list)"},

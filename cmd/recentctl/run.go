@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -302,14 +303,15 @@ func (e *env) show(es []recent.Entry) error {
 		}
 		return json.NewEncoder(e.stdout).Encode(es)
 	}
+	w := bufio.NewWriter(e.stdout) // a write per entry made show of 200,000 entries 1.5 s slower
 	for _, x := range es {
-		fmt.Fprintf(e.stdout, "%-39s last_seen %8s ago  hits %3d  ttl %3d", x.Addr, secs(x.LastSeen), x.Hits(), x.TTL)
+		fmt.Fprintf(w, "%-39s last_seen %8s ago  hits %3d  ttl %3d", x.Addr, secs(x.LastSeen), x.Hits(), x.TTL)
 		if x.Remaining > 0 {
-			fmt.Fprintf(e.stdout, "  remaining %s", secs(x.Remaining))
+			fmt.Fprintf(w, "  remaining %s", secs(x.Remaining))
 		}
-		fmt.Fprintln(e.stdout)
+		fmt.Fprintln(w)
 	}
-	return nil
+	return w.Flush()
 }
 
 func secs(d time.Duration) string { return fmt.Sprintf("%.3fs", d.Seconds()) }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
-	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/ipt"
@@ -17,6 +16,8 @@ import (
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/backend/recent"
+	"github.com/xt2nft/xt2nft/internal/progress"
+	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -57,6 +58,7 @@ type liveFlags struct {
 	netns, backend, variant *string
 	confirm                 *time.Duration
 	resetSets, foreign      *bool
+	json                    *bool
 }
 
 // liveFlagSet is plan's or apply's flag set.
@@ -69,6 +71,9 @@ func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags,
 		variant: fs.String("iptables", "", "with --backend iptables: legacy or nft (default: what the iptables command is)"),
 		foreign: fs.Bool("replace-foreign", false, "replace tables of the same name that xt2nft did not create (iptables-nft's, with --layout iptables)"),
 	}
+	if cmd == "plan" {
+		lf.json = fs.Bool("json", false, "print the plan as JSON on standard output: tables, chains and rules added, removed and changed, sets carried, warnings with positions, the exit status and its meaning")
+	}
 	if cmd == "apply" {
 		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
 		lf.resetSets = fs.Bool("reset-sets", false, "do not carry the recent sets' addresses over from the live ruleset")
@@ -76,13 +81,27 @@ func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags,
 	return fs, tf, lf
 }
 
-func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Writer) (code int) {
 	fs, tf, lf := liveFlagSet(cmd, stderr)
 	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().CommandHelp(w, cmd) }, stdout, stderr); done {
 		if code == exitUsage {
 			return exitError
 		}
 		return code
+	}
+	// plan --json: whatever happens, standard output is one JSON document;
+	// a failure's is written from the messages (after the log is flushed:
+	// this defer runs last).
+	var pj *planJSON
+	tty := stderr // the progress line's, before plan --json copies the messages
+	if lf.json != nil && *lf.json {
+		pj = &planJSON{}
+		stderr = io.MultiWriter(stderr, &pj.messages)
+		defer func() {
+			if !pj.written {
+				pj.failed(stdout, code)
+			}
+		}()
 	}
 	popt, topt, ok := tf.options(stderr)
 	if !ok {
@@ -110,8 +129,14 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		ctx, stop = live.SignalContext(ctx)
 		defer stop()
 	}
-	log := live.NewLog(stderr)
+	meter := progress.New(tty, "xt2nft "+cmd)
+	logw := meter.Out(tty)
+	if pj != nil {
+		logw = io.MultiWriter(logw, &pj.messages)
+	}
+	log := live.NewLog(logw)
 	defer log.Close(5 * time.Second)
+	defer meter.Close()
 
 	ns, err := netns.Open(*lf.netns)
 	if err != nil {
@@ -120,39 +145,53 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 	}
 	defer ns.Close()
 	var st live.Step
+	var warnings []parser.Diagnostic
 	if *lf.backend == "iptables" {
-		d, ok := iptablesDumps(cmd, fs, popt, stdin, log)
+		d, warns, ok := iptablesDumps(cmd, fs, popt, stdin, log)
 		if !ok {
 			return exitError
 		}
+		warnings = warns
 		st = live.Step{Backend: &ipt.Namespace{NS: ns, Variant: ipt.Variant(*lf.variant)}, Ruleset: d}
 	} else {
-		out, code := translateInputs(fs.Args(), stdin, log, popt, topt)
-		if out == nil {
+		meter.Start("reading and translating the rules", 0, "")
+		read := onceInputs(func() ([]input, bool) { return tf.inputs(ns, fs.Args(), stdin, log) })
+		out, prog, code := translateLowered(cmd, read, log, popt, topt)
+		if prog == nil {
 			return code
 		}
-		if out.Failed || out.Ruleset == nil {
-			log.Printf("xt2nft %s: the translation failed; nothing was changed", cmd)
-			return exitError
+		// The translation of -m quota depends on the kernel it will run
+		// on: asked once, when a quota is there to translate.
+		if fake == nil && !fs.Changed("quota-stops-at-limit") && usesQuota(prog) {
+			inclusive, err := lab.NFTQuotaInclusive()
+			if err != nil {
+				log.Printf("xt2nft %s: asking the kernel how its quota counts: %v; nothing was changed (--quota-stops-at-limit=true or =false says it)", cmd, err)
+				return exitError
+			}
+			if !inclusive {
+				topt.QuotaStopsAtLimit = true
+				if out, prog, code = translateLowered(cmd, read, log, popt, topt); prog == nil {
+					return code
+				}
+			}
 		}
-		prog, err := nft.Lower(out.Ruleset)
-		if err != nil {
-			log.Printf("%v\nxt2nft %s: nothing was changed (`xt2nft FILE | nft -f -` loads what the netlink backend cannot send)", err, cmd)
-			return exitError
-		}
+		warnings = out.Warnings
 		st = live.Step{Backend: nft.New(ns), Ruleset: prog}
 		if fake != nil {
 			st = live.Step{Backend: fake, Ruleset: fakeRuleset(out.Ruleset)}
 		}
 	}
 	cfg := liveConfig(ns, *lf.netns, log)
-	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign}
+	bopt := backend.ApplyOptions{ReplaceForeign: *lf.foreign, Progress: meter}
 	if cmd == "plan" {
-		return plan(ctx, cfg, st, bopt, stdout, log)
+		if pj != nil {
+			pj.warnings = warnings
+		}
+		return plan(ctx, cfg, st, bopt, stdout, log, pj)
 	}
 	bopt.ResetSets = *lf.resetSets
 	aopt := live.ApplyOptions{ApplyOptions: bopt, Confirm: *lf.confirm, Command: "apply"}
-	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+	if f, ok := stdin.(*os.File); ok && progress.IsTerminal(f) {
 		aopt.TTY = f
 	}
 	outcome, err := live.Apply(ctx, cfg, []live.Step{st}, aopt)
@@ -164,6 +203,48 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		return exitError
 	}
 	return exitOK
+}
+
+// translateLowered translates and lowers the inputs (prog nil: failed,
+// with the exit status).
+func translateLowered(cmd string, read func() ([]input, bool), log *live.Log, popt parser.Options, topt translate.Options) (*translate.Output, *nft.Program, int) {
+	out, code := translateInputs(read, log, popt, topt)
+	if out == nil {
+		return nil, nil, code
+	}
+	if out.Failed || out.Ruleset == nil {
+		log.Printf("xt2nft %s: the translation failed; nothing was changed", cmd)
+		return nil, nil, exitError
+	}
+	prog, err := nft.Lower(out.Ruleset)
+	if err != nil {
+		log.Printf("%v\nxt2nft %s: nothing was changed (`xt2nft FILE | nft -f -` loads what the netlink backend cannot send)", err, cmd)
+		return nil, nil, exitError
+	}
+	return out, prog, exitOK
+}
+
+// onceInputs reads the inputs once (standard input cannot be read twice).
+func onceInputs(read func() ([]input, bool)) func() ([]input, bool) {
+	var in []input
+	var ok, done bool
+	return func() ([]input, bool) {
+		if !done {
+			in, ok = read()
+			done = true
+		}
+		return in, ok
+	}
+}
+
+// usesQuota says whether a program counts with nft quota.
+func usesQuota(p *nft.Program) bool {
+	for _, f := range nft.Features(p) {
+		if f.Name == "quota" {
+			return true
+		}
+	}
+	return false
 }
 
 // liveConfig is where live runs: the namespace, the run directory, the
@@ -203,8 +284,8 @@ func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
 	}
 }
 
-func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log) int {
-	d, notes, err := live.Plan(ctx, cfg, []live.Step{st}, opt)
+func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log, pj *planJSON) int {
+	c, err := live.PlanChanges(ctx, cfg, []live.Step{st}, opt)
 	if err != nil {
 		if errors.Is(err, backend.ErrRefused) {
 			log.Printf("%v\nxt2nft plan: the kernel refuses the new ruleset; apply would change nothing", err)
@@ -214,30 +295,42 @@ func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyO
 		return exitError
 	}
 	log.Printf("xt2nft plan: the kernel accepts the new ruleset (%s; checked in a throwaway namespace)", st.Ruleset.Summary())
-	for _, n := range notes {
+	for _, n := range c.Notes {
 		log.Printf("xt2nft plan: note: %s", n)
 	}
-	if d == "" {
-		log.Printf("xt2nft plan: no changes")
-		return planNoChanges
+	code := planChanges
+	if c.Empty() {
+		code = planNoChanges
 	}
-	fmt.Fprint(stdout, d)
+	if pj != nil {
+		if err := pj.write(stdout, code, st.Ruleset.Summary(), c); err != nil {
+			log.Printf("xt2nft plan: writing the plan: %v", err)
+			return exitError
+		}
+		return code
+	}
+	if code == planNoChanges {
+		log.Printf("xt2nft plan: no changes")
+		return code
+	}
+	fmt.Fprint(stdout, c.Diff)
 	log.Printf("xt2nft plan: changes above (set contents and counters not compared; apply keeps the recent sets' addresses)")
-	return planChanges
+	return code
 }
 
 // iptablesDumps reads the dumps for --backend iptables, after our parser
 // has checked them.
-func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.Reader, log *live.Log) (ipt.Dumps, bool) {
+func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.Reader, log *live.Log) (ipt.Dumps, []parser.Diagnostic, bool) {
 	if popt.Script {
 		log.Printf("xt2nft: --backend iptables loads iptables-save dumps; --script input is not supported")
-		return nil, false
+		return nil, nil, false
 	}
 	inputs, ok := readInputs(fs.Args(), stdin, log)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
-	var d ipt.Dumps
+	var warnings []parser.Diagnostic
+	var d ipt.Dumps // (--from-legacy makes no sense here: it would load the dumps that are loaded)
 	bad := false
 	for _, in := range inputs {
 		fam := popt.Family
@@ -251,6 +344,7 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 			for _, diag := range diags {
 				log.Printf("%v", diag)
 			}
+			warnings = append(warnings, diags...)
 		}
 		f := 4
 		if fam == parser.IPv6 {
@@ -260,14 +354,9 @@ func iptablesDumps(cmd string, fs *pflag.FlagSet, popt parser.Options, stdin io.
 	}
 	if bad {
 		log.Printf("xt2nft %s: nothing was changed", cmd)
-		return nil, false
+		return nil, nil, false
 	}
-	return d, true
-}
-
-func isTerminal(f *os.File) bool {
-	_, err := unix.IoctlGetTermios(int(f.Fd()), unix.TCGETS)
-	return err == nil
+	return d, warnings, true
 }
 
 // runAnswer is xt2nft confirm and xt2nft rollback.

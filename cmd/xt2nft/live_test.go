@@ -56,7 +56,7 @@ func TestLiveCommandsWithFake(t *testing.T) {
 	if code != planChanges || !strings.Contains(out, "+table ip xt2nft (xt2nft)") || !strings.Contains(out, "+\tfilter_INPUT: tcp dport 22 counter accept") {
 		t.Fatalf("plan: exit %d\n%s\n%s", code, out, errs)
 	}
-	if code, _, errs := runXT("apply", first); code != exitOK || !strings.Contains(errs, "1 tables, 1 lines live") {
+	if code, _, errs := runXT("apply", first); code != exitOK || !strings.Contains(errs, "1 table, 1 line live") {
 		t.Fatalf("apply: exit %d: %s", code, errs)
 	}
 	before := f.Dump()

@@ -17,6 +17,7 @@ func manual() *clidoc.Page {
 	migrate, _, _ := migrateFlagSet(io.Discard)
 	confirm, _ := answerFlagSet("confirm", io.Discard)
 	rollback, _ := answerFlagSet("rollback", io.Discard)
+	check, _, _ := checkFlagSet(io.Discard)
 	return &clidoc.Page{
 		Name:    "xt2nft",
 		Section: 8,
@@ -27,6 +28,7 @@ func manual() *clidoc.Page {
 			"xt2nft plan|apply [flags] [FILE...]",
 			"xt2nft migrate [--netns NAME] [--confirm DURATION] [--dry-run] [--persist PATH] [flags]",
 			"xt2nft confirm|rollback [--netns NAME]",
+			"xt2nft check [flags] [--kernel-config FILE] [FILE...]",
 		},
 		Description: `Reads iptables-save dumps (or, with --script, iptables command lines) from the FILEs or standard input and writes one nft script to standard output. With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces (needs root; the host is not changed) and translates what it built. A file called plan, apply, migrate, confirm or rollback must be given as ./plan.
 
@@ -55,6 +57,12 @@ Diagnostics go to standard error as FILE:LINE:COL: message (<stdin> for standard
 				Summary: "keep what a waiting apply --confirm or migrate --confirm put live"},
 			{Name: "rollback", Args: "[--netns NAME]", Flags: rollback,
 				Summary: "have a waiting apply --confirm or migrate --confirm restore the previous ruleset now (or finish one that died)"},
+			{Name: "check", Args: "[flags] [FILE...]", Files: true, Flags: check,
+				Summary: "list what the translation needs of the kernel and whether this kernel (or a kernel configuration) has it",
+				Description: `Translates the FILEs and lists the kernel features the result needs (table families, expressions such as ct, limit, quota, socket, fib, log groups, interval sets of concatenations), each with the first rule that needs it and the kernel configuration option that provides it. As root, tries each on the running kernel in a throwaway namespace (the host is not changed); with --kernel-config, looks each option up in that configuration too (and says whether it builds the legacy iptables tables). Exit status 1 when something is missing.
+
+    xt2nft check rules.v4
+    xt2nft check --kernel-config /boot/config-6.17.0 rules.v4 rules.v6`},
 		},
 		Sections: []clidoc.Section{
 			{Title: "Exit status", Text: `0: success (warnings allowed). 1: bad input, an untranslatable rule, (with --strict) an approximation, or a backend failure; nothing was written or applied. 2: a usage error. plan: 0 no changes, 2 changes, 1 error.`},

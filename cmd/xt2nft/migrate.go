@@ -41,6 +41,7 @@ import (
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/backend/recent"
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -132,7 +133,7 @@ func runMigrate(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		return m.dryRun(ctx, cfg, bopt, stdout)
 	}
 	aopt := live.ApplyOptions{ApplyOptions: bopt, Confirm: *mf.confirm, Command: "migrate", Kept: m.kept}
-	if f, ok := stdin.(*os.File); ok && isTerminal(f) {
+	if f, ok := stdin.(*os.File); ok && progress.IsTerminal(f) {
 		aopt.TTY = f
 	}
 	outcome, err := live.ApplyWith(ctx, cfg, m.build, aopt)

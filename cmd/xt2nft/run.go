@@ -1,16 +1,20 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"runtime/debug"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
+	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/internal/version"
 	"github.com/xt2nft/xt2nft/ipset"
@@ -35,6 +39,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
 		case "migrate":
 			return runMigrate(argv[1:], stdin, stdout, stderr)
+		case "check":
+			return runCheck(argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":
 			return runAnswer(argv[0], argv[1:], stderr)
 		case "__guard":
@@ -72,7 +78,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	} else {
 		var code int
-		if out, code = translateInputs(fs.Args(), stdin, stderr, popt, topt); out == nil {
+		read := func() ([]input, bool) { return tf.inputs(netns.Current(), fs.Args(), stdin, stderr) }
+		if out, code = translateInputs(read, stderr, popt, topt); out == nil {
 			return code
 		}
 	}
@@ -137,6 +144,7 @@ func parseFlags(fs *pflag.FlagSet, argv []string, help func(io.Writer), stdout, 
 // translateFlags are the flags that choose how input is read and translated.
 type translateFlags struct {
 	script, counters, strict, allowPartial, report *bool
+	fromLegacy, quotaStops                         *bool
 	family, layout, table, ipsets                  *string
 	recentSize                                     *int
 	// badInput is set when options failed on a file's content (exit 1),
@@ -155,6 +163,8 @@ func addTranslateFlags(fs *pflag.FlagSet) *translateFlags {
 		allowPartial: fs.Bool("allow-partial", false, "emit untranslatable rules as comments (still exits 1)"),
 		recentSize:   fs.Int("recent-size", 65535, "size of the nft sets that replace xt_recent lists"),
 		report:       fs.Bool("report", false, "note for every -m recent match whether its translation is exact or approximate"),
+		fromLegacy:   fs.Bool("from-legacy", false, "read the running legacy ruleset (iptables-legacy-save and ip6tables-legacy-save, with -c when --counters) instead of FILEs"),
+		quotaStops:   fs.Bool("quota-stops-at-limit", false, "target a kernel whose nft quota refuses the packet that reaches the limit (before Linux 6.16; plan and apply ask the running kernel)"),
 		ipsets:       fs.String("ipsets", "", "`FILE` of `ipset save` output: the ipsets -m set and -j SET name become nft sets with their types and elements"),
 	}
 }
@@ -172,7 +182,8 @@ func (tf *translateFlags) options(stderr io.Writer) (parser.Options, translate.O
 		return popt, translate.Options{}, false
 	}
 	topt := translate.Options{Layout: translate.Layout(*tf.layout), Table: *tf.table, Counters: *tf.counters,
-		Strict: *tf.strict, AllowPartial: *tf.allowPartial, RecentSize: *tf.recentSize, Report: *tf.report}
+		Strict: *tf.strict, AllowPartial: *tf.allowPartial, RecentSize: *tf.recentSize, Report: *tf.report,
+		QuotaStopsAtLimit: *tf.quotaStops}
 	if topt.Layout != translate.LayoutXT2NFT && topt.Layout != translate.LayoutIPTables {
 		fmt.Fprintf(stderr, "xt2nft: bad --layout %q (want xt2nft or iptables)\n", *tf.layout)
 		return popt, topt, false
@@ -221,6 +232,54 @@ func runExec(script string, args []string, timeout time.Duration, stderr io.Writ
 	return out
 }
 
+// inputs reads what the translation reads: the running legacy ruleset of
+// ns with --from-legacy, else the files (standard input when none).
+func (tf *translateFlags) inputs(ns *netns.NS, files []string, stdin io.Reader, stderr io.Writer) ([]input, bool) {
+	if !*tf.fromLegacy {
+		return readInputs(files, stdin, stderr)
+	}
+	if len(files) > 0 {
+		fmt.Fprintln(stderr, "xt2nft: --from-legacy reads the running ruleset; give no FILEs")
+		return nil, false
+	}
+	in, err := legacyInputs(ns, *tf.counters)
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft: --from-legacy: %v\n", err)
+		return nil, false
+	}
+	if len(in) == 0 {
+		fmt.Fprintln(stderr, "xt2nft: --from-legacy: the legacy ruleset is empty (no iptables-legacy or ip6tables-legacy table in this namespace)")
+		return nil, false
+	}
+	return in, true
+}
+
+// legacyInputs runs iptables-legacy-save and ip6tables-legacy-save in ns
+// (-c: with counters). Each dump is named after the program, so that a
+// diagnostic names the rule by the line the dump prints it on.
+func legacyInputs(ns *netns.NS, counters bool) ([]input, error) {
+	var out []input
+	for _, prog := range []string{"iptables-legacy-save", "ip6tables-legacy-save"} {
+		if _, err := exec.LookPath(prog); err != nil {
+			return nil, fmt.Errorf("%s not found: install the iptables package", prog)
+		}
+		var args []string
+		if counters {
+			args = append(args, "-c")
+		}
+		cmd := ns.Command(prog, args...)
+		var o, e bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &o, &e
+		if err := cmd.Run(); err != nil {
+			return nil, fmt.Errorf("%s: %v: %s", prog, err, strings.TrimSpace(e.String()))
+		}
+		if bytes.Contains(o.Bytes(), []byte("\n*")) || bytes.HasPrefix(o.Bytes(), []byte("*")) {
+			out = append(out, input{prog, o.Bytes()})
+		}
+	}
+	return out, nil
+}
+
 // readInputs reads the files, or standard input when there are none.
 func readInputs(files []string, stdin io.Reader, stderr io.Writer) ([]input, bool) {
 	var inputs []input
@@ -245,8 +304,8 @@ func readInputs(files []string, stdin io.Reader, stderr io.Writer) ([]input, boo
 
 // translateInputs reads and translates the files, printing the
 // diagnostics; a nil Output means reading failed (code says how to exit).
-func translateInputs(files []string, stdin io.Reader, stderr io.Writer, popt parser.Options, topt translate.Options) (*translate.Output, int) {
-	inputs, ok := readInputs(files, stdin, stderr)
+func translateInputs(read func() ([]input, bool), stderr io.Writer, popt parser.Options, topt translate.Options) (*translate.Output, int) {
+	inputs, ok := read()
 	if !ok {
 		return nil, exitError
 	}

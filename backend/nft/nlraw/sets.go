@@ -1,8 +1,6 @@
 package nlraw
 
 import (
-	"encoding/binary"
-	"errors"
 	"fmt"
 	"syscall"
 	"time"
@@ -64,42 +62,11 @@ func elemRequest(s *nftables.Set, key []byte) (netlink.Message, error) {
 // read the whole set. It returns the element's remaining time (0: no
 // timeout) and whether it exists.
 func Lookup(c *netlink.Conn, s *nftables.Set, key []byte) (time.Duration, bool, error) {
-	msg, err := elemRequest(s, key)
-	if err != nil {
+	els, err := LookupElems(c, s, [][]byte{key})
+	if err != nil || els[0] == nil {
 		return 0, false, err
 	}
-	replies, err := c.Execute(msg)
-	if err != nil {
-		var oe *netlink.OpError
-		if errors.As(err, &oe) && errors.Is(oe.Err, unix.ENOENT) {
-			return 0, false, nil
-		}
-		return 0, false, fmt.Errorf("looking up an element of set %s: %w", s.Name, err)
-	}
-	for _, r := range replies {
-		if len(r.Data) < 4 {
-			continue
-		}
-		if left, found := elemExpiration(r.Data[4:]); found {
-			return left, true, nil
-		}
-	}
-	return 0, false, nil
-}
-
-// elemExpiration finds NFTA_SET_ELEM_EXPIRATION in a NEWSETELEM reply.
-func elemExpiration(b []byte) (time.Duration, bool) {
-	var left time.Duration
-	found := false
-	elems(b, func(el *netlink.AttributeDecoder) {
-		found = true
-		for el.Next() {
-			if el.Type() == unix.NFTA_SET_ELEM_EXPIRATION {
-				left = time.Duration(binary.BigEndian.Uint64(el.Bytes())) * time.Millisecond
-			}
-		}
-	})
-	return left, found
+	return els[0].Expires, true, nil
 }
 
 // elems calls f with the attributes of each element of a NEWSETELEM
@@ -125,14 +92,29 @@ func elems(b []byte, f func(el *netlink.AttributeDecoder)) {
 	}
 }
 
-// LookupMany looks many keys up in one set: one non-dump
+// LookupMany looks many keys up in one set; found[i] says whether keys[i]
+// is in it (see LookupElems).
+func LookupMany(c *netlink.Conn, s *nftables.Set, keys [][]byte) ([]bool, error) {
+	els, err := LookupElems(c, s, keys)
+	if err != nil {
+		return nil, err
+	}
+	found := make([]bool, len(keys))
+	for i, e := range els {
+		found[i] = e != nil
+	}
+	return found, nil
+}
+
+// LookupElems looks many keys up in one set: one non-dump
 // NFT_MSG_GETSETELEM per key, sent in groups (one sendmsg carries a group,
 // the kernel answers each request by its sequence number: the element, or
-// ENOENT). found[i] says whether keys[i] is in the set. A dump would be
-// quadratic in the kernel on a big set.
-func LookupMany(c *netlink.Conn, s *nftables.Set, keys [][]byte) ([]bool, error) {
+// ENOENT). els[i] is keys[i]'s element, nil when it is not in the set. Each
+// lookup costs the kernel the same whatever the set's size, where a dump
+// is quadratic in it.
+func LookupElems(c *netlink.Conn, s *nftables.Set, keys [][]byte) ([]*Elem, error) {
 	const group = 1024
-	found := make([]bool, len(keys))
+	out := make([]*Elem, len(keys))
 	for i := 0; i < len(keys); i += group {
 		part := keys[i:min(i+group, len(keys))]
 		msgs := make([]netlink.Message, len(part))
@@ -161,8 +143,8 @@ func LookupMany(c *netlink.Conn, s *nftables.Set, keys [][]byte) ([]bool, error)
 				if e := Errno(r); e != 0 && e != unix.ENOENT {
 					return true, fmt.Errorf("looking up in set %s: %w", s.Name, e)
 				}
-			} else {
-				found[at] = true
+			} else if len(r.Data) >= 4 {
+				parseElems(r.Data[4:], func(e Elem) { out[at] = &e })
 			}
 			return len(bySeq) == 0, nil
 		})
@@ -170,7 +152,7 @@ func LookupMany(c *netlink.Conn, s *nftables.Set, keys [][]byte) ([]bool, error)
 			return nil, err
 		}
 	}
-	return found, nil
+	return out, nil
 }
 
 // DumpKeys reads a set's keys with an NFT_MSG_GETSETELEM dump, but gives up
@@ -229,9 +211,10 @@ func DumpKeys(netns int, s *nftables.Set, limit int) (keys [][]byte, complete bo
 	return keys, true, nil
 }
 
-// SetComments returns the comments of a table's sets by name, read with an
-// NFT_MSG_GETSET dump: google/nftables v0.3.0 does not decode them.
-func SetComments(netns int, t *nftables.Table) (map[string]string, error) {
+// SetInfos describes a table's sets by name (their comments, which
+// google/nftables v0.3.0 does not decode, and their element counts), read
+// with one NFT_MSG_GETSET dump.
+func SetInfos(netns int, t *nftables.Table) (map[string]SetInfo, error) {
 	c, err := Dial(netns, 0)
 	if err != nil {
 		return nil, err
@@ -247,27 +230,20 @@ func SetComments(netns int, t *nftables.Table) (map[string]string, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading the sets of table %s: %w", t.Name, err)
 	}
-	out := map[string]string{}
+	out := map[string]SetInfo{}
 	for _, r := range replies {
 		if len(r.Data) < 4 {
 			continue
 		}
-		ad, err := netlink.NewAttributeDecoder(r.Data[4:])
-		if err != nil {
-			continue
-		}
-		var name, comment string
-		for ad.Next() {
-			switch ad.Type() {
-			case unix.NFTA_SET_NAME:
-				name = ad.String()
-			case unix.NFTA_SET_USERDATA:
-				comment, _ = userdata.GetString(ad.Bytes(), userdata.NFTNL_UDATA_SET_COMMENT)
-			}
-		}
-		if name != "" && comment != "" {
-			out[name] = comment
+		if name, info := parseSet(r.Data); name != "" {
+			out[name] = info
 		}
 	}
 	return out, nil
+}
+
+// setComment is the comment in a set's user data ("" without one).
+func setComment(b []byte) string {
+	c, _ := userdata.GetString(b, userdata.NFTNL_UDATA_SET_COMMENT)
+	return c
 }

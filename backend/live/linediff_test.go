@@ -1,0 +1,90 @@
+package live
+
+import (
+	"fmt"
+	"math/rand/v2"
+	"testing"
+)
+
+// apply replays hunks on a: it must give b.
+func replay(a, b []string, hs []hunk) []string {
+	var out []string
+	i := 0
+	for _, h := range hs {
+		start := len(a)
+		if len(h.del) > 0 {
+			start = h.del[0]
+		} else if len(h.ins) > 0 {
+			// an insertion before live line (ins[0] - lines added so far + lines removed so far)
+			start = h.ins[0] - len(out) + i
+		}
+		out = append(out, a[i:start]...)
+		i = start + len(h.del)
+		for _, j := range h.ins {
+			out = append(out, b[j])
+		}
+	}
+	return append(out, a[i:]...)
+}
+
+func TestHunksRebuildTheNewLines(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	words := []string{"a", "b", "c", "d", "e"}
+	gen := func(n int) []string {
+		s := make([]string, n)
+		for i := range s {
+			s[i] = words[r.IntN(len(words))]
+		}
+		return s
+	}
+	for trial := 0; trial < 2000; trial++ {
+		a, b := gen(r.IntN(12)), gen(r.IntN(12))
+		hs := hunks(a, b)
+		got := replay(a, b, hs)
+		if fmt.Sprint(got) != fmt.Sprint(b) {
+			t.Fatalf("a=%v b=%v hunks=%v: replay gives %v", a, b, hs, got)
+		}
+		// Minimal: the edits are no more than the LCS bound.
+		edits := 0
+		for _, h := range hs {
+			edits += len(h.del) + len(h.ins)
+		}
+		if want := len(a) + len(b) - 2*lcs(a, b); edits != want {
+			t.Fatalf("a=%v b=%v: %d edits, the shortest script has %d", a, b, edits, want)
+		}
+	}
+}
+
+func lcs(a, b []string) int {
+	dp := make([][]int, len(a)+1)
+	for i := range dp {
+		dp[i] = make([]int, len(b)+1)
+	}
+	for i := len(a) - 1; i >= 0; i-- {
+		for j := len(b) - 1; j >= 0; j-- {
+			if a[i] == b[j] {
+				dp[i][j] = 1 + dp[i+1][j+1]
+			} else {
+				dp[i][j] = max(dp[i+1][j], dp[i][j+1])
+			}
+		}
+	}
+	return dp[0][0]
+}
+
+func TestHunksBeyondTheBound(t *testing.T) {
+	var a, b []string
+	for i := 0; i < 3*maxEdits; i++ {
+		a = append(a, fmt.Sprint("old", i))
+		b = append(b, fmt.Sprint("new", i))
+	}
+	a = append([]string{"same"}, a...)
+	b = append([]string{"same"}, b...)
+	hs := hunks(a, b)
+	if len(hs) != 1 || len(hs[0].del) != 3*maxEdits || len(hs[0].ins) != 3*maxEdits || hs[0].del[0] != 1 {
+		t.Fatalf("a wholesale rewrite: %d hunks", len(hs))
+	}
+	if got := replay(a, b, hs); fmt.Sprint(got) != fmt.Sprint(b) {
+		t.Fatal("replay differs")
+	}
+}

@@ -1,0 +1,149 @@
+//go:build linux
+
+package nft_test
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/nftables"
+
+	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
+	"github.com/xt2nft/xt2nft/backend/nstest"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+)
+
+// TestPrivilegedApplyCarriesEveryElement: re-applying a ruleset next to a
+// big recent list carries every one of its addresses, re-apply after
+// re-apply, each straight after the one before filled the new set: the
+// carried count and the new set's count are both the list's size.
+// (Elements coming and going meanwhile from the control plane would make
+// apply refuse the batch: the ruleset generation changed since it was
+// read. TestPrivilegedBigRead reads through churn, with the same
+// nlraw.ReadSet.) 30,000 addresses; XT2NFT_BIG_READ=1: 200,000.
+func TestPrivilegedApplyCarriesEveryElement(t *testing.T) {
+	nstest.Skip(t, "nft")
+	n := 30000
+	if os.Getenv("XT2NFT_BIG_READ") == "1" {
+		n = 200000
+	}
+	tn, ns, prog := bigList(t, n)
+	defer ns.Close()
+	f, err := os.Open("/run/netns/" + tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for round := 1; round <= 3; round++ {
+		res, err := nft.Apply(ns, prog(), nft.ApplyOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.CarriedElem != n || res.CarriedSets != 1 {
+			t.Errorf("re-apply %d carried %d elements in %d sets, want %d in 1", round, res.CarriedElem, res.CarriedSets, n)
+		}
+		infos, err := nlraw.SetInfos(int(f.Fd()), &nftables.Table{Name: "xt2nft", Family: nftables.TableFamilyIPv4})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c := infos["recent_BIG_last_3600"].Count; c != n && c != -1 {
+			t.Errorf("after re-apply %d the set holds %d elements, want %d", round, c, n)
+		}
+	}
+}
+
+// bigList applies a recent list with room for 2,000,000 addresses (one
+// set, recent_BIG_last_3600) in a new namespace and fills it with n
+// addresses, half of them with a timeout of their own; prog makes the
+// program again, for a re-apply.
+func bigList(t testing.TB, n int) (*nstest.NS, *nft.NS, func() *nft.Program) {
+	t.Helper()
+	const dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m recent --name BIG --set\n" +
+		"-A INPUT -m recent --name BIG --rcheck --seconds 3600 -j ACCEPT\nCOMMIT\n"
+	prog := func() *nft.Program {
+		out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{RecentSize: 2000000})
+		if out.Failed || out.Ruleset == nil {
+			t.Fatalf("translate: %v", out.Diags)
+		}
+		p, err := nft.Lower(out.Ruleset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tn := nstest.New(t, "carry-big")
+	ns, err := nft.OpenNS(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := nft.Apply(ns, prog(), nft.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	for lo := 0; lo < n; lo += 250000 { // nft -f in parts: its memory grows fast with one huge set literal
+		var b strings.Builder
+		b.WriteString("add element ip xt2nft recent_BIG_last_3600 {")
+		for i := lo; i < min(lo+250000, n); i++ {
+			if i > lo {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, "10.%d.%d.%d", i>>16&255, i>>8&255, i&255)
+			if i%2 == 1 {
+				b.WriteString(" timeout 30m")
+			}
+		}
+		b.WriteString("}\n")
+		if _, stderr, err := tn.NFT(b.String()); err != nil {
+			t.Fatalf("%v: %s", err, stderr)
+		}
+	}
+	return tn, ns, prog
+}
+
+// BenchmarkCarry200k and BenchmarkCarry1M time a re-apply that carries a
+// recent list of 200,000 (1,000,000) addresses over (read with
+// nlraw.ReadSet, written back in the apply's batch), each iteration next to
+// nft list set of the same set; each reported as its fastest and median
+// run (s):
+//
+//	sudo XT2NFT_PRIVILEGED=1 go test ./backend/nft -run '^$' -bench Carry200k -benchtime 5x
+func BenchmarkCarry200k(b *testing.B) { benchCarry(b, 200000) }
+
+// BenchmarkCarry1M: see BenchmarkCarry200k.
+func BenchmarkCarry1M(b *testing.B) { benchCarry(b, 1000000) }
+
+func benchCarry(b *testing.B, n int) {
+	nstest.Skip(b, "nft")
+	tn, ns, prog := bigList(b, n)
+	defer ns.Close()
+	var carry, list []time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		start := time.Now()
+		if _, _, err := tn.Run("nft", "list", "set", "ip", "xt2nft", "recent_BIG_last_3600"); err != nil {
+			b.Fatal(err)
+		}
+		list = append(list, time.Since(start))
+		p := prog()
+		start = time.Now()
+		res, err := nft.Apply(ns, p, nft.ApplyOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		carry = append(carry, time.Since(start))
+		if res.CarriedElem != n {
+			b.Fatalf("carried %d of %d", res.CarriedElem, n)
+		}
+	}
+	b.StopTimer()
+	for name, ds := range map[string][]time.Duration{"carry": carry, "nft": list} {
+		slices.Sort(ds)
+		b.ReportMetric(ds[0].Seconds(), name+"-min-s")
+		b.ReportMetric(ds[len(ds)/2].Seconds(), name+"-med-s")
+	}
+}

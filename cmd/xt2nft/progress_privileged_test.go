@@ -1,0 +1,100 @@
+//go:build linux
+
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"syscall"
+	"testing"
+
+	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nstest"
+)
+
+// openPTY gives a pseudo-terminal: the master to read what was drawn, the
+// slave to hand to the command as its stderr.
+func openPTY(t *testing.T) (master, slave *os.File) {
+	t.Helper()
+	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Skipf("no pseudo-terminals here: %v", err)
+	}
+	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
+		t.Fatal(err)
+	}
+	n, err := unix.IoctlGetUint32(int(m.Fd()), unix.TIOCGPTN)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, s
+}
+
+// TestPrivilegedProgress: plan of a large ruleset draws a progress line
+// (the step it is in, redrawn in place) when stderr is a terminal, and
+// writes no progress at all when stderr is a pipe; its messages are the
+// same either way.
+func TestPrivilegedProgress(t *testing.T) {
+	nstest.Skip(t, "nft")
+	ns := nstest.New(t, "progress")
+	var rules strings.Builder
+	rules.WriteString("*filter\n:INPUT DROP [0:0]\n")
+	for i := range 20000 {
+		fmt.Fprintf(&rules, "-A INPUT -s 10.%d.%d.1 -p tcp --dport %d -j ACCEPT\n", i/256%256, i%256, 1+i%60000)
+	}
+	rules.WriteString("COMMIT\n")
+	file := writeFile(t, "big.v4", rules.String())
+
+	master, slave := openPTY(t)
+	var drawn bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); io.Copy(&drawn, master) }()
+	var out bytes.Buffer
+	code := run([]string{"plan", "--netns", ns.Name, file}, strings.NewReader(""), &out, slave)
+	slave.Close()
+	wg.Wait() // EIO once the slave is closed
+	master.Close()
+	if code != planChanges {
+		t.Fatalf("plan on a terminal: exit %d: %s", code, drawn.String())
+	}
+	tty := drawn.String()
+	for _, want := range []string{"\r\x1b[Kxt2nft plan: ", "the kernel checks 1 table, 20,000 rules"} {
+		if !strings.Contains(tty, want) {
+			t.Errorf("the terminal shows no %q:\n%q", want, tty)
+		}
+	}
+	if !strings.Contains(tty, "\x1b[Kxt2nft plan: the kernel accepts the new ruleset") {
+		t.Errorf("a message is not on a line of its own after the progress line:\n%q", tty)
+	}
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var piped bytes.Buffer
+	wg.Add(1)
+	go func() { defer wg.Done(); io.Copy(&piped, r) }()
+	out.Reset()
+	code = run([]string{"plan", "--netns", ns.Name, file}, strings.NewReader(""), &out, w)
+	w.Close()
+	wg.Wait()
+	if code != planChanges {
+		t.Fatalf("plan on a pipe: exit %d: %s", code, piped.String())
+	}
+	if strings.Contains(piped.String(), "\x1b") || strings.Contains(piped.String(), "\r") {
+		t.Errorf("progress on a pipe:\n%q", piped.String())
+	}
+	if !strings.Contains(piped.String(), "xt2nft plan: the kernel accepts the new ruleset") {
+		t.Errorf("the messages are missing on a pipe:\n%s", piped.String())
+	}
+}
