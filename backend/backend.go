@@ -115,6 +115,9 @@ type ApplyOptions struct {
 	// ReplaceForeign lets Apply replace a table that xt2nft did not create
 	// (iptables-nft's own `table ip filter`, say).
 	ReplaceForeign bool
+	// Whole swaps every table whole (deleted and created again) instead of
+	// changing xt2nft's own tables in place.
+	Whole bool
 	// Progress shows the steps on a terminal (nil: nowhere).
 	Progress *progress.Meter
 }

@@ -1,8 +1,11 @@
 // Package golden enumerates the golden cases in this directory: each
 // golden/<case>/input.rules with the xt2nft flags of its "# xt2nft: ..."
 // line (iptables-restore ignores comments, so inputs stay valid), next to
-// expected.nft and expected.warnings/expected.errors. Tests of several
-// packages (the translator, the netlink backend) run the same cases.
+// expected.nft and expected.warnings/expected.errors. A case may have a
+// second input, input.v6.rules: an ip6tables dump given after input.rules,
+// as in "xt2nft --layout inet rules.v4 rules.v6" (the flags are
+// input.rules'). Tests of several packages (the translator, the netlink
+// backend) run the same cases.
 package golden
 
 import (
@@ -16,6 +19,7 @@ import (
 	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/optimize"
 )
 
 // Case is one golden/<case> directory.
@@ -23,6 +27,8 @@ type Case struct {
 	Name string
 	Dir  string
 	Src  []byte // input.rules
+	// Src6 is input.v6.rules (nil: the case has one input).
+	Src6 []byte
 	Popt parser.Options
 	Topt translate.Options
 }
@@ -47,6 +53,9 @@ func Cases() ([]Case, error) {
 			return nil, err
 		}
 		c := Case{Name: filepath.Base(dir), Dir: dir, Src: src}
+		if b, err := os.ReadFile(filepath.Join(dir, "input.v6.rules")); err == nil {
+			c.Src6 = b
+		}
 		if err := flags(src, &c.Popt, &c.Topt); err != nil {
 			return nil, fmt.Errorf("%s: %v", in, err)
 		}
@@ -64,7 +73,16 @@ func Cases() ([]Case, error) {
 
 // Run translates the case as the xt2nft command does.
 func (c Case) Run() *translate.Output {
-	return translate.Files([]translate.Input{{Name: "input.rules", Src: c.Src}}, c.Popt, c.Topt)
+	return translate.Files(c.Inputs(), c.Popt, c.Topt)
+}
+
+// Inputs are the case's input files in the order the command gets them.
+func (c Case) Inputs() []translate.Input {
+	in := []translate.Input{{Name: "input.rules", Src: c.Src}}
+	if c.Src6 != nil {
+		in = append(in, translate.Input{Name: "input.v6.rules", Src: c.Src6})
+	}
+	return in
 }
 
 func flags(src []byte, popt *parser.Options, topt *translate.Options) error {
@@ -95,6 +113,8 @@ func flags(src []byte, popt *parser.Options, topt *translate.Options) error {
 				topt.Strict = true
 			case "report":
 				topt.Report = true
+			case "optimize":
+				topt.Optimize = optimize.Hook
 			case "allow-partial":
 				topt.AllowPartial = true
 			case "recent-size":

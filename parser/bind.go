@@ -75,6 +75,10 @@ func (b *binder) errorf(tok int, format string, a ...any) {
 	b.errs = append(b.errs, Errorf(b.pos(tok), format, a...))
 }
 
+func (b *binder) errorAt(p Pos, format string, a ...any) {
+	b.errs = append(b.errs, Errorf(p, format, a...))
+}
+
 func (b *binder) warnf(tok int, format string, a ...any) {
 	b.warns = append(b.warns, Diagnostic{Pos: b.pos(tok), Severity: SevWarning, Msg: sprintf(format, a...)})
 }
@@ -257,7 +261,7 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 		return false
 	}
 	if len(words) > spec.MaxArgs {
-		b.errorf(it.words[spec.MaxArgs].tok, "unexpected argument %q after option %q", words[spec.MaxArgs].Value, "--"+spec.Name)
+		b.errorAt(words[spec.MaxArgs].Pos, "unexpected argument %q after option %q", words[spec.MaxArgs].Value, "--"+spec.Name)
 		return false
 	}
 	opt := &Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words}
@@ -404,10 +408,10 @@ func (b *binder) base(opt *Option, it shapeItem) {
 				other = IPv4
 			}
 			if LookupMatch(mn, other) != nil {
-				b.errorf(it.words[0].tok, "match %q exists only in %s, and this rule is read as %s", mn, toolName(other), famName(b.fam))
+				b.errorAt(opt.Args[0].Pos, "match %q exists only in %s, and this rule is read as %s", mn, toolName(other), famName(b.fam))
 				return
 			}
-			b.errorf(it.words[0].tok, "unknown match %q", mn)
+			b.errorAt(opt.Args[0].Pos, "unknown match %q", mn)
 			return
 		}
 		b.load(spec, mn, opt.Pos, false)

@@ -26,6 +26,8 @@ func TestBind(t *testing.T) {
 		{"-A INPUT -s 1.2.3.4 -s 1.2.3.5", "error: multiple --source"},
 		{"INPUT -j ACCEPT", "error: unexpected word"},
 		{"-A INPUT -p tcp --dport", "error: requires an argument"},
+		{"-A INPUT -m --n", "error: unknown match \"--n\""}, // getopt gives -m the next option (found by FuzzParse)
+		{"-A INPUT -m --xyz -j ACCEPT", "error: unknown match \"--xyz\""},
 		{"-A INPUT --set-counters 1 2 -j ACCEPT", "base[] ACCEPT c=1/2"},
 		{"-A INPUT -t nat", "error: cannot be used in an iptables-restore dump"},
 	}

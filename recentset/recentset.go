@@ -75,6 +75,10 @@ type List struct {
 	Base string
 	// IPv6 says the sets hold IPv6 addresses (else IPv4).
 	IPv6 bool
+	// Inet says the sets share an inet table with the other family's sets
+	// of the same list (xt_recent keeps both families' entries of a name in
+	// one list): their names (FamilyBaseName) and comments say the family.
+	Inet bool
 	// Mask is the list's --mask, applied to every key; invalid when it has
 	// none (all ones).
 	Mask netip.Addr
@@ -239,8 +243,9 @@ func SetName(base string, s Set) string {
 // commentMax is the longest comment nft accepts (NFTNL_UDATA_COMMENT_MAXLEN).
 const commentMax = 128
 
-// Comment is the set's comment: "xt_recent NAME ROLE", and " mask M" when
-// the list has a mask, so that recentctl keys its edits as the rules do.
+// Comment is the set's comment: "xt_recent NAME ROLE", " ipv4" or " ipv6"
+// in an inet table, and " mask M" when the list has a mask, so that
+// recentctl keys its edits as the rules do.
 // A name too long for nft's 128 bytes is left out ("xt_recent ROLE"): the
 // list is then known by its sets' base name.
 func (l *List) Comment(s Set) string {
@@ -255,6 +260,9 @@ func (l *List) Comment(s Set) string {
 	case Slot:
 		role = fmt.Sprintf("slot %d %d/%d", s.Window, s.Index, l.K)
 	}
+	if l.Inet {
+		role += map[bool]string{false: " ipv4", true: " ipv6"}[l.IPv6]
+	}
 	if l.Mask.IsValid() {
 		role += " mask " + l.Mask.String()
 	}
@@ -268,13 +276,22 @@ func (l *List) Comment(s Set) string {
 // and the list name with every character nft names do not allow (and ".",
 // "/", ":", which nft allows but xt_recent names would make ambiguous) as
 // "_", numbered _2, _3, ... while taken says the name is in use.
-func BaseName(name string, taken func(string) bool) string {
+func BaseName(name string, taken func(string) bool) string { return baseName(name, "", taken) }
+
+// FamilyBaseName is BaseName for the sets of one family of a list in an
+// inet table: the base ends in "_ip" (IPv4) or "_ip6" (IPv6), as nft names
+// the families (recent_ssh_ip_mem and recent_ssh_ip6_mem are list ssh).
+func FamilyBaseName(name string, ipv6 bool, taken func(string) bool) string {
+	return baseName(name, map[bool]string{false: "_ip", true: "_ip6"}[ipv6], taken)
+}
+
+func baseName(name, suffix string, taken func(string) bool) string {
 	base := "recent_" + strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '-' {
 			return r
 		}
 		return '_'
-	}, name)
+	}, name) + suffix
 	for i := 2; taken(base); i++ {
 		base = fmt.Sprintf("%s_%d", strings.TrimSuffix(base, "_"+strconv.Itoa(i-1)), i)
 	}
@@ -323,11 +340,12 @@ func ParseSetName(name string) (base string, s Set, ok bool) {
 	return m[1], s, true
 }
 
-var commentRE = regexp.MustCompile(`^xt_recent (?:(.+) )?(?:mem|ttl|last \d+|ptr \d+/\d+|slot \d+ \d+/\d+)(?: mask (\S+))?$`)
+var commentRE = regexp.MustCompile(`^xt_recent (?:(.+) )?(?:mem|ttl|last \d+|ptr \d+/\d+|slot \d+ \d+/\d+)(?: ipv4| ipv6)?(?: mask (\S+))?$`)
 
 // ParseComment reads a list's name and mask back from one of its set
 // comments (the name may contain spaces: the role is the last word group;
-// it is "" when the comment had no room for it).
+// it is "" when the comment had no room for it). The family an inet
+// table's comment names is the set's key type's, which says it too.
 func ParseComment(c string) (name string, mask netip.Addr, ok bool) {
 	m := commentRE.FindStringSubmatch(c)
 	if m == nil {

@@ -150,6 +150,47 @@ func TestKeyAndHolds(t *testing.T) {
 	}
 }
 
+// In an inet table a list has a family of sets per address family: the
+// names and comments say which, and read back as the list's.
+func TestFamilyNames(t *testing.T) {
+	taken := map[string]bool{}
+	use := func(b string) bool { return taken[b] }
+	for _, v6 := range []bool{false, true} {
+		base := FamilyBaseName("SSH guard", v6, use)
+		taken[base] = true
+		want := map[bool]string{false: "recent_SSH_guard_ip", true: "recent_SSH_guard_ip6"}[v6]
+		if base != want {
+			t.Errorf("FamilyBaseName(v6 %v) = %q, want %q", v6, base, want)
+		}
+		l := ringList()
+		l.Base, l.IPv6, l.Inet = base, v6, true
+		if v6 {
+			l.Mask = netip.MustParseAddr("ffff:ffff:ffff:ffff::")
+		}
+		fam := map[bool]string{false: " ipv4", true: " ipv6"}[v6]
+		for _, s := range l.Sets() {
+			c := l.Comment(s)
+			if !strings.Contains(c, fam+" mask ") {
+				t.Errorf("comment %q does not say%s before the mask", c, fam)
+			}
+			n, mask, ok := ParseComment(c)
+			if !ok || n != l.Name || mask != l.Mask {
+				t.Errorf("comment %q: parsed as %q %v %v", c, n, mask, ok)
+			}
+			if b, got, ok := ParseSetName(l.SetName(s)); !ok || b != base || got != s {
+				t.Errorf("%s: parsed as %q %+v %v", l.SetName(s), b, got, ok)
+			}
+		}
+	}
+	if b := FamilyBaseName("SSH guard", true, use); b != "recent_SSH_guard_ip6_2" {
+		t.Errorf("a taken base is numbered: %q", b)
+	}
+	// A list whose name ends like a family word keeps it as its name.
+	if n, _, ok := ParseComment("xt_recent x ipv6 mem ipv4"); !ok || n != "x ipv6" {
+		t.Errorf("parsed %q %v", n, ok)
+	}
+}
+
 // TestHolders: for every layout and history, an address is an entry (in
 // mem, a window or a ring slot) exactly when it is in one of the holders,
 // and never in two, so the holders' counts add up to the entries.

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"syscall"
@@ -21,6 +22,13 @@ import (
 // initMain is the sandbox's init (PID 1 of its PID namespace): it builds
 // the sandbox, runs the script, saves the ruleset and reports on fd 3.
 func initMain() int {
+	// Capabilities, the bounding set among them, belong to a thread, not to
+	// the process: the set dropCapabilities shrinks is this thread's, and
+	// only a child forked from this thread inherits it. Every command the
+	// init starts is started by this goroutine, so it stays on this thread
+	// (unlocked, the script sometimes ran with CAP_SYS_ADMIN: its umount of
+	// /proc then hid the ruleset from the save).
+	runtime.LockOSThread()
 	report := os.NewFile(3, "report")
 	var cfg config
 	res := &initResult{}

@@ -77,7 +77,7 @@ func TestPrivilegedCorpusRulesets(t *testing.T) {
 				}
 			}
 			var summary []string
-			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables} {
+			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables, translate.LayoutInet} {
 				summary = append(summary, string(layout)+": "+checkCorpusLayout(t, name, d, layout))
 			}
 			sum := fmt.Sprintf("%d rules; %s", nrules, strings.Join(summary, "; "))

@@ -136,6 +136,37 @@ func (c *ctx) chainName(iptChain string) string {
 	return safeIdent(iptChain)
 }
 
+// ctKey is a conntrack key as the rule's table needs it: an address key
+// (ct original saddr) takes its family from an ip or ip6 table, and names
+// it in an inet table (ct original ip saddr).
+func (c *ctx) ctKey(k *desc.CTKey) *desc.CTKey {
+	if !c.tr.inet() {
+		return k
+	}
+	v6 := c.fam == parser.IPv6
+	switch {
+	case k == desc.CTSaddr && v6:
+		return desc.CTIP6Saddr
+	case k == desc.CTSaddr:
+		return desc.CTIPSaddr
+	case k == desc.CTDaddr && v6:
+		return desc.CTIP6Daddr
+	case k == desc.CTDaddr:
+		return desc.CTIPDaddr
+	}
+	return k
+}
+
+// tableFamily is the family a statement must name in the rule's table
+// (snat ip to, tproxy ip6 to): the rule's in an inet table, none in an ip
+// or ip6 table, whose family it is.
+func (c *ctx) tableFamily() Family {
+	if c.tr.inet() {
+		return c.nfam
+	}
+	return ""
+}
+
 // l3 is the network header of the rule's family.
 func (c *ctx) l3() *desc.L3 {
 	if c.fam == parser.IPv6 {
@@ -223,10 +254,14 @@ func (c *ctx) translate() ([]*Rule, error) {
 }
 
 // protoMatch is "ip protocol P" (IPv4) or "meta l4proto P" (IPv6, where the
-// upper-layer protocol follows extension headers as ip6tables -p does).
+// upper-layer protocol follows extension headers as ip6tables -p does). In
+// the inet layout IPv4 has "meta l4proto P" too, so that a rule both
+// families have is one rule: for IPv4 the kernel sets meta l4proto from the
+// header's protocol field (nft_set_pktinfo_ipv4, in ip and inet chains
+// alike), the byte "ip protocol" reads.
 func (c *ctx) protoMatch(neg bool) Stmt {
 	var left Expr = &Payload{Field: desc.IPProtocol}
-	if c.fam == parser.IPv6 {
+	if c.fam == parser.IPv6 || c.tr.inet() {
 		left = &Meta{Key: desc.MetaL4proto}
 	}
 	return &Match{Left: left, Op: eq(neg), Right: protoValue(c.proto)}

@@ -272,7 +272,7 @@ func (c *ctx) ipsetElems(o *parser.Option, s *ipset.Set) ([]Expr, bool, error) {
 		if len(parts) > 1 {
 			el = &Concat{Exprs: parts}
 		}
-		elem := &Elem{Value: el, Comment: e.Comment}
+		elem := &Elem{Key: el, Comment: e.Comment}
 		if e.HasTimeout && s.Timeout > 0 {
 			if e.Timeout == 0 {
 				return nil, false, c.ipsetRefusal(o, e.Pos, "ipset %q entry %q never expires in a set with a default timeout; an nft element of such a set always gets a timeout", s.Name, strings.Join(e.Parts, ","))

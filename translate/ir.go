@@ -84,15 +84,49 @@ type BaseChain struct {
 
 // Set is a named set (or map) in a table.
 type Set struct {
-	Name    string
-	Typeof  []Expr       // key as typeof expressions (concatenated when several)
-	Type    []*desc.Type // key as nft data types (ipv4_addr, ...), when Typeof is nil
-	Flags   []SetFlag
+	Name   string
+	Typeof []Expr       // key as typeof expressions (concatenated when several)
+	Type   []*desc.Type // key as nft data types (ipv4_addr, ...), when Typeof is nil
+	// Data makes the set a map: the types of its values (concatenated when
+	// several; desc.Verdict for a verdict map).
+	Data  []*desc.Type
+	Flags []SetFlag
+	// Counter gives every element a counter of its own (nft: "counter" in
+	// the declaration); the optimizer's folds keep each iptables rule's
+	// counter this way.
+	Counter bool
 	Timeout time.Duration
 	Size    int
 	Comment string
-	Elems   []Expr
-	Origin  parser.Pos
+	// Elems are the elements: constants, or *Elem for an element with a
+	// map value, a counter, a comment or an origin.
+	Elems  []Expr
+	Origin parser.Pos
+}
+
+// Elem is a set or map element with what belongs to it (nft: KEY
+// [timeout T] [counter packets P bytes B] [comment "C"] [: VALUE]).
+type Elem struct {
+	Key Expr
+	// Timeout is the time the element has left, written as its timeout
+	// (it expires at the same moment; a refresh from the packet path uses
+	// the statement's or the set's timeout, never the element's).
+	Timeout time.Duration
+	Counter *Counter // initial counter values (nil: zero)
+	Comment string
+	// Value is a map element's value (a *Verdict in a verdict map); nil in
+	// a set.
+	Value Expr
+	// Origin is the iptables rule the element stands for (folded rules).
+	Origin parser.Pos
+}
+
+// simplest is the element itself when it has attributes, else its key.
+func (e *Elem) simplest() Expr {
+	if e.Timeout == 0 && e.Comment == "" && e.Value == nil && e.Counter == nil {
+		return e.Key
+	}
+	return e
 }
 
 // SetFlag is a flag of a named set.
@@ -133,7 +167,11 @@ type ObjField struct {
 
 // Rule is one nft rule. Origin is the iptables rule it came from.
 type Rule struct {
-	Origin  parser.Pos
+	Origin parser.Pos
+	// Origins are all the iptables rules the rule stands for, in their
+	// order, when it stands for more than one (the optimizer folded them
+	// into one rule); nil means Origin alone. Origin is always Origins[0].
+	Origins []parser.Pos
 	Stmts   []Stmt
 	Comment string
 	// Disabled, when set, is the reason the rule could not be translated;
@@ -141,6 +179,14 @@ type Rule struct {
 	// rule (Source) and never loaded (--allow-partial).
 	Disabled string
 	Source   string
+}
+
+// AllOrigins returns the iptables rules r stands for: Origins, or Origin.
+func (r *Rule) AllOrigins() []parser.Pos {
+	if len(r.Origins) > 0 {
+		return r.Origins
+	}
+	return []parser.Pos{r.Origin}
 }
 
 // Stmt is a statement of a rule.
@@ -194,10 +240,19 @@ const (
 	VerdictQueue    VerdictKind = "queue"
 )
 
-// Verdict ends (or redirects) rule evaluation.
+// Verdict ends (or redirects) rule evaluation. It is also the value of a
+// verdict map's element.
 type Verdict struct {
 	Kind  VerdictKind
 	Chain string
+}
+
+// VMap looks Key up in a verdict map (a *SetRef, or a *SetLit of *Elem)
+// and applies the verdict found; a packet whose key is not there goes on
+// to the next rule (nft: KEY vmap MAP).
+type VMap struct {
+	Key Expr
+	Map Expr
 }
 
 // Log logs the packet.
@@ -408,6 +463,7 @@ func (*Tproxy) stmt()   {}
 func (*Synproxy) stmt() {}
 func (*Quota) stmt()    {}
 func (*ObjRef) stmt()   {}
+func (*VMap) stmt()     {}
 
 // ---- expressions ----
 
@@ -526,22 +582,12 @@ type SetLit struct{ Elems []Expr }
 // SetRef is a reference to a named set: @name.
 type SetRef struct{ Name string }
 
-// Elem is a set element with attributes: the time it has left, written as
-// its timeout (it expires at the same moment; a refresh from the packet
-// path uses the statement's or the set's timeout, never the element's),
-// and a comment.
-type Elem struct {
-	Value   Expr
-	Timeout time.Duration
-	Comment string
-}
-
-// simplest is the element itself when it has no attributes.
-func (e *Elem) simplest() Expr {
-	if e.Timeout == 0 && e.Comment == "" {
-		return e.Value
-	}
-	return e
+// MapLookup is the value Key maps to in Map (a *SetRef, or a *SetLit of
+// *Elem): nft's KEY map MAP. A packet whose key is not in the map ends the
+// rule there, as a failed match does.
+type MapLookup struct {
+	Key Expr
+	Map Expr
 }
 
 // Bitmask is the "value / mask" form used for tcp flags: syn / fin,syn,rst,ack.
@@ -554,29 +600,31 @@ type Time struct{ D time.Duration }
 // (meta hour "08:00:00"); Secs counts from midnight.
 type Clock struct{ Secs uint32 }
 
-func (*Payload) expr() {}
-func (*Meta) expr()    {}
-func (*CT) expr()      {}
-func (*Fib) expr()     {}
-func (*Exthdr) expr()  {}
-func (*Socket) expr()  {}
-func (*Numgen) expr()  {}
-func (*Hash) expr()    {}
-func (*Rt) expr()      {}
-func (*Ipsec) expr()   {}
-func (*Raw) expr()     {}
-func (*Binop) expr()   {}
-func (*Concat) expr()  {}
-func (*Int) expr()     {}
-func (*Str) expr()     {}
-func (*Addr) expr()    {}
-func (*Sym) expr()     {}
-func (*Flags) expr()   {}
-func (*MAC) expr()     {}
-func (*Range) expr()   {}
-func (*SetLit) expr()  {}
-func (*SetRef) expr()  {}
-func (*Bitmask) expr() {}
-func (*Elem) expr()    {}
-func (*Time) expr()    {}
-func (*Clock) expr()   {}
+func (*Payload) expr()   {}
+func (*Meta) expr()      {}
+func (*CT) expr()        {}
+func (*Fib) expr()       {}
+func (*Exthdr) expr()    {}
+func (*Socket) expr()    {}
+func (*Numgen) expr()    {}
+func (*Hash) expr()      {}
+func (*Rt) expr()        {}
+func (*Ipsec) expr()     {}
+func (*Raw) expr()       {}
+func (*Binop) expr()     {}
+func (*Concat) expr()    {}
+func (*Int) expr()       {}
+func (*Str) expr()       {}
+func (*Addr) expr()      {}
+func (*Sym) expr()       {}
+func (*Flags) expr()     {}
+func (*MAC) expr()       {}
+func (*Range) expr()     {}
+func (*SetLit) expr()    {}
+func (*SetRef) expr()    {}
+func (*Bitmask) expr()   {}
+func (*Time) expr()      {}
+func (*Clock) expr()     {}
+func (*Elem) expr()      {}
+func (*MapLookup) expr() {}
+func (*Verdict) expr()   {}

@@ -120,10 +120,32 @@ func (c *ctx) tableObject(kind ObjKind, name string) *Object {
 func (c *ctx) freeSetName(base string) string {
 	base = safeIdent(base)
 	name := base
-	for i := 2; c.tableSet(name) != nil; i++ {
+	for i := 2; c.setNameTaken(name); i++ {
 		name = base + "_" + strconv.Itoa(i)
 	}
 	return name
+}
+
+// setNameTaken reports whether a set of the rule's table is called name; in
+// the inet layout, a set of either family's part. A set whose state is the
+// family's own (a hashlimit table, a connlimit count: xt keeps them per
+// family, or per rule) takes a name this way, so that the two parts never
+// hold different sets of one name.
+func (c *ctx) setNameTaken(name string) bool {
+	if c.tableSet(name) != nil {
+		return true
+	}
+	if !c.tr.inet() {
+		return false
+	}
+	for _, t := range c.tr.tables {
+		for _, s := range t.Sets {
+			if s.Name == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // addSet declares s in the rule's table.

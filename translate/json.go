@@ -84,19 +84,21 @@ func jsonTable(t *Table) ([]any, error) {
 		}
 		out = append(out, obj("add", jo))
 	}
-	for _, s := range t.Sets {
-		js, err := jsonSet(id, s)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, obj("add", obj("set", js)))
-	}
+	// Chains before sets: a verdict map's elements jump to chains, and
+	// nft -j runs the commands in order.
 	for _, c := range t.Chains {
 		ch := id("name", c.Name)
 		if b := c.Base; b != nil {
 			ch = append(ch, obj("type", string(b.Type), "hook", string(b.Hook), "prio", b.Priority, "policy", b.Policy)...)
 		}
 		out = append(out, obj("add", obj("chain", ch)))
+	}
+	for _, s := range t.Sets {
+		js, err := jsonSet(id, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, obj("add", obj("set", js)))
 	}
 	for _, c := range t.Chains {
 		for _, r := range c.Rules {
@@ -143,17 +145,13 @@ func jsonSet(id func(...any) jobj, s *Set) (jobj, error) {
 	if len(s.Typeof) > 0 {
 		return nil, parser.Errorf(s.Origin, "set %s is declared with typeof, which nft 1.0.6's JSON cannot express (use the text form)", s.Name)
 	}
-	var typ any
-	if len(s.Type) == 1 {
-		typ = s.Type[0].Name
-	} else {
-		var ts []string
-		for _, t := range s.Type {
-			ts = append(ts, t.Name)
-		}
-		typ = ts
+	js := id("name", s.Name, "type", jsonTypes(s.Type))
+	if len(s.Data) > 1 {
+		return nil, parser.Errorf(s.Origin, "map %s has concatenated values (%s), which nft 1.0.6's JSON cannot load (use the text form)", s.Name, typeNames(s.Data))
 	}
-	js := id("name", s.Name, "type", typ)
+	if len(s.Data) > 0 {
+		js = append(js, jkv{"map", jsonTypes(s.Data)})
+	}
 	var fl []string
 	for _, f := range s.Flags {
 		// nft's JSON has no "dynamic": nft marks a set the packet path
@@ -177,7 +175,7 @@ func jsonSet(id func(...any) jobj, s *Set) (jobj, error) {
 	if len(s.Elems) > 0 {
 		var els []any
 		for _, e := range s.Elems {
-			v, err := jsonValue(e, s.Type[0])
+			v, err := jsonElem(e, s.Type[0])
 			if err != nil {
 				return nil, err
 			}
@@ -185,7 +183,56 @@ func jsonSet(id func(...any) jobj, s *Set) (jobj, error) {
 		}
 		js = append(js, jkv{"elem", els})
 	}
+	if s.Counter {
+		js = append(js, jkv{"stmt", []any{obj("counter", nil)}})
+	}
 	return js, nil
+}
+
+// jsonTypes is a set's key or value type: a name, or a list of them.
+func jsonTypes(ts []*desc.Type) any {
+	if len(ts) == 1 {
+		return ts[0].Name
+	}
+	var names []string
+	for _, t := range ts {
+		names = append(names, t.Name)
+	}
+	return names
+}
+
+// jsonElem writes a set element; one with a counter or a comment is an
+// "elem" object, a map's is a [key, value] pair.
+func jsonElem(e Expr, t *Type) (any, error) {
+	el, ok := e.(*Elem)
+	if !ok {
+		return jsonValue(e, t)
+	}
+	key, err := jsonValue(el.Key, t)
+	if err != nil {
+		return nil, err
+	}
+	if el.Counter != nil || el.Comment != "" || el.Timeout > 0 {
+		o := obj("val", key)
+		if el.Timeout > 0 {
+			o = append(o, jkv{"timeout", jsonDuration(el.Timeout)})
+		}
+		if el.Comment != "" {
+			o = append(o, jkv{"comment", el.Comment})
+		}
+		if c := el.Counter; c != nil {
+			o = append(o, jkv{"counter", obj("packets", c.Packets, "bytes", c.Bytes)})
+		}
+		key = obj("elem", o)
+	}
+	if el.Value == nil {
+		return key, nil
+	}
+	v, err := jsonValue(el.Value, nil)
+	if err != nil {
+		return nil, err
+	}
+	return []any{key, v}, nil
 }
 
 // jsonDuration is a set timeout: whole seconds as a number, else a string
@@ -207,11 +254,17 @@ func jsonStmt(st Stmt) (any, error) {
 		}
 		return obj("counter", obj("packets", s.Packets, "bytes", s.Bytes)), nil
 	case *Verdict:
-		switch s.Kind {
-		case VerdictJump, VerdictGoto:
-			return obj(string(s.Kind), obj("target", s.Chain)), nil
+		return jsonVerdict(s), nil
+	case *VMap:
+		key, err := jsonExpr(s.Key)
+		if err != nil {
+			return nil, err
 		}
-		return obj(string(s.Kind), nil), nil
+		m, err := jsonValue(s.Map, nil)
+		if err != nil {
+			return nil, err
+		}
+		return obj("vmap", obj("key", key, "data", m)), nil
 	case *Log:
 		return obj("log", jsonLog(s)), nil
 	case *Limit:
@@ -356,6 +409,14 @@ func jsonStmt(st Stmt) (any, error) {
 		return obj("ct count", c), nil
 	}
 	return nil, fmt.Errorf("statement %T has no JSON form", st)
+}
+
+func jsonVerdict(v *Verdict) jobj {
+	switch v.Kind {
+	case VerdictJump, VerdictGoto:
+		return obj(string(v.Kind), obj("target", v.Chain))
+	}
+	return obj(string(v.Kind), nil)
 }
 
 func jsonLog(s *Log) jobj {
@@ -586,6 +647,16 @@ func jsonExpr(e Expr) (any, error) {
 		return obj("concat", parts), nil
 	case *Binop:
 		return jsonBinop(v)
+	case *MapLookup:
+		key, err := jsonExpr(v.Key)
+		if err != nil {
+			return nil, err
+		}
+		m, err := jsonValue(v.Map, nil)
+		if err != nil {
+			return nil, err
+		}
+		return obj("map", obj("key", key, "data", m)), nil
 	}
 	return nil, fmt.Errorf("expression %s has no JSON form", RenderExpr(e))
 }
@@ -671,19 +742,12 @@ func jsonValue(e Expr, t *Type) (any, error) {
 		return obj("concat", parts), nil
 	case *Binop:
 		return jsonBinop(v)
+	case *Verdict:
+		return jsonVerdict(v), nil
 	case *Elem:
-		val, err := jsonValue(v.Value, t)
-		if err != nil {
-			return nil, err
-		}
-		el := obj("val", val)
-		if v.Timeout > 0 {
-			el = append(el, jkv{"timeout", jsonDuration(v.Timeout)})
-		}
-		if v.Comment != "" {
-			el = append(el, jkv{"comment", v.Comment})
-		}
-		return obj("elem", el), nil
+		return jsonElem(v, t)
+	case *MapLookup:
+		return jsonExpr(v)
 	}
 	return nil, fmt.Errorf("value %s has no JSON form", RenderExpr(e))
 }

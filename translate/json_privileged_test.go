@@ -21,6 +21,10 @@ import (
 var jsonUnsupported = map[string]string{
 	"recent-rttl":  "typeof",
 	"recent-rttl6": "typeof",
+	// dnat to address . port from one map: nft 1.0.6 lists the map's type
+	// as "ipv4_addr . inet_service" in JSON, refuses that form, and
+	// crashes on the list form.
+	"optimize-map": "concatenated values",
 }
 
 var expiresRE = regexp.MustCompile(`expires [0-9hmsd]+`)

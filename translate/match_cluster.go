@@ -73,7 +73,7 @@ func matchCluster(c *ctx, m *parser.Match) error {
 		&Match{Left: &Payload{Field: c.l3().Daddr}, Op: OpNe, Right: &Addr{Prefix: mustPrefix(mcast)}},
 		&Assign{Left: &Meta{Key: desc.MetaPkttype}, Value: &Sym{Name: "host"}},
 	}})
-	c.match(&Hash{Kind: "jhash", Expr: &CT{Key: desc.CTSaddr, Dir: desc.CTOriginal}, Mod: uint32(total), Seed: &s32}, eq(neg), right)
+	c.match(&Hash{Kind: "jhash", Expr: &CT{Key: c.ctKey(desc.CTSaddr), Dir: desc.CTOriginal}, Mod: uint32(total), Seed: &s32}, eq(neg), right)
 	c.note(m.Pos, "nft 1.0.6 aborts when listing a jhash of a ct expression (netlink_delinearize assertion); the rule loads and works")
 	c.approx(m.Pos, "xt_cluster rewrites pkt_type multicast to host only for packets reaching the match (here a separate rule before it does so for every such packet), and hashes related connections by their master's address")
 	return nil

@@ -59,7 +59,7 @@ func matchConnlimit(c *ctx, m *parser.Match) error {
 	name := ""
 	for i := 0; ; i++ {
 		name = fmt.Sprintf("connlimit%d", i)
-		if c.tableSet(name) == nil {
+		if !c.setNameTaken(name) {
 			break
 		}
 	}

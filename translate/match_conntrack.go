@@ -181,7 +181,7 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 		{"ctreplsrc", desc.CTReply, desc.CTSaddr}, {"ctrepldst", desc.CTReply, desc.CTDaddr},
 	} {
 		if o := m.Opt(a.opt); o != nil {
-			if err := c.ctAddr(&CT{Key: a.key, Dir: a.dir}, o); err != nil {
+			if err := c.ctAddr(&CT{Key: c.ctKey(a.key), Dir: a.dir}, o); err != nil {
 				return err
 			}
 		}

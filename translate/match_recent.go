@@ -10,6 +10,7 @@ package translate
 import (
 	"fmt"
 	"net/netip"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -103,8 +104,11 @@ func parseRecent(m *parser.Match, fam parser.Family) (*recentOpts, error) {
 type recentList struct {
 	*recentset.List
 	fam     parser.Family
-	maskPos parser.Pos      // the rule that created the list (its mask wins)
-	tables  map[string]bool // iptables tables whose rules use it
+	maskPos parser.Pos // the rule that created the list (its mask wins)
+	// maskGiven says that rule has --mask (without, the kernel's mask is
+	// all ones in all 16 bytes, whatever the family).
+	maskGiven bool
+	tables    map[string]bool // iptables tables whose rules use it
 	// declared is set once the list's sets are in the nft table.
 	declared bool
 	// events are the event chains made so far, by side (true: --rdest).
@@ -159,6 +163,68 @@ func (tr *translator) planRecent(d *parser.Dump) {
 			}
 		}
 	}
+	tr.sharedRecentMasks()
+}
+
+// sharedRecentMasks warns about each list both families use. xt_recent
+// keeps one list per name for both, with one mask: the one of the rule that
+// created the list. iptables-restore writes an IPv4 --mask into the first 4
+// bytes of the 16-byte mask and zeros after it (even 255.255.255.255, which
+// iptables-save prints for no mask: a list an IPv4 rule created from a dump
+// keys IPv6 addresses by their first 32 bits, TestPrivilegedInetRecentMask);
+// a list an IPv6 rule created keys IPv4 addresses by the first 4 bytes of
+// the IPv6 mask. The translation keys each family by its own rules' mask,
+// which is what the kernel does for one of the two load orders at most.
+func (tr *translator) sharedRecentMasks() {
+	type pair struct{ l4, l6 *recentList }
+	var pairs []pair
+	for k, l4 := range tr.recent.lists {
+		if k.fam != parser.IPv4 {
+			continue
+		}
+		k.fam = parser.IPv6
+		if l6 := tr.recent.lists[k]; l6 != nil {
+			pairs = append(pairs, pair{l4, l6})
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool { return pairs[i].l4.maskPos.Before(pairs[j].l4.maskPos) })
+	for _, p := range pairs {
+		m4, m6 := maskBytes(p.l4.Mask, 4), maskBytes(p.l6.Mask, 16)
+		// What the kernel's one mask is when a family's rule creates the list.
+		by4 := append(m4[:4:4], make([]byte, 12)...)
+		if !p.l4.maskGiven {
+			by4 = maskBytes(netip.Addr{}, 16) // no --mask: all 16 bytes ones
+		}
+		v4First := string(by4[:4]) == string(m4) && string(by4) == string(m6)
+		v6First := string(m6[:4]) == string(m4)
+		if v4First && v6First {
+			continue
+		}
+		const keys6 = "it keys IPv6 addresses by their first 32 bits, masked with the IPv4 mask (iptables-restore writes zeros past it)"
+		const keys4 = "it keys IPv4 addresses by the first 32 bits of the IPv6 mask"
+		when := "for neither load order: when the IPv4 rules are loaded first " + keys6 + "; when the IPv6 rules are, " + keys4
+		if v6First { // (an IPv4 creator keying as the translation does implies an IPv6 one does)
+			when = "when the IPv6 rules are loaded first; when the IPv4 rules are, " + keys6
+		}
+		pos := p.l4.maskPos
+		if p.l6.maskPos.Before(pos) {
+			pos = p.l6.maskPos
+		}
+		tr.approxf(pos, "recent: list %q is used by IPv4 rules (%s) and IPv6 rules (%s): xt_recent keeps both families' entries in one list with one mask, the mask of the rule that creates the list; the translation keys each family's sets by its own rules' mask (IPv4 %s, IPv6 %s), as the kernel does %s",
+			p.l4.Name, p.l4.maskPos, p.l6.maskPos, maskString(p.l4.Mask, parser.IPv4), maskString(p.l6.Mask, parser.IPv6), when)
+	}
+}
+
+// maskBytes is a list's mask as n bytes (all ones when it has none).
+func maskBytes(a netip.Addr, n int) []byte {
+	if !a.IsValid() {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = 0xff
+		}
+		return b
+	}
+	return a.AsSlice()
 }
 
 func (tr *translator) planRecentMatch(t *parser.Table, m *parser.Match, o *recentOpts) {
@@ -166,10 +232,17 @@ func (tr *translator) planRecentMatch(t *parser.Table, m *parser.Match, o *recen
 	k := tr.recentKeyFor(t.Family, t.Name, o.name)
 	l := p.lists[k]
 	if l == nil {
-		base := recentset.BaseName(o.name, func(b string) bool { return p.bases[b] })
+		taken := func(b string) bool { return p.bases[b] }
+		v6 := t.Family == parser.IPv6
+		base := recentset.BaseName(o.name, taken)
+		if tr.inet() {
+			base = recentset.FamilyBaseName(o.name, v6, taken)
+		}
 		p.bases[base] = true
-		l = &recentList{List: recentset.NewList(o.name, base, t.Family == parser.IPv6, o.mask), fam: t.Family,
+		l = &recentList{List: recentset.NewList(o.name, base, v6, o.mask), fam: t.Family,
 			maskPos: o.pos, tables: map[string]bool{}, events: map[bool]string{}}
+		l.Inet = tr.inet()
+		l.maskGiven = m.Opt("mask") != nil
 		p.lists[k] = l
 	} else if o.mask != l.Mask && m.Opt("mask") != nil {
 		tr.warnf(o.pos, "recent: list %q already has mask %s from %s; the kernel ignores this rule's --mask (the first rule that creates the list wins)", o.name, maskString(l.Mask, t.Family), l.maskPos)

@@ -72,6 +72,11 @@ func Prepare(inputs []Input, popt parser.Options, opt Options) *Output {
 	opt.release = true
 	res := Translate(parser.Merge(dumps...), opt)
 	dumps = nil
+	if opt.Optimize != nil && (res.Err() == nil || opt.AllowPartial) {
+		res.Diags = append(res.Diags, opt.Optimize(res.Ruleset, opt)...)
+		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })
+	}
+	// The check sees what is rendered or lowered: the optimized ruleset.
 	if opt.Check != nil && res.Err() == nil {
 		res.Diags = append(res.Diags, opt.Check(res.Ruleset)...)
 		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })

@@ -27,10 +27,12 @@ func Render(w io.Writer, rs *Ruleset) error {
 	return bw.Flush()
 }
 
-// RenderRule returns one rule's statements as nft text (for messages and tests).
+// RenderRule returns one rule's statements as nft text (for messages,
+// tests and the optimizer's comparisons: a small buffer, as it is called
+// once per rule).
 func RenderRule(r *Rule) string {
 	var b strings.Builder
-	p := &printer{w: bufio.NewWriter(&b)}
+	p := &printer{w: bufio.NewWriterSize(&b, 128)}
 	p.rule(r)
 	p.w.Flush()
 	return b.String()
@@ -39,7 +41,7 @@ func RenderRule(r *Rule) string {
 // RenderExpr returns one expression as nft text.
 func RenderExpr(e Expr) string {
 	var b strings.Builder
-	p := &printer{w: bufio.NewWriter(&b)}
+	p := &printer{w: bufio.NewWriterSize(&b, 64)}
 	p.expr(e, 0)
 	p.w.Flush()
 	return b.String()
@@ -85,14 +87,21 @@ func (p *printer) table(t *Table) {
 }
 
 func (p *printer) set(s *Set) {
-	p.s("\tset " + s.Name + " {\n")
+	kind := "set"
+	if len(s.Data) > 0 {
+		kind = "map"
+	}
+	p.s("\t" + kind + " " + s.Name + " {\n")
 	if len(s.Typeof) > 0 {
 		p.s("\t\ttypeof ")
 		p.expr(&Concat{Exprs: s.Typeof}, 0)
-		p.s("\n")
 	} else {
-		p.s("\t\ttype " + typeNames(s.Type) + "\n")
+		p.s("\t\ttype " + typeNames(s.Type))
 	}
+	if len(s.Data) > 0 {
+		p.s(" : " + typeNames(s.Data))
+	}
+	p.s("\n")
 	if s.Size > 0 {
 		p.s("\t\tsize " + strconv.Itoa(s.Size) + "\n")
 	}
@@ -103,20 +112,42 @@ func (p *printer) set(s *Set) {
 	if s.Timeout > 0 {
 		p.s("\t\ttimeout " + duration(s.Timeout) + "\n")
 	}
+	if s.Counter {
+		p.s("\t\tcounter\n")
+	}
 	if s.Comment != "" {
 		p.s("\t\tcomment " + quote(s.Comment) + "\n")
 	}
 	if len(s.Elems) > 0 {
-		p.s("\t\telements = { ")
-		for i, e := range s.Elems {
-			if i > 0 {
-				p.s(", ")
-			}
-			p.expr(e, 0)
-		}
-		p.s(" }\n")
+		p.s("\t\telements = ")
+		p.elems(s.Elems, "\n\t\t\t     ")
+		p.s("\n")
 	}
 	p.s("\t}\n")
+}
+
+// elems writes { a, b }; the elements of folded rules (with their
+// values, or the rules they stand for) go one to a line, after sep.
+func (p *printer) elems(es []Expr, sep string) {
+	long := false
+	for _, e := range es {
+		if el, ok := e.(*Elem); ok && len(es) > 1 && (el.Value != nil || el.Origin.File != "") {
+			long = true
+		}
+	}
+	p.s("{ ")
+	for i, e := range es {
+		if i > 0 {
+			p.s(",")
+			if long {
+				p.s(sep)
+			} else {
+				p.s(" ")
+			}
+		}
+		p.expr(e, 0)
+	}
+	p.s(" }")
 }
 
 // namedPriorities are the standard priorities nft prints by name.
@@ -179,10 +210,7 @@ func (p *printer) stmt(st Stmt) {
 	case *Counter:
 		p.counter(s)
 	case *Verdict:
-		p.s(string(s.Kind))
-		if s.Chain != "" {
-			p.s(" " + s.Chain)
-		}
+		p.verdict(s)
 	case *Log:
 		p.log(s)
 	case *Limit:
@@ -231,6 +259,10 @@ func (p *printer) stmt(st Stmt) {
 		p.s(strconv.FormatUint(s.Bytes, 10) + " bytes")
 	case *ObjRef:
 		p.s(string(s.Kind) + " set " + quote(s.Name))
+	case *VMap:
+		p.expr(s.Key, 0)
+		p.s(" vmap ")
+		p.expr(s.Map, 0)
 	case selfRendering:
 		p.s(s.nft())
 	default:
@@ -266,6 +298,13 @@ func (p *printer) match(s *Match) {
 	}
 	p.s(" ")
 	p.expr(s.Right, 0)
+}
+
+func (p *printer) verdict(v *Verdict) {
+	p.s(string(v.Kind))
+	if v.Chain != "" {
+		p.s(" " + v.Chain)
+	}
 }
 
 func (p *printer) counter(s *Counter) {
@@ -554,24 +593,31 @@ func (p *printer) expr(e Expr, outer int) {
 		p.s("-")
 		p.expr(v.Hi, 6)
 	case *SetLit:
-		p.s("{ ")
-		for i, x := range v.Elems {
-			if i > 0 {
-				p.s(", ")
-			}
-			p.expr(x, 0)
-		}
-		p.s(" }")
-	case *SetRef:
-		p.s("@" + v.Name)
+		p.elems(v.Elems, "\n\t\t\t")
 	case *Elem:
-		p.expr(v.Value, 0)
+		p.expr(v.Key, 0)
 		if v.Timeout > 0 {
 			p.s(" timeout " + duration(v.Timeout))
+		}
+		if v.Counter != nil {
+			p.s(" ")
+			p.counter(v.Counter)
 		}
 		if v.Comment != "" {
 			p.s(" comment " + quote(v.Comment))
 		}
+		if v.Value != nil {
+			p.s(" : ")
+			p.expr(v.Value, 0)
+		}
+	case *MapLookup:
+		p.expr(v.Key, 0)
+		p.s(" map ")
+		p.expr(v.Map, 0)
+	case *Verdict:
+		p.verdict(v)
+	case *SetRef:
+		p.s("@" + v.Name)
 	case *Bitmask:
 		p.expr(v.Value, 6)
 		p.s(" / ")

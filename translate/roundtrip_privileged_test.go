@@ -33,6 +33,7 @@ var (
 	reNLPrefix   = regexp.MustCompile(`^  \[ bitwise reg (\d+) = \( reg \d+ & (0x[0-9a-f]+(?: 0x[0-9a-f]+)*) \) \^ 0x0+(?: 0x0+)* \]$`)
 	reNLQuota    = regexp.MustCompile(`(\[ quota bytes \d+ consumed )\d+( flags \d+ \])`)
 	reNLLimit    = regexp.MustCompile(`\[ limit .*\]`)
+	reNLCmp      = regexp.MustCompile(`^(  \[ cmp eq reg \d+ )((?:0x[0-9a-f]+ ?)+) \]$`)
 	reExpires    = regexp.MustCompile(`expires [0-9hmsd]+`)
 )
 
@@ -50,11 +51,13 @@ var (
 //   - anonymous set elements come in any order;
 //   - a masked compare with a prefix mask of whole bytes ("& 0x0000ffff",
 //     then "cmp eq 0x0000640a") is listed as a prefix (10.100.0.0/16) and
-//     read back as a compare of just those bytes: the mask line is dropped
-//     (the compared value is printed the same either way).
+//     read back as a compare of just those bytes: the mask line is dropped,
+//     and the compare cut to the words of the prefix (an IPv4 value is
+//     printed the same either way, an IPv6 one in fewer words).
 func normBytecode(s string) string {
 	var out []string
 	fam := ""
+	cut := 0 // words of a prefix compare whose mask line was dropped
 	for _, l := range strings.Split(s, "\n") {
 		if m := reNLRuleHead.FindStringSubmatch(l); m != nil {
 			l, fam = m[1]+" "+m[2]+" "+m[3], m[1]
@@ -66,8 +69,18 @@ func normBytecode(s string) string {
 		l = reNLCtKey.ReplaceAllString(l, "[ ct load ${1} =>")
 		l = reNLQuota.ReplaceAllString(l, "${1}N${2}")
 		if m := reNLPrefix.FindStringSubmatch(l); m != nil && bytePrefixMask(m[2]) {
+			cut = (prefixBytes(m[2]) + 3) / 4
 			continue
 		}
+		if m := reNLCmp.FindStringSubmatch(l); m != nil && cut > 0 {
+			// The compare after a dropped mask: its value past the
+			// prefix is zeros, and read back it is just the prefix
+			// (one word for up to 4 bytes: IPv6 prefixes are shorter).
+			if w := strings.Fields(m[2]); len(w) > cut {
+				l = m[1] + strings.Join(w[:cut], " ") + " ]"
+			}
+		}
+		cut = 0
 		out = append(out, l)
 	}
 	// A TCP protocol test right before a TCP option load that is not a
@@ -108,6 +121,21 @@ func normBytecode(s string) string {
 		}
 	}
 	return strings.Join(kept, "\n")
+}
+
+// prefixBytes is the number of 0xff bytes of a byte prefix mask.
+func prefixBytes(words string) int {
+	n := 0
+	for _, w := range strings.Fields(words) {
+		var v uint32
+		fmt.Sscanf(w, "0x%x", &v)
+		for _, c := range []byte{byte(v), byte(v >> 8), byte(v >> 16), byte(v >> 24)} {
+			if c == 0xff {
+				n++
+			}
+		}
+	}
+	return n
 }
 
 // bytePrefixMask: words as nft prints them (little-endian 32-bit words of
@@ -160,7 +188,7 @@ func TestPrivilegedRoundTrip(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables} {
+			for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables, translate.LayoutInet} {
 				out := translate.Files([]translate.Input{{Name: filepath.Base(f), Src: src}}, parser.Options{}, translate.Options{Layout: layout})
 				if out.Failed {
 					t.Errorf("%s (%s layout): translation failed: %s", filepath.Base(f), layout, strings.Join(out.Diags, "; "))
@@ -169,6 +197,15 @@ func TestPrivilegedRoundTrip(t *testing.T) {
 				items = append(items, item{fmt.Sprintf("corpus/%s/%s", strings.TrimSuffix(filepath.Base(f), ".rules"), layout), string(out.Script)})
 			}
 		}
+	}
+	// The corpus's IPv4 and IPv6 dumps of one host, in one inet table.
+	for _, p := range corpusPairs(t) {
+		out := translate.Files(p.inputs, parser.Options{}, translate.Options{Layout: translate.LayoutInet})
+		if out.Failed {
+			t.Errorf("%s (inet layout): translation failed: %s", p.name, strings.Join(out.Diags, "; "))
+			continue
+		}
+		items = append(items, item{"corpus/" + p.name + "/inet-pair", string(out.Script)})
 	}
 	for _, it := range items {
 		t.Run(it.name, func(t *testing.T) {
@@ -242,4 +279,32 @@ func lineDiff(a, b string) string {
 		}
 	}
 	return strings.Join(out, "\n")
+}
+
+// corpusPair is an IPv4 and an IPv6 dump of the corpus from one source.
+type corpusPair struct {
+	name   string
+	inputs []translate.Input
+}
+
+// corpusPairs finds the corpus rulesets that come as an IPv4 and an IPv6
+// dump (NAME.rules and NAME.v6.rules, or the ip6tables file of an iptables
+// one); none when the corpus is absent.
+func corpusPairs(t testing.TB) []corpusPair {
+	dir := filepath.Join("..", "..", "shared", "corpus", "rulesets")
+	v6s, _ := filepath.Glob(filepath.Join(dir, "*.v6.rules"))
+	var out []corpusPair
+	for _, v6 := range v6s {
+		base := strings.TrimSuffix(filepath.Base(v6), ".v6.rules")
+		for _, v4 := range []string{base + ".rules", strings.Replace(base, "ip6tables", "iptables", 1) + ".rules"} {
+			a, err1 := os.ReadFile(filepath.Join(dir, v4))
+			b, err2 := os.ReadFile(v6)
+			if err1 != nil || err2 != nil {
+				continue
+			}
+			out = append(out, corpusPair{strings.TrimSuffix(v4, ".rules"), []translate.Input{{Name: v4, Src: a}, {Name: filepath.Base(v6), Src: b}}})
+			break
+		}
+	}
+	return out
 }

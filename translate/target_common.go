@@ -7,6 +7,7 @@ package translate
 import (
 	"fmt"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -96,9 +97,17 @@ func tgXmark(left Expr, value, mask uint64) Expr {
 // statements, compared as data) share one chain. The iptables rule then
 // jumps to it: a helper chain ends with an implicit return, so a
 // non-terminal target stays non-terminal.
+//
+// In the inet layout both families' parts of the table share the names and
+// the helper chains: a body the other family made already is added to this
+// family's part under the same name too, and mergeInet writes it once.
 func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
 	t := c.tr.nftTable(c.fam, c.table)
-	hs := c.tr.helperChains[t]
+	key := t
+	if c.tr.inet() {
+		key = nil // one set of helpers for both parts
+	}
+	hs := c.tr.helperChains[key]
 	if hs == nil {
 		hs = &tableHelpers{taken: map[string]bool{}}
 		// The names taken in the table are collected once per table and
@@ -106,17 +115,24 @@ func (c *ctx) tgHelperChain(base string, rules []*Rule) string {
 		// distinct helpers and many chains would otherwise cost chains x
 		// helpers.
 		for k, n := range c.tr.names {
-			if k.fam == c.fam {
+			if k.fam == c.fam || c.tr.inet() {
 				hs.taken[n] = true
 			}
 		}
-		for _, ch := range t.Chains {
-			hs.taken[ch.Name] = true
+		for _, tt := range c.tr.tables {
+			if tt == t || c.tr.inet() {
+				for _, ch := range tt.Chains {
+					hs.taken[ch.Name] = true
+				}
+			}
 		}
-		c.tr.helperChains[t] = hs
+		c.tr.helperChains[key] = hs
 	}
 	for _, h := range hs.chains {
 		if sameBody(h.Rules, rules) {
+			if !slices.Contains(t.Chains, h) {
+				t.Chains = append(t.Chains, h)
+			}
 			return h.Name
 		}
 	}

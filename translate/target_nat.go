@@ -63,6 +63,9 @@ func tgNAT(c *ctx, t *parser.Target, kind NATKind, toOpt string) error {
 	if toOpt != "" && n.Addr == nil && n.Port == nil {
 		return c.unsupported(t.Pos, "%s needs --%s", t.Name, toOpt)
 	}
+	if n.Addr != nil {
+		n.Family = c.tableFamily()
+	}
 	if random {
 		n.Flags = append(n.Flags, "random")
 	}
@@ -211,6 +214,6 @@ func tgNETMAP(c *ctx, t *parser.Target) error {
 		}
 	}
 	p, _ := a.Prefix.Addr().Prefix(bits)
-	c.add(&NAT{Kind: kind, Addr: &Addr{Prefix: p}, Prefix: true})
+	c.add(&NAT{Kind: kind, Family: c.tableFamily(), Addr: &Addr{Prefix: p}, Prefix: true})
 	return nil
 }

@@ -35,7 +35,7 @@ func tgTPROXY(c *ctx, t *parser.Target) error {
 			return c.badValue(o, "address")
 		}
 		if !a.IsUnspecified() {
-			tp.Addr = AddrExpr(a, a.BitLen())
+			tp.Addr, tp.Family = AddrExpr(a, a.BitLen()), c.tableFamily()
 			name += "_" + strings.NewReplacer(".", "_", ":", "_").Replace(a.String())
 		}
 	}

@@ -22,12 +22,18 @@ const (
 	// LayoutIPTables reproduces iptables-restore-translate: one nft table per
 	// iptables table (ip filter, ip nat, ...), chains named as in iptables.
 	LayoutIPTables Layout = "iptables"
+	// LayoutInet puts the IPv4 and IPv6 rules into one inet table (default
+	// name "xt2nft"), chains named TABLE_CHAIN as in LayoutXT2NFT: base
+	// chains once per hook, a rule both families have written once, the
+	// others qualified with their family (inet.go).
+	LayoutInet Layout = "inet"
 )
 
 // Options control a translation.
 type Options struct {
 	Layout Layout
-	// Table is the table name for LayoutXT2NFT (default "xt2nft").
+	// Table is the table name for LayoutXT2NFT and LayoutInet (default
+	// "xt2nft").
 	Table string
 	// Counters carries iptables' [packets:bytes] counters into the rules.
 	Counters bool
@@ -42,8 +48,14 @@ type Options struct {
 	// translated (set by Files, which owns the dumps it parses).
 	release bool
 	// Report adds a note for every translated -m recent match saying
-	// whether it is exact or approximate.
+	// whether it is exact or approximate (and, with Optimize, for every
+	// rule the optimizer changed).
 	Report bool
+	// Optimize, when set, rewrites the translated ruleset before it is
+	// rendered or lowered (xt2nft --optimize sets it to
+	// translate/optimize.Hook, which this package cannot import); the
+	// notes it returns join the diagnostics.
+	Optimize func(*Ruleset, Options) []parser.Diagnostic
 	// Check, when set, is run on a translation without errors and its
 	// errors join the translation's: a backend's check of what only its
 	// lowering knows (the kernel's limit of expressions in a rule; see
@@ -138,6 +150,10 @@ type translator struct {
 	// helperChains are the target helper chains made so far, per table
 	// (tgHelperChain).
 	helperChains map[*Table]*tableHelpers
+	// basePolicy is the iptables chain of each base chain in the inet
+	// layout, whose policy (position, counters) may become a rule there
+	// (inet.go).
+	basePolicy map[*Chain]*parser.Chain
 }
 
 type tableKey struct {
@@ -169,6 +185,9 @@ func Translate(d *parser.Dump, opt Options) *Result {
 		tr.table(t)
 	}
 	tr.replicateHelpers(d)
+	if tr.inet() {
+		tr.mergeInet(d)
+	}
 	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	return &Result{Ruleset: tr.out, Diags: tr.diags}
@@ -181,7 +200,9 @@ func nftFamily(f parser.Family) Family {
 	return FamilyIP
 }
 
-// nftTable returns (creating) the nft table for an iptables table.
+// nftTable returns (creating) the nft table for an iptables table. In the
+// inet layout it is the family's part of the inet table, which mergeInet
+// makes the table of the ruleset.
 func (tr *translator) nftTable(fam parser.Family, iptTable string) *Table {
 	k := tableKey{fam: fam}
 	name := tr.opt.Table
@@ -193,25 +214,42 @@ func (tr *translator) nftTable(fam parser.Family, iptTable string) *Table {
 	}
 	t := &Table{Family: nftFamily(fam), Name: name}
 	tr.tables[k] = t
+	if tr.inet() {
+		t.Family = FamilyInet
+		return t
+	}
 	tr.out.Tables = append(tr.out.Tables, t)
 	return t
 }
 
+// inet reports whether the translation is for the inet layout.
+func (tr *translator) inet() bool { return tr.opt.Layout == LayoutInet }
+
 // nameChains decides every chain's nft name up front, so jumps can refer to
 // chains declared later.
+// In the inet layout both families name chains in one table, and a chain
+// of the same iptables table and name in both is one nft chain.
 func (tr *translator) nameChains(d *parser.Dump) {
 	used := map[tableKey]map[string]bool{}
+	both := map[[2]string]string{} // inet: (table, chain) -> name
 	for _, t := range d.Tables {
 		k := tableKey{fam: t.Family}
-		if tr.opt.Layout == LayoutIPTables {
+		switch tr.opt.Layout {
+		case LayoutIPTables:
 			k.table = t.Name
+		case LayoutInet:
+			k = tableKey{}
 		}
 		if used[k] == nil {
 			used[k] = map[string]bool{}
 		}
 		for _, c := range t.Chains {
+			if n, ok := both[[2]string{t.Name, c.Name}]; ok {
+				tr.names[chainKey{t.Family, t.Name, c.Name}] = n
+				continue
+			}
 			want := c.Name
-			if tr.opt.Layout == LayoutXT2NFT {
+			if tr.opt.Layout != LayoutIPTables {
 				want = t.Name + "_" + c.Name
 			}
 			name := safeIdent(want)
@@ -223,6 +261,9 @@ func (tr *translator) nameChains(d *parser.Dump) {
 			}
 			used[k][name] = true
 			tr.names[chainKey{t.Family, t.Name, c.Name}] = name
+			if tr.inet() {
+				both[[2]string{t.Name, c.Name}] = name
+			}
 		}
 	}
 }
@@ -232,6 +273,16 @@ func (tr *translator) warnf(pos parser.Pos, format string, a ...any) {
 		return
 	}
 	tr.diags = append(tr.diags, parser.Diagnostic{Pos: pos, Severity: parser.SevWarning, Msg: fmt.Sprintf(format, a...)})
+}
+
+// approxf records an approximation the translator finds across rules (an
+// error with --strict, as a rule's approximations are).
+func (tr *translator) approxf(pos parser.Pos, format string, a ...any) {
+	if tr.opt.Strict {
+		tr.errorf(pos, "approximate translation (--strict): "+format, a...)
+		return
+	}
+	tr.warnf(pos, format, a...)
 }
 
 func (tr *translator) errorf(pos parser.Pos, format string, a ...any) {
@@ -255,6 +306,12 @@ func (tr *translator) table(t *parser.Table) {
 			if t.Name == "nat" && c.Policy == "DROP" {
 				tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
 				nc.Base.Policy = "accept"
+			}
+			if tr.inet() {
+				if tr.basePolicy == nil {
+					tr.basePolicy = map[*Chain]*parser.Chain{}
+				}
+				tr.basePolicy[nc] = c
 			}
 		}
 		nt.Chains = append(nt.Chains, nc)

@@ -8,6 +8,7 @@ import (
 	"github.com/rogpeppe/go-internal/diff"
 
 	"github.com/xt2nft/xt2nft/backend"
+	"github.com/xt2nft/xt2nft/internal/seqdiff"
 )
 
 // Changes is a plan as data: what apply would add, remove and change,
@@ -210,17 +211,17 @@ func compareChain(l, n *backend.ListedChain) (ChainChange, bool) {
 		}
 		return ""
 	}
-	for _, h := range hunks(l.Rules, n.Rules) {
+	for _, h := range seqdiff.Hunks(l.Rules, n.Rules) {
 		// In a hunk, removals and additions pair up as changes in order;
 		// the rest are removed or added.
 		k := 0
-		for ; k < len(h.del) && k < len(h.ins); k++ {
-			cc.Rules = append(cc.Rules, RuleChange{Change: Changed, Position: h.ins[k] + 1, Rule: n.Rules[h.ins[k]], Was: l.Rules[h.del[k]], Origin: origin(h.ins[k])})
+		for ; k < len(h.Del) && k < len(h.Ins); k++ {
+			cc.Rules = append(cc.Rules, RuleChange{Change: Changed, Position: h.Ins[k] + 1, Rule: n.Rules[h.Ins[k]], Was: l.Rules[h.Del[k]], Origin: origin(h.Ins[k])})
 		}
-		for _, i := range h.del[k:] {
+		for _, i := range h.Del[k:] {
 			cc.Rules = append(cc.Rules, RuleChange{Change: Removed, Position: i + 1, Rule: l.Rules[i]})
 		}
-		for _, j := range h.ins[k:] {
+		for _, j := range h.Ins[k:] {
 			cc.Rules = append(cc.Rules, RuleChange{Change: Added, Position: j + 1, Rule: n.Rules[j], Origin: origin(j)})
 		}
 	}

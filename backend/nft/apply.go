@@ -24,6 +24,14 @@ type ApplyResult struct {
 	CarriedSets int // sets whose live elements were carried over
 	CarriedElem int
 	LateElem    int // elements Program.Late added
+	// InPlace counts the tables changed in place, Changed says what was
+	// changed in them.
+	InPlace int
+	Changed IncrementalStats
+	// InPlaceRefused is the kernel's refusal of an in-place edit whose
+	// program then went live swapped whole (a fault of the edit script,
+	// never of the program: a program the kernel refuses fails).
+	InPlaceRefused error
 	// Gen is the ruleset generation right after the apply's commit.
 	Gen uint32
 }
@@ -78,6 +86,29 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		}
 	}
 	res := &ApplyResult{}
+	if late && p.Late != nil {
+		// Late elements go into sets this batch declares (a migration's:
+		// the tables are new, or left by a run that died), never into
+		// sets an in-place edit keeps with what they hold.
+		opt.Whole = true
+	}
+	// Each table xt2nft has applied before is changed in place (see
+	// incremental.go); any other is swapped whole.
+	changes := map[*TableProgram]*tableChanges{}
+	if !opt.Whole {
+		for _, tp := range p.Tables {
+			lp, err := readLiveParts(c, byte(tp.Table.Family), tp.Table.Name)
+			if err != nil {
+				return nil, err
+			}
+			if lp == nil || lp.flags != tp.Table.Flags || !isMark(lp.udata) {
+				continue
+			}
+			if changes[tp], err = compareTable(tp, lp); err != nil {
+				return nil, err
+			}
+		}
+	}
 	carried := map[*SetProgram][]nftables.SetElement{}
 	if !opt.ResetSets {
 		rc, err := readConn(ns)
@@ -85,7 +116,11 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			return nil, classify(err)
 		}
 		for _, tp := range p.Tables {
-			n, err := carrySets(rc, tp, carried)
+			only := func(*SetProgram) bool { return true }
+			if tc := changes[tp]; tc != nil {
+				only = func(sp *SetProgram) bool { return tc.recreated[sp.Set.Name] }
+			}
+			n, err := carrySets(rc, tp, carried, only)
 			if err != nil {
 				return nil, classify(err)
 			}
@@ -94,6 +129,10 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		for _, els := range carried {
 			res.CarriedElem += len(els)
 		}
+	}
+	enc, err := encodeRules(p)
+	if err != nil {
+		return nil, err
 	}
 	if base == 0 {
 		// The reads must all belong to the generation the batch names.
@@ -106,15 +145,28 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 	b := &batch{}
 	objsEnd := make([]int, len(p.Tables))
 	for i, tp := range p.Tables {
+		res.Rules += len(tp.Rules)
+		res.Sets += len(tp.Sets)
+		if tc := changes[tp]; tc != nil {
+			b.inPlace = true
+			if err := tc.queue(b, enc, carried, opt.ResetSets); err != nil {
+				return nil, err
+			}
+			res.InPlace++
+			res.Changed.add(tc.stats)
+			objsEnd[i] = len(b.msgs)
+			continue
+		}
 		if err := queueTable(b, tp, true, carried); err != nil {
 			return nil, err
 		}
 		objsEnd[i] = len(b.msgs)
-		if err := queueRules(b, tp.Rules); err != nil {
+		if err := queueRules(b, tp.Rules, enc); err != nil {
 			return nil, err
 		}
-		res.Rules += len(tp.Rules)
-		res.Sets += len(tp.Sets)
+	}
+	if breakInPlace && b.inPlace {
+		b.delChain(&nftables.Table{Family: p.Tables[0].Table.Family, Name: p.Tables[0].Table.Name}, "xt2nft test: no such chain")
 	}
 	if late && p.Late != nil {
 		els, err := p.Late()
@@ -141,13 +193,38 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		}
 	}
 	if err := b.send(ns, gen); err != nil {
-		return nil, refusal(p, b, err)
+		refused := refusal(p, b, err)
+		if b.inPlace && isRefusal(refused) {
+			// The refused batch changed nothing, so the generation is
+			// the one the reads belong to: swap the tables whole, and
+			// say why. If the kernel refuses that too, the program is
+			// at fault, and that refusal is the answer.
+			opt.Whole = true
+			whole, werr := apply(ns, p, opt, gen, late)
+			if werr != nil {
+				return nil, werr
+			}
+			whole.InPlaceRefused = refused
+			return whole, nil
+		}
+		return nil, refused
 	}
 	if late {
 		p.Committed = time.Now()
 	}
 	res.Gen = genAfter(gen)
 	return res, nil
+}
+
+// breakInPlace makes every in-place batch fail (tests of the fallback).
+var breakInPlace bool
+
+// isRefusal reports whether err is the kernel refusing the batch's content
+// (not another transaction, not a permission).
+func isRefusal(err error) bool {
+	var ce *backend.ChangedError
+	var pe *backend.PermissionError
+	return !errors.As(err, &ce) && !errors.As(err, &pe)
 }
 
 // checkForeign refuses to replace live tables without xt2nft's mark.
@@ -181,23 +258,22 @@ func refusal(p *Program, b *batch, err error) error {
 	if errors.Is(e, unix.EPERM) || errors.Is(e, unix.EACCES) {
 		return &backend.PermissionError{Err: e}
 	}
-	if be.batch == 0 && be.failures[0].msgType == unix.NFT_MSG_NEWRULE {
-		if r := p.rule(be.failures[0].rule); r != nil {
+	if be.batch == 0 && be.failures[0].msgType == unix.NFT_MSG_NEWRULE && b.inPlace {
+		// The kernel names the message it stopped at, and a batch that
+		// edits a table in place sends rules out of the program's order
+		// (a loop is refused at the jump that closes it, whichever that
+		// is): name the rule the program's order would.
+		var le *Error
+		if errors.As(locate(p, e), &le) {
+			return &backend.RefusedError{Err: le}
+		}
+	}
+	if be.batch == 0 && be.failures[0].msgType == unix.NFT_MSG_NEWRULE && be.failures[0].rule < len(b.progs) {
+		if r := b.progs[be.failures[0].rule]; r != nil {
 			return &backend.RefusedError{Err: &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + e.Error()}}
 		}
 	}
 	return &backend.RefusedError{Err: locate(p, e)}
-}
-
-// rule returns the k-th rule of the batch.
-func (p *Program) rule(k int) *RuleProgram {
-	for _, t := range p.Tables {
-		if k < len(t.Rules) {
-			return t.Rules[k]
-		}
-		k -= len(t.Rules)
-	}
-	return nil
 }
 
 // Check sends p to a scratch namespace: the kernel validates every object
@@ -231,27 +307,32 @@ func queueTable(b *batch, tp *TableProgram, replace bool, carried map[*SetProgra
 			return err
 		}
 	}
-	for _, sp := range tp.Sets {
-		els := append(append([]nftables.SetElement(nil), sp.Elems...), carried[sp]...)
-		if err := b.set(sp.Set, sp.udata, els); err != nil {
-			return err
-		}
-	}
+	// Chains before sets: a verdict map's elements jump to chains.
 	for _, ch := range tp.Chains {
 		b.chain(ch)
+	}
+	for _, sp := range tp.Sets {
+		els := append(append([]nftables.SetElement(nil), sp.Elems...), carried[sp]...)
+		if err := b.set(sp.Set, withDigest(sp.udata, setDigest(sp)), els); err != nil {
+			return err
+		}
 	}
 	return nil
 }
 
-func queueRules(b *batch, rules []*RuleProgram) error {
+// queueRules queues the rules in order, each with its digest (enc nil:
+// encoded here).
+func queueRules(b *batch, rules []*RuleProgram, enc map[*RuleProgram]encodedRule) error {
 	for _, r := range rules {
-		for _, a := range r.Anon {
-			if err := b.set(a.Set, a.udata, a.Elems); err != nil {
+		e, ok := enc[r]
+		if !ok {
+			var err error
+			if e, err = encodeRuleProgram(r); err != nil {
 				return &Error{Pos: r.Origin, Msg: err.Error()}
 			}
 		}
-		if err := b.rule(r.Rule); err != nil {
-			return &Error{Pos: r.Origin, Msg: err.Error()}
+		if err := queueRule(b, r, e, 0); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -260,7 +341,7 @@ func queueRules(b *batch, rules []*RuleProgram) error {
 // carrySets reads the live table's dynamic sets and returns, for each set
 // of the new program with the same name, key and flags, the live elements
 // with their remaining time as their timeout.
-func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftables.SetElement) (int, error) {
+func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftables.SetElement, only func(*SetProgram) bool) (int, error) {
 	live, err := c.ListTableOfFamily(tp.Table.Name, tp.Table.Family)
 	if err != nil || live == nil {
 		return 0, nil // no such table yet
@@ -276,7 +357,7 @@ func carrySets(c *nftables.Conn, tp *TableProgram, out map[*SetProgram][]nftable
 	n := 0
 	for _, sp := range tp.Sets {
 		old, ok := byName[sp.Set.Name]
-		if !ok || !carriable(old, sp) {
+		if !ok || !only(sp) || !carriable(old, sp) {
 			continue
 		}
 		read, err := nlraw.ReadSet(c.NetNS, old) // every element, or an error
@@ -324,13 +405,13 @@ func locate(p *Program, batchErr error) error {
 		for i := 0; i < len(tp.Rules); i += chunk {
 			rules := tp.Rules[i:min(i+chunk, len(tp.Rules))]
 			b := &batch{}
-			_ = queueRules(b, rules)
+			_ = queueRules(b, rules, nil)
 			if b.send(scratch, 0) == nil {
 				continue
 			}
 			for _, r := range rules {
 				b := &batch{}
-				_ = queueRules(b, []*RuleProgram{r})
+				_ = queueRules(b, []*RuleProgram{r}, nil)
 				if err := b.send(scratch, 0); err != nil {
 					return &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + errors.Unwrap(err).Error()}
 				}

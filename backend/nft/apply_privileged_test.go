@@ -100,8 +100,10 @@ func TestPrivilegedApplyRejectedLeavesRulesetAlone(t *testing.T) {
 	}
 }
 
-// TestPrivilegedApplyKeepsRecentSets: re-applying carries the recent lists'
-// addresses over with their remaining time; --reset-sets empties them.
+// TestPrivilegedApplyKeepsRecentSets: a re-apply leaves the recent lists'
+// sets in place with their addresses (nothing read, nothing copied); a
+// whole-table swap carries the addresses over with their remaining time;
+// --reset-sets empties them either way.
 func TestPrivilegedApplyKeepsRecentSets(t *testing.T) {
 	nstest.Skip(t, "nft")
 	tn := nstest.New(t, "apply-keep")
@@ -121,8 +123,16 @@ func TestPrivilegedApplyKeepsRecentSets(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if res.InPlace != 1 || res.CarriedElem != 0 || res.Changed.SetsKept != len(p.Tables[0].Sets) || res.Changed.RulesAdded != 0 {
+		t.Errorf("re-apply of the same ruleset: %d tables in place, %d elements carried, %+v; want the table and its %d sets kept, nothing sent",
+			res.InPlace, res.CarriedElem, res.Changed, len(p.Tables[0].Sets))
+	}
+	res, err = nft.Apply(ns, program(t, goodDump), nft.ApplyOptions{Whole: true})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if res.CarriedElem != 3 {
-		t.Errorf("carried %d elements, want 3", res.CarriedElem)
+		t.Errorf("whole swap carried %d elements, want 3", res.CarriedElem)
 	}
 	mem := must(t)(tn.NFT("", "list", "set", "ip", "xt2nft", "recent_ssh_mem"))
 	if !strings.Contains(mem, "10.1.1.1") || !strings.Contains(mem, "10.1.1.2") {
@@ -136,11 +146,14 @@ func TestPrivilegedApplyKeepsRecentSets(t *testing.T) {
 	if exp := m[3]; exp != "57" && exp != "58" {
 		t.Errorf("remaining time %ss, want about 58s (60s minus the time already spent):\n%s", exp, last)
 	}
-	if _, err := nft.Apply(ns, program(t, goodDump), nft.ApplyOptions{ResetSets: true}); err != nil {
-		t.Fatal(err)
-	}
-	if mem := must(t)(tn.NFT("", "list", "set", "ip", "xt2nft", "recent_ssh_mem")); strings.Contains(mem, "10.1.1.1") {
-		t.Errorf("--reset-sets kept the addresses:\n%s", mem)
+	for _, whole := range []bool{false, true} {
+		must(t)(tn.NFT("", "add", "element", "ip", "xt2nft", "recent_ssh_mem", "{ 10.1.1.1 }"))
+		if _, err := nft.Apply(ns, program(t, goodDump), nft.ApplyOptions{ResetSets: true, Whole: whole}); err != nil {
+			t.Fatal(err)
+		}
+		if mem := must(t)(tn.NFT("", "list", "set", "ip", "xt2nft", "recent_ssh_mem")); strings.Contains(mem, "10.1.1.1") {
+			t.Errorf("--reset-sets (whole %v) kept the addresses:\n%s", whole, mem)
+		}
 	}
 }
 

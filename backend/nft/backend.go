@@ -158,6 +158,12 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 	}
 	out := &backend.Result{Summary: fmt.Sprintf("%s and %s live in %s (one netlink batch)",
 		progress.Of(res.Rules, "rule", "rules"), progress.Of(res.Sets, "set", "sets"), progress.Of(len(p.Tables), "table", "tables"))}
+	if c := res.Changed; res.InPlace > 0 {
+		out.Summary += fmt.Sprintf("; edited in place: %s added, %s deleted, %s kept", progress.Of(c.RulesAdded, "rule", "rules"), progress.Of(c.RulesDeleted, "rule", "rules"), progress.Of(c.RulesKept, "rule", "rules"))
+	}
+	if res.InPlaceRefused != nil {
+		out.Summary += fmt.Sprintf("; swapped whole (the kernel refused the in-place edit: %v)", res.InPlaceRefused)
+	}
 	if res.CarriedElem > 0 {
 		out.Summary += fmt.Sprintf("; %s carried over in %s", progress.Of(res.CarriedElem, "address", "addresses"), progress.Of(res.CarriedSets, "set", "sets"))
 	}

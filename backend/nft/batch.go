@@ -30,7 +30,12 @@ type batch struct {
 	origins []origin
 	labels  map[int]string // what raw messages are, for errors
 	rules   int
-	bytes   int // encoded size, for the socket buffers
+	// progs[k] is the program of the batch's k-th rule (nil: a rule read
+	// back from the kernel), so that a refusal names its source.
+	progs []*RuleProgram
+	bytes int // encoded size, for the socket buffers
+	// inPlace: the batch edits a live table in place (incremental.go).
+	inPlace bool
 }
 
 type origin struct {
@@ -83,6 +88,9 @@ func (b *batch) raw(typ uint16, family byte, flags netlink.HeaderFlags, attrs []
 		b.labels = map[int]string{}
 	}
 	b.labels[len(b.msgs)] = label
+	if typ == unix.NFT_MSG_NEWRULE {
+		b.progs = append(b.progs, nil)
+	}
 	b.add(typ, family, flags, attrs)
 }
 
@@ -367,33 +375,69 @@ func (b *batch) obj(o *nftables.NamedObj) error {
 
 // rule queues NEWRULE, appended to its chain.
 func (b *batch) rule(r *nftables.Rule) error {
-	fam := byte(r.Table.Family)
-	ae := encoder()
-	ae.String(unix.NFTA_RULE_TABLE, r.Table.Name)
-	ae.String(unix.NFTA_RULE_CHAIN, r.Chain.Name)
-	var err error
-	ae.Nested(unix.NFTA_RULE_EXPRESSIONS, func(l *netlink.AttributeEncoder) error {
-		for _, x := range r.Exprs {
-			if _, ok := x.(*expr.Match); ok {
-				err = fmt.Errorf("xtables match expressions are not supported")
-			}
-			if _, ok := x.(*expr.Target); ok {
-				err = fmt.Errorf("xtables target expressions are not supported")
-			}
-			data, merr := expr.Marshal(fam, x)
-			if merr != nil && err == nil {
-				err = merr
-			}
-			l.Bytes(unix.NFTA_LIST_ELEM|unix.NLA_F_NESTED, data)
-		}
-		return nil
-	})
+	attrs, err := encodeRule(r)
 	if err != nil {
 		return err
 	}
-	if r.UserData != nil {
-		ae.Bytes(unix.NFTA_RULE_USERDATA, r.UserData)
-	}
-	b.add(unix.NFT_MSG_NEWRULE, fam, netlink.Create|netlink.Append, encode(ae))
+	b.ruleMsg(byte(r.Table.Family), attrs, r.UserData, 0, nil)
 	return nil
+}
+
+// ruleMsg queues NEWRULE from encoded attributes and user data: appended
+// to its chain, or (before non-zero) inserted in front of the rule with
+// that handle. prog is the rule's program, for errors.
+func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *RuleProgram) {
+	if len(udata) > 0 {
+		attrs = appendAttr(attrs, unix.NFTA_RULE_USERDATA, udata)
+	}
+	flags := netlink.Create | netlink.Append
+	if before != 0 {
+		attrs = appendAttr(attrs, unix.NFTA_RULE_POSITION, binary.BigEndian.AppendUint64(nil, before))
+		flags = netlink.Create
+	}
+	b.progs = append(b.progs, prog)
+	b.add(unix.NFT_MSG_NEWRULE, fam, flags, attrs)
+}
+
+// delRule queues DELRULE of the rule with handle h.
+func (b *batch) delRule(t *nftables.Table, chain string, h uint64) {
+	ae := encoder()
+	ae.String(unix.NFTA_RULE_TABLE, t.Name)
+	ae.String(unix.NFTA_RULE_CHAIN, chain)
+	ae.Uint64(unix.NFTA_RULE_HANDLE, h)
+	b.add(unix.NFT_MSG_DELRULE, byte(t.Family), 0, encode(ae))
+}
+
+// delChain queues DELCHAIN (the chain must have no rules left and no
+// references).
+func (b *batch) delChain(t *nftables.Table, name string) {
+	ae := encoder()
+	ae.String(unix.NFTA_CHAIN_TABLE, t.Name)
+	ae.String(unix.NFTA_CHAIN_NAME, name)
+	b.add(unix.NFT_MSG_DELCHAIN, byte(t.Family), 0, encode(ae))
+}
+
+// delSet queues DELSET.
+func (b *batch) delSet(t *nftables.Table, name string) {
+	ae := encoder()
+	ae.String(unix.NFTA_SET_TABLE, t.Name)
+	ae.String(unix.NFTA_SET_NAME, name)
+	b.add(unix.NFT_MSG_DELSET, byte(t.Family), 0, encode(ae))
+}
+
+// flushSet queues DELSETELEM without elements: every element goes.
+func (b *batch) flushSet(t *nftables.Table, name string) {
+	ae := encoder()
+	ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, t.Name)
+	ae.String(unix.NFTA_SET_ELEM_LIST_SET, name)
+	b.add(unix.NFT_MSG_DELSETELEM, byte(t.Family), 0, encode(ae))
+}
+
+// delObj queues DELOBJ.
+func (b *batch) delObj(t *nftables.Table, name string, typ uint32) {
+	ae := encoder()
+	ae.String(unix.NFTA_OBJ_TABLE, t.Name)
+	ae.String(unix.NFTA_OBJ_NAME, name)
+	ae.Uint32(unix.NFTA_OBJ_TYPE, typ)
+	b.add(unix.NFT_MSG_DELOBJ, byte(t.Family), 0, encode(ae))
 }

@@ -31,6 +31,10 @@ func googleBatch(t *testing.T, p *Program) []netlink.Message {
 		for _, o := range tp.Objs {
 			c.AddObj(o)
 		}
+		// chains before sets, as queueTable sends them (verdict maps jump)
+		for _, ch := range tp.Chains {
+			c.AddChain(ch)
+		}
 		for _, sp := range tp.Sets {
 			first := sp.Elems
 			if len(first) > elemChunk {
@@ -44,9 +48,6 @@ func googleBatch(t *testing.T, p *Program) []netlink.Message {
 					t.Fatal(err)
 				}
 			}
-		}
-		for _, ch := range tp.Chains {
-			c.AddChain(ch)
 		}
 		for _, r := range tp.Rules {
 			for _, a := range r.Anon {
@@ -66,8 +67,9 @@ func googleBatch(t *testing.T, p *Program) []netlink.Message {
 
 // TestBatchMatchesGoogleNftables: for every golden case, the batch writer
 // encodes each message as google/nftables did, byte for byte, except for
-// what the writer adds on purpose: xt2nft's table mark and a typeof set's
-// user data (and header flags: one ack per batch, no echo).
+// what the writer adds on purpose: xt2nft's table mark, a typeof set's
+// user data, the direction of a ct key google/nftables cannot send
+// (ctdir.go) (and header flags: one ack per batch, no echo).
 func TestBatchMatchesGoogleNftables(t *testing.T) {
 	cases, err := golden.Cases()
 	if err != nil {
@@ -90,7 +92,7 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 				if err := queueTable(b, tp, true, nil); err != nil {
 					t.Fatal(err)
 				}
-				if err := queueRules(b, tp.Rules); err != nil {
+				if err := queueRules(b, tp.Rules, nil); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -113,6 +115,17 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 					} else if i != 0 && b.origins[i-1].msgType == unix.NFT_MSG_DELTABLE {
 						t.Errorf("message %d: the table is created again without xt2nft's mark", i)
 					}
+				case unix.NFT_MSG_NEWRULE:
+					w.Data = append(w.Data[:4:4], withCtDirections(w.Data[4:])...)
+					// xt2nft's digest ends the user data (digest.go).
+					ud := get(got[4:], unix.NFTA_RULE_USERDATA)
+					if _, ok := digestIn(ud); !ok || len(ud) < 2+digestLen {
+						t.Fatalf("message %d: rule without a digest", i)
+					}
+					got = append(got[:4:4], without(got[4:], unix.NFTA_RULE_USERDATA)...)
+					if rest := ud[:len(ud)-2-digestLen]; len(rest) > 0 {
+						got = appendAttr(got, unix.NFTA_RULE_USERDATA, rest)
+					}
 				case unix.NFT_MSG_NEWSET:
 					gu, wu := get(got[4:], unix.NFTA_SET_USERDATA), get(w.Data[4:], unix.NFTA_SET_USERDATA)
 					if !bytes.HasPrefix(gu, wu) {
@@ -121,6 +134,16 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 					if len(gu) > len(wu) {
 						got = append(got[:4:4], without(got[4:], unix.NFTA_SET_USERDATA)...)
 						w.Data = append(w.Data[:4:4], without(w.Data[4:], unix.NFTA_SET_USERDATA)...)
+					}
+					// a counter on every element: the writer sends the
+					// expression's name alone, google/nftables adds a
+					// stray empty attribute after it
+					if ge := get(got[4:], nftaSetExpr); ge != nil {
+						if want := []byte("\x0c\x00\x01\x00counter\x00"); !bytes.Equal(ge, want) {
+							t.Errorf("message %d: set expression %x, want the counter's name alone", i, ge)
+						}
+						got = append(got[:4:4], without(got[4:], nftaSetExpr)...)
+						w.Data = append(w.Data[:4:4], without(w.Data[4:], nftaSetExpr)...)
 					}
 				}
 				if !bytes.Equal(got, w.Data) {
@@ -133,4 +156,15 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 	if n < 50 {
 		t.Errorf("only %d golden cases compared", n)
 	}
+}
+
+// withCtDirections applies ctDirection to the marked ct expressions of a
+// NEWRULE message's attributes, as the batch writer does.
+func withCtDirections(b []byte) []byte {
+	return rewriteAttrs(b, func(t uint16, v []byte) []byte {
+		if t&0x3fff != unix.NFTA_RULE_EXPRESSIONS {
+			return v
+		}
+		return rewriteAttrs(v, func(_ uint16, elem []byte) []byte { return ctDirection(elem) })
+	})
 }

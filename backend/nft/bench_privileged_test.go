@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/backend/nstest"
@@ -79,4 +80,71 @@ func BenchmarkApply20kNftF(b *testing.B) {
 			b.Fatalf("%v: %s", err, stderr)
 		}
 	}
+}
+
+// BenchmarkReapply20kOneRule: a 20,000-rule translation is live; each
+// iteration lowers and applies it with one rule changed (alternately its
+// two versions), which goes in place as one deletion and one insertion;
+// the whole swap of the same is timed beside it (swap-s).
+//
+//	XT2NFT_PRIVILEGED=1 go test ./backend/nft -run '^$' -bench Reapply20k -benchtime 10x
+func BenchmarkReapply20kOneRule(b *testing.B) {
+	nstest.Skip(b, "nft")
+	rs, _ := bench20k(b)
+	// The second version: the first rule of the biggest chain gets a
+	// comment.
+	var versions [2]*nft.Program
+	for v := range versions {
+		var err error
+		if versions[v], err = nft.Lower(rs); err != nil {
+			b.Fatal(err)
+		}
+		big := rs.Tables[0].Chains[0]
+		for _, c := range rs.Tables[0].Chains {
+			if len(c.Rules) > len(big.Rules) {
+				big = c
+			}
+		}
+		if v == 0 {
+			big.Rules[0].Comment = "changed"
+		} else {
+			big.Rules[0].Comment = ""
+		}
+	}
+	tn := nstest.New(b, "bench-reapply")
+	ns, err := nft.OpenNS(tn.Name)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ns.Close()
+	if _, err := nft.Apply(ns, versions[1], nft.ApplyOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	var swap time.Duration
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		p, err := nft.Lower(rs)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if i%2 == 1 {
+			p = versions[1]
+		}
+		res, err := nft.Apply(ns, p, nft.ApplyOptions{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		if c := res.Changed; res.InPlace != 1 || c.RulesAdded != 1 || c.RulesDeleted != 1 {
+			b.Fatalf("iteration %d: %+v", i, c)
+		}
+	}
+	b.StopTimer()
+	for i := 0; i < 3; i++ {
+		start := time.Now()
+		if _, err := nft.Apply(ns, versions[i%2], nft.ApplyOptions{Whole: true}); err != nil {
+			b.Fatal(err)
+		}
+		swap += time.Since(start)
+	}
+	b.ReportMetric(swap.Seconds()/3, "swap-s")
 }

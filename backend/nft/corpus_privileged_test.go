@@ -26,7 +26,7 @@ func TestPrivilegedCorpusNetlink(t *testing.T) {
 	lab := newLab(t, "corpus")
 	same := 0
 	for _, f := range files {
-		for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables} {
+		for _, layout := range []translate.Layout{translate.LayoutXT2NFT, translate.LayoutIPTables, translate.LayoutInet} {
 			name := strings.TrimSuffix(filepath.Base(f), ".rules") + "/" + string(layout)
 			t.Run(name, func(t *testing.T) {
 				src, err := os.ReadFile(f)

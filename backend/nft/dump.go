@@ -7,9 +7,12 @@ import (
 	"errors"
 	"fmt"
 	"sort"
+	"syscall"
 
 	"github.com/mdlayher/netlink"
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 )
 
 // A table's kernel objects as the kernel dumps them, each the attributes of
@@ -189,6 +192,23 @@ var kernelOnly = map[uint16][]uint16{
 // readTable dumps one table of ns's ruleset (c is open in ns); without
 // runtime it leaves out the elements of dynamic and timeout sets.
 func readTable(c *netlink.Conn, family byte, name string, runtime bool) (*tableDump, error) {
+	mode := elemsStatic
+	if runtime {
+		mode = elemsAll
+	}
+	return readTableElems(c, family, name, mode)
+}
+
+// Which set elements a table read takes.
+type elemMode int
+
+const (
+	elemsNone   elemMode = iota // no set's (a re-apply's read: incremental.go)
+	elemsStatic                 // those of sets the packet path does not change
+	elemsAll
+)
+
+func readTableElems(c *netlink.Conn, family byte, name string, mode elemMode) (*tableDump, error) {
 	d, err := readTableOnly(c, family, name)
 	if err != nil || d.Table == nil {
 		return d, err
@@ -230,7 +250,7 @@ func readTable(c *netlink.Conn, family byte, name string, runtime bool) (*tableD
 	}
 	for _, s := range d.Sets {
 		set := getString(s, unix.NFTA_SET_NAME)
-		if !runtime && setFlags(s)&(unix.NFT_SET_EVAL|unix.NFT_SET_TIMEOUT) != 0 {
+		if mode == elemsNone || mode == elemsStatic && setFlags(s)&(unix.NFT_SET_EVAL|unix.NFT_SET_TIMEOUT) != 0 {
 			continue
 		}
 		ae := encoder()
@@ -271,22 +291,46 @@ func readTableOnly(c *netlink.Conn, family byte, name string) (*tableDump, error
 }
 
 // request sends one GET request and returns the attributes of the answers.
+//
+// The answers are read 64 KiB at a time (nlraw.ReadRaw), as nft reads
+// them: the kernel sizes each chunk of a dump by the largest read the
+// socket has made (up to 32 KiB), and resumes each chunk by walking the
+// table again from its start, so 4 KiB reads (mdlayher/netlink's Execute)
+// made a dump of 20,000 rules cost 0.3 s of kernel time instead of 0.04 s.
 func request(c *netlink.Conn, typ uint16, family byte, flags netlink.HeaderFlags, attrs []byte) ([][]byte, error) {
-	msgs, err := c.Execute(netlink.Message{
+	sent, err := c.Send(netlink.Message{
 		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | int(typ)), Flags: netlink.Request | flags},
 		Data:   append(nfgen(family), attrs...),
 	})
 	if err != nil {
 		return nil, classify(err)
 	}
-	out := make([][]byte, 0, len(msgs))
-	for _, m := range msgs {
-		if m.Header.Flags&netlink.DumpInterrupted != 0 {
-			return nil, errDumpInterrupted
+	var out [][]byte
+	interrupted := false
+	err = nlraw.ReadRaw(c, func(m syscall.NetlinkMessage) (bool, error) {
+		if m.Header.Seq != sent.Header.Sequence {
+			return false, nil // an answer to an earlier request
 		}
-		if len(m.Data) >= 4 && m.Header.Type != netlink.Done {
-			out = append(out, m.Data[4:])
+		switch m.Header.Type {
+		case unix.NLMSG_DONE:
+			return true, nil
+		case unix.NLMSG_ERROR:
+			if e := nlraw.Errno(m); e != 0 {
+				return true, e
+			}
+			return true, nil
 		}
+		interrupted = interrupted || m.Header.Flags&unix.NLM_F_DUMP_INTR != 0
+		if len(m.Data) >= 4 {
+			out = append(out, append([]byte(nil), m.Data[4:]...))
+		}
+		return m.Header.Flags&unix.NLM_F_MULTI == 0, nil
+	})
+	if err != nil {
+		return nil, classify(err)
+	}
+	if interrupted {
+		return nil, errDumpInterrupted
 	}
 	return out, nil
 }

@@ -24,6 +24,13 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 	case *translate.Binop:
 		return l.binop(v, reg)
 	case *translate.Concat:
+		// Protocol dependencies first, as nft emits them: a later part's
+		// (iifname . tcp dport) would overwrite the parts already loaded.
+		for _, x := range v.Exprs {
+			if p, ok := x.(*translate.Payload); ok && p.Field.Proto.Kind == desc.Payload {
+				l.dependency(p.Field.Proto)
+			}
+		}
 		var parts []loaded
 		words := 0
 		for i, x := range v.Exprs {
@@ -64,6 +71,25 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 		}), nil
 	case *translate.Ipsec:
 		return loaded{}, fmt.Errorf("ipsec %s %s not supported by the netlink backend", v.Dir, v.Key.Name)
+	case *translate.MapLookup:
+		if _, err := l.load(v.Key, reg); err != nil {
+			return loaded{}, err
+		}
+		sp, err := l.mapLookup(v.Map, reg, reg)
+		if err != nil {
+			return loaded{}, err
+		}
+		if sp.data[0].dt == desc.Verdict {
+			return loaded{}, fmt.Errorf("verdict map @%s used as a value", sp.Set.Name)
+		}
+		if len(sp.data) == 1 {
+			return sp.data[0], nil
+		}
+		words := 0
+		for _, d := range sp.data {
+			words += (d.size + 3) / 4
+		}
+		return loaded{parts: sp.data, size: words * 4}, nil
 	case *translate.Numgen:
 		typ := uint32(unix.NFT_NG_INCREMENTAL)
 		if v.Mode == "random" {
@@ -90,6 +116,7 @@ func (l *lowerer) field(f *desc.Field, reg uint32) (loaded, error) {
 			return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
 		}), nil
 	case desc.IPv6Ext:
+		l.family(desc.NFProtoIPv6) // nft tests the family first in inet tables
 		return l.bits(f.Offset, f.Len, f.Type, reg, func(start, size uint32) expr.Any {
 			return &expr.Exthdr{DestRegister: reg, Type: p.Number, Offset: start, Len: size, Op: expr.ExthdrOpIpv6}
 		}), nil
@@ -110,6 +137,7 @@ func (l *lowerer) presence(p *desc.Proto, reg uint32) (loaded, error) {
 	var op expr.ExthdrOp
 	switch p.Kind {
 	case desc.IPv6Ext:
+		l.family(desc.NFProtoIPv6) // nft tests the family first in inet tables
 		op = expr.ExthdrOpIpv6
 	case desc.TCPOption:
 		l.dependency(p.Parent)
@@ -235,6 +263,11 @@ func (l *lowerer) ct(v *translate.CT, reg uint32) (loaded, error) {
 		// whatever the direction (nf_ct_protonum), and nft lists
 		// "ct original protocol" as "ct protocol": the direction, which
 		// google/nftables v0.3.0 cannot send for this key, changes nothing.
+		l.emit(ce)
+		return typed(dt), nil
+	}
+	if v.Dir != desc.CTAnyDir && ctDirKeys[k] {
+		ce.Key = expr.CtKey(ctDirKey(k.Key, v.Dir.Number())) // see ctdir.go
 		l.emit(ce)
 		return typed(dt), nil
 	}

@@ -54,7 +54,8 @@ type SetProgram struct {
 	Set   *nftables.Set
 	Elems []nftables.SetElement
 	key   []loaded
-	udata []byte // user data google/nftables cannot add (typeof), see batch.set
+	data  []loaded // a map's value types
+	udata []byte   // user data google/nftables cannot add (typeof), see batch.set
 }
 
 // RuleProgram is a rule, the anonymous sets it needs, and where it came from.

@@ -217,6 +217,10 @@ func isInterval(e translate.Expr) bool {
 		return true
 	case *translate.Addr:
 		return v.Prefix.Bits() != v.Prefix.Addr().BitLen()
+	case *translate.Str:
+		return strings.HasSuffix(v.V, "*") // an interface name wildcard
+	case *translate.Elem:
+		return isInterval(v.Key)
 	}
 	return false
 }

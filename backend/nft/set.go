@@ -7,6 +7,7 @@ import (
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
 	"github.com/google/nftables/expr"
+	"github.com/google/nftables/userdata"
 	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/translate"
@@ -25,9 +26,28 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 	for _, d := range s.Type {
 		key = append(key, typed(d))
 	}
-	ns := &nftables.Set{Table: t, Name: s.Name, Comment: s.Comment, Size: uint32(s.Size), Timeout: s.Timeout, ID: nextSetID()}
+	ns := &nftables.Set{Table: t, Name: s.Name, Comment: s.Comment, Size: uint32(s.Size), Timeout: s.Timeout, ID: nextSetID(),
+		Counter: s.Counter}
 	if err := setKey(ns, key); err != nil {
 		return nil, err
+	}
+	if len(key) == 1 && key[0].dt.Str {
+		// nft records string keys (interface names) as host order; for a
+		// constant or interval set google/nftables writes big endian,
+		// and nft then lists every name as "". The last value counts.
+		udata = append(udata, udU32(byte(userdata.NFTNL_UDATA_SET_KEYBYTEORDER), 1)...)
+	}
+	var data []loaded
+	if len(s.Data) > 0 {
+		var err error
+		if data, err = setData(ns, s.Data); err != nil {
+			return nil, err
+		}
+		if len(data) == 1 && data[0].dt.Host {
+			// nft records host-order values (marks) so that listings
+			// print them right (NFTNL_UDATA_SET_DATABYTEORDER: host).
+			udata = append(udata, udU32(byte(userdata.NFTNL_UDATA_SET_DATABYTEORDER), 1)...)
+		}
 	}
 	for _, f := range s.Flags {
 		switch f {
@@ -46,32 +66,105 @@ func lowerSet(t *nftables.Table, fam translate.Family, s *translate.Set) (*SetPr
 	if s.Timeout > 0 {
 		ns.HasTimeout = true
 	}
-	els, err := elements(key, s.Elems, ns.Interval)
+	els, err := elements(key, data, s.Elems, ns.Interval)
 	if err != nil {
 		return nil, err
 	}
-	return &SetProgram{Set: ns, Elems: els, key: key, udata: udata}, nil
+	return &SetProgram{Set: ns, Elems: els, key: key, data: data, udata: udata}, nil
 }
 
-// elements encodes a set's elements.
-func elements(key []loaded, elems []translate.Expr, interval bool) ([]nftables.SetElement, error) {
-	var out []nftables.SetElement
-	for _, e := range elems {
-		attrs, isElem := e.(*translate.Elem)
-		if isElem {
-			e = attrs.Value
-		}
-		el, err := setElems(key, e, interval)
+// setData makes ns a map whose values have the given types (a verdict
+// map for desc.Verdict) and returns how values are laid out.
+func setData(ns *nftables.Set, types []*desc.Type) ([]loaded, error) {
+	ns.IsMap = true
+	if len(types) == 1 && types[0] == desc.Verdict {
+		ns.DataType = nftables.TypeVerdict
+		return []loaded{{dt: desc.Verdict}}, nil
+	}
+	var data []loaded
+	var dts []nftables.SetDatatype
+	for _, t := range types {
+		dt, err := setDatatype(t)
 		if err != nil {
 			return nil, err
 		}
-		if isElem && len(el) > 0 {
-			el[0].Timeout = attrs.Timeout
-			el[0].Comment = attrs.Comment
+		dts = append(dts, dt)
+		data = append(data, typed(t))
+	}
+	if len(dts) == 1 {
+		ns.DataType = dts[0]
+		return data, nil
+	}
+	dt, err := nftables.ConcatSetType(dts...)
+	ns.DataType = dt
+	return data, err
+}
+
+// elements encodes a set's elements (a map's with their values, laid out
+// as data says).
+func elements(key, data []loaded, elems []translate.Expr, interval bool) ([]nftables.SetElement, error) {
+	var out []nftables.SetElement
+	for _, e := range elems {
+		el, ok := e.(*translate.Elem)
+		if !ok {
+			el = &translate.Elem{Key: e}
 		}
-		out = append(out, el...)
+		enc, err := setElems(key, el.Key, interval)
+		if err != nil {
+			return nil, err
+		}
+		if el.Counter != nil && (el.Counter.Packets != 0 || el.Counter.Bytes != 0) {
+			return nil, fmt.Errorf("element %s: initial element counters are not supported by the netlink backend", translate.RenderExpr(el.Key))
+		}
+		// The value, time left and comment go with the element's first
+		// key (an interval's start).
+		enc[0].Comment = el.Comment
+		enc[0].Timeout = el.Timeout
+		if (el.Value != nil) != (len(data) > 0) {
+			return nil, fmt.Errorf("element %s: a map element needs a value, a set element has none", translate.RenderExpr(e))
+		}
+		if el.Value != nil {
+			if err := elemValue(&enc[0], data, el.Value); err != nil {
+				return nil, err
+			}
+		}
+		out = append(out, enc...)
 	}
 	return out, nil
+}
+
+// elemValue encodes a map element's value.
+func elemValue(el *nftables.SetElement, data []loaded, v translate.Expr) error {
+	if data[0].dt == desc.Verdict {
+		vd, ok := v.(*translate.Verdict)
+		if !ok {
+			return fmt.Errorf("value %s of a verdict map is not a verdict", translate.RenderExpr(v))
+		}
+		k, ok := verdictKinds[vd.Kind]
+		if !ok {
+			return fmt.Errorf("verdict %s not supported in a map", vd.Kind)
+		}
+		el.VerdictData = &expr.Verdict{Kind: k, Chain: vd.Chain}
+		return nil
+	}
+	parts := []translate.Expr{v}
+	if c, ok := v.(*translate.Concat); ok {
+		parts = c.Exprs
+	}
+	if len(parts) != len(data) {
+		return fmt.Errorf("value %s does not match the map's type", translate.RenderExpr(v))
+	}
+	for i, x := range parts {
+		b, err := constant(data[i].dt, x, 0)
+		if err != nil {
+			return err
+		}
+		if len(data) > 1 {
+			b = pad4(b)
+		}
+		el.Val = append(el.Val, b...)
+	}
+	return nil
 }
 
 // setElems encodes one element (a value, a prefix or a range) of a set
@@ -123,6 +216,19 @@ func bounds(k loaded, e translate.Expr) (lo, hi []byte, err error) {
 		}
 		hi, err = constantN(k.dt, v.Hi, k.shift, k.size)
 		return lo, hi, err
+	case *translate.Str:
+		if k.dt.Str && strings.HasSuffix(v.V, "*") {
+			// "eth*": every name that starts with eth, the range nft
+			// makes of a wildcard in an interval set.
+			lo = make([]byte, k.size)
+			hi = make([]byte, k.size)
+			n := copy(lo, strings.TrimSuffix(v.V, "*"))
+			copy(hi, lo[:n])
+			for i := n; i < len(hi); i++ {
+				hi[i] = 0xff
+			}
+			return lo, hi, nil
+		}
 	case *translate.Addr:
 		a := v.Prefix.Masked().Addr().AsSlice()
 		last := append([]byte(nil), a...)
@@ -181,7 +287,7 @@ func (l *lowerer) anonSet(key []loaded, elems []translate.Expr) (*SetProgram, er
 			ns.Interval = true
 		}
 	}
-	els, err := elements(key, elems, ns.Interval)
+	els, err := elements(key, nil, elems, ns.Interval)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +341,24 @@ func setKey(ns *nftables.Set, key []loaded) error {
 // lookup emits a lookup of the value in register 1 in set sp.
 func (l *lowerer) lookup(sp *SetProgram, invert bool) {
 	l.emit(&expr.Lookup{SourceRegister: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Invert: invert})
+}
+
+// mapLookup looks the value in register reg up in the named map m,
+// leaving the verdict (vmap) or the value in dreg.
+func (l *lowerer) mapLookup(m translate.Expr, reg, dreg uint32) (*SetProgram, error) {
+	ref, ok := m.(*translate.SetRef)
+	if !ok {
+		return nil, fmt.Errorf("only named maps are supported by the netlink backend (%s)", translate.RenderExpr(m))
+	}
+	sp, err := l.namedSet(ref.Name)
+	if err != nil {
+		return nil, err
+	}
+	if !sp.Set.IsMap {
+		return nil, fmt.Errorf("@%s is a set, not a map", ref.Name)
+	}
+	l.emit(&expr.Lookup{SourceRegister: reg, DestRegister: dreg, IsDestRegSet: true, SetName: sp.Set.Name, SetID: sp.Set.ID})
+	return sp, nil
 }
 
 // namedSet returns a set the table declares.

@@ -29,6 +29,12 @@ func (l *lowerer) stmt(st translate.Stmt) error {
 		return nil
 	case *translate.Verdict:
 		return l.verdict(s)
+	case *translate.VMap:
+		if _, err := l.load(s.Key, 1); err != nil {
+			return err
+		}
+		_, err := l.mapLookup(s.Map, 1, 0) // register 0: the verdict
+		return err
 	case *translate.Log:
 		return l.log(s)
 	case *translate.Limit:
@@ -98,14 +104,15 @@ func (l *lowerer) stmt(st translate.Stmt) error {
 	return fmt.Errorf("statement %T not supported by the netlink backend", st)
 }
 
+var verdictKinds = map[translate.VerdictKind]expr.VerdictKind{
+	translate.VerdictAccept: expr.VerdictAccept, translate.VerdictDrop: expr.VerdictDrop,
+	translate.VerdictReturn: expr.VerdictReturn, translate.VerdictJump: expr.VerdictJump,
+	translate.VerdictGoto: expr.VerdictGoto, translate.VerdictContinue: expr.VerdictContinue,
+	translate.VerdictQueue: expr.VerdictQueue,
+}
+
 func (l *lowerer) verdict(v *translate.Verdict) error {
-	kinds := map[translate.VerdictKind]expr.VerdictKind{
-		translate.VerdictAccept: expr.VerdictAccept, translate.VerdictDrop: expr.VerdictDrop,
-		translate.VerdictReturn: expr.VerdictReturn, translate.VerdictJump: expr.VerdictJump,
-		translate.VerdictGoto: expr.VerdictGoto, translate.VerdictContinue: expr.VerdictContinue,
-		translate.VerdictQueue: expr.VerdictQueue,
-	}
-	k, ok := kinds[v.Kind]
+	k, ok := verdictKinds[v.Kind]
 	if !ok {
 		return fmt.Errorf("verdict %s not supported", v.Kind)
 	}
@@ -199,10 +206,13 @@ func (l *lowerer) reject(s *translate.Reject) error {
 	var codes *desc.Type
 	switch s.Kind {
 	case translate.RejectDefault:
-		switch l.fam {
-		case translate.FamilyIP:
+		// Port unreachable of the family: the table's, or in an inet
+		// table the one the rule has established (ip saddr, meta nfproto),
+		// as nft's evaluator picks it; else icmpx, whichever the packet's.
+		switch {
+		case l.fam == translate.FamilyIP || l.fam == translate.FamilyInet && l.l3 == unix.NFPROTO_IPV4:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 3
-		case translate.FamilyIP6:
+		case l.fam == translate.FamilyIP6 || l.fam == translate.FamilyInet && l.l3 == unix.NFPROTO_IPV6:
 			r.Type, r.Code = unix.NFT_REJECT_ICMP_UNREACH, 4
 		default:
 			r.Type, r.Code = unix.NFT_REJECT_ICMPX_UNREACH, 1
@@ -328,6 +338,11 @@ func (l *lowerer) nat(s *translate.NAT) error {
 			if max != 0 {
 				reg = 3
 			}
+			if m, ok := s.Addr.(*translate.MapLookup); ok && s.Port == nil && l.mapGivesPort(m) {
+				// address . port from one map: the port is the second
+				// 32-bit word of the value (nft: proto_min reg 9).
+				n.RegProtoMin, n.Specified = 9, true
+			}
 		}
 	}
 	if s.Port != nil {
@@ -347,6 +362,16 @@ func (l *lowerer) nat(s *translate.NAT) error {
 	n.Persistent = flags&unix.NF_NAT_RANGE_PERSISTENT != 0
 	l.emit(n)
 	return nil
+}
+
+// mapGivesPort reports whether a NAT map's values are address . port.
+func (l *lowerer) mapGivesPort(m *translate.MapLookup) bool {
+	ref, ok := m.Map.(*translate.SetRef)
+	if !ok {
+		return false
+	}
+	sp := l.sets[ref.Name]
+	return sp != nil && len(sp.data) == 2
 }
 
 // natRange loads a NAT address or port (or range) into reg (and reg+1).
@@ -536,8 +561,13 @@ func (l *lowerer) tproxy(s *translate.Tproxy) error {
 	if fam == translate.FamilyIP6 {
 		t.Family, addr = byte(unix.NFPROTO_IPV6), desc.IPv6Addr
 	}
-	if l.fam != translate.FamilyInet {
+	switch {
+	case l.fam != translate.FamilyInet:
 		t.Family = byte(families[l.fam])
+	case s.Family == "":
+		// A port only, in an inet table: for both families, as nft
+		// writes "tproxy to :PORT" there.
+		t.Family = byte(unix.NFPROTO_UNSPEC)
 	}
 	reg := uint32(1)
 	if s.Addr != nil {

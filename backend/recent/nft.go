@@ -18,9 +18,12 @@ import (
 	"github.com/xt2nft/xt2nft/recentset"
 )
 
-// NFT edits the nft sets xt2nft made for recent lists, in any ip or ip6
-// table: package recentset names them and says what an event, a removal
-// and a check do, and NFT performs those plans from the control plane. Add
+// NFT edits the nft sets xt2nft made for recent lists, in any ip, ip6 or
+// inet table: package recentset names them and says what an event, a
+// removal and a check do, and NFT performs those plans from the control
+// plane. A list is one name: its IPv4 and IPv6 sets (an ip and an ip6
+// table, or both families' sets in one inet table) are shown, edited and
+// migrated as one list, each address in its family's sets. Add
 // is one event per address (every window refreshed, the ring advanced),
 // Del removes the address from every set.
 //
@@ -60,7 +63,7 @@ func (n *NFT) find() (map[string][]*nftList, error) {
 	}
 	out := map[string][]*nftList{}
 	for _, t := range tables {
-		if t.Family != nftables.TableFamilyIPv4 && t.Family != nftables.TableFamilyIPv6 {
+		if t.Family != nftables.TableFamilyIPv4 && t.Family != nftables.TableFamilyIPv6 && t.Family != nftables.TableFamilyINet {
 			continue
 		}
 		sets, err := n.Conn.GetSets(t)
@@ -114,7 +117,17 @@ func discover(t *nftables.Table, base string, sets map[recentset.Set]*nftables.S
 			break
 		}
 	}
-	l := recentset.NewList(name, base, t.Family == nftables.TableFamilyIPv6, mask)
+	// The family is the table's, or in an inet table the sets' keys'
+	// (every set of a list but the TTL pairs is keyed by the address).
+	ipv6 := t.Family == nftables.TableFamilyIPv6
+	for role, s := range sets {
+		if role.Role != recentset.TTL && t.Family == nftables.TableFamilyINet {
+			ipv6 = s.KeyType.Name == nftables.TypeIP6Addr.Name
+			break
+		}
+	}
+	l := recentset.NewList(name, base, ipv6, mask)
+	l.Inet = t.Family == nftables.TableFamilyINet
 	for role, s := range sets {
 		switch role.Role {
 		case recentset.Mem:

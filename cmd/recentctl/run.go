@@ -19,6 +19,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 	"github.com/xt2nft/xt2nft/backend/recent"
+	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/internal/version"
 )
 
@@ -29,6 +30,9 @@ type env struct {
 	proc           *recent.Proc
 	nft            recent.Backend // nil when nft is unavailable
 	nftErr         error
+	// meter is the progress line of import, export and migrate (nil when
+	// stderr is not a terminal).
+	meter *progress.Meter
 }
 
 // globalFlags are recentctl's flags (before or after the command).
@@ -96,7 +100,13 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			e.nftErr = err
 		}
 	}
-	if err := e.command(args[0], args[1:], stdin); err != nil {
+	switch args[0] {
+	case "import", "export", "migrate":
+		e.meter = progress.New(stderr, "recentctl "+args[0])
+	}
+	err := e.command(args[0], args[1:], stdin)
+	e.meter.Close()
+	if err != nil {
 		var note *recent.Note
 		if errors.As(err, &note) {
 			fmt.Fprintf(stderr, "recentctl: note: %s\n", bounded(note.Msg))
@@ -329,7 +339,8 @@ func (e *env) export(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		for _, l := range ls {
+		for i, l := range ls {
+			e.meter.Start(fmt.Sprintf("reading list %s (%d of %d, %s)", recent.Quote(l.Name), i+1, len(ls), l.Backend), 0, "")
 			es, err := b.Show(ctx, l.Name)
 			if err != nil {
 				return err
@@ -337,6 +348,7 @@ func (e *env) export(ctx context.Context) error {
 			out = append(out, exported{Name: l.Name, Backend: l.Backend, Entries: es})
 		}
 	}
+	e.meter.Start("writing the entries", 0, "")
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
@@ -368,7 +380,8 @@ func (e *env) importJSON(ctx context.Context, r io.Reader) error {
 		todo = append(todo, target{l, imp})
 	}
 	var notes []string
-	for _, t := range todo {
+	for i, t := range todo {
+		e.meter.Start(fmt.Sprintf("importing list %s (%d of %d): %s", recent.Quote(t.l.name), i+1, len(todo), progress.Of(len(t.l.entries), "entry", "entries")), 0, "")
 		rep, err := t.imp.Import(ctx, t.l.name, t.l.entries)
 		var note *recent.Note
 		var ee *recent.EntryError
@@ -404,7 +417,8 @@ func (e *env) migrate(ctx context.Context) error {
 		return err
 	}
 	var problems []string
-	for _, l := range ls {
+	for i, l := range ls {
+		e.meter.Start(fmt.Sprintf("copying list %s (%d of %d)", recent.Quote(l.Name), i+1, len(ls)), 0, "")
 		has, err := e.nft.Has(ctx, l.Name)
 		if err != nil {
 			return err
@@ -421,7 +435,7 @@ func (e *env) migrate(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		fmt.Fprintf(e.stdout, "%s: %d entries copied, %d expired\n", l.Name, rep.Copied, rep.Expired)
+		fmt.Fprintf(e.meter.To(e.stdout), "%s: %d entries copied, %d expired\n", l.Name, rep.Copied, rep.Expired)
 		problems = append(problems, rep.Problems...)
 	}
 	if len(problems) > 0 {

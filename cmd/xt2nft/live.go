@@ -58,6 +58,7 @@ type liveFlags struct {
 	netns, backend, variant *string
 	confirm                 *time.Duration
 	resetSets, foreign      *bool
+	whole                   *bool
 	json                    *bool
 }
 
@@ -77,6 +78,7 @@ func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags,
 	if cmd == "apply" {
 		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
 		lf.resetSets = fs.Bool("reset-sets", false, "do not carry the recent sets' addresses over from the live ruleset")
+		lf.whole = fs.Bool("whole", false, "swap xt2nft's tables whole (delete and create them in the batch) instead of editing them in place")
 	}
 	return fs, tf, lf
 }
@@ -190,6 +192,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		return plan(ctx, cfg, st, bopt, stdout, log, pj)
 	}
 	bopt.ResetSets = *lf.resetSets
+	bopt.Whole = *lf.whole
 	aopt := live.ApplyOptions{ApplyOptions: bopt, Confirm: *lf.confirm, Command: "apply"}
 	if f, ok := stdin.(*os.File); ok && progress.IsTerminal(f) {
 		aopt.TTY = f

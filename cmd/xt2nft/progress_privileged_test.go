@@ -9,35 +9,10 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
-
-	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/backend/nstest"
 )
-
-// openPTY gives a pseudo-terminal: the master to read what was drawn, the
-// slave to hand to the command as its stderr.
-func openPTY(t *testing.T) (master, slave *os.File) {
-	t.Helper()
-	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Skipf("no pseudo-terminals here: %v", err)
-	}
-	if err := unix.IoctlSetPointerInt(int(m.Fd()), unix.TIOCSPTLCK, 0); err != nil {
-		t.Fatal(err)
-	}
-	n, err := unix.IoctlGetUint32(int(m.Fd()), unix.TIOCGPTN)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := os.OpenFile(fmt.Sprintf("/dev/pts/%d", n), os.O_RDWR|syscall.O_NOCTTY, 0)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m, s
-}
 
 // TestPrivilegedProgress: plan of a large ruleset draws a progress line
 // (the step it is in, redrawn in place) when stderr is a terminal, and
@@ -54,7 +29,7 @@ func TestPrivilegedProgress(t *testing.T) {
 	rules.WriteString("COMMIT\n")
 	file := writeFile(t, "big.v4", rules.String())
 
-	master, slave := openPTY(t)
+	master, slave := nstest.OpenPTY(t)
 	var drawn bytes.Buffer
 	var wg sync.WaitGroup
 	wg.Add(1)

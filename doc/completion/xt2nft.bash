@@ -12,17 +12,17 @@ _xt2nft() {
 	case $cmd in
 	plan)
 		case $prev in --backend|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --json --layout --netns --quota-stops-at-limit --recent-size --replace-foreign --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --json --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	apply)
 		case $prev in --backend|--confirm|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --from-legacy --help --ipsets --iptables --layout --netns --quota-stops-at-limit --recent-size --replace-foreign --report --reset-sets --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --from-legacy --help --ipsets --iptables --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --reset-sets --script --strict --table --version --whole -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	migrate)
 		case $prev in --confirm|--layout|--netns|--persist|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--confirm --dry-run --from-legacy --help --layout --netns --persist --quota-stops-at-limit --recent-size --replace-foreign --report --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--confirm --dry-run --from-legacy --help --layout --netns --optimize --persist --quota-stops-at-limit --recent-size --replace-foreign --report --strict --table --version -h" -- "$cur")); return; fi
 		;;
 	confirm)
 		case $prev in --netns) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
@@ -34,12 +34,12 @@ _xt2nft() {
 		;;
 	check)
 		case $prev in --family|--ipsets|--kernel-config|--layout|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --family --from-legacy --help --ipsets --kernel-config --layout --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --family --from-legacy --help --ipsets --kernel-config --layout --optimize --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	*)
 		case $prev in --exec|--exec-timeout|--family|--format|--ipsets|--layout|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --from-legacy --help --ipsets --layout --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --from-legacy --help --ipsets --layout --optimize --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -W "plan apply migrate confirm rollback check" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	esac

@@ -131,6 +131,28 @@ func (m *Meter) Write(p []byte) (int, error) {
 	return m.out.Write(p)
 }
 
+// To is a writer to w (standard output, say, on the same terminal) that
+// clears the progress line before each write, as Write does for messages.
+func (m *Meter) To(w io.Writer) io.Writer {
+	if m == nil {
+		return w
+	}
+	return writerFunc(func(p []byte) (int, error) {
+		m.mu.Lock()
+		defer m.mu.Unlock()
+		if m.shown {
+			if _, err := io.WriteString(m.out, "\r\x1b[K"); err == nil {
+				m.shown = false
+			}
+		}
+		return w.Write(p)
+	})
+}
+
+type writerFunc func([]byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }
+
 // Close stops drawing and clears the line. It waits for the drawing
 // goroutine at most a moment (a blocked terminal is left behind).
 func (m *Meter) Close() {

@@ -88,6 +88,7 @@ const (
 	idTimeHour    = 44
 	idTimeDay     = 45
 	idNFProto     = 2
+	idVerdict     = 1
 )
 
 // The data types. Integer widths matter for constants; the set key type of
@@ -125,6 +126,9 @@ var (
 	Priority = &Type{Name: "tc_handle", ID: idInteger, Bits: 32, Host: true, Syms: map[string]uint64{"none": 0, "root": 0xffffffff}}
 	// CTExpirationType is ct expiration: milliseconds.
 	CTExpirationType = &Type{Name: "time", ID: idTime, Bits: 32, Host: true}
+
+	// Verdict is the value type of a verdict map (accept, drop, jump CHAIN).
+	Verdict = &Type{Name: "verdict", ID: idVerdict}
 
 	NFProto = &Type{Name: "nf_proto", ID: idNFProto, Bits: 8,
 		Syms: map[string]uint64{"ipv4": NFProtoIPv4, "ipv6": NFProtoIPv6}}

@@ -53,6 +53,11 @@ type Gen struct {
 	table string
 }
 
+// NewGen returns a generator for rules of a built-in filter chain with no
+// user chains to jump to (one template's rules, written by hand into a
+// chain of the caller's choice).
+func NewGen(r *rand.Rand) *Gen { return &Gen{R: r, user: -1, table: "filter"} }
+
 var ifaces = []string{"eth0", "eth1", "ens3", "bond0", "br-lan", "wg0", "docker0", "veth+", "eth+"}
 
 // Iface returns an interface name.
@@ -236,6 +241,10 @@ type Config struct {
 	Seed uint64 // random seed
 	// Templates to draw from (nil: Templates()).
 	Templates []*Template
+	// Share fixes the share of all N rules some templates make, by name
+	// (multiport: 1.0/6 for a sixth of the rules); the weights of the
+	// other templates of the table share the rest of its rules.
+	Share map[string]float64
 	// Chains is the number of user chains (split among the tables like
 	// the rules, at least 2 per table); 0 means one per 500 rules.
 	Chains int
@@ -292,6 +301,10 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 		return st, fmt.Errorf("rulegen: no templates")
 	}
 	r := rand.New(rand.NewPCG(cfg.Seed, 0x78743266))
+	tmpls, err := shared(tmpls, cfg.Share)
+	if err != nil {
+		return st, err
+	}
 	byTable := map[string][]*Template{}
 	weight := map[string]int{}
 	for _, t := range tmpls {
@@ -384,6 +397,52 @@ func Generate(w io.Writer, cfg Config) (Stats, error) {
 		fmt.Fprintf(bw, "COMMIT\n")
 	}
 	return st, bw.Flush()
+}
+
+// shared returns the templates with the weights that give the templates
+// named in share their share of all rules: a template of a table with
+// fraction f of the rules, sharing it with others of weight W, gets weight
+// W*s/(f-s) for a share s of all rules.
+func shared(tmpls []*Template, share map[string]float64) ([]*Template, error) {
+	if len(share) == 0 {
+		return tmpls, nil
+	}
+	out := make([]*Template, len(tmpls))
+	tableW := map[string]int{}
+	found := map[string]bool{}
+	for i, t := range tmpls {
+		cp := *t
+		out[i] = &cp
+		if _, ok := share[t.Name]; !ok {
+			tableW[t.Table] += t.Weight
+		}
+	}
+	present := map[string]bool{}
+	for _, t := range out {
+		present[t.Table] = true
+	}
+	total := 0
+	for tb := range present {
+		total += tableShare[tb]
+	}
+	for _, t := range out {
+		s, ok := share[t.Name]
+		if !ok {
+			continue
+		}
+		found[t.Name] = true
+		f := float64(tableShare[t.Table]) / float64(total)
+		if s <= 0 || s >= f || tableW[t.Table] == 0 {
+			return nil, fmt.Errorf("rulegen: share %g of template %s: want more than 0 and less than its table's %g", s, t.Name, f)
+		}
+		t.Weight = int(float64(tableW[t.Table])*s/(f-s) + 0.5)
+	}
+	for name := range share {
+		if !found[name] {
+			return nil, fmt.Errorf("rulegen: no template %s", name)
+		}
+	}
+	return out, nil
 }
 
 func pick(r *rand.Rand, ts []*Template, total int) *Template {

@@ -7,7 +7,10 @@
 //
 // By default (-mix auto) it uses only the rule templates xt2nft translates
 // today, exactly like the benchmark; -mix all uses every template (see
-// translate/rulegen).
+// translate/rulegen). -multiport-share 0.1667 makes a sixth of the rules
+// -m multiport rules (each an anonymous set in nft), the dump of issue 14:
+//
+//	go run ./translate/internal/genrules -n 100000 -multiport-share 0.1667 > /tmp/100k-mp.rules
 package main
 
 import (
@@ -24,9 +27,13 @@ func main() {
 	n := flag.Int("n", 100000, "number of rules")
 	seed := flag.Uint64("seed", 1, "random seed")
 	mix := flag.String("mix", "auto", "templates: auto (those xt2nft translates, as the benchmark) or all")
+	mpShare := flag.Float64("multiport-share", 0, "share of all rules that use -m multiport (0: the templates' weight, about 5%; 0.1667: a sixth)")
 	chains := flag.Int("chains", 0, "number of user chains (0: one per 500 rules)")
 	flag.Parse()
 	cfg := rulegen.Config{N: *n, Seed: *seed, Chains: *chains}
+	if *mpShare > 0 {
+		cfg.Share = map[string]float64{"multiport": *mpShare}
+	}
 	switch *mix {
 	case "auto":
 		ok, dropped := rulegen.Usable()

@@ -1,18 +1,27 @@
-package live
+// Package seqdiff compares two sequences by the shortest edit script
+// (Myers' O(ND) algorithm): which elements of the first are removed and
+// which of the second added, in runs (hunks) between the elements both
+// keep. Plans compare the rules of a chain with it, a re-apply the digests
+// of a chain's live rules with those of the new ones.
+package seqdiff
 
-// hunk is a run of lines removed (indexes into the live lines) and added
-// (indexes into the new ones) between lines both keep.
-type hunk struct{ del, ins []int }
+// Hunk is a run of elements removed (Del: indexes into a) and added (Ins:
+// indexes into b) between elements both keep. A and B are where it starts
+// in a and in b: a hunk that only adds puts its elements before a[A].
+type Hunk struct {
+	Del, Ins []int
+	A, B     int
+}
 
-// maxEdits bounds the search for the shortest edit script: beyond it (a
+// MaxEdits bounds the search for the shortest edit script: beyond it (a
 // chain rewritten wholesale) the lines between the common head and tail
 // are reported as removed and added, true but not minimal. The search
 // keeps O(maxEdits²) words.
-const maxEdits = 2000
+const MaxEdits = 2000
 
-// hunks compares two sequences of lines by the shortest edit script
-// (Myers' O(ND) algorithm) after their common head and tail.
-func hunks(a, b []string) []hunk {
+// Hunks compares a and b by the shortest edit script after their common
+// head and tail.
+func Hunks[T comparable](a, b []T) []Hunk {
 	p := 0
 	for p < len(a) && p < len(b) && a[p] == b[p] {
 		p++
@@ -27,17 +36,17 @@ func hunks(a, b []string) []hunk {
 	}
 	ops, ok := myers(A, B)
 	if !ok {
-		h := hunk{}
+		h := Hunk{A: p, B: p}
 		for i := range A {
-			h.del = append(h.del, p+i)
+			h.Del = append(h.Del, p+i)
 		}
 		for j := range B {
-			h.ins = append(h.ins, p+j)
+			h.Ins = append(h.Ins, p+j)
 		}
-		return []hunk{h}
+		return []Hunk{h}
 	}
-	var out []hunk
-	var cur *hunk
+	var out []Hunk
+	var cur *Hunk
 	for _, o := range ops {
 		switch o.kind {
 		case '=':
@@ -45,13 +54,13 @@ func hunks(a, b []string) []hunk {
 			continue
 		}
 		if cur == nil {
-			out = append(out, hunk{})
+			out = append(out, Hunk{A: p + o.i, B: p + o.j})
 			cur = &out[len(out)-1]
 		}
 		if o.kind == '-' {
-			cur.del = append(cur.del, p+o.i)
+			cur.Del = append(cur.Del, p+o.i)
 		} else {
-			cur.ins = append(cur.ins, p+o.j)
+			cur.Ins = append(cur.Ins, p+o.j)
 		}
 	}
 	return out
@@ -63,15 +72,15 @@ type op struct {
 }
 
 // myers returns the edit script from a to b in order, or ok false when it
-// needs more than maxEdits edits.
-func myers(a, b []string) ([]op, bool) {
+// needs more than MaxEdits edits.
+func myers[T comparable](a, b []T) ([]op, bool) {
 	n, m := len(a), len(b)
 	max := n + m
 	v := make([]int32, 2*max+3)
 	off := max + 1
 	var trace [][]int32 // trace[d]: v before step d, for k in [-d-1, d+1]
 	found := -1
-	for d := 0; d <= max && d <= maxEdits; d++ {
+	for d := 0; d <= max && d <= MaxEdits; d++ {
 		trace = append(trace, append([]int32(nil), v[off-d-1:off+d+2]...))
 		for k := -d; k <= d; k += 2 {
 			var x int

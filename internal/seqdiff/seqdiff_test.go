@@ -1,4 +1,4 @@
-package live
+package seqdiff
 
 import (
 	"fmt"
@@ -6,21 +6,19 @@ import (
 	"testing"
 )
 
-// apply replays hunks on a: it must give b.
-func replay(a, b []string, hs []hunk) []string {
+// replay applies hunks to a as a re-apply does (removing a's elements,
+// inserting b's before a[A+len(Del)]): it must give b, and each hunk's B
+// must be where its first addition lands.
+func replay(a, b []string, hs []Hunk) []string {
 	var out []string
 	i := 0
 	for _, h := range hs {
-		start := len(a)
-		if len(h.del) > 0 {
-			start = h.del[0]
-		} else if len(h.ins) > 0 {
-			// an insertion before live line (ins[0] - lines added so far + lines removed so far)
-			start = h.ins[0] - len(out) + i
+		out = append(out, a[i:h.A]...)
+		if len(h.Del) > 0 && h.Del[0] != h.A || len(h.Ins) > 0 && h.Ins[0] != h.B || len(out) != h.B {
+			return nil
 		}
-		out = append(out, a[i:start]...)
-		i = start + len(h.del)
-		for _, j := range h.ins {
+		i = h.A + len(h.Del)
+		for _, j := range h.Ins {
 			out = append(out, b[j])
 		}
 	}
@@ -39,7 +37,7 @@ func TestHunksRebuildTheNewLines(t *testing.T) {
 	}
 	for trial := 0; trial < 2000; trial++ {
 		a, b := gen(r.IntN(12)), gen(r.IntN(12))
-		hs := hunks(a, b)
+		hs := Hunks(a, b)
 		got := replay(a, b, hs)
 		if fmt.Sprint(got) != fmt.Sprint(b) {
 			t.Fatalf("a=%v b=%v hunks=%v: replay gives %v", a, b, hs, got)
@@ -47,7 +45,7 @@ func TestHunksRebuildTheNewLines(t *testing.T) {
 		// Minimal: the edits are no more than the LCS bound.
 		edits := 0
 		for _, h := range hs {
-			edits += len(h.del) + len(h.ins)
+			edits += len(h.Del) + len(h.Ins)
 		}
 		if want := len(a) + len(b) - 2*lcs(a, b); edits != want {
 			t.Fatalf("a=%v b=%v: %d edits, the shortest script has %d", a, b, edits, want)
@@ -74,14 +72,14 @@ func lcs(a, b []string) int {
 
 func TestHunksBeyondTheBound(t *testing.T) {
 	var a, b []string
-	for i := 0; i < 3*maxEdits; i++ {
+	for i := 0; i < 3*MaxEdits; i++ {
 		a = append(a, fmt.Sprint("old", i))
 		b = append(b, fmt.Sprint("new", i))
 	}
 	a = append([]string{"same"}, a...)
 	b = append([]string{"same"}, b...)
-	hs := hunks(a, b)
-	if len(hs) != 1 || len(hs[0].del) != 3*maxEdits || len(hs[0].ins) != 3*maxEdits || hs[0].del[0] != 1 {
+	hs := Hunks(a, b)
+	if len(hs) != 1 || len(hs[0].Del) != 3*MaxEdits || len(hs[0].Ins) != 3*MaxEdits || hs[0].Del[0] != 1 {
 		t.Fatalf("a wholesale rewrite: %d hunks", len(hs))
 	}
 	if got := replay(a, b, hs); fmt.Sprint(got) != fmt.Sprint(b) {
