@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/google/nftables"
+	"golang.org/x/sys/unix"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
@@ -417,19 +418,35 @@ func (x *Legacy) CatchUp(ctx context.Context, before *Read, committed time.Time,
 		}
 		slices.SortFunc(load, func(a, b Entry) int { return a.Addr.Compare(b.Addr) })
 		if len(load) > 0 {
-			if _, err := n.Migrate(ctx, name, load); err != nil {
+			if err := busyRetry(func() error { _, err := n.Migrate(ctx, name, load); return err }); err != nil {
 				return total, fmt.Errorf("catching up with list %s: %w", Quote(name), err)
 			}
 		}
 		if len(gone) > 0 {
 			var note *Note
-			if err := n.Del(ctx, name, gone...); err != nil && !errors.As(err, &note) {
+			if err := busyRetry(func() error { return n.Del(ctx, name, gone...) }); err != nil && !errors.As(err, &note) {
 				return total, fmt.Errorf("catching up with list %s: %w", Quote(name), err)
 			}
 		}
 		total += len(changed)
 	}
 	return total, nil
+}
+
+// busyRetry runs f again, a few times, while the kernel answers EBUSY: a
+// set's hash table refuses an insert while it is being resized, which the
+// packet path's own inserts (the rules' events, right after the switch)
+// set off. A catch-up that failed would roll the whole migration back.
+// Loading the same entries again is loading them once (each batch is
+// atomic and writes the entries' whole state).
+func busyRetry(f func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := f()
+		if !errors.Is(err, unix.EBUSY) || attempt == 9 {
+			return err
+		}
+		time.Sleep(time.Duration(attempt+1) * 5 * time.Millisecond)
+	}
 }
 
 // Kept is the backend of a migration's first step (kind "xt_recent"): its

@@ -534,7 +534,11 @@ func (m *migration) report() {
 		m.log.Printf("xt2nft migrate: %d xt_recent entries the legacy rules changed during the switch loaded again by %s (%s after the legacy tables were emptied)",
 			m.caughtUp, m.caughtAt.Format(stamp), m.caughtAt.Sub(m.emptiedAt).Round(time.Microsecond))
 	}
-	m.log.Printf("xt2nft migrate: switch times (RFC 3339): live %s emptied %s", m.liveAt.Format(time.RFC3339Nano), m.emptiedAt.Format(time.RFC3339Nano))
+	times = []string{"live " + m.liveAt.Format(time.RFC3339Nano), "emptied " + m.emptiedAt.Format(time.RFC3339Nano)}
+	if !m.caughtAt.IsZero() {
+		times = append(times, "caught-up "+m.caughtAt.Format(time.RFC3339Nano))
+	}
+	m.log.Printf("xt2nft migrate: switch times (RFC 3339): %s", strings.Join(times, " "))
 }
 
 // finishEarlier finishes a migration whose run ended after its switch was

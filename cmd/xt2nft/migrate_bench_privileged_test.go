@@ -34,7 +34,7 @@ func xtTB(tb testing.TB, args ...string) (int, string) {
 // holds its few entries, and everything else, the batch with 400,000
 // recent elements included, is real. Metrics: the whole run, the time
 // both firewalls were live, the time from reading the lists to the
-// commit, and the rollback.
+// commit, and the rollback (from the deadline to the exit).
 //
 //	XT2NFT_PRIVILEGED=1 go test ./cmd/xt2nft -run '^$' -bench Migrate20k -benchtime 1x
 func BenchmarkPrivilegedMigrate20k(b *testing.B) {
@@ -79,6 +79,7 @@ func BenchmarkPrivilegedMigrate20k(b *testing.B) {
 	}
 	window := regexp.MustCompile(`both firewalls live for (\S+)`)
 	gap := regexp.MustCompile(`the recent lists read (\S+) before`)
+	caughtUp := regexp.MustCompile(`switch times \(RFC 3339\):.* caught-up (\S+)`)
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		ns, dir := setup()
@@ -109,10 +110,17 @@ func BenchmarkPrivilegedMigrate20k(b *testing.B) {
 		if code == 0 || !strings.Contains(errs, "previous ruleset restored") {
 			b.Fatalf("unconfirmed migrate: %s", errs)
 		}
-		_, emptied := switchWindow(b, errs)
-		// From the deadline (a second after the switch, and its catch-up)
-		// to the exit: an upper bound of the rollback.
-		b.ReportMetric((end.Sub(emptied) - time.Second).Seconds(), "s-rollback")
+		// The wait starts once the catch-up is done: from its deadline to
+		// the exit is the rollback.
+		cu := caughtUp.FindStringSubmatch(errs)
+		if cu == nil {
+			b.Fatalf("no catch-up time in:\n%s", errs)
+		}
+		at, err := time.Parse(time.RFC3339Nano, cu[1])
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric((end.Sub(at) - time.Second).Seconds(), "s-rollback")
 		migrateProcDir = ""
 		ns.Close()
 		ns2.Close()
