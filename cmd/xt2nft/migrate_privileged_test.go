@@ -175,8 +175,9 @@ func TestPrivilegedMigrateTraffic(t *testing.T) {
 		t.Fatal(err)
 	}
 	pw.Close()
-	sawPrompt := make(chan struct{})
+	sawPrompt, ended := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(ended)
 		sc := bufio.NewScanner(pr)
 		once := sync.Once{}
 		for sc.Scan() {
@@ -188,6 +189,9 @@ func TestPrivilegedMigrateTraffic(t *testing.T) {
 	}()
 	select {
 	case <-sawPrompt:
+	case <-ended:
+		mig.Wait()
+		t.Fatalf("migrate ended without asking for confirmation:\n%s", out.String())
 	case <-time.After(60 * time.Second):
 		mig.Process.Kill()
 		t.Fatalf("migrate never asked for confirmation:\n%s", out.String())
