@@ -144,15 +144,18 @@ type Result struct {
 	Mark Mark
 	// Pending, when set, gives the Mark (instead of Mark): the backend
 	// reads back what it applied while its caller goes on (a migration
-	// empties the legacy tables meanwhile). The caller asks for it before
-	// anything else changes the tables applied.
+	// empties the legacy tables meanwhile). Only a backend that can tell
+	// another program's change made meanwhile (nft: the generation) may do
+	// this; the caller asks for it (Taken) before it changes the tables
+	// applied itself.
 	Pending func() Mark
 }
 
-// Taken is the Result's Mark, waiting for it while it is pending.
+// Taken is the Result's Mark, waiting for it while it is pending (once:
+// then it is the Mark).
 func (r *Result) Taken() Mark {
 	if r.Pending != nil {
-		return r.Pending()
+		r.Mark, r.Pending = r.Pending(), nil
 	}
 	return r.Mark
 }

@@ -423,25 +423,21 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 		res.Summary += "; " + strings.Join(chains, "; ")
 	}
 	if base != nil {
-		// The tables as loaded are read back while the caller goes on (a
-		// migration's next step does not wait for a save of every table).
-		ch := make(chan backend.Mark, 1)
-		go func() {
-			m := mark{}
-			fams, tables := byFamily(d)
-			for _, f := range fams {
-				t, err := n.tools(f, n.NS).resolve()
-				if err != nil {
-					continue
-				}
-				if now, err := n.current(familySnapshot{Family: f, Variant: t.b.Variant, Tables: tables[f]}); err == nil {
-					m[f] = now
-				}
+		// Read back at once, not while the caller goes on as nft does:
+		// iptables has no generation to tell that another tool changed the
+		// tables in between, which the mark would then take for ours.
+		m := mark{}
+		fams, tables := byFamily(d)
+		for _, f := range fams {
+			t, err := n.tools(f, n.NS).resolve()
+			if err != nil {
+				continue
 			}
-			b, _ := json.Marshal(m)
-			ch <- b
-		}()
-		res.Pending = func() backend.Mark { return <-ch }
+			if now, err := n.current(familySnapshot{Family: f, Variant: t.b.Variant, Tables: tables[f]}); err == nil {
+				m[f] = now
+			}
+		}
+		res.Mark, _ = json.Marshal(m)
 	}
 	return res, nil
 }

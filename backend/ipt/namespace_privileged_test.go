@@ -66,7 +66,7 @@ func TestPrivilegedNamespaceBackend(t *testing.T) {
 		if _, stderr, err := tn.Run(f.prefix()+"-"+string(f.variant), "-A", "INPUT", "-s", f.addr("1.2.3.4"), "-j", "ACCEPT"); err != nil {
 			t.Fatal(stderr)
 		}
-		r, err := b.Restore(ctx, s, res.Taken())
+		r, err := b.Restore(ctx, s, res.Mark)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -77,7 +77,7 @@ func TestPrivilegedNamespaceBackend(t *testing.T) {
 			t.Errorf("restored differently:\n%s\nwant:\n%s", after, before)
 		}
 		// Restoring again changes nothing.
-		if r, err := b.Restore(ctx, s, res.Taken()); err != nil || !r.Nothing {
+		if r, err := b.Restore(ctx, s, res.Mark); err != nil || !r.Nothing {
 			t.Errorf("second restore: %+v %v", r, err)
 		}
 	})
