@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/xt2nft/xt2nft/backend/runlock"
 )
 
 // Every run that reads or changes a namespace's ruleset (plan, apply,
@@ -69,29 +71,16 @@ func takeLock(d *runDir, id uint64, me holder, wait time.Duration, patient bool)
 	path := d.file(id, "lock")
 	deadline := time.Now().Add(wait)
 	for {
-		fd, err := unix.Open(path, unix.O_RDWR|unix.O_CREAT|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0o600)
-		if err != nil {
-			return nil, fmt.Errorf("lock %s: %w", path, err)
-		}
-		err = unix.Flock(fd, unix.LOCK_EX|unix.LOCK_NB)
+		fd, err := runlock.Acquire(path, false)
 		if err == nil {
-			// The file may have been unlinked by the holder we waited for,
-			// after we opened it: then it is not the lock any more.
-			var a, b unix.Stat_t
-			if unix.Fstat(fd, &a) == nil && unix.Stat(path, &b) == nil && a.Ino == b.Ino && a.Dev == b.Dev {
-				l := &lock{fd: fd, path: path, me: me}
-				l.write()
-				return l, nil
-			}
-			unix.Close(fd)
-			continue
+			l := &lock{fd: fd, path: path, me: me}
+			l.write()
+			return l, nil
 		}
-		if !errors.Is(err, unix.EWOULDBLOCK) {
-			unix.Close(fd)
+		if !errors.Is(err, runlock.ErrHeld) {
 			return nil, fmt.Errorf("lock %s: %w", path, err)
 		}
-		h := readHolder(fd)
-		unix.Close(fd)
+		h := readHolder(path)
 		// What the file says may be stale for a moment (a new holder has
 		// not written itself yet, and the last one died): only a holder
 		// that is alive and says it waits makes us give up at once.
@@ -110,8 +99,14 @@ func alive(pid int) bool {
 	return pid > 0 && unix.Kill(pid, 0) != unix.ESRCH
 }
 
-func readHolder(fd int) holder {
+// readHolder reads who holds the lock at path.
+func readHolder(path string) holder {
 	var h holder
+	fd, err := unix.Open(path, unix.O_RDONLY|unix.O_NOFOLLOW|unix.O_CLOEXEC, 0)
+	if err != nil {
+		return h
+	}
+	defer unix.Close(fd)
 	buf := make([]byte, 4096)
 	n, _ := unix.Pread(fd, buf, 0)
 	if n > 0 {

@@ -32,6 +32,9 @@ type ApplyResult struct {
 	// program then went live swapped whole (a fault of the edit script,
 	// never of the program: a program the kernel refuses fails).
 	InPlaceRefused error
+	// Retired are xt2nft's tables of the other layout the batch deleted
+	// (retire.go).
+	Retired []tableRef
 	// Gen is the ruleset generation right after the apply's commit.
 	Gen uint32
 }
@@ -92,6 +95,9 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		// sets an in-place edit keeps with what they hold.
 		opt.Whole = true
 	}
+	if res.Retired, err = liveRetired(c, p); err != nil {
+		return nil, err
+	}
 	// Each table xt2nft has applied before is changed in place (see
 	// incremental.go); any other is swapped whole.
 	changes := map[*TableProgram]*tableChanges{}
@@ -143,6 +149,9 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		}
 	}
 	b := &batch{}
+	for _, r := range res.Retired {
+		b.delTable(&nftables.Table{Family: nftables.TableFamily(r.family), Name: r.name})
+	}
 	objsEnd := make([]int, len(p.Tables))
 	for i, tp := range p.Tables {
 		res.Rules += len(tp.Rules)

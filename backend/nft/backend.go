@@ -48,7 +48,7 @@ func (p *Program) refs() []tableRef {
 	for i, t := range p.Tables {
 		out[i] = tableRef{byte(t.Table.Family), t.Table.Name}
 	}
-	return out
+	return append(out, p.retiredRefs()...) // what apply may delete (retire.go)
 }
 
 func program(rs backend.Ruleset) (*Program, error) {
@@ -87,6 +87,16 @@ func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Appl
 		c.Close()
 		if ferr != nil {
 			plan.Notes = append(plan.Notes, ferr.Error())
+		}
+	}
+	if c, err := dial(b.NS); err == nil {
+		retired, err := liveRetired(c, p)
+		c.Close()
+		if err != nil {
+			return nil, err
+		}
+		if len(retired) > 0 {
+			plan.Notes = append(plan.Notes, "apply switches layouts: "+retiredNote(retired))
 		}
 	}
 	if plan.Live, err = Listing(b.NS, p, true); err != nil {
@@ -160,6 +170,9 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 		progress.Of(res.Rules, "rule", "rules"), progress.Of(res.Sets, "set", "sets"), progress.Of(len(p.Tables), "table", "tables"))}
 	if c := res.Changed; res.InPlace > 0 {
 		out.Summary += fmt.Sprintf("; edited in place: %s added, %s deleted, %s kept", progress.Of(c.RulesAdded, "rule", "rules"), progress.Of(c.RulesDeleted, "rule", "rules"), progress.Of(c.RulesKept, "rule", "rules"))
+	}
+	if len(res.Retired) > 0 {
+		out.Summary += "; " + retiredNote(res.Retired)
 	}
 	if res.InPlaceRefused != nil {
 		out.Summary += fmt.Sprintf("; swapped whole (the kernel refused the in-place edit: %v)", res.InPlaceRefused)

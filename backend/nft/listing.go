@@ -27,12 +27,22 @@ func familyName(f byte) string {
 }
 
 // Listing returns `nft list table` of each of the program's tables that
-// exists in ns, in order. Terse listings leave out set elements and
+// exists in ns, in order, then of xt2nft's tables of the other layout that
+// apply would delete (retire.go). Terse listings leave out set elements and
 // stateless ones leave out counters: what plan compares.
 func Listing(ns *NS, p *Program, terse bool) (string, error) {
 	var b strings.Builder
-	for _, t := range p.Tables {
-		args := []string{"list", "table", familyNames[t.Table.Family], t.Table.Name}
+	refs := p.refs()[:len(p.Tables)]
+	if c, err := dial(ns); err == nil {
+		retired, err := liveRetired(c, p) // apply deletes them (retire.go)
+		c.Close()
+		if err != nil {
+			return "", err
+		}
+		refs = append(refs, retired...)
+	}
+	for _, r := range refs {
+		args := []string{"list", "table", familyName(r.family), r.name}
 		if terse {
 			args = append([]string{"-s", "-t"}, args...)
 		}
