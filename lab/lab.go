@@ -4,12 +4,14 @@ package lab
 
 import (
 	"bufio"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
 	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -29,6 +31,22 @@ import (
 // veth pair whose other end sits alone in a peer namespace.
 type Topology struct {
 	Links []Link
+	// MarkRoutes route packets by their mark (ip rule fwmark): a
+	// multihomed host's policy routing, so that re-routing after a mark
+	// change shows.
+	MarkRoutes []MarkRoute
+	// Conntrack makes conntrack run in the firewall namespace whatever the
+	// rules use (a namespace runs it only once a rule needs it, and a
+	// NOTRACK rule does not): a host whose rules untrack packets runs it,
+	// and what untracking changes only shows where it does.
+	Conntrack bool
+}
+
+// MarkRoute sends packets whose mark & Mask is Mark out of Link (through
+// its peer), from a routing table of their own.
+type MarkRoute struct {
+	Mark, Mask uint32
+	Link       string
 }
 
 // Link is one interface of the firewall and the peer behind it.
@@ -63,9 +81,11 @@ type Lab struct {
 	// to ksoftirqd, and this covers that).
 	Settle time.Duration
 
-	send   sync.Mutex   // one probe at a time
-	lost   atomic.Int64 // NFLOG overflows seen
-	busy   atomic.Int64 // readers between a read and its record
+	send   sync.Mutex     // one probe at a time
+	raw    map[rawKey]int // raw sockets for probes the firewall sends, by family and owner
+	groups []int          // sockets holding multicast memberships (Join)
+	lost   atomic.Int64   // NFLOG overflows seen
+	busy   atomic.Int64   // readers between a read and its record
 	nextID uint32
 	preset string // preset chain contents now loaded ("" none)
 
@@ -101,7 +121,12 @@ const (
 	logGroup      = 7
 )
 
-var observerScript = func() string {
+var observerScript = observer(false)
+
+// observer is the observer table's script; with conntrack, a chain whose
+// ct test makes conntrack run for both families (and matches nothing it
+// changes: the rule has no statement).
+func observer(conntrack bool) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "add table inet %[1]s\ndelete table inet %[1]s\ntable inet %[1]s {\n", observerTable)
 	for _, c := range []struct{ name, hook, prio string }{
@@ -111,9 +136,12 @@ var observerScript = func() string {
 		fmt.Fprintf(&b, "\tchain see_%s {\n\t\ttype filter hook %s priority %s; policy accept;\n\t\tlog prefix %q group %d\n\t}\n",
 			c.name, c.hook, c.prio, c.name, logGroup)
 	}
+	if conntrack {
+		b.WriteString("\tchain ct_on {\n\t\ttype filter hook prerouting priority -2147483648; policy accept;\n\t\tct state established\n\t}\n")
+	}
 	b.WriteString("}\n")
 	return b.String()
-}()
+}
 
 // Skip skips t unless privileged tests can run (see nstest.Skip) with the
 // tools labs use: nsenter, and the programs listed.
@@ -149,7 +177,7 @@ func mac(i, side int) net.HardwareAddr {
 // peers drop whatever their own stack would receive or send (they only
 // inject and capture), so no reply from a peer blurs an observation.
 func Build(topo Topology) (l *Lab, err error) {
-	l = &Lab{topo: topo, peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 30 * time.Millisecond, notify: make(chan struct{}, 1)}
+	l = &Lab{topo: topo.clone(), peers: map[string]*peer{}, names: map[uint32]string{}, Settle: 30 * time.Millisecond, notify: make(chan struct{}, 1)}
 	defer func() {
 		if err != nil {
 			l.Close()
@@ -158,6 +186,28 @@ func Build(topo Topology) (l *Lab, err error) {
 	}()
 	if l.FW, err = newNS("firewall"); err != nil {
 		return nil, err
+	}
+	// The firewall's own chatter would pass its rules and move their
+	// counters at random moments: no IPv6 link-local addresses (so no
+	// duplicate address detection), no router solicitations, and MLD and
+	// IGMP reports of the groups it joins repeated never (the first goes
+	// out before any rule is loaded). Set before the links exist, as
+	// defaults.
+	for _, kv := range [][2]string{
+		{"ipv6/conf/all/forwarding", "1"}, {"ipv6/conf/default/forwarding", "1"},
+		{"ipv6/conf/default/addr_gen_mode", "1"}, {"ipv6/conf/default/accept_dad", "0"},
+		{"ipv6/conf/default/router_solicitations", "0"},
+		{"ipv6/conf/default/mldv1_unsolicited_report_interval", "2147483647"},
+		{"ipv6/conf/default/mldv2_unsolicited_report_interval", "2147483647"},
+		// And IPv4's IGMP reports.
+		{"ipv4/conf/default/igmpv2_unsolicited_report_interval", "2147483647"},
+		{"ipv4/conf/default/igmpv3_unsolicited_report_interval", "2147483647"},
+		{"ipv4/conf/all/igmpv2_unsolicited_report_interval", "2147483647"},
+		{"ipv4/conf/all/igmpv3_unsolicited_report_interval", "2147483647"},
+	} {
+		if err := l.FW.Sysctl(kv[0], kv[1]); err != nil {
+			return l, err
+		}
 	}
 	var fwBatch strings.Builder
 	fwBatch.WriteString("link set lo up\n")
@@ -181,7 +231,7 @@ func Build(topo Topology) (l *Lab, err error) {
 			fmt.Fprintf(&fwBatch, "link set %s group %d\n", lk.Name, lk.Group)
 		}
 		for _, a := range lk.Addrs {
-			fmt.Fprintf(&fwBatch, "addr add %s dev %s nodad\n", a, lk.Name)
+			fmt.Fprintf(&fwBatch, "addr add %s dev %s%s\n", a, lk.Name, nodad(a))
 		}
 		fmt.Fprintf(&fwBatch, "link set %s up\n", lk.Name)
 		for _, pa := range lk.PeerAddrs {
@@ -198,10 +248,31 @@ func Build(topo Topology) (l *Lab, err error) {
 			fmt.Fprintf(&fwBatch, "route add %s via %s dev %s\n", r, via, lk.Name)
 		}
 	}
+	var rules6 strings.Builder
+	for i, mr := range topo.MarkRoutes {
+		table := 100 + i
+		for _, v4 := range []bool{true, false} {
+			via, ok := firstOfFamily(l.peerAddrs(topo, mr.Link), v4)
+			if !ok {
+				continue
+			}
+			def, rules := "0.0.0.0/0", &fwBatch
+			if !v4 {
+				def, rules = "::/0", &rules6 // ip -batch takes no -6 per line: a batch of their own
+			}
+			fmt.Fprintf(rules, "rule add fwmark %#x/%#x table %d pref %d\n", mr.Mark, mr.Mask, table, 1000+i)
+			fmt.Fprintf(&fwBatch, "route add %s via %s dev %s table %d\n", def, via, mr.Link, table)
+		}
+	}
 	cmd := l.FW.Command("ip", "-batch", "-")
 	cmd.ExtraFiles = append(cmd.ExtraFiles, files...)
 	if _, err := l.FW.run(cmd, fwBatch.String()); err != nil {
-		return l, err
+		return l, batchError(err, fwBatch.String())
+	}
+	if rules6.Len() > 0 {
+		if _, err := l.FW.Run(rules6.String(), "ip", "-6", "-batch", "-"); err != nil {
+			return l, batchError(err, rules6.String())
+		}
 	}
 	for _, kv := range [][2]string{
 		{"ipv4/ip_forward", "1"}, {"ipv6/conf/all/forwarding", "1"},
@@ -217,22 +288,9 @@ func Build(topo Topology) (l *Lab, err error) {
 	}
 	for _, lk := range topo.Links {
 		p := l.peers[lk.Name]
-		var b strings.Builder
-		b.WriteString("link set lo up\n")
-		for _, a := range lk.PeerAddrs {
-			fmt.Fprintf(&b, "addr add %s dev %s nodad\n", a, lk.Name)
-		}
-		fmt.Fprintf(&b, "link set %s up\n", lk.Name)
-		for _, v4 := range []bool{true, false} {
-			if gw, ok := firstOfFamily(lk.Addrs, v4); ok {
-				fmt.Fprintf(&b, "neigh replace %s lladdr %s dev %s nud permanent\n", gw, p.fwMAC, lk.Name)
-				fmt.Fprintf(&b, "route add default via %s dev %s\n", gw, lk.Name)
-			}
-		}
-		if _, err := p.ns.Run(b.String(), "ip", "-batch", "-"); err != nil {
-			return l, err
-		}
-		if _, err := p.ns.Run(peerSilence, "nft", "-f", "-"); err != nil {
+		// The peer only injects and captures frames (AF_PACKET): its end
+		// needs to be up, and its own stack silent; no addresses.
+		if err := peerUp(p.ns, lk.Name); err != nil {
 			return l, err
 		}
 		if err := l.openPeer(p); err != nil {
@@ -244,6 +302,7 @@ func Build(topo Topology) (l *Lab, err error) {
 		}
 		l.names[uint32(ifi)] = lk.Name
 	}
+	l.names[1] = "lo"                 // the loopback device is always ifindex 1
 	if err := l.NFT(""); err != nil { // the observer table
 		return l, err
 	}
@@ -257,14 +316,6 @@ func Build(topo Topology) (l *Lab, err error) {
 	go l.readLog()
 	return l, nil
 }
-
-// peerSilence keeps a peer's own stack out of the way: it captures and
-// injects with AF_PACKET, below both hooks.
-const peerSilence = `table inet silence {
-	chain in { type filter hook input priority 0; policy drop; }
-	chain out { type filter hook output priority 0; policy drop; }
-}
-`
 
 func firstOfFamily(ps []netip.Prefix, v4 bool) (netip.Addr, bool) {
 	for _, p := range ps {
@@ -294,6 +345,12 @@ func (l *Lab) Close() error {
 	if l.ct != nil {
 		errs = append(errs, l.ct.Close())
 	}
+	for _, fd := range l.raw {
+		unix.Close(fd)
+	}
+	for _, fd := range l.groups {
+		unix.Close(fd)
+	}
 	for _, p := range l.peers {
 		if p.sock != nil {
 			errs = append(errs, p.sock.Close())
@@ -315,7 +372,11 @@ func (l *Lab) Close() error {
 // table recreated in the same transaction (so a script that flushes the
 // ruleset keeps the lab observing).
 func (l *Lab) NFT(script string) error {
-	_, err := l.FW.Run(script+"\n"+observerScript, "nft", "-f", "-")
+	obs := observerScript
+	if l.topo.Conntrack {
+		obs = observer(true)
+	}
+	_, err := l.FW.Run(script+"\n"+obs, "nft", "-f", "-")
 	return err
 }
 
@@ -472,9 +533,26 @@ func (c Counters) Sub(before Counters) Counters {
 // readLog collects NFLOG messages until the socket closes.
 func (l *Lab) readLog() {
 	defer l.done.Done()
+	rc, err := l.log.SyscallConn()
+	if err != nil {
+		return
+	}
+	peek := make([]byte, 16)
 	for {
+		// busy from before the read until its messages are recorded (see
+		// capture): wait until a message is queued, count, then read.
+		if err := rc.Read(func(fd uintptr) bool {
+			l.busy.Add(1)
+			_, _, perr := unix.Recvfrom(int(fd), peek, unix.MSG_PEEK|unix.MSG_DONTWAIT)
+			if perr == unix.EAGAIN {
+				l.busy.Add(-1)
+				return false
+			}
+			return true
+		}); err != nil {
+			return // closed
+		}
 		msgs, err := l.log.Receive()
-		l.busy.Add(1)
 		if err != nil {
 			l.busy.Add(-1)
 			if errors.Is(err, os.ErrClosed) || strings.Contains(err.Error(), "closed") {
@@ -538,4 +616,190 @@ func (l *Lab) add(r record) {
 	case l.notify <- struct{}{}:
 	default:
 	}
+}
+
+var reBatchLine = regexp.MustCompile(`Command failed -:(\d+)`)
+
+// batchError names the command of an ip -batch script that failed.
+func batchError(err error, script string) error {
+	m := reBatchLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return err
+	}
+	n, _ := strconv.Atoi(m[1])
+	lines := strings.Split(script, "\n")
+	if n < 1 || n > len(lines) {
+		return err
+	}
+	return fmt.Errorf("%w (ip %s)", err, lines[n-1])
+}
+
+// nodad keeps an IPv6 address from duplicate address detection (which
+// would hold it tentative); IPv4 has none, and ip warns about the flag.
+func nodad(a netip.Prefix) string {
+	if a.Addr().Is6() {
+		return " nodad"
+	}
+	return ""
+}
+
+// Join makes the firewall a member of a multicast group on a link (a UDP
+// socket kept open until Close), so that probes to the group are
+// delivered to it.
+func (l *Lab) Join(link string, group netip.Addr) error {
+	ifi, err := ifindex(l.FW, link)
+	if err != nil {
+		return err
+	}
+	return l.FW.Do(func() error {
+		fam := unix.AF_INET
+		if group.Is6() {
+			fam = unix.AF_INET6
+		}
+		fd, err := unix.Socket(fam, unix.SOCK_DGRAM|unix.SOCK_CLOEXEC, 0)
+		if err != nil {
+			return err
+		}
+		if group.Is6() {
+			err = unix.SetsockoptIPv6Mreq(fd, unix.IPPROTO_IPV6, unix.IPV6_JOIN_GROUP, &unix.IPv6Mreq{Multiaddr: group.As16(), Interface: uint32(ifi)})
+		} else {
+			err = unix.SetsockoptIPMreqn(fd, unix.IPPROTO_IP, unix.IP_ADD_MEMBERSHIP, &unix.IPMreqn{Multiaddr: group.As4(), Ifindex: int32(ifi)})
+		}
+		if err != nil {
+			unix.Close(fd)
+			return fmt.Errorf("lab: joining %s on %s: %w", group, link, err)
+		}
+		l.groups = append(l.groups, fd)
+		return nil
+	})
+}
+
+// peerAddrs are the peer's addresses of the named link.
+func (l *Lab) peerAddrs(topo Topology, name string) []netip.Prefix {
+	for _, lk := range topo.Links {
+		if lk.Name == name {
+			return lk.PeerAddrs
+		}
+	}
+	return nil
+}
+
+// peerUp sets a peer's end of its link up and installs the silence table
+// (in this process: no commands per peer).
+func peerUp(ns *NS, name string) error {
+	var ifi int
+	if err := ns.Do(func() (err error) {
+		ifi, err = netInterfaceIndex(name)
+		return err
+	}); err != nil {
+		return err
+	}
+	if err := linkUp(ns, ifi); err != nil {
+		return fmt.Errorf("lab: setting %s up in %s: %w", name, ns.Name, err)
+	}
+	c, err := nftables.New(nftables.WithNetNSFd(ns.Fd()))
+	if err != nil {
+		return err
+	}
+	t := c.AddTable(&nftables.Table{Family: nftables.TableFamilyINet, Name: "silence"})
+	drop := nftables.ChainPolicyDrop
+	for _, h := range []struct {
+		name string
+		hook *nftables.ChainHook
+	}{{"in", nftables.ChainHookInput}, {"out", nftables.ChainHookOutput}} {
+		c.AddChain(&nftables.Chain{Name: h.name, Table: t, Type: nftables.ChainTypeFilter, Hooknum: h.hook,
+			Priority: nftables.ChainPriorityFilter, Policy: &drop})
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("lab: silencing %s: %w", ns.Name, err)
+	}
+	return nil
+}
+
+// linkUp sets interface ifi of namespace ns up (RTM_NEWLINK with IFF_UP).
+func linkUp(ns *NS, ifi int) error {
+	c, err := netlink.Dial(unix.NETLINK_ROUTE, &netlink.Config{NetNS: ns.Fd()})
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	msg := make([]byte, unix.SizeofIfInfomsg)
+	binary.NativeEndian.PutUint32(msg[4:], uint32(ifi))  // ifi_index
+	binary.NativeEndian.PutUint32(msg[8:], unix.IFF_UP)  // ifi_flags
+	binary.NativeEndian.PutUint32(msg[12:], unix.IFF_UP) // ifi_change
+	_, err = c.Execute(netlink.Message{
+		Header: netlink.Header{Type: unix.RTM_NEWLINK, Flags: netlink.Request | netlink.Acknowledge},
+		Data:   msg,
+	})
+	return err
+}
+
+// Extend adds to the lab what t has beyond the topology it was built
+// with: addresses and routes of its links (t names the same links).
+func (l *Lab) Extend(t Topology) error {
+	var b strings.Builder
+	for _, lk := range t.Links {
+		old, ok := l.link(lk.Name)
+		if !ok {
+			return fmt.Errorf("lab: Extend cannot add link %s", lk.Name)
+		}
+		for _, a := range lk.Addrs {
+			if !containsPrefix(old.Addrs, a) {
+				fmt.Fprintf(&b, "addr add %s dev %s%s\n", a, lk.Name, nodad(a))
+			}
+		}
+		for _, r := range lk.Routes {
+			if containsPrefix(old.Routes, r) {
+				continue
+			}
+			via, ok := firstOfFamily(lk.PeerAddrs, r.Addr().Is4())
+			if !ok {
+				return fmt.Errorf("lab: route %s via %s: the peer has no address of that family", r, lk.Name)
+			}
+			fmt.Fprintf(&b, "route add %s via %s dev %s\n", r, via, lk.Name)
+		}
+	}
+	if b.Len() > 0 {
+		if _, err := l.FW.Run(b.String(), "ip", "-batch", "-"); err != nil {
+			return batchError(err, b.String())
+		}
+	}
+	for i, lk := range l.topo.Links {
+		for _, n := range t.Links {
+			if n.Name == lk.Name {
+				l.topo.Links[i].Addrs, l.topo.Links[i].Routes = slices.Clone(n.Addrs), slices.Clone(n.Routes)
+			}
+		}
+	}
+	return nil
+}
+
+// clone is a copy of t that shares no slice with it: labs built from one
+// topology each keep their own (an Extend of one must not make another
+// believe it has the new routes already).
+func (t Topology) clone() Topology {
+	c := t
+	c.Links, c.MarkRoutes = slices.Clone(t.Links), slices.Clone(t.MarkRoutes)
+	for i, lk := range c.Links {
+		c.Links[i].Addrs, c.Links[i].PeerAddrs, c.Links[i].Routes = slices.Clone(lk.Addrs), slices.Clone(lk.PeerAddrs), slices.Clone(lk.Routes)
+	}
+	return c
+}
+
+func (l *Lab) link(name string) (Link, bool) {
+	for _, lk := range l.topo.Links {
+		if lk.Name == name {
+			return lk, true
+		}
+	}
+	return Link{}, false
+}
+
+func containsPrefix(ps []netip.Prefix, p netip.Prefix) bool {
+	for _, x := range ps {
+		if x == p {
+			return true
+		}
+	}
+	return false
 }

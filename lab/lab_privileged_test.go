@@ -77,3 +77,71 @@ func TestPrivilegedLab(t *testing.T) {
 	check(lab.Probe{In: "eth0", Mark: lab.U32(1), Packet: udp("10.70.0.2", "10.70.0.1", 56)}, "delivered; mark 0x101; tos 0x88; ctmark 0x9")
 	check(lab.Probe{In: "eth0", CTMark: lab.U32(3), Packet: udp("10.70.0.2", "10.70.0.1", 57)}, "delivered; mark 0x0; ctmark 0x3")
 }
+
+// Two labs built from one topology keep their own copy of it: extending
+// one adds the new route there, extending the other adds it there too.
+func TestPrivilegedExtendEach(t *testing.T) {
+	lab.Skip(t)
+	t.Parallel()
+	topo := twoLinks()
+	a, b := lab.New(t, topo), lab.New(t, topo)
+	topo.Links[0].Routes = append(topo.Links[0].Routes, lab.Prefix("10.99.0.0/31"))
+	for _, l := range []*lab.Lab{a, b} {
+		if err := l.Extend(topo); err != nil {
+			t.Fatal(err)
+		}
+		out, err := l.FW.Run("", "ip", "route", "show", "10.99.0.0/31")
+		if err != nil || !strings.Contains(out, "via 10.70.0.2 dev eth0") {
+			t.Errorf("route after Extend: %q, %v (want 10.99.0.0/31 via 10.70.0.2 dev eth0)", out, err)
+		}
+	}
+}
+
+// Topology.Conntrack makes conntrack run where no rule needs it: a probe
+// leaves an entry; without it, none.
+func TestPrivilegedConntrackOn(t *testing.T) {
+	lab.Skip(t)
+	t.Parallel()
+	for _, on := range []bool{false, true} {
+		topo := twoLinks()
+		topo.Conntrack = on
+		l := lab.New(t, topo)
+		o, err := l.Send(lab.Probe{In: "eth0", Packet: lab.Packet{IP: &lab.IPv4{Src: lab.Addr("10.70.0.2"), Dst: lab.Addr("10.70.0.1")}, L4: &lab.UDP{SrcPort: 40000, DstPort: 693}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if (o.CT != nil) != on {
+			t.Errorf("Conntrack %v: the probe's conntrack entry is %+v", on, o.CT)
+		}
+	}
+}
+
+// An ICMP error's conntrack entry is the one of the packet it quotes, not
+// another entry between the same two hosts (an echo's, here).
+func TestPrivilegedQuotedEntry(t *testing.T) {
+	lab.Skip(t)
+	t.Parallel()
+	topo := twoLinks()
+	topo.Conntrack = true
+	l := lab.New(t, topo)
+	peer, fw := lab.Addr("10.70.0.2"), lab.Addr("10.70.0.1")
+	send := func(p lab.Packet) lab.Observation {
+		t.Helper()
+		o, err := l.Send(lab.Probe{In: "eth0", Packet: p})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return o
+	}
+	send(lab.Packet{IP: &lab.IPv4{Src: peer, Dst: fw}, L4: &lab.ICMP{Type: 8, ID: 7}})
+	send(lab.Packet{IP: &lab.IPv4{Src: peer, Dst: fw}, L4: &lab.UDP{SrcPort: 40000, DstPort: 9}})
+	inner := lab.Packet{IP: &lab.IPv4{Src: fw, Dst: peer}, L4: &lab.UDP{SrcPort: 9, DstPort: 40000}}
+	q, err := inner.Encode(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := send(lab.Packet{IP: &lab.IPv4{Src: peer, Dst: fw}, L4: &lab.ICMP{Type: 3, Code: 3}, Payload: q[:28]})
+	if o.CT == nil || o.CT.Orig.Proto != 17 || o.CT.Orig.Sport != 40000 {
+		t.Errorf("the ICMP error's entry is %+v, want the UDP flow's", o.CT)
+	}
+}

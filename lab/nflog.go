@@ -40,6 +40,7 @@ const (
 	nfnlSubsysCT = 1
 	ctMsgNew     = 0
 	ctMsgGet     = 1
+	ctMsgDelete  = 2
 
 	// ctnetlink attributes inside NFULA_CT (linux/netfilter/nfnetlink_conntrack.h).
 	ctaTupleOrig  = 1
@@ -244,4 +245,95 @@ func ctDump(c *netlink.Conn) ([]CT, error) {
 		out = append(out, ct)
 	}
 	return out, nil
+}
+
+// ctaProtoICMP* are the ICMP (4-6) and ICMPv6 (7-9) fields of a tuple.
+const (
+	ctaProtoICMPID   = 4
+	ctaProtoICMPType = 5
+	ctaProtoICMPCode = 6
+	ctaProtoICMP6ID  = 7
+)
+
+// ctLookup is a tuple the kernel can look a conntrack entry up by.
+type ctLookup struct {
+	v6               bool
+	src, dst         []byte
+	proto            uint8
+	sport, dport     uint16
+	icmpID           uint16
+	icmpType, icmpCo uint8
+}
+
+// ctGet asks for the entry one of whose tuples is t (one hash lookup in
+// the kernel, where a dump walks the whole, global, conntrack table): nil
+// when there is none.
+func ctGet(c *netlink.Conn, t ctLookup) (*CT, error) { return ctRequest(c, t, ctMsgGet) }
+
+// ctDelete removes the entry one of whose tuples is t, if there is one.
+func ctDelete(c *netlink.Conn, t ctLookup) error {
+	_, err := ctRequest(c, t, ctMsgDelete)
+	return err
+}
+
+func ctRequest(c *netlink.Conn, t ctLookup, op int) (*CT, error) {
+	be16 := func(v uint16) []byte { return binary.BigEndian.AppendUint16(nil, v) }
+	srcT, dstT := uint16(ctaIPv4Src), uint16(ctaIPv4Dst)
+	fam := byte(unix.AF_INET)
+	if t.v6 {
+		srcT, dstT, fam = ctaIPv6Src, ctaIPv6Dst, unix.AF_INET6
+	}
+	ip, err := netlink.MarshalAttributes([]netlink.Attribute{{Type: srcT, Data: t.src}, {Type: dstT, Data: t.dst}})
+	if err != nil {
+		return nil, err
+	}
+	pa := []netlink.Attribute{{Type: ctaProtoNum, Data: []byte{t.proto}}}
+	switch t.proto {
+	case 1:
+		pa = append(pa, netlink.Attribute{Type: ctaProtoICMPID, Data: be16(t.icmpID)},
+			netlink.Attribute{Type: ctaProtoICMPType, Data: []byte{t.icmpType}}, netlink.Attribute{Type: ctaProtoICMPCode, Data: []byte{t.icmpCo}})
+	case 58:
+		pa = append(pa, netlink.Attribute{Type: ctaProtoICMP6ID, Data: be16(t.icmpID)},
+			netlink.Attribute{Type: ctaProtoICMP6ID + 1, Data: []byte{t.icmpType}}, netlink.Attribute{Type: ctaProtoICMP6ID + 2, Data: []byte{t.icmpCo}})
+	default:
+		pa = append(pa, netlink.Attribute{Type: ctaProtoSport, Data: be16(t.sport)}, netlink.Attribute{Type: ctaProtoDport, Data: be16(t.dport)})
+	}
+	proto, err := netlink.MarshalAttributes(pa)
+	if err != nil {
+		return nil, err
+	}
+	tuple, err := netlink.MarshalAttributes([]netlink.Attribute{{Type: ctaTupleIP | unix.NLA_F_NESTED, Data: ip}, {Type: ctaTupleProto | unix.NLA_F_NESTED, Data: proto}})
+	if err != nil {
+		return nil, err
+	}
+	data, err := netlink.MarshalAttributes([]netlink.Attribute{{Type: ctaTupleOrig | unix.NLA_F_NESTED, Data: tuple}})
+	if err != nil {
+		return nil, err
+	}
+	msgs, err := c.Execute(netlink.Message{
+		Header: netlink.Header{Type: netlink.HeaderType(nfnlSubsysCT<<8 | op), Flags: netlink.Request | netlink.Acknowledge},
+		Data:   append([]byte{fam, 0, 0, 0}, data...),
+	})
+	if err != nil {
+		var oe *netlink.OpError
+		if errors.As(err, &oe) && (errors.Is(oe.Err, unix.ENOENT) || errors.Is(oe.Err, unix.EINVAL)) {
+			return nil, nil
+		}
+		return nil, fmt.Errorf("lab: conntrack lookup: %w", err)
+	}
+	for _, m := range msgs {
+		if m.Header.Type != netlink.HeaderType(nfnlSubsysCT<<8|ctMsgNew) || len(m.Data) < 4 {
+			continue
+		}
+		ad, err := netlink.NewAttributeDecoder(m.Data[4:])
+		if err != nil {
+			return nil, err
+		}
+		var ct CT
+		if err := parseCT(ad, &ct); err != nil {
+			return nil, err
+		}
+		return &ct, nil
+	}
+	return nil, nil
 }

@@ -3,7 +3,12 @@
 package lab
 
 import (
+	"encoding/binary"
+	"math"
+
 	"fmt"
+	"github.com/google/nftables"
+	"github.com/google/nftables/expr"
 	"net/netip"
 	"os"
 	"strings"
@@ -25,6 +30,10 @@ type Probe struct {
 	// Mark and CTMark preset the packet mark and the conntrack mark before
 	// any rule sees the packet (nil: leave them as they are).
 	Mark, CTMark *uint32
+	// UID and GID, for a probe the firewall sends, are the owner of the
+	// socket it is sent from (iptables' -m owner, nft's meta skuid and
+	// skgid); nil: root.
+	UID, GID *uint32
 }
 
 // U32 returns a pointer to v (for Probe.Mark and Probe.CTMark).
@@ -56,6 +65,10 @@ type Observation struct {
 	ID     uint32
 	Events []Event
 	Frames []Frame
+	// Stray are the observer's events of other packets while the probe
+	// was in flight: packets the firewall sent on its own, answers to an
+	// earlier probe that came late (their counts are the probe's too).
+	Stray []Event
 	// CT is the conntrack entry whose original or reply tuple is the
 	// probe's (as sent) after the probe; nil when there is none.
 	CT *CT
@@ -197,11 +210,27 @@ func (l *Lab) Send(p Probe) (Observation, error) {
 	return o, nil
 }
 
-// conntrack returns the entry one of whose tuples is pkt's.
+// conntrack returns the entry one of whose tuples is pkt's: looked up by
+// its tuple where the packet has one conntrack knows (TCP, UDP, SCTP,
+// DCCP, UDP-Lite, ICMP and ICMPv6 queries), else found in a dump.
 func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 	h, err := Parse(pkt)
 	if err != nil {
 		return nil, err
+	}
+	if t, ok := lookupTuple(pkt, h); ok {
+		return ctGet(l.ct, t)
+	}
+	// An ICMP error belongs to the entry of the packet it quotes: asked
+	// for by that packet's tuple (a search of the dump by addresses alone
+	// would take whichever entry between the two hosts it met first, one
+	// another probe left, say).
+	if q, ok := quotedPacket(pkt, h); ok {
+		if qh, err := Parse(q); err == nil {
+			if t, ok := lookupTuple(q, qh); ok {
+				return ctGet(l.ct, t)
+			}
+		}
 	}
 	cts, err := ctDump(l.ct)
 	if err != nil {
@@ -215,6 +244,51 @@ func (l *Lab) conntrack(pkt []byte) (*CT, error) {
 		}
 	}
 	return nil, nil
+}
+
+// quotedPacket is the packet an ICMP error quotes (IPv4, or ICMPv6
+// right after the IPv6 header).
+func quotedPacket(pkt []byte, h Header) ([]byte, bool) {
+	if !h.Quoted || h.Proto != 1 && h.Proto != 58 {
+		return nil, false
+	}
+	off := 40
+	if !h.V6 {
+		off = int(pkt[0]&15) * 4
+	} else if pkt[6] != 58 {
+		return nil, false
+	}
+	if len(pkt) < off+8+20 {
+		return nil, false
+	}
+	return pkt[off+8:], true
+}
+
+// lookupTuple is the conntrack tuple of a packet, when it has one the
+// kernel can be asked about directly (no ICMP errors: they belong to the
+// entry they quote).
+func lookupTuple(pkt []byte, h Header) (ctLookup, bool) {
+	t := ctLookup{v6: h.V6, src: h.Src.AsSlice(), dst: h.Dst.AsSlice(), proto: h.Proto, sport: h.Sport, dport: h.Dport}
+	switch h.Proto {
+	case 6, 17, 33, 132, 136:
+		return t, true
+	case 1, 58:
+		if h.Quoted {
+			return t, false
+		}
+		off := 40
+		if !h.V6 {
+			off = int(pkt[0]&15) * 4
+		} else if pkt[6] != 58 {
+			return t, false // extension headers before ICMPv6: use the dump
+		}
+		if len(pkt) < off+8 {
+			return t, false
+		}
+		t.icmpType, t.icmpCo, t.icmpID = pkt[off], pkt[off+1], binary.BigEndian.Uint16(pkt[off+4:])
+		return t, true
+	}
+	return t, false
 }
 
 // collect waits for the probe's observations: until something tagged with
@@ -261,8 +335,66 @@ func (l *Lab) collect(id uint32, start int) Observation {
 		case <-time.After(wait):
 		}
 	}
+	// Under load the kernel finishes a packet's way in ksoftirqd, later
+	// than any settle time: a packet that left by a link is waited for
+	// at its peer, one that left by lo at its way back in.
+	deadline := time.Now().Add(3 * time.Second)
+	for !l.complete(id, start) && time.Now().Before(deadline) {
+		select {
+		case <-l.notify:
+		case <-time.After(5 * time.Millisecond):
+		}
+	}
 	return l.gather(id, start)
 }
+
+// complete reports whether every way out the probe took was seen to its
+// end, and nothing of it is missing before: as many frames tagged with it
+// at the peer of each link as postrouting events leaving by that link,
+// and as many ways back in over lo as ways out (in whatever order the
+// readers recorded them).
+func (l *Lab) complete(id uint32, start int) bool {
+	l.rec.Lock()
+	defer l.rec.Unlock()
+	need := map[string]int{} // frames expected per link minus frames seen; "lo": ways back in
+	back := false
+	for _, r := range l.recs[start:] {
+		switch {
+		case r.ev != nil:
+			if t, ok := TagOf(r.ev.Packet); !ok || t != id {
+				continue
+			}
+			if r.ev.Point == "post" && (l.peers[r.ev.Out] != nil || r.ev.Out == "lo") {
+				need[r.ev.Out]++
+			}
+			if r.ev.Point == "pre" && r.ev.In == "lo" {
+				need["lo"]--
+				back = true
+			}
+		case r.frame != nil && r.frame.Tagged:
+			if t, _ := TagOf(r.frame.Packet); t == id {
+				need[r.frame.Link]--
+			}
+		}
+	}
+	// Equal both ways: a frame whose postrouting event is not recorded
+	// yet means the log reader lags.
+	for _, n := range need {
+		if n != 0 {
+			return false
+		}
+	}
+	// A packet that came back in over lo goes on in a softirq of its own
+	// (delivery, an answer): give it loSettle after the last record.
+	if back && time.Since(l.recs[len(l.recs)-1].at) < loSettle {
+		return false
+	}
+	return true
+}
+
+// loSettle is how long a probe that came back in over lo is waited for
+// after its last observation.
+const loSettle = 15 * time.Millisecond
 
 func (l *Lab) gather(id uint32, start int) Observation {
 	l.rec.Lock()
@@ -272,6 +404,8 @@ func (l *Lab) gather(id uint32, start int) Observation {
 		if r.ev != nil {
 			if t, ok := TagOf(r.ev.Packet); ok && t == id {
 				o.Events = append(o.Events, *r.ev)
+			} else {
+				o.Stray = append(o.Stray, *r.ev)
 			}
 			continue
 		}
@@ -290,32 +424,60 @@ func (l *Lab) gather(id uint32, start int) Observation {
 // it from SO_MARK), the ct mark right after conntrack has attached the
 // entry (priority -180: after conntrack at -200 and before mangle at -150).
 func (l *Lab) setPreset(p Probe) error {
-	var b strings.Builder
+	hook := "prerouting"
+	if p.In == "" {
+		hook = "output" // the firewall's own packets: after conntrack in output
+	}
+	var mark, ctmark *uint32
 	if p.Mark != nil && p.In != "" {
-		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_mark meta mark set %#x\n", *p.Mark)
+		mark = p.Mark
 	}
-	if p.CTMark != nil {
-		fmt.Fprintf(&b, "add rule inet xt2nft_lab_preset set_ctmark ct mark set %#x\n", *p.CTMark)
+	ctmark = p.CTMark
+	want := ""
+	if mark != nil || ctmark != nil {
+		want = fmt.Sprintf("%v %v %s", fmtU32(mark), fmtU32(ctmark), hook)
 	}
-	want := b.String()
 	if want == l.preset {
 		return nil
 	}
-	script := "table inet xt2nft_lab_preset {\n" +
-		"\tchain set_mark { type filter hook prerouting priority -2147483647; }\n" +
-		"\tchain set_ctmark { type filter hook prerouting priority -180; }\n}\n" +
-		"flush table inet xt2nft_lab_preset\n"
-	if want == "" {
-		script = "add table inet xt2nft_lab_preset\ndelete table inet xt2nft_lab_preset\n"
-	}
-	if p.CTMark != nil && p.In == "" {
-		script = strings.Replace(script, "prerouting priority -180", "output priority -180", 1)
-	}
-	if _, err := l.FW.Run(script+want, "nft", "-f", "-"); err != nil {
+	// Recreated whole, in one batch: a chain's hook cannot change in place.
+	c, err := nftables.New(nftables.WithNetNSFd(l.FW.Fd()))
+	if err != nil {
 		return err
+	}
+	t := &nftables.Table{Family: nftables.TableFamilyINet, Name: "xt2nft_lab_preset"}
+	c.AddTable(t)
+	c.DelTable(t)
+	if want != "" {
+		c.AddTable(t)
+		first := nftables.ChainPriority(math.MinInt32 + 1)
+		ctPrio := nftables.ChainPriority(-180)
+		hooks := map[string]*nftables.ChainHook{"prerouting": nftables.ChainHookPrerouting, "output": nftables.ChainHookOutput}
+		setMark := c.AddChain(&nftables.Chain{Name: "set_mark", Table: t, Type: nftables.ChainTypeFilter, Hooknum: nftables.ChainHookPrerouting, Priority: &first})
+		setCT := c.AddChain(&nftables.Chain{Name: "set_ctmark", Table: t, Type: nftables.ChainTypeFilter, Hooknum: hooks[hook], Priority: &ctPrio})
+		if mark != nil {
+			c.AddRule(&nftables.Rule{Table: t, Chain: setMark, Exprs: []expr.Any{
+				&expr.Immediate{Register: 1, Data: binary.NativeEndian.AppendUint32(nil, *mark)},
+				&expr.Meta{Key: expr.MetaKeyMARK, SourceRegister: true, Register: 1}}})
+		}
+		if ctmark != nil {
+			c.AddRule(&nftables.Rule{Table: t, Chain: setCT, Exprs: []expr.Any{
+				&expr.Immediate{Register: 1, Data: binary.NativeEndian.AppendUint32(nil, *ctmark)},
+				&expr.Ct{Key: expr.CtKeyMARK, SourceRegister: true, Register: 1}}})
+		}
+	}
+	if err := c.Flush(); err != nil {
+		return fmt.Errorf("lab: presetting marks: %w", err)
 	}
 	l.preset = want
 	return nil
+}
+
+func fmtU32(v *uint32) string {
+	if v == nil {
+		return "-"
+	}
+	return fmt.Sprintf("%#x", *v)
 }
 
 // inject sends pkt as an Ethernet frame from the peer behind link name to
@@ -352,36 +514,87 @@ func (l *Lab) inject(name string, pkt []byte) error {
 }
 
 // sendLocal sends pkt from the firewall itself through a raw socket
-// (IPPROTO_RAW: the header is ours), with p.Mark as SO_MARK.
+// (IPPROTO_RAW: the header is ours), with p.Mark as SO_MARK (0 without
+// one). The sockets are opened in the firewall namespace once and kept.
 func (l *Lab) sendLocal(p Probe, pkt []byte) error {
 	h, err := Parse(pkt)
 	if err != nil {
 		return err
 	}
-	return l.FW.Do(func() error {
-		fam := unix.AF_INET
-		if h.V6 {
-			fam = unix.AF_INET6
+	var uid, gid uint32
+	if p.UID != nil {
+		uid = *p.UID
+	}
+	if p.GID != nil {
+		gid = *p.GID
+	}
+	fd, err := l.rawSocket(h.V6, uid, gid)
+	if err != nil {
+		return err
+	}
+	mark := 0
+	if p.Mark != nil {
+		mark = int(*p.Mark)
+	}
+	if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, mark); err != nil {
+		return err
+	}
+	var to unix.Sockaddr
+	if h.V6 {
+		to = &unix.SockaddrInet6{Addr: h.Dst.As16()}
+	} else {
+		to = &unix.SockaddrInet4{Addr: h.Dst.As4()}
+	}
+	// EPERM: an OUTPUT rule dropped it (the observation shows where).
+	if err := unix.Sendto(fd, pkt, 0, to); err != nil && err != unix.EPERM {
+		return fmt.Errorf("lab: sending %s from the firewall: %w", h, err)
+	}
+	return nil
+}
+
+// rawSocket is the firewall's raw socket of a family and owner, opened on
+// first use. A socket belongs to whoever had the file system uid and gid
+// that created it (sk_uid and the file's credentials): the thread that
+// opens it takes the owner's (setfsuid, setfsgid), keeping root's
+// capabilities, and is discarded after (NS.Do).
+func (l *Lab) rawSocket(v6 bool, uid, gid uint32) (int, error) {
+	key := rawKey{v6, uid, gid}
+	if fd, ok := l.raw[key]; ok {
+		return fd, nil
+	}
+	fam := unix.AF_INET
+	if v6 {
+		fam = unix.AF_INET6
+	}
+	var fd int
+	err := l.FW.Do(func() error {
+		if gid != 0 {
+			unix.Setfsgid(int(gid))
 		}
-		fd, err := unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
+		if uid != 0 {
+			unix.Setfsuid(int(uid))
+		}
+		var err error
+		fd, err = unix.Socket(fam, unix.SOCK_RAW|unix.SOCK_CLOEXEC, unix.IPPROTO_RAW)
 		if err != nil {
 			return fmt.Errorf("lab: raw socket: %w", err)
 		}
-		defer unix.Close(fd)
-		if p.Mark != nil {
-			if err := unix.SetsockoptInt(fd, unix.SOL_SOCKET, unix.SO_MARK, int(*p.Mark)); err != nil {
-				return err
-			}
-		}
-		var to unix.Sockaddr = &unix.SockaddrInet4{Addr: h.Dst.As4()}
-		if h.V6 {
-			to = &unix.SockaddrInet6{Addr: h.Dst.As16()}
-		}
-		if err := unix.Sendto(fd, pkt, 0, to); err != nil {
-			return fmt.Errorf("lab: sending %s from the firewall: %w", h, err)
-		}
 		return nil
 	})
+	if err != nil {
+		return 0, err
+	}
+	if l.raw == nil {
+		l.raw = map[rawKey]int{}
+	}
+	l.raw[key] = fd
+	return fd, nil
+}
+
+// rawKey names a raw socket: family and owner.
+type rawKey struct {
+	v6       bool
+	uid, gid uint32
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }
@@ -439,12 +652,15 @@ func (l *Lab) capture(p *peer) {
 		var from unix.Sockaddr
 		var rerr error
 		if err := rc.Read(func(fd uintptr) bool {
+			// busy from before the read until the frame is recorded: at
+			// every moment a frame is queued on the socket or counted here.
+			l.busy.Add(1)
 			n, from, rerr = unix.Recvfrom(int(fd), buf, 0)
-			if rerr != unix.EAGAIN {
-				l.busy.Add(1)
-				return true
+			if rerr == unix.EAGAIN {
+				l.busy.Add(-1)
+				return false
 			}
-			return false
+			return true
 		}); err != nil {
 			return // closed
 		}
@@ -496,3 +712,24 @@ func Addr(s string) netip.Addr { return netip.MustParseAddr(s) }
 
 // Prefix parses a prefix; it panics on a bad one (for literals in tests).
 func Prefix(s string) netip.Prefix { return netip.MustParsePrefix(s) }
+
+// Forget deletes the conntrack entry of a probe's flow (as Send would
+// send it), so that the same packet can be sent again as the first of
+// its flow. Nothing else of the probe's traces (recent lists, limits,
+// counters) is undone.
+func (l *Lab) Forget(p Probe) error {
+	l.send.Lock()
+	defer l.send.Unlock()
+	pkt, err := p.Packet.Encode(1)
+	if err != nil {
+		return err
+	}
+	h, err := Parse(pkt)
+	if err != nil {
+		return err
+	}
+	if t, ok := lookupTuple(pkt, h); ok {
+		return ctDelete(l.ct, t)
+	}
+	return nil
+}

@@ -240,7 +240,7 @@ func (c *ctx) translate() ([]*Rule, error) {
 	}
 	stmts = append(stmts, addrs...)
 	stmts = append(stmts, c.stmts...)
-	ctr := &Counter{}
+	ctr := &Counter{Rule: true}
 	if c.tr.opt.Counters && r.Counters != nil {
 		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
 	}

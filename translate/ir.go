@@ -224,6 +224,12 @@ type Match struct {
 type Counter struct {
 	Packets, Bytes uint64
 	Name           string // a named counter object, when set
+	// Rule marks the counter of the iptables rule itself: it stands where
+	// all of the rule's matches have matched, so it counts what
+	// iptables' counter of the rule counts. A rule split over several
+	// nft rules has other counters too (on the way into its sub-chains);
+	// verify compares this one with iptables'.
+	Rule bool
 }
 
 // VerdictKind is accept, drop, ...

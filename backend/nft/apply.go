@@ -32,6 +32,9 @@ type ApplyResult struct {
 	// program then went live swapped whole (a fault of the edit script,
 	// never of the program: a program the kernel refuses fails).
 	InPlaceRefused error
+	// Recorded counts the tables whose live rules were taken from the
+	// record of the last commit instead of the kernel (rulecache.go).
+	Recorded int
 	// Retired are xt2nft's tables of the other layout the batch deleted
 	// (retire.go).
 	Retired []tableRef
@@ -102,8 +105,13 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 	// incremental.go); any other is swapped whole.
 	changes := map[*TableProgram]*tableChanges{}
 	if !opt.Whole {
+		var cached map[string]map[string][]cachedRule
+		if rc := loadCache(ns, gen); rc != nil {
+			cached = rc.Tables
+		}
 		for _, tp := range p.Tables {
-			lp, err := readLiveParts(c, byte(tp.Table.Family), tp.Table.Name)
+			rec := cached[cacheKey(byte(tp.Table.Family), tp.Table.Name)]
+			lp, err := readLiveParts(c, byte(tp.Table.Family), tp.Table.Name, rec)
 			if err != nil {
 				return nil, err
 			}
@@ -112,6 +120,9 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			}
 			if changes[tp], err = compareTable(tp, lp); err != nil {
 				return nil, err
+			}
+			if rec != nil {
+				res.Recorded++
 			}
 		}
 	}
@@ -148,7 +159,11 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			return nil, &backend.ChangedError{Op: "apply"}
 		}
 	}
-	b := &batch{}
+	total := 0
+	for _, tp := range p.Tables {
+		total += len(tp.Rules)
+	}
+	b := &batch{echo: total >= cacheMinRules}
 	for _, r := range res.Retired {
 		b.delTable(&nftables.Table{Family: nftables.TableFamily(r.family), Name: r.name})
 	}
@@ -222,6 +237,19 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		p.Committed = time.Now()
 	}
 	res.Gen = genAfter(gen)
+	if b.echo {
+		kept := map[*RuleProgram]uint64{}
+		for _, tc := range changes {
+			for r, h := range tc.kept {
+				kept[r] = h
+			}
+		}
+		if rc := cacheFor(p, b, enc, kept, res.Gen); rc != nil {
+			saveCache(ns, rc)
+		} else {
+			dropCache(ns)
+		}
+	}
 	return res, nil
 }
 

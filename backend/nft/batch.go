@@ -36,6 +36,10 @@ type batch struct {
 	bytes int // encoded size, for the socket buffers
 	// inPlace: the batch edits a live table in place (incremental.go).
 	inPlace bool
+	// echo asks the kernel for each new rule back (NLM_F_ECHO); send
+	// records their handles in handles[k], k the rule's index.
+	echo    bool
+	handles []uint64
 }
 
 type origin struct {

@@ -88,6 +88,9 @@ func BenchmarkApply20kNftF(b *testing.B) {
 // the whole swap of the same is timed beside it (swap-s).
 //
 //	XT2NFT_PRIVILEGED=1 go test ./backend/nft -run '^$' -bench Reapply20k -benchtime 10x
+//
+// (XT2NFT_NO_RECORD=1: the live rules read from the kernel every time, not
+// from the record of the last commit, rulecache.go.)
 func BenchmarkReapply20kOneRule(b *testing.B) {
 	nstest.Skip(b, "nft")
 	rs, _ := bench20k(b)

@@ -209,6 +209,11 @@ const (
 )
 
 func readTableElems(c *netlink.Conn, family byte, name string, mode elemMode) (*tableDump, error) {
+	return readTableParts(c, family, name, mode, true)
+}
+
+// readTableParts is readTableElems, with the rules only if withRules.
+func readTableParts(c *netlink.Conn, family byte, name string, mode elemMode, withRules bool) (*tableDump, error) {
 	d, err := readTableOnly(c, family, name)
 	if err != nil || d.Table == nil {
 		return d, err
@@ -265,6 +270,9 @@ func readTableElems(c *netlink.Conn, family byte, name string, mode elemMode) (*
 				d.Elems[set] = append(d.Elems[set], m)
 			}
 		}
+	}
+	if !withRules {
+		return d, nil
 	}
 	if d.Rules, err = byTable(unix.NFT_MSG_GETRULE, unix.NFTA_RULE_TABLE); err != nil {
 		return nil, err

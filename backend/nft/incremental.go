@@ -73,8 +73,11 @@ type objKey struct {
 }
 
 // readLiveParts reads the table (nil: it does not exist).
-func readLiveParts(c *netlink.Conn, family byte, name string) (*liveParts, error) {
-	d, err := readTableElems(c, family, name, elemsNone)
+//
+// cached, when not nil, are the table's rules as recorded right after the
+// last commit (rulecache.go): they are not read again.
+func readLiveParts(c *netlink.Conn, family byte, name string, cached map[string][]cachedRule) (*liveParts, error) {
+	d, err := readTableParts(c, family, name, elemsNone, cached == nil)
 	if err != nil || d.Table == nil {
 		return nil, err
 	}
@@ -84,6 +87,11 @@ func readLiveParts(c *netlink.Conn, family byte, name string) (*liveParts, error
 		n := getString(ch, unix.NFTA_CHAIN_NAME)
 		lp.chains[n] = ch
 		lp.order = append(lp.order, n)
+	}
+	for _, ch := range lp.order {
+		for _, r := range cached[ch] {
+			lp.rules[ch] = append(lp.rules[ch], liveRule{handle: r.H, key: ruleKey{d: r.D}})
+		}
 	}
 	for _, r := range d.Rules {
 		h := getU64(r, unix.NFTA_RULE_HANDLE)
@@ -167,6 +175,8 @@ type tableChanges struct {
 	// chains created again (their shape changed)
 	rebuilt map[string]bool
 	stats   IncrementalStats
+	// kept are the live handles of the rules that stay (set by queue).
+	kept map[*RuleProgram]uint64
 }
 
 // IncrementalStats say what a re-apply changed in place.
@@ -191,7 +201,7 @@ func (s *IncrementalStats) add(o IncrementalStats) {
 // compareTable decides what stays of the live table.
 func compareTable(tp *TableProgram, lp *liveParts) (*tableChanges, error) {
 	tc := &tableChanges{tp: tp, lp: lp, newSets: map[string]bool{}, recreated: map[string]bool{}, keptSets: map[string]bool{},
-		newObjs: map[string]bool{}, dirty: map[*RuleProgram]bool{}, rebuilt: map[string]bool{}}
+		newObjs: map[string]bool{}, dirty: map[*RuleProgram]bool{}, rebuilt: map[string]bool{}, kept: map[*RuleProgram]uint64{}}
 	for _, sp := range tp.Sets {
 		live, ok := lp.sets[sp.Set.Name]
 		switch d, has := digestIn(get(live, unix.NFTA_SET_USERDATA)); {
@@ -281,7 +291,14 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 			liveKeys[i] = lr.key
 		}
 		kept := len(live)
+		deleted, inserted := make([]bool, len(live)), make([]bool, len(next))
 		for _, h := range seqdiff.Hunks(liveKeys, keys) {
+			for _, i := range h.Del {
+				deleted[i] = true
+			}
+			for _, j := range h.Ins {
+				inserted[j] = true
+			}
 			for _, i := range h.Del {
 				b.delRule(t, name, live[i].handle)
 			}
@@ -296,6 +313,20 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 			st.RulesDeleted += len(h.Del)
 		}
 		st.RulesKept += kept
+		// What stays pairs up in order: the common subsequence.
+		i := 0
+		for j, r := range next {
+			if inserted[j] {
+				continue
+			}
+			for i < len(live) && deleted[i] {
+				i++
+			}
+			if i < len(live) {
+				tc.kept[r] = live[i].handle
+				i++
+			}
+		}
 	}
 
 	// 2. Sets and objects that go or are made again, after the rules that

@@ -20,6 +20,8 @@ import (
 	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/verify"
+	"github.com/xt2nft/xt2nft/verify/report"
 )
 
 // Exit statuses of plan (as terraform plan -detailed-exitcode).
@@ -60,6 +62,7 @@ type liveFlags struct {
 	resetSets, foreign      *bool
 	whole                   *bool
 	json                    *bool
+	verify                  *bool // plan: also verify the translation
 }
 
 // liveFlagSet is plan's or apply's flag set.
@@ -74,6 +77,7 @@ func liveFlagSet(cmd string, stderr io.Writer) (*pflag.FlagSet, *translateFlags,
 	}
 	if cmd == "plan" {
 		lf.json = fs.Bool("json", false, "print the plan as JSON on standard output: tables, chains and rules added, removed and changed, sets carried, warnings with positions, the exit status and its meaning")
+		lf.verify = fs.Bool("verify", false, "also verify the translation (as xt2nft verify does, with its defaults) and print the verdict after the plan; exit 1 when it finds a difference")
 	}
 	if cmd == "apply" {
 		lf.confirm = fs.Duration("confirm", 0, "wait `DURATION` (e.g. 60s) for xt2nft confirm or Enter, then roll back")
@@ -113,6 +117,11 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		fmt.Fprintf(stderr, "xt2nft: bad --backend %q (want nft or iptables)\n", *lf.backend)
 		return exitError
 	}
+	verifying := lf.verify != nil && *lf.verify
+	if verifying && *lf.backend != "nft" {
+		fmt.Fprintln(stderr, "xt2nft plan: --verify compares the dumps with their translation; --backend iptables loads the dumps themselves")
+		return exitError
+	}
 	if lf.confirm != nil && *lf.confirm < 0 {
 		fmt.Fprintln(stderr, "xt2nft: --confirm must be positive")
 		return exitError
@@ -148,6 +157,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 	defer ns.Close()
 	var st live.Step
 	var warnings []parser.Diagnostic
+	var verdict func() (*report.Report, error) // plan --verify
 	if *lf.backend == "iptables" {
 		d, warns, ok := iptablesDumps(cmd, fs, popt, stdin, log)
 		if !ok {
@@ -178,6 +188,22 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 			}
 		}
 		warnings = out.Warnings
+		if verifying {
+			verdict = func() (*report.Report, error) {
+				in, _ := read()
+				vin := make([]verify.Input, len(in))
+				for i, x := range in {
+					vin[i] = verify.Input{Name: x.name, Src: x.src}
+				}
+				opt, err := verifyOptions(tf, popt, topt)
+				if err != nil {
+					return nil, err
+				}
+				meter.Start("verifying the translation in throwaway labs", 0, "")
+				opt.Progress = meter
+				return verify.Run(vin, opt)
+			}
+		}
 		st = live.Step{Backend: nft.New(ns), Ruleset: prog}
 		if fake != nil {
 			st = live.Step{Backend: fake, Ruleset: fakeRuleset(out.Ruleset)}
@@ -189,7 +215,7 @@ func runLive(cmd string, argv []string, stdin io.Reader, stdout, stderr io.Write
 		if pj != nil {
 			pj.warnings = warnings
 		}
-		return plan(ctx, cfg, st, bopt, stdout, log, pj)
+		return plan(ctx, cfg, st, bopt, stdout, log, pj, verdict)
 	}
 	bopt.ResetSets = *lf.resetSets
 	bopt.Whole = *lf.whole
@@ -287,7 +313,9 @@ func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
 	}
 }
 
-func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log, pj *planJSON) int {
+// plan prints what apply would change; with a verdict (plan --verify),
+// then verify's report, and a difference makes the exit status 1.
+func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyOptions, stdout io.Writer, log *live.Log, pj *planJSON, verdict func() (*report.Report, error)) int {
 	c, err := live.PlanChanges(ctx, cfg, []live.Step{st}, opt)
 	if err != nil {
 		if errors.Is(err, backend.ErrRefused) {
@@ -305,19 +333,38 @@ func plan(ctx context.Context, cfg live.Config, st live.Step, opt backend.ApplyO
 	if c.Empty() {
 		code = planNoChanges
 	}
+	var rep *report.Report
+	if verdict != nil {
+		if rep, err = verdict(); err != nil {
+			log.Printf("xt2nft plan: verify: %v", err)
+			return exitError
+		}
+		if !rep.OK() {
+			code = exitError
+			log.Printf("xt2nft plan: verify found %d difference(s) between the original and the translation", len(rep.Differences))
+		}
+	}
 	if pj != nil {
+		pj.verify = rep
 		if err := pj.write(stdout, code, st.Ruleset.Summary(), c); err != nil {
 			log.Printf("xt2nft plan: writing the plan: %v", err)
 			return exitError
 		}
 		return code
 	}
-	if code == planNoChanges {
+	if c.Empty() {
 		log.Printf("xt2nft plan: no changes")
-		return code
+	} else {
+		fmt.Fprint(stdout, c.Diff)
+		log.Printf("xt2nft plan: changes above (set contents and counters not compared; apply keeps the recent sets' addresses)")
 	}
-	fmt.Fprint(stdout, c.Diff)
-	log.Printf("xt2nft plan: changes above (set contents and counters not compared; apply keeps the recent sets' addresses)")
+	if rep != nil {
+		fmt.Fprintln(stdout, "\nverify:")
+		if err := rep.WriteText(stdout); err != nil {
+			log.Printf("xt2nft plan: writing the verdict: %v", err)
+			return exitError
+		}
+	}
 	return code
 }
 

@@ -18,6 +18,7 @@ func manual() *clidoc.Page {
 	confirm, _ := answerFlagSet("confirm", io.Discard)
 	rollback, _ := answerFlagSet("rollback", io.Discard)
 	check, _, _ := checkFlagSet(io.Discard)
+	verify, _, _ := verifyFlagSet(io.Discard)
 	return &clidoc.Page{
 		Name:    "xt2nft",
 		Section: 8,
@@ -29,8 +30,9 @@ func manual() *clidoc.Page {
 			"xt2nft migrate [--netns NAME] [--confirm DURATION] [--dry-run] [--persist PATH] [flags]",
 			"xt2nft confirm|rollback [--netns NAME]",
 			"xt2nft check [flags] [--kernel-config FILE] [FILE...]",
+			"xt2nft verify [flags] [FILE...]",
 		},
-		Description: `Reads iptables-save dumps (or, with --script, iptables command lines) from the FILEs or standard input and writes one nft script to standard output. With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces (needs root; the host is not changed) and translates what it built. A file called plan, apply, migrate, confirm or rollback must be given as ./plan.
+		Description: `Reads iptables-save dumps (or, with --script, iptables command lines) from the FILEs or standard input and writes one nft script to standard output. With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces (needs root; the host is not changed) and translates what it built. A file called plan, apply, migrate, confirm, rollback, check or verify must be given as ./plan.
 
 Every rule is translated or refused: a rule nft cannot express is an error naming its file, line and column and the reason; an approximation is a warning saying how the translation differs (an error with --strict). -m recent lists become nft sets (recentctl(8) inspects and edits them), ipsets become nft sets with their elements when --ipsets gives their definitions.
 
@@ -63,6 +65,13 @@ Diagnostics go to standard error as FILE:LINE:COL: message (<stdin> for standard
 
     xt2nft check rules.v4
     xt2nft check --kernel-config /boot/config-6.17.0 rules.v4 rules.v6`},
+			{Name: "verify", Args: "[flags] [FILE...]", Files: true, Flags: verify,
+				Summary: "send generated probes through the original and its translation on this kernel and compare what became of them",
+				Description: `Loads the original ruleset (the FILEs: iptables-save dumps, or iptables command lines with --script; without FILEs the live legacy ruleset, from iptables-legacy-save and ip6tables-legacy-save) with iptables-legacy-restore into one throwaway lab of network namespaces, and its translation, lowered and sent as apply sends it (or, with --against, an nft script made elsewhere), into an identical second lab. Probes generated from the rules (for each rule, packets that match it and packets one field past each boundary, on every path the rule sits on; conntrack states from real exchanges; timed sequences for recent lists, limits and connection counts) go through both labs. Every difference in what became of a probe (delivered to which socket, forwarded out of which interface, dropped, rejected and how; marks, addresses after NAT, the conntrack entry, which rules counted it) is reported with the iptables rule (FILE:LINE), the probe as a packet and both sides; a difference on a rule the translator warned about names the warning. The report then lists the rules no probe reached with the reason, and ends with the coverage: the rules reached, of all rules and of the rules a packet can reach at all. Nothing outside the labs changes, and they vanish with the process. Needs root and iptables-legacy-restore. Exit status: 0 no difference found, 1 differences or an error.
+
+    xt2nft verify rules.v4 rules.v6
+    xt2nft verify --json rules.v4 > report.json
+    xt2nft verify --against other.nft rules.v4`},
 		},
 		Sections: []clidoc.Section{
 			{Title: "Exit status", Text: `0: success (warnings allowed). 1: bad input, an untranslatable rule, (with --strict) an approximation, or a backend failure; nothing was written or applied. 2: a usage error. plan: 0 no changes, 2 changes, 1 error.`},

@@ -8,6 +8,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/live"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/verify/report"
 )
 
 // planJSON is plan --json: the plan as one JSON document on standard
@@ -16,6 +17,7 @@ type planJSON struct {
 	messages lines
 	warnings []parser.Diagnostic
 	written  bool
+	verify   *report.Report // plan --verify's verdict
 }
 
 // planDoc is the document.
@@ -25,6 +27,8 @@ type planDoc struct {
 	Ruleset    string `json:"ruleset,omitempty"`
 	*live.Changes
 	Warnings []diagJSON `json:"warnings"`
+	// Verify is plan --verify's report (xt2nft verify --json's document).
+	Verify *report.Report `json:"verify,omitempty"`
 	// Messages are what the run wrote on standard error, for a plan that
 	// failed.
 	Messages []string `json:"messages,omitempty"`
@@ -42,11 +46,11 @@ type diagJSON struct {
 var planMeanings = map[int]string{
 	planNoChanges: "no changes: the live ruleset already is the new one",
 	planChanges:   "changes: apply would change the live ruleset as listed",
-	exitError:     "error: nothing was planned (messages say why); apply would change nothing",
+	exitError:     "error: nothing was planned (messages say why), or verify found a difference (verify says where); apply would change nothing",
 }
 
 func (pj *planJSON) write(w io.Writer, code int, summary string, c *live.Changes) error {
-	doc := planDoc{ExitStatus: code, Meaning: planMeanings[code], Ruleset: summary, Changes: c, Warnings: pj.diags()}
+	doc := planDoc{ExitStatus: code, Meaning: planMeanings[code], Ruleset: summary, Changes: c, Warnings: pj.diags(), Verify: pj.verify}
 	pj.written = true
 	return encodeJSON(w, doc)
 }

@@ -73,3 +73,36 @@ func TestPrivilegedProgress(t *testing.T) {
 		t.Errorf("the messages are missing on a pipe:\n%s", piped.String())
 	}
 }
+
+// TestPrivilegedVerifyProgress: verify shows its steps and the probes sent
+// on a terminal.
+func TestPrivilegedVerifyProgress(t *testing.T) {
+	nstest.Skip(t, "iptables-legacy-restore", "nft")
+	// Enough rules that the run outlasts the meter's first half second.
+	var rules strings.Builder
+	rules.WriteString("*filter\n:INPUT DROP [0:0]\n")
+	for i := range 200 {
+		fmt.Fprintf(&rules, "-A INPUT -s 10.%d.%d.0/24 -p tcp --dport %d -j ACCEPT\n", i/200, i%200, 1000+i)
+	}
+	rules.WriteString("COMMIT\n")
+	file := writeFile(t, "small.v4", rules.String())
+	master, slave := nstest.OpenPTY(t)
+	var drawn bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); io.Copy(&drawn, master) }()
+	var out bytes.Buffer
+	code := run([]string{"verify", file}, strings.NewReader(""), &out, slave)
+	slave.Close()
+	wg.Wait()
+	master.Close()
+	if code != 0 {
+		t.Fatalf("verify: exit %d: %s%s", code, out.String(), drawn.String())
+	}
+	if tty := drawn.String(); !strings.Contains(tty, "\r\x1b[Kxt2nft verify: ") || !strings.Contains(tty, "probes") {
+		t.Errorf("verify on a terminal shows no progress line:\n%q", tty)
+	}
+	if strings.Contains(out.String(), "\x1b") {
+		t.Errorf("the report has the progress line in it:\n%q", out.String())
+	}
+}

@@ -44,6 +44,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runCheck(argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":
 			return runAnswer(argv[0], argv[1:], stderr)
+		case "verify":
+			return runVerify(argv[1:], stdin, stdout, stderr)
 		case "__guard":
 			return runGuard(argv[1:], stderr)
 		}

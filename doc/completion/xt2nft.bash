@@ -6,13 +6,13 @@ _xt2nft() {
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		plan|apply|migrate|confirm|rollback|check) cmd=${COMP_WORDS[i]}; break ;;
+		plan|apply|migrate|confirm|rollback|check|verify) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $cmd in
 	plan)
 		case $prev in --backend|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --json --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --script --strict --table --version -h" -- "$cur")); return; fi
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --counters --family --from-legacy --help --ipsets --iptables --json --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --script --strict --table --verify --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	apply)
@@ -37,10 +37,15 @@ _xt2nft() {
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --family --from-legacy --help --ipsets --kernel-config --layout --optimize --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
+	verify)
+		case $prev in --against|--family|--ipsets|--layout|--max-wait|--parallel|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--against --allow-partial --counters --family --from-legacy --help --ipsets --json --layout --max-wait --optimize --parallel --quota-stops-at-limit --recent-size --report --script --strict --table --trace --version -h" -- "$cur")); return; fi
+		COMPREPLY=($(compgen -f -- "$cur"))
+		;;
 	*)
 		case $prev in --exec|--exec-timeout|--family|--format|--ipsets|--layout|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --from-legacy --help --ipsets --layout --optimize --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
-		COMPREPLY=($(compgen -W "plan apply migrate confirm rollback check" -- "$cur") $(compgen -f -- "$cur"))
+		COMPREPLY=($(compgen -W "plan apply migrate confirm rollback check verify" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	esac
 }

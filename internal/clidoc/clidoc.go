@@ -108,7 +108,7 @@ func (p *Page) CommandHelp(w io.Writer, name string) {
 	}
 	fmt.Fprintf(w, "\n\n%s", wrap(c.Summary, "", 78))
 	if c.Description != "" {
-		fmt.Fprintf(w, "\n%s", wrap(strings.TrimSpace(c.Description), "", 78))
+		fmt.Fprintf(w, "\n%s", fill(c.Description, 78))
 	}
 	if c.Flags != nil && c.Flags.HasFlags() {
 		fmt.Fprintf(w, "\nflags:\n%s", c.Flags.FlagUsages())
@@ -222,6 +222,23 @@ func wrap(text, indent string, width int) string {
 	}
 	if len(line) > len(indent) {
 		b.WriteString(line + "\n")
+	}
+	return b.String()
+}
+
+// fill fills each paragraph of text to width columns, a blank line between
+// them; literal blocks (four-space indent) stay as they are, as in roffText.
+func fill(text string, width int) string {
+	var b strings.Builder
+	for i, para := range strings.Split(strings.TrimSpace(text), "\n\n") {
+		if i > 0 {
+			b.WriteString("\n")
+		}
+		if strings.HasPrefix(para, "    ") {
+			b.WriteString(para + "\n")
+			continue
+		}
+		b.WriteString(wrap(para, "", width))
 	}
 	return b.String()
 }

@@ -1,0 +1,159 @@
+package nft
+
+import (
+	"encoding/gob"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+
+	"github.com/xt2nft/xt2nft/backend/runlock"
+)
+
+// Reading a big table's rules back is most of a re-apply's cost (the
+// kernel formats every rule with its expressions: about 250 ms for 20,000
+// rules here), and all the re-apply needs of them is each rule's handle
+// and digest. Right after a batch commits, xt2nft knows both: the program
+// is what is live, the kernel echoed the handles of the rules the batch
+// created (NLM_F_ECHO) and the kept ones had theirs. It records them in
+// the run directory (ns-COOKIE.rules, by the namespace's cookie, which the
+// kernel never reuses) with the ruleset generation the commit produced.
+// The next apply takes the rules from there instead of the kernel if the
+// generation is still that one: no transaction of anyone has committed
+// since, so the rules are as recorded. Any other commit (another tool,
+// recentctl, a rollback) changes the generation, and the rules are read
+// from the kernel as before. Everything else of the table (chains, sets,
+// objects) is read from the kernel every time; and a batch built on a
+// wrong record would name handles the kernel does not have and be refused,
+// and then go whole (apply.go).
+
+// ruleCache is the record: per table ("family name"), per chain, the
+// rules in order.
+type ruleCache struct {
+	Gen    uint32
+	Tables map[string]map[string][]cachedRule
+}
+
+type cachedRule struct {
+	H uint64
+	D digest
+}
+
+// cacheMinRules: smaller rulesets are read back fast enough.
+const cacheMinRules = 1000
+
+// cacheKeep is how many records the run directory keeps (of the
+// namespaces applied to last): a namespace that is gone leaves its record,
+// which nothing can use again.
+const cacheKeep = 16
+
+// cacheDir is where records go (tests point it elsewhere).
+var cacheDir = runlock.DefaultDir
+
+func cacheKey(family byte, name string) string { return familyName(family) + " " + name }
+
+func cachePath(ns *NS) (string, error) {
+	id, err := ns.ID()
+	if err != nil {
+		return "", err
+	}
+	return filepath.Join(cacheDir, fmt.Sprintf("ns-%d.rules", id)), nil
+}
+
+// loadCache returns the namespace's record if it belongs to generation
+// gen, else nil. XT2NFT_NO_RECORD=1 ignores records (to measure what they
+// save: BenchmarkReapply20kOneRule with and without).
+func loadCache(ns *NS, gen uint32) *ruleCache {
+	if os.Getenv("XT2NFT_NO_RECORD") != "" {
+		return nil
+	}
+	path, err := cachePath(ns)
+	if err != nil {
+		return nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	var rc ruleCache
+	if gob.NewDecoder(f).Decode(&rc) != nil || rc.Gen != gen {
+		return nil
+	}
+	return &rc
+}
+
+// dropCache removes the namespace's record.
+func dropCache(ns *NS) {
+	if path, err := cachePath(ns); err == nil {
+		os.Remove(path)
+	}
+}
+
+// saveCache writes the record of what a committed batch left live (see
+// cacheFor), replacing the file atomically, and prunes old records.
+func saveCache(ns *NS, rc *ruleCache) {
+	path, err := cachePath(ns)
+	if err != nil || runlock.PrivateDir(cacheDir) != nil {
+		return
+	}
+	tmp, err := os.CreateTemp(cacheDir, ".rules-*")
+	if err != nil {
+		return
+	}
+	if gob.NewEncoder(tmp).Encode(rc) != nil || tmp.Close() != nil || os.Rename(tmp.Name(), path) != nil {
+		os.Remove(tmp.Name())
+		return
+	}
+	old, _ := filepath.Glob(filepath.Join(cacheDir, "ns-*.rules"))
+	if len(old) <= cacheKeep {
+		return
+	}
+	type aged struct {
+		path string
+		mod  int64
+	}
+	var files []aged
+	for _, p := range old {
+		if fi, err := os.Stat(p); err == nil {
+			files = append(files, aged{p, fi.ModTime().UnixNano()})
+		}
+	}
+	sort.Slice(files, func(i, j int) bool { return files[i].mod > files[j].mod })
+	for _, f := range files[min(cacheKeep, len(files)):] {
+		os.Remove(f.path)
+	}
+}
+
+// cacheFor is the record of p right after its batch b committed at
+// generation gen: every rule's handle, echoed for the rules b created, kept
+// from the live table for the others (kept, by rule). nil when a handle is
+// missing.
+func cacheFor(p *Program, b *batch, enc map[*RuleProgram]encodedRule, kept map[*RuleProgram]uint64, gen uint32) *ruleCache {
+	sent := map[*RuleProgram]uint64{}
+	for k, r := range b.progs {
+		if r != nil && k < len(b.handles) {
+			sent[r] = b.handles[k]
+		}
+	}
+	rc := &ruleCache{Gen: gen, Tables: map[string]map[string][]cachedRule{}}
+	for _, tp := range p.Tables {
+		chains := map[string][]cachedRule{}
+		for _, c := range tp.Chains {
+			chains[c.Name] = nil
+		}
+		for _, r := range tp.Rules {
+			h, ok := sent[r]
+			if !ok {
+				h = kept[r]
+			}
+			if h == 0 {
+				return nil
+			}
+			name := r.Rule.Chain.Name
+			chains[name] = append(chains[name], cachedRule{H: h, D: enc[r].digest})
+		}
+		rc.Tables[cacheKey(byte(tp.Table.Family), tp.Table.Name)] = chains
+	}
+	return rc
+}

@@ -1,0 +1,152 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/xt2nft/xt2nft/internal/progress"
+	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/verify"
+)
+
+// verifyFlagSet is verify's flag set: the translation's flags and the
+// lab's.
+func verifyFlagSet(stderr io.Writer) (*pflag.FlagSet, *translateFlags, verifyFlags) {
+	fs := newFlagSet("xt2nft verify", stderr)
+	tf := addTranslateFlags(fs)
+	vf := verifyFlags{
+		json:    fs.Bool("json", false, "write the report as JSON"),
+		against: fs.String("against", "", "compare with the nft script `FILE` (loaded with nft -f) instead of xt2nft's translation"),
+		maxWait: fs.Duration("max-wait", 10*time.Second, "longest pause a timed probe may take (recent windows longer than this are not waited out)"),
+		pairs:   fs.Int("parallel", 2, "pairs of labs sending probes at once"),
+		trace:   fs.Bool("trace", false, "write every probe and what each side did with it to standard error"),
+	}
+	return fs, tf, vf
+}
+
+// verifyFlags are the flags verify adds to the translation's.
+type verifyFlags struct {
+	json, trace *bool
+	against     *string
+	maxWait     *time.Duration
+	pairs       *int
+}
+
+func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	fs, tf, vf := verifyFlagSet(stderr)
+	jsonOut, against, maxWait, pairs, trace := vf.json, vf.against, vf.maxWait, vf.pairs, vf.trace
+	if code, done := parseFlags(fs, argv, func(w io.Writer) { manual().CommandHelp(w, "verify") }, stdout, stderr); done {
+		if code == exitUsage {
+			return exitError
+		}
+		return code
+	}
+	popt, topt, ok := tf.options(stderr)
+	if !ok {
+		return exitError
+	}
+	if os.Geteuid() != 0 {
+		fmt.Fprintln(stderr, "xt2nft verify: the labs need root (CAP_NET_ADMIN and CAP_SYS_ADMIN for their namespaces)")
+		return exitError
+	}
+	opt, err := verifyOptions(tf, popt, topt)
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+		return exitError
+	}
+	opt.MaxWait, opt.Pairs = *maxWait, *pairs
+	if *trace {
+		opt.Trace = stderr
+	}
+	if *against != "" {
+		b, err := os.ReadFile(*against)
+		if err != nil {
+			fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+			return exitError
+		}
+		opt.Against, opt.AgainstName = b, *against
+	}
+	inputs, ok := verifyInputs(fs.Args(), stderr)
+	if !ok {
+		return exitError
+	}
+	if !*trace {
+		opt.Progress = progress.New(stderr, "xt2nft verify")
+	}
+	rep, err := verify.Run(inputs, opt)
+	opt.Progress.Close()
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+		return exitError
+	}
+	if *jsonOut {
+		err = rep.WriteJSON(stdout)
+	} else {
+		err = rep.WriteText(stdout)
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft verify: writing the report: %v\n", err)
+		return exitError
+	}
+	if !rep.OK() {
+		return exitError
+	}
+	return exitOK
+}
+
+// verifyOptions are verify's options from the translation's flags (plan
+// --verify shares them).
+func verifyOptions(tf *translateFlags, popt parser.Options, topt translate.Options) (verify.Options, error) {
+	opt := verify.Options{Parser: popt, Translate: topt}
+	if *tf.ipsets != "" {
+		b, err := os.ReadFile(*tf.ipsets)
+		if err != nil {
+			return opt, err
+		}
+		opt.IPSets = b
+	}
+	return opt, nil
+}
+
+// verifyInputs reads the files, or without files the live legacy ruleset
+// (iptables-legacy-save and ip6tables-legacy-save only list it).
+func verifyInputs(files []string, stderr io.Writer) ([]verify.Input, bool) {
+	var out []verify.Input
+	for _, f := range files {
+		src, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+			return nil, false
+		}
+		out = append(out, verify.Input{Name: f, Src: src})
+	}
+	if len(files) > 0 {
+		return out, true
+	}
+	for _, live := range []struct {
+		prog string
+		fam  parser.Family
+	}{{"iptables-legacy-save", parser.IPv4}, {"ip6tables-legacy-save", parser.IPv6}} {
+		prog := live.prog
+		src, err := exec.Command(prog).Output()
+		if err != nil {
+			fmt.Fprintf(stderr, "xt2nft verify: %s: %v\n", prog, err)
+			return nil, false
+		}
+		if strings.Contains(string(src), "\n*") || strings.HasPrefix(string(src), "*") {
+			out = append(out, verify.Input{Name: "(live " + strings.TrimSuffix(prog, "-save") + ")", Src: src, Family: live.fam})
+		}
+	}
+	if len(out) == 0 {
+		fmt.Fprintln(stderr, "xt2nft verify: no iptables-legacy ruleset is live here (give the dumps as FILEs)")
+		return nil, false
+	}
+	return out, true
+}
