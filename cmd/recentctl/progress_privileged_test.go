@@ -5,6 +5,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -27,6 +28,7 @@ func TestPrivilegedProgress(t *testing.T) {
 		t.Helper()
 		w, read := stderr()
 		c := exec.Command(bin, append(args, "--netns", ns.Name)...)
+		c.Env = append(os.Environ(), "XT2NFT_PROGRESS_AFTER=0s") // a fast machine ends a step within the default half second
 		var out bytes.Buffer
 		c.Stdin, c.Stdout, c.Stderr = strings.NewReader(stdin), &out, w
 		if err := c.Run(); err != nil {

@@ -20,6 +20,7 @@ import (
 // same either way.
 func TestPrivilegedProgress(t *testing.T) {
 	nstest.Skip(t, "nft")
+	t.Setenv("XT2NFT_PROGRESS_AFTER", "0s")
 	ns := nstest.New(t, "progress")
 	var rules strings.Builder
 	rules.WriteString("*filter\n:INPUT DROP [0:0]\n")
@@ -78,10 +79,10 @@ func TestPrivilegedProgress(t *testing.T) {
 // on a terminal.
 func TestPrivilegedVerifyProgress(t *testing.T) {
 	nstest.Skip(t, "iptables-legacy-restore", "nft")
-	// Enough rules that the run outlasts the meter's first half second.
+	t.Setenv("XT2NFT_PROGRESS_AFTER", "0s")
 	var rules strings.Builder
 	rules.WriteString("*filter\n:INPUT DROP [0:0]\n")
-	for i := range 200 {
+	for i := range 20 {
 		fmt.Fprintf(&rules, "-A INPUT -s 10.%d.%d.0/24 -p tcp --dport %d -j ACCEPT\n", i/200, i%200, 1000+i)
 	}
 	rules.WriteString("COMMIT\n")

@@ -46,13 +46,19 @@ type task struct {
 }
 
 // New gives a Meter drawing on w when w is a terminal, nil otherwise.
-// Lines start with prefix ("recentctl export").
+// Lines start with prefix ("recentctl export"). The line appears once a
+// run is half a second old; XT2NFT_PROGRESS_AFTER (a duration, "0s")
+// changes that, for tests on machines fast enough to finish sooner.
 func New(w io.Writer, prefix string) *Meter {
 	f, ok := w.(*os.File)
 	if !ok || !IsTerminal(f) || os.Getenv("TERM") == "dumb" {
 		return nil
 	}
-	return Force(w, prefix, 200*time.Millisecond, 500*time.Millisecond)
+	after := 500 * time.Millisecond
+	if d, err := time.ParseDuration(os.Getenv("XT2NFT_PROGRESS_AFTER")); err == nil && d >= 0 {
+		after = d
+	}
+	return Force(w, prefix, 200*time.Millisecond, after)
 }
 
 // Force gives a Meter drawing on w whatever w is, every interval once the
