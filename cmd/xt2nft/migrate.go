@@ -117,18 +117,20 @@ func runMigrate(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		ctx, stop = live.SignalContext(ctx)
 		defer stop()
 	}
-	log := live.NewLog(stderr)
+	meter := progress.New(stderr, "xt2nft migrate")
+	log := live.NewLog(meter.Out(stderr))
 	defer log.Close(5 * time.Second)
+	defer meter.Close()
 	ns, err := netns.Open(*mf.netns)
 	if err != nil {
 		log.Printf("xt2nft migrate: %v", err)
 		return exitError
 	}
 	defer ns.Close()
-	m := &migration{ns: ns, log: log, topt: topt, dry: *mf.dryRun, persist: *mf.persist, start: time.Now()}
+	m := &migration{ns: ns, log: log, topt: topt, dry: *mf.dryRun, persist: *mf.persist, start: time.Now(), meter: meter}
 	m.legacy = &recent.Legacy{NS: ns, Dir: migrateProcDir}
 	cfg := liveConfig(ns, *mf.netns, log)
-	bopt := backend.ApplyOptions{ReplaceForeign: *mf.foreign, ResetSets: true}
+	bopt := backend.ApplyOptions{ReplaceForeign: *mf.foreign, ResetSets: true, Progress: meter}
 	if m.dry {
 		return m.dryRun(ctx, cfg, bopt, stdout)
 	}
@@ -182,6 +184,8 @@ type migration struct {
 	caughtAt  time.Time
 	// phases are the build's steps and when each ended.
 	phases []phase
+	// meter is the progress line (nil when stderr is not a terminal).
+	meter *progress.Meter
 }
 
 type phase struct {
@@ -327,6 +331,7 @@ func (st *legacyState) order() (out []struct {
 // migration's steps (none when there is nothing to migrate).
 func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 	m.done("lock")
+	m.meter.Start("reading the legacy tables", 0, "")
 	st, err := m.readLegacy()
 	if err != nil {
 		return nil, err
@@ -345,6 +350,7 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 		}
 	}
 	if st.usesIPSets() {
+		m.meter.Start("reading the ipsets", 0, "")
 		out, err := m.ns.Command("ipset", "save").Output()
 		if err != nil {
 			return nil, fmt.Errorf("the rules use ipsets, and `ipset save` failed: %w", err)
@@ -355,10 +361,12 @@ func (m *migration) build(ctx context.Context) ([]live.Step, error) {
 		m.topt.IPSets = m.ipsets
 		m.done("ipsets read")
 	}
+	m.meter.Start("translating", 0, "")
 	if err := m.translate(); err != nil {
 		return nil, err
 	}
 	m.done("translated")
+	m.meter.Start("reading the recent lists", 0, "")
 	lists, err := m.legacy.ReadAll()
 	if err != nil {
 		return nil, err
