@@ -17,9 +17,10 @@
 // A Ruleset is what one backend puts live (nft's lowered program, or
 // iptables-save dumps); each backend accepts only its own kind, and a
 // Ruleset says which tables it replaces, so that a caller can lock, save and
-// report without knowing the backend. A migration (issue 12) is a sequence of
-// steps, each a Backend and a Ruleset, applied in order and restored in
-// reverse; a re-apply that sends only what changed (issue 14) is a Ruleset
+// report without knowing the backend. A migration is a sequence of steps,
+// each a Backend and a Ruleset, applied in order and restored in reverse
+// (xt2nft migrate: the xt_recent lists kept, the nft tables, the legacy
+// tables emptied); a re-apply that sends only what changed (issue 14) is a Ruleset
 // whose backend compares it with what is live.
 //
 // Errors are classified by kind, never by message: errors.Is(err,
@@ -141,6 +142,22 @@ type Result struct {
 	Summary string
 	// Mark is what Restore needs to tell another tool's later change.
 	Mark Mark
+	// Pending, when set, gives the Mark (instead of Mark): the backend
+	// reads back what it applied while its caller goes on (a migration
+	// empties the legacy tables meanwhile). Only a backend that can tell
+	// another program's change made meanwhile (nft: the generation) may do
+	// this; the caller asks for it (Taken) before it changes the tables
+	// applied itself.
+	Pending func() Mark
+}
+
+// Taken is the Result's Mark, waiting for it while it is pending (once:
+// then it is the Mark).
+func (r *Result) Taken() Mark {
+	if r.Pending != nil {
+		r.Mark, r.Pending = r.Pending(), nil
+	}
+	return r.Mark
 }
 
 // Restored says what a Restore did about changes it did not make.
@@ -160,6 +177,10 @@ type Restored struct {
 	// Nothing reports that the live tables already were the snapshot's
 	// (the apply never went live, or was already undone): nothing was sent.
 	Nothing bool
+	// Notes say what the restore could not put back exactly as it was, in
+	// the backend's words (an xt_recent list written back through /proc
+	// restarts its stamps).
+	Notes []string
 }
 
 // The kinds of failure. Each error a backend returns for one of these

@@ -46,22 +46,32 @@ func (l *List) Stamp() []Step {
 }
 
 // Advance is the ring part of an event for an address whose pointer is p
-// (-1: it has none, and the stamp goes to slot 0): take it out of ptr p,
-// write slot p of every ring window, and put it in the next pointer. Nil
-// without a ring.
+// (-1: it has none, and the stamp goes to slot 0): put it in the next
+// pointer, take it out of ptr p, and write slot p of every ring window.
+// Nil without a ring.
+//
+// The order is for packets of one address on several CPUs at once, which
+// xt_recent serialises under its lock and nft does not: each step is
+// atomic, the event is not. Adding the next pointer before deleting this
+// one means a check never finds the address in no pointer (which reads as
+// "fewer hits" and let a blocked address through); writing the slot last
+// means the slot a check reads through either pointer is the one before
+// or after the event, never half of it. A check concurrent with an event
+// therefore answers as if it came just before or just after it. Two events
+// at once may count as one (both write slot p): xt_recent counts both.
 func (l *List) Advance(p int) []Step {
 	if !l.Ring() {
 		return nil
 	}
 	slot := max(p, 0)
-	var out []Step
+	out := []Step{{Refresh, Set{Role: Ptr, Index: (slot + 1) % l.K}}}
 	if p >= 0 {
 		out = append(out, Step{Delete, Set{Role: Ptr, Index: p}})
 	}
 	for _, w := range l.Rings {
 		out = append(out, Step{Refresh, Set{Role: Slot, Window: w, Index: slot}})
 	}
-	return append(out, Step{Refresh, Set{Role: Ptr, Index: (slot + 1) % l.K}})
+	return out
 }
 
 // Event is the whole event for an address whose pointer is p (-1: none).

@@ -405,3 +405,24 @@ func rangePrefixes(lo, hi netip.Addr) []netip.Prefix {
 	}
 	return out
 }
+
+// IPSetElements are the nft elements, as nft text, that the set xt2nft
+// makes of s holds for s's entries (recentctl ipset add and del write
+// them with nft). What nft cannot hold is an error with the reason, as in
+// a translation.
+func IPSetElements(s *ipset.Set) ([]string, error) {
+	fam := parser.IPv4
+	if s.IPv6 {
+		fam = parser.IPv6
+	}
+	c := &ctx{fam: fam, nfam: nftFamily(fam)}
+	elems, _, err := c.ipsetElems(&parser.Option{Pos: s.Pos}, s)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]string, len(elems))
+	for i, e := range elems {
+		out[i] = RenderExpr(e)
+	}
+	return out, nil
+}

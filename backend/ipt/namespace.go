@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
@@ -25,6 +26,9 @@ import (
 type Namespace struct {
 	NS      *netns.NS
 	Variant Variant // "" detects it
+	// Loaded is set by Apply to when it had loaded its last dump (for a
+	// migration's timing: what follows is reporting).
+	Loaded time.Time
 }
 
 var _ backend.Backend = (*Namespace)(nil)
@@ -253,6 +257,15 @@ func (n *Namespace) verify(s *snapshot) error {
 		return err
 	}
 	defer ns.Close()
+	var secs [][]byte
+	for _, f := range s.Families {
+		for _, sec := range f.Saved {
+			secs = append(secs, sec)
+		}
+	}
+	if err := copyIPSets(n.NS, ns, secs...); err != nil {
+		return err
+	}
 	for _, f := range s.Families {
 		if len(f.Saved) == 0 {
 			continue
@@ -275,6 +288,37 @@ func (n *Namespace) verify(s *snapshot) error {
 					Reason: "restored into a throwaway namespace, iptables-save lists it differently"}
 			}
 		}
+	}
+	return nil
+}
+
+// copyIPSets creates in the namespace to the ipsets of the namespace
+// from, empty (ipset save, ipset restore of the create lines), when the
+// tables given use ipsets: the kernel refuses a rule that names an ipset
+// it does not have.
+func copyIPSets(from, to *netns.NS, tables ...[]byte) error {
+	uses := false
+	for _, t := range tables {
+		uses = uses || bytes.Contains(t, []byte("--match-set ")) || bytes.Contains(t, []byte("-j SET "))
+	}
+	if !uses {
+		return nil
+	}
+	save, err := from.Command("ipset", "save").Output()
+	if err != nil {
+		return fmt.Errorf("the tables use ipsets, and ipset save failed: %w", err)
+	}
+	// The rules need the sets, not their members.
+	var creates bytes.Buffer
+	for _, l := range bytes.SplitAfter(save, []byte("\n")) {
+		if bytes.HasPrefix(l, []byte("create ")) {
+			creates.Write(l)
+		}
+	}
+	cmd := to.Command("ipset", "restore")
+	cmd.Stdin = &creates
+	if out, err := cmd.CombinedOutput(); err != nil {
+		return fmt.Errorf("copying the ipsets into a throwaway namespace: %v: %s", err, bytes.TrimSpace(out))
 	}
 	return nil
 }
@@ -326,10 +370,16 @@ func normalized(saved map[string][]byte) map[string]string {
 // mark is the tables as applied, without counters, by family.
 type mark map[int]map[string]string
 
-// Apply loads the dumps in order. With a base snapshot it first checks
-// that the tables still hold what the snapshot saved. A dump that fails
-// part-way is undone by ipt's Backend.Apply; the dumps loaded before it
-// are restored from their snapshots, so that on error nothing changed.
+// Apply loads the dumps in order. A dump that fails part-way is undone
+// by ipt's Backend.Apply; the dumps loaded before it are restored from
+// their snapshots, so that on error nothing changed.
+//
+// With a base snapshot, each table is checked against the snapshot just
+// before the dump that replaces it is loaded (its own iptables-save -t, so
+// that a migration empties its first table milliseconds after the check,
+// not after a save of every table), the dumps are loaded without a
+// snapshot of their own (the base has every table they replace), and a
+// failure restores the base.
 func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.Snapshot, opt backend.ApplyOptions) (*backend.Result, error) {
 	d, err := dumps(rs)
 	if err != nil {
@@ -341,32 +391,25 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 		if err != nil {
 			return nil, err
 		}
-		for _, f := range s.Families {
-			now, err := n.current(f)
-			if err != nil {
-				return nil, err
-			}
-			was := normalized(f.Saved)
-			for _, t := range f.Tables {
-				if now[t] != was[t] {
-					return nil, &backend.ChangedError{Op: "apply", Detail: fmt.Sprintf("table %s %s changed after xt2nft saved it for the rollback", familyName(f.Family), t)}
-				}
-			}
-		}
-	}
-	var done []*Snapshot
-	for _, dump := range d {
-		s, err := n.tools(dump.Family, n.NS).Apply(dump.Name, dump.Src)
-		if err != nil {
-			for i := len(done) - 1; i >= 0; i-- {
-				if rerr := done[i].Restore(); rerr != nil {
-					return nil, fmt.Errorf("%w; and undoing the dumps loaded before it failed: %v", err, rerr)
-				}
-			}
+		if err := n.loadOnBase(ctx, d, s); err != nil {
 			return nil, err
 		}
-		done = append(done, s)
+	} else {
+		var done []*Snapshot
+		for _, dump := range d {
+			s, err := n.tools(dump.Family, n.NS).Apply(dump.Name, dump.Src)
+			if err != nil {
+				for i := len(done) - 1; i >= 0; i-- {
+					if rerr := done[i].Restore(); rerr != nil {
+						return nil, fmt.Errorf("%w; and undoing the dumps loaded before it failed: %v", err, rerr)
+					}
+				}
+				return nil, err
+			}
+			done = append(done, s)
+		}
 	}
+	n.Loaded = time.Now()
 	res := &backend.Result{Summary: progress.Of(len(d), "dump", "dumps") + " loaded through iptables-restore"}
 	var chains []string
 	for _, dump := range d {
@@ -380,6 +423,9 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 		res.Summary += "; " + strings.Join(chains, "; ")
 	}
 	if base != nil {
+		// Read back at once, not while the caller goes on as nft does:
+		// iptables has no generation to tell that another tool changed the
+		// tables in between, which the mark would then take for ours.
 		m := mark{}
 		fams, tables := byFamily(d)
 		for _, f := range fams {
@@ -394,6 +440,75 @@ func (n *Namespace) Apply(ctx context.Context, rs backend.Ruleset, base backend.
 		res.Mark, _ = json.Marshal(m)
 	}
 	return res, nil
+}
+
+// loadOnBase loads the dumps in order, each after checking that the
+// tables it replaces are as s saved them; a failure puts back, from s,
+// the tables loaded before it (and only those: a table another tool
+// changed is left to it).
+func (n *Namespace) loadOnBase(ctx context.Context, d Dumps, s *snapshot) error {
+	byFam := map[int]*familySnapshot{}
+	for i := range s.Families {
+		byFam[s.Families[i].Family] = &s.Families[i]
+	}
+	type loaded struct {
+		t      *tools
+		f      *familySnapshot
+		tables []string
+	}
+	var done []loaded
+	undo := func(err error) error {
+		for i := len(done) - 1; i >= 0; i-- {
+			l := done[i]
+			saved := map[string][]byte{}
+			for _, name := range l.tables {
+				if sec, ok := l.f.Saved[name]; ok {
+					saved[name] = sec
+				}
+			}
+			if rerr := (&Snapshot{t: l.t, tables: l.tables, saved: saved}).Restore(); rerr != nil {
+				return fmt.Errorf("%w; and restoring the tables loaded before it failed: %v", err, rerr)
+			}
+		}
+		return err
+	}
+	for _, dump := range d {
+		f := byFam[max(dump.Family, 4)]
+		if f == nil {
+			return undo(fmt.Errorf("iptables: the snapshot has no %s tables for %s", familyName(dump.Family), dump.Name))
+		}
+		t, err := (&Backend{Family: f.Family, Variant: f.Variant, NS: n.NS}).resolve()
+		if err != nil {
+			return undo(err)
+		}
+		for _, name := range Tables(dump.Src) {
+			was, had := f.Saved[name]
+			var now []byte
+			if had {
+				// The table exists: -t lists it alone without creating
+				// anything.
+				now, err = t.run(nil, t.save, "-c", "-t", name)
+			} else {
+				// iptables-save -t would create a missing legacy table.
+				var all []byte
+				all, err = t.saveTables(nil)
+				now = sections(all)[name]
+			}
+			if err != nil {
+				return undo(err)
+			}
+			if normalize(now) != normalize(was) {
+				return undo(&backend.ChangedError{Op: "apply", Detail: fmt.Sprintf("table %s %s changed after xt2nft saved it for the rollback", familyName(f.Family), name)})
+			}
+		}
+		// Counted as loaded before loading: iptables-restore commits table
+		// by table, so a dump that fails may have changed its first tables.
+		done = append(done, loaded{t, f, Tables(dump.Src)})
+		if err := t.restoreDump(dump.Name, dump.Src); err != nil {
+			return undo(err)
+		}
+	}
+	return nil
 }
 
 // Restore loads the snapshot's tables back (counters included); a table

@@ -91,6 +91,13 @@ type BlockChange struct {
 
 // PlanChanges is Plan with its result as data.
 func PlanChanges(ctx context.Context, cfg Config, steps []Step, opt backend.ApplyOptions) (*Changes, error) {
+	return PlanChangesWith(ctx, cfg, fixed(steps), opt)
+}
+
+// PlanChangesWith is PlanChanges of the steps build returns, built holding
+// the lock (after the check for a dead run: what is planned is read from
+// what is live).
+func PlanChangesWith(ctx context.Context, cfg Config, build Build, opt backend.ApplyOptions) (*Changes, error) {
 	s, err := open(cfg, "plan")
 	if err != nil {
 		return nil, err
@@ -101,6 +108,10 @@ func PlanChanges(ctx context.Context, cfg Config, steps []Step, opt backend.Appl
 	} else if j != nil {
 		return nil, fmt.Errorf("%w: %s; `xt2nft rollback%s` puts the previous one back, `xt2nft confirm%s` keeps it",
 			ErrUnfinished, j.describe(), s.netnsFlag(), s.netnsFlag())
+	}
+	steps, err := build(ctx)
+	if err != nil {
+		return nil, err
 	}
 	out := &Changes{Tables: []TableChange{}, Carried: []string{}, Notes: []string{}}
 	var d strings.Builder

@@ -98,6 +98,9 @@ func RunGuard(cfg Config, token string, pipe *os.File) error {
 		for _, t := range r.Left {
 			fmt.Fprintf(&out, "\nnote: table %s had been replaced by another program; it was left as it is", t)
 		}
+		for _, n := range r.Notes {
+			fmt.Fprintf(&out, "\nnote: %s", n)
+		}
 	}
 	cfg.Log.Printf("%s", out.String())
 	writeNote(dir, id, out.String())

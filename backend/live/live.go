@@ -9,17 +9,23 @@
 //     rolled back first (and reported).
 //  2. Without --confirm and with one step: apply it (the backend makes it
 //     atomic, and refuses it if the ruleset changed under its reads). Done.
-//  3. Otherwise, for each step: snapshot what it replaces (the backend
-//     proves the snapshot restores, or refuses), write the journal
-//     (journal.go), and apply the step conditioned on its snapshot (a
-//     change by another tool in between is refused, not overwritten). A
-//     guard process (guard.go), started before the first journal, watches
-//     the run: if the run dies, even by kill -9, the guard rolls back.
+//  3. Otherwise, snapshot what every step replaces (each backend proves
+//     its snapshot restores, or refuses), write the journal (journal.go),
+//     then apply the steps back to back, each conditioned on its snapshot
+//     (a change by another tool in between is refused, not overwritten),
+//     and run each step's Then. A guard process (guard.go), started before
+//     the journal, watches the run: if the run dies, even by kill -9, the
+//     guard rolls back.
 //  4. Wait for `xt2nft confirm`, Enter, `xt2nft rollback`, the deadline or
 //     a signal (SIGHUP, SIGINT, SIGTERM, SIGQUIT: all mean no).
-//  5. Confirmed: remove the journal. Otherwise restore every step, last
-//     first, and only then say so; what another tool changed meanwhile is
-//     reported (backend.Restored).
+//  5. Confirmed: remove the journal and run ApplyOptions.Kept, still
+//     holding the lock. Otherwise restore every step, last first, and only
+//     then say so; what another tool changed meanwhile is reported
+//     (backend.Restored).
+//
+// ApplyWith and PlanWith build the steps holding the lock, after a run
+// that died was rolled back: a migration reads the live state it replaces
+// there, so that nothing can change it between the read and the lock.
 //
 // Messages go through a Log, which never blocks the run. Nothing here
 // knows a backend's kind; cmd/xt2nft builds the steps.
@@ -62,6 +68,22 @@ type Config struct {
 type Step struct {
 	Backend backend.Backend
 	Ruleset backend.Ruleset
+	// Then, when set, runs right after the step is applied, before the
+	// next step. What it changes must be undone by the restore of this
+	// step or of one restored after it (a migration loads there, into the
+	// nft sets the first step created, the recent-list events that the
+	// legacy rules recorded while both were live). An error fails the
+	// apply: every step is rolled back.
+	Then func(ctx context.Context) error
+}
+
+// Build returns a run's steps; ApplyWith and PlanWith call it holding the
+// namespace's lock. No steps means nothing to do.
+type Build func(ctx context.Context) ([]Step, error)
+
+// fixed is the Build of steps known in advance.
+func fixed(steps []Step) Build {
+	return func(context.Context) ([]Step, error) { return steps, nil }
 }
 
 // ApplyOptions tune Apply.
@@ -73,6 +95,11 @@ type ApplyOptions struct {
 	TTY io.Reader
 	// Command names the run in the lock and journal ("apply", "migrate").
 	Command string
+	// Kept, when set, runs holding the lock once the new ruleset is
+	// confirmed and the journal is gone (a migration removes there what it
+	// kept for a rollback, and writes --persist). Its error is returned
+	// with an Outcome that says Confirmed.
+	Kept func(ctx context.Context) error
 }
 
 // Outcome says how an Apply ended.
@@ -151,7 +178,12 @@ func (s *session) netnsFlag() string {
 // backends' notes. It changes nothing, and refuses to compare against a
 // ruleset that a dead apply --confirm left unconfirmed.
 func Plan(ctx context.Context, cfg Config, steps []Step, opt backend.ApplyOptions) (string, []string, error) {
-	c, err := PlanChanges(ctx, cfg, steps, opt)
+	return PlanWith(ctx, cfg, fixed(steps), opt)
+}
+
+// PlanWith is Plan of the steps build returns, built holding the lock.
+func PlanWith(ctx context.Context, cfg Config, build Build, opt backend.ApplyOptions) (string, []string, error) {
+	c, err := PlanChangesWith(ctx, cfg, build, opt)
 	if err != nil {
 		return "", nil, err
 	}
@@ -165,6 +197,13 @@ func (j *journal) describe() string {
 
 // Apply puts the steps live (see the package documentation).
 func Apply(ctx context.Context, cfg Config, steps []Step, opt ApplyOptions) (*Outcome, error) {
+	return ApplyWith(ctx, cfg, fixed(steps), opt)
+}
+
+// ApplyWith is Apply of the steps build returns, built holding the lock
+// after a run that died was rolled back; an error from build changes
+// nothing.
+func ApplyWith(ctx context.Context, cfg Config, build Build, opt ApplyOptions) (*Outcome, error) {
 	if opt.Command == "" {
 		opt.Command = "apply"
 	}
@@ -176,7 +215,14 @@ func Apply(ctx context.Context, cfg Config, steps []Step, opt ApplyOptions) (*Ou
 	if err := s.recoverJournal("before this " + opt.Command); err != nil {
 		return nil, err
 	}
-	if opt.Confirm == 0 && len(steps) == 1 {
+	steps, err := build(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w; nothing was changed", err)
+	}
+	if len(steps) == 0 {
+		return &Outcome{Confirmed: true}, nil
+	}
+	if opt.Confirm == 0 && len(steps) == 1 && steps[0].Then == nil {
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s before anything was applied; nothing was changed", cause(ctx))
 		}
@@ -185,9 +231,18 @@ func Apply(ctx context.Context, cfg Config, steps []Step, opt ApplyOptions) (*Ou
 			return nil, fmt.Errorf("%w; nothing was changed", err)
 		}
 		cfg.Log.Printf("xt2nft %s: %s", opt.Command, res.Summary)
-		return &Outcome{Confirmed: true}, nil
+		return s.kept(ctx, opt)
 	}
 	return s.applyJournaled(ctx, steps, opt)
+}
+
+// kept runs opt.Kept once the ruleset is confirmed.
+func (s *session) kept(ctx context.Context, opt ApplyOptions) (*Outcome, error) {
+	out := &Outcome{Confirmed: true}
+	if opt.Kept == nil {
+		return out, nil
+	}
+	return out, opt.Kept(context.WithoutCancel(ctx))
 }
 
 // applyJournaled is steps 3 to 5 of an apply.
@@ -196,45 +251,85 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 	j := &journal{Version: 1, Token: newToken(), PID: os.Getpid(), Command: opt.Command, NS: s.cfg.NSName, Started: time.Now(), State: "applying"}
 	stopGuard := func() {}
 	defer func() { stopGuard() }()
+	// Every snapshot first, so that the steps then go live back to back
+	// (a migration's legacy tables are emptied right after its nft tables
+	// go live, not after the seconds a big snapshot takes).
+	snaps := make([]backend.Snapshot, len(steps))
+	opt.Progress.Start("saving the live tables for the rollback", 0, "")
+	for k, st := range steps {
+		if ctx.Err() != nil {
+			return nil, fmt.Errorf("%s before anything was applied; nothing was changed", cause(ctx))
+		}
+		snap, err := st.Backend.Snapshot(ctx, st.Ruleset)
+		if err != nil {
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
+		data, err := snap.MarshalBinary()
+		if err != nil {
+			return nil, fmt.Errorf("%w; nothing was changed", err)
+		}
+		snaps[k] = snap
+		j.Steps = append(j.Steps, step{Kind: st.Backend.Kind(), Snapshot: data})
+	}
+	if s.cfg.Guard != nil {
+		// The guard first, then the journal: a run that dies in between
+		// leaves the guard nothing to do (nothing is applied yet), and
+		// after that there is always a guard to do it.
+		stop, err := s.cfg.Guard(s.dir.path, j.Token)
+		if err != nil {
+			return nil, fmt.Errorf("starting the rollback guard: %w; nothing was changed", err)
+		}
+		stopGuard = stop
+	}
+	if err := writeJournal(s.dir, s.id, j); err != nil {
+		return nil, s.undo(nil, j, err)
+	}
+	// Marks a backend is still taking are asked for before anything can
+	// change what it applied: before a Then, and before the wait.
+	pending := map[int]*backend.Result{}
+	settle := func() error {
+		if len(pending) == 0 {
+			return nil
+		}
+		for k, res := range pending {
+			j.Steps[k].Mark = res.Taken()
+		}
+		clear(pending)
+		return writeJournal(s.dir, s.id, j)
+	}
 	for k, st := range steps {
 		if ctx.Err() != nil {
 			return nil, s.undo(steps[:k], j, fmt.Errorf("%s before step %d was applied", cause(ctx), k+1))
 		}
-		opt.Progress.Start("saving the live tables for the rollback", 0, "")
-		snap, err := st.Backend.Snapshot(ctx, st.Ruleset)
-		if err != nil {
-			return nil, s.undo(steps[:k], j, err)
-		}
-		data, err := snap.MarshalBinary()
-		if err != nil {
-			return nil, s.undo(steps[:k], j, err)
-		}
-		if k == 0 && s.cfg.Guard != nil {
-			// The guard first, then the journal: a run that dies in
-			// between leaves the guard nothing to do (nothing is applied
-			// yet), and after that there is always a guard to do it.
-			stop, err := s.cfg.Guard(s.dir.path, j.Token)
-			if err != nil {
-				return nil, fmt.Errorf("starting the rollback guard: %w; nothing was changed", err)
-			}
-			stopGuard = stop
-		}
-		j.Steps = append(j.Steps, step{Kind: st.Backend.Kind(), Snapshot: data})
-		if err := writeJournal(s.dir, s.id, j); err != nil {
-			return nil, s.undo(steps[:k], j, err)
-		}
-		res, err := st.Backend.Apply(ctx, st.Ruleset, snap, opt.ApplyOptions)
+		res, err := st.Backend.Apply(ctx, st.Ruleset, snaps[k], opt.ApplyOptions)
 		if err != nil {
 			return nil, s.undo(steps[:k], j, err)
 		}
 		j.Steps[k].Applied, j.Steps[k].Mark = true, res.Mark
+		if res.Pending != nil {
+			pending[k] = res
+		}
 		if err := writeJournal(s.dir, s.id, j); err != nil {
 			return nil, s.undo(steps[:k+1], j, err)
 		}
 		log.Printf("xt2nft %s: %s", opt.Command, res.Summary)
+		if st.Then != nil {
+			if err := settle(); err != nil {
+				return nil, s.undo(steps[:k+1], j, err)
+			}
+			if err := st.Then(ctx); err != nil {
+				return nil, s.undo(steps[:k+1], j, err)
+			}
+		}
+	}
+	if err := settle(); err != nil {
+		return nil, s.undo(steps, j, err)
 	}
 	if opt.Confirm == 0 {
-		return &Outcome{Confirmed: true}, s.finish()
+		if err := s.finish(); err != nil {
+			return nil, err
+		}
+		return s.kept(ctx, opt)
 	}
 	j.Until, j.State = time.Now().Add(opt.Confirm), "waiting"
 	if err := writeJournal(s.dir, s.id, j); err != nil {
@@ -254,7 +349,7 @@ func (s *session) applyJournaled(ctx context.Context, steps []Step, opt ApplyOpt
 			return nil, err
 		}
 		log.Printf("confirmed %s; keeping the new ruleset", v.how)
-		return &Outcome{Confirmed: true}, nil
+		return s.kept(ctx, opt)
 	}
 	// No: restore first, and only then say so.
 	out := &Outcome{RolledBack: true, Why: v.how}
@@ -332,6 +427,9 @@ func (s *session) report(rs []*backend.Restored) {
 		}
 		if r.Unknown {
 			s.cfg.Log.Printf("note: xt2nft cannot tell whether another program changed the restored tables after the apply (the run that applied them died before recording them)")
+		}
+		for _, n := range r.Notes {
+			s.cfg.Log.Printf("note: %s", n)
 		}
 	}
 }

@@ -23,6 +23,7 @@ type ApplyResult struct {
 	Sets        int
 	CarriedSets int // sets whose live elements were carried over
 	CarriedElem int
+	LateElem    int // elements Program.Late added
 	// InPlace counts the tables changed in place, Changed says what was
 	// changed in them.
 	InPlace int
@@ -55,8 +56,14 @@ type ApplyResult struct {
 // changed; the refusal names the iptables rule (from the kernel's error for
 // that message, else by replaying the program on a scratch namespace).
 func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
+	return applyRetry(ns, p, opt, false)
+}
+
+// applyRetry is Apply; late says whether to ask p.Late for its elements
+// (only an apply to the live namespace does).
+func applyRetry(ns *NS, p *Program, opt ApplyOptions, late bool) (*ApplyResult, error) {
 	for attempt := 0; ; attempt++ {
-		res, err := apply(ns, p, opt, 0)
+		res, err := apply(ns, p, opt, 0, late)
 		if errors.Is(err, backend.ErrChanged) && attempt < 4 {
 			continue
 		}
@@ -66,8 +73,8 @@ func Apply(ns *NS, p *Program, opt ApplyOptions) (*ApplyResult, error) {
 
 // apply is one attempt of Apply, conditioned on generation base (0: the
 // generation of its own reads). With a base, a change since base is a
-// *backend.ChangedError.
-func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, error) {
+// *backend.ChangedError. With late, p.Late's elements end the batch.
+func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*ApplyResult, error) {
 	c, err := dial(ns)
 	if err != nil {
 		return nil, err
@@ -85,6 +92,12 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 		}
 	}
 	res := &ApplyResult{}
+	if late && p.Late != nil {
+		// Late elements go into sets this batch declares (a migration's:
+		// the tables are new, or left by a run that died), never into
+		// sets an in-place edit keeps with what they hold.
+		opt.Whole = true
+	}
 	if res.Retired, err = liveRetired(c, p); err != nil {
 		return nil, err
 	}
@@ -154,7 +167,8 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 	for _, r := range res.Retired {
 		b.delTable(&nftables.Table{Family: nftables.TableFamily(r.family), Name: r.name})
 	}
-	for _, tp := range p.Tables {
+	objsEnd := make([]int, len(p.Tables))
+	for i, tp := range p.Tables {
 		res.Rules += len(tp.Rules)
 		res.Sets += len(tp.Sets)
 		if tc := changes[tp]; tc != nil {
@@ -164,17 +178,43 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 			}
 			res.InPlace++
 			res.Changed.add(tc.stats)
+			objsEnd[i] = len(b.msgs)
 			continue
 		}
 		if err := queueTable(b, tp, true, carried); err != nil {
 			return nil, err
 		}
+		objsEnd[i] = len(b.msgs)
 		if err := queueRules(b, tp.Rules, enc); err != nil {
 			return nil, err
 		}
 	}
 	if breakInPlace && b.inPlace {
 		b.delChain(&nftables.Table{Family: p.Tables[0].Table.Family, Name: p.Tables[0].Table.Name}, "xt2nft test: no such chain")
+	}
+	if late && p.Late != nil {
+		els, err := p.Late()
+		if err != nil {
+			return nil, err
+		}
+		// Each table's elements go right after its sets and chains, before
+		// its rules: the kernel starts an element's timeout when it reads
+		// the element, and reads the batch in order, so that at the start
+		// the timeouts do not wait for the kernel to get through the rules
+		// (a second for 20,000), while they are asked for only now.
+		for i := len(p.Tables) - 1; i >= 0; i-- {
+			eb := &batch{}
+			for _, sp := range p.Tables[i].Sets {
+				if len(els[sp]) == 0 {
+					continue
+				}
+				if err := eb.elements(sp.Set, els[sp]); err != nil {
+					return nil, err
+				}
+				res.LateElem += len(els[sp])
+			}
+			b.insert(objsEnd[i], eb)
+		}
 	}
 	if err := b.send(ns, gen); err != nil {
 		refused := refusal(p, b, err)
@@ -184,7 +224,7 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 			// say why. If the kernel refuses that too, the program is
 			// at fault, and that refusal is the answer.
 			opt.Whole = true
-			whole, werr := apply(ns, p, opt, gen)
+			whole, werr := apply(ns, p, opt, gen, late)
 			if werr != nil {
 				return nil, werr
 			}
@@ -192,6 +232,9 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32) (*ApplyResult, err
 			return whole, nil
 		}
 		return nil, refused
+	}
+	if late {
+		p.Committed = time.Now()
 	}
 	res.Gen = genAfter(gen)
 	if b.echo {

@@ -152,13 +152,13 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 	var res *ApplyResult
 	opt.Progress.Start(fmt.Sprintf("sending %s in one batch", p.Summary()), 0, "")
 	if base == nil {
-		res, err = Apply(b.NS, p, opt)
+		res, err = applyRetry(b.NS, p, opt, true)
 	} else {
 		s, ok := base.(*snapshot)
 		if !ok {
 			return nil, fmt.Errorf("nft: snapshot %T: %w", base, backend.ErrWrongRuleset)
 		}
-		res, err = apply(b.NS, p, opt, s.Gen)
+		res, err = apply(b.NS, p, opt, s.Gen, true)
 		if ce, ok := err.(*backend.ChangedError); ok {
 			ce.Detail = "another program committed a change to the ruleset after xt2nft saved it for the rollback"
 		}
@@ -180,8 +180,16 @@ func (b *Backend) Apply(ctx context.Context, rs backend.Ruleset, base backend.Sn
 	if res.CarriedElem > 0 {
 		out.Summary += fmt.Sprintf("; %s carried over in %s", progress.Of(res.CarriedElem, "address", "addresses"), progress.Of(res.CarriedSets, "set", "sets"))
 	}
+	if res.LateElem > 0 {
+		out.Summary += fmt.Sprintf("; %d elements loaded at the end of the batch", res.LateElem)
+	}
 	if base != nil {
-		out.Mark = takeMark(b.NS, p.refs(), res.Gen)
+		// Read back while the caller goes on: a migration empties the
+		// legacy tables meanwhile, instead of a second later (reading
+		// 20,000 rules back takes that long).
+		ch := make(chan backend.Mark, 1)
+		go func() { ch <- takeMark(b.NS, p.refs(), res.Gen) }()
+		out.Pending = func() backend.Mark { return <-ch }
 	}
 	return out, nil
 }

@@ -65,6 +65,26 @@ func (b *batch) add(typ uint16, family byte, flags netlink.HeaderFlags, attrs []
 	b.bytes += 16 + 4 + len(attrs)
 }
 
+// insert puts the messages of o (which has no rules) before the k-th.
+func (b *batch) insert(k int, o *batch) {
+	if len(o.msgs) == 0 {
+		return
+	}
+	b.msgs = append(b.msgs[:k], append(o.msgs, b.msgs[k:]...)...)
+	b.origins = append(b.origins[:k], append(o.origins, b.origins[k:]...)...)
+	if b.labels != nil {
+		moved := map[int]string{}
+		for i, l := range b.labels {
+			if i >= k {
+				i += len(o.msgs)
+			}
+			moved[i] = l
+		}
+		b.labels = moved
+	}
+	b.bytes += o.bytes
+}
+
 // raw appends a message whose attributes are already encoded (an object
 // read back from the kernel), with a label for errors.
 func (b *batch) raw(typ uint16, family byte, flags netlink.HeaderFlags, attrs []byte, label string) {

@@ -14,6 +14,7 @@ package nft
 import (
 	"fmt"
 	"sync/atomic"
+	"time"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -26,6 +27,16 @@ import (
 // Program is a lowered ruleset, ready to be sent.
 type Program struct {
 	Tables []*TableProgram
+	// Late, when set, is called by Backend.Apply once every rule is queued,
+	// just before the batch is sent; the elements it returns (for sets of
+	// the program) go into the same batch, before the rules of their table.
+	// xt2nft migrate reads the live xt_recent lists there: as late as
+	// possible, and so that their timeouts start right after they were
+	// read. Checks and plans, in throwaway namespaces, do not call it.
+	Late func() (map[*SetProgram][]nftables.SetElement, error)
+	// Committed is set by Backend.Apply to the time the kernel acknowledged
+	// the batch's commit: the moment the tables went live.
+	Committed time.Time
 }
 
 // TableProgram is one table's objects in the order they must be created.

@@ -293,7 +293,7 @@ func TestPrivilegedRestoreWhatNftCannotReadBack(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := b.Restore(t.Context(), s, res.Mark); err != nil {
+	if _, err := b.Restore(t.Context(), s, res.Taken()); err != nil {
 		t.Fatalf("restore: %v", err)
 	}
 	if after, _, _ := tn.NFT("", "list", "ruleset"); after != before {

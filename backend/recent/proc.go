@@ -26,6 +26,11 @@ type Clock func() (jiffies uint64, hz uint64, err error)
 // DefaultProcDir is where xt_recent keeps a namespace's lists.
 const DefaultProcDir = "/proc/net/xt_recent"
 
+// ThreadProcDir is the list directory of the network namespace of the
+// thread that opens it (/proc/net is the process's), for a thread that
+// entered another namespace (netns.NS.Do).
+const ThreadProcDir = "/proc/thread-self/net/xt_recent"
+
 // Proc is the xt_recent /proc interface. It opens list files without
 // following symbolic links and only if they are regular files, and in the
 // default directory only on procfs, so that a link or a mount planted
@@ -47,7 +52,7 @@ func (p *Proc) dir() string {
 // checkDir refuses a default directory that is not on procfs. It returns
 // fs.ErrNotExist when the directory is absent (no list exists).
 func (p *Proc) checkDir() error {
-	if p.dir() != DefaultProcDir {
+	if p.dir() != DefaultProcDir && p.dir() != ThreadProcDir {
 		return nil
 	}
 	return onProcfs(p.dir())

@@ -22,7 +22,8 @@ The proc backend reads /proc/net/xt_recent/NAME (stamps turned into ages with th
     recentctl list
     recentctl show fromList 10.2.0.2
     recentctl add fromList 10.2.0.2 2001:db8::1
-    recentctl export > lists.json; recentctl import < lists.json`,
+    recentctl export > lists.json; recentctl import < lists.json
+    recentctl ipset add blocklist 192.0.2.7 timeout 600`,
 		Flags: fs,
 		Commands: []*clidoc.Command{
 			{Name: "list", Summary: "every list: name, where it lives (proc or nft), entry count (nft: the kernel's count, without reading the sets; expired elements not yet collected included)"},
@@ -33,6 +34,7 @@ The proc backend reads /proc/net/xt_recent/NAME (stamps turned into ages with th
 			{Name: "export", Summary: "every list with its entries as JSON"},
 			{Name: "import", Summary: "read export's JSON and load the entries with their ages and stamps (xt_recent's /proc can only stamp now: it gets one each)"},
 			{Name: "migrate", Summary: "copy every xt_recent list's entries into the nft sets xt2nft made for it"},
+			{Name: "ipset", Args: "list | show NAME | add NAME ENTRY [timeout N] [comment TEXT]... | del NAME ENTRY...", Summary: "the nft sets xt2nft made from ipsets (commented \"ipset NAME TYPE\"): list them, show one's elements, add or delete entries written as ipset writes them (10.0.0.1, 10.0.0.0/24, 10.0.0.1,tcp:80), which become the elements xt2nft makes of them"},
 		},
 		Sections: []clidoc.Section{
 			{Title: "Exit status", Text: `0: done (a note may say what did not apply). 1: an error; nothing was written when the input was bad. 2: a usage error.`},

@@ -232,6 +232,8 @@ func (e *env) command(cmd string, args []string, stdin io.Reader) error {
 		return e.importJSON(ctx, stdin)
 	case "migrate":
 		return e.migrate(ctx)
+	case "ipset":
+		return e.ipsetCommand(ctx, args)
 	case "__lists": // for the shell completions: names only, no errors
 		for _, b := range e.backends() {
 			ls, _ := b.Lists(ctx)

@@ -15,6 +15,7 @@ import (
 	"github.com/xt2nft/xt2nft/backend/live"
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft"
+	"github.com/xt2nft/xt2nft/backend/recent"
 	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/lab"
 	"github.com/xt2nft/xt2nft/parser"
@@ -301,6 +302,8 @@ func openBackend(ns *netns.NS) func(kind string) (backend.Backend, error) {
 			return nft.New(ns), nil
 		case "iptables":
 			return &ipt.Namespace{NS: ns}, nil
+		case "xt_recent":
+			return &recent.Kept{Legacy: recent.Legacy{NS: ns, Dir: migrateProcDir}}, nil
 		case "fake":
 			if fake != nil {
 				return fake, nil

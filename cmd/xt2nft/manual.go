@@ -14,6 +14,7 @@ func manual() *clidoc.Page {
 	fs, _, _, _ := mainFlags(io.Discard)
 	plan, _, _ := liveFlagSet("plan", io.Discard)
 	apply, _, _ := liveFlagSet("apply", io.Discard)
+	migrate, _, _ := migrateFlagSet(io.Discard)
 	confirm, _ := answerFlagSet("confirm", io.Discard)
 	rollback, _ := answerFlagSet("rollback", io.Discard)
 	check, _, _ := checkFlagSet(io.Discard)
@@ -26,11 +27,12 @@ func manual() *clidoc.Page {
 			"xt2nft [flags] [FILE...]",
 			"xt2nft --exec SCRIPT [flags] [ARG...]",
 			"xt2nft plan|apply [flags] [FILE...]",
+			"xt2nft migrate [--netns NAME] [--confirm DURATION] [--dry-run] [--persist PATH] [flags]",
 			"xt2nft confirm|rollback [--netns NAME]",
 			"xt2nft check [flags] [--kernel-config FILE] [FILE...]",
 			"xt2nft verify [flags] [FILE...]",
 		},
-		Description: `Reads iptables-save dumps (or, with --script, iptables command lines) from the FILEs or standard input and writes one nft script to standard output. With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces (needs root; the host is not changed) and translates what it built. A file called plan, apply, confirm, rollback, check or verify must be given as ./plan.
+		Description: `Reads iptables-save dumps (or, with --script, iptables command lines) from the FILEs or standard input and writes one nft script to standard output. With --exec, runs SCRIPT (with the ARGs) in a sandbox of its own namespaces (needs root; the host is not changed) and translates what it built. A file called plan, apply, migrate, confirm, rollback, check or verify must be given as ./plan.
 
 Every rule is translated or refused: a rule nft cannot express is an error naming its file, line and column and the reason; an approximation is a warning saying how the translation differs (an error with --strict). -m recent lists become nft sets (recentctl(8) inspects and edits them), ipsets become nft sets with their elements when --ipsets gives their definitions.
 
@@ -40,7 +42,8 @@ Diagnostics go to standard error as FILE:LINE:COL: message (<stdin> for standard
     xt2nft rules.v4 rules.v6 > all.nft
     xt2nft --ipsets sets.save rules.v4
     xt2nft --exec /etc/firewall.sh
-    xt2nft apply --confirm 60s rules.v4`,
+    xt2nft apply --confirm 60s rules.v4
+    xt2nft migrate --confirm 120s --persist /etc/nftables.conf`,
 		Flags: fs,
 		Commands: []*clidoc.Command{
 			{Name: "plan", Args: "[flags] [FILE...]", Files: true, Flags: plan,
@@ -49,10 +52,13 @@ Diagnostics go to standard error as FILE:LINE:COL: message (<stdin> for standard
 			{Name: "apply", Args: "[flags] [FILE...]", Files: true, Flags: apply,
 				Summary:     "put the translation live in one atomic batch (or the dumps through iptables-restore)",
 				Description: `With --backend nft (the default) the translation goes live as one atomic netlink batch that replaces xt2nft's own tables and touches no other table, keeping the contents of the recent sets; with --backend iptables the dumps themselves are loaded through iptables-restore. With --confirm it saves what it replaces (proven to restore), waits for xt2nft confirm (or Enter on a terminal), and restores the previous ruleset if none comes in time, on SIGHUP, SIGINT, SIGTERM or SIGQUIT, on xt2nft rollback, or (through a guard process) if apply itself is killed.`},
+			{Name: "migrate", Args: "[flags]", Flags: migrate,
+				Summary:     "switch a live iptables-legacy host to nft in one reversible step, with its recent lists and ipsets",
+				Description: `Reads the live legacy state (iptables-legacy-save -c and ip6tables-legacy-save -c of every table, every list in /proc/net/xt_recent, and ipset save when rules use ipsets) and refuses, changing nothing, if any rule cannot be translated, naming and showing each one. Otherwise the nft tables go live in one batch that holds the legacy counters, the ipsets' elements and the recent lists' entries (the time each has left, and its hit history); then the legacy tables are emptied one by one, mangle first and filter last (built-in chains with ACCEPT policies, no rules, no user chains), and the recent entries the legacy rules changed meanwhile are loaded again. With --confirm, everything goes back unless confirmed in time (xt2nft confirm, or Enter), on SIGHUP, SIGINT, SIGTERM or SIGQUIT, or (through a guard process) if migrate is killed: the legacy rules with their counters, the recent lists with their entries and stamps (the emptied tables keep them until the switch is confirmed), and the nft tables removed; the ipsets are never changed. --dry-run shows the nft tables, the lists and sets carried and the tables that would be emptied. --persist writes, once confirmed, the live nft tables to PATH (atomically, checked with nft -c -f; a symbolic link is refused) and reports what on the host would restore legacy rules at boot (netfilter-persistent, iptables.service, ufw, firewalld, docker), changing none of it. A second migrate after one that was killed finishes the job.`},
 			{Name: "confirm", Args: "[--netns NAME]", Flags: confirm,
-				Summary: "keep what a waiting apply --confirm put live"},
+				Summary: "keep what a waiting apply --confirm or migrate --confirm put live"},
 			{Name: "rollback", Args: "[--netns NAME]", Flags: rollback,
-				Summary: "have a waiting apply --confirm restore the previous ruleset now (or finish one that died)"},
+				Summary: "have a waiting apply --confirm or migrate --confirm restore the previous ruleset now (or finish one that died)"},
 			{Name: "check", Args: "[flags] [FILE...]", Files: true, Flags: check,
 				Summary: "list what the translation needs of the kernel and whether this kernel (or a kernel configuration) has it",
 				Description: `Translates the FILEs and lists the kernel features the result needs (table families, expressions such as ct, limit, quota, socket, fib, log groups, interval sets of concatenations), each with the first rule that needs it and the kernel configuration option that provides it. As root, tries each on the running kernel in a throwaway namespace (the host is not changed); with --kernel-config, looks each option up in that configuration too (and says whether it builds the legacy iptables tables). Exit status 1 when something is missing.

@@ -37,6 +37,8 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 			return runLive("plan", argv[1:], stdin, stdout, stderr)
 		case "apply":
 			return runLive("apply", argv[1:], stdin, stdout, stderr)
+		case "migrate":
+			return runMigrate(argv[1:], stdin, stdout, stderr)
 		case "check":
 			return runCheck(argv[1:], stdin, stdout, stderr)
 		case "confirm", "rollback":

@@ -6,7 +6,7 @@ _recentctl() {
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		list|show|add|del|flush|export|import|migrate) cmd=${COMP_WORDS[i]}; break ;;
+		list|show|add|del|flush|export|import|migrate|ipset) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $cmd in
@@ -46,10 +46,14 @@ _recentctl() {
 		case $prev in --backend|--netns|--proc-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--backend --help --json --netns --proc-dir --version -h" -- "$cur")); return; fi
 		;;
+	ipset)
+		case $prev in --backend|--netns|--proc-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--backend --help --json --netns --proc-dir --version -h" -- "$cur")); return; fi
+		;;
 	*)
 		case $prev in --backend|--netns|--proc-dir) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--backend --help --json --netns --proc-dir --version -h" -- "$cur")); return; fi
-		COMPREPLY=($(compgen -W "list show add del flush export import migrate" -- "$cur") $(compgen -f -- "$cur"))
+		COMPREPLY=($(compgen -W "list show add del flush export import migrate ipset" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	esac
 }

@@ -6,7 +6,7 @@ _xt2nft() {
 	cmd=
 	for ((i = 1; i < COMP_CWORD; i++)); do
 		case ${COMP_WORDS[i]} in
-		plan|apply|confirm|rollback|check|verify) cmd=${COMP_WORDS[i]}; break ;;
+		plan|apply|migrate|confirm|rollback|check|verify) cmd=${COMP_WORDS[i]}; break ;;
 		esac
 	done
 	case $cmd in
@@ -19,6 +19,10 @@ _xt2nft() {
 		case $prev in --backend|--confirm|--family|--ipsets|--iptables|--layout|--netns|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --backend --confirm --counters --family --from-legacy --help --ipsets --iptables --layout --netns --optimize --quota-stops-at-limit --recent-size --replace-foreign --report --reset-sets --script --strict --table --version --whole -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
+		;;
+	migrate)
+		case $prev in --confirm|--layout|--netns|--persist|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--confirm --dry-run --from-legacy --help --layout --netns --optimize --persist --quota-stops-at-limit --recent-size --replace-foreign --report --strict --table --version -h" -- "$cur")); return; fi
 		;;
 	confirm)
 		case $prev in --netns) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
@@ -41,7 +45,7 @@ _xt2nft() {
 	*)
 		case $prev in --exec|--exec-timeout|--family|--format|--ipsets|--layout|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
 		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--allow-partial --counters --exec --exec-timeout --family --format --from-legacy --help --ipsets --layout --optimize --quota-stops-at-limit --recent-size --report --script --strict --table --version -h" -- "$cur")); return; fi
-		COMPREPLY=($(compgen -W "plan apply confirm rollback check verify" -- "$cur") $(compgen -f -- "$cur"))
+		COMPREPLY=($(compgen -W "plan apply migrate confirm rollback check verify" -- "$cur") $(compgen -f -- "$cur"))
 		;;
 	esac
 }

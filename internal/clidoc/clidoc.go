@@ -303,7 +303,7 @@ func takesValue(fs *pflag.FlagSet) []string {
 		return nil
 	}
 	fs.VisitAll(func(f *pflag.Flag) {
-		if f.Value.Type() != "bool" {
+		if f.Value.Type() != "bool" && !f.Hidden {
 			out = append(out, "--"+f.Name)
 		}
 	})
