@@ -73,19 +73,31 @@ func TestPrivilegedDifferential(t *testing.T) {
 			if out.Failed {
 				t.Fatalf("translation failed:\n%s", strings.Join(out.Diags, "\n"))
 			}
-			legacy := runTrace(t, trace, func(fw string) error {
-				if len(ipsets) > 0 {
-					if err := runIn(fw, string(ipsets), "ipset", "restore"); err != nil {
-						return err
+			both := func() (legacy, nftGot []int) {
+				legacy = runTrace(t, trace, func(fw string) error {
+					if len(ipsets) > 0 {
+						if err := runIn(fw, string(ipsets), "ipset", "restore"); err != nil {
+							return err
+						}
 					}
-				}
-				return runIn(fw, string(rules), "iptables-legacy-restore")
-			}, func(fw, list string, a netip.Addr) error {
-				return runIn(fw, "", "sh", "-c", "echo +"+a.String()+" > /proc/net/xt_recent/"+list)
-			})
-			nftGot := runTrace(t, trace, func(fw string) error {
-				return runIn(fw, string(out.Script), "nft", "-f", "-")
-			}, nftAdd)
+					return runIn(fw, string(rules), "iptables-legacy-restore")
+				}, func(fw, list string, a netip.Addr) error {
+					return runIn(fw, "", "sh", "-c", "echo +"+a.String()+" > /proc/net/xt_recent/"+list)
+				})
+				nftGot = runTrace(t, trace, func(fw string) error {
+					return runIn(fw, string(out.Script), "nft", "-f", "-")
+				}, nftAdd)
+				return legacy, nftGot
+			}
+			legacy, nftGot := both()
+			if fmt.Sprint(legacy) != fmt.Sprint(nftGot) {
+				// A trace is timed (windows of a few seconds): on a loaded
+				// machine a packet can be late for its window on one side.
+				// A difference of the translation shows every time; one of
+				// timing goes on a second run.
+				t.Logf("delivered packets differ on the first run (run again)\nlegacy: %v\nnft:       %v", legacy, nftGot)
+				legacy, nftGot = both()
+			}
 			t.Logf("iptables-legacy delivered %d/%d: %v", len(legacy), len(trace), legacy)
 			if len(legacy) == 0 || len(legacy) == len(trace) {
 				t.Errorf("trace does not exercise the rules: iptables-legacy delivered %d of %d packets", len(legacy), len(trace))
