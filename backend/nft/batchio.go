@@ -47,7 +47,14 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	}
 	defer c.Close()
 	n := len(b.msgs)
-	if err := nlraw.SocketBuffers(1<<20+b.bytes+64*n, 1<<20+1024*n)(c); err != nil {
+	rcv := 1<<20 + 1024*n
+	if b.echo {
+		// Every rule comes back, about as big as it went, before the
+		// acknowledgement: a receive buffer that overflowed would lose
+		// the answer of a batch that committed.
+		rcv += 2*b.bytes + 256*n
+	}
+	if err := nlraw.SocketBuffers(1<<20+b.bytes+64*n, rcv)(c); err != nil {
 		return classify(err)
 	}
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {
