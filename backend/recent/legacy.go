@@ -359,11 +359,16 @@ func (x *Legacy) CatchUp(ctx context.Context, before *Read, committed time.Time,
 		if len(changed) == 0 {
 			continue
 		}
+		// The sets' ages are the kernel's at its dump, which comes after
+		// this moment: measured from here, a stamp the batch loaded (at
+		// most as late as the commit) is never taken for a later event
+		// (measured from after the dump, a slow dump under load made one
+		// look later, and an address removed meanwhile stayed).
+		shownAt := time.Now()
 		inSets, err := n.Show(ctx, name)
 		if err != nil {
 			return total, fmt.Errorf("catching up with list %s: %w", Quote(name), err)
 		}
-		shownAt := time.Now()
 		history := map[netip.Addr][]time.Time{}
 		for _, e := range now.Entries {
 			if !changed[e.Addr] {
