@@ -86,20 +86,9 @@ func prepareStream(inputs []Input, popt parser.Options, opt Options) *Output {
 	opt.release = true
 	tr := newTranslator(opt)
 	sink := &streamSink{tr: tr, seen: map[tableKey]bool{}}
-	var dumps []*parser.Dump
-	for _, in := range inputs {
-		d, warns, err := parser.ParseStream(in.Name, in.Src, popt, sink)
-		for _, w := range warns {
-			out.Diags = append(out.Diags, w.String())
-		}
-		out.Warnings = append(out.Warnings, warns...)
-		if err != nil {
-			out.Diags = append(out.Diags, err.Error())
-			out.Failed = true
-			continue
-		}
-		dumps = append(dumps, d)
-	}
+	dumps := parseInputs(out, inputs, func(in Input) (*parser.Dump, []parser.Diagnostic, error) {
+		return parser.ParseStream(in.Name, in.Src, popt, sink)
+	})
 	if sink.replaced {
 		return nil
 	}
@@ -136,12 +125,12 @@ func (s *streamSink) Rule(t *parser.Table, c *parser.Chain, r *parser.Rule) {
 	}
 }
 
-// prepareWhole is Prepare parsing every input whole before translating.
-func prepareWhole(inputs []Input, popt parser.Options, opt Options) *Output {
-	out := &Output{}
+// parseInputs parses each input with parse, its warnings and errors going
+// into out (an error marks out failed); it returns the dumps parsed.
+func parseInputs(out *Output, inputs []Input, parse func(Input) (*parser.Dump, []parser.Diagnostic, error)) []*parser.Dump {
 	var dumps []*parser.Dump
 	for _, in := range inputs {
-		d, warns, err := parser.Parse(in.Name, in.Src, popt)
+		d, warns, err := parse(in)
 		for _, w := range warns {
 			out.Diags = append(out.Diags, w.String())
 		}
@@ -153,6 +142,15 @@ func prepareWhole(inputs []Input, popt parser.Options, opt Options) *Output {
 		}
 		dumps = append(dumps, d)
 	}
+	return dumps
+}
+
+// prepareWhole is Prepare parsing every input whole before translating.
+func prepareWhole(inputs []Input, popt parser.Options, opt Options) *Output {
+	out := &Output{}
+	dumps := parseInputs(out, inputs, func(in Input) (*parser.Dump, []parser.Diagnostic, error) {
+		return parser.Parse(in.Name, in.Src, popt)
+	})
 	if out.Failed {
 		return out
 	}

@@ -3,6 +3,7 @@ package live
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/rogpeppe/go-internal/diff"
@@ -158,7 +159,7 @@ func compareTable(l, n *backend.ListedTable) TableChange {
 		l = &backend.ListedTable{}
 		tc.Change = Added
 	}
-	if !equal(l.Head, n.Head) && tc.Change != Added {
+	if !slices.Equal(l.Head, n.Head) && tc.Change != Added {
 		tc.Head = &LinesChange{Was: nonNil(l.Head), Now: nonNil(n.Head)}
 	}
 	for i := range n.Chains {
@@ -180,7 +181,7 @@ func compareTable(l, n *backend.ListedTable) TableChange {
 		switch lb := l.Block(nb.Kind, nb.Name); {
 		case lb == nil:
 			tc.Blocks = append(tc.Blocks, BlockChange{Kind: nb.Kind, Name: nb.Name, Change: Added})
-		case !equal(lb.Lines, nb.Lines):
+		case !slices.Equal(lb.Lines, nb.Lines):
 			tc.Blocks = append(tc.Blocks, BlockChange{Kind: nb.Kind, Name: nb.Name, Change: Changed})
 		}
 	}
@@ -202,7 +203,7 @@ func compareChain(l, n *backend.ListedChain) (ChainChange, bool) {
 	if l == nil {
 		l = &backend.ListedChain{}
 		cc.Change = Added
-	} else if !equal(l.Head, n.Head) {
+	} else if !slices.Equal(l.Head, n.Head) {
 		cc.Head = &LinesChange{Was: nonNil(l.Head), Now: nonNil(n.Head)}
 	}
 	origin := func(j int) string {
@@ -259,18 +260,6 @@ func total(ts []TableChange) Totals {
 		}
 	}
 	return t
-}
-
-func equal(a, b []string) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func nonNil(s []string) []string {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/xt2nft/xt2nft/backend/nstest"
 	"github.com/xt2nft/xt2nft/golden"
-	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/optimize"
 )
@@ -184,15 +183,7 @@ func TestPrivilegedReapplyChangesOneRule(t *testing.T) {
 			fmt.Fprintf(&b, "-A INPUT -s 10.0.%d.%d -p tcp --dport %s -j ACCEPT\n", i/250, 1+i%250, p)
 		}
 		b.WriteString("-A FORWARD -m recent --name x --rcheck -j ACCEPT\nCOMMIT\n")
-		out := translate.Prepare([]translate.Input{{Name: "r.v4", Src: []byte(b.String())}}, parser.Options{}, translate.Options{})
-		if out.Failed {
-			t.Fatal(out.Diags)
-		}
-		p, err := Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return loweredWith(t, translate.Options{}, translate.Input{Name: "r.v4", Src: []byte(b.String())})
 	}
 	tn := nstest.New(t, "onerule")
 	ns, err := OpenNS(tn.Name)
@@ -260,15 +251,7 @@ func TestPrivilegedReapplyFallsBackWhole(t *testing.T) {
 	defer ns.Close()
 	prog := func(port int) *Program {
 		src := fmt.Sprintf("*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -p tcp --dport %d -j ACCEPT\n-A INPUT -m recent --name x --rcheck -j DROP\nCOMMIT\n", port)
-		out := translate.Prepare([]translate.Input{{Name: "r.v4", Src: []byte(src)}}, parser.Options{}, translate.Options{})
-		if out.Failed {
-			t.Fatal(out.Diags)
-		}
-		p, err := Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return loweredWith(t, translate.Options{}, translate.Input{Name: "r.v4", Src: []byte(src)})
 	}
 	if _, err := Apply(ns, prog(22), ApplyOptions{}); err != nil {
 		t.Fatal(err)
@@ -317,14 +300,7 @@ func TestPrivilegedReapplyKeepsConstantSets(t *testing.T) {
 			fmt.Fprintf(&b, "-A INPUT -p tcp --dport %d -j ACCEPT\n", p)
 		}
 		b.WriteString("COMMIT\n")
-		out := translate.Prepare([]translate.Input{{Name: "r.v4", Src: []byte(b.String())}}, parser.Options{}, translate.Options{Optimize: optimize.Hook})
-		if out.Failed {
-			t.Fatal(out.Diags)
-		}
-		p, err := Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
+		p := loweredWith(t, translate.Options{Optimize: optimize.Hook}, translate.Input{Name: "r.v4", Src: []byte(b.String())})
 		if len(p.Tables[0].Sets) == 0 || !p.Tables[0].Sets[0].Set.Constant {
 			t.Fatalf("the ports were not folded into a constant set: %+v", p.Tables[0].Sets)
 		}
@@ -382,15 +358,7 @@ func TestPrivilegedReapplyFromRecord(t *testing.T) {
 			}
 		}
 		fmt.Fprintf(&b, "-A A -p udp --dport %d -j ACCEPT\nCOMMIT\n", 53+v)
-		out := translate.Prepare([]translate.Input{{Name: "r.v4", Src: []byte(b.String())}}, parser.Options{}, translate.Options{})
-		if out.Failed {
-			t.Fatal(out.Diags)
-		}
-		p, err := Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return loweredWith(t, translate.Options{}, translate.Input{Name: "r.v4", Src: []byte(b.String())})
 	}
 	tn, fresh := nstest.New(t, "record"), nstest.New(t, "record-fresh")
 	ns, err := OpenNS(tn.Name)

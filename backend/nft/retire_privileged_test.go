@@ -9,7 +9,6 @@ import (
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nstest"
-	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
 
@@ -29,15 +28,7 @@ func TestPrivilegedLayoutSwitch(t *testing.T) {
 	v4 := translate.Input{Name: "r.v4", Src: []byte("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")}
 	v6 := translate.Input{Name: "r.v6", Src: []byte("*filter\n:INPUT DROP [0:0]\n-A INPUT -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")}
 	prog := func(layout translate.Layout) *Program {
-		out := translate.Prepare([]translate.Input{v4, v6}, parser.Options{}, translate.Options{Layout: layout})
-		if out.Failed {
-			t.Fatal(out.Diags)
-		}
-		p, err := Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
+		return loweredWith(t, translate.Options{Layout: layout}, v4, v6)
 	}
 	tables := func() string {
 		out, _, err := tn.NFT("", "list", "tables")

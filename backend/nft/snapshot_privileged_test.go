@@ -23,7 +23,13 @@ import (
 // lowered translates and lowers an iptables-save dump.
 func lowered(t *testing.T, dump string) *Program {
 	t.Helper()
-	out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{})
+	return loweredWith(t, translate.Options{}, translate.Input{Name: "rules.v4", Src: []byte(dump)})
+}
+
+// loweredWith translates the inputs with topt and lowers the result.
+func loweredWith(t *testing.T, topt translate.Options, in ...translate.Input) *Program {
+	t.Helper()
+	out := translate.Prepare(in, parser.Options{}, topt)
 	if out.Failed || out.Ruleset == nil {
 		t.Fatalf("translate: %v", out.Diags)
 	}

@@ -3,17 +3,37 @@
 package nstest
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"os"
+	"sync"
 	"syscall"
 	"testing"
 
 	"golang.org/x/sys/unix"
 )
 
-// OpenPTY gives a pseudo-terminal: the master to read what was drawn, the
-// slave to hand to the command as its stderr.
-func OpenPTY(t *testing.T) (master, slave *os.File) {
+// Terminal gives a pseudo-terminal to hand to a command as its stderr,
+// and shown, which closes it and returns everything written to it.
+func Terminal(t *testing.T) (tty *os.File, shown func() string) {
+	t.Helper()
+	master, slave := openPTY(t)
+	var drawn bytes.Buffer
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); io.Copy(&drawn, master) }()
+	return slave, func() string {
+		slave.Close()
+		wg.Wait() // EIO once the slave is closed
+		master.Close()
+		return drawn.String()
+	}
+}
+
+// openPTY gives a pseudo-terminal: the master to read what was drawn, the
+// slave to hand to the command.
+func openPTY(t *testing.T) (master, slave *os.File) {
 	t.Helper()
 	m, err := os.OpenFile("/dev/ptmx", os.O_RDWR|syscall.O_NOCTTY, 0)
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/xt2nft/xt2nft/backend/nstest"
@@ -36,19 +35,7 @@ func TestPrivilegedProgress(t *testing.T) {
 		}
 		return out.String(), read()
 	}
-	pty := func() (io.Writer, func() string) {
-		master, slave := nstest.OpenPTY(t)
-		var drawn bytes.Buffer
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() { defer wg.Done(); io.Copy(&drawn, master) }()
-		return slave, func() string {
-			slave.Close()
-			wg.Wait()
-			master.Close()
-			return drawn.String()
-		}
-	}
+	pty := func() (io.Writer, func() string) { return nstest.Terminal(t) }
 	pipe := func() (io.Writer, func() string) {
 		var b bytes.Buffer
 		return &b, b.String

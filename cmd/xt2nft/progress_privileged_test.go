@@ -30,20 +30,13 @@ func TestPrivilegedProgress(t *testing.T) {
 	rules.WriteString("COMMIT\n")
 	file := writeFile(t, "big.v4", rules.String())
 
-	master, slave := nstest.OpenPTY(t)
-	var drawn bytes.Buffer
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); io.Copy(&drawn, master) }()
+	slave, shown := nstest.Terminal(t)
 	var out bytes.Buffer
 	code := run([]string{"plan", "--netns", ns.Name, file}, strings.NewReader(""), &out, slave)
-	slave.Close()
-	wg.Wait() // EIO once the slave is closed
-	master.Close()
+	tty := shown()
 	if code != planChanges {
-		t.Fatalf("plan on a terminal: exit %d: %s", code, drawn.String())
+		t.Fatalf("plan on a terminal: exit %d: %s", code, tty)
 	}
-	tty := drawn.String()
 	for _, want := range []string{"\r\x1b[Kxt2nft plan: ", "the kernel checks 1 table, 20,000 rules"} {
 		if !strings.Contains(tty, want) {
 			t.Errorf("the terminal shows no %q:\n%q", want, tty)
@@ -58,6 +51,7 @@ func TestPrivilegedProgress(t *testing.T) {
 		t.Fatal(err)
 	}
 	var piped bytes.Buffer
+	var wg sync.WaitGroup
 	wg.Add(1)
 	go func() { defer wg.Done(); io.Copy(&piped, r) }()
 	out.Reset()
@@ -87,20 +81,14 @@ func TestPrivilegedVerifyProgress(t *testing.T) {
 	}
 	rules.WriteString("COMMIT\n")
 	file := writeFile(t, "small.v4", rules.String())
-	master, slave := nstest.OpenPTY(t)
-	var drawn bytes.Buffer
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); io.Copy(&drawn, master) }()
+	slave, shown := nstest.Terminal(t)
 	var out bytes.Buffer
 	code := run([]string{"verify", file}, strings.NewReader(""), &out, slave)
-	slave.Close()
-	wg.Wait()
-	master.Close()
+	tty := shown()
 	if code != 0 {
-		t.Fatalf("verify: exit %d: %s%s", code, out.String(), drawn.String())
+		t.Fatalf("verify: exit %d: %s%s", code, out.String(), tty)
 	}
-	if tty := drawn.String(); !strings.Contains(tty, "\r\x1b[Kxt2nft verify: ") || !strings.Contains(tty, "probes") {
+	if !strings.Contains(tty, "\r\x1b[Kxt2nft verify: ") || !strings.Contains(tty, "probes") {
 		t.Errorf("verify on a terminal shows no progress line:\n%q", tty)
 	}
 	if strings.Contains(out.String(), "\x1b") {

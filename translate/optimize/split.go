@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strconv"
 
@@ -197,7 +198,7 @@ func (a *analyzer) partition(run []*rinfo, id, bits int) []part {
 		var parts []part
 		for _, b := range keys {
 			iv := blockIval(b, bits, n)
-			if k := len(parts); k > 0 && equalInts(parts[k-1].rules, blocks[b]) {
+			if k := len(parts); k > 0 && slices.Equal(parts[k-1].rules, blocks[b]) {
 				if nx, ok := next(parts[k-1].iv.hi); ok && nx == iv.lo {
 					parts[k-1].iv.hi = iv.hi
 					continue
@@ -311,18 +312,6 @@ func keyWord(k *key) string {
 		return "saddr"
 	}
 	return "daddr"
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 // ivalExpr writes an interval of addresses as a prefix when it is one,
