@@ -159,11 +159,7 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			return nil, &backend.ChangedError{Op: "apply"}
 		}
 	}
-	total := 0
-	for _, tp := range p.Tables {
-		total += len(tp.Rules)
-	}
-	b := &batch{echo: total >= cacheMinRules}
+	b := &batch{}
 	for _, r := range res.Retired {
 		b.delTable(&nftables.Table{Family: nftables.TableFamily(r.family), Name: r.name})
 	}
@@ -189,6 +185,7 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			return nil, err
 		}
 	}
+	b.echo = res.Rules >= cacheMinRules // the handles for the record (rulecache.go)
 	if breakInPlace && b.inPlace {
 		b.delChain(&nftables.Table{Family: p.Tables[0].Table.Family, Name: p.Tables[0].Table.Name}, "xt2nft test: no such chain")
 	}

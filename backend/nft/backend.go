@@ -78,28 +78,25 @@ func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Appl
 	}
 	plan := &backend.Plan{}
 	opt.Progress.Start("listing the live tables", 0, "")
+	c, err := dial(b.NS)
+	if err != nil {
+		return nil, err
+	}
 	if !opt.ReplaceForeign {
-		c, err := dial(b.NS)
-		if err != nil {
-			return nil, err
-		}
-		ferr := checkForeign(c, p)
-		c.Close()
-		if ferr != nil {
+		if ferr := checkForeign(c, p); ferr != nil {
 			plan.Notes = append(plan.Notes, ferr.Error())
 		}
 	}
-	if c, err := dial(b.NS); err == nil {
-		retired, err := liveRetired(c, p)
-		c.Close()
-		if err != nil {
-			return nil, err
-		}
-		if len(retired) > 0 {
-			plan.Notes = append(plan.Notes, "apply switches layouts: "+retiredNote(retired))
-		}
+	retired, err := liveRetired(c, p)
+	c.Close()
+	if err != nil {
+		return nil, err
 	}
-	if plan.Live, err = Listing(b.NS, p, true); err != nil {
+	if len(retired) > 0 {
+		plan.Notes = append(plan.Notes, "apply switches layouts: "+retiredNote(retired))
+	}
+	own := p.refs()[:len(p.Tables)]
+	if plan.Live, err = listing(b.NS, append(own, retired...), true); err != nil {
 		return nil, err
 	}
 	scratch, err := netns.Throwaway()
@@ -112,7 +109,7 @@ func (b *Backend) Plan(ctx context.Context, rs backend.Ruleset, opt backend.Appl
 		return nil, err
 	}
 	opt.Progress.Start("listing the new tables", 0, "")
-	if plan.New, err = Listing(scratch, p, true); err != nil {
+	if plan.New, err = listing(scratch, own, true); err != nil {
 		return nil, err
 	}
 	if plan.LiveTables, err = parseListing(plan.Live); err != nil {

@@ -10,7 +10,7 @@ import (
 	"github.com/google/nftables"
 )
 
-// Listing uses the nft command: its listing is the readable form of a
+// Listings use the nft command: its listing is the readable form of a
 // ruleset, which plan shows.
 
 var familyNames = map[nftables.TableFamily]string{
@@ -26,21 +26,12 @@ func familyName(f byte) string {
 	return fmt.Sprintf("family-%d", f)
 }
 
-// Listing returns `nft list table` of each of the program's tables that
-// exists in ns, in order, then of xt2nft's tables of the other layout that
-// apply would delete (retire.go). Terse listings leave out set elements and
-// stateless ones leave out counters: what plan compares.
-func Listing(ns *NS, p *Program, terse bool) (string, error) {
+// listing returns `nft list table` of each of the tables that exists in
+// ns, in order. Terse listings leave out set elements and stateless ones
+// leave out counters: what plan compares (the program's tables, and the
+// live tables of the other layout that apply would delete, retire.go).
+func listing(ns *NS, refs []tableRef, terse bool) (string, error) {
 	var b strings.Builder
-	refs := p.refs()[:len(p.Tables)]
-	if c, err := dial(ns); err == nil {
-		retired, err := liveRetired(c, p) // apply deletes them (retire.go)
-		c.Close()
-		if err != nil {
-			return "", err
-		}
-		refs = append(refs, retired...)
-	}
 	for _, r := range refs {
 		args := []string{"list", "table", familyName(r.family), r.name}
 		if terse {
