@@ -318,6 +318,15 @@ func (v *verifier) coverage(rep *report.Report) {
 			continue
 		}
 		u := report.Uncovered{Rule: r.location(), RuleText: r.text()}
+		if ch, ok := v.inVariant[r]; ok {
+			rep.InVariant++
+			u.Reason, u.Dead = ch, v.model.dead(r) != ""
+			rep.Variants = append(rep.Variants, u)
+			if u.Dead {
+				rep.Dead++
+			}
+			continue
+		}
 		if why := v.model.dead(r); why != "" {
 			u.Dead = true
 			u.Reason = "no packet can reach it: " + why
@@ -327,9 +336,10 @@ func (v *verifier) coverage(rep *report.Report) {
 		}
 		rep.Uncovered = append(rep.Uncovered, u)
 	}
-	rep.Coverage, rep.LiveCoverage = 1, 1
+	rep.Coverage, rep.LiveCoverage, rep.VariantCoverage = 1, 1, 1
 	if rep.Rules > 0 {
 		rep.Coverage = float64(rep.Reached) / float64(rep.Rules)
+		rep.VariantCoverage = float64(rep.Reached+rep.InVariant) / float64(rep.Rules)
 	}
 	if live := rep.Rules - rep.Dead; live > 0 {
 		rep.LiveCoverage = float64(rep.Reached) / float64(live)

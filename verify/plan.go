@@ -64,6 +64,9 @@ func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 	p.gen = g
 	seen := map[string]*seq{}
 	for _, r := range m.rules {
+		if !m.probed(r) {
+			continue
+		}
 		// A rule no packet can reach gets its hits only (they test that
 		// the rule that takes them does so on both sides); its misses
 		// would be the same test again.
@@ -291,6 +294,9 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*se
 		p.byRule[r] = append(p.byRule[r], s)
 	}
 	for _, r := range m.rules {
+		if !m.probed(r) {
+			continue
+		}
 		s := by[r]
 		switch {
 		case reached[r] && s != nil && (s.rule != r || strings.HasPrefix(s.probe.Kind, "path: ")) && len(s.steps) == 1:

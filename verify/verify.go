@@ -51,8 +51,15 @@ type Options struct {
 	// Mutate changes the translation before it is lowered (for tests
 	// that check verify finds what a mutation breaks).
 	Mutate func(*translate.Ruleset)
+	// MutateVariants applies Mutate to the variants' translations too
+	// (else a run with Mutate makes no variants: a mutant is made for
+	// the ruleset's own translation).
+	MutateVariants bool
 	// Progress, when set, shows the steps and the packets sent.
 	Progress *progress.Meter
+	// NoVariants: the rules no probe reached are not probed again in
+	// variants of the ruleset (variant.go).
+	NoVariants bool
 }
 
 // input is a parsed input file.
@@ -86,6 +93,11 @@ type verifier struct {
 	unconfirmed atomic.Int64
 	// buildTime is how long the labs took to build and load.
 	buildTime time.Duration
+	// focus, in a variant's run, are the rules probes are made for.
+	focus func(*rule) bool
+	// inVariant are the rules no probe reached in the ruleset that a
+	// variant's probes reached, with what the variant changed.
+	inVariant map[*rule]string
 	// notes for the report, each once.
 	mu    sync.Mutex
 	notes []string
@@ -117,6 +129,9 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 	rep := &report.Report{Original: v.originalName(), Translation: v.translationName()}
 	if err := v.run(rep); err != nil {
 		return nil, err
+	}
+	if v.opt.Against == nil && (v.opt.Mutate == nil || v.opt.MutateVariants) && !v.opt.NoVariants && !(v.opt.FirstDifference && len(rep.Differences) > 0) {
+		v.variants(rep)
 	}
 	v.coverage(rep)
 	if v.settled > 0 {
@@ -189,6 +204,7 @@ func (v *verifier) prepare(inputs []Input) error {
 		return err
 	}
 	m.buildTargets()
+	m.focus = v.focus
 	v.model = m
 	if v.opt.Against == nil {
 		// A second translation, the one loaded (and mutated by tests):
