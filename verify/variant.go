@@ -24,6 +24,7 @@ package verify
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -46,6 +47,9 @@ type variant struct {
 	// changes says, for each rule the variant is made for, what it
 	// changed.
 	changes map[*rule]string
+	// fresh are the pending rules it changes something for that no
+	// variant before did: the only ones worth probing in it.
+	fresh map[*rule]bool
 }
 
 // tableRef names an iptables table.
@@ -65,6 +69,7 @@ func (v *verifier) variants(rep *report.Report) {
 	}
 	removed := map[*rule]bool{}
 	why := map[*rule][]string{}
+	before := map[*rule]string{} // what the variants before changed for each rule
 	first := v.first
 	for round := 0; round < variantRounds && len(pending) > 0; round++ {
 		vr, err := v.makeVariant(pending, removed, why, first)
@@ -75,10 +80,20 @@ func (v *verifier) variants(rep *report.Report) {
 		if vr == nil {
 			return
 		}
-		sub := &verifier{opt: v.opt, warns: map[string]string{}}
+		vr.fresh = map[*rule]bool{}
+		for r := range pending {
+			if ch := vr.changes[r]; ch != "" && ch != before[r] {
+				vr.fresh[r] = true
+				before[r] = ch
+			}
+		}
+		if len(vr.fresh) == 0 {
+			return
+		}
+		sub := &verifier{opt: v.opt, warns: map[string]string{}, variantRun: true}
 		sub.opt.Parser.Script = false
 		sub.opt.Trace = v.opt.Trace
-		sub.focus = func(r *rule) bool { o := vr.orig[r.location()]; return o != nil && pending[o] }
+		sub.focus = func(r *rule) bool { o := vr.orig[r.location()]; return o != nil && vr.fresh[o] }
 		if v.opt.Mutate != nil {
 			// The mutation sees the positions of the original rules, as
 			// in the original's translation.
@@ -108,7 +123,7 @@ func (v *verifier) variants(rep *report.Report) {
 		progress := false
 		for _, sr := range sub.model.rules {
 			o := vr.orig[sr.location()]
-			if o == nil || !pending[o] || !sub.reached[sr] {
+			if o == nil || !vr.fresh[o] || !sub.reached[sr] {
 				continue
 			}
 			v.inVariant[o] = vr.changes[o]
@@ -148,8 +163,25 @@ func (v *verifier) makeVariant(pending, removed map[*rule]bool, why map[*rule][]
 	for _, r := range m.rules {
 		byChain[key(r)] = append(byChain[key(r)], r)
 	}
+	// The chains that lead to a pending rule: a jump into one stays.
+	leads := map[chainRef]bool{}
+	var walk func(c chainRef)
+	walk = func(c chainRef) {
+		if leads[c] {
+			return
+		}
+		leads[c] = true
+		for _, j := range m.jumps[c] {
+			walk(j.from)
+		}
+	}
+	for r := range pending {
+		if r.entry != nil {
+			walk(r.entryRef)
+		}
+	}
 	remove := func(r, x *rule) {
-		if pending[x] || x.entry == nil || m.stateful[x] || !m.ends(x) {
+		if pending[x] || x.entry == nil || m.stateful[x] || !m.ends(x, leads) {
 			return
 		}
 		if !removed[x] {
@@ -201,18 +233,26 @@ func (v *verifier) makeVariant(pending, removed map[*rule]bool, why map[*rule][]
 			for _, t := range d.Tables {
 				tr := tableRef{fam, t.Name}
 				for _, c := range enter[tr] {
-					for _, b := range t.Chains {
-						if !b.Builtin {
-							continue
-						}
-						one := map[string][]string{b.Name: {c}}
+					var ok []string
+					for _, b := range parser.BuiltinChains(t.Name) {
+						one := map[string][]string{b: {c}}
 						src := writeVariant(d, name, m, removed, map[string]map[string][]string{t.Name: one}, nil)
 						if _, _, err := parser.Parse(name, []byte(src), parser.Options{Family: fam}); err == nil {
-							if from[tr] == nil {
-								from[tr] = map[string][]string{}
-							}
-							from[tr][b.Name] = append(from[tr][b.Name], c)
+							ok = append(ok, b)
 						}
+					}
+					// Not from OUTPUT when another will do: the firewall's
+					// own answers (REJECT's errors, replies) pass OUTPUT,
+					// and a chain entered there meets them, which the
+					// ruleset never sends it.
+					if len(ok) > 1 {
+						ok = slices.DeleteFunc(ok, func(b string) bool { return b == "OUTPUT" })
+					}
+					for _, b := range ok {
+						if from[tr] == nil {
+							from[tr] = map[string][]string{}
+						}
+						from[tr][b] = append(from[tr][b], c)
 					}
 				}
 			}
@@ -242,17 +282,20 @@ func (v *verifier) makeVariant(pending, removed map[*rule]bool, why map[*rule][]
 			ch = append(ch, "its chain entered from the top of "+strings.Join(bases, ", "))
 		}
 		ch = append(ch, dedup(why[r])...)
-		vr.changes[r] = "a variant of the ruleset: " + strings.Join(ch, "; ")
+		if len(ch) > 0 {
+			vr.changes[r] = "a variant of the ruleset: " + strings.Join(ch, "; ")
+		}
 	}
 	return vr, nil
 }
 
 // ends reports whether every packet r matches ends its way through r's
-// chain there, with a verdict of its own (not a jump: removing one would
-// cut the way into the chain it enters).
-func (m *model) ends(r *rule) bool {
+// chain there: with a verdict of its own, or a jump to a chain that ends
+// them all and leads to no rule of leads (removing that jump would cut
+// the way to them).
+func (m *model) ends(r *rule, leads map[chainRef]bool) bool {
 	for _, x := range append([]*translate.Rule{r.entry}, r.nft...) {
-		if v := verdictOf(x); v != nil && (v.Kind == translate.VerdictJump || v.Kind == translate.VerdictGoto) {
+		if v := verdictOf(x); v != nil && (v.Kind == translate.VerdictJump || v.Kind == translate.VerdictGoto) && leads[chainRef{r.entryRef.fam, r.entryRef.table, v.Chain}] {
 			return false
 		}
 		if m.terminal(r.entryRef, x) {
@@ -290,7 +333,16 @@ func writeVariant(d *parser.Dump, name string, m *model, removed map[*rule]bool,
 	}
 	for _, t := range d.Tables {
 		emit("*" + t.Name)
-		for _, c := range t.Chains {
+		// The built-in chains a dump leaves out (iptables-restore makes
+		// them, with policy ACCEPT): the variant's jumps may start there.
+		var chains []*parser.Chain
+		for _, b := range parser.BuiltinChains(t.Name) {
+			if t.Chain(b) == nil {
+				chains = append(chains, &parser.Chain{Name: b, Builtin: true})
+			}
+		}
+		chains = append(chains, t.Chains...)
+		for _, c := range chains {
 			pol := "-"
 			if c.Builtin {
 				pol = c.Policy
@@ -300,7 +352,7 @@ func writeVariant(d *parser.Dump, name string, m *model, removed map[*rule]bool,
 			}
 			emit(fmt.Sprintf(":%s %s [0:0]", c.Name, pol))
 		}
-		for _, c := range t.Chains {
+		for _, c := range chains {
 			for _, to := range jumps[t.Name][c.Name] {
 				emit(fmt.Sprintf("-A %s -j %s", c.Name, to))
 			}

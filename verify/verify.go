@@ -95,9 +95,18 @@ type verifier struct {
 	buildTime time.Duration
 	// focus, in a variant's run, are the rules probes are made for.
 	focus func(*rule) bool
+	// variantRun marks a variant's run: its probes are single packets and
+	// exchanges (timed sequences, run in the ruleset as it is, would meet
+	// the traffic of every chain the variant enters), and its second
+	// round is for the rules no probe reached only (those reached are its
+	// question answered; the next variant is made from the rest).
+	variantRun bool
 	// inVariant are the rules no probe reached in the ruleset that a
 	// variant's probes reached, with what the variant changed.
 	inVariant map[*rule]string
+	// observed, in a variant's run, are the rules whose counts are read
+	// (labs.go, observe); nil: every rule's.
+	observed map[*rule]bool
 	// notes for the report, each once.
 	mu    sync.Mutex
 	notes []string
@@ -214,11 +223,12 @@ func (v *verifier) prepare(inputs []Input) error {
 			v.opt.Mutate(v.loaded)
 		}
 	}
+	v.observe()
 	wait := v.opt.MaxWait
 	if wait == 0 {
 		wait = 10 * time.Second
 	}
-	if v.plan, err = newPlan(m, wait); err != nil {
+	if v.plan, err = newPlan(m, wait, !v.variantRun); err != nil {
 		return err
 	}
 	for _, n := range v.plan.note {
