@@ -33,13 +33,15 @@ type batch struct {
 	// progs[k] is the program of the batch's k-th rule (nil: a rule read
 	// back from the kernel), so that a refusal names its source.
 	progs []*RuleProgram
+	// slots[k], when not nil, is where send puts the k-th rule's handle
+	// if echo.
+	slots []*uint64
 	bytes int // encoded size, for the socket buffers
 	// inPlace: the batch edits a live table in place (incremental.go).
 	inPlace bool
 	// echo asks the kernel for each new rule back (NLM_F_ECHO); send
-	// records their handles in handles[k], k the rule's index.
-	echo    bool
-	handles []uint64
+	// puts their handles in slots.
+	echo bool
 }
 
 type origin struct {
@@ -94,6 +96,7 @@ func (b *batch) raw(typ uint16, family byte, flags netlink.HeaderFlags, attrs []
 	b.labels[len(b.msgs)] = label
 	if typ == unix.NFT_MSG_NEWRULE {
 		b.progs = append(b.progs, nil)
+		b.slots = append(b.slots, nil)
 	}
 	b.add(typ, family, flags, attrs)
 }
@@ -383,14 +386,15 @@ func (b *batch) rule(r *nftables.Rule) error {
 	if err != nil {
 		return err
 	}
-	b.ruleMsg(byte(r.Table.Family), attrs, r.UserData, 0, nil)
+	b.ruleMsg(byte(r.Table.Family), attrs, r.UserData, 0, nil, nil)
 	return nil
 }
 
 // ruleMsg queues NEWRULE from encoded attributes and user data: appended
 // to its chain, or (before non-zero) inserted in front of the rule with
-// that handle. prog is the rule's program, for errors.
-func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *RuleProgram) {
+// that handle. prog is the rule's program, for errors; slot, if not nil,
+// gets its handle (see echo).
+func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *RuleProgram, slot *uint64) {
 	if len(udata) > 0 {
 		attrs = appendAttr(attrs, unix.NFTA_RULE_USERDATA, udata)
 	}
@@ -400,6 +404,7 @@ func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *Rule
 		flags = netlink.Create
 	}
 	b.progs = append(b.progs, prog)
+	b.slots = append(b.slots, slot)
 	b.add(unix.NFT_MSG_NEWRULE, fam, flags, attrs)
 }
 

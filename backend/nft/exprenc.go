@@ -61,8 +61,14 @@ func putValue(b []byte, typ uint16, v []byte) []byte {
 	return closeNest(b, at)
 }
 
-// appendExpr appends one expression as an NFTA_LIST_ELEM.
-func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
+// appendExpr appends one expression as an NFTA_LIST_ELEM; with anon, in
+// the form its rule's digest is of (see ruleDigester).
+func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error) {
+	if x, ok := e.(*expr.Dynset); ok && anon != nil {
+		y := *x
+		y.SetID = 0
+		e = &y
+	}
 	b, elem := nest(b, unix.NFTA_LIST_ELEM)
 	name := ""
 	switch e.(type) {
@@ -152,8 +158,12 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 		if x.Invert {
 			b = putU32(b, unix.NFTA_LOOKUP_FLAGS, unix.NFT_LOOKUP_F_INV)
 		}
-		b = putString(b, unix.NFTA_LOOKUP_SET, x.SetName)
-		b = putU32(b, unix.NFTA_LOOKUP_SET_ID, x.SetID)
+		name, id := x.SetName, x.SetID
+		if anon != nil {
+			name, id = anon.of(name), 0
+		}
+		b = putString(b, unix.NFTA_LOOKUP_SET, name)
+		b = putU32(b, unix.NFTA_LOOKUP_SET_ID, id)
 	case *expr.Ct:
 		key := uint32(x.Key)
 		b = putU32(b, unix.NFTA_CT_KEY, key&0xff)
@@ -177,8 +187,13 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 // encodeRule encodes a rule's table, chain and expressions (not its user
 // data, which ruleMsg adds).
 func encodeRule(r *nftables.Rule) ([]byte, error) {
+	return appendRule(make([]byte, 0, 64+len(r.Exprs)*64), r, nil)
+}
+
+// appendRule appends what encodeRule encodes; with anon, in the form its
+// digest is of.
+func appendRule(b []byte, r *nftables.Rule, anon *anonNames) ([]byte, error) {
 	fam := byte(r.Table.Family)
-	b := make([]byte, 0, 64+len(r.Exprs)*64)
 	b = putString(b, unix.NFTA_RULE_TABLE, r.Table.Name)
 	b = putString(b, unix.NFTA_RULE_CHAIN, r.Chain.Name)
 	b, list := nest(b, unix.NFTA_RULE_EXPRESSIONS)
@@ -190,7 +205,7 @@ func encodeRule(r *nftables.Rule) ([]byte, error) {
 			return nil, fmt.Errorf("xtables target expressions are not supported")
 		}
 		var err error
-		if b, err = appendExpr(b, fam, x); err != nil {
+		if b, err = appendExpr(b, fam, x, anon); err != nil {
 			return nil, err
 		}
 	}

@@ -211,33 +211,24 @@ func saveCache(ns *NS, rc *ruleCache) {
 	}
 }
 
-// cacheFor is the record of p right after its batch b committed at
-// generation gen: every rule's handle, echoed for the rules b created, kept
-// from the live table for the others (kept, by rule). nil when a handle is
+// cacheFor is the record of p right after its batch committed at
+// generation gen: every rule's digest and handle (digests[i][k] and
+// handles[i][k] are those of p.Tables[i].Rules[k]). nil when a handle is
 // missing.
-func cacheFor(p *Program, b *batch, enc map[*RuleProgram]encodedRule, kept map[*RuleProgram]uint64, gen uint32) *ruleCache {
-	sent := map[*RuleProgram]uint64{}
-	for k, r := range b.progs {
-		if r != nil && k < len(b.handles) {
-			sent[r] = b.handles[k]
-		}
-	}
+func cacheFor(p *Program, digests [][]digest, handles [][]uint64, gen uint32) *ruleCache {
 	rc := &ruleCache{Gen: gen, Tables: map[string]map[string][]cachedRule{}}
-	for _, tp := range p.Tables {
+	for i, tp := range p.Tables {
 		chains := map[string][]cachedRule{}
 		for _, c := range tp.Chains {
 			chains[c.Name] = nil
 		}
-		for _, r := range tp.Rules {
-			h, ok := sent[r]
-			if !ok {
-				h = kept[r]
-			}
+		for k, r := range tp.Rules {
+			h := handles[i][k]
 			if h == 0 {
 				return nil
 			}
 			name := r.Rule.Chain.Name
-			chains[name] = append(chains[name], cachedRule{H: h, D: enc[r].digest})
+			chains[name] = append(chains[name], cachedRule{H: h, D: digests[i][k]})
 		}
 		rc.Tables[cacheKey(byte(tp.Table.Family), tp.Table.Name)] = chains
 	}
