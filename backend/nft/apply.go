@@ -127,12 +127,20 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		}
 	}
 	carried := map[*SetProgram][]nftables.SetElement{}
-	if !opt.ResetSets {
+	// The sets to carry: all of a table swapped whole, those recreated of
+	// one changed in place (most often none: nothing to read).
+	var carry []*TableProgram
+	for _, tp := range p.Tables {
+		if tc := changes[tp]; !opt.ResetSets && (tc == nil || len(tc.recreated) > 0) {
+			carry = append(carry, tp)
+		}
+	}
+	if len(carry) > 0 {
 		rc, err := readConn(ns)
 		if err != nil {
 			return nil, classify(err)
 		}
-		for _, tp := range p.Tables {
+		for _, tp := range carry {
 			only := func(*SetProgram) bool { return true }
 			if tc := changes[tp]; tc != nil {
 				only = func(sp *SetProgram) bool { return tc.recreated[sp.Set.Name] }
