@@ -14,7 +14,7 @@ import (
 // allocations and 3 KB per rule), which made encoding 20,000 rules cost
 // more than sending them; a re-apply encodes every rule to compare its
 // digest. The expressions rules are mostly made of (cmp, meta, payload,
-// immediate, bitwise, counter, verdicts, lookup, ct) are appended here
+// immediate, bitwise, counter, verdicts, lookup, ct, nat, reject) are appended here
 // straight into one buffer, byte for byte as google/nftables encodes them
 // (TestBatchMatchesGoogleNftables compares every golden case's batch with
 // google/nftables' own); any other expression goes through expr.Marshal.
@@ -88,6 +88,10 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 		name = "lookup"
 	case *expr.Ct:
 		name = "ct"
+	case *expr.NAT:
+		name = "nat"
+	case *expr.Reject:
+		name = "reject"
 	}
 	if name == "" {
 		data, err := expr.Marshal(fam, e)
@@ -180,6 +184,40 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 			// a key with its direction in the mark (ctdir.go)
 			b = appendAttr(b, unix.NFTA_CT_DIRECTION, []byte{byte(key>>8) - 1})
 		}
+	case *expr.NAT:
+		b = putU32(b, unix.NFTA_NAT_TYPE, uint32(x.Type))
+		b = putU32(b, unix.NFTA_NAT_FAMILY, x.Family)
+		if x.RegAddrMin != 0 {
+			b = putU32(b, unix.NFTA_NAT_REG_ADDR_MIN, x.RegAddrMin)
+			if x.RegAddrMax != 0 {
+				b = putU32(b, unix.NFTA_NAT_REG_ADDR_MAX, x.RegAddrMax)
+			}
+		}
+		if x.RegProtoMin != 0 {
+			b = putU32(b, unix.NFTA_NAT_REG_PROTO_MIN, x.RegProtoMin)
+			if x.RegProtoMax != 0 {
+				b = putU32(b, unix.NFTA_NAT_REG_PROTO_MAX, x.RegProtoMax)
+			}
+		}
+		var flags uint32
+		for _, f := range []struct {
+			on  bool
+			bit uint32
+		}{
+			{x.Random, expr.NF_NAT_RANGE_PROTO_RANDOM}, {x.FullyRandom, expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY},
+			{x.Persistent, expr.NF_NAT_RANGE_PERSISTENT}, {x.Prefix, expr.NF_NAT_RANGE_PREFIX},
+			{x.Specified, expr.NF_NAT_RANGE_PROTO_SPECIFIED},
+		} {
+			if f.on {
+				flags |= f.bit
+			}
+		}
+		if flags != 0 {
+			b = putU32(b, unix.NFTA_NAT_FLAGS, flags)
+		}
+	case *expr.Reject:
+		b = putU32(b, unix.NFTA_REJECT_TYPE, x.Type)
+		b = appendAttr(b, unix.NFTA_REJECT_ICMP_CODE, []byte{x.Code})
 	}
 	return closeNest(closeNest(b, data), elem), nil
 }
