@@ -25,16 +25,6 @@ type digest [digestLen]byte
 
 func (d digest) String() string { return hex.EncodeToString(d[:]) }
 
-func sum(parts ...[]byte) digest {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write(p)
-	}
-	var d digest
-	copy(d[:], h.Sum(nil))
-	return d
-}
-
 // withDigest appends the digest TLV to user data.
 func withDigest(udata []byte, d digest) []byte {
 	out := make([]byte, 0, len(udata)+2+digestLen)
