@@ -89,8 +89,12 @@ func readLiveParts(c *netlink.Conn, family byte, name string, cached map[string]
 		lp.order = append(lp.order, n)
 	}
 	for _, ch := range lp.order {
-		for _, r := range cached[ch] {
-			lp.rules[ch] = append(lp.rules[ch], liveRule{handle: r.H, key: ruleKey{d: r.D}})
+		if rec := cached[ch]; len(rec) > 0 {
+			rules := make([]liveRule, len(rec))
+			for i, r := range rec {
+				rules[i] = liveRule{handle: r.H, key: ruleKey{d: r.D}}
+			}
+			lp.rules[ch] = rules
 		}
 	}
 	for _, r := range d.Rules {

@@ -218,9 +218,13 @@ func saveCache(ns *NS, rc *ruleCache) {
 func cacheFor(p *Program, digests [][]digest, handles [][]uint64, gen uint32) *ruleCache {
 	rc := &ruleCache{Gen: gen, Tables: map[string]map[string][]cachedRule{}}
 	for i, tp := range p.Tables {
+		count := map[string]int{}
+		for _, r := range tp.Rules {
+			count[r.Rule.Chain.Name]++
+		}
 		chains := map[string][]cachedRule{}
 		for _, c := range tp.Chains {
-			chains[c.Name] = nil
+			chains[c.Name] = make([]cachedRule, 0, count[c.Name])
 		}
 		for k, r := range tp.Rules {
 			h := handles[i][k]
