@@ -82,7 +82,15 @@ func (v *verifier) variants(rep *report.Report) {
 		}
 		vr.fresh = map[*rule]bool{}
 		for r := range pending {
-			if ch := vr.changes[r]; ch != "" && ch != before[r] {
+			ch := vr.changes[r]
+			if ch == "" && round == 0 {
+				// Nothing changed for it, but the variant makes probes for
+				// far fewer rules, which leaves the lab's addresses to its
+				// own (a rule whose probe the others' addresses ruled out).
+				ch = "a variant of the ruleset with probes for the rules no probe reached only"
+				vr.changes[r] = ch
+			}
+			if ch != "" && ch != before[r] {
 				vr.fresh[r] = true
 				before[r] = ch
 			}
