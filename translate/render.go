@@ -154,6 +154,17 @@ func (p *printer) elems(es []Expr, sep string) {
 var namedPriorities = map[int]string{-300: "raw", -150: "mangle", -100: "dstnat", 0: "filter", 50: "security", 100: "srcnat"}
 
 func (p *printer) chain(c *Chain) {
+	if c.ahead != nil {
+		for _, b := range c.ahead.text {
+			p.w.Write(b)
+		}
+		return
+	}
+	p.chainText(c)
+}
+
+// chainText writes chain c from its rules.
+func (p *printer) chainText(c *Chain) {
 	p.s("\tchain " + c.Name + " {\n")
 	if c.Comment != "" {
 		// A script comment, not an nft chain comment: google/nftables
