@@ -173,9 +173,12 @@ func chunkLines(text string, lines []string) []string {
 
 // forLines calls fn for every line of src (1-based number, the line
 // without its line end), a chunk at a time.
-func forLines(src []byte, fn func(n int, line string)) {
+func forLines(src []byte, fn func(n int, line string)) { forLinesFrom(src, 1, fn) }
+
+// forLinesFrom is forLines numbering the lines from first.
+func forLinesFrom(src []byte, first int, fn func(n int, line string)) {
 	var lines []string
-	n := 0
+	n := first - 1
 	for lo := 0; lo < len(src); {
 		hi := chunkEnd(src, lo)
 		lines = chunkLines(view(src[lo:hi]), lines[:0])
