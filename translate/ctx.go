@@ -414,7 +414,9 @@ func IfaceName(v string) string {
 func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 	var elems []Expr
 	var masked []Stmt
-	for _, part := range strings.Split(o.Arg(0), ",") {
+	for rest, more := o.Arg(0), true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",") // strings.Split, without its slice
 		e, m, err := c.parseAddr(part, o)
 		if err != nil {
 			return nil, err

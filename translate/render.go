@@ -512,7 +512,9 @@ var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
 func (p *printer) expr(e Expr, outer int) {
 	switch v := e.(type) {
 	case *Payload:
-		p.s(v.Field.String())
+		p.s(v.Field.Proto.String()) // Field.String without the concatenation
+		p.s(" ")
+		p.s(v.Field.Name)
 	case *Meta:
 		p.s(v.Key.String())
 	case *CT:
@@ -581,17 +583,19 @@ func (p *printer) expr(e Expr, outer int) {
 		}
 	case *Int:
 		if v.Hex {
-			p.s("0x" + strconv.FormatUint(v.V, 16))
+			p.s("0x")
+			p.w.Write(strconv.AppendUint(p.w.AvailableBuffer(), v.V, 16))
 		} else {
-			p.s(strconv.FormatUint(v.V, 10))
+			p.w.Write(strconv.AppendUint(p.w.AvailableBuffer(), v.V, 10))
 		}
 	case *Str:
 		p.s(quote(v.V))
 	case *Addr:
+		// Appended into the writer's buffer: no string made per address.
 		if v.Prefix.Bits() == v.Prefix.Addr().BitLen() {
-			p.s(v.Prefix.Addr().String())
+			p.w.Write(v.Prefix.Addr().AppendTo(p.w.AvailableBuffer()))
 		} else {
-			p.s(v.Prefix.String())
+			p.w.Write(v.Prefix.AppendTo(p.w.AvailableBuffer()))
 		}
 	case *Sym:
 		p.s(v.Name)
