@@ -106,6 +106,7 @@ func (tr *translator) renderAhead(t *Table, c *Chain) {
 	tr.counters.Forget()
 	tr.verdictSlab.Forget()
 	tr.intSlab.Forget()
+	tr.addrSlab.Forget()
 }
 
 // anonSetCount counts the anonymous sets of a rule's matches.

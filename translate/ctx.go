@@ -412,6 +412,7 @@ func IfaceName(v string) string {
 
 // addrMatch translates -s/-d (possibly a comma-separated list).
 func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
+	var one Expr // the only address (most rules): no slice for it
 	var elems []Expr
 	var masked []Stmt
 	for rest, more := o.Arg(0), true; more; {
@@ -435,10 +436,17 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 			}
 			e = &Addr{Prefix: p}
 		}
-		elems = append(elems, e)
+		switch {
+		case one == nil && elems == nil:
+			one = e
+		case elems == nil:
+			elems = append(elems, one, e)
+		default:
+			elems = append(elems, e)
+		}
 	}
 	if len(masked) > 0 {
-		if len(masked) > 1 || len(elems) > 0 {
+		if len(masked) > 1 || one != nil {
 			return nil, c.unsupported(o.Pos, "a list of addresses with non-contiguous masks")
 		}
 		m := masked[0].(*Match)
@@ -446,7 +454,7 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 		m.Op = eq(o.Negated)
 		return m, nil
 	}
-	var right Expr = elems[0]
+	right := one
 	if len(elems) > 1 {
 		right = &SetLit{Elems: elems}
 	}
@@ -495,7 +503,9 @@ func (c *ctx) parseAddr(s string, o *parser.Option) (Expr, Stmt, error) {
 		return nil, nil, nil
 	}
 	p, _ := a.Prefix(bits)
-	return &Addr{Prefix: p}, nil, nil
+	e := c.tr.addrSlab.New()
+	e.Prefix = p
+	return e, nil, nil
 }
 
 // maskBits returns the prefix length of a contiguous mask.

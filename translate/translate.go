@@ -201,6 +201,8 @@ type translator struct {
 	// Verdicts and port numbers, each rule's own (verdict, int).
 	verdictSlab slab.Slab[Verdict]
 	intSlab     slab.Slab[Int]
+	// Addresses (-s, -d), each rule's own like ints.
+	addrSlab slab.Slab[Addr]
 }
 
 // meta returns the meta expression of key k, shared.
