@@ -92,13 +92,18 @@ func headerFamily(line string) Family {
 	return 0
 }
 
-// addrOptions are the options whose words are addresses (of the rule's
-// family): base -s/-d and the extensions' address options.
-var addrOptions = map[string]bool{
-	"-s": true, "--source": true, "--src": true, "-d": true, "--destination": true, "--dst": true,
-	"--to-destination": true, "--to-source": true, "--to": true, "--src-range": true, "--dst-range": true,
-	"--ctorigsrc": true, "--ctorigdst": true, "--ctreplsrc": true, "--ctrepldst": true,
-	"--tunnel-src": true, "--tunnel-dst": true, "--on-ip": true, "--gateway": true,
+// addrOption reports whether the words of option opt are addresses (of
+// the rule's family): base -s/-d and the extensions' address options. (A
+// switch: familyOf asks it of every option of a dump.)
+func addrOption(opt string) bool {
+	switch opt {
+	case "-s", "--source", "--src", "-d", "--destination", "--dst",
+		"--to-destination", "--to-source", "--to", "--src-range", "--dst-range",
+		"--ctorigsrc", "--ctorigdst", "--ctreplsrc", "--ctrepldst",
+		"--tunnel-src", "--tunnel-dst", "--on-ip", "--gateway":
+		return true
+	}
+	return false
 }
 
 // familyOf weighs the evidence of a dump. The rules' votes are counted
@@ -320,7 +325,7 @@ func lineVotes(file string, n int, line string, vote func(famVote)) {
 		switch {
 		case len(opt) < 2 || opt[0] != '-':
 			// not after an option (most words): no map lookup
-		case addrOptions[opt] && w != "!":
+		case addrOption(opt) && w != "!":
 			if f := addrFamily(strings.Trim(w, `"`)); f != 0 {
 				vote(famVote{fam: f, pos: pos, word: w, addr: true})
 			}
