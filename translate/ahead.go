@@ -7,38 +7,53 @@ import (
 )
 
 // Rendering ahead (Options.RenderAhead): in a translation while parsing,
-// the rules of a chain of the dump come together, chain after chain, so a
-// chain is final once a rule of a later chain (or the table's end) comes.
-// It is then handed to a goroutine that renders it into text and lets its
-// rules go, while the next chains are translated: the translation of a
-// big dump is never held whole (its text is a tenth of its IR), and
-// rendering runs beside the translation instead of after it. What the
-// passes over the whole ruleset read of a chain's rules (its jumps for
-// checkDepth, the backend's Check, the counts of CountRules) is taken
-// before it goes.
+// the rules of a chain of the dump come together, chain after chain, and a
+// rule once translated does not change. So the rules of a chain are handed
+// to a goroutine a batch at a time, which renders them into text and lets
+// them go, while the next rules are translated; the chain is closed once a
+// rule of a later chain (or the table's end) comes. The translation of a
+// big dump is never held whole (its text is a fifth of its IR), nor a big
+// chain's, and rendering runs beside the translation instead of after it.
+// What the passes over the whole ruleset read of a chain's rules (its
+// jumps for checkDepth, the backend's Check, the counts of CountRules) is
+// taken before they go.
 //
 // Helper chains are not rendered ahead (a later rule may share one, found
 // by comparing its rules), nor the chains of raw tables (replicateHelpers
 // copies them at the end).
 
+// aheadBatch is how many rules of a chain are rendered at a time.
+const aheadBatch = 1024
+
 // ahead is the background renderer of a translation.
 type ahead struct {
-	work chan *Chain
+	work chan aheadWork
 	done chan struct{}
-	// checked are the Check diagnostics of the chains rendered ahead.
+	// checked are the Check diagnostics of the rules rendered ahead.
 	checked []parser.Diagnostic
 	// text is where the goroutine writes (its own).
 	text blocks
 }
 
+// aheadWork is a batch of rules of chain c to render: the chain's first
+// (head: its declaration comes first) or its last (end: it is closed).
+type aheadWork struct {
+	c         *Chain
+	rules     []*Rule
+	head, end bool
+}
+
 // rendered is what a chain rendered ahead keeps of its rules.
 type rendered struct {
-	// text is the chain as Render prints it (set by the goroutine).
+	// text is the chain as Render prints it (the goroutine's, until the
+	// renderer is stopped).
 	text [][]byte
 	// rules and anonSets are counted for CountRules.
 	rules, anonSets int
 	// jumps are the chain's jumps and gotos, for checkDepth.
 	jumps []jump
+	// closed is set once the chain's last rules are handed over.
+	closed bool
 }
 
 // jump is a jump or goto of a rule to a chain.
@@ -49,17 +64,24 @@ type jump struct {
 
 // startAhead starts the renderer.
 func (tr *translator) startAhead() {
-	a := &ahead{work: make(chan *Chain, 64), done: make(chan struct{})}
+	// A short queue: when the renderer lags, the translation waits rather
+	// than keep many batches.
+	a := &ahead{work: make(chan aheadWork, 4), done: make(chan struct{})}
 	tr.ahead = a
 	go func() {
 		defer close(a.done)
 		bw := bufio.NewWriterSize(&a.text, 4096)
 		p := &printer{w: bw}
-		for c := range a.work {
-			p.chainText(c)
+		for w := range a.work {
+			if w.head {
+				p.chainHead(w.c)
+			}
+			p.chainRules(w.rules)
+			if w.end {
+				p.s("\t}\n")
+			}
 			bw.Flush()
-			c.ahead.text = a.text.take()
-			c.Rules = nil
+			w.c.ahead.text = append(w.c.ahead.text, a.text.take()...)
 		}
 	}()
 }
@@ -74,17 +96,29 @@ func (tr *translator) stopAhead() {
 	}
 }
 
-// renderAhead hands chain c of nft table t, final, to the renderer.
-func (tr *translator) renderAhead(t *Table, c *Chain) {
+// renderAhead hands the rules of chain c of nft table t to the renderer,
+// when they make a batch or, with end, because the chain is final.
+func (tr *translator) renderAhead(t *Table, c *Chain, end bool) {
 	a := tr.ahead
-	if a == nil || a.work == nil || c == nil || c.ahead != nil || len(c.Rules) == 0 {
+	if a == nil || a.work == nil || c == nil || (c.ahead != nil && c.ahead.closed) {
 		return
 	}
-	if tr.opt.Check != nil {
-		one := &Table{Family: t.Family, Name: t.Name, Sets: t.Sets, Objects: t.Objects, Chains: []*Chain{c}}
+	if end && c.ahead == nil && len(c.Rules) == 0 {
+		return // an empty chain: Render writes it
+	}
+	if !end && len(c.Rules) < aheadBatch {
+		return
+	}
+	if tr.opt.Check != nil && len(c.Rules) > 0 {
+		one := &Table{Family: t.Family, Name: t.Name, Sets: t.Sets, Objects: t.Objects, Chains: []*Chain{{Name: c.Name, Base: c.Base, Rules: c.Rules}}}
 		a.checked = append(a.checked, tr.opt.Check(&Ruleset{Tables: []*Table{one}})...)
 	}
-	r := &rendered{rules: len(c.Rules)}
+	head := c.ahead == nil
+	if head {
+		c.ahead = &rendered{}
+	}
+	r := c.ahead
+	r.rules += len(c.Rules)
 	for _, rule := range c.Rules {
 		r.anonSets += anonSetCount(rule)
 		if rule.Disabled != "" {
@@ -96,8 +130,9 @@ func (tr *translator) renderAhead(t *Table, c *Chain) {
 			}
 		}
 	}
-	c.ahead = r
-	a.work <- c
+	r.closed = end
+	a.work <- aheadWork{c: c, rules: c.Rules, head: head, end: end}
+	c.Rules = nil // the renderer's now
 	// The rules' slabs keep no hold on the arrays used up: each goes once
 	// the rules in it are rendered.
 	tr.rules.Forget()

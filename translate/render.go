@@ -165,6 +165,13 @@ func (p *printer) chain(c *Chain) {
 
 // chainText writes chain c from its rules.
 func (p *printer) chainText(c *Chain) {
+	p.chainHead(c)
+	p.chainRules(c.Rules)
+	p.s("\t}\n")
+}
+
+// chainHead writes the declaration of chain c, up to its rules.
+func (p *printer) chainHead(c *Chain) {
 	p.s("\tchain " + c.Name + " {\n")
 	if c.Comment != "" {
 		// A script comment, not an nft chain comment: google/nftables
@@ -180,7 +187,11 @@ func (p *printer) chainText(c *Chain) {
 		}
 		p.s("\t\ttype " + string(b.Type) + " hook " + string(b.Hook) + " priority " + prio + "; policy " + b.Policy + ";\n")
 	}
-	for _, r := range c.Rules {
+}
+
+// chainRules writes rules of a chain, a line each.
+func (p *printer) chainRules(rules []*Rule) {
+	for _, r := range rules {
 		if r.Disabled != "" {
 			p.s("\t\t# " + r.Origin.String() + ": untranslated (" + r.Disabled + "): " + r.Source + "\n")
 			continue
@@ -189,7 +200,6 @@ func (p *printer) chainText(c *Chain) {
 		p.rule(r)
 		p.s("\n")
 	}
-	p.s("\t}\n")
 }
 
 func (p *printer) rule(r *Rule) {

@@ -450,7 +450,7 @@ func (tr *translator) aheadUpTo(c *parser.Chain) {
 	}
 	if tr.last != nil && tr.last != c {
 		t := tr.cur
-		tr.renderAhead(tr.nftTable(t.Family, t.Name), tr.chains[tr.last])
+		tr.renderAhead(tr.nftTable(t.Family, t.Name), tr.chains[tr.last], true)
 	}
 	tr.last = c
 }
@@ -506,6 +506,9 @@ func (tr *translator) addRule(t *parser.Table, c *parser.Chain, r *parser.Rule) 
 	tr.aheadUpTo(c)
 	if nc := tr.chains[c]; nc != nil {
 		nc.Rules = tr.rule(t, c, r, nc.Rules)
+		if len(nc.Rules) >= aheadBatch && tr.ahead != nil && t.Name != "raw" {
+			tr.renderAhead(tr.nftTable(t.Family, t.Name), nc, false)
+		}
 	}
 }
 
