@@ -98,8 +98,8 @@ func (b *binder) warnf(tok int, format string, a ...any) {
 
 // resolved is an option found in the merged option table.
 type resolved struct {
-	spec  OptSpec
-	owner int // -1: base option; else index into b.mods
+	spec  *OptSpec // the table's entry (not a copy: resolving is per option of every rule)
+	owner int      // -1: base option; else index into b.mods
 }
 
 // resolve looks an option up as getopt_long does over iptables' merged
@@ -109,7 +109,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 	if short {
 		if len(name) == 1 {
 			if o := baseByShort[name[0]]; o != nil {
-				return resolved{*o, -1}, nil
+				return resolved{o, -1}, nil
 			}
 		}
 		return resolved{owner: -2}, nil
@@ -129,7 +129,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 		key string
 	}
 	var prefix []cand
-	try := func(o OptSpec, owner int) (resolved, bool) {
+	try := func(o *OptSpec, owner int) (resolved, bool) {
 		if o.Name == name {
 			return resolved{o, owner}, true
 		}
@@ -138,14 +138,14 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 		}
 		return resolved{}, false
 	}
-	for _, o := range baseOptions {
-		if r, ok := try(o, -1); ok {
+	for i := range baseOptions {
+		if r, ok := try(&baseOptions[i], -1); ok {
 			return r, nil
 		}
 	}
 	for i := len(b.mods) - 1; i >= 0; i-- {
-		for _, o := range b.mods[i].spec.Options {
-			if r, ok := try(o, i); ok {
+		for j := range b.mods[i].spec.Options {
+			if r, ok := try(&b.mods[i].spec.Options[j], i); ok {
 				return r, nil
 			}
 		}
@@ -321,7 +321,7 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	} else {
 		words = words[:len(words):len(words)] // later words do not grow into it
 	}
-	b.opts = append(b.opts, Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words})
+	b.opts = append(b.opts, Option{Pos: b.pos(it.opt), Name: spec.canonName(), Negated: negated, Args: words})
 	opt := &b.opts[len(b.opts)-1]
 	if it.bang >= 0 {
 		opt.Pos = b.pos(it.bang)
