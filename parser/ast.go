@@ -131,6 +131,18 @@ type Match struct {
 	Name     string
 	Implicit bool
 	Options  []*Option
+	// spec is the extension as the binder found it for family fam (so
+	// that the checks of every rule need not look it up again).
+	spec *ModuleSpec
+	fam  Family
+}
+
+// specFor is LookupMatch(m.Name, fam), from the binder when it can.
+func (m *Match) specFor(fam Family) *ModuleSpec {
+	if m.spec != nil && m.fam == fam {
+		return m.spec
+	}
+	return LookupMatch(m.Name, fam)
 }
 
 // Opt returns the option called name, or nil.
@@ -144,6 +156,17 @@ type Target struct {
 	Goto    bool
 	Chain   bool // Name is a chain of the same table (or a standard verdict)
 	Options []*Option
+	// spec and fam are as in Match.
+	spec *ModuleSpec
+	fam  Family
+}
+
+// specFor is LookupTarget(t.Name, fam), from the binder when it can.
+func (t *Target) specFor(fam Family) *ModuleSpec {
+	if t.spec != nil && t.fam == fam {
+		return t.spec
+	}
+	return LookupTarget(t.Name, fam)
 }
 
 // Opt returns the option called name, or nil.

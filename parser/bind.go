@@ -170,7 +170,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 
 func (b *binder) load(spec *ModuleSpec, name string, pos Pos, implicit bool) {
 	m := b.arena.match()
-	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items)}
+	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items), spec: spec, fam: b.fam}
 	if b.rule.Matches == nil {
 		b.rule.Matches = b.arena.matchList(b.items)
 	}
@@ -490,6 +490,7 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		}
 		if spec := LookupTarget(tn, b.fam); spec != nil && name == "jump" {
 			t.Options = b.arena.optionList(b.items)
+			t.spec, t.fam = spec, b.fam
 			b.mods = append(b.mods, loaded{spec: spec, target: t})
 			return
 		}

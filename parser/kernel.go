@@ -206,12 +206,12 @@ func kernelSteps(fam Family, table string, r *Rule) []kernelStep {
 		return true
 	}
 	for _, m := range r.Matches {
-		if !check(LookupMatch(m.Name, fam), m.Name, "match", m.Pos, m.Options) {
+		if !check(m.specFor(fam), m.Name, "match", m.Pos, m.Options) {
 			return steps
 		}
 	}
 	if t := r.Target; t != nil && !t.Chain {
-		check(LookupTarget(t.Name, fam), t.Name, "target", t.Pos, t.Options)
+		check(t.specFor(fam), t.Name, "target", t.Pos, t.Options)
 	}
 	return steps
 }
