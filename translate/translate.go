@@ -190,6 +190,8 @@ type translator struct {
 	// last rule translated (the chains before it are final).
 	ahead *ahead
 	last  *parser.Chain
+	// lastNC is the nft chain of last (nil when it has none).
+	lastNC *Chain
 	// ctx is the translation of the rule in progress (rule), kept from
 	// rule to rule with its buffers.
 	ctx ctx
@@ -502,9 +504,12 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 // addRule translates rule r of chain c of the table being translated. The
 // rules of a table come chain after chain, each chain's in order.
 func (tr *translator) addRule(t *parser.Table, c *parser.Chain, r *parser.Rule) {
-	tr.chainsUpTo(c)
-	tr.aheadUpTo(c)
-	if nc := tr.chains[c]; nc != nil {
+	if c != tr.last || c == nil {
+		tr.chainsUpTo(c)
+		tr.aheadUpTo(c)
+		tr.lastNC = tr.chains[c]
+	}
+	if nc := tr.lastNC; nc != nil {
 		nc.Rules = tr.rule(t, c, r, nc.Rules)
 		if len(nc.Rules) >= aheadBatch && tr.ahead != nil && t.Name != "raw" {
 			tr.renderAhead(tr.nftTable(t.Family, t.Name), nc, false)
