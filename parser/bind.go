@@ -15,6 +15,13 @@ type command struct {
 	args  []Arg  // words of the command option (chain, index, policy, ...)
 	rule  *Rule
 	fam   Family // -4/-6 restriction, 0 if none
+	// steps are kernelSteps of rule for the table of family stepsFam
+	// called stepsFor, when stepsDone: found by the binder of a dump,
+	// beside the goroutine that applies the lines.
+	steps     []kernelStep
+	stepsFor  string
+	stepsFam  Family
+	stepsDone bool
 }
 
 var commandOps = map[string]bool{

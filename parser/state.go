@@ -30,19 +30,26 @@ type chainChecks struct {
 	kernel [][]kernelStep
 }
 
-// add records what COMMIT checks of rule r of a table.
-func (cc *chainChecks) add(t *Table, r *Rule) {
+// add records what COMMIT checks of rule r of a table; cmd, when not
+// nil, is the command that appends it (its steps may be found already).
+func (cc *chainChecks) add(t *Table, r *Rule, cmd *command) {
 	if tg := r.Target; tg != nil && tg.Chain && !standardTargets[tg.Name] {
 		cc.jumps = append(cc.jumps, Target{Pos: tg.Pos, Name: tg.Name, Goto: tg.Goto, Chain: true})
 	}
-	if steps := kernelSteps(t.Family, t.Name, r); len(steps) > 0 {
+	var steps []kernelStep
+	if cmd != nil && cmd.stepsDone && cmd.stepsFor == t.Name && cmd.stepsFam == t.Family {
+		steps = cmd.steps
+	} else {
+		steps = kernelSteps(t.Family, t.Name, r)
+	}
+	if len(steps) > 0 {
 		cc.kernel = append(cc.kernel, steps)
 	}
 }
 
 // appendRule appends r to chain c: to the chain itself, or with a sink to
 // the sink, keeping what COMMIT checks of it.
-func (ts *tableState) appendRule(c *Chain, r *Rule) {
+func (ts *tableState) appendRule(c *Chain, r *Rule, cmd *command) {
 	if ts.sink == nil {
 		c.Rules = append(c.Rules, r)
 		return
@@ -53,7 +60,7 @@ func (ts *tableState) appendRule(c *Chain, r *Rule) {
 		cc = &chainChecks{}
 		ts.checks[c] = cc
 	}
-	cc.add(ts.t, r)
+	cc.add(ts.t, r, cmd)
 	ts.sink.Rule(ts.t, c, r)
 }
 
@@ -117,7 +124,7 @@ func (s *state) commit(ts *tableState, errs *ErrorList) {
 		for _, c := range ts.t.Chains {
 			cc := &chainChecks{}
 			for _, r := range c.Rules {
-				cc.add(ts.t, r)
+				cc.add(ts.t, r, nil)
 			}
 			checks[c] = cc
 		}
@@ -197,7 +204,7 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 	switch cmd.op {
 	case "append":
 		if c, ok := chainArg(); ok {
-			ts.appendRule(c, r)
+			ts.appendRule(c, r, cmd)
 		}
 	case "insert":
 		c, ok := chainArg()
