@@ -16,7 +16,7 @@ import (
 // chain's, and rendering runs beside the translation instead of after it.
 // What the passes over the whole ruleset read of a chain's rules (its
 // jumps for checkDepth, the backend's Check, the counts of CountRules) is
-// taken before they go.
+// taken, by the renderer, before they go.
 //
 // Helper chains are not rendered ahead (a later rule may share one, found
 // by comparing its rules), nor the chains of raw tables (replicateHelpers
@@ -45,13 +45,12 @@ type aheadWork struct {
 
 // rendered is what a chain rendered ahead keeps of its rules.
 type rendered struct {
-	// text is the chain as Render prints it (the goroutine's, until the
-	// renderer is stopped).
-	text [][]byte
-	// rules and anonSets are counted for CountRules.
+	// text is the chain as Render prints it; rules and anonSets are
+	// counted for CountRules, jumps are the chain's jumps and gotos for
+	// checkDepth. The goroutine's, until the renderer is stopped.
+	text            [][]byte
 	rules, anonSets int
-	// jumps are the chain's jumps and gotos, for checkDepth.
-	jumps []jump
+	jumps           []jump
 	// closed is set once the chain's last rules are handed over.
 	closed bool
 }
@@ -73,6 +72,19 @@ func (tr *translator) startAhead() {
 		bw := bufio.NewWriterSize(&a.text, 4096)
 		p := &printer{w: bw}
 		for w := range a.work {
+			r := w.c.ahead
+			r.rules += len(w.rules)
+			for _, rule := range w.rules {
+				r.anonSets += anonSetCount(rule)
+				if rule.Disabled != "" {
+					continue
+				}
+				for _, st := range rule.Stmts {
+					if v, ok := st.(*Verdict); ok && (v.Kind == VerdictJump || v.Kind == VerdictGoto) {
+						r.jumps = append(r.jumps, jump{rule.Origin, v.Chain})
+					}
+				}
+			}
 			if w.head {
 				p.chainHead(w.c)
 			}
@@ -117,20 +129,7 @@ func (tr *translator) renderAhead(t *Table, c *Chain, end bool) {
 	if head {
 		c.ahead = &rendered{}
 	}
-	r := c.ahead
-	r.rules += len(c.Rules)
-	for _, rule := range c.Rules {
-		r.anonSets += anonSetCount(rule)
-		if rule.Disabled != "" {
-			continue
-		}
-		for _, st := range rule.Stmts {
-			if v, ok := st.(*Verdict); ok && (v.Kind == VerdictJump || v.Kind == VerdictGoto) {
-				r.jumps = append(r.jumps, jump{rule.Origin, v.Chain})
-			}
-		}
-	}
-	r.closed = end
+	c.ahead.closed = end
 	a.work <- aheadWork{c: c, rules: c.Rules, head: head, end: end}
 	c.Rules = nil // the renderer's now
 	// The rules' slabs keep no hold on the arrays used up: each goes once
