@@ -20,6 +20,9 @@ type tableState struct {
 	sink      Sink
 	announced bool
 	checks    map[*Chain]*chainChecks
+	// last is the chain of the last rule, with a sink (a Streamable
+	// dump's chains are neither renamed nor deleted).
+	last *Chain
 }
 
 // chainChecks is what the COMMIT checks read of the rules of a chain: the
@@ -92,7 +95,7 @@ func (s *state) reset(fam Family, name string, pos Pos) *tableState {
 	ts := s.table(fam, name, pos)
 	ts.t.setChains(nil)
 	ts.t.Pos = pos
-	ts.sink, ts.announced = s.sink, false
+	ts.sink, ts.announced, ts.last = s.sink, false, nil
 	ts.checks = nil
 	if s.sink != nil {
 		ts.checks = map[*Chain]*chainChecks{}
@@ -182,7 +185,15 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 			return nil, false
 		}
 		name := cmd.args[0].Value
-		c := ts.chain(name, true)
+		var c *Chain
+		if ts.sink != nil && ts.last != nil && ts.last.Name == name {
+			c = ts.last // a streamed dump's rules come chain after chain
+		} else {
+			c = ts.chain(name, true)
+		}
+		if ts.sink != nil {
+			ts.last = c
+		}
 		if c == nil {
 			*errs = append(*errs, Errorf(cmd.args[0].Pos, "chain %q does not exist in table %q", name, ts.t.Name))
 			return nil, false
