@@ -112,6 +112,24 @@ type Rule struct {
 	Base    []*Option
 	Matches []*Match
 	Target  *Target // nil: no target (counting rule)
+	// quotes is what the binder saw of double quotes in the words.
+	quotes quoteSeen
+}
+
+// quoteSeen says whether a rule's words hold a double quote.
+type quoteSeen uint8
+
+const (
+	quotesUnknown quoteSeen = iota // not bound by the parser
+	quotesNone
+	quotesSome
+)
+
+// HasQuote reports whether a word of the rule (an option's argument)
+// holds a double quote, when the parser noted it as it bound the rule
+// (known); a rule made otherwise is not known.
+func (r *Rule) HasQuote() (has, known bool) {
+	return r.quotes == quotesSome, r.quotes != quotesUnknown
 }
 
 // BaseOpt returns the base option name, or nil.

@@ -225,6 +225,15 @@ func (b *binder) bind(sh *shape) *command {
 		b.fcheck()
 	}
 	b.cmd.rule = b.rule
+	// Whether a word holds a double quote (the translator refuses what
+	// nft cannot write), noted here, where the words are at hand.
+	b.rule.quotes = quotesNone
+	for _, a := range b.args {
+		if strings.IndexByte(a.Value, '"') >= 0 {
+			b.rule.quotes = quotesSome
+			break
+		}
+	}
 	b.trim()
 	if b.arena != nil {
 		b.arena.mods = b.mods[:0]

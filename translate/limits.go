@@ -110,6 +110,9 @@ func (tr *translator) checkDepth() {
 // then can a string of its translation hold one (the walk of the
 // translation costs a fifth of the translation; this costs nothing).
 func quotedArg(r *parser.Rule) bool {
+	if has, known := r.HasQuote(); known {
+		return has // the parser saw every word
+	}
 	has := func(opts []*parser.Option) bool {
 		for _, o := range opts {
 			for _, a := range o.Args {
