@@ -340,16 +340,23 @@ func lineVotes(file string, n int, line string, vote func(famVote)) {
 }
 
 // matchFamily returns the family of a match that exists in one family only.
-func matchFamily(name string) Family {
-	v4, v6 := LookupMatch(name, IPv4) != nil, LookupMatch(name, IPv6) != nil
-	switch {
-	case v4 && !v6:
-		return IPv4
-	case v6 && !v4:
-		return IPv6
+func matchFamily(name string) Family { return oneFamilyMatches()[name] }
+
+// oneFamilyMatches maps the matches that exist in one family only to it
+// (made once: familyOf asks for every -m of a dump).
+var oneFamilyMatches = sync.OnceValue(func() map[string]Family {
+	m := map[string]Family{}
+	for k := range matchIndex {
+		v4, v6 := LookupMatch(k.name, IPv4) != nil, LookupMatch(k.name, IPv6) != nil
+		switch {
+		case v4 && !v6:
+			m[k.name] = IPv4
+		case v6 && !v4:
+			m[k.name] = IPv6
+		}
 	}
-	return 0
-}
+	return m
+})
 
 // addrFamily returns the family of the first address of an option's
 // value: "10.0.0.0/8", "1.2.3.4,5.6.7.8", "1.2.3.4-1.2.3.9", NAT's
