@@ -247,19 +247,51 @@ func (r *nftReader) close() {
 var nfFamilies = map[uint8]translate.Family{unix.NFPROTO_IPV4: translate.FamilyIP, unix.NFPROTO_IPV6: translate.FamilyIP6, unix.NFPROTO_INET: translate.FamilyInet}
 
 // read returns, per chain, every rule's top-level counters (packets), in
-// rule order. The slices are the reader's: valid until the next read.
-func (r *nftReader) read() (map[nftChain][][]uint64, error) {
+// rule order: of every chain, or with only set, of those chains alone
+// (one dump each, the kernel walking that chain only). The slices are the
+// reader's: valid until the next read.
+func (r *nftReader) read(only []nftChain) (map[nftChain][][]uint64, error) {
 	for k, v := range r.out {
 		r.out[k] = v[:0]
 	}
+	if only == nil {
+		return r.out, r.dump(nil)
+	}
+	for i := range only {
+		if err := r.dump(&only[i]); err != nil {
+			return nil, err
+		}
+	}
+	return r.out, nil
+}
+
+// nfprotos are the nfproto numbers of table families.
+var nfprotos = map[translate.Family]uint8{translate.FamilyIP: unix.NFPROTO_IPV4, translate.FamilyIP6: unix.NFPROTO_IPV6, translate.FamilyInet: unix.NFPROTO_INET}
+
+// dump asks for the rules (of one chain, when set) and records them.
+func (r *nftReader) dump(c *nftChain) error {
 	r.seq++
-	req := make([]byte, 20)
-	binary.NativeEndian.PutUint32(req[0:], 20)
+	req := make([]byte, 20, 64)
+	if c != nil {
+		req[16] = nfprotos[c.fam]
+		for _, a := range []struct {
+			t uint16
+			v string
+		}{{unix.NFTA_RULE_TABLE, c.table}, {unix.NFTA_RULE_CHAIN, c.chain}} {
+			l := 4 + len(a.v) + 1
+			h := make([]byte, (l+3)&^3)
+			binary.NativeEndian.PutUint16(h, uint16(l))
+			binary.NativeEndian.PutUint16(h[2:], a.t)
+			copy(h[4:], a.v)
+			req = append(req, h...)
+		}
+	}
+	binary.NativeEndian.PutUint32(req[0:], uint32(len(req)))
 	binary.NativeEndian.PutUint16(req[4:], unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_GETRULE)
 	binary.NativeEndian.PutUint16(req[6:], unix.NLM_F_REQUEST|unix.NLM_F_DUMP)
 	binary.NativeEndian.PutUint32(req[8:], r.seq)
 	if err := unix.Sendto(r.fd, req, 0, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}); err != nil {
-		return nil, fmt.Errorf("verify: listing nft rules: %w", err)
+		return fmt.Errorf("verify: listing nft rules: %w", err)
 	}
 	for {
 		n, _, err := unix.Recvfrom(r.fd, r.buf, 0)
@@ -267,25 +299,25 @@ func (r *nftReader) read() (map[nftChain][][]uint64, error) {
 			if err == unix.EINTR {
 				continue
 			}
-			return nil, fmt.Errorf("verify: listing nft rules: %w", err)
+			return fmt.Errorf("verify: listing nft rules: %w", err)
 		}
 		b := r.buf[:n]
 		for len(b) >= 16 {
 			l := int(binary.NativeEndian.Uint32(b))
 			if l < 16 || l > len(b) {
-				return nil, errors.New("verify: malformed netlink message")
+				return errors.New("verify: malformed netlink message")
 			}
 			typ := binary.NativeEndian.Uint16(b[4:])
 			switch typ {
 			case unix.NLMSG_DONE:
-				return r.out, nil
+				return nil
 			case unix.NLMSG_ERROR:
 				if l >= 20 {
 					if e := int32(binary.NativeEndian.Uint32(b[16:])); e != 0 {
-						return nil, fmt.Errorf("verify: listing nft rules: %w", unix.Errno(-e))
+						return fmt.Errorf("verify: listing nft rules: %w", unix.Errno(-e))
 					}
 				}
-				return r.out, nil
+				return nil
 			}
 			r.rule(b[16:l])
 			b = b[(l+3)&^3:]

@@ -54,7 +54,7 @@ func sweep(t *testing.T, cases []sweepCase) {
 	}
 	wg.Wait()
 	var rows []string
-	total, reached, dead := 0, 0, 0
+	total, reached, dead, inVariant := 0, 0, 0, 0
 	for i, c := range cases {
 		rep, err := res[i].rep, res[i].err
 		t.Run(c.name, func(t *testing.T) {
@@ -67,11 +67,13 @@ func sweep(t *testing.T, cases []sweepCase) {
 			total += rep.Rules
 			reached += rep.Reached
 			dead += rep.Dead
+			inVariant += rep.InVariant
 		})
 	}
 	sort.Strings(rows)
-	t.Logf("coverage per ruleset:\n%s\noverall %d/%d rules (%.1f%%); %d dead (no packet can reach them); %d/%d (%.1f%%) of the rules a packet can reach",
-		strings.Join(rows, "\n"), reached, total, 100*float64(reached)/float64(max(total, 1)), dead, reached, total-dead, 100*float64(reached)/float64(max(total-dead, 1)))
+	t.Logf("coverage per ruleset:\n%s\noverall %d/%d rules (%.1f%%); %d dead (no packet can reach them); %d/%d (%.1f%%) of the rules a packet can reach; with variants %d/%d (%.1f%%), %d reached in a variant only",
+		strings.Join(rows, "\n"), reached, total, 100*float64(reached)/float64(max(total, 1)), dead, reached, total-dead, 100*float64(reached)/float64(max(total-dead, 1)),
+		reached+inVariant, total, 100*float64(reached+inVariant)/float64(max(total, 1)), inVariant)
 }
 
 // TestPrivilegedVerifyGolden runs verify on every golden case.
@@ -134,8 +136,8 @@ func row(name string, r *report.Report) string {
 			approx++
 		}
 	}
-	return fmt.Sprintf("%-44s %4d/%-4d %5.1f%%  dead %3d  of live %5.1f%%  probes %4d  packets %5d  differences %d (on warned approximations %d)",
-		name, r.Reached, r.Rules, 100*r.Coverage, r.Dead, 100*r.LiveCoverage, r.Probes, r.Packets, len(r.Differences), approx)
+	return fmt.Sprintf("%-44s %4d/%-4d %5.1f%%  dead %3d  of live %5.1f%%  with variants %5.1f%%  probes %4d  packets %5d  differences %d (on warned approximations %d)",
+		name, r.Reached, r.Rules, 100*r.Coverage, r.Dead, 100*r.LiveCoverage, 100*r.VariantCoverage, r.Probes, r.Packets, len(r.Differences), approx)
 }
 
 // checkReport fails on differences the translator did not warn about and

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -253,6 +254,13 @@ func (v *verifier) legacyCounts(l *lab.Lab) (func() (map[*rule]uint64, error), f
 		slots[r] = slot{c, next[c], next[c] + r.kernel}
 		next[c] += r.kernel
 	}
+	if v.observed != nil {
+		for r := range slots {
+			if !v.observed[r] {
+				delete(slots, r)
+			}
+		}
+	}
 	counts := func() (map[*rule]uint64, error) {
 		raw, err := rd.read()
 		if err != nil {
@@ -268,6 +276,36 @@ func (v *verifier) legacyCounts(l *lab.Lab) (func() (map[*rule]uint64, error), f
 		return out, nil
 	}
 	return counts, rd.close, nil
+}
+
+// observe, in a variant's run, sets observed: the rules whose counts are
+// read, those of the nft chains that hold the counters of the rules the
+// variant is for (a dump per such chain: the kernel dumps a whole
+// ruleset per probe otherwise, for rules whose counts are not the
+// variant's question).
+func (v *verifier) observe() {
+	if v.focus == nil || v.loaded == nil {
+		return
+	}
+	v.observed = map[*rule]bool{}
+	for _, t := range v.loaded.Tables {
+		for _, c := range t.Chains {
+			mine := false
+			for _, r := range c.Rules {
+				if x := v.model.byPos[r.Origin]; x != nil && r.Disabled == "" && ruleCounter(r) >= 0 && v.model.probed(x) {
+					mine = true
+				}
+			}
+			if !mine {
+				continue
+			}
+			for _, r := range c.Rules {
+				if x := v.model.byPos[r.Origin]; x != nil && r.Disabled == "" && ruleCounter(r) >= 0 {
+					v.observed[x] = true
+				}
+			}
+		}
+	}
 }
 
 // nftCounts maps nft rules to the iptables rules they came from: each
@@ -298,8 +336,27 @@ func (v *verifier) nftCounts(l *lab.Lab) (func() (map[*rule]uint64, error), func
 			}
 		}
 	}
+	var only []nftChain
+	if v.observed != nil {
+		total, kept := 0, 0
+		for key, ss := range slots {
+			total += len(ss)
+			if slices.ContainsFunc(ss, func(s slot) bool { return v.observed[s.r] }) {
+				only = append(only, key)
+				kept += len(ss)
+			} else {
+				delete(slots, key)
+			}
+		}
+		switch {
+		case 2*kept > total:
+			only = nil // one dump of everything costs less than a dump per chain
+		case only == nil:
+			only = []nftChain{}
+		}
+	}
 	counts := func() (map[*rule]uint64, error) {
-		raw, err := rd.read()
+		raw, err := rd.read(only)
 		if err != nil {
 			return nil, err
 		}
@@ -307,7 +364,7 @@ func (v *verifier) nftCounts(l *lab.Lab) (func() (map[*rule]uint64, error), func
 		for key, ss := range slots {
 			ks := raw[key]
 			for i, s := range ss {
-				if s.r == nil || s.ctr < 0 || i >= len(ks) || s.ctr >= len(ks[i]) {
+				if s.r == nil || s.ctr < 0 || i >= len(ks) || s.ctr >= len(ks[i]) || v.observed != nil && !v.observed[s.r] {
 					continue
 				}
 				out[s.r] += ks[i][s.ctr]

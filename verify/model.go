@@ -35,7 +35,13 @@ type model struct {
 	// stateful are the rules whose matching depends on the packets before
 	// (nth, limits, quotas, recent lists, meters, connection counts).
 	stateful map[*rule]bool
+	// focus, when set, says which rules probes are made for (a variant's,
+	// variant.go); nil: every rule.
+	focus func(*rule) bool
 }
+
+// probed reports whether probes are made for r.
+func (m *model) probed(r *rule) bool { return m.focus == nil || m.focus(r) }
 
 // rule is one iptables rule.
 type rule struct {

@@ -50,7 +50,7 @@ const (
 	extraPerCond  = 1
 )
 
-func newPlan(m *model, maxWait time.Duration) (*plan, error) {
+func newPlan(m *model, maxWait time.Duration, sequences bool) (*plan, error) {
 	p := &plan{whyNot: map[*rule][]string{}, byRule: map[*rule][]*seq{}}
 	p.interfaces(m)
 	p.marks = setMarks(m.ir)
@@ -64,6 +64,9 @@ func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 	p.gen = g
 	seen := map[string]*seq{}
 	for _, r := range m.rules {
+		if !m.probed(r) {
+			continue
+		}
 		// A rule no packet can reach gets its hits only (they test that
 		// the rule that takes them does so on both sides); its misses
 		// would be the same test again.
@@ -106,7 +109,9 @@ func newPlan(m *model, maxWait time.Duration) (*plan, error) {
 			}
 		}
 	}
-	p.stateful(m, g, maxWait)
+	if sequences {
+		p.stateful(m, g, maxWait)
+	}
 	return p, nil
 }
 
@@ -276,7 +281,7 @@ func mentioned(rs *translate.Ruleset) [2]probe.Spans {
 // by another rule's probe, the boundary variants around the probe that
 // reached it; for a rule nothing reached, its hit with other protocols
 // (when it tests none).
-func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*seq {
+func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq, unreachedOnly bool) []*seq {
 	var out []*seq
 	add := func(r *rule, pr *probe.Probe) {
 		if err := p.alloc.Finish(pr.Spec); err != nil {
@@ -291,9 +296,12 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*se
 		p.byRule[r] = append(p.byRule[r], s)
 	}
 	for _, r := range m.rules {
+		if !m.probed(r) {
+			continue
+		}
 		s := by[r]
 		switch {
-		case reached[r] && s != nil && (s.rule != r || strings.HasPrefix(s.probe.Kind, "path: ")) && len(s.steps) == 1:
+		case reached[r] && s != nil && (s.rule != r || strings.HasPrefix(s.probe.Kind, "path: ")) && len(s.steps) == 1 && !unreachedOnly:
 			for _, t := range r.targets {
 				for _, pr := range p.gen.Around(t, s.steps[0].Spec) {
 					pr.Kind = "round 2: " + pr.Kind

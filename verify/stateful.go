@@ -80,13 +80,13 @@ func recentUses(m *model) []*recentUse {
 func (p *plan) stateful(m *model, g *probe.Gen, maxWait time.Duration) {
 	uses := recentUses(m)
 	for _, u := range uses {
-		if u.cmd == "set" {
+		if u.cmd == "set" || !m.probed(u.r) {
 			continue // a --set rule is probed by its own hit (and by every check's sequence)
 		}
 		p.recentSeqs(m, g, u, uses, maxWait)
 	}
 	for _, r := range m.rules {
-		if n, what := burst(m, r); n > 0 {
+		if n, what := burst(m, r); n > 0 && m.probed(r) {
 			p.burstSeq(g, r, n, what)
 		}
 	}

@@ -51,8 +51,15 @@ type Options struct {
 	// Mutate changes the translation before it is lowered (for tests
 	// that check verify finds what a mutation breaks).
 	Mutate func(*translate.Ruleset)
+	// MutateVariants applies Mutate to the variants' translations too
+	// (else a run with Mutate makes no variants: a mutant is made for
+	// the ruleset's own translation).
+	MutateVariants bool
 	// Progress, when set, shows the steps and the packets sent.
 	Progress *progress.Meter
+	// NoVariants: the rules no probe reached are not probed again in
+	// variants of the ruleset (variant.go).
+	NoVariants bool
 }
 
 // input is a parsed input file.
@@ -86,6 +93,20 @@ type verifier struct {
 	unconfirmed atomic.Int64
 	// buildTime is how long the labs took to build and load.
 	buildTime time.Duration
+	// focus, in a variant's run, are the rules probes are made for.
+	focus func(*rule) bool
+	// variantRun marks a variant's run: its probes are single packets and
+	// exchanges (timed sequences, run in the ruleset as it is, would meet
+	// the traffic of every chain the variant enters), and its second
+	// round is for the rules no probe reached only (those reached are its
+	// question answered; the next variant is made from the rest).
+	variantRun bool
+	// inVariant are the rules no probe reached in the ruleset that a
+	// variant's probes reached, with what the variant changed.
+	inVariant map[*rule]string
+	// observed, in a variant's run, are the rules whose counts are read
+	// (labs.go, observe); nil: every rule's.
+	observed map[*rule]bool
 	// notes for the report, each once.
 	mu    sync.Mutex
 	notes []string
@@ -117,6 +138,9 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 	rep := &report.Report{Original: v.originalName(), Translation: v.translationName()}
 	if err := v.run(rep); err != nil {
 		return nil, err
+	}
+	if v.opt.Against == nil && (v.opt.Mutate == nil || v.opt.MutateVariants) && !v.opt.NoVariants && !(v.opt.FirstDifference && len(rep.Differences) > 0) {
+		v.variants(rep)
 	}
 	v.coverage(rep)
 	if v.settled > 0 {
@@ -189,6 +213,7 @@ func (v *verifier) prepare(inputs []Input) error {
 		return err
 	}
 	m.buildTargets()
+	m.focus = v.focus
 	v.model = m
 	if v.opt.Against == nil {
 		// A second translation, the one loaded (and mutated by tests):
@@ -198,11 +223,12 @@ func (v *verifier) prepare(inputs []Input) error {
 			v.opt.Mutate(v.loaded)
 		}
 	}
+	v.observe()
 	wait := v.opt.MaxWait
 	if wait == 0 {
 		wait = 10 * time.Second
 	}
-	if v.plan, err = newPlan(m, wait); err != nil {
+	if v.plan, err = newPlan(m, wait, !v.variantRun); err != nil {
 		return err
 	}
 	for _, n := range v.plan.note {

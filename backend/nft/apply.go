@@ -127,12 +127,20 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		}
 	}
 	carried := map[*SetProgram][]nftables.SetElement{}
-	if !opt.ResetSets {
+	// The sets to carry: all of a table swapped whole, those recreated of
+	// one changed in place (most often none: nothing to read).
+	var carry []*TableProgram
+	for _, tp := range p.Tables {
+		if tc := changes[tp]; !opt.ResetSets && (tc == nil || len(tc.recreated) > 0) {
+			carry = append(carry, tp)
+		}
+	}
+	if len(carry) > 0 {
 		rc, err := readConn(ns)
 		if err != nil {
 			return nil, classify(err)
 		}
-		for _, tp := range p.Tables {
+		for _, tp := range carry {
 			only := func(*SetProgram) bool { return true }
 			if tc := changes[tp]; tc != nil {
 				only = func(sp *SetProgram) bool { return tc.recreated[sp.Set.Name] }
@@ -147,7 +155,7 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			res.CarriedElem += len(els)
 		}
 	}
-	enc, err := encodeRules(p)
+	digests, err := ruleDigests(p)
 	if err != nil {
 		return nil, err
 	}
@@ -164,12 +172,16 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 		b.delTable(&nftables.Table{Family: nftables.TableFamily(r.family), Name: r.name})
 	}
 	objsEnd := make([]int, len(p.Tables))
+	// handles[i][k] will be the handle of p.Tables[i].Rules[k]: a kept
+	// rule's from the live table, a sent one's echoed by the kernel.
+	handles := make([][]uint64, len(p.Tables))
 	for i, tp := range p.Tables {
 		res.Rules += len(tp.Rules)
 		res.Sets += len(tp.Sets)
+		handles[i] = make([]uint64, len(tp.Rules))
 		if tc := changes[tp]; tc != nil {
 			b.inPlace = true
-			if err := tc.queue(b, enc, carried, opt.ResetSets); err != nil {
+			if err := tc.queue(b, digests[i], handles[i], carried, opt.ResetSets); err != nil {
 				return nil, err
 			}
 			res.InPlace++
@@ -181,7 +193,7 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			return nil, err
 		}
 		objsEnd[i] = len(b.msgs)
-		if err := queueRules(b, tp.Rules, enc); err != nil {
+		if err := queueRules(b, tp.Rules, digests[i], handles[i]); err != nil {
 			return nil, err
 		}
 	}
@@ -235,13 +247,7 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 	}
 	res.Gen = genAfter(gen)
 	if b.echo {
-		kept := map[*RuleProgram]uint64{}
-		for _, tc := range changes {
-			for r, h := range tc.kept {
-				kept[r] = h
-			}
-		}
-		if rc := cacheFor(p, b, enc, kept, res.Gen); rc != nil {
+		if rc := cacheFor(p, digests, handles, res.Gen); rc != nil {
 			saveCache(ns, rc)
 		} else {
 			dropCache(ns)
@@ -354,18 +360,25 @@ func queueTable(b *batch, tp *TableProgram, replace bool, carried map[*SetProgra
 	return nil
 }
 
-// queueRules queues the rules in order, each with its digest (enc nil:
-// encoded here).
-func queueRules(b *batch, rules []*RuleProgram, enc map[*RuleProgram]encodedRule) error {
-	for _, r := range rules {
-		e, ok := enc[r]
-		if !ok {
+// queueRules queues the rules in order, each with its digest (digests
+// nil: computed here); handles, if not nil, get their echoed handles.
+func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint64) error {
+	var d ruleDigester
+	for k, r := range rules {
+		var dg digest
+		if digests != nil {
+			dg = digests[k]
+		} else {
 			var err error
-			if e, err = encodeRuleProgram(r); err != nil {
+			if dg, err = d.digest(r); err != nil {
 				return &Error{Pos: r.Origin, Msg: err.Error()}
 			}
 		}
-		if err := queueRule(b, r, e, 0); err != nil {
+		var slot *uint64
+		if handles != nil {
+			slot = &handles[k]
+		}
+		if err := queueRule(b, r, dg, 0, slot); err != nil {
 			return err
 		}
 	}
@@ -439,13 +452,13 @@ func locate(p *Program, batchErr error) error {
 		for i := 0; i < len(tp.Rules); i += chunk {
 			rules := tp.Rules[i:min(i+chunk, len(tp.Rules))]
 			b := &batch{}
-			_ = queueRules(b, rules, nil)
+			_ = queueRules(b, rules, nil, nil)
 			if b.send(scratch, 0) == nil {
 				continue
 			}
 			for _, r := range rules {
 				b := &batch{}
-				_ = queueRules(b, []*RuleProgram{r}, nil)
+				_ = queueRules(b, []*RuleProgram{r}, nil, nil)
 				if err := b.send(scratch, 0); err != nil {
 					return &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + errors.Unwrap(err).Error()}
 				}

@@ -33,13 +33,15 @@ type batch struct {
 	// progs[k] is the program of the batch's k-th rule (nil: a rule read
 	// back from the kernel), so that a refusal names its source.
 	progs []*RuleProgram
+	// slots[k], when not nil, is where send puts the k-th rule's handle
+	// if echo.
+	slots []*uint64
 	bytes int // encoded size, for the socket buffers
 	// inPlace: the batch edits a live table in place (incremental.go).
 	inPlace bool
 	// echo asks the kernel for each new rule back (NLM_F_ECHO); send
-	// records their handles in handles[k], k the rule's index.
-	echo    bool
-	handles []uint64
+	// puts their handles in slots.
+	echo bool
 }
 
 type origin struct {
@@ -94,6 +96,7 @@ func (b *batch) raw(typ uint16, family byte, flags netlink.HeaderFlags, attrs []
 	b.labels[len(b.msgs)] = label
 	if typ == unix.NFT_MSG_NEWRULE {
 		b.progs = append(b.progs, nil)
+		b.slots = append(b.slots, nil)
 	}
 	b.add(typ, family, flags, attrs)
 }
@@ -301,63 +304,52 @@ func (b *batch) elements(s *nftables.Set, elems []nftables.SetElement) error {
 		ae.String(unix.NFTA_SET_ELEM_LIST_SET, s.Name)
 		ae.Uint32(unix.NFTA_SET_ELEM_LIST_SET_ID, s.ID)
 		ae.String(unix.NFTA_SET_ELEM_LIST_TABLE, s.Table.Name)
-		var err error
-		ae.Nested(unix.NFTA_SET_ELEM_LIST_ELEMENTS, func(l *netlink.AttributeEncoder) error {
-			for k, el := range chunk {
-				l.Nested(uint16(k+1), func(e *netlink.AttributeEncoder) error {
-					err = element(e, s, el)
-					return err
-				})
-			}
-			return nil
-		})
-		if err != nil {
-			return fmt.Errorf("set %s: %w", s.Name, err)
+		// The list is appended in one buffer (exprenc.go), as the
+		// attribute encoder would nest it: its closures cost a
+		// microsecond an element, and a re-apply encodes every anonymous
+		// set for its digest. The encoder still checks the list's length.
+		var list []byte
+		for k, el := range chunk {
+			list = appendElement(list, k+1, s, el)
 		}
+		ae.Bytes(unix.NFTA_SET_ELEM_LIST_ELEMENTS|unix.NLA_F_NESTED, list)
 		b.add(unix.NFT_MSG_NEWSETELEM, byte(s.Table.Family), netlink.Create, encode(ae))
 	}
 	return nil
 }
 
-// element encodes one set element.
-func element(e *netlink.AttributeEncoder, s *nftables.Set, el nftables.SetElement) error {
+// appendElement appends set element el as the k-th of a list.
+func appendElement(b []byte, k int, s *nftables.Set, el nftables.SetElement) []byte {
+	b, at := nest(b, uint16(k))
 	if el.IntervalEnd {
 		// google/nftables sets the nested bit on this u32; the kernel's
 		// parser ignores it, and nft lists the result the same either way.
-		e.Uint32(unix.NFTA_SET_ELEM_FLAGS|unix.NLA_F_NESTED, unix.NFT_SET_ELEM_INTERVAL_END)
+		b = putU32(b, unix.NFTA_SET_ELEM_FLAGS|unix.NLA_F_NESTED, unix.NFT_SET_ELEM_INTERVAL_END)
 	}
-	value := func(typ uint16, v []byte) {
-		e.Nested(typ, func(d *netlink.AttributeEncoder) error {
-			d.Bytes(unix.NFTA_DATA_VALUE, v)
-			return nil
-		})
-	}
-	value(unix.NFTA_SET_ELEM_KEY, el.Key)
+	b = putValue(b, unix.NFTA_SET_ELEM_KEY, el.Key)
 	if len(el.KeyEnd) > 0 {
-		value(nftaSetElemKeyEnd, el.KeyEnd)
+		b = putValue(b, nftaSetElemKeyEnd, el.KeyEnd)
 	}
 	if s.HasTimeout && el.Timeout != 0 {
-		e.Uint64(unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
+		b = putU64(b, unix.NFTA_SET_ELEM_TIMEOUT, uint64(el.Timeout.Milliseconds()))
 	}
 	switch {
 	case el.VerdictData != nil:
-		e.Nested(unix.NFTA_SET_ELEM_DATA, func(d *netlink.AttributeEncoder) error {
-			d.Nested(unix.NFTA_DATA_VERDICT, func(v *netlink.AttributeEncoder) error {
-				v.Uint32(unix.NFTA_VERDICT_CODE, uint32(el.VerdictData.Kind))
-				if el.VerdictData.Chain != "" {
-					v.String(unix.NFTA_VERDICT_CHAIN, el.VerdictData.Chain)
-				}
-				return nil
-			})
-			return nil
-		})
+		var data, v int
+		b, data = nest(b, unix.NFTA_SET_ELEM_DATA)
+		b, v = nest(b, unix.NFTA_DATA_VERDICT)
+		b = putU32(b, unix.NFTA_VERDICT_CODE, uint32(el.VerdictData.Kind))
+		if el.VerdictData.Chain != "" {
+			b = putString(b, unix.NFTA_VERDICT_CHAIN, el.VerdictData.Chain)
+		}
+		b = closeNest(closeNest(b, v), data)
 	case len(el.Val) > 0:
-		value(unix.NFTA_SET_ELEM_DATA, el.Val)
+		b = putValue(b, unix.NFTA_SET_ELEM_DATA, el.Val)
 	}
 	if el.Comment != "" {
-		e.Bytes(unix.NFTA_SET_ELEM_USERDATA, userdata.AppendString(nil, userdata.NFTNL_UDATA_SET_ELEM_COMMENT, el.Comment))
+		b = appendAttr(b, unix.NFTA_SET_ELEM_USERDATA, userdata.AppendString(nil, userdata.NFTNL_UDATA_SET_ELEM_COMMENT, el.Comment))
 	}
-	return nil
+	return closeNest(b, at)
 }
 
 // obj queues NEWOBJ for a named object (counter, quota, ct helper).
@@ -383,14 +375,15 @@ func (b *batch) rule(r *nftables.Rule) error {
 	if err != nil {
 		return err
 	}
-	b.ruleMsg(byte(r.Table.Family), attrs, r.UserData, 0, nil)
+	b.ruleMsg(byte(r.Table.Family), attrs, r.UserData, 0, nil, nil)
 	return nil
 }
 
 // ruleMsg queues NEWRULE from encoded attributes and user data: appended
 // to its chain, or (before non-zero) inserted in front of the rule with
-// that handle. prog is the rule's program, for errors.
-func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *RuleProgram) {
+// that handle. prog is the rule's program, for errors; slot, if not nil,
+// gets its handle (see echo).
+func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *RuleProgram, slot *uint64) {
 	if len(udata) > 0 {
 		attrs = appendAttr(attrs, unix.NFTA_RULE_USERDATA, udata)
 	}
@@ -400,6 +393,7 @@ func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *Rule
 		flags = netlink.Create
 	}
 	b.progs = append(b.progs, prog)
+	b.slots = append(b.slots, slot)
 	b.add(unix.NFT_MSG_NEWRULE, fam, flags, attrs)
 }
 

@@ -92,7 +92,7 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 				if err := queueTable(b, tp, true, nil); err != nil {
 					t.Fatal(err)
 				}
-				if err := queueRules(b, tp.Rules, nil); err != nil {
+				if err := queueRules(b, tp.Rules, nil, nil); err != nil {
 					t.Fatal(err)
 				}
 			}

@@ -70,9 +70,6 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	}
 	out := make([]netlink.Message, 0, n+2)
 	out = append(out, netlink.Message{Header: netlink.Header{Type: unix.NFNL_MSG_BATCH_BEGIN, Flags: netlink.Request, Sequence: base}, Data: begin})
-	if b.echo {
-		b.handles = make([]uint64, b.rules)
-	}
 	for i, m := range b.msgs {
 		m.Header.Sequence = base + 1 + uint32(i)
 		m.Header.Flags &^= netlink.Acknowledge
@@ -100,8 +97,8 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 			// An echoed rule (commit notifications come before the
 			// acknowledgements): its handle.
 			if b.echo && m.Header.Type == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE && m.Header.Seq > base && m.Header.Seq <= last && len(m.Data) > 4 {
-				if k := b.origins[m.Header.Seq-base-1].rule; k >= 0 {
-					b.handles[k] = getU64(m.Data[4:], unix.NFTA_RULE_HANDLE)
+				if k := b.origins[m.Header.Seq-base-1].rule; k >= 0 && k < len(b.slots) && b.slots[k] != nil {
+					*b.slots[k] = getU64(m.Data[4:], unix.NFTA_RULE_HANDLE)
 				}
 			}
 			return false, nil

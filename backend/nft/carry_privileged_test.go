@@ -171,3 +171,57 @@ func benchCarry(b *testing.B, n int) {
 		b.ReportMetric(ds[len(ds)/2].Seconds(), name+"-med-s")
 	}
 }
+
+// TestPrivilegedReapplyCarriesRecreatedSet: a re-apply in place whose
+// recent list changed its definition (a bigger --recent-size) recreates
+// the list's set and carries its addresses into the new one, in the same
+// batch; one that changed nothing reads no set and carries nothing.
+func TestPrivilegedReapplyCarriesRecreatedSet(t *testing.T) {
+	nstest.Skip(t, "nft")
+	const dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m recent --name BIG --set\n" +
+		"-A INPUT -m recent --name BIG --rcheck --seconds 3600 -j ACCEPT\nCOMMIT\n"
+	prog := func(size int) *nft.Program {
+		out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{RecentSize: size})
+		if out.Failed || out.Ruleset == nil {
+			t.Fatalf("translate: %v", out.Diags)
+		}
+		p, err := nft.Lower(out.Ruleset)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	tn := nstest.New(t, "carry-recreated")
+	ns, err := nft.OpenNS(tn.Name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ns.Close()
+	if _, err := nft.Apply(ns, prog(1000), nft.ApplyOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := tn.NFT("", "add", "element", "ip", "xt2nft", "recent_BIG_last_3600", "{ 10.9.0.1, 10.9.0.2 }"); err != nil {
+		t.Fatal(err, stderr)
+	}
+	res, err := nft.Apply(ns, prog(1000), nft.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InPlace != 1 || res.CarriedElem != 0 || res.Changed.SetsRecreated != 0 {
+		t.Errorf("unchanged: in place %d, carried %d, %+v", res.InPlace, res.CarriedElem, res.Changed)
+	}
+	res, err = nft.Apply(ns, prog(2000), nft.ApplyOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.InPlace != 1 || res.Changed.SetsRecreated == 0 || res.CarriedElem != 2 {
+		t.Errorf("bigger list: in place %d, carried %d, %+v; want the set recreated in place with its 2 addresses", res.InPlace, res.CarriedElem, res.Changed)
+	}
+	got, stderr, err := tn.NFT("", "list", "set", "ip", "xt2nft", "recent_BIG_last_3600")
+	if err != nil {
+		t.Fatal(err, stderr)
+	}
+	if !strings.Contains(got, "10.9.0.1") || !strings.Contains(got, "10.9.0.2") || !strings.Contains(got, "size 2000") {
+		t.Errorf("the recreated set:\n%s", got)
+	}
+}

@@ -3,6 +3,7 @@ package nft
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"hash"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
@@ -23,16 +24,6 @@ const digestLen = 16
 type digest [digestLen]byte
 
 func (d digest) String() string { return hex.EncodeToString(d[:]) }
-
-func sum(parts ...[]byte) digest {
-	h := sha256.New()
-	for _, p := range parts {
-		h.Write(p)
-	}
-	var d digest
-	copy(d[:], h.Sum(nil))
-	return d
-}
 
 // withDigest appends the digest TLV to user data.
 func withDigest(udata []byte, d digest) []byte {
@@ -103,66 +94,77 @@ func anonDigest(sp *SetProgram) (digest, error) {
 	return d, nil
 }
 
-// encodedRule is a rule ready to send: its encoded attributes (without
-// user data) and its digest.
-type encodedRule struct {
-	attrs  []byte
-	digest digest
+// A rule's digest is of the message it is sent as, with each anonymous
+// set it looks up standing for its own contents (the kernel names
+// anonymous sets, and their IDs follow the batch) and each named set's
+// batch ID left out: the SHA-256 of its attributes so (appendRule with
+// anonNames) and of its user data.
+
+// anonNames are the names an anonymous set's lookups have in the digest's
+// form of a rule: "anon:" and the set's digest. Any other set keeps its
+// name.
+type anonNames struct {
+	sets, names []string
 }
 
-// encodeRuleProgram encodes r and computes its digest: of the message it
-// is sent as, with each anonymous set it looks up standing for its own
-// contents (the kernel names anonymous sets, and their IDs follow the
-// batch) and each named set's batch ID left out.
-func encodeRuleProgram(r *RuleProgram) (encodedRule, error) {
-	attrs, err := encodeRule(r.Rule)
-	if err != nil {
-		return encodedRule{}, err
-	}
-	udata := r.Rule.UserData
-	plain := len(r.Anon) == 0
-	for _, e := range r.Rule.Exprs {
-		switch x := e.(type) {
-		case *expr.Lookup:
-			plain = plain && x.SetID == 0
-		case *expr.Dynset:
-			plain = plain && x.SetID == 0
+func (a *anonNames) of(set string) string {
+	for i, s := range a.sets {
+		if s == set {
+			return a.names[i]
 		}
 	}
-	if plain {
-		return encodedRule{attrs: attrs, digest: sum(attrs, udata)}, nil
-	}
-	anon := map[string]string{}
+	return set
+}
+
+// ruleDigester computes rules' digests in buffers it reuses: a re-apply
+// computes every rule's, and keeps none of the encodings.
+type ruleDigester struct {
+	buf  []byte
+	h    hash.Hash
+	anon anonNames
+}
+
+func (d *ruleDigester) digest(r *RuleProgram) (digest, error) {
+	d.anon.sets, d.anon.names = d.anon.sets[:0], d.anon.names[:0]
 	for _, a := range r.Anon {
-		d, err := anonDigest(a)
+		ad, err := anonDigest(a)
 		if err != nil {
-			return encodedRule{}, err
+			return digest{}, err
 		}
-		anon[a.Set.Name] = "anon:" + d.String()
+		d.anon.sets = append(d.anon.sets, a.Set.Name)
+		d.anon.names = append(d.anon.names, "anon:"+ad.String())
 	}
-	norm := *r.Rule
-	norm.Exprs = make([]expr.Any, len(r.Rule.Exprs))
-	for i, e := range r.Rule.Exprs {
-		switch x := e.(type) {
-		case *expr.Lookup:
-			y := *x
-			if n, ok := anon[y.SetName]; ok {
-				y.SetName = n
+	var err error
+	if d.buf, err = appendRule(d.buf[:0], r.Rule, &d.anon); err != nil {
+		return digest{}, err
+	}
+	if d.h == nil {
+		d.h = sha256.New()
+	}
+	d.h.Reset()
+	d.h.Write(d.buf)
+	d.h.Write(r.Rule.UserData)
+	var dg digest
+	d.buf = d.h.Sum(d.buf[:0])
+	copy(dg[:], d.buf)
+	return dg, nil
+}
+
+// ruleDigests computes the digest of every rule of p: out[i][k] is that
+// of p.Tables[i].Rules[k].
+func ruleDigests(p *Program) ([][]digest, error) {
+	var d ruleDigester
+	out := make([][]digest, len(p.Tables))
+	for i, tp := range p.Tables {
+		out[i] = make([]digest, len(tp.Rules))
+		for k, r := range tp.Rules {
+			var err error
+			if out[i][k], err = d.digest(r); err != nil {
+				return nil, &Error{Pos: r.Origin, Msg: err.Error()}
 			}
-			y.SetID = 0
-			e = &y
-		case *expr.Dynset:
-			y := *x
-			y.SetID = 0
-			e = &y
 		}
-		norm.Exprs[i] = e
 	}
-	nattrs, err := encodeRule(&norm)
-	if err != nil {
-		return encodedRule{}, err
-	}
-	return encodedRule{attrs: attrs, digest: sum(nattrs, udata)}, nil
+	return out, nil
 }
 
 // setNames lists the named sets and objects a rule refers to.

@@ -14,7 +14,7 @@ import (
 // allocations and 3 KB per rule), which made encoding 20,000 rules cost
 // more than sending them; a re-apply encodes every rule to compare its
 // digest. The expressions rules are mostly made of (cmp, meta, payload,
-// immediate, bitwise, counter, verdicts, lookup, ct) are appended here
+// immediate, bitwise, counter, verdicts, lookup, ct, nat, reject) are appended here
 // straight into one buffer, byte for byte as google/nftables encodes them
 // (TestBatchMatchesGoogleNftables compares every golden case's batch with
 // google/nftables' own); any other expression goes through expr.Marshal.
@@ -61,8 +61,14 @@ func putValue(b []byte, typ uint16, v []byte) []byte {
 	return closeNest(b, at)
 }
 
-// appendExpr appends one expression as an NFTA_LIST_ELEM.
-func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
+// appendExpr appends one expression as an NFTA_LIST_ELEM; with anon, in
+// the form its rule's digest is of (see ruleDigester).
+func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error) {
+	if x, ok := e.(*expr.Dynset); ok && anon != nil {
+		y := *x
+		y.SetID = 0
+		e = &y
+	}
 	b, elem := nest(b, unix.NFTA_LIST_ELEM)
 	name := ""
 	switch e.(type) {
@@ -82,6 +88,10 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 		name = "lookup"
 	case *expr.Ct:
 		name = "ct"
+	case *expr.NAT:
+		name = "nat"
+	case *expr.Reject:
+		name = "reject"
 	}
 	if name == "" {
 		data, err := expr.Marshal(fam, e)
@@ -152,8 +162,12 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 		if x.Invert {
 			b = putU32(b, unix.NFTA_LOOKUP_FLAGS, unix.NFT_LOOKUP_F_INV)
 		}
-		b = putString(b, unix.NFTA_LOOKUP_SET, x.SetName)
-		b = putU32(b, unix.NFTA_LOOKUP_SET_ID, x.SetID)
+		name, id := x.SetName, x.SetID
+		if anon != nil {
+			name, id = anon.of(name), 0
+		}
+		b = putString(b, unix.NFTA_LOOKUP_SET, name)
+		b = putU32(b, unix.NFTA_LOOKUP_SET_ID, id)
 	case *expr.Ct:
 		key := uint32(x.Key)
 		b = putU32(b, unix.NFTA_CT_KEY, key&0xff)
@@ -170,6 +184,40 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 			// a key with its direction in the mark (ctdir.go)
 			b = appendAttr(b, unix.NFTA_CT_DIRECTION, []byte{byte(key>>8) - 1})
 		}
+	case *expr.NAT:
+		b = putU32(b, unix.NFTA_NAT_TYPE, uint32(x.Type))
+		b = putU32(b, unix.NFTA_NAT_FAMILY, x.Family)
+		if x.RegAddrMin != 0 {
+			b = putU32(b, unix.NFTA_NAT_REG_ADDR_MIN, x.RegAddrMin)
+			if x.RegAddrMax != 0 {
+				b = putU32(b, unix.NFTA_NAT_REG_ADDR_MAX, x.RegAddrMax)
+			}
+		}
+		if x.RegProtoMin != 0 {
+			b = putU32(b, unix.NFTA_NAT_REG_PROTO_MIN, x.RegProtoMin)
+			if x.RegProtoMax != 0 {
+				b = putU32(b, unix.NFTA_NAT_REG_PROTO_MAX, x.RegProtoMax)
+			}
+		}
+		var flags uint32
+		for _, f := range []struct {
+			on  bool
+			bit uint32
+		}{
+			{x.Random, expr.NF_NAT_RANGE_PROTO_RANDOM}, {x.FullyRandom, expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY},
+			{x.Persistent, expr.NF_NAT_RANGE_PERSISTENT}, {x.Prefix, expr.NF_NAT_RANGE_PREFIX},
+			{x.Specified, expr.NF_NAT_RANGE_PROTO_SPECIFIED},
+		} {
+			if f.on {
+				flags |= f.bit
+			}
+		}
+		if flags != 0 {
+			b = putU32(b, unix.NFTA_NAT_FLAGS, flags)
+		}
+	case *expr.Reject:
+		b = putU32(b, unix.NFTA_REJECT_TYPE, x.Type)
+		b = appendAttr(b, unix.NFTA_REJECT_ICMP_CODE, []byte{x.Code})
 	}
 	return closeNest(closeNest(b, data), elem), nil
 }
@@ -177,8 +225,13 @@ func appendExpr(b []byte, fam byte, e expr.Any) ([]byte, error) {
 // encodeRule encodes a rule's table, chain and expressions (not its user
 // data, which ruleMsg adds).
 func encodeRule(r *nftables.Rule) ([]byte, error) {
+	return appendRule(make([]byte, 0, 64+len(r.Exprs)*64), r, nil)
+}
+
+// appendRule appends what encodeRule encodes; with anon, in the form its
+// digest is of.
+func appendRule(b []byte, r *nftables.Rule, anon *anonNames) ([]byte, error) {
 	fam := byte(r.Table.Family)
-	b := make([]byte, 0, 64+len(r.Exprs)*64)
 	b = putString(b, unix.NFTA_RULE_TABLE, r.Table.Name)
 	b = putString(b, unix.NFTA_RULE_CHAIN, r.Chain.Name)
 	b, list := nest(b, unix.NFTA_RULE_EXPRESSIONS)
@@ -190,7 +243,7 @@ func encodeRule(r *nftables.Rule) ([]byte, error) {
 			return nil, fmt.Errorf("xtables target expressions are not supported")
 		}
 		var err error
-		if b, err = appendExpr(b, fam, x); err != nil {
+		if b, err = appendExpr(b, fam, x, anon); err != nil {
 			return nil, err
 		}
 	}

@@ -89,8 +89,12 @@ func readLiveParts(c *netlink.Conn, family byte, name string, cached map[string]
 		lp.order = append(lp.order, n)
 	}
 	for _, ch := range lp.order {
-		for _, r := range cached[ch] {
-			lp.rules[ch] = append(lp.rules[ch], liveRule{handle: r.H, key: ruleKey{d: r.D}})
+		if rec := cached[ch]; len(rec) > 0 {
+			rules := make([]liveRule, len(rec))
+			for i, r := range rec {
+				rules[i] = liveRule{handle: r.H, key: ruleKey{d: r.D}}
+			}
+			lp.rules[ch] = rules
 		}
 	}
 	for _, r := range d.Rules {
@@ -171,12 +175,11 @@ type tableChanges struct {
 	// objects created (new or changed); rules referring to a recreated set
 	// or object are sent again.
 	newObjs map[string]bool
-	dirty   map[*RuleProgram]bool
+	// dirty[k]: tp.Rules[k] refers to a recreated set or object
+	dirty []bool
 	// chains created again (their shape changed)
 	rebuilt map[string]bool
 	stats   IncrementalStats
-	// kept are the live handles of the rules that stay (set by queue).
-	kept map[*RuleProgram]uint64
 }
 
 // IncrementalStats say what a re-apply changed in place.
@@ -201,7 +204,7 @@ func (s *IncrementalStats) add(o IncrementalStats) {
 // compareTable decides what stays of the live table.
 func compareTable(tp *TableProgram, lp *liveParts) (*tableChanges, error) {
 	tc := &tableChanges{tp: tp, lp: lp, newSets: map[string]bool{}, recreated: map[string]bool{}, keptSets: map[string]bool{},
-		newObjs: map[string]bool{}, dirty: map[*RuleProgram]bool{}, rebuilt: map[string]bool{}, kept: map[*RuleProgram]uint64{}}
+		newObjs: map[string]bool{}, dirty: make([]bool, len(tp.Rules)), rebuilt: map[string]bool{}}
 	for _, sp := range tp.Sets {
 		live, ok := lp.sets[sp.Set.Name]
 		switch d, has := digestIn(get(live, unix.NFTA_SET_USERDATA)); {
@@ -227,16 +230,18 @@ func compareTable(tp *TableProgram, lp *liveParts) (*tableChanges, error) {
 			tc.newObjs[no.Name] = true
 		}
 	}
-	for _, r := range tp.Rules {
-		sets, objs := refsOf(r.Rule)
-		for _, s := range sets {
-			if tc.recreated[s] {
-				tc.dirty[r] = true
+	if len(tc.recreated) > 0 || len(tc.newObjs) > 0 {
+		for k, r := range tp.Rules {
+			sets, objs := refsOf(r.Rule)
+			for _, s := range sets {
+				if tc.recreated[s] {
+					tc.dirty[k] = true
+				}
 			}
-		}
-		for _, o := range objs {
-			if tc.newObjs[o] {
-				tc.dirty[r] = true
+			for _, o := range objs {
+				if tc.newObjs[o] {
+					tc.dirty[k] = true
+				}
 			}
 		}
 	}
@@ -248,24 +253,26 @@ func compareTable(tp *TableProgram, lp *liveParts) (*tableChanges, error) {
 	return tc, nil
 }
 
-// queue queues the table's changes. enc holds every rule's encoding;
-// carried the live elements of recreated sets.
-func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carried map[*SetProgram][]nftables.SetElement, resetSets bool) error {
+// queue queues the table's changes. digests[k] is the digest of
+// tp.Rules[k]; handles[k] gets its handle, the live one of a rule that
+// stays, the echoed one of a rule sent (see batch.echo). carried are the
+// live elements of recreated sets.
+func (tc *tableChanges) queue(b *batch, digests []digest, handles []uint64, carried map[*SetProgram][]nftables.SetElement, resetSets bool) error {
 	tp, lp, t := tc.tp, tc.lp, tc.tp.Table
 	st := &tc.stats
 	inProgram := map[string]bool{}
-	byChain := map[string][]*RuleProgram{}
+	byChain := map[string][]int{} // rule indices
 	for _, c := range tp.Chains {
 		inProgram[c.Name] = true
 	}
-	for _, r := range tp.Rules {
-		byChain[r.Rule.Chain.Name] = append(byChain[r.Rule.Chain.Name], r)
+	for k, r := range tp.Rules {
+		byChain[r.Rule.Chain.Name] = append(byChain[r.Rule.Chain.Name], k)
 	}
 
 	// 1. Rules that go: of chains that go or are rebuilt, all; of the
 	// others, those the edit script removes. Insertions are noted for 6.
 	type insertion struct {
-		r      *RuleProgram
+		k      int    // rule index
 		before uint64 // 0: append
 	}
 	var inserts []insertion
@@ -280,9 +287,9 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 		}
 		next := byChain[name]
 		keys := make([]ruleKey, len(next))
-		for i, r := range next {
-			keys[i] = ruleKey{d: enc[r].digest}
-			if tc.dirty[r] {
+		for i, k := range next {
+			keys[i] = ruleKey{d: digests[k]}
+			if tc.dirty[k] {
 				keys[i] = ruleKey{unique: ^uint64(i)} // never a live rule's
 			}
 		}
@@ -315,7 +322,7 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 		st.RulesKept += kept
 		// What stays pairs up in order: the common subsequence.
 		i := 0
-		for j, r := range next {
+		for j, k := range next {
 			if inserted[j] {
 				continue
 			}
@@ -323,7 +330,7 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 				i++
 			}
 			if i < len(live) {
-				tc.kept[r] = live[i].handle
+				handles[k] = live[i].handle
 				i++
 			}
 		}
@@ -419,15 +426,15 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 		if _, live := lp.chains[c.Name]; live && !tc.rebuilt[c.Name] {
 			continue
 		}
-		for _, r := range byChain[c.Name] {
-			if err := queueRule(b, r, enc[r], 0); err != nil {
+		for _, k := range byChain[c.Name] {
+			if err := queueRule(b, tp.Rules[k], digests[k], 0, &handles[k]); err != nil {
 				return err
 			}
 			st.RulesAdded++
 		}
 	}
 	for _, in := range inserts {
-		if err := queueRule(b, in.r, enc[in.r], in.before); err != nil {
+		if err := queueRule(b, tp.Rules[in.k], digests[in.k], in.before, &handles[in.k]); err != nil {
 			return err
 		}
 		st.RulesAdded++
@@ -435,28 +442,19 @@ func (tc *tableChanges) queue(b *batch, enc map[*RuleProgram]encodedRule, carrie
 	return nil
 }
 
-// queueRule queues a rule's anonymous sets and the rule, with its digest.
-func queueRule(b *batch, r *RuleProgram, e encodedRule, before uint64) error {
+// queueRule queues a rule's anonymous sets and the rule, with its digest
+// d, inserted before the rule with handle before (0: appended); slot, if
+// not nil, gets its handle.
+func queueRule(b *batch, r *RuleProgram, d digest, before uint64, slot *uint64) error {
 	for _, a := range r.Anon {
 		if err := b.set(a.Set, a.udata, a.Elems); err != nil {
 			return &Error{Pos: r.Origin, Msg: err.Error()}
 		}
 	}
-	b.ruleMsg(byte(r.Rule.Table.Family), e.attrs, withDigest(r.Rule.UserData, e.digest), before, r)
-	return nil
-}
-
-// encodeRules encodes every rule of the program once.
-func encodeRules(p *Program) (map[*RuleProgram]encodedRule, error) {
-	out := map[*RuleProgram]encodedRule{}
-	for _, tp := range p.Tables {
-		for _, r := range tp.Rules {
-			e, err := encodeRuleProgram(r)
-			if err != nil {
-				return nil, &Error{Pos: r.Origin, Msg: err.Error()}
-			}
-			out[r] = e
-		}
+	attrs, err := encodeRule(r.Rule)
+	if err != nil {
+		return &Error{Pos: r.Origin, Msg: err.Error()}
 	}
-	return out, nil
+	b.ruleMsg(byte(r.Rule.Table.Family), attrs, withDigest(r.Rule.UserData, d), before, r, slot)
+	return nil
 }

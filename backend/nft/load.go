@@ -17,7 +17,7 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 	case *translate.Payload:
 		return l.field(v.Field, reg)
 	case *translate.Meta:
-		l.emit(&expr.Meta{Key: expr.MetaKey(v.Key.Key), Register: reg})
+		l.emit(l.meta(expr.Meta{Key: expr.MetaKey(v.Key.Key), Register: reg}))
 		return typed(v.Key.Type), nil
 	case *translate.CT:
 		return l.ct(v, reg)
@@ -67,7 +67,7 @@ func (l *lowerer) load(e translate.Expr, reg uint32) (loaded, error) {
 		dt := &desc.Type{Name: "integer", ID: desc.Integer32.ID, Bits: int(size) * 8}
 		base := payloadBases[v.Base]
 		return l.bits(v.Offset, v.Len, dt, reg, func(start, size uint32) expr.Any {
-			return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
+			return l.payload(expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size})
 		}), nil
 	case *translate.Ipsec:
 		return loaded{}, fmt.Errorf("ipsec %s %s not supported by the netlink backend", v.Dir, v.Key.Name)
@@ -113,7 +113,7 @@ func (l *lowerer) field(f *desc.Field, reg uint32) (loaded, error) {
 		l.dependency(p)
 		base := payloadBases[p.Base]
 		return l.bits(f.Offset, f.Len, f.Type, reg, func(start, size uint32) expr.Any {
-			return &expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size}
+			return l.payload(expr.Payload{DestRegister: reg, Base: base, Offset: start, Len: size})
 		}), nil
 	case desc.IPv6Ext:
 		l.family(desc.NFProtoIPv6) // nft tests the family first in inet tables
@@ -182,13 +182,13 @@ func (l *lowerer) dependency(p *desc.Proto) {
 		if l.fam == translate.FamilyInet && p.NFProto != 0 {
 			l.family(p.NFProto) // icmp and icmpv6 belong to one family
 		}
-		l.emit(&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-			&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{p.Number}})
+		l.emit(l.meta(expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1}),
+			l.cmp(expr.CmpOpEq, l.byte1(p.Number)))
 		l.l4 = uint64(p.Number)
 	case desc.LinkHeader:
 		if !l.ll {
-			l.emit(&expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1},
-				&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: intBytes(1, 2, true)})
+			l.emit(l.meta(expr.Meta{Key: expr.MetaKeyIIFTYPE, Register: 1}),
+				l.cmp(expr.CmpOpEq, intBytes(1, 2, true)))
 			l.ll = true
 		}
 	}
@@ -200,8 +200,8 @@ func (l *lowerer) family(nfproto uint8) {
 	if l.fam != translate.FamilyInet || l.l3 == nfproto {
 		return
 	}
-	l.emit(&expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{nfproto}})
+	l.emit(l.meta(expr.Meta{Key: expr.MetaKeyNFPROTO, Register: 1}),
+		l.cmp(expr.CmpOpEq, l.byte1(nfproto)))
 	l.l3 = nfproto
 }
 

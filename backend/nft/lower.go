@@ -20,6 +20,7 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 
+	"github.com/xt2nft/xt2nft/internal/slab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -127,20 +128,36 @@ func lowerTable(t *translate.Table) (*TableProgram, error) {
 		chains[c.Name] = ch
 		tp.Chains = append(tp.Chains, ch)
 	}
+	// A table's rules, their programs and expression lists are carved
+	// from a few big arrays (a re-apply lowers 20,000 rules, and each
+	// allocation was work for the collector too); one lowerer builds
+	// every rule's expressions in the same scratch list.
+	n := 0
+	for _, c := range t.Chains {
+		n += len(c.Rules)
+	}
+	progs, rules := make([]RuleProgram, n), make([]nftables.Rule, n)
+	tp.Rules = make([]*RuleProgram, 0, n)
+	var exprs slab.Slab[expr.Any]
+	l := &lowerer{fam: t.Family, table: tp.Table, sets: sets}
 	for _, c := range t.Chains {
 		for _, r := range c.Rules {
 			if r.Disabled != "" {
 				continue
 			}
-			l := &lowerer{fam: t.Family, table: tp.Table, sets: sets}
+			l.reset()
 			if err := l.rule(r); err != nil {
 				return nil, &Error{Pos: r.Origin, Msg: fmt.Sprintf("cannot lower %q: %v", translate.RenderRule(r), err)}
 			}
-			nr := &nftables.Rule{Table: tp.Table, Chain: chains[c.Name], Exprs: l.out}
+			k := len(tp.Rules)
+			nr := &rules[k]
+			*nr = nftables.Rule{Table: tp.Table, Chain: chains[c.Name], Exprs: exprs.Take(len(l.out))}
+			copy(nr.Exprs, l.out)
 			if r.Comment != "" {
 				nr.UserData = userdata.AppendString(nil, userdata.TypeComment, r.Comment)
 			}
-			tp.Rules = append(tp.Rules, &RuleProgram{Rule: nr, Anon: l.anon, Origin: r.Origin})
+			progs[k] = RuleProgram{Rule: nr, Anon: l.anon, Origin: r.Origin}
+			tp.Rules = append(tp.Rules, &progs[k])
 		}
 	}
 	return tp, nil
@@ -187,9 +204,59 @@ type lowerer struct {
 	l3 uint8  // NFPROTO_IPV4 or NFPROTO_IPV6 established; 0 when unknown
 	l4 uint64 // transport protocol number, 0 when unknown
 	ll bool   // link-layer type established
+	a  *arena // made on first need; kept by reset
 }
 
+// arena carves the expressions most rules are made of, and their one-byte
+// constants, from big arrays (see internal/slab): one per table lowered.
+type arena struct {
+	cmps     slab.Slab[expr.Cmp]
+	payloads slab.Slab[expr.Payload]
+	metas    slab.Slab[expr.Meta]
+	counters slab.Slab[expr.Counter]
+	verdicts slab.Slab[expr.Verdict]
+	lookups  slab.Slab[expr.Lookup]
+	bytes    slab.Slab[byte]
+}
+
+func (l *lowerer) arena() *arena {
+	if l.a == nil {
+		l.a = &arena{}
+	}
+	return l.a
+}
+
+// put returns a pointer to a copy of v carved from s.
+func put[T any](s *slab.Slab[T], v T) *T {
+	p := s.New()
+	*p = v
+	return p
+}
+
+// cmp is a comparison of register 1 with data.
+func (l *lowerer) cmp(op expr.CmpOp, data []byte) *expr.Cmp {
+	return put(&l.arena().cmps, expr.Cmp{Op: op, Register: 1, Data: data})
+}
+
+// byte1 is a one-byte constant.
+func (l *lowerer) byte1(v byte) []byte {
+	b := l.arena().bytes.Take(1)
+	b[0] = v
+	return b
+}
+
+func (l *lowerer) meta(m expr.Meta) *expr.Meta { return put(&l.arena().metas, m) }
+
+func (l *lowerer) payload(p expr.Payload) *expr.Payload { return put(&l.arena().payloads, p) }
+
 func (l *lowerer) emit(e ...expr.Any) { l.out = append(l.out, e...) }
+
+// reset readies the lowerer for the next rule of its table: out keeps its
+// array, which the rule before no longer uses.
+func (l *lowerer) reset() {
+	clear(l.out)
+	*l = lowerer{fam: l.fam, table: l.table, sets: l.sets, out: l.out[:0], a: l.a}
+}
 
 func (l *lowerer) rule(r *translate.Rule) error {
 	for _, st := range r.Stmts {

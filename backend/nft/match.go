@@ -34,7 +34,7 @@ func (l *lowerer) match(m *translate.Match) error {
 		if m.Op == translate.OpExists {
 			v = 1
 		}
-		l.emit(&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{v}})
+		l.emit(l.cmp(expr.CmpOpEq, l.byte1(v)))
 		return nil
 	}
 	neg := m.Op == translate.OpNe
@@ -73,7 +73,7 @@ func (l *lowerer) match(m *translate.Match) error {
 	case *translate.Str:
 		if in.dt.Str && strings.HasSuffix(r.V, "*") {
 			// iifname "eth*": compare only the prefix.
-			l.emit(&expr.Cmp{Op: cmpOps[m.Op], Register: 1, Data: []byte(strings.TrimSuffix(r.V, "*"))})
+			l.emit(l.cmp(cmpOps[m.Op], []byte(strings.TrimSuffix(r.V, "*"))))
 			return nil
 		}
 	case *translate.Sym, *translate.Flags, *translate.Int:
@@ -100,7 +100,7 @@ func (l *lowerer) inRange(op translate.Op, in loaded, r *translate.Range) error 
 	}
 	switch op {
 	case translate.OpEq, "":
-		l.emit(&expr.Cmp{Op: expr.CmpOpGte, Register: 1, Data: lo}, &expr.Cmp{Op: expr.CmpOpLte, Register: 1, Data: hi})
+		l.emit(l.cmp(expr.CmpOpGte, lo), l.cmp(expr.CmpOpLte, hi))
 	case translate.OpNe:
 		l.emit(&expr.Range{Op: expr.CmpOpNeq, Register: 1, FromData: lo, ToData: hi})
 	default:
@@ -120,7 +120,7 @@ func (l *lowerer) masked(op translate.Op, in loaded, r *translate.Bitmask) error
 		return err
 	}
 	l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(in.size), Mask: mask, Xor: make([]byte, in.size)})
-	l.emit(&expr.Cmp{Op: cmpOps[op], Register: 1, Data: val})
+	l.emit(l.cmp(cmpOps[op], val))
 	return nil
 }
 
@@ -144,7 +144,7 @@ func (l *lowerer) bitTest(m *translate.Match, in loaded, right translate.Expr) (
 	if m.Op == translate.OpNot {
 		op = expr.CmpOpEq
 	}
-	l.emit(&expr.Cmp{Op: op, Register: 1, Data: make([]byte, in.size)})
+	l.emit(l.cmp(op, make([]byte, in.size)))
 	return true, nil
 }
 
@@ -163,7 +163,7 @@ func (l *lowerer) compare(op translate.Op, in loaded, right translate.Expr) erro
 		l.hton(in.size)
 		v = toNetwork(v)
 	}
-	l.emit(&expr.Cmp{Op: cop, Register: 1, Data: v})
+	l.emit(l.cmp(cop, v))
 	return nil
 }
 
@@ -178,7 +178,7 @@ func (l *lowerer) prefix(m *translate.Match, in loaded, a *translate.Addr) error
 	val := a.Prefix.Masked().Addr().AsSlice()
 	if p, isPayload := l.out[len(l.out)-1].(*expr.Payload); isPayload && bits%8 == 0 && bits > 0 {
 		p.Len = uint32(bits / 8)
-		l.emit(&expr.Cmp{Op: op, Register: 1, Data: val[:bits/8]})
+		l.emit(l.cmp(op, val[:bits/8]))
 		return nil
 	}
 	mask := make([]byte, len(val))
@@ -186,7 +186,7 @@ func (l *lowerer) prefix(m *translate.Match, in loaded, a *translate.Addr) error
 		mask[i/8] |= 0x80 >> (i % 8)
 	}
 	l.emit(&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: uint32(len(val)), Mask: mask, Xor: make([]byte, len(val))})
-	l.emit(&expr.Cmp{Op: op, Register: 1, Data: val})
+	l.emit(l.cmp(op, val))
 	return nil
 }
 

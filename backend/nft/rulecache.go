@@ -1,10 +1,13 @@
 package nft
 
 import (
-	"encoding/gob"
+	"bytes"
+	"encoding/binary"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 
 	"github.com/xt2nft/xt2nft/backend/runlock"
@@ -71,16 +74,98 @@ func loadCache(ns *NS, gen uint32) *ruleCache {
 	if err != nil {
 		return nil
 	}
-	f, err := os.Open(path)
+	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	defer f.Close()
-	var rc ruleCache
-	if gob.NewDecoder(f).Decode(&rc) != nil || rc.Gen != gen {
+	rc := decodeCache(data)
+	if rc == nil || rc.Gen != gen {
 		return nil
 	}
-	return &rc
+	return rc
+}
+
+// The record's file is binary, not gob: gob encodes a digest byte by byte
+// through reflection, and reading and writing 20,000 rules took 30 ms of
+// a re-apply's 130. It is cacheMagic, the generation, then per table its
+// key and chains, per chain its name and rules, per rule its handle and
+// digest; counts and lengths are uvarints, the generation and handles
+// fixed-size big-endian. Anything that does not parse to its exact end is
+// no record.
+const cacheMagic = "xt2nft rules 1\n"
+
+func encodeCache(rc *ruleCache) []byte {
+	n := len(cacheMagic) + 4
+	for _, chains := range rc.Tables {
+		for _, rules := range chains {
+			n += 32 + len(rules)*(8+digestLen)
+		}
+	}
+	b := make([]byte, 0, n)
+	b = append(b, cacheMagic...)
+	b = binary.BigEndian.AppendUint32(b, rc.Gen)
+	str := func(s string) { b = append(binary.AppendUvarint(b, uint64(len(s))), s...) }
+	b = binary.AppendUvarint(b, uint64(len(rc.Tables)))
+	for _, key := range slices.Sorted(maps.Keys(rc.Tables)) {
+		chains := rc.Tables[key]
+		str(key)
+		b = binary.AppendUvarint(b, uint64(len(chains)))
+		for _, name := range slices.Sorted(maps.Keys(chains)) {
+			str(name)
+			b = binary.AppendUvarint(b, uint64(len(chains[name])))
+			for _, r := range chains[name] {
+				b = binary.BigEndian.AppendUint64(b, r.H)
+				b = append(b, r.D[:]...)
+			}
+		}
+	}
+	return b
+}
+
+// decodeCache parses a record file (nil: not one).
+func decodeCache(b []byte) *ruleCache {
+	if !bytes.HasPrefix(b, []byte(cacheMagic)) || len(b) < len(cacheMagic)+4 {
+		return nil
+	}
+	b = b[len(cacheMagic):]
+	rc := &ruleCache{Gen: binary.BigEndian.Uint32(b), Tables: map[string]map[string][]cachedRule{}}
+	b = b[4:]
+	bad := false
+	count := func(each int) int {
+		v, k := binary.Uvarint(b)
+		if k <= 0 || v > uint64(len(b)-k)/uint64(max(each, 1)) {
+			bad = true
+			return 0
+		}
+		b = b[k:]
+		return int(v)
+	}
+	str := func() string {
+		n := count(1)
+		s := string(b[:n])
+		b = b[n:]
+		return s
+	}
+	for range count(2) {
+		key := str()
+		chains := map[string][]cachedRule{}
+		for range count(2) {
+			name := str()
+			n := count(8 + digestLen)
+			rules := make([]cachedRule, n)
+			for i := range rules {
+				rules[i].H = binary.BigEndian.Uint64(b)
+				copy(rules[i].D[:], b[8:])
+				b = b[8+digestLen:]
+			}
+			chains[name] = rules
+		}
+		rc.Tables[key] = chains
+	}
+	if bad || len(b) != 0 {
+		return nil
+	}
+	return rc
 }
 
 // dropCache removes the namespace's record.
@@ -101,7 +186,8 @@ func saveCache(ns *NS, rc *ruleCache) {
 	if err != nil {
 		return
 	}
-	if gob.NewEncoder(tmp).Encode(rc) != nil || tmp.Close() != nil || os.Rename(tmp.Name(), path) != nil {
+	_, werr := tmp.Write(encodeCache(rc))
+	if cerr := tmp.Close(); werr != nil || cerr != nil || os.Rename(tmp.Name(), path) != nil {
 		os.Remove(tmp.Name())
 		return
 	}
@@ -125,33 +211,28 @@ func saveCache(ns *NS, rc *ruleCache) {
 	}
 }
 
-// cacheFor is the record of p right after its batch b committed at
-// generation gen: every rule's handle, echoed for the rules b created, kept
-// from the live table for the others (kept, by rule). nil when a handle is
+// cacheFor is the record of p right after its batch committed at
+// generation gen: every rule's digest and handle (digests[i][k] and
+// handles[i][k] are those of p.Tables[i].Rules[k]). nil when a handle is
 // missing.
-func cacheFor(p *Program, b *batch, enc map[*RuleProgram]encodedRule, kept map[*RuleProgram]uint64, gen uint32) *ruleCache {
-	sent := map[*RuleProgram]uint64{}
-	for k, r := range b.progs {
-		if r != nil && k < len(b.handles) {
-			sent[r] = b.handles[k]
-		}
-	}
+func cacheFor(p *Program, digests [][]digest, handles [][]uint64, gen uint32) *ruleCache {
 	rc := &ruleCache{Gen: gen, Tables: map[string]map[string][]cachedRule{}}
-	for _, tp := range p.Tables {
+	for i, tp := range p.Tables {
+		count := map[string]int{}
+		for _, r := range tp.Rules {
+			count[r.Rule.Chain.Name]++
+		}
 		chains := map[string][]cachedRule{}
 		for _, c := range tp.Chains {
-			chains[c.Name] = nil
+			chains[c.Name] = make([]cachedRule, 0, count[c.Name])
 		}
-		for _, r := range tp.Rules {
-			h, ok := sent[r]
-			if !ok {
-				h = kept[r]
-			}
+		for k, r := range tp.Rules {
+			h := handles[i][k]
 			if h == 0 {
 				return nil
 			}
 			name := r.Rule.Chain.Name
-			chains[name] = append(chains[name], cachedRule{H: h, D: enc[r].digest})
+			chains[name] = append(chains[name], cachedRule{H: h, D: digests[i][k]})
 		}
 		rc.Tables[cacheKey(byte(tp.Table.Family), tp.Table.Name)] = chains
 	}

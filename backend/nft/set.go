@@ -340,7 +340,7 @@ func setKey(ns *nftables.Set, key []loaded) error {
 
 // lookup emits a lookup of the value in register 1 in set sp.
 func (l *lowerer) lookup(sp *SetProgram, invert bool) {
-	l.emit(&expr.Lookup{SourceRegister: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Invert: invert})
+	l.emit(put(&l.arena().lookups, expr.Lookup{SourceRegister: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Invert: invert}))
 }
 
 // mapLookup looks the value in register reg up in the named map m,

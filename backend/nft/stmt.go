@@ -25,7 +25,7 @@ func (l *lowerer) stmt(st translate.Stmt) error {
 			l.emit(&expr.Objref{Type: unix.NFT_OBJECT_COUNTER, Name: s.Name})
 			return nil
 		}
-		l.emit(&expr.Counter{Packets: s.Packets, Bytes: s.Bytes})
+		l.emit(put(&l.arena().counters, expr.Counter{Packets: s.Packets, Bytes: s.Bytes}))
 		return nil
 	case *translate.Verdict:
 		return l.verdict(s)
@@ -116,7 +116,7 @@ func (l *lowerer) verdict(v *translate.Verdict) error {
 	if !ok {
 		return fmt.Errorf("verdict %s not supported", v.Kind)
 	}
-	l.emit(&expr.Verdict{Kind: k, Chain: v.Chain})
+	l.emit(put(&l.arena().verdicts, expr.Verdict{Kind: k, Chain: v.Chain}))
 	return nil
 }
 

@@ -22,21 +22,22 @@ func verifyFlagSet(stderr io.Writer) (*pflag.FlagSet, *translateFlags, verifyFla
 	fs := newFlagSet("xt2nft verify", stderr)
 	tf := addTranslateFlags(fs)
 	vf := verifyFlags{
-		json:    fs.Bool("json", false, "write the report as JSON"),
-		against: fs.String("against", "", "compare with the nft script `FILE` (loaded with nft -f) instead of xt2nft's translation"),
-		maxWait: fs.Duration("max-wait", 10*time.Second, "longest pause a timed probe may take (recent windows longer than this are not waited out)"),
-		pairs:   fs.Int("parallel", 2, "pairs of labs sending probes at once"),
-		trace:   fs.Bool("trace", false, "write every probe and what each side did with it to standard error"),
+		json:       fs.Bool("json", false, "write the report as JSON"),
+		against:    fs.String("against", "", "compare with the nft script `FILE` (loaded with nft -f) instead of xt2nft's translation"),
+		maxWait:    fs.Duration("max-wait", 10*time.Second, "longest pause a timed probe may take (recent windows longer than this are not waited out)"),
+		pairs:      fs.Int("parallel", 2, "pairs of labs sending probes at once"),
+		trace:      fs.Bool("trace", false, "write every probe and what each side did with it to standard error"),
+		noVariants: fs.Bool("no-variants", false, "do not probe the rules no probe reached again in variants of the ruleset (the rules that took their packets removed, their chain entered)"),
 	}
 	return fs, tf, vf
 }
 
 // verifyFlags are the flags verify adds to the translation's.
 type verifyFlags struct {
-	json, trace *bool
-	against     *string
-	maxWait     *time.Duration
-	pairs       *int
+	json, trace, noVariants *bool
+	against                 *string
+	maxWait                 *time.Duration
+	pairs                   *int
 }
 
 func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -61,7 +62,7 @@ func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
 		return exitError
 	}
-	opt.MaxWait, opt.Pairs = *maxWait, *pairs
+	opt.MaxWait, opt.Pairs, opt.NoVariants = *maxWait, *pairs, *vf.noVariants
 	if *trace {
 		opt.Trace = stderr
 	}

@@ -2,6 +2,7 @@ package mutate
 
 import (
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 	"github.com/xt2nft/xt2nft/verify/probe"
 )
 
@@ -56,6 +57,39 @@ func Equivalent(rs, mut *translate.Ruleset, m Mutant) string {
 		if m.Rule+1 < len(c.Rules) {
 			return swapEquivalent(t, c, m.Rule)
 		}
+	case "drop match":
+		if m.Rule >= 0 && m.Rule < len(c.Rules) {
+			return dropEquivalent(t, c, m.Rule, m.Stmt)
+		}
+	}
+	return ""
+}
+
+// dropEquivalent says why dropping match si of rule ri changes nothing:
+// the packets the mutant matches besides the rule's are the rule with
+// that match inverted, and no packet reaches that rule there (an earlier
+// rule takes them, the ways into the chain exclude them).
+func dropEquivalent(t *translate.Table, c *translate.Chain, ri, si int) string {
+	r := c.Rules[ri]
+	if si < 0 || si >= len(r.Stmts) {
+		return ""
+	}
+	mt, ok := r.Stmts[si].(*translate.Match)
+	if !ok {
+		return ""
+	}
+	op, ok := inverse[mt.Op]
+	if !ok {
+		return ""
+	}
+	inv := *mt
+	inv.Op = op
+	other := *r
+	other.Stmts = append(append(append([]translate.Stmt(nil), r.Stmts[:si]...), &inv), r.Stmts[si+1:]...)
+	oc := *c
+	oc.Rules = append(append(append([]*translate.Rule(nil), c.Rules[:ri]...), &other), c.Rules[ri+1:]...)
+	if why := Dead(t, &oc, ri); why != "" {
+		return "the packets it adds, those of the rule with the match inverted, reach no rule there: " + why
 	}
 	return ""
 }
@@ -109,7 +143,7 @@ func priorityEquivalent(rs *translate.Ruleset, t *translate.Table, c *translate.
 			if oc == c || oc.Base == nil || oc.Base.Hook != b.Hook || len(oc.Rules) == 0 {
 				continue
 			}
-			if p := oc.Base.Priority; p >= lo && p <= hi {
+			if p := oc.Base.Priority; p >= lo && p <= hi && !(transparentBase(t, c) && transparentBase(ot, oc)) {
 				return "" // the order with another chain changes
 			}
 		}
@@ -118,6 +152,19 @@ func priorityEquivalent(rs *translate.Ruleset, t *translate.Table, c *translate.
 		return ""
 	}
 	return "it passes no other chain of its hook, and conntrack only where it uses no conntrack state"
+}
+
+// transparentBase reports whether every rule of base chain c lets every
+// packet go on and changes nothing: two such chains count the same
+// packets in either order.
+func transparentBase(t *translate.Table, c *translate.Chain) bool {
+	memo := map[string]bool{}
+	for _, r := range c.Rules {
+		if !transparent(t, r, memo) {
+			return false
+		}
+	}
+	return c.Base.Policy == "" || c.Base.Policy == "accept"
 }
 
 // usesConntrack reports whether c (or a chain it jumps to) reads or
@@ -200,7 +247,198 @@ func swapEquivalent(t *translate.Table, c *translate.Chain, ri int) string {
 	if transparent(t, a, map[string]bool{}) && transparent(t, b, map[string]bool{}) {
 		return "both rules let every packet go on and change nothing"
 	}
+	if commute(a, b) {
+		return "both rules let every packet go on, and neither writes a mark bit the other reads or writes"
+	}
+	if bareCounter(a) && goesOn(t, b, map[string]bool{}) || bareCounter(b) && goesOn(t, a, map[string]bool{}) {
+		return "one rule counts every packet, and the other lets every packet go on"
+	}
 	return ""
+}
+
+// bareCounter reports whether r only counts every packet that reaches it.
+func bareCounter(r *translate.Rule) bool {
+	for _, s := range r.Stmts {
+		if _, ok := s.(*translate.Counter); !ok {
+			return false
+		}
+	}
+	return len(r.Stmts) > 0
+}
+
+// goesOn reports whether every packet r meets comes back to the rule
+// after it: r ends no packet (no accept, drop, reject, NAT, queue, goto),
+// and a chain it jumps to only returns to it, whatever it changes on the
+// way. seen holds the chains being decided (a loop is not proven).
+func goesOn(t *translate.Table, r *translate.Rule, seen map[string]bool) bool {
+	for _, s := range r.Stmts {
+		switch x := s.(type) {
+		case *translate.Reject, *translate.NAT, *translate.Queue, *translate.Synproxy:
+			return false
+		case *translate.Verdict:
+			switch x.Kind {
+			case translate.VerdictContinue:
+			case translate.VerdictJump:
+				if !chainGoesOn(t, x.Chain, seen) {
+					return false
+				}
+			default:
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// chainGoesOn reports whether every packet that enters chain name comes
+// back out of it to its caller: its rules end no packet, and a return or a
+// goto (to a chain that goes on likewise) only ends the walk early.
+func chainGoesOn(t *translate.Table, name string, seen map[string]bool) bool {
+	c := chainNamed(t, name)
+	if c == nil || seen[name] {
+		return false
+	}
+	seen[name] = true
+	defer delete(seen, name)
+	for _, r := range c.Rules {
+		if r.Disabled != "" || len(r.Stmts) == 0 {
+			continue
+		}
+		v, _ := r.Stmts[len(r.Stmts)-1].(*translate.Verdict)
+		rest := *r
+		rest.Stmts = r.Stmts[:len(r.Stmts)-1]
+		switch {
+		case v != nil && v.Kind == translate.VerdictReturn:
+			if !goesOn(t, &rest, seen) {
+				return false
+			}
+		case v != nil && v.Kind == translate.VerdictGoto:
+			if !goesOn(t, &rest, seen) || !chainGoesOn(t, v.Chain, seen) {
+				return false
+			}
+		case !goesOn(t, r, seen):
+			return false
+		}
+	}
+	return true
+}
+
+// bits are the bits of the packet mark and the conntrack mark a rule
+// reads or writes.
+type bits struct{ meta, ct uint64 }
+
+func (x bits) and(y bits) bool { return x.meta&y.meta != 0 || x.ct&y.ct != 0 }
+
+func (x *bits) add(k *desc.MetaKey, c *desc.CTKey, v uint64) bool {
+	switch {
+	case k == desc.MetaMark:
+		x.meta |= v
+	case c == desc.CTMark:
+		x.ct |= v
+	default:
+		return false
+	}
+	return true
+}
+
+// markKey returns which mark e is (meta mark or ct mark), or nils.
+func markKey(e translate.Expr) (*desc.MetaKey, *desc.CTKey) {
+	switch x := e.(type) {
+	case *translate.Meta:
+		if x.Key == desc.MetaMark {
+			return x.Key, nil
+		}
+	case *translate.CT:
+		if x.Key == desc.CTMark && x.Dir == "" {
+			return nil, x.Key
+		}
+	}
+	return nil, nil
+}
+
+// markEffects returns the mark bits r reads and writes, when r lets every
+// packet go on and does nothing but match, count and set marks in forms
+// whose bits are known: ok false otherwise.
+func markEffects(r *translate.Rule) (read, write bits, ok bool) {
+	const all = ^uint64(0) >> 32
+	for _, s := range r.Stmts {
+		switch x := s.(type) {
+		case *translate.Counter:
+		case *translate.Verdict:
+			if x.Kind != translate.VerdictContinue {
+				return read, write, false
+			}
+		case *translate.Match:
+			mk, ck := markKey(x.Left)
+			if b, ok := x.Left.(*translate.Binop); ok && b.Op == "&" {
+				if n, ok := b.Right.(*translate.Int); ok {
+					mk, ck = markKey(b.Left)
+					if !read.add(mk, ck, n.V) {
+						return read, write, false
+					}
+					continue
+				}
+			}
+			if mk == nil && ck == nil {
+				continue // reads nothing a mark statement writes
+			}
+			read.add(mk, ck, all)
+		case *translate.Assign:
+			mk, ck := markKey(x.Left)
+			if mk == nil && ck == nil {
+				return read, write, false
+			}
+			b, ok := x.Value.(*translate.Binop)
+			if !ok {
+				// A constant, or the other mark: every bit written (and
+				// the other mark's read).
+				if _, isInt := x.Value.(*translate.Int); !isInt {
+					om, oc := markKey(x.Value)
+					if om == nil && oc == nil {
+						return read, write, false
+					}
+					read.add(om, oc, all)
+				}
+				write.add(mk, ck, all)
+				continue
+			}
+			sm, sc := markKey(b.Left)
+			n, isInt := b.Right.(*translate.Int)
+			if !isInt || sm != mk || sc != ck {
+				return read, write, false
+			}
+			switch b.Op {
+			case "^": // flips the bits of n: reads and writes them
+				read.add(mk, ck, n.V)
+				write.add(mk, ck, n.V)
+			case "&": // clears the bits outside n
+				write.add(mk, ck, all&^n.V)
+			case "|": // sets the bits of n
+				write.add(mk, ck, n.V)
+			default:
+				return read, write, false
+			}
+		default:
+			return read, write, false
+		}
+	}
+	return read, write, true
+}
+
+// commute reports whether rules a and b give the same result in either
+// order: both let every packet go on, and neither writes a mark bit the
+// other reads or writes (the counters count the same packets, since what
+// each matches is not changed by the other).
+func commute(a, b *translate.Rule) bool {
+	ra, wa, ok := markEffects(a)
+	if !ok {
+		return false
+	}
+	rb, wb, ok := markEffects(b)
+	if !ok {
+		return false
+	}
+	return !wa.and(rb) && !wa.and(wb) && !wb.and(ra)
 }
 
 // transparent reports whether r lets every packet go on to the next rule

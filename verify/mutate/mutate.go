@@ -23,7 +23,9 @@ type Mutant struct {
 	// Table, Chain and Rule are where: indexes in the ruleset (Rule -1
 	// for a chain's or a set's mutant; Chain -1 for a set's).
 	Table, Chain, Rule int
-	fn                 func(*translate.Ruleset) bool
+	// Stmt is the index of the match a "drop match" mutant drops.
+	Stmt int
+	fn   func(*translate.Ruleset) bool
 }
 
 // Apply changes rs; false when the place is not there.
@@ -190,7 +192,7 @@ func stmtMutants(ti, ci, ri int, r *translate.Rule) []Mutant {
 		switch x := s.(type) {
 		case *translate.Match:
 			mt := translate.RenderRule(&translate.Rule{Stmts: []translate.Stmt{x}})
-			out = append(out, Mutant{Op: "drop match", Desc: fmt.Sprintf("%s: `%s` without `%s`", r.Origin, text, mt),
+			out = append(out, Mutant{Op: "drop match", Stmt: si, Desc: fmt.Sprintf("%s: `%s` without `%s`", r.Origin, text, mt),
 				fn: atStmt(ti, ci, ri, si, func(r *translate.Rule, _ translate.Stmt) bool {
 					r.Stmts = append(r.Stmts[:si:si], r.Stmts[si+1:]...)
 					return true

@@ -320,3 +320,77 @@ func TestNotDeadOnEmptyIPSet(t *testing.T) {
 		}
 	}
 }
+
+// Mutants equivalent in their context: a dropped match whose inverse an
+// earlier rule takes, rules that touch different mark bits, a base chain
+// moved past another when both change nothing.
+func TestEquivalentContext(t *testing.T) {
+	dump := `*raw
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:RAWX - [0:0]
+-A PREROUTING -j RAWX
+-A OUTPUT -j RAWX
+COMMIT
+*mangle
+:PREROUTING ACCEPT [0:0]
+:OUTPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:MX - [0:0]
+:MY - [0:0]
+-A PREROUTING -j MY
+-A FORWARD -j MX
+-A OUTPUT -p udp -j DROP
+-A MX -j MARK --xor-mark 0x1
+-A MX -j MARK --xor-mark 0x2
+-A MX -j MARK --and-mark 0xfffffffd
+-A MX -m mark --mark 0x4/0x4 -j MARK --xor-mark 0x8
+-A MX -j MARK --xor-mark 0x4
+COMMIT
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD ACCEPT [0:0]
+:SUB - [0:0]
+:SUB2 - [0:0]
+:SUB3 - [0:0]
+-A FORWARD -j SUB3
+-A FORWARD
+-A SUB3 -j MARK --set-mark 0x1
+-A SUB3 -p tcp -j RETURN
+-A FORWARD -i eth0 -o eth0 -j DROP
+-A FORWARD -i eth0 ! -o eth0 -j ACCEPT
+-A FORWARD -p tcp --dport 80 -j ACCEPT
+-A FORWARD -j SUB
+-A FORWARD
+-A FORWARD -j SUB2
+-A FORWARD
+-A SUB -j MARK --set-mark 0x1
+-A SUB -p tcp -j RETURN
+-A SUB -p udp -j SUB2
+-A SUB2 -p udp -j DROP
+COMMIT
+`
+	rs := translated(t, dump)
+	for _, tc := range []struct {
+		op, text string
+		equal    bool
+	}{
+		{"swap rules", "swap `counter jump filter_SUB3` and the next rule `counter`", true},                         // SUB3 marks and returns
+		{"swap rules", "swap `counter jump filter_SUB` and the next rule `counter`", false},                         // SUB may jump to SUB2, which drops
+		{"swap rules", "swap `counter jump filter_SUB2` and the next rule `counter`", false},                        // SUB2 drops
+		{"drop match", "`iifname \"eth0\" oifname != \"eth0\" counter accept` without `oifname != \"eth0\"`", true}, // the rule before drops the rest
+		{"drop match", "`iifname \"eth0\" oifname != \"eth0\" counter accept` without `iifname \"eth0\"`", false},
+		{"drop match", "`tcp dport 80 counter accept` without `tcp dport 80`", false},
+		{"swap rules", "swap `counter meta mark set meta mark ^ 0x1`", true},                         // bits 0x1 and 0x2
+		{"swap rules", "swap `counter meta mark set meta mark ^ 0x2`", false},                        // both write 0x2
+		{"swap rules", "swap `counter meta mark set meta mark & 0xfffffffd`", true},                  // clears 0x2, the next reads 0x4 writes 0x8
+		{"swap rules", "swap `meta mark & 0x4 == 0x4 counter meta mark set meta mark ^ 0x8`", false}, // the next writes the 0x4 it reads
+		{"move priority", "raw_PREROUTING", true},                                                    // passes conntrack and mangle's, both change nothing
+		{"move priority", "raw_OUTPUT", false},                                                       // passes mangle's, which drops
+	} {
+		m := find(t, rs, tc.op, tc.text)
+		if got := equivalent(t, dump, m) != ""; got != tc.equal {
+			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, equivalent(t, dump, m), tc.equal)
+		}
+	}
+}

@@ -25,16 +25,25 @@ type Report struct {
 	// Dead counts the rules no packet can reach, as the program shows
 	// (their chain is never jumped to, an earlier rule takes all their
 	// packets); LiveCoverage is Reached / (Rules - Dead).
-	Dead         int           `json:"dead"`
-	LiveCoverage float64       `json:"live_coverage"`
-	Probes       int           `json:"probes"`
-	Packets      int           `json:"packets"`
-	Duration     time.Duration `json:"duration_ns"`
+	Dead         int     `json:"dead"`
+	LiveCoverage float64 `json:"live_coverage"`
+	// InVariant counts the rules no probe reached in the ruleset that
+	// probes reached in a variant of it, made so that packets get to them
+	// (the rules that took their packets removed, their chain entered);
+	// VariantCoverage is (Reached + InVariant) / Rules.
+	InVariant       int           `json:"reached_in_variant"`
+	VariantCoverage float64       `json:"variant_coverage"`
+	Probes          int           `json:"probes"`
+	Packets         int           `json:"packets"`
+	Duration        time.Duration `json:"duration_ns"`
 	// Setup is the part of Duration spent building the labs and loading
 	// both firewalls.
 	Setup       time.Duration `json:"setup_ns"`
 	Differences []Difference  `json:"differences"`
 	Uncovered   []Uncovered   `json:"uncovered"`
+	// Variants are the rules reached in a variant only, each with what
+	// the variant changed (Reason).
+	Variants []Uncovered `json:"variants"`
 	// Notes are things the reader should know about the run (what the
 	// lab could not reproduce: ip rule commands of a script, ...).
 	Notes []string `json:"notes,omitempty"`
@@ -60,6 +69,9 @@ type Difference struct {
 	// Warned is the translator's warning on the rule whose behaviour
 	// differs, when it said the translation is approximate.
 	Warned string `json:"warned,omitempty"`
+	// Variant, for a difference found in a variant of the ruleset, says
+	// what the variant changed.
+	Variant string `json:"variant,omitempty"`
 }
 
 // Uncovered is a rule no probe reached.
@@ -78,6 +90,7 @@ func (r *Report) OK() bool { return len(r.Differences) == 0 }
 func (r *Report) Sort() {
 	sort.SliceStable(r.Differences, func(i, j int) bool { return lessPos(r.Differences[i].Rule, r.Differences[j].Rule) })
 	sort.SliceStable(r.Uncovered, func(i, j int) bool { return lessPos(r.Uncovered[i].Rule, r.Uncovered[j].Rule) })
+	sort.SliceStable(r.Variants, func(i, j int) bool { return lessPos(r.Variants[i].Rule, r.Variants[j].Rule) })
 }
 
 // lessPos orders FILE:LINE positions by file, then line.
@@ -110,6 +123,9 @@ func (r *Report) WriteJSON(w io.Writer) error {
 	if out.Uncovered == nil {
 		out.Uncovered = []Uncovered{}
 	}
+	if out.Variants == nil {
+		out.Variants = []Uncovered{}
+	}
 	r = &out
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -134,11 +150,20 @@ func (r *Report) WriteText(w io.Writer) error {
 			if d.Warned != "" {
 				fmt.Fprintf(&b, "  (the translator warned: %s)\n", d.Warned)
 			}
+			if d.Variant != "" {
+				fmt.Fprintf(&b, "  (found in %s)\n", d.Variant)
+			}
 		}
 	}
 	if len(r.Uncovered) > 0 {
 		fmt.Fprintf(&b, "\n%d rule(s) no probe reached:\n", len(r.Uncovered))
 		for _, u := range r.Uncovered {
+			fmt.Fprintf(&b, "  %s: %s\n      %s\n", u.Rule, u.RuleText, u.Reason)
+		}
+	}
+	if len(r.Variants) > 0 {
+		fmt.Fprintf(&b, "\n%d rule(s) no probe reached in the ruleset, reached in a variant of it:\n", len(r.Variants))
+		for _, u := range r.Variants {
 			fmt.Fprintf(&b, "  %s: %s\n      %s\n", u.Rule, u.RuleText, u.Reason)
 		}
 	}
@@ -152,6 +177,9 @@ func (r *Report) WriteText(w io.Writer) error {
 	dead := ""
 	if r.Dead > 0 {
 		dead = fmt.Sprintf(", %d/%d (%.1f%%) of the %d rules a packet can reach", r.Reached, r.Rules-r.Dead, 100*r.LiveCoverage, r.Rules-r.Dead)
+	}
+	if r.InVariant > 0 {
+		dead += fmt.Sprintf("; with variants %d/%d (%.1f%%)", r.Reached+r.InVariant, r.Rules, 100*r.VariantCoverage)
 	}
 	fmt.Fprintf(&b, "\n%s; coverage %d/%d rules (%.1f%%)%s; %d probes, %d packets, %.1fs (labs %.1fs)\n",
 		verdict, r.Reached, r.Rules, 100*r.Coverage, dead, r.Probes, r.Packets, r.Duration.Seconds(), r.Setup.Seconds())
