@@ -149,19 +149,27 @@ type Match struct {
 	Name     string
 	Implicit bool
 	Options  []*Option
-	// spec is the extension as the binder found it for family fam (so
-	// that the checks of every rule need not look it up again).
+	found    found
+}
+
+// found is the extension of a match or target as the binder found it,
+// for the family it bound the rule in: the checks of every rule need not
+// look it up again by name.
+type found struct {
 	spec *ModuleSpec
 	fam  Family
 }
 
-// specFor is LookupMatch(m.Name, fam), from the binder when it can.
-func (m *Match) specFor(fam Family) *ModuleSpec {
-	if m.spec != nil && m.fam == fam {
-		return m.spec
+// lookup is the spec of extension name for fam: the one found, or lookup's.
+func (f found) lookup(name string, fam Family, lookup func(string, Family) *ModuleSpec) *ModuleSpec {
+	if f.spec != nil && f.fam == fam {
+		return f.spec
 	}
-	return LookupMatch(m.Name, fam)
+	return lookup(name, fam)
 }
+
+// specFor is LookupMatch(m.Name, fam), from the binder when it can.
+func (m *Match) specFor(fam Family) *ModuleSpec { return m.found.lookup(m.Name, fam, LookupMatch) }
 
 // Opt returns the option called name, or nil.
 func (m *Match) Opt(name string) *Option { return findOpt(m.Options, name) }
@@ -174,18 +182,11 @@ type Target struct {
 	Goto    bool
 	Chain   bool // Name is a chain of the same table (or a standard verdict)
 	Options []*Option
-	// spec and fam are as in Match.
-	spec *ModuleSpec
-	fam  Family
+	found   found
 }
 
 // specFor is LookupTarget(t.Name, fam), from the binder when it can.
-func (t *Target) specFor(fam Family) *ModuleSpec {
-	if t.spec != nil && t.fam == fam {
-		return t.spec
-	}
-	return LookupTarget(t.Name, fam)
-}
+func (t *Target) specFor(fam Family) *ModuleSpec { return t.found.lookup(t.Name, fam, LookupTarget) }
 
 // Opt returns the option called name, or nil.
 func (t *Target) Opt(name string) *Option { return findOpt(t.Options, name) }

@@ -177,7 +177,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 
 func (b *binder) load(spec *ModuleSpec, name string, pos Pos, implicit bool) {
 	m := b.arena.match()
-	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items), spec: spec, fam: b.fam}
+	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items), found: found{spec, b.fam}}
 	if b.rule.Matches == nil {
 		b.rule.Matches = b.arena.matchList(b.items)
 	}
@@ -506,7 +506,7 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		}
 		if spec := LookupTarget(tn, b.fam); spec != nil && name == "jump" {
 			t.Options = b.arena.optionList(b.items)
-			t.spec, t.fam = spec, b.fam
+			t.found = found{spec, b.fam}
 			b.mods = append(b.mods, loaded{spec: spec, target: t})
 			return
 		}
