@@ -319,7 +319,7 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq, unrea
 					if err != nil {
 						continue
 					}
-					variants := p.gen.Around(t, s)
+					variants := append(p.gen.Around(t, s), p.gen.OnLinks(t, s)...)
 					add(r, &probe.Probe{Spec: s, Kind: "round 2: hit with another protocol", Hit: true})
 					for _, v := range variants {
 						v.Kind = "round 2: " + v.Kind

@@ -70,6 +70,9 @@ func (v *verifier) variants(rep *report.Report) {
 	removed := map[*rule]bool{}
 	why := map[*rule][]string{}
 	before := map[*rule]string{} // what the variants before changed for each rule
+	// unprobed are the rules the variant before made no probe for: the
+	// next, for fewer rules, leaves their probes other addresses.
+	unprobed := map[*rule]bool{}
 	first := v.first
 	for round := 0; round < variantRounds && len(pending) > 0; round++ {
 		vr, err := v.makeVariant(pending, removed, why, first)
@@ -82,11 +85,20 @@ func (v *verifier) variants(rep *report.Report) {
 		}
 		vr.fresh = map[*rule]bool{}
 		for r := range pending {
-			if ch := vr.changes[r]; ch != "" && ch != before[r] {
+			ch := vr.changes[r]
+			if ch == "" && round == 0 {
+				// Nothing changed for it, but the variant makes probes for
+				// far fewer rules, which leaves the lab's addresses to its
+				// own (a rule whose probe the others' addresses ruled out).
+				ch = "a variant of the ruleset with probes for the rules no probe reached only"
+				vr.changes[r] = ch
+			}
+			if ch != "" && (ch != before[r] || unprobed[r]) {
 				vr.fresh[r] = true
 				before[r] = ch
 			}
 		}
+		unprobed = map[*rule]bool{}
 		if len(vr.fresh) == 0 {
 			return
 		}
@@ -132,6 +144,11 @@ func (v *verifier) variants(rep *report.Report) {
 		}
 		if !progress || (v.opt.FirstDifference && len(rep.Differences) > 0) {
 			return
+		}
+		for _, sr := range sub.model.rules {
+			if o := vr.orig[sr.location()]; o != nil && pending[o] && vr.fresh[o] && len(sub.plan.byRule[sr]) == 0 {
+				unprobed[o] = true
+			}
 		}
 		// What took the probes of the rules still pending, in this variant.
 		next := map[*rule]firstHit{}

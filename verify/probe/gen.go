@@ -638,3 +638,32 @@ func usesCT(cs []*Cond) bool {
 	}
 	return false
 }
+
+// OnLinks are hit, an exchange (a reply, a flow's later packet, an error
+// about a flow), moved to each other link its target's conditions still
+// hold on: the ruleset may drop the packet that opens the flow where it
+// comes in on one link and pass it on another, and the exchange then
+// reaches its rule there only.
+func (g *Gen) OnLinks(t *Target, hit *Spec) []*Probe {
+	if hit.State == StNew || hit.State == StInvalid {
+		return nil
+	}
+	all := append(append([]*Cond(nil), t.Pre...), t.Own...)
+	ctx := Ctx{Hook: t.Hook}
+	var out []*Probe
+	for _, n := range g.Ifaces {
+		s := hit.Clone()
+		switch {
+		case hit.Path == PathFwd && n != hit.Out && n != hit.In:
+			s.Out = n
+		case hit.Path == PathIn && n != hit.In:
+			s.In = n
+		default:
+			continue
+		}
+		if g.allHold(s, all, ctx) {
+			out = append(out, &Probe{Spec: s, Kind: "hit on link " + n, Hit: true})
+		}
+	}
+	return out
+}
