@@ -112,6 +112,24 @@ type Rule struct {
 	Base    []*Option
 	Matches []*Match
 	Target  *Target // nil: no target (counting rule)
+	// quotes is what the binder saw of double quotes in the words.
+	quotes quoteSeen
+}
+
+// quoteSeen says whether a rule's words hold a double quote.
+type quoteSeen uint8
+
+const (
+	quotesUnknown quoteSeen = iota // not bound by the parser
+	quotesNone
+	quotesSome
+)
+
+// HasQuote reports whether a word of the rule (an option's argument)
+// holds a double quote, when the parser noted it as it bound the rule
+// (known); a rule made otherwise is not known.
+func (r *Rule) HasQuote() (has, known bool) {
+	return r.quotes == quotesSome, r.quotes != quotesUnknown
 }
 
 // BaseOpt returns the base option name, or nil.
@@ -131,7 +149,27 @@ type Match struct {
 	Name     string
 	Implicit bool
 	Options  []*Option
+	found    found
 }
+
+// found is the extension of a match or target as the binder found it,
+// for the family it bound the rule in: the checks of every rule need not
+// look it up again by name.
+type found struct {
+	spec *ModuleSpec
+	fam  Family
+}
+
+// lookup is the spec of extension name for fam: the one found, or lookup's.
+func (f found) lookup(name string, fam Family, lookup func(string, Family) *ModuleSpec) *ModuleSpec {
+	if f.spec != nil && f.fam == fam {
+		return f.spec
+	}
+	return lookup(name, fam)
+}
+
+// specFor is LookupMatch(m.Name, fam), from the binder when it can.
+func (m *Match) specFor(fam Family) *ModuleSpec { return m.found.lookup(m.Name, fam, LookupMatch) }
 
 // Opt returns the option called name, or nil.
 func (m *Match) Opt(name string) *Option { return findOpt(m.Options, name) }
@@ -144,7 +182,11 @@ type Target struct {
 	Goto    bool
 	Chain   bool // Name is a chain of the same table (or a standard verdict)
 	Options []*Option
+	found   found
 }
+
+// specFor is LookupTarget(t.Name, fam), from the binder when it can.
+func (t *Target) specFor(fam Family) *ModuleSpec { return t.found.lookup(t.Name, fam, LookupTarget) }
 
 // Opt returns the option called name, or nil.
 func (t *Target) Opt(name string) *Option { return findOpt(t.Options, name) }

@@ -15,6 +15,13 @@ type command struct {
 	args  []Arg  // words of the command option (chain, index, policy, ...)
 	rule  *Rule
 	fam   Family // -4/-6 restriction, 0 if none
+	// steps are kernelSteps of rule for the table of family stepsFam
+	// called stepsFor, when stepsDone: found by the binder of a dump,
+	// beside the goroutine that applies the lines.
+	steps     []kernelStep
+	stepsFor  string
+	stepsFam  Family
+	stepsDone bool
 }
 
 var commandOps = map[string]bool{
@@ -98,8 +105,8 @@ func (b *binder) warnf(tok int, format string, a ...any) {
 
 // resolved is an option found in the merged option table.
 type resolved struct {
-	spec  OptSpec
-	owner int // -1: base option; else index into b.mods
+	spec  *OptSpec // the table's entry (not a copy: resolving is per option of every rule)
+	owner int      // -1: base option; else index into b.mods
 }
 
 // resolve looks an option up as getopt_long does over iptables' merged
@@ -109,7 +116,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 	if short {
 		if len(name) == 1 {
 			if o := baseByShort[name[0]]; o != nil {
-				return resolved{*o, -1}, nil
+				return resolved{o, -1}, nil
 			}
 		}
 		return resolved{owner: -2}, nil
@@ -129,7 +136,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 		key string
 	}
 	var prefix []cand
-	try := func(o OptSpec, owner int) (resolved, bool) {
+	try := func(o *OptSpec, owner int) (resolved, bool) {
 		if o.Name == name {
 			return resolved{o, owner}, true
 		}
@@ -138,14 +145,14 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 		}
 		return resolved{}, false
 	}
-	for _, o := range baseOptions {
-		if r, ok := try(o, -1); ok {
+	for i := range baseOptions {
+		if r, ok := try(&baseOptions[i], -1); ok {
 			return r, nil
 		}
 	}
 	for i := len(b.mods) - 1; i >= 0; i-- {
-		for _, o := range b.mods[i].spec.Options {
-			if r, ok := try(o, i); ok {
+		for j := range b.mods[i].spec.Options {
+			if r, ok := try(&b.mods[i].spec.Options[j], i); ok {
 				return r, nil
 			}
 		}
@@ -170,7 +177,7 @@ func (b *binder) resolve(name string, short bool) (resolved, []string) {
 
 func (b *binder) load(spec *ModuleSpec, name string, pos Pos, implicit bool) {
 	m := b.arena.match()
-	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items)}
+	*m = Match{Pos: pos, Name: name, Implicit: implicit, Options: b.arena.optionList(b.items), found: found{spec, b.fam}}
 	if b.rule.Matches == nil {
 		b.rule.Matches = b.arena.matchList(b.items)
 	}
@@ -218,6 +225,15 @@ func (b *binder) bind(sh *shape) *command {
 		b.fcheck()
 	}
 	b.cmd.rule = b.rule
+	// Whether a word holds a double quote (the translator refuses what
+	// nft cannot write), noted here, where the words are at hand.
+	b.rule.quotes = quotesNone
+	for _, a := range b.args {
+		if strings.IndexByte(a.Value, '"') >= 0 {
+			b.rule.quotes = quotesSome
+			break
+		}
+	}
 	b.trim()
 	if b.arena != nil {
 		b.arena.mods = b.mods[:0]
@@ -321,7 +337,7 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	} else {
 		words = words[:len(words):len(words)] // later words do not grow into it
 	}
-	b.opts = append(b.opts, Option{Pos: b.pos(it.opt), Name: canonical(spec.Name), Negated: negated, Args: words})
+	b.opts = append(b.opts, Option{Pos: b.pos(it.opt), Name: spec.canonName(), Negated: negated, Args: words})
 	opt := &b.opts[len(b.opts)-1]
 	if it.bang >= 0 {
 		opt.Pos = b.pos(it.bang)
@@ -490,6 +506,7 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		}
 		if spec := LookupTarget(tn, b.fam); spec != nil && name == "jump" {
 			t.Options = b.arena.optionList(b.items)
+			t.found = found{spec, b.fam}
 			b.mods = append(b.mods, loaded{spec: spec, target: t})
 			return
 		}

@@ -89,3 +89,28 @@ func summary(r *Rule) string {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestHasQuote checks that the binder notes a double quote in any word of
+// a rule (the translator then looks for one in what it made) and none
+// where there is none; a rule made by hand is not known.
+func TestHasQuote(t *testing.T) {
+	src := "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m comment --comment \"a\\\"b\" -j ACCEPT\n" +
+		"-A INPUT -p tcp --dport 22 -j LOG --log-prefix \"x \"\n-A INPUT -j ACCEPT\nCOMMIT\n"
+	d, _, err := Parse("q.rules", []byte(src), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rules := d.Tables[0].Chains[0].Rules
+	want := []bool{true, false, false}
+	if len(rules) != len(want) {
+		t.Fatalf("%d rules, want %d", len(rules), len(want))
+	}
+	for i, r := range rules {
+		if has, known := r.HasQuote(); has != want[i] || !known {
+			t.Errorf("rule %d (%s): HasQuote() = %v, %v; want %v, true", i+1, r.Text, has, known, want[i])
+		}
+	}
+	if _, known := (&Rule{}).HasQuote(); known {
+		t.Errorf("a rule made by hand: HasQuote is known")
+	}
+}

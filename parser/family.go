@@ -1,11 +1,14 @@
 package parser
 
 import (
+	"bytes"
 	"fmt"
 	"net/netip"
 	"path/filepath"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // A dump does not say its family: iptables-save and ip6tables-save write
@@ -89,13 +92,18 @@ func headerFamily(line string) Family {
 	return 0
 }
 
-// addrOptions are the options whose words are addresses (of the rule's
-// family): base -s/-d and the extensions' address options.
-var addrOptions = map[string]bool{
-	"-s": true, "--source": true, "--src": true, "-d": true, "--destination": true, "--dst": true,
-	"--to-destination": true, "--to-source": true, "--to": true, "--src-range": true, "--dst-range": true,
-	"--ctorigsrc": true, "--ctorigdst": true, "--ctreplsrc": true, "--ctrepldst": true,
-	"--tunnel-src": true, "--tunnel-dst": true, "--on-ip": true, "--gateway": true,
+// addrOption reports whether the words of option opt are addresses (of
+// the rule's family): base -s/-d and the extensions' address options. (A
+// switch: familyOf asks it of every option of a dump.)
+func addrOption(opt string) bool {
+	switch opt {
+	case "-s", "--source", "--src", "-d", "--destination", "--dst",
+		"--to-destination", "--to-source", "--to", "--src-range", "--dst-range",
+		"--ctorigsrc", "--ctorigdst", "--ctreplsrc", "--ctrepldst",
+		"--tunnel-src", "--tunnel-dst", "--on-ip", "--gateway":
+		return true
+	}
+	return false
 }
 
 // familyOf weighs the evidence of a dump. The rules' votes are counted
@@ -106,18 +114,19 @@ func familyOf(name string, src []byte) familyVerdict {
 	if f := nameFamily(name); f != 0 {
 		byName = &famVote{fam: f, pos: Pos{File: name, Line: 1}, what: fmt.Sprintf("its name %s", filepath.Base(name))}
 	}
-	// rules calls vote for the votes of every rule line.
-	rules := func(vote func(v famVote)) {
-		forLines(src, func(n int, line string) {
+	// rules calls vote for the votes of every rule line of part, which
+	// starts at line first, and sets *hdr from its first header comment.
+	rules := func(part []byte, first int, hdr **famVote, vote func(v famVote)) {
+		forLinesFrom(part, first, func(n int, line string) {
 			t := strings.TrimLeft(line, " \t")
 			if t == "" {
 				return
 			}
 			switch t[0] {
 			case '#':
-				if header == nil {
+				if *hdr == nil {
 					if f := headerFamily(t); f != 0 {
-						header = &famVote{fam: f, pos: Pos{File: name, Line: n, Col: len(line) - len(t) + 1},
+						*hdr = &famVote{fam: f, pos: Pos{File: name, Line: n, Col: len(line) - len(t) + 1},
 							what: "its header (" + toolName(f) + "-save)"}
 					}
 				}
@@ -128,14 +137,41 @@ func familyOf(name string, src []byte) familyVerdict {
 			lineVotes(name, n, line, vote)
 		})
 	}
+	// The votes are counted in parallel parts of a big file (the count is
+	// a pass over every word before the parse can start); the header is
+	// the first part's that has one.
+	type count struct {
+		addrs, matches [IPv6 + 1]int
+		header         *famVote
+	}
+	parts := splitParts(src, familyParts(), familyPartMin)
+	counts := make([]count, len(parts))
+	var wg sync.WaitGroup
+	for i, pt := range parts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := &counts[i]
+			rules(pt.b, pt.first, &c.header, func(v famVote) {
+				if v.addr {
+					c.addrs[v.fam]++
+				} else {
+					c.matches[v.fam]++
+				}
+			})
+		}()
+	}
+	wg.Wait()
 	var addrs, matches [IPv6 + 1]int
-	rules(func(v famVote) {
-		if v.addr {
-			addrs[v.fam]++
-		} else {
-			matches[v.fam]++
+	for _, c := range counts {
+		for f := range addrs {
+			addrs[f] += c.addrs[f]
+			matches[f] += c.matches[f]
 		}
-	})
+		if header == nil {
+			header = c.header
+		}
+	}
 	v4, v6 := addrs[IPv4]+matches[IPv4], addrs[IPv6]+matches[IPv6]
 	if header != nil {
 		if header.fam == IPv6 {
@@ -187,7 +223,7 @@ func familyOf(name string, src []byte) familyVerdict {
 		other = IPv4
 	}
 	if addrs[other] > 0 {
-		rules(func(v famVote) {
+		rules(src, 1, &header, func(v famVote) {
 			if v.addr && v.fam == other {
 				v.word = strings.Clone(v.word) // its line goes
 				verdict.odd = append(verdict.odd, v)
@@ -212,6 +248,42 @@ func familyOf(name string, src []byte) familyVerdict {
 		verdict.why += ", against " + strings.Join(against, ", ")
 	}
 	return verdict
+}
+
+// familyParts and familyPartMin are how familyOf cuts a file: into as
+// many parts as the processors, each of at least 256 KiB (variables for
+// the tests).
+var (
+	familyParts   = func() int { return runtime.GOMAXPROCS(0) }
+	familyPartMin = 1 << 18
+)
+
+// part is a piece of a file of whole lines, from line first.
+type part struct {
+	b     []byte
+	first int
+}
+
+// splitParts cuts src into at most n parts of whole lines, each at least
+// min bytes long (one part for a small file).
+func splitParts(src []byte, n, min int) []part {
+	size := max(len(src)/max(n, 1)+1, min)
+	var parts []part
+	first := 1
+	for lo := 0; lo < len(src) || len(parts) == 0; {
+		hi := lo + size
+		if hi >= len(src) {
+			hi = len(src)
+		} else if i := bytes.IndexByte(src[hi:], '\n'); i >= 0 {
+			hi += i + 1
+		} else {
+			hi = len(src)
+		}
+		parts = append(parts, part{src[lo:hi], first})
+		first += bytes.Count(src[lo:hi], []byte("\n"))
+		lo = hi
+	}
+	return parts
 }
 
 func famName(f Family) string {
@@ -253,7 +325,7 @@ func lineVotes(file string, n int, line string, vote func(famVote)) {
 		switch {
 		case len(opt) < 2 || opt[0] != '-':
 			// not after an option (most words): no map lookup
-		case addrOptions[opt] && w != "!":
+		case addrOption(opt) && w != "!":
 			if f := addrFamily(strings.Trim(w, `"`)); f != 0 {
 				vote(famVote{fam: f, pos: pos, word: w, addr: true})
 			}
@@ -268,16 +340,23 @@ func lineVotes(file string, n int, line string, vote func(famVote)) {
 }
 
 // matchFamily returns the family of a match that exists in one family only.
-func matchFamily(name string) Family {
-	v4, v6 := LookupMatch(name, IPv4) != nil, LookupMatch(name, IPv6) != nil
-	switch {
-	case v4 && !v6:
-		return IPv4
-	case v6 && !v4:
-		return IPv6
+func matchFamily(name string) Family { return oneFamilyMatches()[name] }
+
+// oneFamilyMatches maps the matches that exist in one family only to it
+// (made once: familyOf asks for every -m of a dump).
+var oneFamilyMatches = sync.OnceValue(func() map[string]Family {
+	m := map[string]Family{}
+	for k := range matchIndex {
+		v4, v6 := LookupMatch(k.name, IPv4) != nil, LookupMatch(k.name, IPv6) != nil
+		switch {
+		case v4 && !v6:
+			m[k.name] = IPv4
+		case v6 && !v4:
+			m[k.name] = IPv6
+		}
 	}
-	return 0
-}
+	return m
+})
 
 // addrFamily returns the family of the first address of an option's
 // value: "10.0.0.0/8", "1.2.3.4,5.6.7.8", "1.2.3.4-1.2.3.9", NAT's

@@ -167,6 +167,7 @@ func (st *kernelStep) why(hooks Hook) string {
 // first it breaks whatever they are (the kernel stops there).
 func kernelSteps(fam Family, table string, r *Rule) []kernelStep {
 	var steps []kernelStep
+	protoKnown, proto, protoNeg := false, "", false // ruleProto, once
 	check := func(s *ModuleSpec, name, kind string, pos Pos, opts []*Option) bool {
 		if s == nil {
 			return true
@@ -184,10 +185,13 @@ func kernelSteps(fam Family, table string, r *Rule) []kernelStep {
 				}
 			}
 			if k.Protos != nil {
-				p, neg := ruleProto(r)
+				if !protoKnown {
+					proto, protoNeg = ruleProto(r)
+					protoKnown = true
+				}
 				st.proto = true
 				for _, want := range k.Protos {
-					st.proto = st.proto && (p != want || neg)
+					st.proto = st.proto && (proto != want || protoNeg)
 				}
 			}
 			st.syn = k.NeedSYN && !synOnly(r)
@@ -202,12 +206,12 @@ func kernelSteps(fam Family, table string, r *Rule) []kernelStep {
 		return true
 	}
 	for _, m := range r.Matches {
-		if !check(LookupMatch(m.Name, fam), m.Name, "match", m.Pos, m.Options) {
+		if !check(m.specFor(fam), m.Name, "match", m.Pos, m.Options) {
 			return steps
 		}
 	}
 	if t := r.Target; t != nil && !t.Chain {
-		check(LookupTarget(t.Name, fam), t.Name, "target", t.Pos, t.Options)
+		check(t.specFor(fam), t.Name, "target", t.Pos, t.Options)
 	}
 	return steps
 }

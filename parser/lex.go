@@ -55,6 +55,23 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 	}
 	for i := 0; i < len(line); i++ {
 		c := line[i]
+		if !inQuote && !have && c != '"' {
+			// Between words: a plain word (most words) is taken whole, as
+			// the loop below would take it; one that runs into a quote is
+			// left to the loop.
+			if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+				continue
+			}
+			j := i + 1
+			for j < len(line) && line[j] != ' ' && line[j] != '\t' && line[j] != '\n' && line[j] != '\r' && line[j] != '"' {
+				j++
+			}
+			if j == len(line) || line[j] != '"' {
+				toks = append(toks, classify(line[i:j], false, i+1))
+				i = j // the separator, if any, is skipped
+				continue
+			}
+		}
 		if inQuote {
 			switch {
 			case escaped:

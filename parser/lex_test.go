@@ -34,6 +34,9 @@ func TestSplitRestore(t *testing.T) {
 		{`"open`, []tok{{TokWord, "open", 1}}, true},
 		{`-1 -x`, []tok{{TokWord, "-1", 1}, {TokOpt, "-x", 4}}, false},
 		{"x\r", []tok{{TokWord, "x", 1}}, false},
+		// a word running into a quote, plain words after one
+		{`pre"`, []tok{{TokWord, "pre", 1}}, true},
+		{`-m "a b"c d  e`, []tok{{TokOpt, "-m", 1}, {TokQWord, "a b", 4}, {TokWord, "c", 9}, {TokWord, "d", 11}, {TokWord, "e", 14}}, false},
 	}
 	for _, tc := range tests {
 		got, open := splitRestore(tc.in, nil)

@@ -17,6 +17,17 @@ type OptSpec struct {
 	Mand bool
 	Excl []string
 	Also []string
+	// canon is canonical(Name), set when the table is indexed (optIndex):
+	// every option of every rule is named by it.
+	canon string
+}
+
+// canonName is canonical(o.Name), from the index when it is set.
+func (o *OptSpec) canonName() string {
+	if o.canon != "" {
+		return o.canon
+	}
+	return canonical(o.Name)
 }
 
 // mand marks an option XTOPT_MAND.
@@ -52,7 +63,7 @@ type ModuleSpec struct {
 	// tables, hooks, protocols (kernel.go). The kernel refuses the table
 	// of a rule that breaks one.
 	Kernel []Restriction
-	byName map[string]OptSpec // exact lookup, filled by indexModules
+	byName map[string]*OptSpec // exact lookup, filled by indexModules
 	// constrained is set by indexModules when an option has Mand, Excl or
 	// Also (most extensions have none: the check is then skipped).
 	constrained bool
@@ -197,10 +208,11 @@ var baseByShort = func() (idx [256]*OptSpec) {
 	return idx
 }()
 
-func optIndex(opts []OptSpec) map[string]OptSpec {
-	m := make(map[string]OptSpec, len(opts))
-	for _, o := range opts {
-		m[o.Name] = o
+func optIndex(opts []OptSpec) map[string]*OptSpec {
+	m := make(map[string]*OptSpec, len(opts))
+	for i := range opts {
+		opts[i].canon = canonical(opts[i].Name)
+		m[opts[i].Name] = &opts[i]
 	}
 	return m
 }

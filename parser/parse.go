@@ -136,6 +136,8 @@ type fileParser struct {
 	curLine  int         // the line of its "*table"
 	lastLine int         // the number of the line after the last newline
 	warned   bool        // the COMMIT warning was given
+	// bindTable is the table the lines bound so far end in (tableOf).
+	bindTable string
 }
 
 // chunkSize is how much of a dump the parser binds at a time. Streaming,
@@ -173,9 +175,12 @@ func chunkLines(text string, lines []string) []string {
 
 // forLines calls fn for every line of src (1-based number, the line
 // without its line end), a chunk at a time.
-func forLines(src []byte, fn func(n int, line string)) {
+func forLines(src []byte, fn func(n int, line string)) { forLinesFrom(src, 1, fn) }
+
+// forLinesFrom is forLines numbering the lines from first.
+func forLinesFrom(src []byte, first int, fn func(n int, line string)) {
 	var lines []string
-	n := 0
+	n := first - 1
 	for lo := 0; lo < len(src); {
 		hi := chunkEnd(src, lo)
 		lines = chunkLines(view(src[lo:hi]), lines[:0])
@@ -598,11 +603,26 @@ func (p *fileParser) bindChunk(src []byte, lo, first int, old *chunk) *chunk {
 		workers = 1
 	}
 	per := (len(c.lines) + workers - 1) / workers
+	// The table each worker starts in (the rules' kernel restrictions
+	// depend on it), and the one the chunk ends in.
+	starts := make([]string, workers)
+	tbl, i := p.bindTable, 0
+	for w := range starts {
+		for ; i < min(w*per, len(c.lines)); i++ {
+			tbl = tableOf(c.lines[i], tbl)
+		}
+		starts[w] = tbl
+	}
+	for ; i < len(c.lines); i++ {
+		tbl = tableOf(c.lines[i], tbl)
+	}
+	p.bindTable = tbl
 	for w := 0; w < workers; w++ {
 		lo, hi := w*per, min((w+1)*per, len(c.lines))
 		if lo >= hi {
 			break
 		}
+		table := starts[w]
 		var a *arena
 		if p.st.sink != nil {
 			if w == len(c.arenas) {
@@ -615,13 +635,42 @@ func (p *fileParser) bindChunk(src []byte, lo, first int, old *chunk) *chunk {
 			defer c.wg.Done()
 			toks := make([]Token, 0, 64)
 			for i := lo; i < hi; i++ {
-				if isRuleLine(c.lines[i]) {
-					c.bound[i] = bindLine(p.name, first+i, c.lines[i], p.fam, toks[:0], a)
+				line := c.lines[i]
+				if !isRuleLine(line) {
+					table = tableOf(line, table)
+					continue
+				}
+				c.bound[i] = bindLine(p.name, first+i, line, p.fam, toks[:0], a)
+				if cmd := c.bound[i].cmd; cmd != nil && cmd.op == "append" && cmd.rule != nil && table != "" && p.st.sink != nil {
+					// The COMMIT checks of a streamed rule, here rather
+					// than where the lines are applied in order.
+					cmd.steps = kernelSteps(p.fam, table, cmd.rule)
+					cmd.stepsFor, cmd.stepsFam, cmd.stepsDone = table, p.fam, true
 				}
 			}
 		}()
 	}
 	return c
+}
+
+// tableOf returns the table a dump line starts ("*filter": filter, ""
+// for a table iptables-restore does not know), or cur for any other line.
+func tableOf(line string, cur string) string {
+	i := 0
+	for i < len(line) && (line[i] == ' ' || line[i] == '\t') {
+		i++
+	}
+	if i == len(line) || line[i] != '*' {
+		return cur
+	}
+	f := strings.Fields(line[i+1:])
+	if len(f) == 0 {
+		return ""
+	}
+	if _, ok := builtinChains[f[0]]; !ok {
+		return ""
+	}
+	return f[0]
 }
 
 // done clears a chunk whose lines are applied, for bindChunk to reuse:

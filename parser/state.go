@@ -20,6 +20,9 @@ type tableState struct {
 	sink      Sink
 	announced bool
 	checks    map[*Chain]*chainChecks
+	// last is the chain of the last rule, with a sink (a Streamable
+	// dump's chains are neither renamed nor deleted).
+	last *Chain
 }
 
 // chainChecks is what the COMMIT checks read of the rules of a chain: the
@@ -30,19 +33,26 @@ type chainChecks struct {
 	kernel [][]kernelStep
 }
 
-// add records what COMMIT checks of rule r of a table.
-func (cc *chainChecks) add(t *Table, r *Rule) {
+// add records what COMMIT checks of rule r of a table; cmd, when not
+// nil, is the command that appends it (its steps may be found already).
+func (cc *chainChecks) add(t *Table, r *Rule, cmd *command) {
 	if tg := r.Target; tg != nil && tg.Chain && !standardTargets[tg.Name] {
 		cc.jumps = append(cc.jumps, Target{Pos: tg.Pos, Name: tg.Name, Goto: tg.Goto, Chain: true})
 	}
-	if steps := kernelSteps(t.Family, t.Name, r); len(steps) > 0 {
+	var steps []kernelStep
+	if cmd != nil && cmd.stepsDone && cmd.stepsFor == t.Name && cmd.stepsFam == t.Family {
+		steps = cmd.steps
+	} else {
+		steps = kernelSteps(t.Family, t.Name, r)
+	}
+	if len(steps) > 0 {
 		cc.kernel = append(cc.kernel, steps)
 	}
 }
 
 // appendRule appends r to chain c: to the chain itself, or with a sink to
 // the sink, keeping what COMMIT checks of it.
-func (ts *tableState) appendRule(c *Chain, r *Rule) {
+func (ts *tableState) appendRule(c *Chain, r *Rule, cmd *command) {
 	if ts.sink == nil {
 		c.Rules = append(c.Rules, r)
 		return
@@ -53,7 +63,7 @@ func (ts *tableState) appendRule(c *Chain, r *Rule) {
 		cc = &chainChecks{}
 		ts.checks[c] = cc
 	}
-	cc.add(ts.t, r)
+	cc.add(ts.t, r, cmd)
 	ts.sink.Rule(ts.t, c, r)
 }
 
@@ -85,7 +95,7 @@ func (s *state) reset(fam Family, name string, pos Pos) *tableState {
 	ts := s.table(fam, name, pos)
 	ts.t.setChains(nil)
 	ts.t.Pos = pos
-	ts.sink, ts.announced = s.sink, false
+	ts.sink, ts.announced, ts.last = s.sink, false, nil
 	ts.checks = nil
 	if s.sink != nil {
 		ts.checks = map[*Chain]*chainChecks{}
@@ -117,7 +127,7 @@ func (s *state) commit(ts *tableState, errs *ErrorList) {
 		for _, c := range ts.t.Chains {
 			cc := &chainChecks{}
 			for _, r := range c.Rules {
-				cc.add(ts.t, r)
+				cc.add(ts.t, r, nil)
 			}
 			checks[c] = cc
 		}
@@ -175,7 +185,15 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 			return nil, false
 		}
 		name := cmd.args[0].Value
-		c := ts.chain(name, true)
+		var c *Chain
+		if ts.sink != nil && ts.last != nil && ts.last.Name == name {
+			c = ts.last // a streamed dump's rules come chain after chain
+		} else {
+			c = ts.chain(name, true)
+		}
+		if ts.sink != nil {
+			ts.last = c
+		}
 		if c == nil {
 			*errs = append(*errs, Errorf(cmd.args[0].Pos, "chain %q does not exist in table %q", name, ts.t.Name))
 			return nil, false
@@ -197,7 +215,7 @@ func (s *state) apply(ts *tableState, cmd *command, line string, errs *ErrorList
 	switch cmd.op {
 	case "append":
 		if c, ok := chainArg(); ok {
-			ts.appendRule(c, r)
+			ts.appendRule(c, r, cmd)
 		}
 	case "insert":
 		c, ok := chainArg()

@@ -56,8 +56,9 @@ func BenchmarkTranslate100k(b *testing.B) {
 // BenchmarkScale times parse + translate + render at 10k, 100k and 1M
 // rules (one user chain per 500 rules) and at as many user chains as rules
 // (most user chains empty or with one rule, built-in chains jumping to
-// them): both must grow linearly with the input. peak-MB is the largest
-// live heap seen while the iteration ran (sampled every 2 ms).
+// them): both must grow linearly with the input. It translates as the
+// xt2nft command does (Prepare with RenderAhead, then Render). peak-MB is
+// the largest live heap seen while the iteration ran (sampled every 2 ms).
 //
 //	go test ./translate -run '^$' -bench Scale -benchtime 1x
 func BenchmarkScale(b *testing.B) {
@@ -79,9 +80,12 @@ func BenchmarkScale(b *testing.B) {
 				peak := heapPeak()
 				b.ResetTimer()
 				for i := 0; i < b.N; i++ {
-					out := translate.Files([]translate.Input{{Name: "scale.rules", Src: src}}, parser.Options{}, translate.Options{})
+					out := translate.Prepare([]translate.Input{{Name: "scale.rules", Src: src}}, parser.Options{}, translate.Options{RenderAhead: true})
 					if out.Failed {
 						b.Fatal(strings.Join(out.Diags, "\n"))
+					}
+					if err := translate.Render(io.Discard, out.Ruleset); err != nil {
+						b.Fatal(err)
 					}
 				}
 				b.StopTimer()

@@ -412,9 +412,12 @@ func IfaceName(v string) string {
 
 // addrMatch translates -s/-d (possibly a comma-separated list).
 func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
+	var one Expr // the only address (most rules): no slice for it
 	var elems []Expr
 	var masked []Stmt
-	for _, part := range strings.Split(o.Arg(0), ",") {
+	for rest, more := o.Arg(0), true; more; {
+		var part string
+		part, rest, more = strings.Cut(rest, ",") // strings.Split, without its slice
 		e, m, err := c.parseAddr(part, o)
 		if err != nil {
 			return nil, err
@@ -433,10 +436,17 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 			}
 			e = &Addr{Prefix: p}
 		}
-		elems = append(elems, e)
+		switch {
+		case one == nil && elems == nil:
+			one = e
+		case elems == nil:
+			elems = append(elems, one, e)
+		default:
+			elems = append(elems, e)
+		}
 	}
 	if len(masked) > 0 {
-		if len(masked) > 1 || len(elems) > 0 {
+		if len(masked) > 1 || one != nil {
 			return nil, c.unsupported(o.Pos, "a list of addresses with non-contiguous masks")
 		}
 		m := masked[0].(*Match)
@@ -444,7 +454,7 @@ func (c *ctx) addrMatch(left Expr, o *parser.Option) (Stmt, error) {
 		m.Op = eq(o.Negated)
 		return m, nil
 	}
-	var right Expr = elems[0]
+	right := one
 	if len(elems) > 1 {
 		right = &SetLit{Elems: elems}
 	}
@@ -493,7 +503,9 @@ func (c *ctx) parseAddr(s string, o *parser.Option) (Expr, Stmt, error) {
 		return nil, nil, nil
 	}
 	p, _ := a.Prefix(bits)
-	return &Addr{Prefix: p}, nil, nil
+	e := c.tr.addrSlab.New()
+	e.Prefix = p
+	return e, nil, nil
 }
 
 // maskBits returns the prefix length of a contiguous mask.

@@ -77,6 +77,9 @@ type Chain struct {
 	// Comment explains a chain xt2nft made up; it is printed as a script
 	// comment above the chain's rules and never reaches the kernel.
 	Comment string
+	// ahead is the chain rendered ahead, its Rules gone
+	// (Options.RenderAhead); nil otherwise.
+	ahead *rendered
 }
 
 // BaseChain holds a base chain's hook attachment.

@@ -34,11 +34,19 @@ func (tr *translator) checkDepth() {
 		// topological order (depth-first post-order, reversed). Loops were
 		// refused by the parser (or are unreachable, as in iptables).
 		type edge struct {
-			r  *Rule
-			to int
+			origin parser.Pos
+			to     int
 		}
 		succ := make([][]edge, len(t.Chains))
 		for i, c := range t.Chains {
+			if c.ahead != nil {
+				for _, j := range c.ahead.jumps {
+					if to, ok := byName[j.to]; ok {
+						succ[i] = append(succ[i], edge{j.origin, to})
+					}
+				}
+				continue
+			}
 			for _, r := range c.Rules {
 				if r.Disabled != "" {
 					continue
@@ -46,7 +54,7 @@ func (tr *translator) checkDepth() {
 				for _, st := range r.Stmts {
 					if v, ok := st.(*Verdict); ok && (v.Kind == VerdictJump || v.Kind == VerdictGoto) {
 						if to, ok := byName[v.Chain]; ok {
-							succ[i] = append(succ[i], edge{r, to})
+							succ[i] = append(succ[i], edge{r.Origin, to})
 						}
 					}
 				}
@@ -91,7 +99,7 @@ func (tr *translator) checkDepth() {
 					depth[e.to] = d
 				}
 				if d == maxJumpDepth+1 {
-					tr.errorf(e.r.Origin, "nft cannot load this jump: chain %s would be %d jumps below a base chain, and nf_tables allows %d (NFT_JUMP_STACK_SIZE; nft -f fails with \"Too many links\"); legacy iptables has no such limit", t.Chains[e.to].Name, d, maxJumpDepth)
+					tr.errorf(e.origin, "nft cannot load this jump: chain %s would be %d jumps below a base chain, and nf_tables allows %d (NFT_JUMP_STACK_SIZE; nft -f fails with \"Too many links\"); legacy iptables has no such limit", t.Chains[e.to].Name, d, maxJumpDepth)
 				}
 			}
 		}
@@ -102,6 +110,9 @@ func (tr *translator) checkDepth() {
 // then can a string of its translation hold one (the walk of the
 // translation costs a fifth of the translation; this costs nothing).
 func quotedArg(r *parser.Rule) bool {
+	if has, known := r.HasQuote(); known {
+		return has // the parser saw every word
+	}
 	has := func(opts []*parser.Option) bool {
 		for _, o := range opts {
 			for _, a := range o.Args {

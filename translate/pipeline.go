@@ -85,6 +85,10 @@ func prepareStream(inputs []Input, popt parser.Options, opt Options) *Output {
 	out := &Output{}
 	opt.release = true
 	tr := newTranslator(opt)
+	if opt.RenderAhead && opt.Optimize == nil {
+		tr.startAhead()
+		defer tr.stopAhead() // when the translation does not finish
+	}
 	sink := &streamSink{tr: tr, seen: map[tableKey]bool{}}
 	dumps := parseInputs(out, inputs, func(in Input) (*parser.Dump, []parser.Diagnostic, error) {
 		return parser.ParseStream(in.Name, in.Src, popt, sink)
@@ -169,6 +173,7 @@ func addResult(out *Output, res *Result, opt Options) *Output {
 	}
 	// The check sees what is rendered or lowered: the optimized ruleset.
 	if opt.Check != nil && res.Err() == nil {
+		res.Diags = append(res.Diags, res.checked...)
 		res.Diags = append(res.Diags, opt.Check(res.Ruleset)...)
 		sort.SliceStable(res.Diags, func(i, j int) bool { return res.Diags[i].Pos.Before(res.Diags[j].Pos) })
 	}

@@ -154,6 +154,24 @@ func (p *printer) elems(es []Expr, sep string) {
 var namedPriorities = map[int]string{-300: "raw", -150: "mangle", -100: "dstnat", 0: "filter", 50: "security", 100: "srcnat"}
 
 func (p *printer) chain(c *Chain) {
+	if c.ahead != nil {
+		for _, b := range c.ahead.text {
+			p.w.Write(b)
+		}
+		return
+	}
+	p.chainText(c)
+}
+
+// chainText writes chain c from its rules.
+func (p *printer) chainText(c *Chain) {
+	p.chainHead(c)
+	p.chainRules(c.Rules)
+	p.s("\t}\n")
+}
+
+// chainHead writes the declaration of chain c, up to its rules.
+func (p *printer) chainHead(c *Chain) {
 	p.s("\tchain " + c.Name + " {\n")
 	if c.Comment != "" {
 		// A script comment, not an nft chain comment: google/nftables
@@ -169,7 +187,11 @@ func (p *printer) chain(c *Chain) {
 		}
 		p.s("\t\ttype " + string(b.Type) + " hook " + string(b.Hook) + " priority " + prio + "; policy " + b.Policy + ";\n")
 	}
-	for _, r := range c.Rules {
+}
+
+// chainRules writes rules of a chain, a line each.
+func (p *printer) chainRules(rules []*Rule) {
+	for _, r := range rules {
 		if r.Disabled != "" {
 			p.s("\t\t# " + r.Origin.String() + ": untranslated (" + r.Disabled + "): " + r.Source + "\n")
 			continue
@@ -178,7 +200,6 @@ func (p *printer) chain(c *Chain) {
 		p.rule(r)
 		p.s("\n")
 	}
-	p.s("\t}\n")
 }
 
 func (p *printer) rule(r *Rule) {
@@ -501,7 +522,9 @@ var binopPrec = map[string]int{">>": 5, "<<": 5, "&": 4, "^": 3, "|": 2}
 func (p *printer) expr(e Expr, outer int) {
 	switch v := e.(type) {
 	case *Payload:
-		p.s(v.Field.String())
+		p.s(v.Field.Proto.String()) // Field.String without the concatenation
+		p.s(" ")
+		p.s(v.Field.Name)
 	case *Meta:
 		p.s(v.Key.String())
 	case *CT:
@@ -570,17 +593,19 @@ func (p *printer) expr(e Expr, outer int) {
 		}
 	case *Int:
 		if v.Hex {
-			p.s("0x" + strconv.FormatUint(v.V, 16))
+			p.s("0x")
+			p.w.Write(strconv.AppendUint(p.w.AvailableBuffer(), v.V, 16))
 		} else {
-			p.s(strconv.FormatUint(v.V, 10))
+			p.w.Write(strconv.AppendUint(p.w.AvailableBuffer(), v.V, 10))
 		}
 	case *Str:
 		p.s(quote(v.V))
 	case *Addr:
+		// Appended into the writer's buffer: no string made per address.
 		if v.Prefix.Bits() == v.Prefix.Addr().BitLen() {
-			p.s(v.Prefix.Addr().String())
+			p.w.Write(v.Prefix.Addr().AppendTo(p.w.AvailableBuffer()))
 		} else {
-			p.s(v.Prefix.String())
+			p.w.Write(v.Prefix.AppendTo(p.w.AvailableBuffer()))
 		}
 	case *Sym:
 		p.s(v.Name)

@@ -22,7 +22,8 @@ import (
 // whole first, for every golden case and corpus ruleset (both layouts,
 // each alone and as one pair of files), and for inputs built to stream
 // partly: a table restored again by a second file, rules of two chains
-// interleaved, two files of two families.
+// interleaved, two files of two families. So must the same rendered ahead
+// (Options.RenderAhead).
 func TestStreamSameAsWhole(t *testing.T) {
 	type input struct {
 		name string
@@ -62,6 +63,10 @@ func TestStreamSameAsWhole(t *testing.T) {
 	mixed := []byte("*mangle\n:PREROUTING ACCEPT [0:0]\n:OUTPUT ACCEPT [0:0]\n-A OUTPUT -j MARK --set-mark 0x1/0x3\n" +
 		"-A PREROUTING -j CONNMARK --restore-mark --mask 0xff00\n-A OUTPUT -j CONNMARK --save-mark --mask 0xf0\nCOMMIT\n")
 	v6 := []byte("*filter\n:INPUT DROP [0:0]\n-A INPUT -s 2001:db8::/32 -p tcp --dport 22 -j ACCEPT\nCOMMIT\n")
+	// A rule the kernel refuses (152 expressions: Options.Check) in a
+	// chain followed by another.
+	oversize := []byte("*filter\n:INPUT ACCEPT [0:0]\n:X - [0:0]\n-A INPUT" + strings.Repeat(" -m mark --mark 1/0xf", 50) +
+		" -j X\n-A X -j ACCEPT\nCOMMIT\n")
 	again := []translate.Input{{Name: "a.rules", Src: v4}, {Name: "b.rules", Src: v4b}}
 	families := []translate.Input{{Name: "rules.v4", Src: v4}, {Name: "rules.v6", Src: v6}}
 	// Generated dumps of many chunks (parser.chunkSize is 64 KiB): the
@@ -80,6 +85,7 @@ func TestStreamSameAsWhole(t *testing.T) {
 		input{"restored-again", again, parser.Options{}, translate.Options{}},
 		input{"interleaved-chains", []translate.Input{{Name: "mixed.rules", Src: mixed}}, parser.Options{}, translate.Options{}},
 		input{"two-families", families, parser.Options{}, translate.Options{}},
+		input{"oversize-rule", []translate.Input{{Name: "big.rules", Src: oversize}}, parser.Options{}, translate.Options{Check: nft.OversizeRules}},
 	)
 	streamed := 0
 	for _, tc := range ins {
@@ -92,6 +98,21 @@ func TestStreamSameAsWhole(t *testing.T) {
 			streamed++
 			if d := cmp.Diff(summary(t, whole, tc.topt), summary(t, out, tc.topt)); d != "" {
 				t.Errorf("streamed translation differs from the whole one (-whole +stream):\n%s", d)
+			}
+			// Rendering ahead (each chain as soon as it is final, in the
+			// background) prints the same.
+			opt := tc.topt
+			opt.RenderAhead = true
+			ahead := translate.PrepareStream(tc.in, tc.popt, opt)
+			if d := cmp.Diff(summary(t, whole, tc.topt), summary(t, ahead, opt)); d != "" {
+				t.Errorf("translation rendered ahead differs from the whole one (-whole +ahead):\n%s", d)
+			}
+			if out.Ruleset != nil {
+				r1, a1 := translate.CountRules(out.Ruleset)
+				r2, a2 := translate.CountRules(ahead.Ruleset)
+				if r1 != r2 || a1 != a2 {
+					t.Errorf("CountRules: %d rules, %d anonymous sets; rendered ahead: %d, %d", r1, a1, r2, a2)
+				}
 			}
 		})
 	}

@@ -49,6 +49,14 @@ type Options struct {
 	// release lets the translator drop each rule of the dump once it is
 	// translated (set by Files, which owns the dumps it parses).
 	release bool
+	// RenderAhead, in a translation while parsing (Prepare of
+	// iptables-save dumps without Optimize), renders each chain in the
+	// background as soon as no later rule can change it, and lets its
+	// rules go (ahead.go): a big translation is never held whole. The
+	// Ruleset that results is for Render alone: the chains rendered ahead
+	// have no Rules (CountRules counts them). Set it only to print text
+	// (xt2nft does).
+	RenderAhead bool
 	// Report adds a note for every translated -m recent match saying
 	// whether it is exact or approximate (and, with Optimize, for every
 	// rule the optimizer changed).
@@ -94,6 +102,9 @@ type Result struct {
 	// Diags are warnings (approximations, notes) and, for untranslatable
 	// rules, errors; sorted by position.
 	Diags []parser.Diagnostic
+	// checked are Options.Check's diagnostics of the chains rendered
+	// ahead (their rules are gone when the whole ruleset is checked).
+	checked []parser.Diagnostic
 }
 
 // Err returns the errors among the diagnostics as a parser.ErrorList, or nil.
@@ -174,6 +185,13 @@ type translator struct {
 	stmts    slab.Slab[Stmt]
 	matches  slab.Slab[Match]
 	counters slab.Slab[Counter]
+	// ahead renders the chains that are final in the background
+	// (Options.RenderAhead; nil without), and last is the chain of the
+	// last rule translated (the chains before it are final).
+	ahead *ahead
+	last  *parser.Chain
+	// lastNC is the nft chain of last (nil when it has none).
+	lastNC *Chain
 	// ctx is the translation of the rule in progress (rule), kept from
 	// rule to rule with its buffers.
 	ctx ctx
@@ -185,6 +203,8 @@ type translator struct {
 	// Verdicts and port numbers, each rule's own (verdict, int).
 	verdictSlab slab.Slab[Verdict]
 	intSlab     slab.Slab[Int]
+	// Addresses (-s, -d), each rule's own like ints.
+	addrSlab slab.Slab[Addr]
 }
 
 // meta returns the meta expression of key k, shared.
@@ -278,13 +298,18 @@ func newTranslator(opt Options) *translator {
 // passes over the whole ruleset.
 func (tr *translator) finish(d *parser.Dump) *Result {
 	tr.endTable()
+	tr.stopAhead()
 	tr.replicateHelpers(d)
 	if tr.inet() {
 		tr.mergeInet(d)
 	}
 	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
-	return &Result{Ruleset: tr.out, Diags: tr.diags}
+	res := &Result{Ruleset: tr.out, Diags: tr.diags}
+	if tr.ahead != nil {
+		res.checked = tr.ahead.checked
+	}
+	return res
 }
 
 func nftFamily(f parser.Family) Family {
@@ -412,8 +437,24 @@ func (tr *translator) startTable(t *parser.Table) {
 func (tr *translator) endTable() {
 	if tr.cur != nil {
 		tr.chainsUpTo(nil)
+		tr.aheadUpTo(nil)
 		tr.cur, tr.chains = nil, nil
 	}
+}
+
+// aheadUpTo renders ahead the current table's chains before chain c (all
+// of them for nil): with the rules of a table coming chain after chain,
+// they are final once a rule of c comes.
+func (tr *translator) aheadUpTo(c *parser.Chain) {
+	if tr.ahead == nil || tr.cur.Name == "raw" {
+		tr.last = c
+		return
+	}
+	if tr.last != nil && tr.last != c {
+		t := tr.cur
+		tr.renderAhead(tr.nftTable(t.Family, t.Name), tr.chains[tr.last], true)
+	}
+	tr.last = c
 }
 
 // chainsUpTo makes the nft chains of the current table's chains up to c
@@ -463,9 +504,16 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 // addRule translates rule r of chain c of the table being translated. The
 // rules of a table come chain after chain, each chain's in order.
 func (tr *translator) addRule(t *parser.Table, c *parser.Chain, r *parser.Rule) {
-	tr.chainsUpTo(c)
-	if nc := tr.chains[c]; nc != nil {
+	if c != tr.last || c == nil {
+		tr.chainsUpTo(c)
+		tr.aheadUpTo(c)
+		tr.lastNC = tr.chains[c]
+	}
+	if nc := tr.lastNC; nc != nil {
 		nc.Rules = tr.rule(t, c, r, nc.Rules)
+		if len(nc.Rules) >= aheadBatch && tr.ahead != nil && t.Name != "raw" {
+			tr.renderAhead(tr.nftTable(t.Family, t.Name), nc, false)
+		}
 	}
 }
 

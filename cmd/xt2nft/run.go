@@ -63,6 +63,9 @@ func run(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	render := translate.Render
 	switch *format {
 	case "text":
+		// Only printed: each chain is rendered as soon as it is final,
+		// and its rules go (translate.Options.RenderAhead).
+		topt.RenderAhead = true
 	case "json":
 		render = translate.RenderJSON
 	default:
@@ -334,21 +337,7 @@ func translateInputs(read func() ([]input, bool), stderr io.Writer, popt parser.
 // kernel's cost of a table grows with the square of its sets, and an
 // anonymous set is found through the whole transaction.
 func hintOptimize(stderr io.Writer, rs *translate.Ruleset) {
-	rules, anon := 0, 0
-	for _, t := range rs.Tables {
-		for _, c := range t.Chains {
-			rules += len(c.Rules)
-			for _, r := range c.Rules {
-				for _, st := range r.Stmts {
-					if m, ok := st.(*translate.Match); ok {
-						if _, ok := m.Right.(*translate.SetLit); ok {
-							anon++
-						}
-					}
-				}
-			}
-		}
-	}
+	rules, anon := translate.CountRules(rs)
 	if anon >= 2000 || rules >= 20000 {
 		fmt.Fprintf(stderr, "xt2nft: note: %d rules and %d anonymous sets, one nft rule per iptables rule; --optimize folds them into sets and maps, which the kernel loads and runs much faster (same behaviour)\n", rules, anon)
 	}

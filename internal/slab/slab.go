@@ -65,3 +65,12 @@ func (s *Slab[T]) Reset() {
 	}
 	s.used = s.used[:0]
 }
+
+// Forget drops the slab's hold on the arrays it used up, so that each goes
+// as soon as nothing else refers to it: for values let go piece by piece
+// (a big translation rendered a chain at a time), in a slab that is not
+// Reset afterwards (a forgotten array is not used again).
+func (s *Slab[T]) Forget() {
+	clear(s.used)
+	s.used = s.used[:0]
+}

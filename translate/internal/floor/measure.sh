@@ -8,7 +8,9 @@
 #	sh translate/internal/floor/measure.sh [SIZES]   # default: 10000 100000 1000000
 #
 # Environment: RUNS (hyperfine runs, default 5; 3 at 1M), IRT_MAX (the
-# largest size iptables-restore-translate is run at, default 100000).
+# largest size iptables-restore-translate is run at, default 100000), BASE
+# (another xt2nft binary, e.g. a build of main, run in the same rounds and
+# shown in a last column).
 # Times are hyperfine's min and median; peak RSS is the range of "Maximum
 # resident set size" of three /usr/bin/time -v runs.
 set -eu
@@ -47,6 +49,9 @@ for n in $sizes; do
 	if [ "$n" -le "$irt_max" ]; then
 		set -- "$@" -n irt "iptables-restore-translate -f $f"
 	fi
+	if [ -n "${BASE:-}" ]; then
+		set -- "$@" -n base "$BASE $f"
+	fi
 	hyperfine -N -w 1 -r "$r" --export-json "$dir/h.json" "$@" >/dev/null 2>&1
 	x=$(seconds xt2nft)
 	fl=$(seconds floor)
@@ -60,7 +65,11 @@ print(", ".join(out))' "$dir/h.json")
 	if [ "$n" -le "$irt_max" ]; then
 		irt="$(seconds irt), $(peak iptables-restore-translate -f "$f")"
 	fi
-	printf '%-9s | %-22s | %-22s | %-22s | %s\n' "$n" "$x, $(peak "$dir/xt2nft" "$f")" \
-		"$fl, $(peak "$dir/floor" -bytes "$bytes" "$f")" "$irt" "$ratio"
+	base=
+	if [ -n "${BASE:-}" ]; then
+		base=" | base: $(seconds base), $(peak "$BASE" "$f")"
+	fi
+	printf '%-9s | %-22s | %-22s | %-22s | %s%s\n' "$n" "$x, $(peak "$dir/xt2nft" "$f")" \
+		"$fl, $(peak "$dir/floor" -bytes "$bytes" "$f")" "$irt" "$ratio" "$base"
 done
 echo "load: $(cut -d' ' -f1-3 /proc/loadavg)"
