@@ -281,7 +281,7 @@ func mentioned(rs *translate.Ruleset) [2]probe.Spans {
 // by another rule's probe, the boundary variants around the probe that
 // reached it; for a rule nothing reached, its hit with other protocols
 // (when it tests none).
-func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq, unreachedOnly bool) []*seq {
+func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*seq {
 	var out []*seq
 	add := func(r *rule, pr *probe.Probe) {
 		if err := p.alloc.Finish(pr.Spec); err != nil {
@@ -301,7 +301,7 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq, unrea
 		}
 		s := by[r]
 		switch {
-		case reached[r] && s != nil && (s.rule != r || strings.HasPrefix(s.probe.Kind, "path: ")) && len(s.steps) == 1 && !unreachedOnly:
+		case reached[r] && s != nil && (s.rule != r || strings.HasPrefix(s.probe.Kind, "path: ")) && len(s.steps) == 1:
 			for _, t := range r.targets {
 				for _, pr := range p.gen.Around(t, s.steps[0].Spec) {
 					pr.Kind = "round 2: " + pr.Kind

@@ -46,14 +46,14 @@ func (v *verifier) run(rep *report.Report) error {
 	if err := v.round(rep, v.plan.seqs, pairs); err != nil {
 		return err
 	}
-	if v.opt.FirstDifference && len(rep.Differences) > 0 {
+	if v.opt.FirstDifference && len(rep.Differences) > 0 || v.variantRun {
 		return nil
 	}
 	// A second round for what the first showed: the variants of a rule on
 	// the path where a probe reached it (when its first path did not), and
 	// other protocols for a rule no probe reached. The same labs, with the
 	// addresses and routes the new probes need added.
-	more := v.plan.round2(v.model, v.reached, v.reachedBy, v.variantRun)
+	more := v.plan.round2(v.model, v.reached, v.reachedBy)
 	if len(more) == 0 {
 		return nil
 	}

@@ -97,9 +97,8 @@ type verifier struct {
 	focus func(*rule) bool
 	// variantRun marks a variant's run: its probes are single packets and
 	// exchanges (timed sequences, run in the ruleset as it is, would meet
-	// the traffic of every chain the variant enters), and its second
-	// round is for the rules no probe reached only (those reached are its
-	// question answered; the next variant is made from the rest).
+	// the traffic of every chain the variant enters), in one round (the
+	// next variant is made from what it showed).
 	variantRun bool
 	// inVariant are the rules no probe reached in the ruleset that a
 	// variant's probes reached, with what the variant changed.
