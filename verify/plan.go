@@ -5,12 +5,14 @@ package verify
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 	"time"
 
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
+	"github.com/xt2nft/xt2nft/verify/mutate"
 	"github.com/xt2nft/xt2nft/verify/probe"
 )
 
@@ -334,18 +336,7 @@ func (p *plan) round2(m *model, reached map[*rule]bool, by map[*rule]*seq) []*se
 
 // untracks reports whether a rule exempts packets from conntrack.
 func untracks(rs *translate.Ruleset) bool {
-	for _, t := range rs.Tables {
-		for _, c := range t.Chains {
-			for _, r := range c.Rules {
-				for _, s := range r.Stmts {
-					if _, ok := s.(*translate.Notrack); ok {
-						return true
-					}
-				}
-			}
-		}
-	}
-	return false
+	return slices.ContainsFunc(rs.Tables, mutate.Notracks)
 }
 
 // maxMarkRoutes bounds the marks routed by fwmark in a lab.

@@ -33,11 +33,11 @@ func listTot() int {
 }
 
 // fullList names a recent list of namespace ns that holds ip_list_tot
-// entries, or "".
-func fullList(ns *lab.NS) string {
+// entries (and gives ip_list_tot), or "".
+func fullList(ns *lab.NS) (string, int) {
 	tot := listTot()
 	if tot == 0 {
-		return ""
+		return "", 0
 	}
 	full := ""
 	_ = ns.Do(func() error {
@@ -57,7 +57,7 @@ func fullList(ns *lab.NS) string {
 		}
 		return nil
 	})
-	return full
+	return full, tot
 }
 
 // capacity says, when a list of the legacy lab is full, that the labs'
@@ -65,11 +65,11 @@ func fullList(ns *lab.NS) string {
 // probes counted by rules that depend on earlier packets are not
 // compared.
 func (v *verifier) capacity(p *pair) bool {
-	name := fullList(p.legacy.lab.FW)
+	name, tot := fullList(p.legacy.lab.FW)
 	if name == "" {
 		return false
 	}
 	*p.tainted = true
-	v.note(fmt.Sprintf("the iptables-legacy lab's recent list %q reached xt_recent's ip_list_tot (%d entries) and evicts its oldest, where the nft set keeps them (a documented difference of capacity): probes counted by rules that depend on earlier packets are not compared after that", name, listTot()))
+	v.note(fmt.Sprintf("the iptables-legacy lab's recent list %q reached xt_recent's ip_list_tot (%d entries) and evicts its oldest, where the nft set keeps them (a documented difference of capacity): probes counted by rules that depend on earlier packets are not compared after that", name, tot))
 	return true
 }

@@ -37,11 +37,11 @@ func TestPrivilegedFullList(t *testing.T) {
 		}
 	}
 	add(0, tot-1)
-	if got := fullList(l.FW); got != "" {
+	if got, _ := fullList(l.FW); got != "" {
 		t.Fatalf("%d of %d entries: list %q seen full", tot-1, tot, got)
 	}
 	add(tot-1, tot)
-	if got := fullList(l.FW); got != "cap" {
+	if got, _ := fullList(l.FW); got != "cap" {
 		t.Fatalf("%d entries: got %q, want cap", tot, got)
 	}
 }

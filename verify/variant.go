@@ -98,13 +98,11 @@ func (v *verifier) variants(rep *report.Report) {
 				before[r] = ch
 			}
 		}
-		unprobed = map[*rule]bool{}
 		if len(vr.fresh) == 0 {
 			return
 		}
 		sub := &verifier{opt: v.opt, warns: map[string]string{}, variantRun: true}
 		sub.opt.Parser.Script = false
-		sub.opt.Trace = v.opt.Trace
 		sub.focus = func(r *rule) bool { o := vr.orig[r.location()]; return o != nil && vr.fresh[o] }
 		if v.opt.Mutate != nil {
 			// The mutation sees the positions of the original rules, as
@@ -132,39 +130,36 @@ func (v *verifier) variants(rep *report.Report) {
 			d.What, d.Legacy, d.NFT = vr.remap(d.What), vr.remap(d.Legacy), vr.remap(d.NFT)
 			rep.Differences = append(rep.Differences, d)
 		}
+		// The rules reached, and for the others still pending whether
+		// this variant made a probe for them and what took their first.
 		progress := false
-		for _, sr := range sub.model.rules {
-			o := vr.orig[sr.location()]
-			if o == nil || !vr.fresh[o] || !sub.reached[sr] {
-				continue
-			}
-			v.inVariant[o] = vr.changes[o]
-			delete(pending, o)
-			progress = true
-		}
-		if !progress || (v.opt.FirstDifference && len(rep.Differences) > 0) {
-			return
-		}
-		for _, sr := range sub.model.rules {
-			if o := vr.orig[sr.location()]; o != nil && pending[o] && vr.fresh[o] && len(sub.plan.byRule[sr]) == 0 {
-				unprobed[o] = true
-			}
-		}
-		// What took the probes of the rules still pending, in this variant.
+		unprobed = map[*rule]bool{}
 		next := map[*rule]firstHit{}
 		for _, sr := range sub.model.rules {
 			o := vr.orig[sr.location()]
-			f, ok := sub.first[sr]
-			if o == nil || !pending[o] || !ok {
-				continue
-			}
-			var by []*rule
-			for _, x := range f.by {
-				if ox := vr.orig[x.location()]; ox != nil {
-					by = append(by, ox)
+			switch {
+			case o == nil || !pending[o]:
+			case vr.fresh[o] && sub.reached[sr]:
+				v.inVariant[o] = vr.changes[o]
+				delete(pending, o)
+				progress = true
+			default:
+				if vr.fresh[o] && len(sub.plan.byRule[sr]) == 0 {
+					unprobed[o] = true
+				}
+				if f, ok := sub.first[sr]; ok {
+					var by []*rule
+					for _, x := range f.by {
+						if ox := vr.orig[x.location()]; ox != nil {
+							by = append(by, ox)
+						}
+					}
+					next[o] = firstHit{probe: f.probe, fate: f.fate, by: by}
 				}
 			}
-			next[o] = firstHit{probe: f.probe, fate: f.fate, by: by}
+		}
+		if !progress || (v.opt.FirstDifference && len(rep.Differences) > 0) {
+			return
 		}
 		first = next
 	}
@@ -201,9 +196,7 @@ func (v *verifier) makeVariant(pending, removed map[*rule]bool, why map[*rule][]
 		if pending[x] || x.entry == nil || m.stateful[x] || !m.ends(x, leads) {
 			return
 		}
-		if !removed[x] {
-			removed[x] = true
-		}
+		removed[x] = true
 		why[r] = append(why[r], x.location()+" removed")
 	}
 	enter := map[tableRef][]string{}

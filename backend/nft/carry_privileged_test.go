@@ -58,25 +58,30 @@ func TestPrivilegedApplyCarriesEveryElement(t *testing.T) {
 	}
 }
 
+// bigProgram is the program of a recent list BIG (one set,
+// recent_BIG_last_3600) of size addresses.
+func bigProgram(t testing.TB, size int) *nft.Program {
+	t.Helper()
+	const dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m recent --name BIG --set\n" +
+		"-A INPUT -m recent --name BIG --rcheck --seconds 3600 -j ACCEPT\nCOMMIT\n"
+	out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{RecentSize: size})
+	if out.Failed || out.Ruleset == nil {
+		t.Fatalf("translate: %v", out.Diags)
+	}
+	p, err := nft.Lower(out.Ruleset)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // bigList applies a recent list with room for 2,000,000 addresses (one
 // set, recent_BIG_last_3600) in a new namespace and fills it with n
 // addresses, half of them with a timeout of their own; prog makes the
 // program again, for a re-apply.
 func bigList(t testing.TB, n int) (*nstest.NS, *nft.NS, func() *nft.Program) {
 	t.Helper()
-	const dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m recent --name BIG --set\n" +
-		"-A INPUT -m recent --name BIG --rcheck --seconds 3600 -j ACCEPT\nCOMMIT\n"
-	prog := func() *nft.Program {
-		out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{RecentSize: 2000000})
-		if out.Failed || out.Ruleset == nil {
-			t.Fatalf("translate: %v", out.Diags)
-		}
-		p, err := nft.Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	prog := func() *nft.Program { return bigProgram(t, 2000000) }
 	tn := nstest.New(t, "carry-big")
 	ns, err := nft.OpenNS(tn.Name)
 	if err != nil {
@@ -178,19 +183,7 @@ func benchCarry(b *testing.B, n int) {
 // batch; one that changed nothing reads no set and carries nothing.
 func TestPrivilegedReapplyCarriesRecreatedSet(t *testing.T) {
 	nstest.Skip(t, "nft")
-	const dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m recent --name BIG --set\n" +
-		"-A INPUT -m recent --name BIG --rcheck --seconds 3600 -j ACCEPT\nCOMMIT\n"
-	prog := func(size int) *nft.Program {
-		out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{RecentSize: size})
-		if out.Failed || out.Ruleset == nil {
-			t.Fatalf("translate: %v", out.Diags)
-		}
-		p, err := nft.Lower(out.Ruleset)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
+	prog := func(size int) *nft.Program { return bigProgram(t, size) }
 	tn := nstest.New(t, "carry-recreated")
 	ns, err := nft.OpenNS(tn.Name)
 	if err != nil {

@@ -769,7 +769,7 @@ func deadByState(t *translate.Table, c *translate.Chain, ri int, rc []*probe.Con
 			left[v] = true
 		}
 	}
-	if !notracks(t) {
+	if !Notracks(t) {
 		delete(left, 64)
 	}
 	for _, e := range c.Rules[:ri] {
@@ -789,8 +789,8 @@ func deadByState(t *translate.Table, c *translate.Chain, ri int, rc []*probe.Con
 	return ""
 }
 
-// notracks reports whether a rule of t exempts packets from conntrack.
-func notracks(t *translate.Table) bool {
+// Notracks reports whether a rule of t exempts packets from conntrack.
+func Notracks(t *translate.Table) bool {
 	for _, c := range t.Chains {
 		for _, r := range c.Rules {
 			for _, s := range r.Stmts {
