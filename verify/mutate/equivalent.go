@@ -369,20 +369,8 @@ func markEffects(r *translate.Rule) (read, write bits, ok bool) {
 				return read, write, false
 			}
 		case *translate.Match:
-			mk, ck := markKey(x.Left)
-			if b, ok := x.Left.(*translate.Binop); ok && b.Op == "&" {
-				if n, ok := b.Right.(*translate.Int); ok {
-					mk, ck = markKey(b.Left)
-					if !read.add(mk, ck, n.V) {
-						return read, write, false
-					}
-					continue
-				}
-			}
-			if mk == nil && ck == nil {
-				continue // reads nothing a mark statement writes
-			}
-			read.add(mk, ck, all)
+			markReads(x.Left, &read)
+			markReads(x.Right, &read)
 		case *translate.Assign:
 			mk, ck := markKey(x.Left)
 			if mk == nil && ck == nil {
@@ -423,6 +411,31 @@ func markEffects(r *translate.Rule) (read, write bits, ok bool) {
 		}
 	}
 	return read, write, true
+}
+
+// markReads adds to read the mark bits e reads: those of a mask for
+// `mark & N`, every bit of a mark read any other way.
+func markReads(e translate.Expr, read *bits) {
+	const all = ^uint64(0) >> 32
+	switch x := e.(type) {
+	case *translate.Binop:
+		if n, ok := x.Right.(*translate.Int); ok && x.Op == "&" {
+			if mk, ck := markKey(x.Left); mk != nil || ck != nil {
+				read.add(mk, ck, n.V)
+				return
+			}
+		}
+		markReads(x.Left, read)
+		markReads(x.Right, read)
+	case *translate.Concat:
+		for _, y := range x.Exprs {
+			markReads(y, read)
+		}
+	default:
+		if mk, ck := markKey(e); mk != nil || ck != nil {
+			read.add(mk, ck, all)
+		}
+	}
 }
 
 // commute reports whether rules a and b give the same result in either

@@ -6,6 +6,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // equivalent is Equivalent of m on the translation of dump.
@@ -392,5 +393,27 @@ COMMIT
 		if got := equivalent(t, dump, m) != ""; got != tc.equal {
 			t.Errorf("%s: equivalent %v (%q), want %v", m.Desc, got, equivalent(t, dump, m), tc.equal)
 		}
+	}
+}
+
+// TestCommuteMarkReads checks that a mark read through another expression
+// than `mark & N` (a shift here) counts as reading every bit: such a
+// rule does not commute with one that writes a bit of that mark, and does
+// with one that writes the other mark.
+func TestCommuteMarkReads(t *testing.T) {
+	mark := &translate.Meta{Key: desc.MetaMark}
+	ctmark := &translate.CT{Key: desc.CTMark}
+	reader := &translate.Rule{Stmts: []translate.Stmt{
+		&translate.Match{Left: &translate.Binop{Op: ">>", Left: mark, Right: &translate.Int{V: 4}}, Op: translate.OpEq, Right: &translate.Int{V: 1}},
+		&translate.Counter{},
+	}}
+	xor := func(m translate.Expr) *translate.Rule {
+		return &translate.Rule{Stmts: []translate.Stmt{&translate.Assign{Left: m, Value: &translate.Binop{Op: "^", Left: m, Right: &translate.Int{V: 0x10}}}}}
+	}
+	if commute(reader, xor(mark)) {
+		t.Error("a rule reading meta mark >> 4 commutes with one flipping meta mark bit 0x10")
+	}
+	if !commute(reader, xor(ctmark)) {
+		t.Error("a rule reading meta mark >> 4 does not commute with one flipping ct mark bit 0x10")
 	}
 }
