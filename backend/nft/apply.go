@@ -193,9 +193,11 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			return nil, err
 		}
 		objsEnd[i] = len(b.msgs)
+		first := b.rules
 		if err := queueRules(b, tp.Rules, digests[i], handles[i]); err != nil {
 			return nil, err
 		}
+		predictHandles(b, tp, handles[i], first)
 	}
 	b.echo = res.Rules >= cacheMinRules // the handles for the record (rulecache.go)
 	if breakInPlace && b.inPlace {
@@ -247,13 +249,36 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 	}
 	res.Gen = genAfter(gen)
 	if b.echo {
-		if rc := cacheFor(p, digests, handles, res.Gen); rc != nil {
+		if rc := cacheFor(p, digests, handles, res.Gen); rc != nil && !b.mispredicted {
 			saveCache(ns, rc)
 		} else {
 			dropCache(ns)
 		}
 	}
 	return res, nil
+}
+
+// predictHandles fills in the handles of the rules of a table the batch
+// creates whole (its first rule the batch's first-th): a new table numbers
+// its chains, sets, objects and rules from one, each getting the table's
+// next handle in the order the kernel reads them (nf_tables_alloc_handle),
+// and queueTable and queueRules send its objects, chains, sets, then each
+// rule after its anonymous sets. So these rules need not come back to say
+// their handles (echoing 80,000 rules cost the kernel half a second, and
+// reading them as much again): only the last rule of each chain does, to
+// check the count, and a batch whose check fails records nothing.
+func predictHandles(b *batch, tp *TableProgram, handles []uint64, first int) {
+	h := uint64(len(tp.Objs) + len(tp.Chains) + len(tp.Sets))
+	if b.checks == nil {
+		b.checks = map[int]bool{}
+	}
+	for k, r := range tp.Rules {
+		h += uint64(len(r.Anon)) + 1
+		handles[k] = h
+		if k == len(tp.Rules)-1 || tp.Rules[k+1].Rule.Chain != r.Rule.Chain {
+			b.checks[first+k] = true
+		}
+	}
 }
 
 // breakInPlace makes every in-place batch fail (tests of the fallback).

@@ -39,9 +39,13 @@ type batch struct {
 	bytes int // encoded size, for the socket buffers
 	// inPlace: the batch edits a live table in place (incremental.go).
 	inPlace bool
-	// echo asks the kernel for each new rule back (NLM_F_ECHO); send
-	// puts their handles in slots.
-	echo bool
+	// echo asks the kernel for new rules back (NLM_F_ECHO); send puts
+	// their handles in slots. A slot that already holds a handle was
+	// predicted (predictHandles): only the rules in checks come back, and
+	// an echoed handle other than the prediction sets mispredicted.
+	echo         bool
+	checks       map[int]bool
+	mispredicted bool
 }
 
 type origin struct {

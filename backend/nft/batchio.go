@@ -49,9 +49,9 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	n := len(b.msgs)
 	rcv := 1<<20 + 1024*n
 	if b.echo {
-		// Every rule comes back, about as big as it went, before the
-		// acknowledgement: a receive buffer that overflowed would lose
-		// the answer of a batch that committed.
+		// The echoed rules come back, about as big as they went, before
+		// the acknowledgement: a receive buffer that overflowed would
+		// lose the answer of a batch that committed.
 		rcv += 2*b.bytes + 256*n
 	}
 	if err := nlraw.SocketBuffers(1<<20+b.bytes+64*n, rcv)(c); err != nil {
@@ -73,7 +73,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	for i, m := range b.msgs {
 		m.Header.Sequence = base + 1 + uint32(i)
 		m.Header.Flags &^= netlink.Acknowledge
-		if b.echo && b.origins[i].rule >= 0 {
+		if b.echo && b.echoes(b.origins[i].rule) {
 			m.Header.Flags |= netlink.Echo
 		}
 		if i == n-1 {
@@ -98,7 +98,11 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 			// acknowledgements): its handle.
 			if b.echo && m.Header.Type == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE && m.Header.Seq > base && m.Header.Seq <= last && len(m.Data) > 4 {
 				if k := b.origins[m.Header.Seq-base-1].rule; k >= 0 && k < len(b.slots) && b.slots[k] != nil {
-					*b.slots[k] = getU64(m.Data[4:], unix.NFTA_RULE_HANDLE)
+					h := getU64(m.Data[4:], unix.NFTA_RULE_HANDLE)
+					if *b.slots[k] != 0 && *b.slots[k] != h {
+						b.mispredicted = true
+					}
+					*b.slots[k] = h
 				}
 			}
 			return false, nil
@@ -124,6 +128,16 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 		return berr
 	}
 	return nil
+}
+
+// echoes reports whether the batch's k-th rule (-1: not a rule) is sent
+// with NLM_F_ECHO: a rule with a slot whose handle is not predicted, or a
+// predicted one that checks the prediction.
+func (b *batch) echoes(k int) bool {
+	if k < 0 || k >= len(b.slots) || b.slots[k] == nil {
+		return false
+	}
+	return *b.slots[k] == 0 || b.checks[k]
 }
 
 // failure is a message the kernel refused.
