@@ -186,13 +186,13 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 			}
 			res.InPlace++
 			res.Changed.add(tc.stats)
-			objsEnd[i] = len(b.msgs)
+			objsEnd[i] = b.len()
 			continue
 		}
 		if err := queueTable(b, tp, true, carried); err != nil {
 			return nil, err
 		}
-		objsEnd[i] = len(b.msgs)
+		objsEnd[i] = b.len()
 		first := b.rules
 		if err := queueRules(b, tp.Rules, digests[i], handles[i]); err != nil {
 			return nil, err

@@ -24,7 +24,13 @@ import (
 // batch header, one acknowledgement per batch, set and table user data, and
 // objects read back from the kernel re-sent as they are (snapshots).
 type batch struct {
-	msgs []netlink.Message
+	// buf holds the messages as they are sent, one after the other, each
+	// a netlink header, the nfgenmsg header and its attributes, padded to
+	// four bytes; offs[i] is where the i-th starts. send fills in the
+	// headers' sequence numbers and flags, and sends buf as it is: a big
+	// batch is tens of megabytes, built once.
+	buf  []byte
+	offs []int
 	// origins[i] says what msgs[i] encodes: its NFT_MSG_* type and, for a
 	// rule, its index among the batch's rules (-1 otherwise).
 	origins []origin
@@ -63,26 +69,72 @@ func (b *batch) add(typ uint16, family byte, flags netlink.HeaderFlags, attrs []
 		o.rule = b.rules
 		b.rules++
 	}
-	b.msgs = append(b.msgs, netlink.Message{
-		Header: netlink.Header{Type: netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8 | int(typ)), Flags: netlink.Request | flags},
-		Data:   append(nfgen(family), attrs...),
-	})
+	b.offs = append(b.offs, len(b.buf))
+	b.buf = appendMsg(b.buf, netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8|int(typ)), netlink.Request|flags, family, attrs)
 	b.origins = append(b.origins, o)
 	b.bytes += 16 + 4 + len(attrs)
 }
 
+// appendMsg appends one nf_tables message (sequence number 0).
+func appendMsg(buf []byte, typ netlink.HeaderType, flags netlink.HeaderFlags, family byte, attrs []byte) []byte {
+	n := nlHeaderLen + 4 + len(attrs)
+	buf = binary.NativeEndian.AppendUint32(buf, uint32(n))
+	buf = binary.NativeEndian.AppendUint16(buf, uint16(typ))
+	buf = binary.NativeEndian.AppendUint16(buf, uint16(flags))
+	buf = append(buf, 0, 0, 0, 0, 0, 0, 0, 0) // sequence, port
+	buf = append(buf, family, unix.NFNETLINK_V0, 0, 0)
+	buf = append(buf, attrs...)
+	for n%4 != 0 {
+		buf = append(buf, 0)
+		n++
+	}
+	return buf
+}
+
+// nlHeaderLen is the size of a netlink message header.
+const nlHeaderLen = 16
+
+// len is the number of messages.
+func (b *batch) len() int { return len(b.offs) }
+
+// header returns the k-th message's header fields.
+func (b *batch) header(k int) (typ netlink.HeaderType, flags netlink.HeaderFlags) {
+	h := b.buf[b.offs[k]:]
+	return netlink.HeaderType(binary.NativeEndian.Uint16(h[4:])), netlink.HeaderFlags(binary.NativeEndian.Uint16(h[6:]))
+}
+
+// data returns the k-th message's payload: the nfgenmsg header and the
+// attributes.
+func (b *batch) data(k int) []byte {
+	h := b.buf[b.offs[k]:]
+	return h[nlHeaderLen:binary.NativeEndian.Uint32(h)]
+}
+
 // insert puts the messages of o (which has no rules) before the k-th.
 func (b *batch) insert(k int, o *batch) {
-	if len(o.msgs) == 0 {
+	if o.len() == 0 {
 		return
 	}
-	b.msgs = append(b.msgs[:k], append(o.msgs, b.msgs[k:]...)...)
+	at := len(b.buf)
+	if k < b.len() {
+		at = b.offs[k]
+	}
+	b.buf = append(b.buf[:at], append(append([]byte(nil), o.buf...), b.buf[at:]...)...)
+	offs := make([]int, 0, b.len()+o.len())
+	offs = append(offs, b.offs[:k]...)
+	for _, off := range o.offs {
+		offs = append(offs, at+off)
+	}
+	for _, off := range b.offs[k:] {
+		offs = append(offs, off+len(o.buf))
+	}
+	b.offs = offs
 	b.origins = append(b.origins[:k], append(o.origins, b.origins[k:]...)...)
 	if b.labels != nil {
 		moved := map[int]string{}
 		for i, l := range b.labels {
 			if i >= k {
-				i += len(o.msgs)
+				i += o.len()
 			}
 			moved[i] = l
 		}
@@ -97,7 +149,7 @@ func (b *batch) raw(typ uint16, family byte, flags netlink.HeaderFlags, attrs []
 	if b.labels == nil {
 		b.labels = map[int]string{}
 	}
-	b.labels[len(b.msgs)] = label
+	b.labels[b.len()] = label
 	if typ == unix.NFT_MSG_NEWRULE {
 		b.progs = append(b.progs, nil)
 		b.slots = append(b.slots, nil)

@@ -96,16 +96,17 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			if len(b.msgs) != len(want) {
-				t.Fatalf("%d messages, google/nftables %d", len(b.msgs), len(want))
+			if b.len() != len(want) {
+				t.Fatalf("%d messages, google/nftables %d", b.len(), len(want))
 			}
-			for i, m := range b.msgs {
+			for i := range b.len() {
 				w := want[i]
-				if m.Header.Type != w.Header.Type {
-					t.Fatalf("message %d: type %#x, want %#x", i, m.Header.Type, w.Header.Type)
+				typ, _ := b.header(i)
+				if typ != w.Header.Type {
+					t.Fatalf("message %d: type %#x, want %#x", i, typ, w.Header.Type)
 				}
-				got := m.Data
-				switch uint16(m.Header.Type) & 0xff {
+				got := b.data(i)
+				switch uint16(typ) & 0xff {
 				case unix.NFT_MSG_NEWTABLE:
 					if ud := get(got[4:], nftaTableUserdata); ud != nil {
 						if !isMark(ud) {
@@ -147,7 +148,7 @@ func TestBatchMatchesGoogleNftables(t *testing.T) {
 					}
 				}
 				if !bytes.Equal(got, w.Data) {
-					t.Fatalf("message %d (type %#x) differs:\n got %x\nwant %x", i, m.Header.Type, got, w.Data)
+					t.Fatalf("message %d (type %#x) differs:\n got %x\nwant %x", i, typ, got, w.Data)
 				}
 			}
 			n++

@@ -38,7 +38,7 @@ import (
 // send sends the batch in ns as one transaction, conditioned on generation
 // genid (0: unconditioned). A refusal is a *batchError.
 func (b *batch) send(ns *netns.NS, genid uint32) error {
-	if len(b.msgs) == 0 {
+	if b.len() == 0 {
 		return nil
 	}
 	c, err := netlink.Dial(unix.NETLINK_NETFILTER, &netlink.Config{NetNS: ns.Fd()})
@@ -46,7 +46,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 		return classify(err)
 	}
 	defer c.Close()
-	n := len(b.msgs)
+	n := b.len()
 	rcv := 1<<20 + 1024*n
 	if b.echo {
 		// The echoed rules come back, about as big as they went, before
@@ -54,7 +54,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 		// lose the answer of a batch that committed.
 		rcv += 2*b.bytes + 256*n
 	}
-	if err := nlraw.SocketBuffers(1<<20+b.bytes+64*n, rcv)(c); err != nil {
+	if err := nlraw.SocketBuffers(1<<20+len(b.buf)+64*n, rcv)(c); err != nil {
 		return classify(err)
 	}
 	if err := c.SetOption(netlink.ExtendedAcknowledge, true); err != nil {
@@ -68,23 +68,27 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 	if genid != 0 {
 		begin = append(begin, encodeU32(unix.NFNL_BATCH_GENID, genid)...)
 	}
-	out := make([]netlink.Message, 0, n+2)
-	out = append(out, netlink.Message{Header: netlink.Header{Type: unix.NFNL_MSG_BATCH_BEGIN, Flags: netlink.Request, Sequence: base}, Data: begin})
-	for i, m := range b.msgs {
-		m.Header.Sequence = base + 1 + uint32(i)
-		m.Header.Flags &^= netlink.Acknowledge
+	for i, off := range b.offs {
+		h := b.buf[off:]
+		flags := netlink.HeaderFlags(binary.NativeEndian.Uint16(h[6:])) &^ (netlink.Acknowledge | netlink.Echo)
 		if b.echo && b.echoes(b.origins[i].rule) {
-			m.Header.Flags |= netlink.Echo
+			flags |= netlink.Echo
 		}
 		if i == n-1 {
-			m.Header.Flags |= netlink.Acknowledge
+			flags |= netlink.Acknowledge
 		}
-		out = append(out, m)
+		binary.NativeEndian.PutUint16(h[6:], uint16(flags))
+		binary.NativeEndian.PutUint32(h[8:], base+1+uint32(i))
 	}
-	end := nfgen(unix.AF_UNSPEC)
-	binary.BigEndian.PutUint16(end[2:], unix.NFNL_SUBSYS_NFTABLES)
-	out = append(out, netlink.Message{Header: netlink.Header{Type: unix.NFNL_MSG_BATCH_END, Flags: netlink.Request, Sequence: base + 1 + uint32(n)}, Data: end})
-	if _, err := c.SendMessages(out); err != nil {
+	// BATCH_BEGIN and BATCH_END are nfgenmsg headers whose res_id names
+	// the subsystem (in network order).
+	head := appendMsg(nil, unix.NFNL_MSG_BATCH_BEGIN, netlink.Request, 0, begin[4:])
+	copy(head[nlHeaderLen:], begin[:4])
+	binary.NativeEndian.PutUint32(head[8:], base)
+	tail := appendMsg(nil, unix.NFNL_MSG_BATCH_END, netlink.Request, 0, nil)
+	binary.BigEndian.PutUint16(tail[nlHeaderLen+2:], unix.NFNL_SUBSYS_NFTABLES)
+	binary.NativeEndian.PutUint32(tail[8:], base+1+uint32(n))
+	if err := sendBuffers(c, head, b.buf, tail); err != nil {
 		return classify(fmt.Errorf("sending the batch: %w", err))
 	}
 	if err := c.SetReadDeadline(time.Now().Add(2 * time.Minute)); err != nil {
@@ -128,6 +132,24 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 		return berr
 	}
 	return nil
+}
+
+// sendBuffers sends the buffers as one datagram (one sendmsg): the
+// kernel reads a batch from one message buffer, and the batch is built in
+// one buffer already, which mdlayher/netlink would copy into another.
+func sendBuffers(c *netlink.Conn, bufs ...[]byte) error {
+	rc, err := c.SyscallConn()
+	if err != nil {
+		return err
+	}
+	var serr error
+	if err := rc.Write(func(fd uintptr) bool {
+		_, serr = unix.SendmsgBuffers(int(fd), bufs, nil, &unix.SockaddrNetlink{Family: unix.AF_NETLINK}, 0)
+		return serr != unix.EAGAIN
+	}); err != nil {
+		return err
+	}
+	return serr
 }
 
 // echoes reports whether the batch's k-th rule (-1: not a rule) is sent

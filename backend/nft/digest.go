@@ -68,8 +68,8 @@ func setDigest(sp *SetProgram) digest {
 		_ = b.set(&s, sp.udata, nil) // refused later, when it is sent
 	}
 	h := sha256.New()
-	for _, m := range b.msgs {
-		h.Write(m.Data)
+	for k := range b.len() {
+		h.Write(b.data(k))
 	}
 	var d digest
 	copy(d[:], h.Sum(nil))
@@ -86,8 +86,8 @@ func anonDigest(sp *SetProgram) (digest, error) {
 		return digest{}, err
 	}
 	h := sha256.New()
-	for _, m := range b.msgs {
-		h.Write(m.Data)
+	for k := range b.len() {
+		h.Write(b.data(k))
 	}
 	var d digest
 	copy(d[:], h.Sum(nil))

@@ -213,8 +213,8 @@ func devices(tables []*tableDump) []string {
 func tableOf(tables []*tableDump, b *batch, k int) backend.Table {
 	for i := k; i >= 0; i-- {
 		if b.origins[i].msgType == unix.NFT_MSG_NEWTABLE {
-			name := getString(b.msgs[i].Data[4:], unix.NFTA_TABLE_NAME)
-			return backend.Table{Family: familyName(b.msgs[i].Data[0]), Name: name}
+			d := b.data(i)
+			return backend.Table{Family: familyName(d[0]), Name: getString(d[4:], unix.NFTA_TABLE_NAME)}
 		}
 	}
 	return backend.Table{Family: familyName(tables[0].Family), Name: tables[0].Name}
@@ -461,7 +461,7 @@ func restore(ns *netns.NS, s *snapshot, since backend.Mark) (*backend.Restored, 
 			}
 		}
 		res.Elsewhere = m != nil && len(res.Changed) == 0 && len(res.Left) == 0 && !res.Unknown
-		if len(b.msgs) == 0 {
+		if b.len() == 0 {
 			res.Nothing = len(res.Left) == 0
 			return res, nil
 		}
