@@ -7,6 +7,8 @@ import (
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+
+	"github.com/xt2nft/xt2nft/internal/par"
 )
 
 // Every rule and named set xt2nft sends carries, in its user data, a
@@ -152,15 +154,27 @@ func (d *ruleDigester) digest(r *RuleProgram) (digest, error) {
 
 // ruleDigests computes the digest of every rule of p: out[i][k] is that
 // of p.Tables[i].Rules[k].
+// A big table's rules are digested in parts, each on a processor of its
+// own (par).
 func ruleDigests(p *Program) ([][]digest, error) {
-	var d ruleDigester
 	out := make([][]digest, len(p.Tables))
 	for i, tp := range p.Tables {
 		out[i] = make([]digest, len(tp.Rules))
-		for k, r := range tp.Rules {
-			var err error
-			if out[i][k], err = d.digest(r); err != nil {
-				return nil, &Error{Pos: r.Origin, Msg: err.Error()}
+		errs := make([]error, par.Parts(len(tp.Rules), parallelRules))
+		par.Ranges(len(tp.Rules), parallelRules, func(part, lo, hi int) {
+			var d ruleDigester
+			for k := lo; k < hi; k++ {
+				r := tp.Rules[k]
+				var err error
+				if out[i][k], err = d.digest(r); err != nil {
+					errs[part] = &Error{Pos: r.Origin, Msg: err.Error()}
+					return
+				}
+			}
+		})
+		for _, err := range errs {
+			if err != nil {
+				return nil, err
 			}
 		}
 	}

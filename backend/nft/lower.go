@@ -20,6 +20,7 @@ import (
 	"github.com/google/nftables/expr"
 	"github.com/google/nftables/userdata"
 
+	"github.com/xt2nft/xt2nft/internal/par"
 	"github.com/xt2nft/xt2nft/internal/slab"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -130,26 +131,35 @@ func lowerTable(t *translate.Table) (*TableProgram, error) {
 	}
 	// A table's rules, their programs and expression lists are carved
 	// from a few big arrays (a re-apply lowers 20,000 rules, and each
-	// allocation was work for the collector too); one lowerer builds
-	// every rule's expressions in the same scratch list.
-	n := 0
-	for _, c := range t.Chains {
-		n += len(c.Rules)
+	// allocation was work for the collector too); each part of a big
+	// table is lowered on a processor of its own (par), one lowerer
+	// building each of its rules' expressions in the same scratch list.
+	type item struct {
+		c *translate.Chain
+		r *translate.Rule
 	}
-	progs, rules := make([]RuleProgram, n), make([]nftables.Rule, n)
-	tp.Rules = make([]*RuleProgram, 0, n)
-	var exprs slab.Slab[expr.Any]
-	l := &lowerer{fam: t.Family, table: tp.Table, sets: sets}
+	var items []item
 	for _, c := range t.Chains {
 		for _, r := range c.Rules {
-			if r.Disabled != "" {
-				continue
+			if r.Disabled == "" {
+				items = append(items, item{c, r})
 			}
+		}
+	}
+	n := len(items)
+	progs, rules := make([]RuleProgram, n), make([]nftables.Rule, n)
+	tp.Rules = make([]*RuleProgram, n)
+	errs := make([]error, par.Parts(n, parallelRules))
+	par.Ranges(n, parallelRules, func(part, lo, hi int) {
+		var exprs slab.Slab[expr.Any]
+		l := &lowerer{fam: t.Family, table: tp.Table, sets: sets}
+		for k := lo; k < hi; k++ {
+			c, r := items[k].c, items[k].r
 			l.reset()
 			if err := l.rule(r); err != nil {
-				return nil, &Error{Pos: r.Origin, Msg: fmt.Sprintf("cannot lower %q: %v", translate.RenderRule(r), err)}
+				errs[part] = &Error{Pos: r.Origin, Msg: fmt.Sprintf("cannot lower %q: %v", translate.RenderRule(r), err)}
+				return
 			}
-			k := len(tp.Rules)
 			nr := &rules[k]
 			*nr = nftables.Rule{Table: tp.Table, Chain: chains[c.Name], Exprs: exprs.Take(len(l.out))}
 			copy(nr.Exprs, l.out)
@@ -157,7 +167,12 @@ func lowerTable(t *translate.Table) (*TableProgram, error) {
 				nr.UserData = userdata.AppendString(nil, userdata.TypeComment, r.Comment)
 			}
 			progs[k] = RuleProgram{Rule: nr, Anon: l.anon, Origin: r.Origin}
-			tp.Rules = append(tp.Rules, &progs[k])
+			tp.Rules[k] = &progs[k]
+		}
+	})
+	for _, err := range errs {
+		if err != nil {
+			return nil, err // the first part's: the program's first refusal
 		}
 	}
 	return tp, nil
@@ -184,6 +199,10 @@ func lowerChain(t *nftables.Table, c *translate.Chain) (*nftables.Chain, error) 
 	}
 	return ch, nil
 }
+
+// parallelRules is the least number of rules worth lowering, digesting or
+// encoding on several processors.
+const parallelRules = 4096
 
 // setIDs numbers every set of a batch: rules refer to anonymous sets (and
 // to sets created in the same batch) by ID.

@@ -1,0 +1,38 @@
+// Package par runs the parts of a big loop on the machine's processors.
+package par
+
+import (
+	"runtime"
+	"sync"
+)
+
+// Ranges calls f(lo, hi) for consecutive ranges that cover [0, n), each
+// in a goroutine of its own, one per processor (GOMAXPROCS), and returns
+// when all have; below least items it calls f(0, n) alone. The ranges are in
+// order: part i covers the i-th slice of [0, n).
+func Ranges(n, least int, f func(part, lo, hi int)) {
+	parts := Parts(n, least)
+	if parts == 1 {
+		f(0, 0, n)
+		return
+	}
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := i*n/parts, (i+1)*n/parts
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			f(i, lo, hi)
+		}()
+	}
+	wg.Wait()
+}
+
+// Parts is the number of ranges Ranges makes of n items.
+func Parts(n, least int) int {
+	p := runtime.GOMAXPROCS(0)
+	if n < least || n < 2 || p < 2 {
+		return 1
+	}
+	return max(1, min(p, 8, n))
+}

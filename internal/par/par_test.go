@@ -1,0 +1,32 @@
+package par
+
+import (
+	"sync/atomic"
+	"testing"
+)
+
+func TestRangesCover(t *testing.T) {
+	for _, n := range []int{0, 1, 7, 100, 1001} {
+		for _, min := range []int{0, 50, 2000} {
+			seen := make([]atomic.Int32, n)
+			last := make([]int, Parts(n, min))
+			Ranges(n, min, func(part, lo, hi int) {
+				if lo >= hi && n > 0 {
+					t.Errorf("n %d: part %d empty", n, part)
+				}
+				last[part] = hi
+				for i := lo; i < hi; i++ {
+					seen[i].Add(1)
+				}
+			})
+			for i := range seen {
+				if seen[i].Load() != 1 {
+					t.Fatalf("n %d min %d: item %d seen %d times", n, min, i, seen[i].Load())
+				}
+			}
+			if len(last) > 0 && last[len(last)-1] != n {
+				t.Errorf("n %d: last part ends at %d", n, last[len(last)-1])
+			}
+		}
+	}
+}
