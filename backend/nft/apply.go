@@ -12,6 +12,7 @@ import (
 	"github.com/xt2nft/xt2nft/backend"
 	"github.com/xt2nft/xt2nft/backend/netns"
 	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
+	"github.com/xt2nft/xt2nft/internal/par"
 )
 
 // ApplyOptions tune Apply (see backend.ApplyOptions).
@@ -387,25 +388,48 @@ func queueTable(b *batch, tp *TableProgram, replace bool, carried map[*SetProgra
 
 // queueRules queues the rules in order, each with its digest (digests
 // nil: computed here); handles, if not nil, get their echoed handles.
+//
+// Many rules are encoded in parts, each on a processor of its own into a
+// batch of its own (par), and the parts appended in order.
 func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint64) error {
-	var d ruleDigester
-	for k, r := range rules {
-		var dg digest
-		if digests != nil {
-			dg = digests[k]
-		} else {
-			var err error
-			if dg, err = d.digest(r); err != nil {
-				return &Error{Pos: r.Origin, Msg: err.Error()}
+	parts := make([]*batch, par.Parts(len(rules), parallelRules))
+	errs := make([]error, len(parts))
+	par.Ranges(len(rules), parallelRules, func(part, lo, hi int) {
+		pb := b
+		if len(parts) > 1 {
+			pb = &batch{}
+			parts[part] = pb
+		}
+		var d ruleDigester
+		for k := lo; k < hi; k++ {
+			r := rules[k]
+			var dg digest
+			if digests != nil {
+				dg = digests[k]
+			} else {
+				var err error
+				if dg, err = d.digest(r); err != nil {
+					errs[part] = &Error{Pos: r.Origin, Msg: err.Error()}
+					return
+				}
+			}
+			var slot *uint64
+			if handles != nil {
+				slot = &handles[k]
+			}
+			if err := queueRule(pb, r, dg, 0, slot); err != nil {
+				errs[part] = err
+				return
 			}
 		}
-		var slot *uint64
-		if handles != nil {
-			slot = &handles[k]
-		}
-		if err := queueRule(b, r, dg, 0, slot); err != nil {
+	})
+	for _, err := range errs {
+		if err != nil {
 			return err
 		}
+	}
+	if len(parts) > 1 {
+		b.append(parts...)
 	}
 	return nil
 }

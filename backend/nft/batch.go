@@ -3,6 +3,7 @@ package nft
 import (
 	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/google/nftables"
 	"github.com/google/nftables/binaryutil"
@@ -108,6 +109,36 @@ func (b *batch) header(k int) (typ netlink.HeaderType, flags netlink.HeaderFlags
 func (b *batch) data(k int) []byte {
 	h := b.buf[b.offs[k]:]
 	return h[nlHeaderLen:binary.NativeEndian.Uint32(h)]
+}
+
+// append appends the messages of the batches os (made apart, with no
+// labels), in order.
+func (b *batch) append(os ...*batch) {
+	size, n := len(b.buf), b.len()
+	for _, o := range os {
+		size += len(o.buf)
+		n += o.len()
+	}
+	b.buf = slices.Grow(b.buf, size-len(b.buf))
+	b.offs = slices.Grow(b.offs, n-b.len())
+	b.origins = slices.Grow(b.origins, n-len(b.origins))
+	for _, o := range os {
+		base := len(b.buf)
+		b.buf = append(b.buf, o.buf...)
+		for _, off := range o.offs {
+			b.offs = append(b.offs, base+off)
+		}
+		for _, og := range o.origins {
+			if og.rule >= 0 {
+				og.rule += b.rules
+			}
+			b.origins = append(b.origins, og)
+		}
+		b.rules += o.rules
+		b.progs = append(b.progs, o.progs...)
+		b.slots = append(b.slots, o.slots...)
+		b.bytes += o.bytes
+	}
 }
 
 // insert puts the messages of o (which has no rules) before the k-th.
