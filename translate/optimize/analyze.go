@@ -4,6 +4,8 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/xt2nft/xt2nft/internal/par"
+
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
@@ -114,10 +116,21 @@ func (a *analyzer) keyOf(e translate.Expr) *key {
 	default:
 		return nil
 	}
-	if k, ok := a.keys[id]; ok {
+	a.mu.Lock()
+	k, ok := a.keys[id]
+	a.mu.Unlock()
+	if ok {
 		return k
 	}
-	k := a.newKey(e)
+	k = a.newKey(e) // outside the lock: a masked key describes its field first
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if old, ok := a.keys[id]; ok {
+		return old // another part of describeAll made it first
+	}
+	if k != nil {
+		k.id = a.intern(k.cons)
+	}
 	a.keys[id] = k
 	return k
 }
@@ -326,6 +339,27 @@ func (a *analyzer) analyze(r *translate.Rule) *rinfo {
 	return ri
 }
 
+// describeAll describes every rule of t before the passes that ask for
+// them, in parts on the machine's processors (par): what each chain may
+// change is known first, so that describing reads the analyzer's maps
+// and adds only keys (under a.mu).
+func (a *analyzer) describeAll(t *translate.Table) {
+	var rules []*translate.Rule
+	for _, c := range t.Chains {
+		a.chainWrites(c.Name)
+		rules = append(rules, c.Rules...)
+	}
+	infos := make([]*rinfo, len(rules))
+	par.Ranges(len(rules), 4096, func(_, lo, hi int) {
+		for i := lo; i < hi; i++ {
+			infos[i] = a.describe(rules[i])
+		}
+	})
+	for i, r := range rules {
+		a.infos[r] = infos[i]
+	}
+}
+
 func (a *analyzer) describe(r *translate.Rule) *rinfo {
 	ri := &rinfo{r: r}
 	if r.Disabled != "" {
@@ -410,17 +444,18 @@ func (a *analyzer) constraints(r *translate.Rule) []con {
 	return cons
 }
 
-// consID interns a key's constraint identity.
-func (a *analyzer) consID(k *key) int {
-	if k.id == 0 {
-		id, ok := a.consIDs[k.cons]
-		if !ok {
-			id = len(a.consIDs) + 1
-			a.consIDs[k.cons] = id
-		}
-		k.id = id
+// consID is a key's constraint identity: the number keyOf interned for
+// its cons (keys that name the same constraint share it).
+func (a *analyzer) consID(k *key) int { return k.id }
+
+// intern numbers a constraint identity (a.mu held).
+func (a *analyzer) intern(cons string) int {
+	id, ok := a.consIDs[cons]
+	if !ok {
+		id = len(a.consIDs) + 1
+		a.consIDs[cons] = id
 	}
-	return k.id
+	return id
 }
 
 // implied adds the protocol a transport header field implies (tcp dport:

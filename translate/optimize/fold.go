@@ -19,7 +19,8 @@ type group struct {
 	owner []int
 	// An index of the elements on one key part whose values are single
 	// points (a port, an address): elements that may overlap a new one
-	// share its point there, or are among the wide ones.
+	// share its point there, or are among the wide ones. Made when the
+	// group has enough elements to need it (most groups stay one rule).
 	part    int
 	byPoint map[point][]int
 	wide    []int
@@ -42,7 +43,6 @@ func newGroup(ri *rinfo, idx int) *group {
 			}
 			if all {
 				g.part = p
-				g.byPoint = map[point][]int{}
 				break
 			}
 		}
@@ -51,19 +51,44 @@ func newGroup(ri *rinfo, idx int) *group {
 	return g
 }
 
+// indexAt is the number of elements from which a group is indexed.
+const indexAt = 16
+
 func (g *group) addElems(elems [][]value, m int) {
-	for _, e := range elems {
-		i := len(g.elems)
-		g.elems = append(g.elems, e)
-		g.owner = append(g.owner, m)
-		if g.part < 0 {
-			continue
+	if len(g.elems) == 0 {
+		// the first member's: the group shares its array until it grows
+		g.elems = elems[:len(elems):len(elems)]
+		g.owner = make([]int, len(elems))
+	} else {
+		for _, e := range elems {
+			g.elems = append(g.elems, e)
+			g.owner = append(g.owner, m)
 		}
-		if e[g.part].isRange() {
-			g.wide = append(g.wide, i)
-		} else {
-			g.byPoint[e[g.part].iv.lo] = append(g.byPoint[e[g.part].iv.lo], i)
+	}
+	if g.part < 0 {
+		return
+	}
+	if g.byPoint == nil {
+		if len(g.elems) < indexAt {
+			return
 		}
+		g.byPoint = map[point][]int{}
+		elems, g.wide = g.elems, nil
+		for i := range elems {
+			g.index(i)
+		}
+		return
+	}
+	for i := len(g.elems) - len(elems); i < len(g.elems); i++ {
+		g.index(i)
+	}
+}
+
+func (g *group) index(i int) {
+	if e := g.elems[i]; e[g.part].isRange() {
+		g.wide = append(g.wide, i)
+	} else {
+		g.byPoint[e[g.part].iv.lo] = append(g.byPoint[e[g.part].iv.lo], i)
 	}
 }
 
@@ -88,7 +113,7 @@ func (g *group) absorb(ri *rinfo) (kept [][]value, ok bool) {
 			}
 			clash = true
 		}
-		if g.part >= 0 && !e[g.part].isRange() {
+		if g.byPoint != nil && !e[g.part].isRange() {
 			for _, i := range g.byPoint[e[g.part].iv.lo] {
 				check(i)
 			}
@@ -147,24 +172,33 @@ func (g *group) add(ri *rinfo, elems [][]value) {
 // disjoint reports whether no packet can be matched by both ri and any
 // rule of g, on a key neither changes: then their order does not matter.
 func (g *group) disjoint(ri *rinfo) bool {
+	if consDisjoint(g.sum, &g.w, ri) {
+		return true
+	}
+	if len(g.members) == 1 || len(g.members) > 8 {
+		return false
+	}
+	for _, m := range g.members {
+		if !consDisjoint(m.cons, &m.w, ri) {
+			return false
+		}
+	}
+	return true
+}
+
+// consDisjoint reports whether no packet meets both the constraints sum
+// and ri's on a key neither w nor ri changes.
+func consDisjoint(sum []con, w *writes, ri *rinfo) bool {
 	for _, c := range ri.cons {
-		gc := find(g.sum, c.id)
-		if gc == nil || ri.w.changes(c.k) || g.w.changes(gc.k) || g.w.changes(c.k) {
+		gc := find(sum, c.id)
+		if gc == nil || ri.w.changes(c.k) || w.changes(gc.k) || w.changes(c.k) {
 			continue
 		}
 		if c.vs.disjoint(gc.vs) {
 			return true
 		}
 	}
-	if len(g.members) == 1 || len(g.members) > 8 {
-		return false
-	}
-	for _, m := range g.members {
-		if !newGroup(m, 0).disjoint(ri) {
-			return false
-		}
-	}
-	return true
+	return false
 }
 
 // maxScan bounds how many places back a rule may move to join a fold.

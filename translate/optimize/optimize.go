@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
@@ -50,6 +51,7 @@ func Run(rs *translate.Ruleset, opt Options) *Result {
 	res := &Result{}
 	for _, t := range rs.Tables {
 		a := newAnalyzer(t, opt)
+		a.describeAll(t)
 		for _, c := range append([]*translate.Chain(nil), t.Chains...) {
 			if sp := a.split(t, c); sp != nil {
 				res.Splits = append(res.Splits, sp)
@@ -212,6 +214,7 @@ type analyzer struct {
 	// everyPacket: chains a filter or route base chain reaches
 	everyPacket map[string]bool
 	infos       map[*translate.Rule]*rinfo
+	mu          sync.Mutex // keys and consIDs, which describeAll's parts add to
 }
 
 func newAnalyzer(t *translate.Table, opt Options) *analyzer {
