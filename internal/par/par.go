@@ -4,6 +4,7 @@ package par
 import (
 	"runtime"
 	"sync"
+	"sync/atomic"
 )
 
 // Ranges calls f(lo, hi) for consecutive ranges that cover [0, n), each
@@ -35,4 +36,34 @@ func Parts(n, least int) int {
 		return 1
 	}
 	return max(1, min(p, 8, n))
+}
+
+// Each calls f(i) for every i in [0, n), on as many goroutines as there
+// are processors, each taking the next i when done with one (items of
+// very different sizes: give the biggest the smallest i). It returns when
+// all have.
+func Each(n int, f func(i int)) {
+	workers := Parts(n, 2)
+	if workers == 1 {
+		for i := range n {
+			f(i)
+		}
+		return
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= n {
+					return
+				}
+				f(i)
+			}
+		}()
+	}
+	wg.Wait()
 }

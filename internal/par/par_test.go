@@ -30,3 +30,15 @@ func TestRangesCover(t *testing.T) {
 		}
 	}
 }
+
+func TestEachOnce(t *testing.T) {
+	for _, n := range []int{0, 1, 2, 3, 50} {
+		seen := make([]atomic.Int32, n)
+		Each(n, func(i int) { seen[i].Add(1) })
+		for i := range seen {
+			if seen[i].Load() != 1 {
+				t.Fatalf("n %d: item %d seen %d times", n, i, seen[i].Load())
+			}
+		}
+	}
+}

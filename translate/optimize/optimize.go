@@ -2,10 +2,12 @@ package optimize
 
 import (
 	"fmt"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
 
+	"github.com/xt2nft/xt2nft/internal/par"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
@@ -57,10 +59,24 @@ func Run(rs *translate.Ruleset, opt Options) *Result {
 				res.Splits = append(res.Splits, sp)
 			}
 		}
-		groups := make([][]*group, len(t.Chains))
-		for i, c := range t.Chains {
-			groups[i] = a.foldChain(c)
+		// Chains fold apart, on the machine's processors, the biggest
+		// first; every rule is described before (the dispatch pass made
+		// new ones), so that folding only reads what the analyzer knows.
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				a.analyze(r)
+			}
 		}
+		groups := make([][]*group, len(t.Chains))
+		bySize := make([]int, len(t.Chains))
+		for i := range bySize {
+			bySize[i] = i
+		}
+		sort.SliceStable(bySize, func(i, j int) bool { return len(t.Chains[bySize[i]].Rules) > len(t.Chains[bySize[j]].Rules) })
+		par.Each(len(bySize), func(k int) {
+			i := bySize[k]
+			groups[i] = a.foldChain(t.Chains[i])
+		})
 		k := minFold(groups, len(t.Sets))
 		for i, c := range t.Chains {
 			var rules []*translate.Rule
