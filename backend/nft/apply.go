@@ -3,6 +3,7 @@ package nft
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/google/nftables"
@@ -395,10 +396,15 @@ func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint
 	parts := make([]*batch, par.Parts(len(rules), parallelRules))
 	errs := make([]error, len(parts))
 	par.Ranges(len(rules), parallelRules, func(part, lo, hi int) {
+		// The first part goes into b itself; the others into batches
+		// of their own, sized for about 450 bytes a rule (more with
+		// anonymous sets).
 		pb := b
-		if len(parts) > 1 {
-			pb = &batch{}
+		if part > 0 {
+			pb = &batch{buf: make([]byte, 0, 512*(hi-lo))}
 			parts[part] = pb
+		} else if len(parts) > 1 {
+			b.buf = slices.Grow(b.buf, 512*(hi-lo))
 		}
 		var d ruleDigester
 		for k := lo; k < hi; k++ {
@@ -429,7 +435,7 @@ func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint
 		}
 	}
 	if len(parts) > 1 {
-		b.append(parts...)
+		b.append(parts[1:]...)
 	}
 	return nil
 }

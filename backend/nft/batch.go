@@ -484,6 +484,44 @@ func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *Rule
 	b.add(unix.NFT_MSG_NEWRULE, fam, flags, attrs)
 }
 
+// ruleWithDigest queues NEWRULE for r, encoded straight into the batch,
+// its user data followed by the digest d (see ruleMsg for before, prog
+// and slot): a big batch is mostly rules, and encoding each apart cost
+// two allocations and two copies.
+func (b *batch) ruleWithDigest(r *RuleProgram, d digest, before uint64, slot *uint64) error {
+	start := len(b.buf)
+	flags := netlink.Request | netlink.Create | netlink.Append
+	if before != 0 {
+		flags = netlink.Request | netlink.Create
+	}
+	b.buf = appendMsg(b.buf, netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE), flags, byte(r.Rule.Table.Family), nil)
+	var err error
+	if b.buf, err = appendRule(b.buf, r.Rule, nil); err != nil {
+		b.buf = b.buf[:start]
+		return err
+	}
+	ud := r.Rule.UserData
+	b.buf = binary.NativeEndian.AppendUint16(b.buf, uint16(4+len(ud)+2+digestLen))
+	b.buf = binary.NativeEndian.AppendUint16(b.buf, unix.NFTA_RULE_USERDATA)
+	b.buf = append(b.buf, ud...)
+	b.buf = append(b.buf, udataDigest, digestLen)
+	b.buf = append(b.buf, d[:]...)
+	for (len(b.buf)-start)%4 != 0 {
+		b.buf = append(b.buf, 0)
+	}
+	if before != 0 {
+		b.buf = appendAttr(b.buf, unix.NFTA_RULE_POSITION, binary.BigEndian.AppendUint64(nil, before))
+	}
+	binary.NativeEndian.PutUint32(b.buf[start:], uint32(len(b.buf)-start))
+	b.offs = append(b.offs, start)
+	b.origins = append(b.origins, origin{msgType: unix.NFT_MSG_NEWRULE, rule: b.rules})
+	b.rules++
+	b.progs = append(b.progs, r)
+	b.slots = append(b.slots, slot)
+	b.bytes += len(b.buf) - start
+	return nil
+}
+
 // delRule queues DELRULE of the rule with handle h.
 func (b *batch) delRule(t *nftables.Table, chain string, h uint64) {
 	ae := encoder()

@@ -451,10 +451,8 @@ func queueRule(b *batch, r *RuleProgram, d digest, before uint64, slot *uint64) 
 			return &Error{Pos: r.Origin, Msg: err.Error()}
 		}
 	}
-	attrs, err := encodeRule(r.Rule)
-	if err != nil {
+	if err := b.ruleWithDigest(r, d, before, slot); err != nil {
 		return &Error{Pos: r.Origin, Msg: err.Error()}
 	}
-	b.ruleMsg(byte(r.Rule.Table.Family), attrs, withDigest(r.Rule.UserData, d), before, r, slot)
 	return nil
 }
