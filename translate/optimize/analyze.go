@@ -1,7 +1,7 @@
 package optimize
 
 import (
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/internal/par"
@@ -645,7 +645,9 @@ func (a *analyzer) foldable(r *translate.Rule, ri *rinfo) *foldable {
 			return nil
 		}
 	}
-	sort.SliceStable(f.sels, func(i, j int) bool { return f.sels[i].keys[0].text < f.sels[j].keys[0].text })
+	if len(f.sels) > 1 {
+		slices.SortStableFunc(f.sels, func(x, y *sel) int { return strings.Compare(x.keys[0].text, y.keys[0].text) })
+	}
 	for _, s := range f.sels {
 		class.WriteString("k:")
 		for j, k := range s.keys {
@@ -761,19 +763,31 @@ func product(sels []*sel) [][]value {
 	if len(sels) == 1 {
 		return sels[0].tuples
 	}
-	out := [][]value{nil}
+	n, width := 1, 0
 	for _, s := range sels {
-		if len(out)*len(s.tuples) > maxElems {
+		if n *= len(s.tuples); n > maxElems {
 			return nil
 		}
-		var next [][]value
-		for _, o := range out {
-			for _, t := range s.tuples {
-				e := make([]value, 0, len(o)+len(t))
-				next = append(next, append(append(e, o...), t...))
-			}
+		width += len(s.keys)
+	}
+	if n == 0 {
+		return nil
+	}
+	// One array for all: element i takes the tuples of the selectors in
+	// order, the last varying fastest.
+	flat := make([]value, n*width)
+	out := make([][]value, n)
+	for i := range out {
+		e := flat[i*width : (i+1)*width : (i+1)*width]
+		rem, pos := i, width
+		for k := len(sels) - 1; k >= 0; k-- {
+			ts := sels[k].tuples
+			t := ts[rem%len(ts)]
+			rem /= len(ts)
+			pos -= len(t)
+			copy(e[pos:], t)
 		}
-		out = next
+		out[i] = e
 	}
 	return out
 }
