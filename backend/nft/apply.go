@@ -394,8 +394,7 @@ func queueTable(b *batch, tp *TableProgram, replace bool, carried map[*SetProgra
 // batch of its own (par), and the parts appended in order.
 func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint64) error {
 	parts := make([]*batch, par.Parts(len(rules), parallelRules))
-	errs := make([]error, len(parts))
-	par.Ranges(len(rules), parallelRules, func(part, lo, hi int) {
+	err := par.Try(len(rules), parallelRules, func(part, lo, hi int) error {
 		// The first part goes into b itself; the others into batches
 		// of their own, sized for about 450 bytes a rule (more with
 		// anonymous sets).
@@ -415,8 +414,7 @@ func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint
 			} else {
 				var err error
 				if dg, err = d.digest(r); err != nil {
-					errs[part] = &Error{Pos: r.Origin, Msg: err.Error()}
-					return
+					return &Error{Pos: r.Origin, Msg: err.Error()}
 				}
 			}
 			var slot *uint64
@@ -424,15 +422,13 @@ func queueRules(b *batch, rules []*RuleProgram, digests []digest, handles []uint
 				slot = &handles[k]
 			}
 			if err := queueRule(pb, r, dg, 0, slot); err != nil {
-				errs[part] = err
-				return
+				return err
 			}
 		}
+		return nil
 	})
-	for _, err := range errs {
-		if err != nil {
-			return err
-		}
+	if err != nil {
+		return err
 	}
 	if len(parts) > 1 {
 		b.append(parts[1:]...)

@@ -160,22 +160,19 @@ func ruleDigests(p *Program) ([][]digest, error) {
 	out := make([][]digest, len(p.Tables))
 	for i, tp := range p.Tables {
 		out[i] = make([]digest, len(tp.Rules))
-		errs := make([]error, par.Parts(len(tp.Rules), parallelRules))
-		par.Ranges(len(tp.Rules), parallelRules, func(part, lo, hi int) {
+		err := par.Try(len(tp.Rules), parallelRules, func(_, lo, hi int) error {
 			var d ruleDigester
 			for k := lo; k < hi; k++ {
 				r := tp.Rules[k]
 				var err error
 				if out[i][k], err = d.digest(r); err != nil {
-					errs[part] = &Error{Pos: r.Origin, Msg: err.Error()}
-					return
+					return &Error{Pos: r.Origin, Msg: err.Error()}
 				}
 			}
+			return nil
 		})
-		for _, err := range errs {
-			if err != nil {
-				return nil, err
-			}
+		if err != nil {
+			return nil, err
 		}
 	}
 	return out, nil

@@ -149,16 +149,14 @@ func lowerTable(t *translate.Table) (*TableProgram, error) {
 	n := len(items)
 	progs, rules := make([]RuleProgram, n), make([]nftables.Rule, n)
 	tp.Rules = make([]*RuleProgram, n)
-	errs := make([]error, par.Parts(n, parallelRules))
-	par.Ranges(n, parallelRules, func(part, lo, hi int) {
+	err := par.Try(n, parallelRules, func(_, lo, hi int) error {
 		var exprs slab.Slab[expr.Any]
 		l := &lowerer{fam: t.Family, table: tp.Table, sets: sets}
 		for k := lo; k < hi; k++ {
 			c, r := items[k].c, items[k].r
 			l.reset()
 			if err := l.rule(r); err != nil {
-				errs[part] = &Error{Pos: r.Origin, Msg: fmt.Sprintf("cannot lower %q: %v", translate.RenderRule(r), err)}
-				return
+				return &Error{Pos: r.Origin, Msg: fmt.Sprintf("cannot lower %q: %v", translate.RenderRule(r), err)}
 			}
 			nr := &rules[k]
 			*nr = nftables.Rule{Table: tp.Table, Chain: chains[c.Name], Exprs: exprs.Take(len(l.out))}
@@ -169,11 +167,10 @@ func lowerTable(t *translate.Table) (*TableProgram, error) {
 			progs[k] = RuleProgram{Rule: nr, Anon: l.anon, Origin: r.Origin}
 			tp.Rules[k] = &progs[k]
 		}
+		return nil
 	})
-	for _, err := range errs {
-		if err != nil {
-			return nil, err // the first part's: the program's first refusal
-		}
+	if err != nil {
+		return nil, err // the program's first refusal
 	}
 	return tp, nil
 }

@@ -67,3 +67,18 @@ func Each(n int, f func(i int)) {
 	}
 	wg.Wait()
 }
+
+// Try is Ranges for parts that may fail: each part stops at its first
+// error, and Try returns the error of the first part that failed (the
+// first error in [0, n)'s order, when each part fails at its first bad
+// item).
+func Try(n, least int, f func(part, lo, hi int) error) error {
+	errs := make([]error, Parts(n, least))
+	Ranges(n, least, func(part, lo, hi int) { errs[part] = f(part, lo, hi) })
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,6 +1,7 @@
 package par
 
 import (
+	"strconv"
 	"sync/atomic"
 	"testing"
 )
@@ -42,3 +43,25 @@ func TestEachOnce(t *testing.T) {
 		}
 	}
 }
+
+func TestTryFirstError(t *testing.T) {
+	bad := map[int]bool{30: true, 900: true}
+	err := Try(1000, 10, func(_, lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			if bad[i] {
+				return errAt(i)
+			}
+		}
+		return nil
+	})
+	if err == nil || err.Error() != "item 30" {
+		t.Fatalf("got %v, want the error at item 30", err)
+	}
+	if err := Try(1000, 10, func(_, lo, hi int) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+type errAt int
+
+func (e errAt) Error() string { return "item " + strconv.Itoa(int(e)) }
