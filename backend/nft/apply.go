@@ -274,9 +274,13 @@ func predictHandles(b *batch, tp *TableProgram, handles []uint64, first int) {
 	if b.checks == nil {
 		b.checks = map[int]bool{}
 	}
+	if len(b.guessed) < first+len(tp.Rules) {
+		b.guessed = append(b.guessed, make([]bool, first+len(tp.Rules)-len(b.guessed))...)
+	}
 	for k, r := range tp.Rules {
 		h += uint64(len(r.Anon)) + 1
 		handles[k] = h
+		b.guessed[first+k] = true
 		if k == len(tp.Rules)-1 || tp.Rules[k+1].Rule.Chain != r.Rule.Chain {
 			b.checks[first+k] = true
 		}

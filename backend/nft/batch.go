@@ -47,10 +47,12 @@ type batch struct {
 	// inPlace: the batch edits a live table in place (incremental.go).
 	inPlace bool
 	// echo asks the kernel for new rules back (NLM_F_ECHO); send puts
-	// their handles in slots. A slot that already holds a handle was
-	// predicted (predictHandles): only the rules in checks come back, and
-	// an echoed handle other than the prediction sets mispredicted.
+	// their handles in slots. The k-th rule's handle is predicted when
+	// guessed[k] (predictHandles): of those only the rules in checks come
+	// back, and an echoed handle other than the prediction sets
+	// mispredicted.
 	echo         bool
+	guessed      []bool
 	checks       map[int]bool
 	mispredicted bool
 }

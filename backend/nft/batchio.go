@@ -103,7 +103,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 			if b.echo && m.Header.Type == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE && m.Header.Seq > base && m.Header.Seq <= last && len(m.Data) > 4 {
 				if k := b.origins[m.Header.Seq-base-1].rule; k >= 0 && k < len(b.slots) && b.slots[k] != nil {
 					h := getU64(m.Data[4:], unix.NFTA_RULE_HANDLE)
-					if *b.slots[k] != 0 && *b.slots[k] != h {
+					if b.guesses(k) && *b.slots[k] != h {
 						b.mispredicted = true
 					}
 					*b.slots[k] = h
@@ -159,8 +159,11 @@ func (b *batch) echoes(k int) bool {
 	if k < 0 || k >= len(b.slots) || b.slots[k] == nil {
 		return false
 	}
-	return *b.slots[k] == 0 || b.checks[k]
+	return !b.guesses(k) || b.checks[k]
 }
+
+// guesses reports whether the k-th rule's handle is predicted.
+func (b *batch) guesses(k int) bool { return k < len(b.guessed) && b.guessed[k] }
 
 // failure is a message the kernel refused.
 type failure struct {
