@@ -267,22 +267,21 @@ func apply(ns *NS, p *Program, opt ApplyOptions, base uint32, late bool) (*Apply
 // and queueTable and queueRules send its objects, chains, sets, then each
 // rule after its anonymous sets. So these rules need not come back to say
 // their handles (echoing 80,000 rules cost the kernel half a second, and
-// reading them as much again): only the last rule of each chain does, to
-// check the count, and a batch whose check fails records nothing.
+// reading them as much again): they lose their slots, but for the last
+// rule of each chain, which comes back to check the count; a batch whose
+// check fails records nothing.
 func predictHandles(b *batch, tp *TableProgram, handles []uint64, first int) {
 	h := uint64(len(tp.Objs) + len(tp.Chains) + len(tp.Sets))
-	if b.checks == nil {
-		b.checks = map[int]bool{}
-	}
-	if len(b.guessed) < first+len(tp.Rules) {
-		b.guessed = append(b.guessed, make([]bool, first+len(tp.Rules)-len(b.guessed))...)
+	if b.expect == nil {
+		b.expect = map[int]uint64{}
 	}
 	for k, r := range tp.Rules {
 		h += uint64(len(r.Anon)) + 1
 		handles[k] = h
-		b.guessed[first+k] = true
 		if k == len(tp.Rules)-1 || tp.Rules[k+1].Rule.Chain != r.Rule.Chain {
-			b.checks[first+k] = true
+			b.expect[first+k] = h
+		} else {
+			b.slots[first+k] = nil
 		}
 	}
 }

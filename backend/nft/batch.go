@@ -43,17 +43,14 @@ type batch struct {
 	// slots[k], when not nil, is where send puts the k-th rule's handle
 	// if echo.
 	slots []*uint64
-	bytes int // encoded size, for the socket buffers
 	// inPlace: the batch edits a live table in place (incremental.go).
 	inPlace bool
-	// echo asks the kernel for new rules back (NLM_F_ECHO); send puts
-	// their handles in slots. The k-th rule's handle is predicted when
-	// guessed[k] (predictHandles): of those only the rules in checks come
-	// back, and an echoed handle other than the prediction sets
+	// echo asks the kernel for the rules with a slot back (NLM_F_ECHO);
+	// send puts their handles there. expect[k] is the handle predicted
+	// for the k-th rule (predictHandles); an echoed one that differs sets
 	// mispredicted.
 	echo         bool
-	guessed      []bool
-	checks       map[int]bool
+	expect       map[int]uint64
 	mispredicted bool
 }
 
@@ -67,15 +64,42 @@ func nfgen(family byte) []byte { return []byte{family, unix.NFNETLINK_V0, 0, 0} 
 
 // add appends one message; attrs are its encoded attributes.
 func (b *batch) add(typ uint16, family byte, flags netlink.HeaderFlags, attrs []byte) {
+	start := b.open(typ, family, flags)
+	b.buf = append(b.buf, attrs...)
+	b.close(start)
+}
+
+// open starts a message in buf (its netlink and nfgenmsg headers, the
+// attributes to be appended, then close) and notes its origin; it returns
+// where the message starts.
+func (b *batch) open(typ uint16, family byte, flags netlink.HeaderFlags) int {
 	o := origin{msgType: typ, rule: -1}
 	if typ == unix.NFT_MSG_NEWRULE {
 		o.rule = b.rules
 		b.rules++
 	}
-	b.offs = append(b.offs, len(b.buf))
-	b.buf = appendMsg(b.buf, netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8|int(typ)), netlink.Request|flags, family, attrs)
+	start := len(b.buf)
+	b.offs = append(b.offs, start)
 	b.origins = append(b.origins, o)
-	b.bytes += 16 + 4 + len(attrs)
+	b.buf = appendMsg(b.buf, netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8|int(typ)), netlink.Request|flags, family, nil)
+	return start
+}
+
+// close ends the message open began at start: its length, then the
+// padding to four bytes.
+func (b *batch) close(start int) {
+	binary.NativeEndian.PutUint32(b.buf[start:], uint32(len(b.buf)-start))
+	for len(b.buf)%4 != 0 {
+		b.buf = append(b.buf, 0)
+	}
+}
+
+// cancel takes back the last message, which open began at start.
+func (b *batch) cancel(start int) {
+	if b.origins[len(b.origins)-1].rule >= 0 {
+		b.rules--
+	}
+	b.buf, b.offs, b.origins = b.buf[:start], b.offs[:len(b.offs)-1], b.origins[:len(b.origins)-1]
 }
 
 // appendMsg appends one nf_tables message (sequence number 0).
@@ -139,7 +163,6 @@ func (b *batch) append(os ...*batch) {
 		b.rules += o.rules
 		b.progs = append(b.progs, o.progs...)
 		b.slots = append(b.slots, o.slots...)
-		b.bytes += o.bytes
 	}
 }
 
@@ -173,7 +196,6 @@ func (b *batch) insert(k int, o *batch) {
 		}
 		b.labels = moved
 	}
-	b.bytes += o.bytes
 }
 
 // raw appends a message whose attributes are already encoded (an object
@@ -458,69 +480,42 @@ func (b *batch) obj(o *nftables.NamedObj) error {
 	return nil
 }
 
-// rule queues NEWRULE, appended to its chain.
-func (b *batch) rule(r *nftables.Rule) error {
-	attrs, err := encodeRule(r)
-	if err != nil {
-		return err
-	}
-	b.ruleMsg(byte(r.Table.Family), attrs, r.UserData, 0, nil, nil)
-	return nil
-}
-
-// ruleMsg queues NEWRULE from encoded attributes and user data: appended
+// rule queues NEWRULE for r, encoded straight into the batch: appended
 // to its chain, or (before non-zero) inserted in front of the rule with
-// that handle. prog is the rule's program, for errors; slot, if not nil,
-// gets its handle (see echo).
-func (b *batch) ruleMsg(fam byte, attrs, udata []byte, before uint64, prog *RuleProgram, slot *uint64) {
-	if len(udata) > 0 {
-		attrs = appendAttr(attrs, unix.NFTA_RULE_USERDATA, udata)
-	}
+// that handle; its user data followed by the digest d if not nil. prog is
+// the rule's program, for errors; slot, if not nil, gets its handle (see
+// echo).
+func (b *batch) rule(r *nftables.Rule, d *digest, before uint64, prog *RuleProgram, slot *uint64) error {
 	flags := netlink.Create | netlink.Append
 	if before != 0 {
-		attrs = appendAttr(attrs, unix.NFTA_RULE_POSITION, binary.BigEndian.AppendUint64(nil, before))
 		flags = netlink.Create
 	}
-	b.progs = append(b.progs, prog)
-	b.slots = append(b.slots, slot)
-	b.add(unix.NFT_MSG_NEWRULE, fam, flags, attrs)
-}
-
-// ruleWithDigest queues NEWRULE for r, encoded straight into the batch,
-// its user data followed by the digest d (see ruleMsg for before, prog
-// and slot): a big batch is mostly rules, and encoding each apart cost
-// two allocations and two copies.
-func (b *batch) ruleWithDigest(r *RuleProgram, d digest, before uint64, slot *uint64) error {
-	start := len(b.buf)
-	flags := netlink.Request | netlink.Create | netlink.Append
-	if before != 0 {
-		flags = netlink.Request | netlink.Create
-	}
-	b.buf = appendMsg(b.buf, netlink.HeaderType(unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE), flags, byte(r.Rule.Table.Family), nil)
+	start := b.open(unix.NFT_MSG_NEWRULE, byte(r.Table.Family), flags)
 	var err error
-	if b.buf, err = appendRule(b.buf, r.Rule, nil); err != nil {
-		b.buf = b.buf[:start]
+	if b.buf, err = appendRule(b.buf, r, nil); err != nil {
+		b.cancel(start)
 		return err
 	}
-	ud := r.Rule.UserData
-	b.buf = binary.NativeEndian.AppendUint16(b.buf, uint16(4+len(ud)+2+digestLen))
-	b.buf = binary.NativeEndian.AppendUint16(b.buf, unix.NFTA_RULE_USERDATA)
-	b.buf = append(b.buf, ud...)
-	b.buf = append(b.buf, udataDigest, digestLen)
-	b.buf = append(b.buf, d[:]...)
-	for (len(b.buf)-start)%4 != 0 {
-		b.buf = append(b.buf, 0)
+	if n := len(r.UserData); n > 0 || d != nil {
+		if d != nil {
+			n += 2 + digestLen
+		}
+		b.buf = binary.NativeEndian.AppendUint16(b.buf, uint16(4+n))
+		b.buf = binary.NativeEndian.AppendUint16(b.buf, unix.NFTA_RULE_USERDATA)
+		b.buf = append(b.buf, r.UserData...)
+		if d != nil {
+			b.buf = append(append(b.buf, udataDigest, digestLen), d[:]...)
+		}
+		for len(b.buf)%4 != 0 {
+			b.buf = append(b.buf, 0)
+		}
 	}
 	if before != 0 {
 		b.buf = appendAttr(b.buf, unix.NFTA_RULE_POSITION, binary.BigEndian.AppendUint64(nil, before))
 	}
-	binary.NativeEndian.PutUint32(b.buf[start:], uint32(len(b.buf)-start))
-	b.offs = append(b.offs, start)
-	b.origins = append(b.origins, origin{msgType: unix.NFT_MSG_NEWRULE, rule: b.rules})
-	b.rules++
-	b.progs = append(b.progs, r)
+	b.close(start)
+	b.progs = append(b.progs, prog)
 	b.slots = append(b.slots, slot)
-	b.bytes += len(b.buf) - start
 	return nil
 }
 

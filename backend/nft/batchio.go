@@ -52,7 +52,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 		// The echoed rules come back, about as big as they went, before
 		// the acknowledgement: a receive buffer that overflowed would
 		// lose the answer of a batch that committed.
-		rcv += 2*b.bytes + 256*n
+		rcv += 2*len(b.buf) + 256*n
 	}
 	if err := nlraw.SocketBuffers(1<<20+len(b.buf)+64*n, rcv)(c); err != nil {
 		return classify(err)
@@ -103,7 +103,7 @@ func (b *batch) send(ns *netns.NS, genid uint32) error {
 			if b.echo && m.Header.Type == unix.NFNL_SUBSYS_NFTABLES<<8|unix.NFT_MSG_NEWRULE && m.Header.Seq > base && m.Header.Seq <= last && len(m.Data) > 4 {
 				if k := b.origins[m.Header.Seq-base-1].rule; k >= 0 && k < len(b.slots) && b.slots[k] != nil {
 					h := getU64(m.Data[4:], unix.NFTA_RULE_HANDLE)
-					if b.guesses(k) && *b.slots[k] != h {
+					if want, ok := b.expect[k]; ok && want != h {
 						b.mispredicted = true
 					}
 					*b.slots[k] = h
@@ -153,17 +153,8 @@ func sendBuffers(c *netlink.Conn, bufs ...[]byte) error {
 }
 
 // echoes reports whether the batch's k-th rule (-1: not a rule) is sent
-// with NLM_F_ECHO: a rule with a slot whose handle is not predicted, or a
-// predicted one that checks the prediction.
-func (b *batch) echoes(k int) bool {
-	if k < 0 || k >= len(b.slots) || b.slots[k] == nil {
-		return false
-	}
-	return !b.guesses(k) || b.checks[k]
-}
-
-// guesses reports whether the k-th rule's handle is predicted.
-func (b *batch) guesses(k int) bool { return k < len(b.guessed) && b.guessed[k] }
+// with NLM_F_ECHO: a rule with a slot.
+func (b *batch) echoes(k int) bool { return k >= 0 && k < len(b.slots) && b.slots[k] != nil }
 
 // failure is a message the kernel refused.
 type failure struct {

@@ -222,14 +222,8 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 	return closeNest(closeNest(b, data), elem), nil
 }
 
-// encodeRule encodes a rule's table, chain and expressions (not its user
-// data, which ruleMsg adds).
-func encodeRule(r *nftables.Rule) ([]byte, error) {
-	return appendRule(make([]byte, 0, 64+len(r.Exprs)*64), r, nil)
-}
-
-// appendRule appends what encodeRule encodes; with anon, in the form its
-// digest is of.
+// appendRule appends a rule's table, chain and expressions (not its user
+// data, which batch.rule adds); with anon, in the form its digest is of.
 func appendRule(b []byte, r *nftables.Rule, anon *anonNames) ([]byte, error) {
 	fam := byte(r.Table.Family)
 	b = putString(b, unix.NFTA_RULE_TABLE, r.Table.Name)

@@ -451,7 +451,7 @@ func queueRule(b *batch, r *RuleProgram, d digest, before uint64, slot *uint64) 
 			return &Error{Pos: r.Origin, Msg: err.Error()}
 		}
 	}
-	if err := b.ruleWithDigest(r, d, before, slot); err != nil {
+	if err := b.rule(r.Rule, &d, before, r, slot); err != nil {
 		return &Error{Pos: r.Origin, Msg: err.Error()}
 	}
 	return nil

@@ -542,8 +542,8 @@ func TestPrivilegedPredictedHandles(t *testing.T) {
 		t.Fatal(err)
 	}
 	predictHandles(b, tp, handles, 0)
-	for k := range handles {
-		handles[k]++
+	for k := range b.expect {
+		b.expect[k]++
 	}
 	if err := b.send(ns, 0); err != nil {
 		t.Fatal(err)

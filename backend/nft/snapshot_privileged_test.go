@@ -334,7 +334,7 @@ func sendUnreadable(t *testing.T, ns *netns.NS) {
 			&expr.NAT{Type: expr.NATTypeDestNAT, Family: unix.NFPROTO_IPV4, RegAddrMin: 1, RegAddrMax: 2},
 		}},
 	} {
-		if err := b.rule(r); err != nil {
+		if err := b.rule(r, nil, 0, nil, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
