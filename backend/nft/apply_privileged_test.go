@@ -17,7 +17,13 @@ import (
 // program translates and lowers an iptables-save dump.
 func program(t *testing.T, dump string) *nft.Program {
 	t.Helper()
-	out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{})
+	return programWith(t, dump, translate.Options{})
+}
+
+// programWith is program with translation options.
+func programWith(t testing.TB, dump string, topt translate.Options) *nft.Program {
+	t.Helper()
+	out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, topt)
 	if out.Failed || out.Ruleset == nil {
 		t.Fatalf("translate: %v", out.Diags)
 	}

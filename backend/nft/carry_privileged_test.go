@@ -15,7 +15,6 @@ import (
 	"github.com/xt2nft/xt2nft/backend/nft"
 	"github.com/xt2nft/xt2nft/backend/nft/nlraw"
 	"github.com/xt2nft/xt2nft/backend/nstest"
-	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
 )
 
@@ -64,15 +63,7 @@ func bigProgram(t testing.TB, size int) *nft.Program {
 	t.Helper()
 	const dump = "*filter\n:INPUT ACCEPT [0:0]\n-A INPUT -m recent --name BIG --set\n" +
 		"-A INPUT -m recent --name BIG --rcheck --seconds 3600 -j ACCEPT\nCOMMIT\n"
-	out := translate.Prepare([]translate.Input{{Name: "rules.v4", Src: []byte(dump)}}, parser.Options{}, translate.Options{RecentSize: size})
-	if out.Failed || out.Ruleset == nil {
-		t.Fatalf("translate: %v", out.Diags)
-	}
-	p, err := nft.Lower(out.Ruleset)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
+	return programWith(t, dump, translate.Options{RecentSize: size})
 }
 
 // bigList applies a recent list with room for 2,000,000 addresses (one

@@ -224,7 +224,8 @@ type lowerer struct {
 }
 
 // arena carves the expressions most rules are made of, and their one-byte
-// constants, from big arrays (see internal/slab): one per table lowered.
+// constants, from big arrays (see internal/slab): one per lowerer, which
+// lowers a table or a part of one.
 type arena struct {
 	cmps     slab.Slab[expr.Cmp]
 	payloads slab.Slab[expr.Payload]

@@ -7,10 +7,10 @@ import (
 	"sync/atomic"
 )
 
-// Ranges calls f(lo, hi) for consecutive ranges that cover [0, n), each
-// in a goroutine of its own, one per processor (GOMAXPROCS), and returns
-// when all have; below least items it calls f(0, n) alone. The ranges are in
-// order: part i covers the i-th slice of [0, n).
+// Ranges calls f(part, lo, hi) for consecutive ranges that cover [0, n),
+// each in a goroutine of its own, one per processor (GOMAXPROCS, at most
+// 8), and returns when all have; below least items it calls f(0, 0, n)
+// alone. Part i covers the i-th slice of [0, n).
 func Ranges(n, least int, f func(part, lo, hi int)) {
 	parts := Parts(n, least)
 	if parts == 1 {
@@ -35,7 +35,7 @@ func Parts(n, least int) int {
 	if n < least || n < 2 || p < 2 {
 		return 1
 	}
-	return max(1, min(p, 8, n))
+	return min(p, 8, n)
 }
 
 // Each calls f(i) for every i in [0, n), on as many goroutines as there

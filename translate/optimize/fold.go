@@ -73,8 +73,7 @@ func (g *group) addElems(elems [][]value, m int) {
 			return
 		}
 		g.byPoint = map[point][]int{}
-		elems, g.wide = g.elems, nil
-		for i := range elems {
+		for i := range g.elems {
 			g.index(i)
 		}
 		return
