@@ -197,12 +197,8 @@ func usesConntrack(t *translate.Table, c *translate.Chain, seen map[string]bool)
 					}
 				}
 			case *translate.Verdict:
-				if x.Chain != "" {
-					for _, oc := range t.Chains {
-						if oc.Name == x.Chain && usesConntrack(t, oc, seen) {
-							return true
-						}
-					}
+				if oc := chainNamed(t, x.Chain); x.Chain != "" && oc != nil && usesConntrack(t, oc, seen) {
+					return true
 				}
 			}
 		}
@@ -483,10 +479,7 @@ func transparentChain(t *translate.Table, name string, memo map[string]bool) boo
 		return v
 	}
 	memo[name] = false
-	for _, c := range t.Chains {
-		if c.Name != name {
-			continue
-		}
+	if c := chainNamed(t, name); c != nil {
 		for _, cr := range c.Rules {
 			if !transparent(t, cr, memo) {
 				return false
@@ -557,10 +550,8 @@ func changesRouting(t *translate.Table, c *translate.Chain, seen map[string]bool
 			case *translate.NAT:
 				return true
 			case *translate.Verdict:
-				for _, oc := range t.Chains {
-					if x.Chain != "" && oc.Name == x.Chain && changesRouting(t, oc, seen) {
-						return true
-					}
+				if oc := chainNamed(t, x.Chain); x.Chain != "" && oc != nil && changesRouting(t, oc, seen) {
+					return true
 				}
 			}
 		}
@@ -856,6 +847,7 @@ func entriesExclude(t *translate.Table, c *translate.Chain, ri int, r *translate
 		}
 	}
 	callers := 0
+	var reach map[string]bool // of the table, once a caller needs it
 	for _, ce := range t.Chains {
 		for ei, e := range ce.Rules {
 			v := verdictOf(e)
@@ -863,7 +855,10 @@ func entriesExclude(t *translate.Table, c *translate.Chain, ri int, r *translate
 				continue
 			}
 			callers++
-			if !reachable(t)[ce.Name] || dead(t, ce, ei) != "" {
+			if reach == nil {
+				reach = reachable(t)
+			}
+			if !reach[ce.Name] || dead(t, ce, ei) != "" {
 				continue
 			}
 			if !keepsBut(e) {
