@@ -227,6 +227,10 @@ func maskBytes(a netip.Addr, n int) []byte {
 	return a.AsSlice()
 }
 
+// xtRecentListTot is xt_recent's default list size (its ip_list_tot
+// parameter): beyond it, the kernel evicts a list's oldest entry.
+const xtRecentListTot = 200
+
 func (tr *translator) planRecentMatch(t *parser.Table, m *parser.Match, o *recentOpts) {
 	p := tr.recent
 	k := tr.recentKeyFor(t.Family, t.Name, o.name)
@@ -244,6 +248,9 @@ func (tr *translator) planRecentMatch(t *parser.Table, m *parser.Match, o *recen
 		l.Inet = tr.inet()
 		l.maskGiven = m.Opt("mask") != nil
 		p.lists[k] = l
+		if tr.opt.RecentSize < xtRecentListTot {
+			tr.approxf(o.pos, "recent: the sets of list %q hold at most %d addresses (--recent-size), xt_recent's list %d (ip_list_tot, by default): once full, a set refuses new addresses where xt_recent evicts its oldest entry", o.name, tr.opt.RecentSize, xtRecentListTot)
+		}
 	} else if o.mask != l.Mask && m.Opt("mask") != nil {
 		tr.warnf(o.pos, "recent: list %q already has mask %s from %s; the kernel ignores this rule's --mask (the first rule that creates the list wins)", o.name, maskString(l.Mask, t.Family), l.maskPos)
 	}
@@ -323,9 +330,9 @@ func inSet(l *recentList, key Expr, s recentset.Set, neg bool) Stmt {
 	return &Match{Left: key, Op: eq(neg), Right: &SetRef{Name: l.SetName(s)}}
 }
 
-// eventChain returns the chain performing an event on a list with a ring,
-// creating it on first use: one rule per stamp step (so a full set only
-// fails its own update), then the pointer advance, one rule per pointer
+// eventChain returns the chain performing an event on a list, creating it
+// on first use: one rule per stamp step (so a full set only fails its own
+// update), then with a ring the pointer advance, one rule per pointer
 // value, each ending in return so exactly one fires, and last the advance
 // of an address with no pointer yet.
 func (c *ctx) eventChain(l *recentList, dest bool) string {
@@ -343,13 +350,15 @@ func (c *ctx) eventChain(l *recentList, dest bool) string {
 	for _, s := range c.planStmts(l, key, l.Stamp()) {
 		ch.Rules = append(ch.Rules, &Rule{Origin: l.maskPos, Stmts: []Stmt{s}})
 	}
-	for p := 0; p < l.K; p++ {
-		st := []Stmt{inSet(l, key, recentset.Set{Role: recentset.Ptr, Index: p}, false)}
-		st = append(st, c.planStmts(l, key, l.Advance(p))...)
-		st = append(st, &Verdict{Kind: VerdictReturn})
-		ch.Rules = append(ch.Rules, &Rule{Origin: l.maskPos, Stmts: st})
+	if l.Ring() {
+		for p := 0; p < l.K; p++ {
+			st := []Stmt{inSet(l, key, recentset.Set{Role: recentset.Ptr, Index: p}, false)}
+			st = append(st, c.planStmts(l, key, l.Advance(p))...)
+			st = append(st, &Verdict{Kind: VerdictReturn})
+			ch.Rules = append(ch.Rules, &Rule{Origin: l.maskPos, Stmts: st})
+		}
+		ch.Rules = append(ch.Rules, &Rule{Origin: l.maskPos, Stmts: c.planStmts(l, key, l.Advance(-1))})
 	}
-	ch.Rules = append(ch.Rules, &Rule{Origin: l.maskPos, Stmts: c.planStmts(l, key, l.Advance(-1))})
 	t := c.tr.nftTable(c.fam, c.table)
 	t.Chains = append(t.Chains, ch)
 	return name

@@ -2,6 +2,7 @@ package translate
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/xt2nft/xt2nft/recentset"
 )
@@ -28,20 +29,81 @@ func (c *ctx) assembleRecent(stmts, tail []Stmt) ([]*Rule, error) {
 		return r.rules()
 	}
 	// Several recent matches: only the single-rule forms combine.
+	inls := make([][]Stmt, len(uses))
+	forms := make([]inlineForm, len(uses))
+	cut := false
+	for i, u := range uses {
+		if inls[i], forms[i] = c.recentInline(u); forms[i] == notInline {
+			return nil, c.unsupported(u.o.pos, "recent: several -m recent matches in one rule can only be combined when none is \"! --update\" or \"! --remove\", has a --hitcount above 1 or is an event on a list with one")
+		}
+		cut = cut || cutShort(u, forms[i], i < len(uses)-1 || len(parts[len(uses)]) > 0 || !onlyCounters(tail))
+	}
+	if cut {
+		if out := c.eventsApart(parts, uses, inls, forms, tail); out != nil {
+			return out, nil
+		}
+	}
 	var out []Stmt
 	for i, u := range uses {
 		out = append(out, parts[i]...)
-		inl, form := c.recentInline(u)
-		if form == notInline {
-			return nil, c.unsupported(u.o.pos, "recent: several -m recent matches in one rule can only be combined when each is --set, --rcheck, --update or --remove without \"!\" and without --hitcount above 1")
+		if cut && (u.o.Cmd == recentset.CmdSet || u.o.Cmd == recentset.CmdUpdate) {
+			c.fullSetApprox(u)
 		}
-		out = append(out, inl...)
-		if form == inlineStop {
+		out = append(out, inls[i]...)
+		if forms[i] == inlineStop {
 			return []*Rule{{Origin: c.rule.Pos, Stmts: append(out, &Counter{})}}, nil
 		}
 	}
 	out = append(out, parts[len(uses)]...)
 	return []*Rule{{Origin: c.rule.Pos, Stmts: append(out, tail...), Comment: c.comment}}, nil
+}
+
+// eventsApart is a rule of recent matches in their inline forms (inls,
+// forms; parts as in assembleRecent) with each event apart, so that a full
+// set cannot cut the rule short (cutShort): per event a rule of the
+// statements up to it (the checks of the matches before it included) and
+// a jump to the list's event chain, one rule per update (eventChain); the
+// last rule has all the matches and the target. It evaluates the
+// statements before an event again, so it is nil (not exact) when one has
+// side effects: a limit or quota, or a --remove (its deletes would make
+// its own check fail the second time). A positive check that held before
+// an event holds after it (events only add and refresh), so every rule
+// matches exactly when xt_recent reached that point of the rule.
+func (c *ctx) eventsApart(parts [][]Stmt, uses []*recentMatch, inls [][]Stmt, forms []inlineForm, tail []Stmt) []*Rule {
+	if c.statefulAround(parts[:len(uses)]...) {
+		return nil
+	}
+	for _, u := range uses {
+		if u.o.Cmd == recentset.CmdRemove {
+			return nil
+		}
+	}
+	var rules []*Rule
+	var upto []Stmt
+	rule := func(st ...[]Stmt) *Rule {
+		var all []Stmt
+		for _, p := range st {
+			all = append(all, p...)
+		}
+		return &Rule{Origin: c.rule.Pos, Stmts: all, Comment: c.comment}
+	}
+	for i, u := range uses {
+		upto = append(upto, parts[i]...)
+		for _, s := range inls[i] {
+			if _, ok := s.(*SetStmt); !ok {
+				upto = append(upto, s)
+			}
+		}
+		if u.o.Cmd != recentset.CmdSet && u.o.Cmd != recentset.CmdUpdate || len(u.l.Stamp()) == 0 {
+			continue // no event, or one without a step
+		}
+		jump := []Stmt{&Verdict{Kind: VerdictJump, Chain: c.eventChain(u.l, u.o.dest)}}
+		if forms[i] == inlineStop {
+			return append(rules, rule(upto, []Stmt{&Counter{}}, jump))
+		}
+		rules = append(rules, rule(upto, jump))
+	}
+	return append(rules, rule(upto, parts[len(uses)], tail))
 }
 
 // inlineForm says how a recent match fits in a single nft rule.
@@ -147,7 +209,22 @@ var recentMem = recentset.Set{Role: recentset.Mem}
 func (r *recentRule) rules() ([]*Rule, error) {
 	c, u := r.c, r.u
 	o, l := u.o, u.l
-	switch inl, form := c.recentInline(u); form {
+	inl, form := c.recentInline(u)
+	if r.cutShort(form) {
+		switch {
+		case form == inlineStop:
+			return []*Rule{r.rule(r.prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: c.eventChain(l, o.dest)}})}, nil
+		case form == inline:
+			if out := c.eventsApart([][]Stmt{r.prefix, r.suffix}, []*recentMatch{u}, [][]Stmt{inl}, []inlineForm{form}, r.tail); out != nil {
+				return out, nil
+			}
+		}
+		if r.chainable() {
+			return r.chains()
+		}
+		c.fullSetApprox(u)
+	}
+	switch form {
 	case inlineStop:
 		return []*Rule{r.rule(r.prefix, inl, []Stmt{&Counter{}})}, nil
 	case inline:
@@ -170,6 +247,54 @@ func (r *recentRule) rules() ([]*Rule, error) {
 	return r.chains()
 }
 
+// cutShort reports whether the encoding of form would put an event's set
+// updates in the same nft rule as something that must happen whether they
+// succeed or not. nft cannot add an address to a full set (a set's size
+// is --recent-size; xt_recent evicts its oldest entry instead), and a
+// failed update ends the nft rule: the event's other updates, the xt
+// rule's matches after the recent one and its target would not happen,
+// and "--set -j DROP" would let the packet through (proven with packets,
+// golden/recent-full-set). A single update with only a counter after it
+// may stay inline. rules and assembleRecent then take the events apart
+// (eventsApart), or into sub-chains (chains), and warn where neither is
+// exact.
+func (r *recentRule) cutShort(form inlineForm) bool {
+	return cutShort(r.u, form, len(r.suffix) > 0 || !onlyCounters(r.tail))
+}
+
+// cutShort is recentRule.cutShort for u in form, followed by more than a
+// counter in its nft rule when followed.
+func cutShort(u *recentMatch, form inlineForm, followed bool) bool {
+	o, l := u.o, u.l
+	steps := len(l.Stamp())
+	switch {
+	case form == inlineStop:
+		return steps > 1
+	case form == inline && (o.Cmd == recentset.CmdSet || o.Cmd == recentset.CmdUpdate),
+		form == notInline && o.Cmd == recentset.CmdUpdate && o.Neg && !l.Ring():
+		return steps > 1 || steps == 1 && followed
+	}
+	return false
+}
+
+func onlyCounters(st []Stmt) bool {
+	return !slices.ContainsFunc(st, func(s Stmt) bool { _, ok := s.(*Counter); return !ok })
+}
+
+// fullSetApprox is the warning of an event left inline where cutShort says
+// a full set would cut the rule short.
+func (c *ctx) fullSetApprox(u *recentMatch) {
+	u.approx(c, "recent: when a set of list %q is full (%d addresses), nft cannot add a new address to it and ends the rule there, so that this rule's other updates, matches and target do not happen for that packet (xt_recent evicts its oldest entry instead and goes on)", u.l.Name, c.tr.opt.RecentSize)
+}
+
+// chainable reports whether the xt rule's target can move into a sub-chain
+// (chains): -j RETURN and -g would then return from, or go on after, the
+// sub-chain instead of the rule's chain.
+func (r *recentRule) chainable() bool {
+	t := r.c.rule.Target
+	return t == nil || !(t.Goto || t.Chain && t.Name == "RETURN")
+}
+
 // chains is the encoding of ring checks and of events on a list with a
 // ring: the rule jumps to a sub-chain R holding the check, whose hits go
 // to R_hit, which runs the event (a chain of its own) and the xt rule's
@@ -177,7 +302,7 @@ func (r *recentRule) rules() ([]*Rule, error) {
 func (r *recentRule) chains() ([]*Rule, error) {
 	c, u := r.c, r.u
 	o, l := u.o, u.l
-	if t := c.rule.Target; t != nil && (t.Goto || t.Chain && t.Name == "RETURN") {
+	if !r.chainable() {
 		return nil, c.unsupported(o.pos, "recent: --hitcount above 1 (or an event on such a list) combined with -j RETURN or -g is not supported yet")
 	}
 	tbl := c.tr.nftTable(c.fam, c.table)
