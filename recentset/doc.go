@@ -21,6 +21,10 @@
 //	BASE_all_sP    no timeout          ring slot P of a --hitcount rule without --seconds
 //	BASE_ttl       addr . ttl pairs    --rttl (approximate: any TTL of an event within the longest window)
 //
+// A list no rule checks (only --set) has mem alone: its entries change no
+// verdict, but they are what /proc/net/xt_recent/NAME showed, and recentctl
+// and a migration find them there (HasMem).
+//
 // Each set's comment is "xt_recent NAME ROLE" (plus " mask M" for a list
 // with --mask), which is how recentctl learns a list's real name and mask.
 //

@@ -33,7 +33,7 @@ type Step struct {
 // own rule, so that a full set fails only its own step.
 func (l *List) Stamp() []Step {
 	var out []Step
-	if l.Mem {
+	if l.HasMem() {
 		out = append(out, Step{Add, Set{Role: Mem}})
 	}
 	for _, w := range l.Windows {

@@ -82,8 +82,8 @@ type List struct {
 	// Mask is the list's --mask, applied to every key; invalid when it has
 	// none (all ones).
 	Mask netip.Addr
-	// Mem: the list has a mem set (checks without --seconds, --remove,
-	// "! --update").
+	// Mem: a rule needs the mem set (checks without --seconds, --remove,
+	// "! --update"); HasMem says whether the list has one.
 	Mem bool
 	// Windows are the distinct --seconds of checks without a --hitcount
 	// above 1, ascending: one last_S set each.
@@ -139,6 +139,13 @@ func addSorted(s []uint32, v uint32) []uint32 {
 	return slices.Insert(s, i, v)
 }
 
+// HasMem reports whether the list has a mem set: when a check without
+// --seconds, a removal or "! --update" needs it (Mem), and when nothing
+// else would hold the list's entries: a list no rule checks (only --set)
+// matches no packet differently for them, but xt_recent keeps them in
+// /proc/net/xt_recent/NAME, and recentctl and a migration find them in mem.
+func (l *List) HasMem() bool { return l.Mem || len(l.Windows) == 0 && !l.Ring() }
+
 // Ring reports whether the list has a hitcount ring.
 func (l *List) Ring() bool { return l.K > 1 }
 
@@ -155,7 +162,7 @@ func (l *List) Sets() []Set {
 // keyed returns the sets keyed by the address alone (all but TTL).
 func (l *List) keyed() []Set {
 	var out []Set
-	if l.Mem {
+	if l.HasMem() {
 		out = append(out, Set{Role: Mem})
 	}
 	for _, w := range l.Windows {
@@ -184,7 +191,7 @@ func (l *List) keyed() []Set {
 // outlives the shorter windows and the ring).
 func (l *List) Holders() []Set {
 	switch {
-	case l.Mem:
+	case l.HasMem():
 		return []Set{{Role: Mem}}
 	case l.Ring() && (len(l.Windows) == 0 || l.Timeout(Set{Role: Ptr}) == 0 || l.Timeout(Set{Role: Ptr}) >= time.Duration(l.Windows[len(l.Windows)-1])*time.Second):
 		out := make([]Set, l.K)

@@ -404,7 +404,7 @@ func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
 // stamp) if there is one, else the longest window's.
 func (l *nftList) shown() []recentset.Set {
 	var out []recentset.Set
-	if l.Mem {
+	if l.HasMem() {
 		out = append(out, recentset.Set{Role: recentset.Mem})
 	}
 	for i := len(l.Windows) - 1; i >= 0; i-- {

@@ -24,13 +24,15 @@ const migrateRules = `*filter
 -A INPUT -p udp -m udp --dport 1000 -m recent --set --name mig --mask 255.255.255.255 --rsource
 -A INPUT -p udp -m udp --dport 2000 -m recent --rcheck --seconds 30 --name mig --mask 255.255.255.255 --rsource -j ACCEPT
 -A INPUT -p udp -m udp --dport 2000 -m recent --rcheck --seconds 20 --hitcount 3 --name mig --mask 255.255.255.255 --rsource -j DROP
+-A INPUT -p udp -m udp --dport 1000 -m recent --set --name log --rsource
 COMMIT
 `
 
 // TestPrivilegedMigrate fills an xt_recent list through real traffic, loads
 // xt2nft's translation of the same rules beside it, runs "recentctl
 // migrate", and checks every address and its remaining time (±1 s) in the
-// nft sets against the ages xt_recent reported.
+// nft sets against the ages xt_recent reported; and that a list no rule
+// checks (log, only --set) is carried too, address for address.
 func TestPrivilegedMigrate(t *testing.T) {
 	nstest.Skip(t, "iptables-legacy-restore", "go")
 	bin := filepath.Join(t.TempDir(), "recentctl")
@@ -85,6 +87,21 @@ func TestPrivilegedMigrate(t *testing.T) {
 	}
 	migrated := time.Now()
 	sh("", "ip", "netns", "exec", fw, bin, "migrate")
+	addrs := func(backend string) string {
+		var es []recent.Entry
+		js := sh("", "ip", "netns", "exec", fw, bin, "show", "log", "--json", "--backend", backend)
+		if err := json.Unmarshal([]byte(js), &es); err != nil {
+			t.Fatalf("%v: %s", err, js)
+		}
+		var out []string
+		for _, e := range es {
+			out = append(out, e.Addr.String())
+		}
+		return strings.Join(out, " ")
+	}
+	if p, n := addrs("proc"), addrs("nft"); p != n || p != strings.Join(srcs, " ") {
+		t.Errorf("list log: xt_recent has %q, the nft sets %q", p, n)
+	}
 	nftOut := sh("", "ip", "netns", "exec", fw, bin, "show", "mig", "--json", "--backend", "nft")
 	var got []recent.Entry
 	if err := json.Unmarshal([]byte(nftOut), &got); err != nil {
