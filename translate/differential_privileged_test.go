@@ -373,16 +373,28 @@ func inNS(t *testing.T, ns string, fn func()) {
 	<-ch
 }
 
-// TestPrivilegedFullSetWarning stands behind the warning of an event left
-// inline (fullSetApprox): a --set whose other matches have side effects
-// (a limit before it) and whose target is RETURN can be neither taken
-// apart nor moved into a sub-chain, and once the list's set is full the
-// nft rule ends at the failed update. With sets of two addresses, the
-// third source's packet is not returned to INPUT's DROP but accepted by
-// CHK's next rule; xt_recent evicts and returns, and drops it.
-func TestPrivilegedFullSetWarning(t *testing.T) {
+// TestPrivilegedWarnedDifferences stands behind approximation warnings
+// of -m recent with packets: each case's translation carries the warning,
+// and the packets iptables-legacy and nft deliver differ as it says.
+func TestPrivilegedWarnedDifferences(t *testing.T) {
 	nstest.Skip(t, "iptables-legacy-restore")
-	rules := `*filter
+	pkt := func(pause int, src string, dport int) tracePkt {
+		return tracePkt{pause: time.Duration(pause) * time.Millisecond, src: netip.MustParseAddr(src), ttl: 64, dport: dport}
+	}
+	for _, tc := range []struct {
+		name, rules string
+		opt         translate.Options
+		warning     string
+		trace       []tracePkt
+		legacy, nft string // delivered packets
+	}{{
+		// An event left inline (fullSetApprox): a limit before the --set
+		// and -j RETURN allow neither eventsApart nor a sub-chain; once
+		// the set (two addresses) is full the nft rule ends at the failed
+		// update, and the third source's packet is accepted by CHK's next
+		// rule instead of returning to INPUT's DROP.
+		name: "full-set-inline",
+		rules: `*filter
 :INPUT ACCEPT [0:0]
 :CHK - [0:0]
 -A INPUT -p udp -m udp --dport 1000 -m recent --rcheck --name B --rsource -j DROP
@@ -391,21 +403,41 @@ func TestPrivilegedFullSetWarning(t *testing.T) {
 -A CHK -m limit --limit 1000/sec --limit-burst 1000 -m recent --set --name B --rsource -j RETURN
 -A CHK -j ACCEPT
 COMMIT
-`
-	out := translate.Files([]translate.Input{{Name: "input.rules", Src: []byte(rules)}}, parser.Options{}, translate.Options{RecentSize: 2})
-	if out.Failed {
-		t.Fatalf("translation failed:\n%s", strings.Join(out.Diags, "\n"))
-	}
-	if !strings.Contains(strings.Join(out.Diags, "\n"), `when a set of list "B" is full (2 addresses)`) {
-		t.Fatalf("no full-set warning:\n%s", strings.Join(out.Diags, "\n"))
-	}
-	var trace []tracePkt
-	for _, src := range []string{"10.77.0.2", "10.77.0.3", "10.77.0.4"} {
-		trace = append(trace, tracePkt{src: netip.MustParseAddr(src), ttl: 64, dport: 2000})
-	}
-	legacy := runTrace(t, trace, func(fw string) error { return runIn(fw, rules, "iptables-legacy-restore") }, nil)
-	nftGot := runTrace(t, trace, func(fw string) error { return runIn(fw, string(out.Script), "nft", "-f", "-") }, nil)
-	if fmt.Sprint(legacy) != "[]" || fmt.Sprint(nftGot) != "[2]" {
-		t.Errorf("delivered: iptables-legacy %v (want none), nft %v (want the third packet only, as the warning says)", legacy, nftGot)
+`,
+		opt:     translate.Options{RecentSize: 2},
+		warning: `when a set of list "B" is full (2 addresses)`,
+		trace:   []tracePkt{pkt(0, "10.77.0.2", 2000), pkt(0, "10.77.0.3", 2000), pkt(0, "10.77.0.4", 2000)},
+		legacy:  "[]", nft: "[2]",
+	}, {
+		// --reap: the check of .3 (stale for 1 s) makes xt_recent free the
+		// least recently stamped entry, .2; the 10 s check then no longer
+		// finds .2, while nft keeps it in last_10.
+		name: "reap-longer-window",
+		rules: `*filter
+:INPUT ACCEPT [0:0]
+-A INPUT -p udp -m udp --dport 1000 -m recent --set --name L --rsource -j DROP
+-A INPUT -p udp -m udp --dport 2000 -m recent --rcheck --seconds 1 --reap --name L --rsource -j DROP
+-A INPUT -p udp -m udp --dport 3000 -m recent --rcheck --seconds 10 --name L --rsource -j DROP
+COMMIT
+`,
+		warning: `nft keeps such entries in @recent_L_last_10 until they expire there`,
+		trace:   []tracePkt{pkt(0, "10.77.0.2", 1000), pkt(0, "10.77.0.3", 1000), pkt(1500, "10.77.0.3", 2000), pkt(0, "10.77.0.2", 3000)},
+		legacy:  "[2 3]", nft: "[2]",
+	}} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			out := translate.Files([]translate.Input{{Name: "input.rules", Src: []byte(tc.rules)}}, parser.Options{}, tc.opt)
+			if out.Failed {
+				t.Fatalf("translation failed:\n%s", strings.Join(out.Diags, "\n"))
+			}
+			if !strings.Contains(strings.Join(out.Diags, "\n"), tc.warning) {
+				t.Fatalf("no warning %q:\n%s", tc.warning, strings.Join(out.Diags, "\n"))
+			}
+			legacy := runTrace(t, tc.trace, func(fw string) error { return runIn(fw, tc.rules, "iptables-legacy-restore") }, nil)
+			nftGot := runTrace(t, tc.trace, func(fw string) error { return runIn(fw, string(out.Script), "nft", "-f", "-") }, nil)
+			if fmt.Sprint(legacy) != tc.legacy || fmt.Sprint(nftGot) != tc.nft {
+				t.Errorf("delivered: iptables-legacy %v (want %s), nft %v (want %s, as the warning says)", legacy, tc.legacy, nftGot, tc.nft)
+			}
+		})
 	}
 }

@@ -229,7 +229,7 @@ func maskBytes(a netip.Addr, n int) []byte {
 
 // xtRecentListTot is xt_recent's default list size (its ip_list_tot
 // parameter): beyond it, the kernel evicts a list's oldest entry.
-const xtRecentListTot = 200
+const xtRecentListTot = 100
 
 func (tr *translator) planRecentMatch(t *parser.Table, m *parser.Match, o *recentOpts) {
 	p := tr.recent

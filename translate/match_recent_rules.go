@@ -3,6 +3,8 @@ package translate
 import (
 	"fmt"
 	"slices"
+	"strings"
+	"time"
 
 	"github.com/xt2nft/xt2nft/recentset"
 )
@@ -146,7 +148,7 @@ func (c *ctx) recentInline(u *recentMatch) ([]Stmt, inlineForm) {
 func (c *ctx) windowCheck(u *recentMatch, neg bool) []Stmt {
 	o, l := u.o, u.l
 	if o.reap {
-		u.approx(c, "recent: --reap is not reproduced: xt_recent frees at most one stale entry per matching packet; nft keeps stale entries in @%s (checks with --seconds are unaffected; window-less checks and the list dump see them)", l.SetName(recentset.Set{Role: recentset.Mem}))
+		c.reapApprox(u)
 	}
 	out := []Stmt{inSet(l, u.key, l.CheckSet(o.Seconds), neg)}
 	if o.RTTL {
@@ -161,6 +163,27 @@ func (c *ctx) windowCheck(u *recentMatch, neg bool) []Stmt {
 	return out
 }
 
+// reapApprox is the warning of --reap: xt_recent removes, per packet the
+// check finds in the list, the list's least recently stamped entry if its
+// newest stamp is older than --seconds. nft has no such step; the entries
+// stay in the list's sets that outlive the window (mem, longer windows and
+// rings) until those expire them, and only checks reading those sets, and
+// the list's dump, can see the difference.
+func (c *ctx) reapApprox(u *recentMatch) {
+	o, l := u.o, u.l
+	var kept []string
+	for _, s := range l.Sets() {
+		if to := l.Timeout(s); s.Role != recentset.TTL && (to == 0 || to > time.Duration(o.Seconds)*time.Second) {
+			kept = append(kept, "@"+l.SetName(s))
+		}
+	}
+	if len(kept) == 0 {
+		u.approx(c, "recent: --reap is not reproduced: xt_recent frees at most one entry older than %ds per packet the check finds, nft expires the list's entries after %ds anyway (every set of list %q times out within it); only which entries a full xt_recent list evicts may differ", o.Seconds, o.Seconds, l.Name)
+		return
+	}
+	u.approx(c, "recent: --reap is not reproduced: xt_recent frees at most one entry older than %ds per packet the check finds; nft keeps such entries in %s until they expire there, so checks of list %q with a longer --seconds or none, and its listing, still see them", o.Seconds, strings.Join(kept, ", "), l.Name)
+}
+
 // checks returns the alternative conditions of a positive check: the ring
 // conditions with --hitcount above 1, else the window (or mem) lookup.
 func (c *ctx) checks(u *recentMatch) [][]Stmt {
@@ -169,7 +192,7 @@ func (c *ctx) checks(u *recentMatch) [][]Stmt {
 		return [][]Stmt{c.windowCheck(u, false)}
 	}
 	if o.reap {
-		u.approx(c, "recent: --reap is not reproduced (xt_recent frees at most one stale entry per matching packet; windowed checks are unaffected)")
+		c.reapApprox(u)
 	}
 	if o.RTTL {
 		u.approx(c, "recent: --rttl is ignored together with --hitcount above 1")
