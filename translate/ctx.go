@@ -77,6 +77,7 @@ type ctx struct {
 	inTarget  bool
 	comment   string // from -m comment
 	recents   []*recentMatch
+	hotdrops  []hotdrop // one per hashlimit with a table (match_hashlimit.go)
 	// head and addrs are translate's buffers, kept from rule to rule.
 	head, addrs []Stmt
 }
@@ -85,7 +86,7 @@ type ctx struct {
 // translation of a rule keeps refers to them).
 func (c *ctx) reset() {
 	*c = ctx{stmts: c.stmts[:0], target: c.target[:0], warns: c.warns[:0], extra: c.extra[:0],
-		recents: c.recents[:0], head: c.head[:0], addrs: c.addrs[:0]}
+		recents: c.recents[:0], hotdrops: c.hotdrops[:0], head: c.head[:0], addrs: c.addrs[:0]}
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -249,7 +250,7 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		c.inTarget = false
 	}
 	var proto Stmt
-	if c.proto != "" && !c.protoDone && (c.protoNeg || !c.protoImplied()) {
+	if c.proto != "" && !c.protoDone && (c.protoNeg || !c.protoImplied(c.stmts)) {
 		proto = c.protoMatch(c.protoNeg)
 	}
 	// The rule's own counter (Counter.Rule); the zero one is shared.
@@ -266,6 +267,9 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		}
 		stmts = append(append(stmts, addrs...), c.stmts...)
 		rules, err := c.assembleRecent(stmts, append([]Stmt{ctr}, c.target...))
+		if len(c.hotdrops) > 0 && err == nil {
+			return nil, c.unsupported(c.hotdrops[0].pos, "-m hashlimit in a rule with -m recent is not supported yet (a full hashlimit table must drop the packet after the recent match's rules)")
+		}
 		return append(append(dst, c.extra...), rules...), err
 	}
 	// The statements of the rule, allocated once with their exact length
@@ -281,7 +285,7 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 	stmts = append(append(append(append(stmts, addrs...), c.stmts...), ctr), c.target...)
 	nr := c.tr.rules.New()
 	*nr = Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment}
-	return append(append(dst, c.extra...), nr), nil
+	return append(append(append(dst, c.extra...), nr), c.hotdropRules(head, proto, addrs)...), nil
 }
 
 // protoMatch is "ip protocol P" (IPv4) or "meta l4proto P" (IPv6, where the
@@ -312,12 +316,12 @@ func transportHeader(p string) *desc.Proto {
 // header field of the -p protocol, which makes nft add the protocol
 // dependency itself. (A NAT port mapping does not count: nft requires an
 // explicit protocol match before it.)
-func (c *ctx) protoImplied() bool {
+func (c *ctx) protoImplied(stmts []Stmt) bool {
 	h := transportHeader(c.proto)
 	if h == nil || !h.Implied {
 		return false // an extension header (mh) implies nothing to nft
 	}
-	for _, s := range c.stmts {
+	for _, s := range stmts {
 		if m, ok := s.(*Match); ok && usesProto(m.Left, h) {
 			return true
 		}

@@ -14,8 +14,18 @@ package translate
 // Element timeout: --hashlimit-htable-expire, else iptables' default of one
 // rate unit (1s for N/second, 60s for N/minute, ...), 15s in byte mode, or
 // 60s in byte mode with --hashlimit-burst (libxt_hashlimit.c).
-// --hashlimit-htable-max becomes the set size; -htable-size and
-// -gcinterval tune the kernel's hash table only and have no nft meaning.
+//
+// A full table: the kernel's table holds --hashlimit-htable-max entries,
+// but at least --hashlimit-htable-size (its buckets), and 8 × the size
+// without a max; the size defaults to one from the host's memory, 8192
+// above 1 GiB (assumed here: 65536 entries). That is the set's size. When
+// the table is full, xt_hashlimit drops the packet of a new flow outright
+// (hotdrop), whatever the rule's target; an nft set update that finds the
+// set full ends the rule, and the packet would go on to the next rule. So
+// a rule with a hashlimit is followed by its hotdrop rule: the statements
+// before the hashlimit, "KEY != @NAME drop" (right after the update, a
+// flow it could add is in the set). Measured: golden/hashlimit-full-table.
+// -gcinterval tunes the kernel's garbage collection only.
 //
 // Ports (srcport/dstport) are taken from the -p protocol's header. Without
 // a -p tcp/udp/udplite/sctp/dccp, "th sport/dport" is used, which reads
@@ -140,18 +150,33 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		}
 		cfg.expire = time.Duration(ms) * time.Millisecond
 	}
+	buckets, entries := uint64(hashlimitBuckets), uint64(0)
+	if o := m.Opt("hashlimit-htable-size"); o != nil {
+		n, ok := parseNum(o.Arg(0), 32)
+		if !ok {
+			return c.badValue(o, "number")
+		}
+		if n > 0 {
+			buckets = n
+		}
+	}
 	if o := m.Opt("hashlimit-htable-max"); o != nil {
 		n, ok := parseNum(o.Arg(0), 32)
 		if !ok {
 			return c.badValue(o, "table size")
 		}
-		cfg.size = int(n)
+		entries = n
 	}
-	for _, n := range []string{"hashlimit-htable-size", "hashlimit-htable-gcinterval"} {
-		if o := m.Opt(n); o != nil {
-			if _, ok := parseNum(o.Arg(0), 32); !ok {
-				return c.badValue(o, "number")
-			}
+	switch {
+	case entries == 0:
+		entries = 8 * buckets
+	case entries < buckets:
+		entries = buckets
+	}
+	cfg.size = int(min(entries, 1<<32-1))
+	if o := m.Opt("hashlimit-htable-gcinterval"); o != nil {
+		if _, ok := parseNum(o.Arg(0), 32); !ok {
+			return c.badValue(o, "number")
 		}
 	}
 	if err := hashlimitMode(c, m, cfg); err != nil {
@@ -187,8 +212,45 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		c.approx(nameOpt.Pos, "rules sharing hashlimit %q differ in upto/above or packet/byte mode; an nft set element keeps the limit of the rule that created it", name)
 	}
 	key, _ := hashlimitKey(c, m, first)
+	c.hotdrops = append(c.hotdrops, hotdrop{at: len(c.stmts), pos: m.Pos,
+		miss: &Match{Left: keyExpr(key), Op: OpNe, Right: &SetRef{Name: first.setName}}})
 	c.add(&SetStmt{Op: SetUpdate, Set: first.setName, Key: keyExpr(key), Stmts: []Stmt{&l}})
 	return nil
+}
+
+// hashlimitBuckets is the kernel's hash table size without
+// --hashlimit-htable-size on a host with more than 1 GiB of memory
+// (hashlimit's htable_create).
+const hashlimitBuckets = 8192
+
+// hotdrop is the drop of a packet whose flow a full hashlimit table cannot
+// take: the rule's statements before the hashlimit (c.stmts[:at]) and
+// miss, the flow's key not in the set.
+type hotdrop struct {
+	at   int
+	pos  parser.Pos
+	miss Stmt
+}
+
+// hotdropRules are the rules after the rule's own for its hashlimits (head,
+// proto and addrs as the rule's statements begin; the protocol is matched
+// unless the statements before the hashlimit imply it). The statements
+// before a hashlimit are evaluated again, so a limit or quota among them
+// counts twice: an approximation.
+func (c *ctx) hotdropRules(head []Stmt, proto Stmt, addrs []Stmt) []*Rule {
+	var out []*Rule
+	for _, h := range c.hotdrops {
+		if c.statefulAround(c.stmts[:h.at]) {
+			c.approx(h.pos, "hashlimit: a full hashlimit table drops a new flow's packet; the rule that does it in nft evaluates the matches before the hashlimit again, and their limit or quota counts the packet twice")
+		}
+		st := append([]Stmt(nil), head...)
+		if proto != nil || c.proto != "" && !c.protoDone && !c.protoImplied(c.stmts[:h.at]) {
+			st = append(st, c.protoMatch(c.protoNeg))
+		}
+		st = append(append(append(st, addrs...), c.stmts[:h.at]...), h.miss, &Verdict{Kind: VerdictDrop})
+		out = append(out, &Rule{Origin: c.rule.Pos, Stmts: st, Comment: c.comment})
+	}
+	return out
 }
 
 func keyExpr(k []Expr) Expr {
