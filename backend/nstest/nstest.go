@@ -21,7 +21,9 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 )
@@ -61,6 +63,7 @@ var seq atomic.Int64
 // cannot be created. Call Skip first.
 func New(t testing.TB, name string) *NS {
 	t.Helper()
+	sweep.Do(sweepStale)
 	ns := &NS{Name: fmt.Sprintf("xt2nft-%s-%d-%d", name, os.Getpid(), seq.Add(1))}
 	if out, err := exec.Command("ip", "netns", "add", ns.Name).CombinedOutput(); err != nil {
 		t.Fatalf("ip netns add %s: %v: %s", ns.Name, err, out)
@@ -71,6 +74,31 @@ func New(t testing.TB, name string) *NS {
 		}
 	})
 	return ns
+}
+
+var sweep sync.Once
+
+// sweepStale deletes the namespaces a killed test run left behind (its
+// cleanups never ran): every xt2nft-NAME-PID-N in /run/netns whose PID is
+// no running process. A live run's namespaces, and any other namespace,
+// stay.
+func sweepStale() {
+	ents, _ := os.ReadDir("/run/netns")
+	for _, e := range ents {
+		if f := strings.Split(e.Name(), "-"); len(f) >= 4 && f[0] == "xt2nft" && !alive(f[len(f)-2]) {
+			exec.Command("ip", "netns", "del", e.Name()).Run()
+		}
+	}
+}
+
+// alive reports whether pid names a running process (or is not a pid).
+func alive(pid string) bool {
+	n, err := strconv.Atoi(pid)
+	if err != nil || n <= 0 {
+		return true
+	}
+	_, err = os.Stat("/proc/" + pid)
+	return err == nil
 }
 
 // Close deletes the namespace now instead of when the test ends. Calling it
