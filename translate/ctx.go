@@ -78,6 +78,8 @@ type ctx struct {
 	comment   string // from -m comment
 	recents   []*recentMatch
 	hotdrops  []hotdrop // one per hashlimit with a table (match_hashlimit.go)
+	alts      *alts     // a match's alternatives (alternatives)
+	altErr    error
 	// head and addrs are translate's buffers, kept from rule to rule.
 	head, addrs []Stmt
 }
@@ -87,6 +89,29 @@ type ctx struct {
 func (c *ctx) reset() {
 	*c = ctx{stmts: c.stmts[:0], target: c.target[:0], warns: c.warns[:0], extra: c.extra[:0],
 		recents: c.recents[:0], hotdrops: c.hotdrops[:0], head: c.head[:0], addrs: c.addrs[:0]}
+}
+
+// alts is an OR in a rule's matches: the statements alt[i] stand at
+// c.stmts[at], one nft rule per alternative.
+type alts struct {
+	at  int
+	pos parser.Pos
+	alt [][]Stmt
+}
+
+// alternatives records that the match being translated is an OR of alt,
+// which nft cannot write in one rule: the rule becomes one nft rule per
+// alternative, each with all of the rule's other statements. The
+// alternatives must exclude each other (a packet can pass at most one), so
+// that the statements after them run at most once for a packet, and the
+// statements before them must have no side effects (the caller checks
+// statefulAround), as they run once per rule.
+func (c *ctx) alternatives(pos parser.Pos, alt ...[]Stmt) {
+	if c.alts != nil {
+		c.altErr = c.unsupported(pos, "a second match that nft can only write as several rules in one rule is not supported yet")
+		return
+	}
+	c.alts = &alts{at: len(c.stmts), pos: pos, alt: alt}
 }
 
 // add appends a statement to the rule (to the target part while the target
@@ -260,6 +285,12 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		ctr.Rule = true
 		ctr.Packets, ctr.Bytes = r.Counters.Packets, r.Counters.Bytes
 	}
+	if c.altErr != nil {
+		return nil, c.altErr
+	}
+	if c.alts != nil && (len(c.recents) > 0 || len(c.hotdrops) > 0) {
+		return nil, c.unsupported(c.alts.pos, "this match is written as one nft rule per alternative, which a rule with -m recent or -m hashlimit cannot be yet")
+	}
 	if len(c.recents) > 0 {
 		stmts := append(append([]Stmt(nil), head...), proto)
 		if proto == nil {
@@ -283,6 +314,20 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		stmts = append(stmts, proto)
 	}
 	stmts = append(append(append(append(stmts, addrs...), c.stmts...), ctr), c.target...)
+	if a := c.alts; a != nil {
+		// One rule per alternative: the statements before the match, the
+		// alternative, the rest; the first rule keeps the carried counter.
+		dst = append(dst, c.extra...)
+		pre := len(stmts) - len(c.stmts) - 1 - len(c.target) + a.at
+		for i, alt := range a.alt {
+			st := append(append(append([]Stmt(nil), stmts[:pre]...), alt...), stmts[pre:]...)
+			if i > 0 {
+				st[len(st)-1-len(c.target)] = c.tr.zeroCounter
+			}
+			dst = append(dst, &Rule{Origin: r.Pos, Stmts: st, Comment: c.comment})
+		}
+		return dst, nil
+	}
 	nr := c.tr.rules.New()
 	*nr = Rule{Origin: r.Pos, Stmts: stmts, Comment: c.comment}
 	return append(append(append(dst, c.extra...), nr), c.hotdropRules(head, proto, addrs)...), nil

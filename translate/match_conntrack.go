@@ -23,10 +23,21 @@ package translate
 //   - --ctstatus NONE (no status bit) never matches; "! --ctstatus NONE"
 //     matches every tracked packet.
 //
+//   - A list that mixes SNAT/DNAT with real states is an OR of a ct state
+//     and a ct status test: "--ctstate NEW,DNAT" is "ct state new" or
+//     "ct state != new, ct status dnat". And "! --ctstate DNAT" matches
+//     packets without a conntrack entry (INVALID, UNTRACKED: no DNAT bit)
+//     where nft's ct status, which has nothing to read, never matches: it
+//     is "ct state invalid,untracked" or "ct status & dnat == 0". Each OR
+//     becomes one nft rule per alternative (ctx.alternatives); they exclude
+//     each other, so at most one rule goes past them for a packet. With a
+//     limit or quota before the match (evaluated once per rule) the
+//     positive list is refused and the negated one translated in one rule
+//     with a warning.
+//
 // Approximate: a packet without a conntrack entry (INVALID, UNTRACKED) that
-// passes --ctstate skips every other conntrack test in the kernel, while
-// nft's ct expressions do not match such packets; and "! --ctstate SNAT"
-// matches such packets in the kernel but not in nft.
+// passes --ctstate skips every other conntrack test of the match in the
+// kernel, while nft's ct expressions do not match such packets.
 
 import (
 	"net/netip"
@@ -43,7 +54,10 @@ var ctStateBits = []string{"invalid", "established", "related", "new", "untracke
 // ctStateOpt translates --state/--ctstate. It returns whether the option
 // can let a packet without conntrack entry through (for the caller's
 // approximation warning).
-func ctStateOpt(c *ctx, o *parser.Option) (noCT bool, err error) {
+// With others (the match tests more than the state) an alternative for
+// packets without a conntrack entry would need those tests left out, so
+// the negated status keeps its one-rule form and its warning.
+func ctStateOpt(c *ctx, o *parser.Option, others bool) (noCT bool, err error) {
 	if o == nil {
 		return false, nil
 	}
@@ -71,17 +85,40 @@ func ctStateOpt(c *ctx, o *parser.Option) (noCT bool, err error) {
 	if o.Negated {
 		op = OpNot
 	}
-	if len(states) > 0 && len(status) > 0 && !o.Negated {
-		return false, c.unsupported(o.Pos, "--ctstate %s means \"state is one of %s OR the connection is %s\", and one nft rule cannot OR ct state with ct status; split it into two rules (one with the states, one with %s)",
-			o.Arg(0), strings.Join(states, ","), strings.Join(status, ","), strings.ToUpper(strings.Join(status, ",")))
+	ctMatch := func(key *desc.CTKey, op Op, names []string) Stmt {
+		return &Match{Left: &CT{Key: key}, Op: op, Right: &Flags{Names: names}}
 	}
-	if len(states) > 0 {
-		c.match(&CT{Key: desc.CTState}, op, &Flags{Names: states})
+	// noEntry are the states of packets without a conntrack entry that
+	// "! --ctstate" lets through.
+	var noEntry []string
+	for _, s := range []string{"invalid", "untracked"} {
+		if !seen[s] {
+			noEntry = append(noEntry, s)
+		}
 	}
-	if len(status) > 0 {
-		c.match(&CT{Key: desc.CTStatus}, op, &Flags{Names: status})
-		if o.Negated && !(seen["invalid"] && seen["untracked"]) {
-			c.approx(o.Pos, "\"! --ctstate %s\" also matches packets without a conntrack entry in iptables; nft's ct status never matches them", o.Arg(0))
+	switch {
+	case len(states) > 0 && len(status) > 0 && !o.Negated:
+		if c.statefulAround(c.stmts) {
+			return false, c.unsupported(o.Pos, "--ctstate %s means \"state is one of %s OR the connection is %s\": one nft rule per alternative, and the limit or quota before it would count twice; split it into two rules (one with the states, one with %s)",
+				o.Arg(0), strings.Join(states, ","), strings.Join(status, ","), strings.ToUpper(strings.Join(status, ",")))
+		}
+		c.alternatives(o.Pos, []Stmt{ctMatch(desc.CTState, OpEq, states)},
+			[]Stmt{ctMatch(desc.CTState, OpNot, states), ctMatch(desc.CTStatus, OpEq, status)})
+	case len(status) > 0 && o.Negated && len(noEntry) > 0 && !others && !c.statefulAround(c.stmts):
+		tracked := []Stmt{ctMatch(desc.CTStatus, OpNot, status)}
+		if len(states) > 0 {
+			tracked = append([]Stmt{ctMatch(desc.CTState, OpNot, states)}, tracked...)
+		}
+		c.alternatives(o.Pos, []Stmt{ctMatch(desc.CTState, OpEq, noEntry)}, tracked)
+	default:
+		if len(states) > 0 {
+			c.match(&CT{Key: desc.CTState}, op, &Flags{Names: states})
+		}
+		if len(status) > 0 {
+			c.match(&CT{Key: desc.CTStatus}, op, &Flags{Names: status})
+			if o.Negated && len(noEntry) > 0 {
+				c.approx(o.Pos, "\"! --ctstate %s\" also matches packets without a conntrack entry in iptables; nft's ct status never matches them", o.Arg(0))
+			}
 		}
 	}
 	if o.Negated {
@@ -116,7 +153,7 @@ func matchConntrack(c *ctx, m *parser.Match) error {
 		c.match(&CT{Key: desc.CTProtocol, Dir: desc.CTOriginal}, eq(o.Negated), &Int{V: p})
 	}
 	if o := m.Opt("ctstate"); o != nil {
-		noCT, err := ctStateOpt(c, o)
+		noCT, err := ctStateOpt(c, o, others)
 		if err != nil {
 			return err
 		}

@@ -10,6 +10,6 @@ func matchState(c *ctx, m *parser.Match) error {
 	if o == nil {
 		return c.unsupported(m.Pos, "-m state needs --state")
 	}
-	_, err := ctStateOpt(c, o)
+	_, err := ctStateOpt(c, o, false)
 	return err
 }

@@ -74,6 +74,8 @@ func TestMiscMatches(t *testing.T) {
 		{"iptables -A INPUT -m socket --transparent", "socket wildcard 0 socket transparent 1 counter"},
 		{"iptables -A INPUT -m socket --nowildcard", "socket wildcard <= 1 counter"},
 		{"iptables -A INPUT -m set ! --match-set bad-hosts src -j DROP", "ip saddr != @bad-hosts counter drop"},
+		{"iptables -A INPUT -m conntrack --ctstate NEW,DNAT", "ct state new counter\nct state ! new ct status dnat counter"},
+		{"iptables -A INPUT -m conntrack ! --ctstate DNAT -j DROP", "ct state invalid,untracked counter drop\nct status ! dnat counter drop"},
 		{"iptables -A INPUT -m nfacct --nfacct-name acct1", "counter name \"acct1\" counter"},
 		{"iptables -A INPUT -m connlimit --connlimit-upto 2 --connlimit-mask 24", "add @connlimit0 { ip saddr & 255.255.255.0 ct count 2 } counter"},
 		{"iptables -A INPUT -m connlimit ! --connlimit-upto 2 --connlimit-daddr", "add @connlimit0 { ip daddr ct count over 2 } counter"},
@@ -98,7 +100,7 @@ func TestMiscMatches(t *testing.T) {
 
 func TestMiscUnsupported(t *testing.T) {
 	tests := []struct{ in, msg string }{
-		{"iptables -A INPUT -m conntrack --ctstate NEW,DNAT", "cannot OR ct state with ct status"},
+		{"iptables -A INPUT -m limit --limit 1/s -m conntrack --ctstate NEW,DNAT", "would count twice"},
 		{"iptables -A INPUT -m helper --helper ftp", "master"},
 		{"iptables -A INPUT -m limit --limit 1/s --limit-burst 0", "kernel rejects"},
 		{"iptables -A OUTPUT -m owner --uid-owner nobody", "numeric id"},
