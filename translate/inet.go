@@ -629,7 +629,9 @@ func sumCounters(a, b *Rule) *Rule {
 		cp.Stmts[i] = st
 		if x, ok := st.(*Counter); ok && x.Name == "" {
 			if y, ok := b.Stmts[i].(*Counter); ok {
-				cp.Stmts[i] = &Counter{Packets: x.Packets + y.Packets, Bytes: x.Bytes + y.Bytes}
+				sum := *x // the rule's own counter stays one (Counter.Rule)
+				sum.Packets, sum.Bytes = x.Packets+y.Packets, x.Bytes+y.Bytes
+				cp.Stmts[i] = &sum
 			}
 		}
 	}

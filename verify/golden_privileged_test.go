@@ -92,7 +92,11 @@ func TestPrivilegedVerifyGolden(t *testing.T) {
 		if b, err := os.ReadFile(filepath.Join(c.Dir, "ipsets.save")); err == nil {
 			sets = b
 		}
-		sc = append(sc, sweepCase{c.Name, []Input{{Name: "input.rules", Src: c.Src}}, Options{Parser: c.Popt, Translate: c.Topt, IPSets: sets}})
+		in := []Input{{Name: "input.rules", Src: c.Src}}
+		if c.Src6 != nil {
+			in = append(in, Input{Name: "input.v6.rules", Src: c.Src6})
+		}
+		sc = append(sc, sweepCase{c.Name, in, Options{Parser: c.Popt, Translate: c.Topt, IPSets: sets}})
 	}
 	sweep(t, sc)
 }
