@@ -621,9 +621,11 @@ func mergeRules(a, b []*Rule, keys *ruleKeys) []inetRule {
 	return out
 }
 
-// sumCounters is a rule both families have, with their counters added.
+// sumCounters is a rule both families have, with their counters added; it
+// stands for both iptables rules (Origins: the IPv4 one, then the IPv6 one).
 func sumCounters(a, b *Rule) *Rule {
 	cp := *a
+	cp.Origins = append(append([]parser.Pos(nil), a.AllOrigins()...), b.AllOrigins()...)
 	cp.Stmts = make([]Stmt, len(a.Stmts))
 	for i, st := range a.Stmts {
 		cp.Stmts[i] = st

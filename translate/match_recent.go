@@ -109,6 +109,7 @@ type recentList struct {
 	// all ones in all 16 bytes, whatever the family).
 	maskGiven bool
 	tables    map[string]bool // iptables tables whose rules use it
+	uses      []parser.Pos    // the recent matches on it, in order
 	// declared is set once the list's sets are in the nft table.
 	declared bool
 	// events are the event chains made so far, by side (true: --rdest).
@@ -212,6 +213,13 @@ func (tr *translator) sharedRecentMasks() {
 		}
 		tr.approxf(pos, "recent: list %q is used by IPv4 rules (%s) and IPv6 rules (%s): xt_recent keeps both families' entries in one list with one mask, the mask of the rule that creates the list; the translation keys each family's sets by its own rules' mask (IPv4 %s, IPv6 %s), as the kernel does %s",
 			p.l4.Name, p.l4.maskPos, p.l6.maskPos, maskString(p.l4.Mask, parser.IPv4), maskString(p.l6.Mask, parser.IPv6), when)
+		// Every other match on the list is approximate with it (verify
+		// finds the difference on whichever of them a probe meets).
+		for _, u := range append(append([]parser.Pos(nil), p.l4.uses...), p.l6.uses...) {
+			if u != pos {
+				tr.approxf(u, "recent: list %q is one xt_recent list for IPv4 and IPv6, keyed with one mask (see the warning at %s): this match keys it by its own family's mask", p.l4.Name, pos)
+			}
+		}
 	}
 }
 
@@ -255,6 +263,7 @@ func (tr *translator) planRecentMatch(t *parser.Table, m *parser.Match, o *recen
 		tr.warnf(o.pos, "recent: list %q already has mask %s from %s; the kernel ignores this rule's --mask (the first rule that creates the list wins)", o.name, maskString(l.Mask, t.Family), l.maskPos)
 	}
 	l.tables[t.Name] = true
+	l.uses = append(l.uses, o.pos)
 	l.Need(o.Use)
 }
 

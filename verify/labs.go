@@ -273,6 +273,16 @@ func (v *verifier) legacyCounts(l *lab.Lab) (func() (map[*rule]uint64, error), f
 				out[r] += ks[i]
 			}
 		}
+		// A rule both families share is one nft counter: its IPv6
+		// rule's count goes to the IPv4 twin.
+		for x6, x4 := range v.model.twins {
+			if n, ok := out[x6]; ok {
+				delete(out, x6)
+				if _, ok := slots[x4]; ok {
+					out[x4] += n
+				}
+			}
+		}
 		return out, nil
 	}
 	return counts, rd.close, nil
@@ -304,6 +314,11 @@ func (v *verifier) observe() {
 					v.observed[x] = true
 				}
 			}
+		}
+	}
+	for x6, x4 := range v.model.twins {
+		if v.observed[x4] {
+			v.observed[x6] = true
 		}
 	}
 }

@@ -35,6 +35,10 @@ type model struct {
 	// stateful are the rules whose matching depends on the packets before
 	// (nth, limits, quotas, recent lists, meters, connection counts).
 	stateful map[*rule]bool
+	// twins are, in an inet table (--layout inet), the IPv6 rules that
+	// share one nft rule with an IPv4 rule (their twin): probed through
+	// it, and counted with it, as its counter counts both families.
+	twins map[*rule]*rule
 	// focus, when set, says which rules probes are made for (a variant's,
 	// variant.go); nil: every rule.
 	focus func(*rule) bool
@@ -90,7 +94,7 @@ func (r *rule) location() string {
 
 func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 	m := &model{dump: d, ir: ir, byPos: map[parser.Pos]*rule{}, chains: map[chainRef]*translate.Chain{},
-		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}, chance: map[*rule]string{}, stateful: map[*rule]bool{}}
+		tables: map[chainRef]*translate.Table{}, jumps: map[chainRef][]jump{}, randomNAT: map[*rule]bool{}, chance: map[*rule]string{}, stateful: map[*rule]bool{}, twins: map[*rule]*rule{}}
 	for _, t := range d.Tables {
 		for _, c := range t.Chains {
 			for i, r := range c.Rules {
@@ -115,6 +119,14 @@ func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 					}
 					if ruleCounter(r) >= 0 {
 						x.nft = append(x.nft, r)
+					}
+				}
+				if os := r.AllOrigins(); ref.fam == translate.FamilyInet && len(os) == 2 {
+					if x4, x6 := m.byPos[os[0]], m.byPos[os[1]]; x4 != nil && x6 != nil && x4.fam != x6.fam {
+						m.twins[x6] = x4
+						if x6.entry == nil {
+							x6.entry, x6.entryRef = r, ref
+						}
 					}
 				}
 				if x := m.byPos[r.Origin]; x != nil && randomNAT(r) {
@@ -177,6 +189,18 @@ func verdictOf(r *translate.Rule) *translate.Verdict {
 
 // family of an nft table.
 func v6Family(f translate.Family) bool { return f == translate.FamilyIP6 }
+
+// v6 reports whether the nft rule r of chain ref reads IPv6 packets: its
+// table's family, or in an inet table (--layout inet) the family of the
+// iptables rule it came from (a rule both families share came from the
+// IPv4 one, and reads both alike).
+func (m *model) v6(ref chainRef, r *translate.Rule) bool {
+	if ref.fam == translate.FamilyInet {
+		x := m.byPos[r.Origin]
+		return x != nil && x.fam == parser.IPv6
+	}
+	return v6Family(ref.fam)
+}
 
 // base chains and the paths that pass their hooks.
 var hookPaths = map[translate.Hook][]probe.Path{
@@ -244,7 +268,7 @@ func (m *model) conds(ref chainRef, r *translate.Rule, why *[]string) []*probe.C
 		if !ok {
 			continue
 		}
-		c, err := probe.CondOf(mt, v6Family(ref.fam), sets)
+		c, err := probe.CondOf(mt, m.v6(ref, r), sets)
 		if err != nil {
 			*why = append(*why, err.Error())
 			c = probe.OpaqueCond(mt)
@@ -283,7 +307,7 @@ func (m *model) buildTargets() {
 			}
 			shadows = append(shadows, m.shadows(r.entryRef, m.chains[r.entryRef], r.entry)...)
 			shadows = append(shadows, m.earlier(r.entryRef.fam, h, p.base.Base.Priority)...)
-			r.targets = append(r.targets, &probe.Target{V6: v6Family(r.entryRef.fam), Hook: h, Paths: hookPaths[h], Pre: pre, Own: own, Shadows: shadows,
+			r.targets = append(r.targets, &probe.Target{V6: r.fam == parser.IPv6, Hook: h, Paths: hookPaths[h], Pre: pre, Own: own, Shadows: shadows,
 				Passes: m.passes(r.entryRef.fam, h), Inputs: m.inputs(r.entryRef, r.entry)})
 		}
 	}
