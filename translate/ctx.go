@@ -291,6 +291,9 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 	if c.alts != nil && (len(c.recents) > 0 || len(c.hotdrops) > 0) {
 		return nil, c.unsupported(c.alts.pos, "this match is written as one nft rule per alternative, which a rule with -m recent or -m hashlimit cannot be yet")
 	}
+	if len(c.recents) > 0 && len(c.hotdrops) > 0 {
+		return nil, c.unsupported(c.hotdrops[0].pos, "-m hashlimit in a rule with -m recent is not supported yet (a full hashlimit table must drop the packet after the recent match's rules)")
+	}
 	if len(c.recents) > 0 {
 		stmts := append(append([]Stmt(nil), head...), proto)
 		if proto == nil {
@@ -298,9 +301,6 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		}
 		stmts = append(append(stmts, addrs...), c.stmts...)
 		rules, err := c.assembleRecent(stmts, append([]Stmt{ctr}, c.target...))
-		if len(c.hotdrops) > 0 && err == nil {
-			return nil, c.unsupported(c.hotdrops[0].pos, "-m hashlimit in a rule with -m recent is not supported yet (a full hashlimit table must drop the packet after the recent match's rules)")
-		}
 		return append(append(dst, c.extra...), rules...), err
 	}
 	// The statements of the rule, allocated once with their exact length
@@ -318,7 +318,7 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		// One rule per alternative: the statements before the match, the
 		// alternative, the rest; the first rule keeps the carried counter.
 		dst = append(dst, c.extra...)
-		pre := len(stmts) - len(c.stmts) - 1 - len(c.target) + a.at
+		pre := len(stmts) - len(c.stmts) - 1 - len(c.target) + a.at // where c.stmts[a.at] stands
 		for i, alt := range a.alt {
 			st := append(append(append([]Stmt(nil), stmts[:pre]...), alt...), stmts[pre:]...)
 			if i > 0 {

@@ -82,13 +82,6 @@ func (c *ctx) eventsApart(parts [][]Stmt, uses []*recentMatch, inls [][]Stmt, fo
 	}
 	var rules []*Rule
 	var upto []Stmt
-	rule := func(st ...[]Stmt) *Rule {
-		var all []Stmt
-		for _, p := range st {
-			all = append(all, p...)
-		}
-		return &Rule{Origin: c.rule.Pos, Stmts: all, Comment: c.comment}
-	}
 	for i, u := range uses {
 		upto = append(upto, parts[i]...)
 		for _, s := range inls[i] {
@@ -101,11 +94,11 @@ func (c *ctx) eventsApart(parts [][]Stmt, uses []*recentMatch, inls [][]Stmt, fo
 		}
 		jump := []Stmt{&Verdict{Kind: VerdictJump, Chain: c.eventChain(u.l, u.o.dest)}}
 		if forms[i] == inlineStop {
-			return append(rules, rule(upto, []Stmt{&Counter{}}, jump))
+			return append(rules, c.ruleOf(upto, []Stmt{&Counter{}}, jump))
 		}
-		rules = append(rules, rule(upto, jump))
+		rules = append(rules, c.ruleOf(upto, jump))
 	}
-	return append(rules, rule(upto, parts[len(uses)], tail))
+	return append(rules, c.ruleOf(upto, parts[len(uses)], tail))
 }
 
 // inlineForm says how a recent match fits in a single nft rule.
@@ -213,14 +206,17 @@ type recentRule struct {
 	prefix, suffix, tail []Stmt
 }
 
-// rule is an nft rule of the iptables rule's statements parts.
-func (r *recentRule) rule(parts ...[]Stmt) *Rule {
+// ruleOf is an nft rule of the iptables rule's statements parts.
+func (c *ctx) ruleOf(parts ...[]Stmt) *Rule {
 	var all []Stmt
 	for _, p := range parts {
 		all = append(all, p...)
 	}
-	return &Rule{Origin: r.c.rule.Pos, Stmts: all, Comment: r.c.comment}
+	return &Rule{Origin: c.rule.Pos, Stmts: all, Comment: c.comment}
 }
+
+// rule is ruleOf for the recent rule's iptables rule.
+func (r *recentRule) rule(parts ...[]Stmt) *Rule { return r.c.ruleOf(parts...) }
 
 func (r *recentRule) in(s recentset.Set) []Stmt    { return []Stmt{inSet(r.u.l, r.u.key, s, false)} }
 func (r *recentRule) notIn(s recentset.Set) []Stmt { return []Stmt{inSet(r.u.l, r.u.key, s, true)} }
@@ -233,7 +229,7 @@ func (r *recentRule) rules() ([]*Rule, error) {
 	c, u := r.c, r.u
 	o, l := u.o, u.l
 	inl, form := c.recentInline(u)
-	if r.cutShort(form) {
+	if cutShort(u, form, len(r.suffix) > 0 || !onlyCounters(r.tail)) {
 		switch {
 		case form == inlineStop:
 			return []*Rule{r.rule(r.prefix, []Stmt{&Counter{}, &Verdict{Kind: VerdictJump, Chain: c.eventChain(l, o.dest)}})}, nil
@@ -270,9 +266,10 @@ func (r *recentRule) rules() ([]*Rule, error) {
 	return r.chains()
 }
 
-// cutShort reports whether the encoding of form would put an event's set
-// updates in the same nft rule as something that must happen whether they
-// succeed or not. nft cannot add an address to a full set (a set's size
+// cutShort reports whether the encoding of u in form would put an event's
+// set updates in the same nft rule as something that must happen whether
+// they succeed or not (followed: more than a counter comes after it in
+// its nft rule). nft cannot add an address to a full set (a set's size
 // is --recent-size; xt_recent evicts its oldest entry instead), and a
 // failed update ends the nft rule: the event's other updates, the xt
 // rule's matches after the recent one and its target would not happen,
@@ -281,12 +278,6 @@ func (r *recentRule) rules() ([]*Rule, error) {
 // may stay inline. rules and assembleRecent then take the events apart
 // (eventsApart), or into sub-chains (chains), and warn where neither is
 // exact.
-func (r *recentRule) cutShort(form inlineForm) bool {
-	return cutShort(r.u, form, len(r.suffix) > 0 || !onlyCounters(r.tail))
-}
-
-// cutShort is recentRule.cutShort for u in form, followed by more than a
-// counter in its nft rule when followed.
 func cutShort(u *recentMatch, form inlineForm, followed bool) bool {
 	o, l := u.o, u.l
 	steps := len(l.Stamp())

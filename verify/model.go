@@ -121,8 +121,8 @@ func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 						x.nft = append(x.nft, r)
 					}
 				}
-				if os := r.AllOrigins(); ref.fam == translate.FamilyInet && len(os) == 2 {
-					if x4, x6 := m.byPos[os[0]], m.byPos[os[1]]; x4 != nil && x6 != nil && x4.fam != x6.fam {
+				if origins := r.AllOrigins(); ref.fam == translate.FamilyInet && len(origins) == 2 {
+					if x4, x6 := m.byPos[origins[0]], m.byPos[origins[1]]; x4 != nil && x6 != nil && x4.fam != x6.fam {
 						m.twins[x6] = x4
 						if x6.entry == nil {
 							x6.entry, x6.entryRef = r, ref
@@ -187,9 +187,6 @@ func verdictOf(r *translate.Rule) *translate.Verdict {
 	return nil
 }
 
-// family of an nft table.
-func v6Family(f translate.Family) bool { return f == translate.FamilyIP6 }
-
 // v6 reports whether the nft rule r of chain ref reads IPv6 packets: its
 // table's family, or in an inet table (--layout inet) the family of the
 // iptables rule it came from (a rule both families share came from the
@@ -199,7 +196,7 @@ func (m *model) v6(ref chainRef, r *translate.Rule) bool {
 		x := m.byPos[r.Origin]
 		return x != nil && x.fam == parser.IPv6
 	}
-	return v6Family(ref.fam)
+	return ref.fam == translate.FamilyIP6
 }
 
 // base chains and the paths that pass their hooks.
