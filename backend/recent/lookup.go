@@ -24,7 +24,7 @@ func (n *NFT) Lookup(ctx context.Context, name string, a netip.Addr) (Entry, boo
 		return Entry{}, false, err
 	}
 	defer c.Close()
-	e := &Entry{Addr: a, LastSeen: -1}
+	e := l.entry(a)
 	found := false
 	for _, s := range l.shown() {
 		left, ok, err := nlraw.Lookup(c, l.sets[s], a.AsSlice())

@@ -371,14 +371,6 @@ func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
 		return nil, err
 	}
 	entries := map[netip.Addr]*Entry{}
-	get := func(a netip.Addr) *Entry {
-		if e := entries[a]; e != nil {
-			return e
-		}
-		e := &Entry{Addr: a, LastSeen: -1}
-		entries[a] = e
-		return e
-	}
 	for _, l := range ls {
 		sets, err := n.read(l)
 		if err != nil {
@@ -386,7 +378,12 @@ func (n *NFT) Show(ctx context.Context, name string) ([]Entry, error) {
 		}
 		for _, s := range l.shown() {
 			for a, left := range sets[s] {
-				get(a).saw(s, left)
+				e := entries[a]
+				if e == nil {
+					e = l.entry(a)
+					entries[a] = e
+				}
+				e.saw(s, left)
 			}
 		}
 	}
@@ -422,8 +419,14 @@ func (l *nftList) shown() []recentset.Set {
 	return out
 }
 
+// entry starts the entry of address a in the list: LastSeen -1 (not seen
+// in a window yet), and no hit count unless the list keeps stamps.
+func (l *nftList) entry(a netip.Addr) *Entry {
+	return &Entry{Addr: a, LastSeen: -1, HitsUnknown: !l.Ring()}
+}
+
 // saw records that the entry is in set s with left time to go. Entries
-// start with LastSeen -1.
+// start as entry makes them.
 func (e *Entry) saw(s recentset.Set, left time.Duration) {
 	switch s.Role {
 	case recentset.Last:
@@ -451,7 +454,7 @@ func (e *Entry) sawWindow(w uint32, left time.Duration) {
 // done finishes an entry read from the sets: stamps oldest first.
 func (e *Entry) done() Entry {
 	if e.LastSeen < 0 {
-		e.LastSeen = 0
+		e.LastSeen, e.AgeUnknown = 0, true
 	}
 	slices.SortFunc(e.Stamps, func(a, b time.Duration) int { return cmp.Compare(b, a) })
 	return *e

@@ -22,6 +22,14 @@ type Entry struct {
 	// Remaining is the time left before the entry leaves the list's longest
 	// window (nft sets with a timeout); 0 when the entry does not expire.
 	Remaining time.Duration `json:"remaining_ns,omitempty"`
+	// AgeUnknown says the list does not know when the entry was last
+	// seen (LastSeen is 0): an nft list of --set alone keeps only that
+	// an address is there, and one with windows does not keep an entry's
+	// age once it is past the longest.
+	AgeUnknown bool `json:"age_unknown,omitempty"`
+	// HitsUnknown says the list does not count an entry's stamps (Stamps
+	// is empty): an nft list without a ring (no --hitcount) keeps none.
+	HitsUnknown bool `json:"hits_unknown,omitempty"`
 }
 
 // Hits is the number of stamps kept.

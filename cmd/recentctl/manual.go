@@ -27,7 +27,7 @@ The proc backend reads /proc/net/xt_recent/NAME (stamps turned into ages with th
 		Flags: fs,
 		Commands: []*clidoc.Command{
 			{Name: "list", Summary: "every list: name, where it lives (proc or nft), entry count (nft: the kernel's count, without reading the sets; expired elements not yet collected included)"},
-			{Name: "show", Args: "NAME [ADDR...]", Complete: "__lists", Summary: "address, last seen (age), hits, ttl, remaining timeout (with addresses: only those, looked up one element at a time)"},
+			{Name: "show", Args: "NAME [ADDR...]", Complete: "__lists", Summary: "address, last seen (age), hits, ttl, remaining timeout (with addresses: only those, looked up one element at a time); what a list does not keep is shown as unknown or - (an nft list of --set alone keeps no age, one without --hitcount no hits)"},
 			{Name: "add", Args: "NAME ADDR...", Complete: "__lists", Summary: "record an event for each address (like echo +ADDR)"},
 			{Name: "del", Args: "NAME ADDR...", Complete: "__lists", Summary: "remove addresses (a note names any that were not in the list)"},
 			{Name: "flush", Args: "NAME", Complete: "__lists", Summary: "empty the list"},

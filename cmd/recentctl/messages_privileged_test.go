@@ -162,3 +162,42 @@ func TestPrivilegedProcEvicted(t *testing.T) {
 		t.Errorf("exit %d", code)
 	}
 }
+
+// TestPrivilegedShowUnknown: what an nft list does not keep is shown as
+// unknown, not as 0. A list of --set alone keeps only that an address is
+// there (show said "last_seen 0.000s ago hits 0"), one with a window but
+// no ring keeps the age and no hit count; one with a ring keeps both.
+func TestPrivilegedShowUnknown(t *testing.T) {
+	const rules = "*filter\n:INPUT ACCEPT [0:0]\n" +
+		"-A INPUT -m recent --name seen --set\n" +
+		"-A INPUT -m recent --name win --rcheck --seconds 60 -j DROP\n" +
+		"-A INPUT -m recent --name ring --update --seconds 60 --hitcount 3 -j DROP\nCOMMIT\n"
+	_, _, rc := nftLab(t, "unknown", rules)
+	for _, l := range []string{"seen", "win", "ring"} {
+		rc("", "add", l, "10.0.0.1")
+	}
+	for _, c := range []struct {
+		list, seen, hits string
+		ageUnknown       bool
+		hitsUnknown      bool
+	}{
+		{"seen", "last_seen      unknown", "hits   -", true, true},
+		{"win", " ago", "hits   -", false, true},
+		{"ring", " ago", "hits   1", false, false},
+	} {
+		got := rc("", "show", c.list)
+		if !strings.Contains(got, c.seen) || !strings.Contains(got, c.hits) {
+			t.Errorf("show %s: want %q and %q in:\n%s", c.list, c.seen, c.hits, got)
+		}
+		var es []recent.Entry
+		if err := json.Unmarshal([]byte(rc("", "show", c.list, "--json")), &es); err != nil {
+			t.Fatal(err)
+		}
+		if len(es) != 1 || es[0].AgeUnknown != c.ageUnknown || es[0].HitsUnknown != c.hitsUnknown {
+			t.Errorf("show %s --json: %+v, want age_unknown %v, hits_unknown %v", c.list, es, c.ageUnknown, c.hitsUnknown)
+		}
+		if got := rc("", "show", c.list, "10.0.0.1"); !strings.Contains(got, c.hits) {
+			t.Errorf("show %s 10.0.0.1 (one lookup): want %q in:\n%s", c.list, c.hits, got)
+		}
+	}
+}

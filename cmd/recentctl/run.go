@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -315,7 +316,16 @@ func (e *env) show(es []recent.Entry) error {
 	}
 	w := bufio.NewWriter(e.stdout) // a write per entry made show of 200,000 entries 1.5 s slower
 	for _, x := range es {
-		fmt.Fprintf(w, "%-39s last_seen %8s ago  hits %3d  ttl %3d", x.Addr, secs(x.LastSeen), x.Hits(), x.TTL)
+		// What the list does not keep is not shown as 0 (an nft list
+		// of --set alone keeps neither age nor hits).
+		seen, hits := secs(x.LastSeen)+" ago", strconv.Itoa(x.Hits())
+		if x.AgeUnknown {
+			seen = "unknown"
+		}
+		if x.HitsUnknown {
+			hits = "-"
+		}
+		fmt.Fprintf(w, "%-39s last_seen %12s  hits %3s  ttl %3d", x.Addr, seen, hits, x.TTL)
 		if x.Remaining > 0 {
 			fmt.Fprintf(w, "  remaining %s", secs(x.Remaining))
 		}
