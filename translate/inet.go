@@ -154,29 +154,41 @@ func (tr *translator) absentFamily(d *parser.Dump, parts [2]*Table) {
 	}
 }
 
-// sharedConntrack warns about a family whose rules test fragments and use
-// no conntrack when the other family's rules use it. Conntrack runs for the
-// families of the table that asks for it (nf_ct_netns_get: both for an
-// inet table), and with it the kernel's defragmentation, before every
-// chain (priority -400, before raw's -300): in the inet table that
-// family's packets are reassembled first, so a rule that matches fragments
-// never meets one, where its own iptables tables, without conntrack, saw
-// every fragment (TestPrivilegedInetDefrag).
+// sharedConntrack warns where one family's rules use conntrack and the
+// other's do not. Conntrack runs for the families of the table that asks
+// for it (nf_ct_netns_get: both for an inet table), and with it the
+// kernel's defragmentation, before every chain (priority -400, before
+// raw's -300). In the inet table the other family's connections are
+// tracked too, and its fragments are reassembled first: a lone fragment
+// its own iptables tables (without conntrack) let a router forward as it
+// came is held until its datagram is whole, and never leaves
+// (TestPrivilegedInetConntrackOtherFamily); a rule of that family that
+// tests fragments never meets one (TestPrivilegedInetDefrag).
 func (tr *translator) sharedConntrack(parts [2]*Table) {
-	var ct [2]bool
+	var ct [2]parser.Pos // where the family first uses conntrack
 	var frag [2]*Rule
 	for i, p := range parts {
 		for _, c := range p.Chains {
 			for _, r := range c.Rules {
-				ct[i] = ct[i] || usesConntrack(r)
+				if ct[i].File == "" && usesConntrack(r) {
+					ct[i] = r.Origin
+				}
 				if frag[i] == nil && testsFragments(r) {
 					frag[i] = r
 				}
 			}
 		}
 	}
+	// A nat table (or chain) without NAT rules does not: neither
+	// iptable_nat nor an nft nat chain hooks conntrack in by itself (a
+	// lone fragment passes both).
 	for i := range parts {
-		if frag[i] != nil && !ct[i] && ct[1-i] {
+		if ct[i].File != "" || ct[1-i].File == "" {
+			continue
+		}
+		tr.approxf(ct[1-i], "--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, so the kernel tracks %s connections too and reassembles %s fragments before every chain: a lone fragment %s forwarded as it came is held until its datagram is whole (the default layout keeps each family's conntrack to itself)",
+			famSets[1-i], famSets[i], famSets[i], famSets[i], map[int]string{0: "iptables", 1: "ip6tables"}[i])
+		if frag[i] != nil {
 			tr.approxf(frag[i].Origin, "--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, and the kernel reassembles %s fragments before every chain: this rule tests fragments, and meets none", famSets[1-i], famSets[i], famSets[i])
 		}
 	}

@@ -377,3 +377,47 @@ func TestPrivilegedInetCorpusPairs(t *testing.T) {
 		})
 	}
 }
+
+// TestPrivilegedInetConntrackOtherFamily stands behind the warning on an
+// inet translation where one family's rules use conntrack and the other's
+// do not (here: one family's rules only). iptables' conntrack tracks its
+// own family alone; in one inet table the kernel tracks, and defragments,
+// both families, so a lone fragment of the other family that the router
+// forwarded as it came is now held for reassembly and never leaves.
+func TestPrivilegedInetConntrackOtherFamily(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore")
+	const ct = "*filter\n:INPUT ACCEPT [0:0]\n:FORWARD ACCEPT [0:0]\n-A FORWARD -m conntrack --ctstate INVALID -j DROP\nCOMMIT\n"
+	// A nat table without NAT rules does not hook conntrack in, neither
+	// in iptables nor as an nft nat chain: no warning, nothing held.
+	const nat = "*nat\n:PREROUTING ACCEPT [0:0]\n:POSTROUTING ACCEPT [0:0]\n-A PREROUTING -p tcp -j RETURN\nCOMMIT\n"
+	v4 := inetPkt("eth0", "10.70.0.2", "192.0.2.9", &lab.UDP{SrcPort: 5000, DstPort: 53})
+	v4.Packet.IP.(*lab.IPv4).Flags = 1 // MF: the first fragment, its others never come
+	v6 := inetPkt("eth0", "fd70::2", "2001:db8::9", &lab.UDP{SrcPort: 5000, DstPort: 53})
+	v6.Packet.Ext = []lab.Ext{lab.Fragment(0, true, 7, 0, 0)}
+	for _, c := range []struct {
+		name, file, rules, other string
+		v6, held                 bool
+		probe                    lab.Probe
+	}{
+		{"v6-conntrack", "rules.v6", ct, "IPv4", true, true, v4},
+		{"v4-conntrack", "rules.v4", ct, "IPv6", false, true, v6},
+		{"v6-nat-table", "rules.v6", nat, "IPv4", true, false, v4},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
+			out := translate.Files([]translate.Input{{Name: c.file, Src: []byte(c.rules)}}, parser.Options{}, translate.Options{Layout: translate.LayoutInet})
+			want := "warning: --layout inet: the " + map[bool]string{true: "IPv6", false: "IPv4"}[c.v6] + " rules use conntrack and the " + c.other + " rules do not"
+			if warned := strings.Contains(strings.Join(out.Diags, "\n"), c.file+":4:1: "+want); out.Failed || warned != c.held {
+				t.Fatalf("warning %q: %v, want %v: %v", want, warned, c.held, out.Diags)
+			}
+			fates, _ := runInet(t, []inetSide{
+				{"legacy", func(l *lab.Lab) error { return l.IPTablesRestore(c.v6, c.rules) }},
+				{"inet", func(l *lab.Lab) error { return l.NFT(string(out.Script)) }},
+			}, []inetProbe{{name: "lone " + c.other + " fragment", probe: c.probe}})
+			t.Logf("legacy %q\ninet   %q", fates[0][0], fates[1][0])
+			if !strings.Contains(fates[0][0], "leaves ppp0") || strings.Contains(fates[1][0], "leaves ppp0") == c.held {
+				t.Errorf("lone %s fragment: legacy %q (want forwarded out ppp0), inet %q (want held: %v)", c.other, fates[0][0], fates[1][0], c.held)
+			}
+		})
+	}
+}
