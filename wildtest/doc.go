@@ -3,10 +3,9 @@
 // collected from public repositories (FireHOL, ferm, Docker, Calico, Istio,
 // Antrea, Algo, wg-quick, VPN installers, fail2ban, ...).
 //
-// The collection is data, not code of this repository: it lives beside the
-// repository as ../shared/wild (each file's repository, path, commit,
-// licence and edits in its SOURCES.md), or wherever XT2NFT_WILD_DIR points;
-// without it the test skips. The package has only this file and its
+// The collection is third-party data under its own licences, kept in
+// testdata (each file's repository, path, commit, licence and edits in
+// SOURCES.md); XT2NFT_WILD_DIR points the test at another. The package has only this file and its
 // privileged test (TestPrivilegedWild), which drives the xt2nft binary
 // built from ./cmd/xt2nft through its command-line contract, so it depends
 // on no internal API of the parser or the translator.

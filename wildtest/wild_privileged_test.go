@@ -40,15 +40,15 @@ var knownFailures = map[string]string{
 const ()
 
 // wildDir returns the collection's directory: $XT2NFT_WILD_DIR, else
-// ../shared/wild beside the repository (as CI lays out shared/).
+// testdata (SOURCES.md says where each file comes from).
 func wildDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("XT2NFT_WILD_DIR")
 	if dir == "" {
-		dir = filepath.Join("..", "..", "shared", "wild") // go test runs in wildtest/
+		dir = "testdata" // go test runs in wildtest/
 	}
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
-		t.Skipf("no collection of real rulesets at %s (set XT2NFT_WILD_DIR, or put it in ../shared/wild); skipping", dir)
+		t.Fatalf("no collection of real rulesets at %s", dir)
 	}
 	abs, err := filepath.Abs(dir)
 	if err != nil {

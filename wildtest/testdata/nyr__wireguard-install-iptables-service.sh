@@ -1,0 +1,12 @@
+ip=192.0.2.1
+ip6=2001:db8::1
+port=51820
+		iptables_path=$(command -v iptables)
+		ip6tables_path=$(command -v ip6tables)
+$iptables_path -w 5 -t nat -A POSTROUTING -s 10.7.0.0/24 ! -d 10.7.0.0/24 -j SNAT --to $ip
+$iptables_path -w 5 -I INPUT -p udp --dport $port -j ACCEPT
+$iptables_path -w 5 -I FORWARD -s 10.7.0.0/24 -j ACCEPT
+$iptables_path -w 5 -I FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT
+$ip6tables_path -w 5 -t nat -A POSTROUTING -s fddd:2c4:2c4:2c4::/64 ! -d fddd:2c4:2c4:2c4::/64 -j SNAT --to $ip6
+$ip6tables_path -w 5 -I FORWARD -s fddd:2c4:2c4:2c4::/64 -j ACCEPT
+$ip6tables_path -w 5 -I FORWARD -m state --state RELATED,ESTABLISHED -j ACCEPT
