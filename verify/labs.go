@@ -5,6 +5,7 @@ package verify
 import (
 	"context"
 	"fmt"
+	"maps"
 	"net/netip"
 	"os"
 	"slices"
@@ -35,6 +36,8 @@ type pair struct {
 	tail func(dl, dn map[*rule]uint64)
 	// prevL and prevN are the last counts read.
 	prevL, prevN map[*rule]uint64
+	// twins are the model's (see foldTwins).
+	twins map[*rule]*rule
 	// tainted is set once a rule of chance sent the labs' states apart.
 	tainted *bool
 }
@@ -273,16 +276,6 @@ func (v *verifier) legacyCounts(l *lab.Lab) (func() (map[*rule]uint64, error), f
 				out[r] += ks[i]
 			}
 		}
-		// A rule both families share is one nft counter: its IPv6
-		// rule's count goes to the IPv4 twin.
-		for x6, x4 := range v.model.twins {
-			if n, ok := out[x6]; ok {
-				delete(out, x6)
-				if _, ok := slots[x4]; ok {
-					out[x4] += n
-				}
-			}
-		}
 		return out, nil
 	}
 	return counts, rd.close, nil
@@ -418,7 +411,33 @@ func (v *verifier) buildPair(topo lab.Topology) (*pair, error) {
 		}
 		return nil, n.err
 	}
-	return &pair{legacy: l.s, nft: n.s}, nil
+	return &pair{legacy: l.s, nft: n.s, twins: v.model.twins}, nil
+}
+
+// foldTwins gives the legacy counts as the nft side counts them: a rule
+// both families share (--layout inet) is one nft counter, so its IPv6
+// rule's count goes to its IPv4 twin. The counts as iptables made them
+// (which rule a probe reached) are the hits.
+func (p *pair) foldTwins(hits map[*rule]uint64) map[*rule]uint64 {
+	if len(p.twins) == 0 {
+		return hits
+	}
+	var out map[*rule]uint64
+	for x6, x4 := range p.twins {
+		n, ok := hits[x6]
+		if !ok {
+			continue
+		}
+		if out == nil {
+			out = maps.Clone(hits)
+		}
+		delete(out, x6)
+		out[x4] += n
+	}
+	if out == nil {
+		return hits
+	}
+	return out
 }
 
 func (p *pair) close() {

@@ -216,8 +216,10 @@ type chainPath struct {
 }
 
 // pathsTo finds, for every hook, the shortest way from a base chain of
-// that hook to chain to (breadth first, each chain visited once).
-func (m *model) pathsTo(to chainRef) map[translate.Hook]chainPath {
+// that hook to chain to (breadth first, each chain visited once) that a
+// packet of the family (v6) can take: in an inet table (--layout inet) a
+// chain both families use is often entered by one jump of each.
+func (m *model) pathsTo(to chainRef, v6 bool) map[translate.Hook]chainPath {
 	out := map[translate.Hook]chainPath{}
 	type item struct {
 		at    chainRef
@@ -238,13 +240,28 @@ func (m *model) pathsTo(to chainRef) map[translate.Hook]chainPath {
 			}
 		}
 		for _, j := range m.jumps[it.at] {
-			if !seen[j.from] {
+			if !seen[j.from] && m.carries(j.from, j.rule, v6) {
 				seen[j.from] = true
 				queue = append(queue, item{at: j.from, jumps: append(append([]*translate.Rule(nil), it.jumps...), j.rule)})
 			}
 		}
 	}
 	return out
+}
+
+// carries reports whether the nft rule r of chain ref is one a packet of
+// the family (v6) meets: in an inet table, a rule of that family's
+// iptables rules, or of both, or one xt2nft made; elsewhere every rule.
+func (m *model) carries(ref chainRef, r *translate.Rule, v6 bool) bool {
+	if ref.fam != translate.FamilyInet {
+		return true
+	}
+	for _, o := range r.AllOrigins() {
+		if x := m.byPos[o]; x == nil || (x.fam == parser.IPv6) == v6 {
+			return true
+		}
+	}
+	return false
 }
 
 // conds reduces the match statements of r; what cannot be reduced becomes
@@ -277,15 +294,20 @@ func (m *model) conds(ref chainRef, r *translate.Rule, why *[]string) []*probe.C
 
 // buildTargets gives every rule its probe targets.
 func (m *model) buildTargets() {
-	paths := map[chainRef]map[translate.Hook]chainPath{}
+	type key struct {
+		ref chainRef
+		v6  bool
+	}
+	paths := map[key]map[translate.Hook]chainPath{}
 	for _, r := range m.rules {
 		if r.entry == nil {
 			continue
 		}
-		ps, ok := paths[r.entryRef]
+		k := key{r.entryRef, r.fam == parser.IPv6}
+		ps, ok := paths[k]
 		if !ok {
-			ps = m.pathsTo(r.entryRef)
-			paths[r.entryRef] = ps
+			ps = m.pathsTo(r.entryRef, k.v6)
+			paths[k] = ps
 		}
 		own := m.conds(r.entryRef, r.entry, &r.unprobed)
 		for _, h := range []translate.Hook{translate.HookPrerouting, translate.HookInput, translate.HookForward, translate.HookOutput, translate.HookPostrouting} {

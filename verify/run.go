@@ -19,10 +19,11 @@ import (
 type sent struct {
 	legacy, nft lab.Observation
 	// dl and dn are the counts each iptables rule gained (nil dn: no map
-	// for a translation made elsewhere); counted says they are the step's
-	// own (not a batch's).
-	dl, dn  map[*rule]uint64
-	counted bool
+	// for a translation made elsewhere), dl as the nft side counts
+	// (pair.foldTwins); hits are dl as iptables counted, which rules the
+	// step reached; counted says they are the step's own (not a batch's).
+	dl, dn, hits map[*rule]uint64
+	counted      bool
 }
 
 // run sends every probe through both firewalls, pairs of labs in
@@ -148,7 +149,7 @@ func (v *verifier) round(rep *report.Report, seqs []*seq, pairs []*pair) error {
 				}
 			}
 			batched, rest := splitBatchable(part)
-			if err := p.batches(batched, stop, func(b []*seq, rs []sent, dl, dn map[*rule]uint64) {
+			if err := p.batches(batched, stop, func(b []*seq, rs []sent, hits, dl, dn map[*rule]uint64) {
 				ds := v.compareBatch(p, b, rs, dl, dn, lg)
 				mu.Lock()
 				defer mu.Unlock()
@@ -157,7 +158,7 @@ func (v *verifier) round(rep *report.Report, seqs []*seq, pairs []*pair) error {
 					v.trace(s, 0, rs[i])
 				}
 				v.opt.Progress.Add(int64(len(b)))
-				for x := range dl {
+				for x := range hits {
 					v.reached[x] = true
 				}
 				rep.Differences = append(rep.Differences, ds...)
@@ -217,7 +218,7 @@ func (v *verifier) trace(s *seq, i int, r sent) {
 	}
 	st := s.steps[i]
 	fmt.Fprintf(v.opt.Trace, "%s [%s] %s: %s\n  legacy: %s %v\n  nft:    %s %v\n", s.rule.location(), s.probe.Kind, st.What, st.Spec,
-		fate(r.legacy), names(r.dl), fate(r.nft), names(r.dn))
+		fate(r.legacy), names(r.hits), fate(r.nft), names(r.dn))
 	for _, side := range []lab.Observation{r.legacy, r.nft} {
 		for _, e := range side.Stray {
 			h, _ := lab.Parse(e.Packet)
@@ -294,7 +295,7 @@ func (p *pair) run(seqs []*seq, stop <-chan struct{}, done func(*seq, int, sent)
 		return err
 	}
 	if p.tail != nil {
-		p.tail(delta(curL, p.prevL), delta(curN, p.prevN))
+		p.tail(p.foldTwins(delta(curL, p.prevL)), delta(curN, p.prevN))
 	}
 	return nil
 }
@@ -328,7 +329,8 @@ func (p *pair) step(st probe.Step) (sent, error) {
 	if err != nil {
 		return r, err
 	}
-	r.dl, r.dn = delta(curL, p.prevL), delta(curN, p.prevN)
+	r.hits, r.dn = delta(curL, p.prevL), delta(curN, p.prevN)
+	r.dl = p.foldTwins(r.hits)
 	r.counted = true
 	p.prevL, p.prevN = curL, curN
 	return r, nil
@@ -398,7 +400,7 @@ type firstHit struct {
 
 // account records which rules the step reached (iptables' counters).
 func (v *verifier) account(s *seq, i int, r sent) {
-	for x := range r.dl {
+	for x := range r.hits {
 		v.reached[x] = true
 		if v.reachedBy[x] == nil {
 			v.reachedBy[x] = s
@@ -408,7 +410,7 @@ func (v *verifier) account(s *seq, i int, r sent) {
 		for _, x := range append([]*rule{s.rule}, s.also...) {
 			if _, ok := v.first[x]; !ok {
 				var by []*rule
-				for y := range r.dl {
+				for y := range r.hits {
 					by = append(by, y)
 				}
 				v.first[x] = firstHit{probe: st.Spec.String(), fate: fate(r.legacy), by: by}
@@ -466,7 +468,7 @@ func splitBatchable(seqs []*seq) (batched, rest []*seq) {
 
 // batches sends single probes batchSize at a time, reading the counters
 // once per batch.
-func (p *pair) batches(seqs []*seq, stop <-chan struct{}, done func([]*seq, []sent, map[*rule]uint64, map[*rule]uint64)) error {
+func (p *pair) batches(seqs []*seq, stop <-chan struct{}, done func(b []*seq, rs []sent, hits, dl, dn map[*rule]uint64)) error {
 	var err error
 	if p.prevL, err = p.legacy.counts(); err != nil {
 		return err
@@ -496,9 +498,9 @@ func (p *pair) batches(seqs []*seq, stop <-chan struct{}, done func([]*seq, []se
 		if err != nil {
 			return err
 		}
-		dl, dn := delta(curL, p.prevL), delta(curN, p.prevN)
+		hits, dn := delta(curL, p.prevL), delta(curN, p.prevN)
 		p.prevL, p.prevN = curL, curN
-		done(b, rs, dl, dn)
+		done(b, rs, hits, p.foldTwins(hits), dn)
 	}
 	return nil
 }
