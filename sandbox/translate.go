@@ -1,6 +1,7 @@
 package sandbox
 
 import (
+	"errors"
 	"fmt"
 	"sort"
 	"strings"
@@ -29,15 +30,8 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 	carried := topt.IPSets == nil && strings.TrimSpace(res.IPSets) != ""
 	diags = append(diags, a.events(carried)...)
 	failed := false
-	if res.TimedOut {
-		out.Diags = append(out.Diags, fmt.Sprintf("%s: the script did not finish within the --exec-timeout and was killed in the sandbox%s", res.Script, stderrTail(res.Stderr)))
-		failed = true
-	} else if res.Exit != 0 {
-		how := fmt.Sprintf("exited with status %d", res.Exit)
-		if res.Signal != "" {
-			how = "was killed by " + res.Signal
-		}
-		out.Diags = append(out.Diags, fmt.Sprintf("%s: the script %s in the sandbox (%s)%s", res.Script, how, strings.Join(res.Shell, " "), stderrTail(res.Stderr)))
+	if msg := res.failure(); msg != "" {
+		out.Diags = append(out.Diags, msg)
 		failed = true
 	}
 	// The ipsets the script made are the ones its rules name (unless
@@ -60,16 +54,8 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 		lines []savedLine
 	}
 	var saves []saved
-	for _, s := range []struct {
-		fam  int
-		pfam parser.Family
-		text string
-		tool string
-	}{{4, parser.IPv4, res.Saved4, "iptables-save"}, {6, parser.IPv6, res.Saved6, "ip6tables-save"}} {
-		if !strings.Contains(s.text, "*") {
-			continue
-		}
-		name := fmt.Sprintf("%s[%s]", res.Script, s.tool)
+	for _, s := range res.saves() {
+		name := s.name
 		text, lines := a.readSaved(s.text, s.fam)
 		saves = append(saves, saved{name, lines})
 		d, warns, err := parser.Parse(name, []byte(text), parser.Options{Family: s.pfam})
@@ -139,6 +125,65 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 }
 
 // stderrTail quotes the last lines of the script's stderr for a message.
+// failure says how the script failed or timed out ("" when it exited 0).
+func (res *Result) failure() string {
+	if res.TimedOut {
+		return fmt.Sprintf("%s: the script did not finish within the --exec-timeout and was killed in the sandbox%s", res.Script, stderrTail(res.Stderr))
+	}
+	if res.Exit == 0 {
+		return ""
+	}
+	how := fmt.Sprintf("exited with status %d", res.Exit)
+	if res.Signal != "" {
+		how = "was killed by " + res.Signal
+	}
+	return fmt.Sprintf("%s: the script %s in the sandbox (%s)%s", res.Script, how, strings.Join(res.Shell, " "), stderrTail(res.Stderr))
+}
+
+// savedRuleset is one family's saved ruleset.
+type savedRuleset struct {
+	fam        int
+	pfam       parser.Family
+	name, text string
+}
+
+// saves are the families' saved rulesets that have a table, IPv4 first,
+// named SCRIPT[iptables-save] and SCRIPT[ip6tables-save].
+func (res *Result) saves() []savedRuleset {
+	var out []savedRuleset
+	for _, s := range []savedRuleset{{4, parser.IPv4, "iptables-save", res.Saved4}, {6, parser.IPv6, "ip6tables-save", res.Saved6}} {
+		if strings.Contains(s.text, "*") {
+			s.name = fmt.Sprintf("%s[%s]", res.Script, s.name)
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Dump is a ruleset a sandboxed run built, as iptables-save prints it
+// without counters (the sandbox's are the shims' tags).
+type Dump struct {
+	Name   string
+	Src    []byte
+	Family parser.Family
+}
+
+// Dumps returns the rulesets the run built (what xt2nft verify --exec
+// loads), or the script's failure: what a failed script built is not the
+// firewall it stands for.
+func (res *Result) Dumps() ([]Dump, error) {
+	if msg := res.failure(); msg != "" {
+		return nil, errors.New(msg)
+	}
+	a := newAttribution(res)
+	var out []Dump
+	for _, s := range res.saves() {
+		text, _ := a.readSaved(s.text, s.fam)
+		out = append(out, Dump{Name: s.name, Src: []byte(text), Family: s.pfam})
+	}
+	return out, nil
+}
+
 func stderrTail(s string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/xt2nft/xt2nft/internal/progress"
 	"github.com/xt2nft/xt2nft/parser"
+	"github.com/xt2nft/xt2nft/sandbox"
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/verify"
 )
@@ -22,6 +24,7 @@ func verifyFlagSet(stderr io.Writer) (*pflag.FlagSet, *translateFlags, verifyFla
 	fs := newFlagSet("xt2nft verify", stderr)
 	tf := addTranslateFlags(fs)
 	vf := verifyFlags{
+		exec:       addExecFlags(fs),
 		json:       fs.Bool("json", false, "write the report as JSON"),
 		against:    fs.String("against", "", "compare with the nft script `FILE` (loaded with nft -f) instead of xt2nft's translation"),
 		maxWait:    fs.Duration("max-wait", 10*time.Second, "longest pause a timed probe may take (recent windows longer than this are not waited out)"),
@@ -34,6 +37,7 @@ func verifyFlagSet(stderr io.Writer) (*pflag.FlagSet, *translateFlags, verifyFla
 
 // verifyFlags are the flags verify adds to the translation's.
 type verifyFlags struct {
+	exec                    *execFlags
 	json, trace, noVariants *bool
 	against                 *string
 	maxWait                 *time.Duration
@@ -74,8 +78,16 @@ func runVerify(argv []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 		opt.Against, opt.AgainstName = b, *against
 	}
-	inputs, ok := verifyInputs(fs.Args(), stderr)
-	if !ok {
+	var inputs []verify.Input
+	if *vf.exec.script != "" {
+		if popt.Script {
+			fmt.Fprintln(stderr, "xt2nft verify: --exec runs a script, --script reads one: use one of them")
+			return exitError
+		}
+		if inputs, ok = execInputs(*vf.exec.script, fs.Args(), *vf.exec.timeout, &opt, stderr); !ok {
+			return exitError
+		}
+	} else if inputs, ok = verifyInputs(fs.Args(), stderr); !ok {
 		return exitError
 	}
 	if !*trace {
@@ -114,6 +126,32 @@ func verifyOptions(tf *translateFlags, popt parser.Options, topt translate.Optio
 		opt.IPSets = b
 	}
 	return opt, nil
+}
+
+// execInputs runs the script in the sandbox (as xt2nft --exec does) and
+// returns what it built, to verify; the ipsets it made are the ones its
+// rules name, unless --ipsets gives others.
+func execInputs(script string, args []string, timeout time.Duration, opt *verify.Options, stderr io.Writer) ([]verify.Input, bool) {
+	res, err := sandbox.Run(context.Background(), script, sandbox.Options{Timeout: timeout, Args: args})
+	if err == nil {
+		var dumps []sandbox.Dump
+		if dumps, err = res.Dumps(); err == nil {
+			var out []verify.Input
+			for _, d := range dumps {
+				out = append(out, verify.Input{Name: d.Name, Src: d.Src, Family: d.Family})
+			}
+			if len(out) == 0 {
+				fmt.Fprintf(stderr, "xt2nft verify: %s built no iptables rules in the sandbox; nothing to verify\n", script)
+				return nil, false
+			}
+			if opt.IPSets == nil && strings.TrimSpace(res.IPSets) != "" {
+				opt.IPSets = []byte(res.IPSets)
+			}
+			return out, true
+		}
+	}
+	fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+	return nil, false
 }
 
 // verifyInputs reads the files, or without files the live legacy ruleset

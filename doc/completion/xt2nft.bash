@@ -38,8 +38,8 @@ _xt2nft() {
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	verify)
-		case $prev in --against|--family|--ipsets|--layout|--max-wait|--parallel|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
-		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--against --allow-partial --counters --family --from-legacy --help --ipsets --json --layout --max-wait --no-variants --optimize --parallel --quota-stops-at-limit --recent-size --report --script --strict --table --trace --version -h" -- "$cur")); return; fi
+		case $prev in --against|--exec|--exec-timeout|--family|--ipsets|--layout|--max-wait|--parallel|--recent-size|--table) COMPREPLY=($(compgen -f -- "$cur")); return ;; esac
+		if [[ $cur == -* ]]; then COMPREPLY=($(compgen -W "--against --allow-partial --counters --exec --exec-timeout --family --from-legacy --help --ipsets --json --layout --max-wait --no-variants --optimize --parallel --quota-stops-at-limit --recent-size --report --script --strict --table --trace --version -h" -- "$cur")); return; fi
 		COMPREPLY=($(compgen -f -- "$cur"))
 		;;
 	*)
