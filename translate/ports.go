@@ -1,8 +1,10 @@
 package translate
 
 import (
+	"os"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate/desc"
@@ -44,9 +46,60 @@ func portExpr(c *ctx, o *parser.Option, s string, proto string) (e Expr, full bo
 	return &Range{Lo: &Int{V: l}, Hi: &Int{V: h}}, false, nil
 }
 
-// services is a small /etc/services subset, so translation does not depend
-// on the machine it runs on.
-var services = map[string]uint64{
+// serviceByName resolves a service name as iptables does (getaddrinfo,
+// which reads /etc/services): a name or alias of the host's services
+// database, its first entry, case as written. Without a database to read
+// (a minimal container) the names of builtinServices resolve.
+func serviceByName(name string) (uint64, bool) {
+	hostServices.once.Do(func() { hostServices.m = readServices(servicesFile) })
+	m := hostServices.m
+	if m == nil {
+		m = builtinServices
+	}
+	p, ok := m[name]
+	return p, ok
+}
+
+// servicesFile is the services database serviceByName reads.
+var servicesFile = "/etc/services"
+
+var hostServices struct {
+	once sync.Once
+	m    map[string]uint64
+}
+
+// readServices reads a services(5) file into a map of every name and
+// alias to its port (the first entry of a name wins, as in a lookup);
+// nil when the file cannot be read.
+func readServices(path string) map[string]uint64 {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	m := map[string]uint64{}
+	for _, line := range strings.Split(string(b), "\n") {
+		line, _, _ = strings.Cut(line, "#")
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		port, _, _ := strings.Cut(f[1], "/")
+		n, err := strconv.ParseUint(port, 10, 16)
+		if err != nil {
+			continue
+		}
+		for _, name := range append(f[:1:1], f[2:]...) {
+			if _, ok := m[name]; !ok {
+				m[name] = n
+			}
+		}
+	}
+	return m
+}
+
+// builtinServices are the common names of /etc/services, for a machine
+// that has none.
+var builtinServices = map[string]uint64{
 	"ftp-data": 20, "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "domain": 53, "bootps": 67, "bootpc": 68,
 	"tftp": 69, "http": 80, "www": 80, "kerberos": 88, "pop3": 110, "sunrpc": 111, "ident": 113, "auth": 113,
 	"ntp": 123, "netbios-ns": 137, "netbios-dgm": 138, "netbios-ssn": 139, "imap": 143, "imap2": 143, "snmp": 161,
@@ -68,10 +121,10 @@ func portNum(c *ctx, o *parser.Option, s string, proto string) (uint64, error) {
 	} else if n, ok := xtUint(s, 65535); ok {
 		return n, nil
 	}
-	if n, ok := services[strings.ToLower(s)]; ok {
+	if n, ok := serviceByName(s); ok {
 		return n, nil
 	}
-	return 0, c.unsupported(argPos(o), "bad port %q for --%s", s, o.Name)
+	return 0, c.unsupported(argPos(o), "bad port %q for --%s (neither a number nor a service name of %s)", s, o.Name, servicesFile)
 }
 
 // argPos is the position of an option's first word (or of the option).
