@@ -17,6 +17,7 @@ import (
 // every iptables rule.
 func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []report.Difference {
 	st := s.steps[i]
+	v.metRandomNAT(s, r) // before any early return: the later steps' comparison needs it
 	base := report.Difference{Rule: s.rule.location(), RuleText: s.rule.text(), Probe: s.steps[len(s.steps)-1].Spec.String(),
 		Kind: s.probe.Kind, Step: st.What}
 	var out []report.Difference
@@ -48,7 +49,7 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 			}
 		}
 	}
-	mask := v.randomPorts(r)
+	mask := v.randomPorts(s, r)
 	if a, b := detail(r.legacy, mask), detail(r.nft, mask); a != b {
 		if fl, fn := fate(r.legacy), fate(r.nft); fl != fn {
 			add("fate", fl, fn, s.rule)
@@ -175,19 +176,15 @@ func matched(n uint64) string {
 // portMask says which ports to leave out of a comparison (nil: none).
 type portMask func(uint16) bool
 
-// randomPorts: when the step met a NAT rule that picks ports at random
-// (--random, --random-fully), the ports it picked differ from lab to lab
-// by chance; the comparison leaves out every port that is not one of the
-// probe's own.
-func (v *verifier) randomPorts(r sent) portMask {
-	random := false
-	for x := range r.dl {
-		random = random || v.model.randomNAT[x]
-	}
-	for x := range r.dn {
-		random = random || v.model.randomNAT[x]
-	}
-	if !random {
+// randomPorts: when the step, or an earlier step of its sequence (the
+// connection's first packet, which NAT rules see), met a NAT rule that
+// picks ports at random (--random, --random-fully, source NAT on a
+// clash), the ports it picked differ from lab to lab by chance, and
+// conntrack keeps them for the connection's later packets; the comparison
+// leaves out every port that is not one of the probe's own.
+func (v *verifier) randomPorts(s *seq, r sent) portMask {
+	v.metRandomNAT(s, r)
+	if !s.randomNAT {
 		return nil
 	}
 	own := map[uint16]bool{}
@@ -197,6 +194,28 @@ func (v *verifier) randomPorts(r sent) portMask {
 	}
 	return func(p uint16) bool { return !own[p] }
 }
+
+// metRandomNAT notes in s that the step met a NAT rule that picks ports
+// at random, or that the kernel picked a new source port for the step's
+// connection (in either lab). The kernel does that without any NAT rule
+// too: a connection whose reply tuple is another's original (a probe sent
+// to the address a reverse flow was masqueraded from) gets a null binding
+// with a random port (nf_nat_used_tuple), by chance in each lab.
+func (v *verifier) metRandomNAT(s *seq, r sent) {
+	for _, m := range []map[*rule]uint64{r.dl, r.dn} {
+		for x := range m {
+			s.randomNAT = s.randomNAT || v.model.randomNAT[x]
+		}
+	}
+	for _, ct := range []*lab.CT{r.legacy.CT, r.nft.CT} {
+		if ct != nil && ct.Status&ipsSrcNAT != 0 && ct.Reply.Dport != ct.Orig.Sport {
+			s.randomNAT = true
+		}
+	}
+}
+
+// ipsSrcNAT is IPS_SRC_NAT: the connection's source was translated.
+const ipsSrcNAT = 16
 
 // header is a parsed header in one line, with masked ports as "*".
 func header(b []byte, mask portMask) string {

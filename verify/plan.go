@@ -44,6 +44,10 @@ type seq struct {
 	steps []probe.Step
 	// also are other rules the probe is a hit probe of.
 	also []*rule
+	// randomNAT is set once a step met a NAT rule that picks ports at
+	// random (randomPorts); only the goroutine sending the sequence
+	// touches it.
+	randomNAT bool
 }
 
 // limits of probe generation per condition.
