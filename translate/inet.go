@@ -186,8 +186,13 @@ func (tr *translator) sharedConntrack(parts [2]*Table) {
 		if ct[i].File != "" || ct[1-i].File == "" {
 			continue
 		}
-		tr.approxf(ct[1-i], "--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, so the kernel tracks %s connections too and reassembles %s fragments before every chain: a lone fragment %s forwarded as it came is held until its datagram is whole (the default layout keeps each family's conntrack to itself)",
+		msg := fmt.Sprintf("--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, so the kernel tracks %s connections too and reassembles %s fragments before every chain: a lone fragment %s forwarded as it came is held until its datagram is whole (the default layout keeps each family's conntrack to itself)",
 			famSets[1-i], famSets[i], famSets[i], famSets[i], map[int]string{0: "iptables", 1: "ip6tables"}[i])
+		tr.approxf(ct[1-i], "%s", msg)
+		if tr.tracked == nil {
+			tr.tracked = map[parser.Family]string{}
+		}
+		tr.tracked[[]parser.Family{parser.IPv4, parser.IPv6}[i]] = msg
 		if frag[i] != nil {
 			tr.approxf(frag[i].Origin, "--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, and the kernel reassembles %s fragments before every chain: this rule tests fragments, and meets none", famSets[1-i], famSets[i], famSets[i])
 		}

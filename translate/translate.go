@@ -105,6 +105,11 @@ type Result struct {
 	// checked are Options.Check's diagnostics of the chains rendered
 	// ahead (their rules are gone when the whole ruleset is checked).
 	checked []parser.Diagnostic
+	// Tracked are the families whose connections an inet table
+	// (--layout inet) tracks though their own rules use no conntrack,
+	// each with the warning that says so (sharedConntrack): a difference
+	// every packet of that family may show, not one rule's.
+	Tracked map[parser.Family]string
 }
 
 // Err returns the errors among the diagnostics as a parser.ErrorList, or nil.
@@ -155,6 +160,8 @@ type translator struct {
 	// names maps (family, iptables table, chain) to the nft chain name.
 	names  map[chainKey]string
 	recent *recentPlan
+	// tracked is Result.Tracked.
+	tracked map[parser.Family]string
 	// helpers marks raw tables that assign ct helpers (helpers.go).
 	helpers map[helperKey]bool
 	// hashlimits are the hashlimit tables made so far (the first rule
@@ -305,7 +312,7 @@ func (tr *translator) finish(d *parser.Dump) *Result {
 	}
 	tr.checkDepth()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
-	res := &Result{Ruleset: tr.out, Diags: tr.diags}
+	res := &Result{Ruleset: tr.out, Diags: tr.diags, Tracked: tr.tracked}
 	if tr.ahead != nil {
 		res.checked = tr.ahead.checked
 	}

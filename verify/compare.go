@@ -60,7 +60,14 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 		}
 	}
 	if a, b := ctText(r.legacy.CT, mask), ctText(r.nft.CT, mask); a != b {
-		add("conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), s.rule)
+		if why := v.tracked[s.rule.fam]; warned == "" && why != "" && r.legacy.CT == nil && r.nft.CT != nil {
+			// The family's connections tracked by an inet table only.
+			d := base
+			d.What, d.Legacy, d.NFT, d.Warned = "conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), why
+			out = append(out, d)
+		} else {
+			add("conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), s.rule)
+		}
 	}
 	if r.dn != nil && r.counted {
 		for x := range r.dl {

@@ -78,7 +78,10 @@ type verifier struct {
 	model  *model
 	loaded *translate.Ruleset // what the nft labs hold (nil with Against)
 	warns  map[string]string  // FILE:LINE -> approximation warning
-	plan   *plan
+	// tracked: the families an inet table tracks beyond their own rules
+	// (translate.Result.Tracked), with the warning.
+	tracked map[parser.Family]string
+	plan    *plan
 	// reached are the rules iptables matched for some probe; first the
 	// fate of each rule's first hit probe.
 	reached map[*rule]bool
@@ -204,6 +207,7 @@ func (v *verifier) prepare(inputs []Input) error {
 			}
 		}
 	}
+	v.tracked = res.Tracked
 	if err := res.Err(); err != nil && !v.opt.Translate.AllowPartial {
 		return fmt.Errorf("the translation failed:\n%w", err)
 	}
