@@ -2,6 +2,7 @@ package verify
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -42,6 +43,9 @@ type model struct {
 	// focus, when set, says which rules probes are made for (a variant's,
 	// variant.go); nil: every rule.
 	focus func(*rule) bool
+	// byFamily are the inet tables' views by family (familyTable), made
+	// with the model: its users may run in parallel.
+	byFamily map[familyKey]*familyView
 }
 
 // probed reports whether probes are made for r.
@@ -145,6 +149,13 @@ func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 					m.jumps[to] = append(m.jumps[to], jump{from: ref, rule: r})
 				}
 			}
+		}
+	}
+	m.byFamily = map[familyKey]*familyView{}
+	for _, t := range ir.Tables {
+		if t.Family == translate.FamilyInet {
+			m.familyTable(t, false)
+			m.familyTable(t, true)
 		}
 	}
 	return m, nil
@@ -643,17 +654,88 @@ func helperChain(c *translate.Chain) bool {
 }
 
 // dead says why no packet can reach r, when the program shows it (its
-// chain unreachable, an earlier rule taking every packet it matches).
+// chain unreachable, an earlier rule taking every packet it matches). In
+// an inet table (--layout inet) it asks the rules a packet of r's family
+// meets (familyTable), as the default layout asks that family's table: a
+// chain both families use may be reached by the other family's jumps
+// only.
 func (m *model) dead(r *rule) string {
 	if r.entry == nil {
 		return ""
 	}
 	t := m.tables[chainRef{r.entryRef.fam, r.entryRef.table, ""}]
-	c := m.chains[r.entryRef]
-	for i, x := range c.Rules {
-		if x == r.entry {
-			return mutate.Dead(t, c, i)
+	entry := r.entry
+	if r.entryRef.fam == translate.FamilyInet {
+		var of map[*translate.Rule]*translate.Rule
+		t, of = m.familyTable(t, r.fam == parser.IPv6)
+		entry = of[entry]
+	}
+	for _, c := range t.Chains {
+		if c.Name != r.entryRef.chain {
+			continue
+		}
+		for i, x := range c.Rules {
+			if x == entry {
+				return mutate.Dead(t, c, i)
+			}
 		}
 	}
 	return ""
+}
+
+// familyTable is the inet table t as a packet of one family (v6) meets
+// it: each chain with the rules that carry that family (carries), their
+// test of that family (meta nfproto, which such a packet always passes)
+// left out, as the family's own table would have them; of is the rule of
+// the view each rule of t became. Made once per table and family.
+func (m *model) familyTable(t *translate.Table, v6 bool) (view *translate.Table, of map[*translate.Rule]*translate.Rule) {
+	k := familyKey{t, v6}
+	if fv := m.byFamily[k]; fv != nil {
+		return fv.t, fv.of
+	}
+	want := map[bool]string{false: "ipv4", true: "ipv6"}[v6]
+	ft := *t
+	ft.Chains = make([]*translate.Chain, len(t.Chains))
+	of = map[*translate.Rule]*translate.Rule{}
+	for i, c := range t.Chains {
+		fc := *c
+		fc.Rules = nil
+		ref := chainRef{translate.FamilyInet, t.Name, c.Name}
+		for _, x := range c.Rules {
+			if !m.carries(ref, x, v6) {
+				continue
+			}
+			y := x
+			for j, st := range x.Stmts {
+				if mt, ok := st.(*translate.Match); ok && isNfproto(mt, want) {
+					cp := *x
+					cp.Stmts = slices.Delete(slices.Clone(x.Stmts), j, j+1)
+					y = &cp
+					break
+				}
+			}
+			of[x] = y
+			fc.Rules = append(fc.Rules, y)
+		}
+		ft.Chains[i] = &fc
+	}
+	m.byFamily[k] = &familyView{&ft, of}
+	return &ft, of
+}
+
+// isNfproto reports whether mt is "meta nfproto NAME".
+func isNfproto(mt *translate.Match, name string) bool {
+	k, ok := mt.Left.(*translate.Meta)
+	s, ok2 := mt.Right.(*translate.Sym)
+	return ok && ok2 && k.Key == desc.MetaNfproto && mt.Op == translate.OpEq && s.Name == name
+}
+
+type familyKey struct {
+	t  *translate.Table
+	v6 bool
+}
+
+type familyView struct {
+	t  *translate.Table
+	of map[*translate.Rule]*translate.Rule
 }
