@@ -46,18 +46,31 @@ func portExpr(c *ctx, o *parser.Option, s string, proto string) (e Expr, full bo
 	return &Range{Lo: &Int{V: l}, Hi: &Int{V: h}}, false, nil
 }
 
-// serviceByName resolves a service name as iptables does (getaddrinfo,
-// which reads /etc/services): a name or alias of the host's services
-// database, its first entry, case as written. Without a database to read
-// (a minimal container) the names of builtinServices resolve.
-func serviceByName(name string) (uint64, bool) {
+// serviceByName resolves a service name as iptables does on this host: a
+// name or alias of its services database (/etc/services), case as
+// written. With a protocol (tcp, sctp, and multiport's, which
+// getservbyname(name, proto) asks) only that protocol's entries count;
+// without one (the parsers that go through getaddrinfo: udp, dccp, NAT
+// and TPROXY ports) the first protocol getaddrinfo tries that has it.
+// Without a database to read (a minimal container) the names of
+// builtinServices resolve, for every protocol.
+func serviceByName(name, proto string) (uint64, bool) {
 	hostServices.once.Do(func() { hostServices.m = readServices(servicesFile) })
-	m := hostServices.m
-	if m == nil {
-		m = builtinServices
+	if hostServices.m == nil {
+		p, ok := builtinServices[name]
+		return p, ok
 	}
-	p, ok := m[name]
-	return p, ok
+	ports := hostServices.m[name]
+	if proto != "" {
+		p, ok := ports[proto]
+		return p, ok
+	}
+	for _, pr := range []string{"tcp", "udp", "dccp", "udplite", "sctp"} {
+		if p, ok := ports[pr]; ok {
+			return p, true
+		}
+	}
+	return 0, false
 }
 
 // servicesFile is the services database serviceByName reads.
@@ -65,32 +78,35 @@ var servicesFile = "/etc/services"
 
 var hostServices struct {
 	once sync.Once
-	m    map[string]uint64
+	m    map[string]map[string]uint64 // name or alias -> protocol -> port
 }
 
-// readServices reads a services(5) file into a map of every name and
-// alias to its port (the first entry of a name wins, as in a lookup);
-// nil when the file cannot be read.
-func readServices(path string) map[string]uint64 {
+// readServices reads a services(5) file: every name and alias, with the
+// port of each protocol it is listed for (the first entry wins, as in a
+// lookup); nil when the file cannot be read.
+func readServices(path string) map[string]map[string]uint64 {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		return nil
 	}
-	m := map[string]uint64{}
+	m := map[string]map[string]uint64{}
 	for _, line := range strings.Split(string(b), "\n") {
 		line, _, _ = strings.Cut(line, "#")
 		f := strings.Fields(line)
 		if len(f) < 2 {
 			continue
 		}
-		port, _, _ := strings.Cut(f[1], "/")
+		port, proto, ok := strings.Cut(f[1], "/")
 		n, err := strconv.ParseUint(port, 10, 16)
-		if err != nil {
+		if !ok || err != nil {
 			continue
 		}
 		for _, name := range append(f[:1:1], f[2:]...) {
-			if _, ok := m[name]; !ok {
-				m[name] = n
+			if m[name] == nil {
+				m[name] = map[string]uint64{}
+			}
+			if _, seen := m[name][proto]; !seen {
+				m[name][proto] = n
 			}
 		}
 	}
@@ -121,7 +137,11 @@ func portNum(c *ctx, o *parser.Option, s string, proto string) (uint64, error) {
 	} else if n, ok := xtUint(s, 65535); ok {
 		return n, nil
 	}
-	if n, ok := serviceByName(s); ok {
+	byProto := proto // getservbyname(name, proto)
+	if decimal {
+		byProto = "" // getaddrinfo
+	}
+	if n, ok := serviceByName(s, byProto); ok {
 		return n, nil
 	}
 	return 0, c.unsupported(argPos(o), "bad port %q for --%s (neither a number nor a service name of %s)", s, o.Name, servicesFile)

@@ -158,7 +158,7 @@ func tgNATPorts(c *ctx, o *parser.Option, s string) (Expr, error) {
 		}
 		p, ok := tgUint(s, 0xffff)
 		if !ok {
-			if p, ok = serviceByName(s); !ok {
+			if p, ok = serviceByName(s, ""); !ok {
 				return nil, c.unsupported(o.Pos, "port %q in --%s is not valid", s, o.Name)
 			}
 		}

@@ -45,7 +45,7 @@ func tgTPROXY(c *ctx, t *parser.Target) error {
 	}
 	port, ok := tgUint(o.Arg(0), 0xffff)
 	if !ok {
-		if port, ok = serviceByName(o.Arg(0)); !ok {
+		if port, ok = serviceByName(o.Arg(0), ""); !ok {
 			return c.badValue(o, "port")
 		}
 	}
