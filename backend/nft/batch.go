@@ -376,12 +376,16 @@ func (b *batch) set(s *nftables.Set, extra []byte, elems []nftables.SetElement) 
 		})
 	}
 	// User data as nft writes it: the key's byte order (which listings use
-	// to print host-order keys), element merging, the comment.
+	// to print host-order keys: nft writes the key type's, whatever the
+	// set's flags; google/nftables writes big endian for every anonymous,
+	// constant or interval set, and a constant set of marks then listed
+	// 0x80000 as 0x00000800, which a reload of the listing takes as
+	// another mark), element merging, the comment.
 	var ud []byte
-	if s.Anonymous || s.Constant || s.Interval || s.KeyByteOrder == binaryutil.BigEndian {
-		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_KEYBYTEORDER, 2)
-	} else if s.KeyByteOrder == binaryutil.NativeEndian {
+	if s.KeyByteOrder == binaryutil.NativeEndian {
 		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_KEYBYTEORDER, 1)
+	} else if s.Anonymous || s.Constant || s.Interval || s.KeyByteOrder == binaryutil.BigEndian {
+		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_KEYBYTEORDER, 2)
 	}
 	if s.Interval && s.AutoMerge {
 		ud = userdata.AppendUint32(ud, userdata.NFTNL_UDATA_SET_MERGE_ELEMENTS, 1)
