@@ -124,7 +124,6 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 	return out
 }
 
-// stderrTail quotes the last lines of the script's stderr for a message.
 // failure says how the script failed or timed out ("" when it exited 0).
 func (res *Result) failure() string {
 	if res.TimedOut {
@@ -184,6 +183,7 @@ func (res *Result) Dumps() ([]Dump, error) {
 	return out, nil
 }
 
+// stderrTail quotes the last lines of the script's stderr for a message.
 func stderrTail(s string) string {
 	s = strings.TrimRight(s, "\n")
 	if s == "" {

@@ -62,6 +62,10 @@ var famSets = [2]famSet{fam4, fam6}
 func (f famSet) nfproto() string { return map[famSet]string{fam4: "ipv4", fam6: "ipv6"}[f] }
 func (f famSet) suffix() string  { return map[famSet]string{fam4: "_ip", fam6: "_ip6"}[f] }
 func (f famSet) String() string  { return map[famSet]string{fam4: "IPv4", fam6: "IPv6"}[f] }
+func (f famSet) tool() string    { return map[famSet]string{fam4: "iptables", fam6: "ip6tables"}[f] }
+func (f famSet) family() parser.Family {
+	return map[famSet]parser.Family{fam4: parser.IPv4, fam6: parser.IPv6}[f]
+}
 
 // inetRule is a rule of the merged table and the families it is for.
 type inetRule struct {
@@ -84,8 +88,8 @@ type inetChain struct {
 // ruleset.
 func (tr *translator) mergeInet(d *parser.Dump) {
 	var parts [2]*Table
-	for i, fam := range []parser.Family{parser.IPv4, parser.IPv6} {
-		parts[i] = tr.tables[tableKey{fam: fam}]
+	for i, f := range famSets {
+		parts[i] = tr.tables[tableKey{fam: f.family()}]
 	}
 	if parts[0] == nil && parts[1] == nil {
 		return
@@ -148,7 +152,7 @@ func (tr *translator) absentFamily(d *parser.Dump, parts [2]*Table) {
 		}
 		for _, t := range d.Tables {
 			tr.warnf(t.Pos, "--layout inet: the input has no %s rules; the inet table passes %s packets in every chain, as %s tables without rules do",
-				famSets[i], famSets[i], map[int]string{0: "iptables", 1: "ip6tables"}[i])
+				famSets[i], famSets[i], famSets[i].tool())
 			return
 		}
 	}
@@ -163,7 +167,9 @@ func (tr *translator) absentFamily(d *parser.Dump, parts [2]*Table) {
 // its own iptables tables (without conntrack) let a router forward as it
 // came is held until its datagram is whole, and never leaves
 // (TestPrivilegedInetConntrackOtherFamily); a rule of that family that
-// tests fragments never meets one (TestPrivilegedInetDefrag).
+// tests fragments never meets one (TestPrivilegedInetDefrag). A nat table
+// (or chain) without NAT rules uses no conntrack: neither iptable_nat nor
+// an nft nat chain hooks it in by itself (a lone fragment passes both).
 func (tr *translator) sharedConntrack(parts [2]*Table) {
 	var ct [2]parser.Pos // where the family first uses conntrack
 	var frag [2]*Rule
@@ -179,20 +185,17 @@ func (tr *translator) sharedConntrack(parts [2]*Table) {
 			}
 		}
 	}
-	// A nat table (or chain) without NAT rules does not: neither
-	// iptable_nat nor an nft nat chain hooks conntrack in by itself (a
-	// lone fragment passes both).
 	for i := range parts {
 		if ct[i].File != "" || ct[1-i].File == "" {
 			continue
 		}
 		msg := fmt.Sprintf("--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, so the kernel tracks %s connections too and reassembles %s fragments before every chain: a lone fragment %s forwarded as it came is held until its datagram is whole (the default layout keeps each family's conntrack to itself)",
-			famSets[1-i], famSets[i], famSets[i], famSets[i], map[int]string{0: "iptables", 1: "ip6tables"}[i])
+			famSets[1-i], famSets[i], famSets[i], famSets[i], famSets[i].tool())
 		tr.approxf(ct[1-i], "%s", msg)
 		if tr.tracked == nil {
 			tr.tracked = map[parser.Family]string{}
 		}
-		tr.tracked[[]parser.Family{parser.IPv4, parser.IPv6}[i]] = msg
+		tr.tracked[famSets[i].family()] = msg
 		if frag[i] != nil {
 			tr.approxf(frag[i].Origin, "--layout inet: the %s rules use conntrack and the %s rules do not; in one inet table conntrack runs for both families, and the kernel reassembles %s fragments before every chain: this rule tests fragments, and meets none", famSets[1-i], famSets[i], famSets[i])
 		}

@@ -60,14 +60,12 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 		}
 	}
 	if a, b := ctText(r.legacy.CT, mask), ctText(r.nft.CT, mask); a != b {
-		if why := v.tracked[s.rule.fam]; warned == "" && why != "" && r.legacy.CT == nil && r.nft.CT != nil {
-			// The family's connections tracked by an inet table only.
-			d := base
-			d.What, d.Legacy, d.NFT, d.Warned = "conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), why
-			out = append(out, d)
-		} else {
-			add("conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), s.rule)
+		d := base
+		d.What, d.Legacy, d.NFT, d.Warned = "conntrack entry", ctText(r.legacy.CT, nil), ctText(r.nft.CT, nil), warned
+		if d.Warned == "" && r.legacy.CT == nil && r.nft.CT != nil {
+			d.Warned = v.tracked[s.rule.fam] // the family's connections tracked by an inet table only
 		}
+		out = append(out, d)
 	}
 	if r.dn != nil && r.counted {
 		for x := range r.dl {
@@ -189,8 +187,8 @@ type portMask func(uint16) bool
 // clash), the ports it picked differ from lab to lab by chance, and
 // conntrack keeps them for the connection's later packets; the comparison
 // leaves out every port that is not one of the probe's own.
+// compare notes the step's part (metRandomNAT) before it asks.
 func (v *verifier) randomPorts(s *seq, r sent) portMask {
-	v.metRandomNAT(s, r)
 	if !s.randomNAT {
 		return nil
 	}

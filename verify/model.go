@@ -43,8 +43,7 @@ type model struct {
 	// focus, when set, says which rules probes are made for (a variant's,
 	// variant.go); nil: every rule.
 	focus func(*rule) bool
-	// byFamily are the inet tables' views by family (familyTable), made
-	// with the model: its users may run in parallel.
+	// byFamily are the inet tables' views by family (familyTable).
 	byFamily map[familyKey]*familyView
 }
 
@@ -154,8 +153,9 @@ func newModel(d *parser.Dump, ir *translate.Ruleset) (*model, error) {
 	m.byFamily = map[familyKey]*familyView{}
 	for _, t := range ir.Tables {
 		if t.Family == translate.FamilyInet {
-			m.familyTable(t, false)
-			m.familyTable(t, true)
+			for _, v6 := range []bool{false, true} {
+				m.byFamily[familyKey{t, v6}] = m.familyTable(t, v6)
+			}
 		}
 	}
 	return m, nil
@@ -663,21 +663,14 @@ func (m *model) dead(r *rule) string {
 	if r.entry == nil {
 		return ""
 	}
-	t := m.tables[chainRef{r.entryRef.fam, r.entryRef.table, ""}]
-	entry := r.entry
+	t, c, entry := m.tables[chainRef{r.entryRef.fam, r.entryRef.table, ""}], m.chains[r.entryRef], r.entry
 	if r.entryRef.fam == translate.FamilyInet {
-		var of map[*translate.Rule]*translate.Rule
-		t, of = m.familyTable(t, r.fam == parser.IPv6)
-		entry = of[entry]
+		fv := m.byFamily[familyKey{t, r.fam == parser.IPv6}]
+		t, c, entry = fv.t, fv.chains[c.Name], fv.of[entry]
 	}
-	for _, c := range t.Chains {
-		if c.Name != r.entryRef.chain {
-			continue
-		}
-		for i, x := range c.Rules {
-			if x == entry {
-				return mutate.Dead(t, c, i)
-			}
+	for i, x := range c.Rules {
+		if x == entry {
+			return mutate.Dead(t, c, i)
 		}
 	}
 	return ""
@@ -686,17 +679,13 @@ func (m *model) dead(r *rule) string {
 // familyTable is the inet table t as a packet of one family (v6) meets
 // it: each chain with the rules that carry that family (carries), their
 // test of that family (meta nfproto, which such a packet always passes)
-// left out, as the family's own table would have them; of is the rule of
-// the view each rule of t became. Made once per table and family.
-func (m *model) familyTable(t *translate.Table, v6 bool) (view *translate.Table, of map[*translate.Rule]*translate.Rule) {
-	k := familyKey{t, v6}
-	if fv := m.byFamily[k]; fv != nil {
-		return fv.t, fv.of
-	}
+// left out, as the family's own table would have them. newModel makes
+// each inet table's two, before the model's users (some in parallel).
+func (m *model) familyTable(t *translate.Table, v6 bool) *familyView {
 	want := map[bool]string{false: "ipv4", true: "ipv6"}[v6]
 	ft := *t
 	ft.Chains = make([]*translate.Chain, len(t.Chains))
-	of = map[*translate.Rule]*translate.Rule{}
+	fv := &familyView{t: &ft, chains: map[string]*translate.Chain{}, of: map[*translate.Rule]*translate.Rule{}}
 	for i, c := range t.Chains {
 		fc := *c
 		fc.Rules = nil
@@ -714,13 +703,13 @@ func (m *model) familyTable(t *translate.Table, v6 bool) (view *translate.Table,
 					break
 				}
 			}
-			of[x] = y
+			fv.of[x] = y
 			fc.Rules = append(fc.Rules, y)
 		}
 		ft.Chains[i] = &fc
+		fv.chains[c.Name] = &fc
 	}
-	m.byFamily[k] = &familyView{&ft, of}
-	return &ft, of
+	return fv
 }
 
 // isNfproto reports whether mt is "meta nfproto NAME".
@@ -735,7 +724,10 @@ type familyKey struct {
 	v6 bool
 }
 
+// familyView is a familyTable: the table, its chains by name, and the
+// rule of the view each rule of the inet table became.
 type familyView struct {
-	t  *translate.Table
-	of map[*translate.Rule]*translate.Rule
+	t      *translate.Table
+	chains map[string]*translate.Chain
+	of     map[*translate.Rule]*translate.Rule
 }

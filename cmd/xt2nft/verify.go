@@ -133,25 +133,26 @@ func verifyOptions(tf *translateFlags, popt parser.Options, topt translate.Optio
 // rules name, unless --ipsets gives others.
 func execInputs(script string, args []string, timeout time.Duration, opt *verify.Options, stderr io.Writer) ([]verify.Input, bool) {
 	res, err := sandbox.Run(context.Background(), script, sandbox.Options{Timeout: timeout, Args: args})
+	var dumps []sandbox.Dump
 	if err == nil {
-		var dumps []sandbox.Dump
-		if dumps, err = res.Dumps(); err == nil {
-			var out []verify.Input
-			for _, d := range dumps {
-				out = append(out, verify.Input{Name: d.Name, Src: d.Src, Family: d.Family})
-			}
-			if len(out) == 0 {
-				fmt.Fprintf(stderr, "xt2nft verify: %s built no iptables rules in the sandbox; nothing to verify\n", script)
-				return nil, false
-			}
-			if opt.IPSets == nil && strings.TrimSpace(res.IPSets) != "" {
-				opt.IPSets = []byte(res.IPSets)
-			}
-			return out, true
-		}
+		dumps, err = res.Dumps()
 	}
-	fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
-	return nil, false
+	if err != nil {
+		fmt.Fprintf(stderr, "xt2nft verify: %v\n", err)
+		return nil, false
+	}
+	if len(dumps) == 0 {
+		fmt.Fprintf(stderr, "xt2nft verify: %s built no iptables rules in the sandbox; nothing to verify\n", script)
+		return nil, false
+	}
+	var out []verify.Input
+	for _, d := range dumps {
+		out = append(out, verify.Input{Name: d.Name, Src: d.Src, Family: d.Family})
+	}
+	if opt.IPSets == nil && strings.TrimSpace(res.IPSets) != "" {
+		opt.IPSets = []byte(res.IPSets)
+	}
+	return out, true
 }
 
 // verifyInputs reads the files, or without files the live legacy ruleset
