@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/xt2nft/xt2nft/internal/progress"
+	"github.com/xt2nft/xt2nft/ipset"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/sandbox"
 	"github.com/xt2nft/xt2nft/translate"
@@ -150,7 +151,14 @@ func execInputs(script string, args []string, timeout time.Duration, opt *verify
 		out = append(out, verify.Input{Name: d.Name, Src: d.Src, Family: d.Family})
 	}
 	if opt.IPSets == nil && strings.TrimSpace(res.IPSets) != "" {
-		opt.IPSets = []byte(res.IPSets)
+		// Restored in the iptables labs, and the translation's sets, as
+		// xt2nft --exec translates them (sandbox.Translate).
+		sets, err := ipset.Parse(res.Script+"[ipset save]", []byte(res.IPSets))
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return nil, false
+		}
+		opt.IPSets, opt.Translate.IPSets = []byte(res.IPSets), sets
 	}
 	return out, true
 }

@@ -14,7 +14,10 @@ import (
 // and both families verifies clean (its IPv6 rules as IPv6, though they
 // name no address); one whose translation verify finds a difference in
 // (the approximate --rttl) exits 1 naming the rule as
-// SCRIPT[iptables-save]:LINE; a failed script is an error, not verified.
+// SCRIPT[iptables-save]:LINE; the ipsets a script made are translated as
+// xt2nft --exec translates them, with their types (a hash:ip,port matched
+// src,dst has no nft key without its type); a failed script is an error,
+// not verified.
 func TestPrivilegedVerifyExec(t *testing.T) {
 	nstest.Skip(t, "iptables-legacy-restore", "ip6tables-legacy-restore", "unshare")
 	clean := writeFile(t, "clean.sh", `#!/bin/sh
@@ -38,6 +41,16 @@ $ipt --dport 2000 -j DROP
 	code, out, errs = xt(t, "verify", "--exec", rttl)
 	if code != exitError || !strings.Contains(out, "rttl.sh[iptables-save]:") || !strings.Contains(out, "--rttl") {
 		t.Fatalf("verify --exec rttl.sh: exit %d, want 1 with a difference on the --rttl rule of rttl.sh[iptables-save]\n%s\n%s", code, out, errs)
+	}
+	sets := writeFile(t, "ipsets.sh", `#!/bin/sh
+ipset create svc hash:ip,port
+ipset add svc 10.0.0.1,tcp:5555
+iptables -A INPUT -p tcp -m set --match-set svc src,dst -j ACCEPT
+iptables -A INPUT -p tcp -j DROP
+`)
+	code, out, errs = xt(t, "verify", "--exec", sets)
+	if code != exitOK || !strings.Contains(out, "no difference found") {
+		t.Fatalf("verify --exec ipsets.sh: exit %d, want 0 and no difference\n%s\n%s", code, out, errs)
 	}
 	failed := writeFile(t, "failed.sh", "#!/bin/sh\niptables -A INPUT -j ACCEPT\nexit 3\n")
 	if code, out, errs := xt(t, "verify", "--exec", failed); code != exitError || !strings.Contains(errs, "exited with status 3") || strings.Contains(out, "coverage") {
