@@ -88,6 +88,14 @@ func (c *ctx) tgDeclareSet(name string, types []*desc.Type, timeout bool, pos pa
 	t := c.tr.nftTable(c.fam, c.table)
 	for _, s := range t.Sets {
 		if s.Name == name {
+			// A -m set match declared it first, as an interval set of
+			// addresses or networks: a set the rules write holds addresses,
+			// and the kernel updates no interval set from the packet path
+			// (EOPNOTSUPP).
+			s.Flags = slices.DeleteFunc(s.Flags, func(f SetFlag) bool { return f == SetInterval })
+			if !slices.Contains(s.Flags, SetDynamic) {
+				s.Flags = append(s.Flags, SetDynamic)
+			}
 			if timeout && !slices.Contains(s.Flags, SetTimeout) {
 				s.Flags = append(s.Flags, SetTimeout)
 			}
