@@ -1,6 +1,7 @@
 package parser
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -58,9 +59,10 @@ func BuiltinHook(chain string) Hook {
 // generic check of its .table, .hooks and .proto) puts on the rules that
 // use it. Every field that is set must hold.
 type Restriction struct {
-	// When lists options (long names, optionally "=value", matched without
-	// regard to case) of which one must be present for the restriction
-	// to apply; empty means always.
+	// When lists options (long names, optionally "=value", or "~value"
+	// for a comma-separated list that holds value, matched without regard
+	// to case) of which one must be present for the restriction to apply;
+	// empty means always.
 	When []string
 	// Unless names an option that lifts the restriction when present and
 	// not negated.
@@ -77,6 +79,9 @@ type Restriction struct {
 	// NeedSYN requires a tcp match that only matches SYN packets
 	// (TCPMSS's find_syn_match).
 	NeedSYN bool
+	// Refuse says the checkentry refuses every rule When selects: a value
+	// the extension does not support (ip6tables addrtype BROADCAST).
+	Refuse bool
 	// Msg is what the kernel logs. "" with a generic field set means
 	// x_tables' generic message; "" with Generic false means the kernel
 	// refuses without a word. {ipt} becomes ipt/ip6t and {table} the table.
@@ -144,6 +149,7 @@ type kernelStep struct {
 	table      bool // the rule's table is not one k allows
 	proto      bool // the rule's -p is not one k wants
 	syn        bool // k needs a SYN-only tcp match and the rule has none
+	refuse     bool // k refuses the rule (Restriction.Refuse)
 }
 
 // why returns which part of the restriction the rule breaks when hooks
@@ -158,6 +164,8 @@ func (st *kernelStep) why(hooks Hook) string {
 		return "proto"
 	case st.syn:
 		return "syn"
+	case st.refuse:
+		return "value"
 	}
 	return ""
 }
@@ -195,11 +203,12 @@ func kernelSteps(fam Family, table string, r *Rule) []kernelStep {
 				}
 			}
 			st.syn = k.NeedSYN && !synOnly(r)
-			if !st.table && k.Hooks == 0 && !st.proto && !st.syn {
+			st.refuse = k.Refuse
+			if !st.table && k.Hooks == 0 && !st.proto && !st.syn && !st.refuse {
 				continue // holds
 			}
 			steps = append(steps, st)
-			if st.table || st.proto || st.syn {
+			if st.table || st.proto || st.syn || st.refuse {
 				return false // broken whatever the hooks: the kernel stops here
 			}
 		}
@@ -242,6 +251,14 @@ func (k Restriction) applies(opts []*Option) bool {
 		return true
 	}
 	for _, w := range k.When {
+		if name, val, ok := strings.Cut(w, "~"); ok {
+			for _, o := range opts {
+				if o.Name == name && slices.ContainsFunc(strings.Split(o.Arg(0), ","), func(v string) bool { return strings.EqualFold(v, val) }) {
+					return true
+				}
+			}
+			continue
+		}
 		name, val, hasVal := strings.Cut(w, "=")
 		for _, o := range opts {
 			if o.Name == name && (!hasVal || strings.EqualFold(o.Arg(0), val)) {

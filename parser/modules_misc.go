@@ -20,7 +20,15 @@ var miscMatches = []*ModuleSpec{
 		check(Restriction{When: []string{"limit-iface-in"}, Hooks: HookPrerouting | HookInput | HookForward,
 			Msg: "xt_addrtype: input interface limitation not valid in POSTROUTING and OUTPUT"}).
 		check(Restriction{When: []string{"limit-iface-out"}, Hooks: HookForward | HookOutput | HookPostrouting,
-			Msg: "xt_addrtype: output interface limitation not valid in PREROUTING and INPUT"}),
+			Msg: "xt_addrtype: output interface limitation not valid in PREROUTING and INPUT"}).
+		// addrtype_mt_checkentry_v1: IPv6 has no such routes.
+		check(Restriction{Family: IPv6, Refuse: true, When: []string{"src-type~blackhole", "dst-type~blackhole"},
+			Msg: "xt_addrtype: ipv6 BLACKHOLE matching not supported"}).
+		check(Restriction{Family: IPv6, Refuse: true, When: []string{"src-type~prohibit", "dst-type~prohibit",
+			"src-type~throw", "dst-type~throw", "src-type~nat", "dst-type~nat", "src-type~xresolve", "dst-type~xresolve"},
+			Msg: "xt_addrtype: ipv6 PROHIBIT (THROW, NAT ..) matching not supported"}).
+		check(Restriction{Family: IPv6, Refuse: true, When: []string{"src-type~broadcast", "dst-type~broadcast"},
+			Msg: "xt_addrtype: ipv6 does not support BROADCAST matching"}),
 	// libxt_limit.c
 	mod("limit", arg("limit"), arg("limit-burst")),
 	// libxt_hashlimit.c hashlimit_mt_opts (revision 3) plus --hashlimit
