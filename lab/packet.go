@@ -378,7 +378,9 @@ func (p *Packet) Encode(id uint32) ([]byte, error) {
 		}
 	case *IPv6:
 		v6, src, dst = true, h.Src, h.Dst
-		if !src.Is6() || !dst.Is6() || src.Is4In6() || dst.Is4In6() {
+		// An IPv4-mapped address (::ffff:a.b.c.d) is an IPv6 address
+		// like any other on the wire.
+		if !src.Is6() || !dst.Is6() {
 			return nil, fmt.Errorf("lab: IPv6 packet with addresses %v > %v", src, dst)
 		}
 	default:

@@ -2,10 +2,24 @@ package translate
 
 // -m addrtype: iptables-extensions(8) "addrtype"; nft "fib saddr/daddr
 // [. iif/oif] type". Both --src-type and --dst-type may be given (upstream
-// 1.8.9 then drops --dst-type). The kernel tests "any of the types", as an
-// nft set lookup does.
+// 1.8.9 then drops --dst-type). For IPv4 the kernel tests "any of the
+// types" of the address's route (inet_dev_addr_type), as an nft set
+// lookup does.
+//
+// For IPv6 it does not (xt_addrtype.c match_type6): UNICAST, MULTICAST
+// and UNSPEC are the address's class (ipv6_addr_type), each required, and
+// only LOCAL, ANYCAST and UNREACHABLE come from the route, any of them.
+// An address of this host, or one without a route, is UNICAST there, where
+// nft's fib says local or unreachable; so the classes become address
+// matches (addrtype6), and the route types a fib lookup, UNREACHABLE being
+// every route nft names by its error (unreachable, blackhole, prohibit,
+// throw), which match_lookup_rt6 calls unreachable alike. A link-local
+// address's route is looked up on the packet's interface by nft, on any by
+// ip6tables: warned. Measured: TestPrivilegedAddrtype6.
 
 import (
+	"net/netip"
+	"slices"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -45,10 +59,16 @@ func matchAddrtype(c *ctx, m *parser.Match) error {
 			}
 			seen[t] = true
 		}
+		if c.fam == parser.IPv6 {
+			if err := c.addrtype6(o, x.addr, iface, seen); err != nil {
+				return err
+			}
+			continue
+		}
 		var elems []Expr
 		for _, n := range addrTypes {
 			if seen[n] {
-				elems = append(elems, &Sym{Name: n})
+				elems = append(elems, fibType(n))
 			}
 		}
 		var right Expr = elems[0]
@@ -60,6 +80,105 @@ func matchAddrtype(c *ctx, m *parser.Match) error {
 			flags = append(flags, iface)
 		}
 		c.match(&Fib{Flags: flags, Result: desc.FibResultType}, eq(o.Negated), right)
+	}
+	return nil
+}
+
+// fibType is a route type as nft writes it: its name, or its number
+// (RTN_THROW, RTN_NAT, RTN_XRESOLVE) where nft has none ("fib daddr type
+// throw" does not parse; "type 9" loads and lists as 9).
+func fibType(name string) Expr {
+	if _, ok := desc.FibAddr.Syms[name]; ok {
+		return &Sym{Name: name}
+	}
+	return &Int{V: uint64(slices.Index(addrTypes, name))}
+}
+
+// IPv6 address classes (__ipv6_addr_type): multicast is ff00::/8, unspec
+// ::, and unicast every other address but the IPv4-mapped ones.
+var (
+	ip6Multicast  = []netip.Prefix{mustPrefix("ff00::/8")}
+	ip6Unspec     = []netip.Prefix{mustPrefix("::/128")}
+	ip6NotUnicast = []netip.Prefix{mustPrefix("::/128"), mustPrefix("::ffff:0.0.0.0/96"), mustPrefix("ff00::/8")}
+)
+
+// addrtype6 matches one of --src-type / --dst-type of an IPv6 rule, as
+// match_type6 decides it: every class named, and any route type named.
+func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[string]bool) error {
+	field := c.l3().Saddr
+	if addr == desc.FibDaddr {
+		field = c.l3().Daddr
+	}
+	type cond struct {
+		op    Op
+		right Expr
+		fib   bool
+	}
+	prefixes := func(ps []netip.Prefix) Expr {
+		if len(ps) == 1 {
+			return &Addr{Prefix: ps[0]}
+		}
+		set := &SetLit{}
+		for _, p := range ps {
+			set.Elems = append(set.Elems, &Addr{Prefix: p})
+		}
+		return set
+	}
+	var conds []cond
+	classes := 0
+	for _, cl := range []struct {
+		name string
+		op   Op
+		ps   []netip.Prefix
+	}{{"unspec", OpEq, ip6Unspec}, {"unicast", OpNe, ip6NotUnicast}, {"multicast", OpEq, ip6Multicast}} {
+		if seen[cl.name] {
+			classes++
+			conds = append(conds, cond{op: cl.op, right: prefixes(cl.ps)})
+		}
+	}
+	var types []Expr
+	for _, t := range []string{"local", "anycast", "unreachable"} {
+		if !seen[t] {
+			continue
+		}
+		if t == "unreachable" {
+			for _, n := range []string{"unreachable", "blackhole", "prohibit", "throw"} {
+				types = append(types, fibType(n))
+			}
+			continue
+		}
+		types = append(types, fibType(t))
+	}
+	if len(types) > 0 {
+		c.approx(o.Pos, "addrtype --%s %s: for a link-local address nft's fib looks the route up on the packet's interface, ip6tables on every interface: a link-local address of this host on another interface is LOCAL to ip6tables and not to nft, and one that interface has no route for (no link-local address on it) is UNREACHABLE to nft and not to ip6tables", o.Name, o.Arg(0))
+		var right Expr = types[0]
+		if len(types) > 1 {
+			right = &SetLit{Elems: types}
+		}
+		conds = append(conds, cond{op: OpEq, right: right, fib: true})
+	}
+	if o.Negated && len(conds) > 1 {
+		if classes > 1 {
+			// No address is of two classes: the types never all hold, so
+			// their negation always does.
+			return nil
+		}
+		return c.unsupported(o.Pos, "! --%s %s: ip6tables requires the address class and the route type both, and nft has no one negated test of two", o.Name, o.Arg(0))
+	}
+	for _, cd := range conds {
+		op := cd.op
+		if o.Negated {
+			op = map[Op]Op{OpEq: OpNe, OpNe: OpEq}[op]
+		}
+		if cd.fib {
+			flags := []*desc.FibFlag{addr}
+			if iface != nil {
+				flags = append(flags, iface)
+			}
+			c.match(&Fib{Flags: flags, Result: desc.FibResultType}, op, cd.right)
+			continue
+		}
+		c.match(&Payload{Field: field}, op, cd.right)
 	}
 	return nil
 }
