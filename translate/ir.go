@@ -57,6 +57,12 @@ const (
 // mutants change them in place).
 type Ruleset struct {
 	Tables []*Table
+	// Layout and Name are the layout and the table name (Options.Table)
+	// the tables are named by: apply deletes xt2nft's tables of the other
+	// layouts, which would filter every packet a second time ("": the
+	// xt2nft layout, each table's own name).
+	Layout Layout
+	Name   string
 }
 
 // Table is an nft table.

@@ -294,7 +294,7 @@ func newTranslator(opt Options) *translator {
 	if opt.RecentSize == 0 {
 		opt.RecentSize = 65535
 	}
-	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{},
+	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{Layout: opt.Layout, Name: opt.Table},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
 		used: map[tableKey]map[string]bool{}, both: map[[2]string]string{}, zeroCounter: &Counter{Rule: true},
 		payloads: map[*desc.Field]*Payload{},

@@ -39,6 +39,10 @@ type Program struct {
 	// Committed is set by Backend.Apply to the time the kernel acknowledged
 	// the batch's commit: the moment the tables went live.
 	Committed time.Time
+	// layout and name are the translation's (translate.Ruleset): which
+	// tables of xt2nft's other layouts the program replaces (retire.go).
+	layout translate.Layout
+	name   string
 }
 
 // TableProgram is one table's objects in the order they must be created.
@@ -84,7 +88,7 @@ var families = map[translate.Family]nftables.TableFamily{
 // Lower turns rs into netlink objects. Rules the translator disabled
 // (--allow-partial) are skipped, as nft skips the comments they become.
 func Lower(rs *translate.Ruleset) (*Program, error) {
-	p := &Program{}
+	p := &Program{layout: rs.Layout, name: rs.Name}
 	for _, t := range rs.Tables {
 		tp, err := lowerTable(t)
 		if err != nil {

@@ -14,9 +14,10 @@ import (
 
 // TestPrivilegedLayoutSwitch: applying the inet layout where xt2nft's
 // ip and ip6 tables are live deletes them in the same batch (else both
-// would filter every packet), and back; plan says so; a rollback brings
-// the old layout back; a table of the same name without xt2nft's mark is
-// never touched.
+// would filter every packet), and back; the iptables layout's tables (ip
+// filter, ...) and the others' replace each other alike; plan says so; a
+// rollback brings the old layout back; a table of the same name without
+// xt2nft's mark is never touched.
 func TestPrivilegedLayoutSwitch(t *testing.T) {
 	nstest.Skip(t, "nft")
 	tn := nstest.New(t, "layouts")
@@ -80,6 +81,26 @@ func TestPrivilegedLayoutSwitch(t *testing.T) {
 	}
 	if got := tables(); got != "table ip xt2nft table ip6 xt2nft" {
 		t.Errorf("after the switch back: %s", got)
+	}
+	// The iptables layout (ip filter, ip6 filter) and back, both ways.
+	ipt := prog(translate.LayoutIPTables)
+	for _, step := range []struct {
+		p    *Program
+		want string
+	}{
+		{ipt, "table ip filter table ip6 filter"},
+		{split, "table ip xt2nft table ip6 xt2nft"},
+		{ipt, "table ip filter table ip6 filter"},
+		{inet, "table inet xt2nft"},
+		{ipt, "table ip filter table ip6 filter"},
+		{split, "table ip xt2nft table ip6 xt2nft"},
+	} {
+		if _, err := Apply(ns, step.p, ApplyOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if got := tables(); got != step.want {
+			t.Errorf("after applying %s: %s, want %s", step.p.layout, got, step.want)
+		}
 	}
 	// Not xt2nft's: left alone.
 	if _, stderr, err := tn.NFT("delete table ip6 xt2nft\nadd table ip6 xt2nft\n"); err != nil {
