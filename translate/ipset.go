@@ -64,7 +64,15 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 			if src {
 				f = c.l3().Saddr
 			}
-			parts = append(parts, &Payload{Field: f})
+			var k Expr = &Payload{Field: f}
+			if n, ok, err := c.ipsetNetmask(o, s); err != nil {
+				return nil, nil, false, err
+			} else if ok && d == ipset.DimIP {
+				// ipset keys the address by its network (netmask): so does
+				// the nft set, and -j SET adds the network as ipset does.
+				k = &Binop{Op: "&", Left: k, Right: c.prefixMask(n)}
+			}
+			parts = append(parts, k)
 		case ipset.DimPort:
 			f := desc.TH.Dport
 			if src {
@@ -195,11 +203,9 @@ func (c *ctx) declareIPSet(o *parser.Option, s *ipset.Set, dynamic bool) (string
 // needs the interval flag.
 func (c *ctx) ipsetElems(o *parser.Option, s *ipset.Set) ([]Expr, bool, error) {
 	netmask := -1
-	if nm, ok := s.Opts["netmask"]; ok {
-		n, err := strconv.Atoi(nm)
-		if err != nil {
-			return nil, false, c.ipsetRefusal(o, s.Pos, "ipset %q: netmask %q", s.Name, nm)
-		}
+	if n, ok, err := c.ipsetNetmask(o, s); err != nil {
+		return nil, false, err
+	} else if ok {
 		netmask = n
 	}
 	nomatch := false
@@ -284,8 +290,26 @@ func (c *ctx) ipsetElems(o *parser.Option, s *ipset.Set) ([]Expr, bool, error) {
 	return out, interval, nil
 }
 
+// ipsetNetmask is the netmask of a hash:ip or bitmap:ip set (ok false:
+// none, or all of the address).
+func (c *ctx) ipsetNetmask(o *parser.Option, s *ipset.Set) (int, bool, error) {
+	nm, ok := s.Opts["netmask"]
+	if !ok {
+		return 0, false, nil
+	}
+	bits := 32
+	if s.IPv6 {
+		bits = 128
+	}
+	n, err := strconv.Atoi(nm)
+	if err != nil || n < 1 || n > bits {
+		return 0, false, c.ipsetRefusal(o, s.Pos, "ipset %q: netmask %q", s.Name, nm)
+	}
+	return n, n < bits, nil
+}
+
 // ipsetPrefix parses an address or network entry; netmask (bitmap:ip,
-// hash:ip) widens addresses to networks.
+// hash:ip) keeps an address's network, as the set's key does (ipsetKey).
 func (c *ctx) ipsetPrefix(o *parser.Option, e *ipset.Entry, v string, net bool, netmask int) (netip.Prefix, error) {
 	var p netip.Prefix
 	var err error
@@ -301,7 +325,8 @@ func (c *ctx) ipsetPrefix(o *parser.Option, e *ipset.Entry, v string, net bool, 
 		return netip.Prefix{}, c.ipsetRefusal(o, e.Pos, "bad %s address %q in the ipset", c.fam, v)
 	}
 	if !net && netmask >= 0 {
-		p = netip.PrefixFrom(p.Addr(), netmask)
+		a := netip.PrefixFrom(p.Addr(), netmask).Masked().Addr()
+		p = netip.PrefixFrom(a, a.BitLen())
 	}
 	return p.Masked(), nil
 }
