@@ -18,8 +18,7 @@ package translate
 //	hash:ip,mark             ip saddr . meta mark
 //	hash:mac                 ether saddr
 //	bitmap:port              th dport, for TCP, UDP, SCTP and UDP-Lite packets
-//	list:set                 one set holding the members' elements, when the
-//	                         members share a type and no rule writes to them
+//	list:set                 its one member of the rule's family (listMember)
 //
 // nomatch entries of a hash:net set are exact: the element that decides an
 // address is its most specific entry, so the set holds the ranges left when
@@ -47,7 +46,7 @@ import (
 // dimensions).
 func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr, pre []Stmt, ok bool, err error) {
 	if s.Kind.Name == "list:set" {
-		return nil, nil, false, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set; nft has no set of sets (match each member set in a rule of its own)", s.Name)
+		return nil, nil, false, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set; nft has no set of sets", s.Name)
 	}
 	if len(flags) < len(s.Kind.Dims) {
 		return nil, nil, false, nil
@@ -450,4 +449,38 @@ func IPSetElements(s *ipset.Set) ([]string, error) {
 		out[i] = RenderExpr(e)
 	}
 	return out, nil
+}
+
+// listMember resolves a list:set to the one member a packet of the rule's
+// family can be in: the kernel tests, adds to or deletes from the members
+// in order (list_set_ktest, _kadd, _kdel) and skips one of the other
+// family (ip_set_test), so a list of one IPv4 and one IPv6 set (OpenWrt's
+// mwan3) is, for each family, that family's set. Two members of the
+// family have no nft form: nft has no set of sets.
+func (c *ctx) listMember(o *parser.Option, s *ipset.Set) (*ipset.Set, error) {
+	if s.Kind.Name != "list:set" {
+		return s, nil
+	}
+	var found []*ipset.Set
+	for _, e := range s.Entries {
+		m := c.tr.opt.IPSets.Set(e.Parts[0])
+		if m == nil {
+			return nil, c.ipsetRefusal(o, e.Pos, "ipset %q: its member %q is not in the ipset save", s.Name, e.Parts[0])
+		}
+		addrs := slices.ContainsFunc(m.Kind.Dims, func(d ipset.Dim) bool { return d == ipset.DimIP || d == ipset.DimNet })
+		if !addrs || m.IPv6 == (c.fam == parser.IPv6) {
+			found = append(found, m)
+		}
+	}
+	switch len(found) {
+	case 1:
+		return found[0], nil
+	case 0:
+		return nil, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set without a member of family %s", s.Name, c.fam)
+	}
+	var names []string
+	for _, m := range found {
+		names = append(names, m.Name)
+	}
+	return nil, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set with %d members a %s packet can be in (%s); nft has no set of sets (match each member set in a rule of its own)", s.Name, len(found), c.fam, strings.Join(names, ", "))
 }

@@ -35,6 +35,10 @@ func matchSet(c *ctx, m *parser.Match) error {
 	}
 	name, dirs := o.Arg(0), strings.Split(strings.ToLower(o.Arg(1)), ",")
 	if s := c.tr.opt.IPSets.Set(name); s != nil {
+		s, err := c.listMember(o, s)
+		if err != nil {
+			return err
+		}
 		return c.knownSetMatch(m, o, s, dirs)
 	}
 	if len(dirs) != 1 {

@@ -46,6 +46,10 @@ func tgSET(c *ctx, t *parser.Target) error {
 			return c.badValue(o, "set flags")
 		}
 		if s := c.tr.opt.IPSets.Set(name); s != nil {
+			s, err := c.listMember(o, s)
+			if err != nil {
+				return err
+			}
 			if err := c.knownSetWrite(o, s, flags, timeout, exist); err != nil {
 				return err
 			}
