@@ -172,6 +172,17 @@ func (b *builder) field(f *desc.Field) uint64 {
 	if v, ok := b.get(FieldKey(f)); ok {
 		return v.Lo
 	}
+	// th sport / th dport (an ipset's port dimension) are the port of
+	// whichever transport header the probe has.
+	if p := f.Proto; p != desc.TH && p.Sport != nil && (f == p.Sport || f == p.Dport) {
+		th := desc.TH.Sport
+		if f == p.Dport {
+			th = desc.TH.Dport
+		}
+		if v, ok := b.get(FieldKey(th)); ok {
+			return v.Lo
+		}
+	}
 	v, _ := fieldDefault(b.s, f)
 	return v
 }
