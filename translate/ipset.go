@@ -476,6 +476,9 @@ func (c *ctx) listMember(o *parser.Option, s *ipset.Set) (*ipset.Set, error) {
 	case 1:
 		return found[0], nil
 	case 0:
+		if len(s.Entries) == 0 {
+			return nil, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set without members; nft has no set of sets to add them to later", s.Name)
+		}
 		return nil, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set without a member of family %s", s.Name, c.fam)
 	}
 	var names []string

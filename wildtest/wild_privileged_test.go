@@ -36,8 +36,8 @@ var knownFailures = map[string]string{
 	// mwan3 creates its sticky list:set empty and adds a member set per
 	// policy at run time: a list without a member of the rule's family
 	// (here, none at all) has no nft form, nft having no set of sets.
-	"openwrt__mwan3-2.4-two-uplinks-ifup.sh":      "B: the empty list:set mwan3_sticky_https (members added at run time) is refused as untranslatable",
-	"openwrt__mwan3-2.4-two-uplinks-ifup.sh#exec": "B: the empty list:set mwan3_sticky_https (members added at run time) is refused as untranslatable",
+	"openwrt__mwan3-2.4-two-uplinks-ifup.sh":      "B: the empty list:set mwan3_sticky_https (members added at run time) is refused: nft has no set of sets",
+	"openwrt__mwan3-2.4-two-uplinks-ifup.sh#exec": "B: the empty list:set mwan3_sticky_https (members added at run time) is refused: nft has no set of sets",
 	"dperson__openvpn-client-firewall.sh#exec":    "F: the script runs lsmod, which fails on this kernel (no loadable modules: no /proc/modules), so it exits 1 here as it would outside the sandbox; --exec refuses a failed script",
 }
 
