@@ -110,44 +110,41 @@ func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[st
 		field = c.l3().Daddr
 	}
 	type cond struct {
-		op    Op
-		right Expr
-		fib   bool
-	}
-	prefixes := func(ps []netip.Prefix) Expr {
-		if len(ps) == 1 {
-			return &Addr{Prefix: ps[0]}
-		}
-		set := &SetLit{}
-		for _, p := range ps {
-			set.Elems = append(set.Elems, &Addr{Prefix: p})
-		}
-		return set
+		left, right Expr
+		out         bool // the address is not in right
 	}
 	var conds []cond
 	classes := 0
 	for _, cl := range []struct {
 		name string
-		op   Op
+		out  bool
 		ps   []netip.Prefix
-	}{{"unspec", OpEq, ip6Unspec}, {"unicast", OpNe, ip6NotUnicast}, {"multicast", OpEq, ip6Multicast}} {
-		if seen[cl.name] {
-			classes++
-			conds = append(conds, cond{op: cl.op, right: prefixes(cl.ps)})
+	}{{"unspec", false, ip6Unspec}, {"unicast", true, ip6NotUnicast}, {"multicast", false, ip6Multicast}} {
+		if !seen[cl.name] {
+			continue
 		}
+		classes++
+		var right Expr = &Addr{Prefix: cl.ps[0]}
+		if len(cl.ps) > 1 {
+			set := &SetLit{}
+			for _, p := range cl.ps {
+				set.Elems = append(set.Elems, &Addr{Prefix: p})
+			}
+			right = set
+		}
+		conds = append(conds, cond{left: &Payload{Field: field}, right: right, out: cl.out})
 	}
 	var types []Expr
 	for _, t := range []string{"local", "anycast", "unreachable"} {
-		if !seen[t] {
-			continue
-		}
-		if t == "unreachable" {
+		switch {
+		case !seen[t]:
+		case t == "unreachable":
 			for _, n := range []string{"unreachable", "blackhole", "prohibit", "throw"} {
 				types = append(types, fibType(n))
 			}
-			continue
+		default:
+			types = append(types, fibType(t))
 		}
-		types = append(types, fibType(t))
 	}
 	if len(types) > 0 {
 		c.approx(o.Pos, "addrtype --%s %s: for a link-local address nft's fib looks the route up on the packet's interface, ip6tables on every interface: a link-local address of this host on another interface is LOCAL to ip6tables and not to nft, and one that interface has no route for (no link-local address on it) is UNREACHABLE to nft and not to ip6tables", o.Name, o.Arg(0))
@@ -155,7 +152,11 @@ func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[st
 		if len(types) > 1 {
 			right = &SetLit{Elems: types}
 		}
-		conds = append(conds, cond{op: OpEq, right: right, fib: true})
+		flags := []*desc.FibFlag{addr}
+		if iface != nil {
+			flags = append(flags, iface)
+		}
+		conds = append(conds, cond{left: &Fib{Flags: flags, Result: desc.FibResultType}, right: right})
 	}
 	if o.Negated && len(conds) > 1 {
 		if classes > 1 {
@@ -166,19 +167,7 @@ func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[st
 		return c.unsupported(o.Pos, "! --%s %s: ip6tables requires the address class and the route type both, and nft has no one negated test of two", o.Name, o.Arg(0))
 	}
 	for _, cd := range conds {
-		op := cd.op
-		if o.Negated {
-			op = map[Op]Op{OpEq: OpNe, OpNe: OpEq}[op]
-		}
-		if cd.fib {
-			flags := []*desc.FibFlag{addr}
-			if iface != nil {
-				flags = append(flags, iface)
-			}
-			c.match(&Fib{Flags: flags, Result: desc.FibResultType}, op, cd.right)
-			continue
-		}
-		c.match(&Payload{Field: field}, op, cd.right)
+		c.match(cd.left, eq(cd.out != o.Negated), cd.right)
 	}
 	return nil
 }
