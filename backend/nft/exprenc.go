@@ -92,6 +92,8 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 		name = "nat"
 	case *expr.Reject:
 		name = "reject"
+	case *expr.Masq:
+		name = "masq"
 	}
 	if name == "" {
 		data, err := expr.Marshal(fam, e)
@@ -183,6 +185,32 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 		if ctMarked(key) {
 			// a key with its direction in the mark (ctdir.go)
 			b = appendAttr(b, unix.NFTA_CT_DIRECTION, []byte{byte(key>>8) - 1})
+		}
+	case *expr.Masq:
+		// As nft writes it (google/nftables drops every flag of a masq
+		// with ports, and without NF_NAT_RANGE_PROTO_SPECIFIED the kernel
+		// ignores the ports: "masquerade to :500-1000" kept the source
+		// port, "masquerade to :600 random" lost random).
+		var flags uint32
+		for _, f := range []struct {
+			on  bool
+			bit uint32
+		}{
+			{x.Random, expr.NF_NAT_RANGE_PROTO_RANDOM}, {x.FullyRandom, expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY},
+			{x.Persistent, expr.NF_NAT_RANGE_PERSISTENT}, {x.ToPorts, expr.NF_NAT_RANGE_PROTO_SPECIFIED},
+		} {
+			if f.on {
+				flags |= f.bit
+			}
+		}
+		if flags != 0 {
+			b = putU32(b, unix.NFTA_MASQ_FLAGS, flags)
+		}
+		if x.ToPorts {
+			b = putU32(b, unix.NFTA_MASQ_REG_PROTO_MIN, x.RegProtoMin)
+			if x.RegProtoMax != 0 {
+				b = putU32(b, unix.NFTA_MASQ_REG_PROTO_MAX, x.RegProtoMax)
+			}
 		}
 	case *expr.NAT:
 		b = putU32(b, unix.NFTA_NAT_TYPE, uint32(x.Type))
