@@ -350,6 +350,9 @@ func tuple(t lab.Tuple, mask portMask) string {
 func (v *verifier) coverage(rep *report.Report) {
 	rep.Rules = len(v.model.rules)
 	for _, r := range v.model.rules {
+		if r.entry == nil {
+			rep.Untranslated++ // --allow-partial
+		}
 		if v.reached[r] {
 			rep.Reached++
 			continue

@@ -38,9 +38,13 @@ type Report struct {
 	Duration        time.Duration `json:"duration_ns"`
 	// Setup is the part of Duration spent building the labs and loading
 	// both firewalls.
-	Setup       time.Duration `json:"setup_ns"`
-	Differences []Difference  `json:"differences"`
-	Uncovered   []Uncovered   `json:"uncovered"`
+	Setup time.Duration `json:"setup_ns"`
+	// Untranslated counts the rules the translation left out
+	// (--allow-partial): what they do is not in the nft ruleset, whatever
+	// the probes showed of the rest.
+	Untranslated int          `json:"untranslated,omitempty"`
+	Differences  []Difference `json:"differences"`
+	Uncovered    []Uncovered  `json:"uncovered"`
 	// Variants are the rules reached in a variant only, each with what
 	// the variant changed (Reason).
 	Variants []Uncovered `json:"variants"`
@@ -84,7 +88,7 @@ type Uncovered struct {
 }
 
 // OK reports whether no difference was found.
-func (r *Report) OK() bool { return len(r.Differences) == 0 }
+func (r *Report) OK() bool { return len(r.Differences) == 0 && r.Untranslated == 0 }
 
 // Sort orders differences and uncovered rules by rule position.
 func (r *Report) Sort() {
@@ -171,8 +175,11 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "\nnote: %s\n", n)
 	}
 	verdict := "no difference found"
-	if !r.OK() {
+	if len(r.Differences) > 0 {
 		verdict = fmt.Sprintf("%d difference(s)", len(r.Differences))
+	}
+	if r.Untranslated > 0 {
+		verdict += fmt.Sprintf(" in what was translated; %d rule(s) not translated (--allow-partial), so the translation does not do what they do", r.Untranslated)
 	}
 	dead := ""
 	if r.Dead > 0 {
