@@ -23,6 +23,7 @@ var l4MatchFuncs = map[string]matchFunc{
 	"ecn":        matchECN,
 	"dscp":       matchDSCP,
 	"tos":        matchTOS,
+	"u32":        matchU32,
 	"iprange":    matchIPRange,
 	"mac":        matchMAC,
 	"pkttype":    matchPktType,

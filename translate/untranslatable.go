@@ -7,7 +7,6 @@ package translate
 var noTranslation = map[string]string{
 	// matches
 	"string":  "nft cannot search the packet for a string (it has no equivalent of xt_string's text search)",
-	"u32":     "nft cannot express u32's tests: their offsets are read from the packet (the @ and >> operators), and nft's raw payload loads take fixed offsets",
 	"bpf":     "nft cannot run a BPF program from a rule (no equivalent of xt_bpf)",
 	"ipvs":    "nft cannot see IPVS connection state (no equivalent of xt_ipvs)",
 	"osf":     "xt2nft does not translate -m osf: nft's osf expression has no --log and needs the fingerprints loaded with nfnl_osf",
