@@ -325,6 +325,14 @@ func (r *scriptReader) classify(c *shCmd, words []shWord, via string, depth int)
 			}
 		}
 		return decision{v: vSkip}
+	case name == "ipset":
+		// The sets the rules match: their types and elements come from
+		// these commands, which script mode does not run (an empty set of
+		// an assumed type would stand in for what the script fills).
+		if ipsetReadOnly(args) {
+			return decision{v: vSkip}
+		}
+		return decision{v: vRefuse, pos: prog.Pos, msg: "ipset makes or fills the sets the rules match, and script mode does not run it"}
 	case firewallManagers[name]:
 		if len(args) > 0 && (args[0].Lit == "save" || args[0].Lit == "status" || args[0].Lit == "version" || args[0].Lit == "--version" || args[0].Lit == "show") {
 			return decision{v: vSkip}
@@ -690,4 +698,20 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return s[:n] + "..."
+}
+
+// ipsetReadOnly reports whether an ipset command only reads: its command
+// (the first word that is not -!, -exist, -q or -quiet) lists, saves,
+// tests or prints the version or help.
+func ipsetReadOnly(args []shWord) bool {
+	for _, a := range args {
+		switch a.Lit {
+		case "-!", "-exist", "-q", "-quiet":
+			continue
+		case "list", "-L", "save", "-S", "test", "-T", "version", "-V", "-v", "help", "-h":
+			return true
+		}
+		return false
+	}
+	return true
 }
