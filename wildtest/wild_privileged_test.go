@@ -38,7 +38,10 @@ var knownFailures = map[string]string{
 	// (here, none at all) has no nft form, nft having no set of sets.
 	"openwrt__mwan3-2.4-two-uplinks-ifup.sh":      "B: the empty list:set mwan3_sticky_https (members added at run time) is refused: nft has no set of sets",
 	"openwrt__mwan3-2.4-two-uplinks-ifup.sh#exec": "B: the empty list:set mwan3_sticky_https (members added at run time) is refused: nft has no set of sets",
-	"dperson__openvpn-client-firewall.sh#exec":    "F: the script runs lsmod, which fails on this kernel (no loadable modules: no /proc/modules), so it exits 1 here as it would outside the sandbox; --exec refuses a failed script",
+	// netd's TLS/DTLS detectors walk the headers with u32's @ operator.
+	"android-netd__strict-cleartext-penalty.rules":    "B: -m u32 with the @ operator (an offset read from the packet) is refused as untranslatable",
+	"android-netd__strict-cleartext-penalty.v6.rules": "B: -m u32 with the @ operator (an offset read from the packet) is refused as untranslatable",
+	"dperson__openvpn-client-firewall.sh#exec":        "F: the script runs lsmod, which fails on this kernel (no loadable modules: no /proc/modules), so it exits 1 here as it would outside the sandbox; --exec refuses a failed script",
 }
 
 // The causes shared by several knownFailures entries (issue 8's classes).
