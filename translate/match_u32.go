@@ -45,7 +45,8 @@ func matchU32(c *ctx, m *parser.Match) error {
 		if err != nil {
 			return c.badValue(o, "u32 location ("+err.Error()+")")
 		}
-		var ranges []Expr
+		type span struct{ lo, hi uint64 }
+		var spans []span
 		for _, v := range strings.Split(vals, ",") {
 			a, b, err := u32Range(v)
 			if err != nil {
@@ -55,15 +56,43 @@ func matchU32(c *ctx, m *parser.Match) error {
 			if lo > hi {
 				continue // no multiple of 2^L in [a, b]
 			}
-			lo, hi = lo<<r, min(hi<<r|(1<<r-1), 0xffffffff)
-			if lo == hi {
-				ranges = append(ranges, &Int{V: lo, Hex: true})
+			spans = append(spans, span{lo << r, min(hi<<r|(1<<r-1), 0xffffffff)})
+		}
+		// Within the shortest header the word is always there: load only
+		// the bytes the mask covers, as nft writes a header field (so that
+		// what nft lists, "ip hdrlength 5", loads the same bytecode again).
+		off, size, full := pos, uint64(4), uint64(0xffffffff)
+		if mask != 0 && mask != full && pos+4 <= minHeader[c.fam == parser.IPv6] {
+			first, last := uint64(0), uint64(3)
+			for mask>>(8*(3-first))&0xff == 0 {
+				first++
+			}
+			for mask>>(8*(3-last))&0xff == 0 {
+				last--
+			}
+			shift := 8 * (3 - last)
+			off, size = pos+first, last-first+1
+			full = 1<<(8*size) - 1
+			mask = mask >> shift & full
+			var narrowed []span
+			for _, sp := range spans {
+				// x & M has no bits below the shift: its multiples there.
+				if lo, hi := (sp.lo+(1<<shift)-1)>>shift, min(sp.hi>>shift, full); lo <= hi {
+					narrowed = append(narrowed, span{lo, hi})
+				}
+			}
+			spans = narrowed
+		}
+		var ranges []Expr
+		for _, sp := range spans {
+			if sp.lo == sp.hi {
+				ranges = append(ranges, &Int{V: sp.lo, Hex: true})
 			} else {
-				ranges = append(ranges, &Range{Lo: &Int{V: lo, Hex: true}, Hi: &Int{V: hi, Hex: true}})
+				ranges = append(ranges, &Range{Lo: &Int{V: sp.lo, Hex: true}, Hi: &Int{V: sp.hi, Hex: true}})
 			}
 		}
-		var left Expr = &Raw{Base: desc.NetworkHeader, Offset: uint32(pos) * 8, Len: 32}
-		if mask != 0xffffffff {
+		var left Expr = &Raw{Base: desc.NetworkHeader, Offset: uint32(off) * 8, Len: uint32(size) * 8}
+		if mask != full {
 			left = &Binop{Op: "&", Left: left, Right: &Int{V: mask, Hex: true}}
 		}
 		if o.Negated && pos+4 > minHeader[c.fam == parser.IPv6] {
@@ -72,7 +101,7 @@ func matchU32(c *ctx, m *parser.Match) error {
 		switch {
 		case len(ranges) == 0:
 			if !o.Negated {
-				c.neverMatch(left, 0xffffffff)
+				c.neverMatch(left, full)
 			}
 			continue
 		case len(ranges) == 1:
