@@ -206,51 +206,95 @@ func (s *Spec) Value(k Key, ctx Ctx) Value {
 	return Value{Unknown: true}
 }
 
-// rawFields are the fields of the header at a raw load's base that its
-// bits overlap, each with the overlap: bits [lo, hi) of the load.
-func (s *Spec) rawFields(k Key) (fs []*desc.Field, ok bool) {
-	var h *desc.Proto
+// rawPart is a field a raw load covers, at bit at of the load's base.
+type rawPart struct {
+	f  *desc.Field
+	at uint32
+}
+
+// rawFields are the fields a raw load's bits overlap, each where it
+// starts from the load's base; a load from the network header goes on
+// into the transport header after an IPv4 header without options or an
+// IPv6 header without extension headers (u32 reads ports so).
+func (s *Spec) rawFields(k Key) (ps []rawPart, ok bool) {
+	type hdr struct {
+		p  *desc.Proto
+		at uint32
+	}
+	var hs []hdr
 	switch desc.Base(k.Raw[0]) {
 	case desc.NetworkHeader:
-		h = s.L3().Proto
+		l3 := s.L3().Proto
+		hs = append(hs, hdr{l3, 0})
+		if h := desc.HeaderOf(s.proto()); h != nil && h.Kind == desc.Payload && s.plainL3() {
+			hs = append(hs, hdr{h, l3HeaderBits(s.V6)})
+		}
 	case desc.TransportHeader:
-		h = desc.HeaderOf(s.proto())
+		h := desc.HeaderOf(s.proto())
 		if h == nil || h.Kind != desc.Payload {
 			return nil, false
 		}
+		hs = append(hs, hdr{h, 0})
 	default:
 		return nil, false
 	}
 	off, end := k.Raw[1], k.Raw[1]+k.Raw[2]
 	covered := uint32(0)
-	for _, f := range h.Fields {
-		if f.Offset+f.Len <= off || f.Offset >= end || f.Len > 64 {
-			continue
+	for _, h := range hs {
+		for _, f := range h.p.Fields {
+			fo := h.at + f.Offset
+			if fo+f.Len <= off || fo >= end || f.Len > 64 {
+				continue
+			}
+			if n := len(ps); n > 0 && fo < ps[n-1].at+ps[n-1].f.Len {
+				continue // a field overlapping another (icmp gateway and id)
+			}
+			ps = append(ps, rawPart{f, fo})
+			covered += min(fo+f.Len, end) - max(fo, off)
 		}
-		if len(fs) > 0 && f.Offset < fs[len(fs)-1].Offset+fs[len(fs)-1].Len {
-			continue // a field overlapping another (icmp gateway and id)
-		}
-		fs = append(fs, f)
-		covered += min(f.Offset+f.Len, end) - max(f.Offset, off)
 	}
-	return fs, covered == k.Raw[2]
+	return ps, covered == k.Raw[2]
+}
+
+// l3HeaderBits is the length of an IPv4 header without options or of an
+// IPv6 header.
+func l3HeaderBits(v6 bool) uint32 {
+	if v6 {
+		return 320
+	}
+	return 160
+}
+
+// plainL3 reports whether the probe's network header has its plain
+// length: no IPv4 options (header length 5), no IPv6 extension headers.
+func (s *Spec) plainL3() bool {
+	if s.V6 {
+		for _, p := range desc.IPv6Exts {
+			if s.has(p) {
+				return false
+			}
+		}
+		return true
+	}
+	v := s.fieldValue(desc.IP.Field("hdrlength"))
+	return !v.Present || v.Unset || v.N.Lo == 5
 }
 
 // rawValue composes a raw load from the fields it covers.
 func (s *Spec) rawValue(k Key) Value {
-	fs, ok := s.rawFields(k)
+	ps, ok := s.rawFields(k)
 	if !ok {
 		return Value{Unknown: true}
 	}
 	off, end := k.Raw[1], k.Raw[1]+k.Raw[2]
 	var v uint64
-	for _, f := range fs {
-		fv := s.fieldValue(f)
+	for _, p := range ps {
+		fv := s.fieldValue(p.f)
 		if !fv.Present || fv.Unknown || fv.Unset {
 			return fv
 		}
-		lo, hi := max(f.Offset, off), min(f.Offset+f.Len, end)
-		bits := (fv.N.Lo >> (f.Offset + f.Len - hi)) & (1<<(hi-lo) - 1)
+		lo, hi := max(p.at, off), min(p.at+p.f.Len, end)
+		bits := (fv.N.Lo >> (p.at + p.f.Len - hi)) & (1<<(hi-lo) - 1)
 		v |= bits << (end - hi)
 	}
 	return Value{N: N(v), Present: true}
@@ -258,23 +302,23 @@ func (s *Spec) rawValue(k Key) Value {
 
 // setRaw gives the fields a raw load covers the bits of v.
 func (s *Spec) setRaw(k Key, v uint64) bool {
-	fs, ok := s.rawFields(k)
+	ps, ok := s.rawFields(k)
 	if !ok {
 		return false
 	}
 	off, end := k.Raw[1], k.Raw[1]+k.Raw[2]
-	for _, f := range fs {
-		fv := s.fieldValue(f)
+	for _, p := range ps {
+		fv := s.fieldValue(p.f)
 		if fv.Unknown || !fv.Present {
 			return false
 		}
-		lo, hi := max(f.Offset, off), min(f.Offset+f.Len, end)
-		shift := f.Offset + f.Len - hi
+		lo, hi := max(p.at, off), min(p.at+p.f.Len, end)
+		shift := p.at + p.f.Len - hi
 		mask := uint64(1)<<(hi-lo) - 1
 		bits := (v >> (end - hi)) & mask
 		nv := fv.N.Lo&^(mask<<shift) | bits<<shift
 		if nv != fv.N.Lo || fv.Unset {
-			s.Set(FieldKey(f), N(nv))
+			s.Set(FieldKey(p.f), N(nv))
 		}
 	}
 	return true
