@@ -191,19 +191,7 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 		// with ports, and without NF_NAT_RANGE_PROTO_SPECIFIED the kernel
 		// ignores the ports: "masquerade to :500-1000" kept the source
 		// port, "masquerade to :600 random" lost random).
-		var flags uint32
-		for _, f := range []struct {
-			on  bool
-			bit uint32
-		}{
-			{x.Random, expr.NF_NAT_RANGE_PROTO_RANDOM}, {x.FullyRandom, expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY},
-			{x.Persistent, expr.NF_NAT_RANGE_PERSISTENT}, {x.ToPorts, expr.NF_NAT_RANGE_PROTO_SPECIFIED},
-		} {
-			if f.on {
-				flags |= f.bit
-			}
-		}
-		if flags != 0 {
+		if flags := natRangeFlags(x.Random, x.FullyRandom, x.Persistent, false, x.ToPorts); flags != 0 {
 			b = putU32(b, unix.NFTA_MASQ_FLAGS, flags)
 		}
 		if x.ToPorts {
@@ -227,20 +215,7 @@ func appendExpr(b []byte, fam byte, e expr.Any, anon *anonNames) ([]byte, error)
 				b = putU32(b, unix.NFTA_NAT_REG_PROTO_MAX, x.RegProtoMax)
 			}
 		}
-		var flags uint32
-		for _, f := range []struct {
-			on  bool
-			bit uint32
-		}{
-			{x.Random, expr.NF_NAT_RANGE_PROTO_RANDOM}, {x.FullyRandom, expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY},
-			{x.Persistent, expr.NF_NAT_RANGE_PERSISTENT}, {x.Prefix, expr.NF_NAT_RANGE_PREFIX},
-			{x.Specified, expr.NF_NAT_RANGE_PROTO_SPECIFIED},
-		} {
-			if f.on {
-				flags |= f.bit
-			}
-		}
-		if flags != 0 {
+		if flags := natRangeFlags(x.Random, x.FullyRandom, x.Persistent, x.Prefix, x.Specified); flags != 0 {
 			b = putU32(b, unix.NFTA_NAT_FLAGS, flags)
 		}
 	case *expr.Reject:
@@ -270,4 +245,22 @@ func appendRule(b []byte, r *nftables.Rule, anon *anonNames) ([]byte, error) {
 		}
 	}
 	return closeNest(b, list), nil
+}
+
+// natRangeFlags are the NF_NAT_RANGE_* flags of a nat or masq expression.
+func natRangeFlags(random, fully, persistent, prefix, specified bool) uint32 {
+	var flags uint32
+	for _, f := range []struct {
+		on  bool
+		bit uint32
+	}{
+		{random, expr.NF_NAT_RANGE_PROTO_RANDOM}, {fully, expr.NF_NAT_RANGE_PROTO_RANDOM_FULLY},
+		{persistent, expr.NF_NAT_RANGE_PERSISTENT}, {prefix, expr.NF_NAT_RANGE_PREFIX},
+		{specified, expr.NF_NAT_RANGE_PROTO_SPECIFIED},
+	} {
+		if f.on {
+			flags |= f.bit
+		}
+	}
+	return flags
 }
