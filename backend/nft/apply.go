@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/google/nftables"
@@ -340,7 +341,7 @@ func refusal(p *Program, b *batch, err error) error {
 	}
 	if be.batch == 0 && be.failures[0].msgType == unix.NFT_MSG_NEWRULE && be.failures[0].rule < len(b.progs) {
 		if r := b.progs[be.failures[0].rule]; r != nil {
-			return &backend.RefusedError{Err: &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + e.Error()}}
+			return &backend.RefusedError{Err: &Error{Pos: r.Origin, Msg: rejected(r, e)}}
 		}
 	}
 	return &backend.RefusedError{Err: locate(p, e)}
@@ -514,10 +515,32 @@ func locate(p *Program, batchErr error) error {
 				b := &batch{}
 				_ = queueRules(b, []*RuleProgram{r}, nil, nil)
 				if err := b.send(scratch, 0); err != nil {
-					return &Error{Pos: r.Origin, Msg: "kernel rejected rule: " + errors.Unwrap(err).Error()}
+					return &Error{Pos: r.Origin, Msg: rejected(r, errors.Unwrap(err))}
 				}
 			}
 		}
 	}
 	return fmt.Errorf("kernel rejected the ruleset: %w", batchErr)
+}
+
+// rejected says why the kernel refused rule r: its error, and, when the
+// kernel may not know an expression the rule uses (ENOENT, EOPNOTSUPP),
+// the expressions that need a kernel option, as xt2nft check names them.
+func rejected(r *RuleProgram, err error) string {
+	msg := "kernel rejected rule: " + err.Error()
+	if !errors.Is(err, unix.ENOENT) && !errors.Is(err, unix.EOPNOTSUPP) {
+		return msg
+	}
+	var needs []string
+	seen := map[string]bool{}
+	for _, e := range r.Rule.Exprs {
+		if name, config, ok := featureOf(e, r.Rule.Table.Family); ok && config != "" && !seen[name] {
+			seen[name] = true
+			needs = append(needs, name+" (CONFIG_"+strings.TrimPrefix(config, "CONFIG_")+")")
+		}
+	}
+	if len(needs) == 0 {
+		return msg
+	}
+	return msg + "; the running kernel may lack " + strings.Join(needs, ", ") + ": xt2nft check FILE says what this kernel has"
 }
