@@ -521,7 +521,14 @@ func (c *ctx) parseAddr(s string, o *parser.Option) (Expr, Stmt, error) {
 		pos = o.Args[0].Pos
 	}
 	addrS, maskS, hasMask := strings.Cut(s, "/")
+	if hasMask && nullMask(maskS, c.fam) {
+		// A null mask: iptables ignores the name ("0/0", "any/0").
+		return nil, nil, nil
+	}
 	a, err := netip.ParseAddr(addrS)
+	if err != nil && c.fam == parser.IPv4 {
+		a, err = xtIPv4(addrS)
+	}
 	if err != nil || a.Zone() != "" {
 		return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("bad address %q (host names are resolved by iptables at load time; use addresses)", s)}
 	}
@@ -537,6 +544,11 @@ func (c *ctx) parseAddr(s string, o *parser.Option) (Expr, Stmt, error) {
 			bits = n
 		} else {
 			m, err := netip.ParseAddr(maskS)
+			if err != nil && c.fam == parser.IPv4 {
+				if m = xtIPv4Numeric(maskS); m.IsValid() {
+					err = nil
+				}
+			}
 			if err != nil || m.BitLen() != a.BitLen() {
 				return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("bad mask in %q", s)}
 			}
