@@ -620,7 +620,7 @@ func (r *scriptReader) otherScript(c *shCmd, prog shWord) decision {
 	if !strings.Contains(lit, "/") && !strings.HasSuffix(lit, ".sh") {
 		return decision{}
 	}
-	if strings.HasPrefix(lit, "/") && !strings.HasSuffix(lit, ".sh") && !strings.HasPrefix(lit, "/etc/") {
+	if strings.HasPrefix(lit, "/") && !strings.HasSuffix(lit, ".sh") && systemProgram(lit) {
 		return decision{}
 	}
 	return decision{v: vRefuse, pos: prog.Pos, msg: sprintf("%s runs another script, which may run iptables commands", lit)}
@@ -714,4 +714,16 @@ func ipsetReadOnly(args []shWord) bool {
 		return false
 	}
 	return true
+}
+
+// systemProgram reports whether an absolute path is a system program's
+// (/usr/sbin/ip): anywhere else (/tmp, /opt, /etc, /usr/local) it may be
+// a script, such as the one strongSwan's wrapper writes to /tmp and runs.
+func systemProgram(path string) bool {
+	for _, dir := range []string{"/bin/", "/sbin/", "/usr/bin/", "/usr/sbin/", "/usr/lib/", "/usr/libexec/", "/lib/"} {
+		if strings.HasPrefix(path, dir) {
+			return true
+		}
+	}
+	return false
 }
