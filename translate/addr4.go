@@ -1,16 +1,15 @@
 package translate
 
 // IPv4 addresses as iptables reads them (xtables_ipparse_any): 1 to 4
-// dot-separated numbers, each 0-255 in C's base 0 (0x hex, a leading 0
-// octal), the missing ones 0 ("10/8" is 10.0.0.0/8, "127.1" 127.1.0.0);
+// dot-separated numbers, each 0-255 as xtables_strtoui reads it (xtUint), the missing ones 0 ("10/8" is 10.0.0.0/8, "127.1" 127.1.0.0);
 // else what the resolver takes without asking DNS, inet_aton's forms
 // ("0x100" is 0.0.1.0); a null mask makes any name match everything
 // ("0/0", "any/0"). Measured: TestPrivilegedIPv4Spellings.
 
 import (
 	"errors"
+	"math"
 	"net/netip"
-	"strconv"
 	"strings"
 
 	"github.com/xt2nft/xt2nft/parser"
@@ -26,8 +25,8 @@ func xtIPv4Numeric(s string) netip.Addr {
 	}
 	var b [4]byte
 	for i, p := range parts {
-		v, ok := cUint(p)
-		if !ok || v > 255 {
+		v, ok := xtUint(p, 255)
+		if !ok {
 			return netip.Addr{}
 		}
 		b[i] = byte(v)
@@ -47,13 +46,14 @@ func xtIPv4(s string) (netip.Addr, error) {
 	}
 	var v uint64
 	for i, p := range parts {
-		n, ok := cUint(p)
 		last := i == len(parts)-1
 		limit := uint64(255)
 		if last {
 			limit = 1<<(8*(5-len(parts))) - 1
 		}
-		if !ok || n > limit {
+		// inet_aton takes digits only: no space or sign before them.
+		n, ok := xtUint(p, limit)
+		if !ok || p[0] < '0' || p[0] > '9' {
 			return netip.Addr{}, errNotIPv4
 		}
 		if last {
@@ -65,29 +65,10 @@ func xtIPv4(s string) (netip.Addr, error) {
 	return netip.AddrFrom4([4]byte{byte(v >> 24), byte(v >> 16), byte(v >> 8), byte(v)}), nil
 }
 
-// cUint is C's strtoul with base 0 on all of s: digits only, 0x hex, a
-// leading 0 octal.
-func cUint(s string) (uint64, bool) {
-	base := 10
-	switch {
-	case s == "":
-		return 0, false
-	case strings.HasPrefix(s, "0x") || strings.HasPrefix(s, "0X"):
-		s, base = s[2:], 16
-	case len(s) > 1 && s[0] == '0':
-		s, base = s[1:], 8
-	}
-	if s == "" || strings.ContainsAny(s, "+-_") {
-		return 0, false
-	}
-	v, err := strconv.ParseUint(s, base, 32)
-	return v, err == nil
-}
-
 // nullMask reports whether a mask is all zeros ("0", "00", "0.0.0.0",
 // "::").
 func nullMask(s string, fam parser.Family) bool {
-	if v, ok := cUint(s); ok {
+	if v, ok := xtUint(s, math.MaxUint32); ok {
 		return v == 0
 	}
 	if fam == parser.IPv6 {

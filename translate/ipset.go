@@ -51,6 +51,10 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 	if len(flags) < len(s.Kind.Dims) {
 		return nil, nil, false, nil
 	}
+	netmask, masked, err := c.ipsetNetmask(o, s)
+	if err != nil {
+		return nil, nil, false, err
+	}
 	var parts []Expr
 	for i, d := range s.Kind.Dims {
 		src := flags[i] == "src"
@@ -64,12 +68,10 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 				f = c.l3().Saddr
 			}
 			var k Expr = &Payload{Field: f}
-			if n, ok, err := c.ipsetNetmask(o, s); err != nil {
-				return nil, nil, false, err
-			} else if ok && d == ipset.DimIP {
+			if masked && d == ipset.DimIP {
 				// ipset keys the address by its network (netmask): so does
 				// the nft set, and -j SET adds the network as ipset does.
-				k = &Binop{Op: "&", Left: k, Right: c.prefixMask(n)}
+				k = &Binop{Op: "&", Left: k, Right: c.prefixMask(netmask)}
 			}
 			parts = append(parts, k)
 		case ipset.DimPort:

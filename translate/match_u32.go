@@ -17,6 +17,7 @@ package translate
 // golden/misc-u32 (its trace), TestPrivilegedU32ShortPacket.
 
 import (
+	"math"
 	"strconv"
 	"strings"
 
@@ -194,11 +195,11 @@ func u32Range(s string) (uint64, uint64, error) {
 	return lo, hi, nil
 }
 
-// u32Number parses a number as libxt_u32 does: C strtoul with base 0
-// (0x hex, a leading 0 octal, else decimal), 32 bits.
+// u32Number parses a number as libxt_u32 does (strtoul, base 0, 32 bits).
 func u32Number(s string) (uint64, error) {
-	if strings.ContainsAny(s, "_oObB") {
+	v, ok := xtUint(s, math.MaxUint32)
+	if !ok {
 		return 0, strconv.ErrSyntax
 	}
-	return strconv.ParseUint(s, 0, 32)
+	return v, nil
 }
