@@ -203,3 +203,11 @@ type selfRendering interface {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// oneOrSet is the one element, or the anonymous set of several.
+func oneOrSet(elems []Expr) Expr {
+	if len(elems) == 1 {
+		return elems[0]
+	}
+	return &SetLit{Elems: elems}
+}

@@ -59,8 +59,17 @@ func matchAddrtype(c *ctx, m *parser.Match) error {
 			}
 			seen[t] = true
 		}
+		flags := []*desc.FibFlag{x.addr}
+		if iface != nil {
+			flags = append(flags, iface)
+		}
+		fib := &Fib{Flags: flags, Result: desc.FibResultType}
 		if c.fam == parser.IPv6 {
-			if err := c.addrtype6(o, x.addr, iface, seen); err != nil {
+			field := c.l3().Saddr
+			if x.addr == desc.FibDaddr {
+				field = c.l3().Daddr
+			}
+			if err := c.addrtype6(o, field, fib, seen); err != nil {
 				return err
 			}
 			continue
@@ -71,15 +80,7 @@ func matchAddrtype(c *ctx, m *parser.Match) error {
 				elems = append(elems, fibType(n))
 			}
 		}
-		var right Expr = elems[0]
-		if len(elems) > 1 {
-			right = &SetLit{Elems: elems}
-		}
-		flags := []*desc.FibFlag{x.addr}
-		if iface != nil {
-			flags = append(flags, iface)
-		}
-		c.match(&Fib{Flags: flags, Result: desc.FibResultType}, eq(o.Negated), right)
+		c.match(fib, eq(o.Negated), oneOrSet(elems))
 	}
 	return nil
 }
@@ -103,12 +104,9 @@ var (
 )
 
 // addrtype6 matches one of --src-type / --dst-type of an IPv6 rule, as
-// match_type6 decides it: every class named, and any route type named.
-func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[string]bool) error {
-	field := c.l3().Saddr
-	if addr == desc.FibDaddr {
-		field = c.l3().Daddr
-	}
+// match_type6 decides it: every class named (of the address, field), and
+// any route type named (fib).
+func (c *ctx) addrtype6(o *parser.Option, field *desc.Field, fib *Fib, seen map[string]bool) error {
 	type cond struct {
 		left, right Expr
 		out         bool // the address is not in right
@@ -124,15 +122,11 @@ func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[st
 			continue
 		}
 		classes++
-		var right Expr = &Addr{Prefix: cl.ps[0]}
-		if len(cl.ps) > 1 {
-			set := &SetLit{}
-			for _, p := range cl.ps {
-				set.Elems = append(set.Elems, &Addr{Prefix: p})
-			}
-			right = set
+		var ps []Expr
+		for _, p := range cl.ps {
+			ps = append(ps, &Addr{Prefix: p})
 		}
-		conds = append(conds, cond{left: &Payload{Field: field}, right: right, out: cl.out})
+		conds = append(conds, cond{left: &Payload{Field: field}, right: oneOrSet(ps), out: cl.out})
 	}
 	var types []Expr
 	for _, t := range []string{"local", "anycast", "unreachable"} {
@@ -148,15 +142,7 @@ func (c *ctx) addrtype6(o *parser.Option, addr, iface *desc.FibFlag, seen map[st
 	}
 	if len(types) > 0 {
 		c.approx(o.Pos, "addrtype --%s %s: for a link-local address nft's fib looks the route up on the packet's interface, ip6tables on every interface: a link-local address of this host on another interface is LOCAL to ip6tables and not to nft, and one that interface has no route for (no link-local address on it) is UNREACHABLE to nft and not to ip6tables", o.Name, o.Arg(0))
-		var right Expr = types[0]
-		if len(types) > 1 {
-			right = &SetLit{Elems: types}
-		}
-		flags := []*desc.FibFlag{addr}
-		if iface != nil {
-			flags = append(flags, iface)
-		}
-		conds = append(conds, cond{left: &Fib{Flags: flags, Result: desc.FibResultType}, right: right})
+		conds = append(conds, cond{left: fib, right: oneOrSet(types)})
 	}
 	if o.Negated && len(conds) > 1 {
 		if classes > 1 {

@@ -99,17 +99,13 @@ func matchU32(c *ctx, m *parser.Match) error {
 		if o.Negated && pos+4 > minHeader[c.fam == parser.IPv6] {
 			c.approx(o.Pos, "! --u32: a packet too short for the word at offset %d matches in iptables (its test fails, and is negated) and not in nft (the load fails, and ends the rule)", pos)
 		}
-		switch {
-		case len(ranges) == 0:
+		if len(ranges) == 0 {
 			if !o.Negated {
 				c.neverMatch(left, full)
 			}
 			continue
-		case len(ranges) == 1:
-			c.match(left, eq(o.Negated), ranges[0])
-		default:
-			c.match(left, eq(o.Negated), &SetLit{Elems: ranges})
 		}
+		c.match(left, eq(o.Negated), oneOrSet(ranges))
 	}
 	return nil
 }
