@@ -227,7 +227,7 @@ func (s *Spec) rawFields(k Key) (ps []rawPart, ok bool) {
 		l3 := s.L3().Proto
 		hs = append(hs, hdr{l3, 0})
 		if h := desc.HeaderOf(s.proto()); h != nil && h.Kind == desc.Payload && s.plainL3() {
-			hs = append(hs, hdr{h, l3HeaderBits(s.V6)})
+			hs = append(hs, hdr{h, headerBits(l3)})
 		}
 	case desc.TransportHeader:
 		h := desc.HeaderOf(s.proto())
@@ -256,13 +256,14 @@ func (s *Spec) rawFields(k Key) (ps []rawPart, ok bool) {
 	return ps, covered == k.Raw[2]
 }
 
-// l3HeaderBits is the length of an IPv4 header without options or of an
-// IPv6 header.
-func l3HeaderBits(v6 bool) uint32 {
-	if v6 {
-		return 320
+// headerBits is the length of header p without options: where its last
+// field ends (IPv4 160, IPv6 320).
+func headerBits(p *desc.Proto) uint32 {
+	n := uint32(0)
+	for _, f := range p.Fields {
+		n = max(n, f.Offset+f.Len)
 	}
-	return 160
+	return n
 }
 
 // plainL3 reports whether the probe's network header has its plain
