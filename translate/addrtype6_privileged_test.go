@@ -146,3 +146,55 @@ func linkLocal(p lab.Probe) bool {
 	ll := netip.MustParsePrefix("fe80::/10")
 	return ll.Contains(h.Src) || ll.Contains(h.Dst)
 }
+
+// TestPrivilegedAddrtypeRouteNumbers: the route types nft has no name for
+// are written as numbers (fib saddr type 9 for THROW), which load and
+// which packets meet alike in iptables-legacy and in the translation: from
+// an address with a throw route, one with a blackhole route and one with
+// an ordinary route. Both ask inet_dev_addr_type, which answers UNICAST
+// when the route lookup fails, as it does on a throw or blackhole route:
+// only ! THROW matches, for all three.
+func TestPrivilegedAddrtypeRouteNumbers(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore", "ip")
+	const rules = "*mangle\n:PREROUTING ACCEPT [0:0]\n" +
+		"-A PREROUTING -p udp -m udp --dport 3001 -m addrtype --src-type THROW -j DROP\n" +
+		"-A PREROUTING -p udp -m udp --dport 3002 -m addrtype --src-type BLACKHOLE,THROW -j DROP\n" +
+		"-A PREROUTING -p udp -m udp --dport 3003 -m addrtype ! --src-type THROW -j DROP\nCOMMIT\n"
+	out := translate.Files([]translate.Input{{Name: "rules.v4", Src: []byte(rules)}}, parser.Options{}, translate.Options{})
+	if out.Failed || !strings.Contains(string(out.Script), "fib saddr type 9") {
+		t.Fatalf("translation: %v\n%s", out.Diags, out.Script)
+	}
+	withRoutes := func(load func(*lab.Lab) error) func(*lab.Lab) error {
+		return func(l *lab.Lab) error {
+			for _, r := range [][]string{{"throw", "198.51.100.0/24"}, {"blackhole", "203.0.113.0/24"}} {
+				if b, err := l.FW.Command("ip", "route", "add", r[0], r[1]).CombinedOutput(); err != nil {
+					return fmt.Errorf("ip route add %s %s: %v: %s", r[0], r[1], err, b)
+				}
+			}
+			return load(l)
+		}
+	}
+	var probes []inetProbe
+	for _, dport := range []uint16{3001, 3002, 3003} {
+		for _, src := range []string{"198.51.100.5", "203.0.113.5", "10.70.0.2"} {
+			probes = append(probes, inetProbe{name: fmt.Sprintf("port %d from %s", dport, src),
+				probe: inetPkt("eth0", src, "10.70.0.1", &lab.UDP{SrcPort: 5000, DstPort: dport})})
+		}
+	}
+	fates, _ := runInet(t, []inetSide{
+		{"legacy", withRoutes(func(l *lab.Lab) error { return l.IPTablesRestore(false, rules) })},
+		{"nft", withRoutes(func(l *lab.Lab) error { return l.NFT(string(out.Script)) })},
+	}, probes)
+	dropped := 0
+	for i, p := range probes {
+		if strings.HasPrefix(fates[0][i], "dropped after pre") {
+			dropped++
+		}
+		if fates[0][i] != fates[1][i] {
+			t.Errorf("%s:\n  iptables %s\n  nft      %s", p.name, fates[0][i], fates[1][i])
+		}
+	}
+	if dropped != 3 {
+		t.Errorf("iptables dropped %d of 9 probes in prerouting, want the 3 of ! THROW", dropped)
+	}
+}
