@@ -131,7 +131,7 @@ func Features(p *Program) []*Feature {
 		}
 		seen[name] = true
 		f := &Feature{Name: name, Config: config}
-		probe := &TableProgram{Table: tp.Table, Sets: tp.Sets, Objs: tp.Objs, Chains: tp.Chains, src: tp.src}
+		probe := &TableProgram{Table: tp.Table, Sets: tp.Sets, Objs: tp.Objs, Chains: tp.Chains}
 		if r != nil {
 			f.Rule = r.Origin
 			probe.Rules = []*RuleProgram{r}

@@ -52,7 +52,6 @@ type TableProgram struct {
 	Objs   []nftables.Obj
 	Chains []*nftables.Chain
 	Rules  []*RuleProgram
-	src    *translate.Table
 }
 
 // SetProgram is a set with its initial elements.
@@ -104,7 +103,7 @@ func lowerTable(t *translate.Table) (*TableProgram, error) {
 	if !ok {
 		return nil, fmt.Errorf("table %s %s: family not supported", t.Family, t.Name)
 	}
-	tp := &TableProgram{Table: &nftables.Table{Name: t.Name, Family: fam}, src: t}
+	tp := &TableProgram{Table: &nftables.Table{Name: t.Name, Family: fam}}
 	if t.Comment != "" {
 		return nil, fmt.Errorf("table %s %s: table comments are not supported by the netlink backend", t.Family, t.Name)
 	}

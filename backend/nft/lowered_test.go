@@ -45,7 +45,7 @@ func TestLoweredGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("lowering: %v", err)
 			}
-			got := DumpProgram(p)
+			got := DumpProgram(out.Ruleset, p)
 			path := filepath.Join("testdata", "lowered", gc.Name+".netlink")
 			if *updateLowered {
 				if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
@@ -77,13 +77,13 @@ func TestLoweredGolden(t *testing.T) {
 	}
 }
 
-// DumpProgram prints a lowered program: per table its sets (key, flags,
+// DumpProgram prints a lowered program (of rs): per table its sets (key, flags,
 // elements), objects and chains, then every rule as the nft text it came
 // from followed by its expressions, one per line. Set IDs are left out
 // (they are numbered per process).
-func DumpProgram(p *Program) string {
+func DumpProgram(rs *translate.Ruleset, p *Program) string {
 	var b strings.Builder
-	for _, tp := range p.Tables {
+	for ti, tp := range p.Tables {
 		fmt.Fprintf(&b, "table %s %s\n", familyNames[tp.Table.Family], tp.Table.Name)
 		for _, sp := range tp.Sets {
 			b.WriteString(dumpSet(sp))
@@ -100,7 +100,7 @@ func DumpProgram(p *Program) string {
 		}
 		srcRules := map[*nftables.Rule]string{}
 		i := 0
-		for _, c := range tp.src.Chains {
+		for _, c := range rs.Tables[ti].Chains {
 			for _, r := range c.Rules {
 				if r.Disabled != "" {
 					continue

@@ -67,7 +67,7 @@ COMMIT
 				if fresh != digests[i][k] {
 					t.Errorf("%s: rule %d of %s: digest %s in one pass, %s alone", c.name, k, tp.Table.Name, digests[i][k], fresh)
 				}
-				if alone := aloneDigest(t, tp, k); alone != fresh {
+				if alone := aloneDigest(t, c.rs.Tables[i], k); alone != fresh {
 					t.Errorf("%s: rule %d (%s) of %s lowers with its table to digest %s, alone to %s", c.name, k, r.Origin, tp.Table.Name, fresh, alone)
 				}
 				checked++
@@ -79,14 +79,14 @@ COMMIT
 	}
 }
 
-// aloneDigest lowers the table of tp with its k-th rule as its only rule
-// and returns that rule's digest.
-func aloneDigest(t *testing.T, tp *TableProgram, k int) digest {
+// aloneDigest lowers table st with its k-th rule as its only rule and
+// returns that rule's digest.
+func aloneDigest(t *testing.T, st *translate.Table, k int) digest {
 	t.Helper()
-	src := *tp.src
+	src := *st
 	src.Chains = nil
 	n := 0 // the rules Lower lowers, in its order
-	for _, c := range tp.src.Chains {
+	for _, c := range st.Chains {
 		cc := *c
 		cc.Rules = nil
 		for _, ir := range c.Rules {
