@@ -48,9 +48,6 @@ var knownFailures = map[string]string{
 	// strongSwan's updown script always passes -m policy --proto.
 	"strongswan__updown-iptables-roadwarrior-gateway.sh":      "B: -m policy --proto is refused as untranslatable (nft's ipsec expression cannot test the SA's protocol)",
 	"strongswan__updown-iptables-roadwarrior-gateway.sh#exec": "B: -m policy --proto is refused as untranslatable (nft's ipsec expression cannot test the SA's protocol)",
-	"fave__ip6np-ip6tables-ruleset-reduced.sh":                "B: -m ipv6header without --soft is refused as untranslatable (it tests the exact set of headers)",
-	"fave__ip6np-ip6tables-ruleset-reduced.sh#static":         "B: -m ipv6header without --soft is refused as untranslatable (it tests the exact set of headers)",
-	"fave__ip6np-ip6tables-ruleset-reduced.sh#exec":           "B: -m ipv6header without --soft is refused as untranslatable (it tests the exact set of headers)",
 	// fail2ban's xt_recent-echo action bans by writing to the list's
 	// /proc file, which the sandbox mounts read-only.
 	"fail2ban__iptables-xt_recent-echo-start-ban.sh#exec": "F: the script writes /proc/net/xt_recent/NAME, read-only in the --exec sandbox, and exits 2",
