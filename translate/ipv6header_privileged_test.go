@@ -28,7 +28,7 @@ func TestPrivilegedIPv6Header(t *testing.T) {
 	// with AH decides on the end of its chain, which nft does not see
 	// behind AH, and where no well-formed packet matches (never).
 	cases := []struct {
-		m            string
+		m             string
 		warned, never bool
 	}{
 		{"--header hop --soft", false, false}, {"--header hop,frag --soft", false, false},

@@ -89,14 +89,20 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 	}
 	cfg := &hashlimitCfg{}
 	// rate
-	mult := uint64(1)
+	mult, period := uint64(1), uint64(0)
 	if r, unit, ok := parseHashlimitBytes(rateOpt.Arg(0)); ok {
 		cfg.bytes = true
 		cfg.limit = Limit{Rate: r, Unit: "second", Bytes: true, BytesUnit: ByteUnit(unit)}
 		mult = 15
 	} else if r, unit, ok := parseRate(rateOpt.Arg(0)); ok {
-		cfg.limit = Limit{Rate: r, Unit: TimeUnit(unit), Burst: 5}
-		mult = map[string]uint64{"second": 1, "minute": 60, "hour": 3600, "day": 86400}[unit]
+		// The default expiry is the unit as written; the rate is the
+		// kernel's (xtrate.go).
+		mult = unitSeconds[unit]
+		if period = xtPeriod(r, unit, hashlimitScale); period == 0 {
+			return c.unsupported(argPos(rateOpt), "%s", tooFast(rateOpt.Arg(0)))
+		}
+		kr, ku := xtRate(period, hashlimitScale)
+		cfg.limit = Limit{Rate: kr, Unit: TimeUnit(ku), Burst: 5}
 	} else {
 		return c.badValue(rateOpt, "rate")
 	}
@@ -136,6 +142,9 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		}
 	}
 	cfg.limit.Over = over
+	if !cfg.bytes && hashlimitOverflows(period, cfg.limit.Burst) {
+		return c.unsupported(rateOpt.Pos, "the kernel rejects this rule: a period of %d (1/1000000 s) times a burst of %d overflows xt_hashlimit's credits (\"overflow, try lower\", ERANGE)", period, cfg.limit.Burst)
+	}
 	if cfg.bytes {
 		c.approx(rateOpt.Pos, "hashlimit byte mode: nft's byte bucket holds rate+burst bytes, xt_hashlimit's holds the burst rounded up to whole rates")
 	}

@@ -15,12 +15,17 @@ import (
 
 func matchLimit(c *ctx, m *parser.Match) error {
 	l := &Limit{Rate: 3, Unit: "hour", Burst: 5}
-	if o := m.Opt("limit"); o != nil {
-		r, u, ok := parseRate(o.Arg(0))
+	period := xtPeriod(3, "hour", limitScale)
+	rateOpt := m.Opt("limit")
+	if o := rateOpt; o != nil {
+		r, u, p, ok := kernelRate(o.Arg(0), limitScale)
 		if !ok {
 			return c.badValue(o, "rate")
 		}
-		l.Rate, l.Unit = r, TimeUnit(u)
+		if p == 0 {
+			return c.unsupported(argPos(o), "%s", tooFast(o.Arg(0)))
+		}
+		l.Rate, l.Unit, period = r, TimeUnit(u), p
 	}
 	if o := m.Opt("limit-burst"); o != nil {
 		b, ok := parseNum(o.Arg(0), 32)
@@ -31,6 +36,13 @@ func matchLimit(c *ctx, m *parser.Match) error {
 			return c.unsupported(o.Pos, "--limit-burst 0: the kernel rejects this rule (xt_limit needs a burst of at least 1)")
 		}
 		l.Burst = b
+	}
+	if limitOverflows(period, l.Burst) {
+		pos := m.Pos
+		if rateOpt != nil {
+			pos = rateOpt.Pos
+		}
+		return c.unsupported(pos, "the kernel rejects this rule: a period of %d (1/10000 s) times a burst of %d overflows xt_limit's credits (\"Overflow, try lower\", ERANGE)", period, l.Burst)
 	}
 	c.add(l)
 	return nil

@@ -1,0 +1,88 @@
+package translate
+
+// The rates of -m limit and -m hashlimit as the kernel holds them.
+// libxt_limit and libxt_hashlimit turn "R/unit" into the period between
+// two packets, scale × (seconds of the unit) / R in 1/scale seconds
+// (integer division; libxt_limit's scale is 10,000, libxt_hashlimit's
+// 1,000,000 since revision 2), and iptables-save prints the period back
+// in the largest unit it divides nearly whole (print_rate). A script's
+// "900/min" is therefore the kernel's "15/sec", and "9999/sec" its
+// "10000/sec": the translation takes the rate the kernel holds, so that a
+// script and the dump of what it built translate alike.
+
+import "strings"
+
+// The scales of the period (XT_LIMIT_SCALE, XT_HASHLIMIT_SCALE_v2).
+const (
+	limitScale     = 10000
+	hashlimitScale = 1000000
+)
+
+var unitSeconds = map[string]uint64{"second": 1, "minute": 60, "hour": 3600, "day": 86400}
+
+// xtPeriod is the period the kernel stores for r per unit (0: iptables
+// refuses the rate, "Rate too fast").
+func xtPeriod(r uint64, unit string, scale uint64) uint64 {
+	return scale * unitSeconds[unit] / r
+}
+
+// xtRate is the rate iptables-save prints for a period: print_rate's
+// largest unit u, from day down, of which the period does not leave more
+// than u/period as a remainder.
+func xtRate(period, scale uint64) (uint64, string) {
+	units := []string{"day", "hour", "minute", "second"}
+	i := 1
+	for ; i < len(units); i++ {
+		m := scale * unitSeconds[units[i]]
+		if period > m || m/period < m%period {
+			break
+		}
+	}
+	return scale * unitSeconds[units[i-1]] / period, units[i-1]
+}
+
+// kernelRate parses a --limit or --hashlimit-upto rate and returns the
+// rate the kernel holds, with the period; ok false: not a rate. A period
+// of 0 is a rate iptables refuses.
+func kernelRate(s string, scale uint64) (r uint64, unit string, period uint64, ok bool) {
+	r, unit, ok = parseRate(s)
+	if !ok {
+		return 0, "", 0, false
+	}
+	if period = xtPeriod(r, unit, scale); period == 0 {
+		return 0, "", 0, true
+	}
+	r, unit = xtRate(period, scale)
+	return r, unit, period, true
+}
+
+// tooFast is iptables' refusal of a rate whose period is 0.
+func tooFast(rate string) string {
+	return "rate " + strings.TrimSpace(rate) + ": iptables refuses it (\"Rate too fast\": the period between two packets rounds to 0)"
+}
+
+// limitOverflows is xt_limit's check of avg × burst (limit_mt_check):
+// both in u32, avg × burst wrapping, through user2credits at HZ 250 or
+// 1000 (32,000 credits a second for both; HZ 100 and 300 differ only for
+// products near 2^32). A rule it fails is refused by the kernel
+// ("Overflow, try lower", ERANGE).
+func limitOverflows(avg, burst uint64) bool {
+	const perSecond = 32000 // HZ × CREDITS_PER_JIFFY
+	credits := func(user uint32) uint32 {
+		if user > 0xFFFFFFFF/perSecond {
+			return user / limitScale * perSecond
+		}
+		return user * perSecond / limitScale
+	}
+	a := uint32(avg)
+	return burst == 0 || credits(a*uint32(burst)) < credits(a)
+}
+
+// hashlimitOverflows is xt_hashlimit's check of avg × burst in packet mode
+// (hashlimit_mt_check_common, revision 2 and later): u64, through
+// user2credits, which multiplies by HZ × CREDITS_PER_JIFFY / scale
+// (137,438,953 at HZ 250 and 1000).
+func hashlimitOverflows(avg, burst uint64) bool {
+	const factor = 137438953
+	return burst == 0 || avg*burst*factor < avg*factor
+}
