@@ -25,6 +25,7 @@ import (
 )
 
 func tgNOTRACK(c *ctx, t *parser.Target) error {
+	c.noteNotrack()
 	c.add(&Notrack{})
 	return nil
 }
@@ -39,6 +40,7 @@ func tgCT(c *ctx, t *parser.Target) error {
 		if len(t.Options) > 1 {
 			return c.unsupported(t.Pos, "CT --notrack cannot be combined with other options")
 		}
+		c.noteNotrack()
 		c.add(&Notrack{})
 		return nil
 	}

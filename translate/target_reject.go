@@ -40,6 +40,7 @@ var tgReject6 = []tgRejectName{
 }
 
 func tgREJECT(c *ctx, t *parser.Target) error {
+	c.noteReject()
 	r := &Reject{}
 	if o := t.Opt("reject-with"); o != nil {
 		table, icmp := tgReject4, RejectICMP

@@ -170,6 +170,8 @@ type translator struct {
 	// helperChains are the target helper chains made so far, per table
 	// (tgHelperChain).
 	helperChains map[*Table]*tableHelpers
+	// replies are the facts checkNotrackReplies needs.
+	replies map[parser.Family]*replyFacts
 	// used are the chain names taken so far, per nft table (nameTable).
 	used map[tableKey]map[string]bool
 	// both are the names of the chains in the inet layout, by iptables
@@ -311,6 +313,7 @@ func (tr *translator) finish(d *parser.Dump) *Result {
 		tr.mergeInet(d)
 	}
 	tr.checkDepth()
+	tr.checkNotrackReplies()
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	res := &Result{Ruleset: tr.out, Diags: tr.diags, Tracked: tr.tracked}
 	if tr.ahead != nil {

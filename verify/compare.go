@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/xt2nft/xt2nft/lab"
+	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/verify/report"
 )
 
@@ -28,6 +29,14 @@ func (v *verifier) compare(s *seq, i int, r sent, tainted *bool, lg *ledger) []r
 	if r.dn != nil && r.counted {
 		for _, x := range countDiffs(r.dl, r.dn) {
 			if warned == "" {
+				warned = v.warns[x.location()]
+			}
+		}
+		// Or of a NOTRACK rule that met the packet in both labs: its
+		// counts agree, but its nft form may untrack what iptables'
+		// leaves alone (a REJECT's reply), and what follows differs.
+		for x := range r.dl {
+			if warned == "" && r.dn[x] > 0 && x.untracks() {
 				warned = v.warns[x.location()]
 			}
 		}
@@ -427,4 +436,16 @@ func strays(o lab.Observation) string {
 	}
 	sort.Strings(out)
 	return strings.Join(out, "\n")
+}
+
+// untracks reports whether the rule's translation has a notrack.
+func (x *rule) untracks() bool {
+	for _, r := range x.nft {
+		for _, st := range r.Stmts {
+			if _, ok := st.(*translate.Notrack); ok {
+				return true
+			}
+		}
+	}
+	return false
 }

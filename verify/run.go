@@ -538,9 +538,21 @@ func (v *verifier) compareBatch(p *pair, b []*seq, rs []sent, dl, dn map[*rule]u
 			ds = v.compare(s, 0, r, p.tainted, newLedger(v.model)) // counted in lg already
 		}
 		if len(ds) > 0 {
-			if r2, err := p.again(s.steps[0]); err == nil && v.confirmable(s, r2) && len(v.compare(s, 0, r2, p.tainted, lg)) == 0 {
-				v.unconfirmed.Add(1)
-				continue
+			if r2, err := p.again(s.steps[0]); err == nil && v.confirmable(s, r2) {
+				ds2 := v.compare(s, 0, r2, p.tainted, lg)
+				if len(ds2) == 0 {
+					v.unconfirmed.Add(1)
+					continue
+				}
+				// Sent alone, the probe was counted: a warning that
+				// announces the difference shows there.
+				for _, d2 := range ds2 {
+					for k := range ds {
+						if ds[k].Warned == "" {
+							ds[k].Warned = d2.Warned
+						}
+					}
+				}
 			}
 			out = append(out, ds...)
 		}
