@@ -8,7 +8,7 @@ package translate
 func isIdentStart(c byte) bool { return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_' }
 
 func isIdentChar(c byte) bool {
-	return isIdentStart(c) || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '/' || c == ':'
+	return isIdentStart(c) || c >= '0' && c <= '9' || c == '-' || c == '.' || c == '/'
 }
 
 // identProblem says why name is not usable as an nft identifier ("" if it is).

@@ -155,7 +155,7 @@ func (c *ctx) ipsetTypes(s *ipset.Set) []*desc.Type {
 // (once) and returns its name. dynamic marks a set the packet path writes
 // (-j SET).
 func (c *ctx) declareIPSet(o *parser.Option, s *ipset.Set, dynamic bool) (string, error) {
-	name := safeIdent(s.Name)
+	name := c.ipsetName(optArgPos(o), s.Name)
 	if ns := c.tableSet(name); ns != nil {
 		if dynamic && !slices.Contains(ns.Flags, SetDynamic) {
 			if slices.Contains(ns.Flags, SetInterval) {
@@ -488,4 +488,52 @@ func (c *ctx) listMember(o *parser.Option, s *ipset.Set) (*ipset.Set, error) {
 		names = append(names, m.Name)
 	}
 	return nil, c.ipsetRefusal(o, s.Pos, "ipset %q is a list:set with %d members a %s packet can be in (%s); nft has no set of sets (match each member set in a rule of its own)", s.Name, len(found), c.fam, strings.Join(names, ", "))
+}
+
+// ipsetName is the nft name of the ipset called name in the rule's table,
+// the same for every rule: name made an identifier (safeIdent), or, where
+// that is the name of another set (an ipset whose name reads the same,
+// "bad|list" and "bad!list"; a set xt2nft made; a known ipset's that nft
+// takes as it is), with _2, _3, ... A renamed ipset is noted.
+func (c *ctx) ipsetName(pos parser.Pos, name string) string {
+	t := c.tr.nftTable(c.fam, c.table)
+	if c.tr.ipsetNames == nil {
+		c.tr.ipsetNames = map[*Table]map[string]string{}
+	}
+	names := c.tr.ipsetNames[t]
+	if names == nil {
+		names = map[string]string{}
+		c.tr.ipsetNames[t] = names
+	}
+	if n, ok := names[name]; ok {
+		return n
+	}
+	reserved := map[string]bool{}
+	for _, other := range names {
+		reserved[other] = true // another ipset's, its set perhaps not declared yet
+	}
+	if c.tr.opt.IPSets != nil && identProblem(name) != "" {
+		// The ipsets whose names nft takes keep them.
+		for _, x := range c.tr.opt.IPSets.Sets {
+			if identProblem(x.Name) == "" {
+				reserved[x.Name] = true
+			}
+		}
+	}
+	base := safeIdent(name)
+	n := base
+	for i := 2; c.setNameTaken(n) || reserved[n]; i++ {
+		n = base + "_" + strconv.Itoa(i)
+	}
+	names[name] = n
+	switch {
+	case n == name:
+	case n == safeIdent(name):
+		c.note(pos, "ipset %q is the nft set @%s (%s)", name, n, identProblem(name))
+	case identProblem(name) != "":
+		c.note(pos, "ipset %q is the nft set @%s (%s, and @%s is another set's name)", name, n, identProblem(name), safeIdent(name))
+	default:
+		c.note(pos, "ipset %q is the nft set @%s (@%s is another set's name)", name, n, name)
+	}
+	return n
 }

@@ -53,7 +53,7 @@ func matchSet(c *ctx, m *parser.Match) error {
 	default:
 		return c.badValue(o, "direction (src or dst)")
 	}
-	setName := safeIdent(name)
+	setName := c.ipsetName(optArgPos(o), name)
 	if s := c.tableSet(setName); s == nil {
 		c.addSet(&Set{Name: setName, Type: []*desc.Type{c.l3AddrType()}, Flags: []SetFlag{SetInterval}, Origin: m.Pos,
 			Comment: "ipset " + strings.ReplaceAll(name, `"`, "'") + ": add its elements (not in iptables-save)"})

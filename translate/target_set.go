@@ -69,7 +69,7 @@ func tgSET(c *ctx, t *parser.Target) error {
 		if len(key) > 1 {
 			k = &Concat{Exprs: key}
 		}
-		setName := safeIdent(name)
+		setName := c.ipsetName(optArgPos(o), name)
 		c.tgDeclareSet(setName, types, timeout > 0, o.Pos)
 		c.approx(o.Pos, "SET --%s %s %s: the ipset's type is unknown here; nft set @%s is declared with %s keys and starts empty", o.Name, name, o.Arg(1), setName, typeNames(types))
 		st := &SetStmt{Op: SetAdd, Set: setName, Key: k}

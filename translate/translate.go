@@ -170,6 +170,8 @@ type translator struct {
 	// helperChains are the target helper chains made so far, per table
 	// (tgHelperChain).
 	helperChains map[*Table]*tableHelpers
+	// ipsetNames are the nft names of the ipsets, per table (ipsetName).
+	ipsetNames map[*Table]map[string]string
 	// replies are the facts checkNotrackReplies needs.
 	replies map[parser.Family]*replyFacts
 	// used are the chain names taken so far, per nft table (nameTable).
