@@ -188,7 +188,7 @@ func (c *ctx) checks(u *recentMatch) [][]Stmt {
 		c.reapApprox(u)
 	}
 	if o.RTTL {
-		u.approx(c, "recent: --rttl is ignored together with --hitcount above 1")
+		u.approx(c, "recent: with --hitcount above 1, --rttl is translated without its TTL test (the kernel also requires the TTL of the last event from the address): a packet with another TTL matches the translation only")
 	}
 	var out [][]Stmt
 	for _, rc := range l.RingChecks(o.Seconds, o.Hitcount) {
