@@ -48,6 +48,8 @@ var knownFailures = map[string]string{
 	// strongSwan's updown script always passes -m policy --proto.
 	"strongswan__updown-iptables-roadwarrior-gateway.sh":      "B: -m policy --proto is refused as untranslatable (nft's ipsec expression cannot test the SA's protocol)",
 	"strongswan__updown-iptables-roadwarrior-gateway.sh#exec": "B: -m policy --proto is refused as untranslatable (nft's ipsec expression cannot test the SA's protocol)",
+	// weave-npc lets bridged pod traffic through by bridge port.
+	"bossjones__weave-npc-kube-proxy-nat-filter-ipset.rules": "B: -m physdev is refused as untranslatable (no bridge port in ip tables)",
 	// fail2ban's xt_recent-echo action bans by writing to the list's
 	// /proc file, which the sandbox mounts read-only.
 	"fail2ban__iptables-xt_recent-echo-start-ban.sh#exec": "F: the script writes /proc/net/xt_recent/NAME, read-only in the --exec sandbox, and exits 2",
