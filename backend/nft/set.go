@@ -175,12 +175,17 @@ func setElems(key []loaded, e translate.Expr, interval bool) ([]nftables.SetElem
 		if !ok || len(c.Exprs) != len(key) {
 			return nil, fmt.Errorf("element %s does not match the key", translate.RenderExpr(e))
 		}
-		// A concatenation of ranges (interval set): key and key end.
+		// A concatenation of ranges (interval set): key and key end; the
+		// host-order parts of an interval set's keys in network order
+		// (swapHostParts).
 		var lo, hi []byte
 		for i, x := range c.Exprs {
 			a, b, err := bounds(key[i], x)
 			if err != nil {
 				return nil, err
+			}
+			if interval && swapped(key[i].dt, len(a)) {
+				a, b = toNetwork(a), toNetwork(b)
 			}
 			lo, hi = append(lo, pad4(a)...), append(hi, pad4(b)...)
 		}
@@ -340,7 +345,42 @@ func setKey(ns *nftables.Set, key []loaded) error {
 
 // lookup emits a lookup of the value in register 1 in set sp.
 func (l *lowerer) lookup(sp *SetProgram, invert bool) {
+	l.swapHostParts(sp, 1)
 	l.emit(put(&l.arena().lookups, expr.Lookup{SourceRegister: 1, SetName: sp.Set.Name, SetID: sp.Set.ID, Invert: invert}))
+}
+
+// swapped reports whether a key part of type dt, size bytes wide, is held
+// in network order in a concatenated interval set: a host-order integer
+// that nft's byteorder can turn around (2, 4 or 8 bytes).
+func swapped(dt *desc.Type, size int) bool {
+	return dt != nil && dt.Host && (size == 2 || size == 4 || size == 8)
+}
+
+// swapHostParts turns the host-order parts (ct state, marks) of a key
+// loaded from register reg on into network order when sp is a
+// concatenated interval set, as nft does ("byteorder reg 1 = hton(reg 1,
+// 4, 4)"): such a set holds them in network order, which is how nft lists
+// its elements and reads them back (the kernel's pipapo compares bytes, so
+// ranges of them need it); setElems encodes them so.
+func (l *lowerer) swapHostParts(sp *SetProgram, reg uint32) {
+	if !sp.Set.Interval || !sp.Set.Concatenation || !hostLittle {
+		return
+	}
+	words := 0
+	for i, k := range sp.key {
+		size := k.size
+		if k.keyBytes != 0 {
+			size = int(k.keyBytes)
+		}
+		if swapped(k.dt, size) {
+			r := reg
+			if i > 0 {
+				r = 8 + uint32(words)
+			}
+			l.emit(&expr.Byteorder{SourceRegister: r, DestRegister: r, Op: expr.ByteorderHton, Len: uint32(size), Size: uint32(size)})
+		}
+		words += (size + 3) / 4
+	}
 }
 
 // mapLookup looks the value in register reg up in the named map m,
@@ -357,6 +397,7 @@ func (l *lowerer) mapLookup(m translate.Expr, reg, dreg uint32) (*SetProgram, er
 	if !sp.Set.IsMap {
 		return nil, fmt.Errorf("@%s is a set, not a map", ref.Name)
 	}
+	l.swapHostParts(sp, reg)
 	l.emit(&expr.Lookup{SourceRegister: reg, DestRegister: dreg, IsDestRegSet: true, SetName: sp.Set.Name, SetID: sp.Set.ID})
 	return sp, nil
 }
