@@ -14,8 +14,9 @@
 //   - makes every mount private, mounts a tmpfs for its own use, and builds a
 //     new root: an overlay of the host's root file system (writes land in the
 //     tmpfs and vanish; the host's files are never written), the host's other
-//     mounts bound read-only, a fresh /proc (read-only except /proc/sys/net,
-//     which belongs to the sandbox's network namespace), a read-only /sys of
+//     mounts bound read-only, a fresh /proc (read-only except the sandbox's
+//     processes, with /proc/net/xt_recent, and /proc/sys/net, which belong
+//     to the sandbox's network namespace), a read-only /sys of
 //     the sandbox's network namespace, a minimal /dev (null, zero, full,
 //     random, urandom, tty, net/tun, a private devpts and shm), and tmpfs on
 //     /run and /tmp; it pivots into that root and detaches the old one;

@@ -67,6 +67,12 @@ func hostState(t *testing.T, files ...string) map[string]string {
 			st["sysctl "+k] = string(b)
 		}
 	}
+	irq, _ := filepath.Glob("/proc/irq/*/smp_affinity_list")
+	for _, f := range append(irq, "/proc/mtrr") {
+		if b, err := os.ReadFile(f); err == nil {
+			st["file "+f] = string(b)
+		}
+	}
 	for _, f := range files {
 		b, err := os.ReadFile(f)
 		if err != nil {
@@ -129,6 +135,10 @@ umount -l /proc
 hostname xt2nft-evil
 date -s "$(date)"
 echo h > /proc/sysrq-trigger
+echo "disable=0" > /proc/mtrr
+for f in /proc/irq/*/smp_affinity_list; do echo 0 > "$f"; break; done
+iptables -A INPUT -m recent --name xt2nftevil --rcheck -j DROP
+echo +192.0.2.77 > /proc/net/xt_recent/xt2nftevil && echo "recent: $(cat /proc/net/xt_recent/xt2nftevil)"
 echo "dev: $(ls /dev | tr '\n' ' ')"
 nsenter -t 1 -n -m iptables -F
 sleep 1000 &
@@ -184,6 +194,7 @@ func TestPrivilegedExecHostUntouched(t *testing.T) {
 		fmt.Sprintf(`%s:%d: warning: not run in the sandbox (it would change the host): "systemctl restart networking"`, script, lineOf(hostile, "systemctl restart")),
 		fmt.Sprintf(`%s:%d: warning: not an iptables command, ran in the sandbox only: "ip rule add fwmark 3 lookup 300"`, script, lineOf(hostile, "ip rule add")),
 		"made nftables tables or rules with nft directly",
+		`the script left 1 entries in recent list "xt2nftevil"`,
 	} {
 		if !strings.Contains(diags, want) {
 			t.Errorf("diagnostics lack %q:\n%s", want, diags)
@@ -200,8 +211,20 @@ func TestPrivilegedExecHostUntouched(t *testing.T) {
 			}
 		}
 	}
+	// The sandbox's own recent list took the address (its /proc/net is
+	// the sandbox's namespace); the host has no such list.
+	if !strings.Contains(res.Stdout, "recent: src=192.0.2.77 ") {
+		t.Errorf("the script could not write its recent list: stdout %q, stderr %q", res.Stdout, res.Stderr)
+	}
+	if _, err := os.Stat("/proc/net/xt_recent/xt2nftevil"); err == nil {
+		t.Error("the sandbox's recent list xt2nftevil is on the host")
+	}
 	// The kernel-wide writes were refused, not silently ignored.
-	for _, f := range []string{"/proc/sys/vm/swappiness", "/proc/sys/kernel/sysrq", "/proc/sysrq-trigger"} {
+	irq, _ := filepath.Glob("/proc/irq/*/smp_affinity_list")
+	if len(irq) > 0 {
+		irq = irq[:1]
+	}
+	for _, f := range append([]string{"/proc/sys/vm/swappiness", "/proc/sys/kernel/sysrq", "/proc/sysrq-trigger", "/proc/mtrr"}, irq...) {
 		if _, err := os.Stat(f); err != nil {
 			continue // not in this kernel
 		}

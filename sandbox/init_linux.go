@@ -236,20 +236,44 @@ func unescapeMount(s string) string {
 	return b.String()
 }
 
-// kernelFS mounts /proc (read-only but for /proc/sys/net, which is the
-// sandbox's network namespace) and /sys (read-only, the sandbox's devices).
+// kernelFS mounts /proc and /sys (read-only, the sandbox's devices). Of
+// /proc, what belongs to the sandbox stays writable: its processes'
+// directories (among them /proc/self/net, whose xt_recent files a script
+// may write to, as fail2ban's xt_recent action bans) and /proc/sys/net (the
+// sandbox's network namespace); every other entry (/proc/sys, /proc/irq,
+// /proc/bus, /proc/mtrr, ...) is bound read-only over itself.
 func kernelFS(root string) error {
 	proc := root + "/proc"
-	if err := mount("proc", proc, "proc", unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+	const flags = unix.MS_NOSUID | unix.MS_NODEV | unix.MS_NOEXEC
+	if err := mount("proc", proc, "proc", flags, ""); err != nil {
 		return err
 	}
+	entries, err := os.ReadDir(proc)
+	if err != nil {
+		return err
+	}
+	readOnly := func(p string) error {
+		if err := mount(p, p, "", unix.MS_BIND, ""); err != nil {
+			return err
+		}
+		return mount("", p, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|flags, "")
+	}
+	for _, e := range entries {
+		if e.Type()&os.ModeSymlink != 0 || strings.Trim(e.Name(), "0123456789") == "" {
+			continue // self, thread-self, net, mounts; the processes
+		}
+		if err := readOnly(proc + "/" + e.Name()); err != nil {
+			return err
+		}
+	}
+	// /proc/sys/net, bound from the read-only /proc/sys, made writable.
 	if err := mount(proc+"/sys/net", proc+"/sys/net", "", unix.MS_BIND, ""); err != nil {
 		return err
 	}
-	if err := mount("", proc, "", unix.MS_BIND|unix.MS_REMOUNT|unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, ""); err != nil {
+	if err := mount("", proc+"/sys/net", "", unix.MS_BIND|unix.MS_REMOUNT|flags, ""); err != nil {
 		return err
 	}
-	return mount("sysfs", root+"/sys", "sysfs", unix.MS_RDONLY|unix.MS_NOSUID|unix.MS_NODEV|unix.MS_NOEXEC, "")
+	return mount("sysfs", root+"/sys", "sysfs", unix.MS_RDONLY|flags, "")
 }
 
 // devices builds a minimal /dev: no disks, no memory, no consoles.
@@ -556,5 +580,15 @@ func save(res *initResult) {
 	}
 	if b, err := os.ReadFile(logPath); err == nil {
 		res.Log = string(b)
+	}
+	// The recent lists' entries (the sandbox's namespace: /proc/self/net).
+	lists, _ := os.ReadDir("/proc/self/net/xt_recent")
+	for _, l := range lists {
+		if b, err := os.ReadFile("/proc/self/net/xt_recent/" + l.Name()); err == nil && len(b) > 0 {
+			if res.Recent == nil {
+				res.Recent = map[string]int{}
+			}
+			res.Recent[l.Name()] = bytes.Count(b, []byte("\n"))
+		}
 	}
 }

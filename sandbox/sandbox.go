@@ -49,6 +49,9 @@ type Result struct {
 	Nft string
 	// IPSets is `ipset save` of the sandbox: the ipsets the script made.
 	IPSets string
+	// Recent are the entries of the sandbox's xt_recent lists
+	// (/proc/net/xt_recent), by list: entries the script wrote there.
+	Recent map[string]int
 	// Log is every command the shims saw, in order.
 	Log []Record
 	// NetNS and MntNS name the sandbox's namespaces (net:[4026...]), for
@@ -107,19 +110,20 @@ type config struct {
 
 // initResult is what the init reports back (as JSON on fd 3).
 type initResult struct {
-	Err      string `json:"err,omitempty"`
-	Exit     int    `json:"exit"`
-	Signal   string `json:"signal,omitempty"`
-	TimedOut bool   `json:"timed_out,omitempty"`
-	Stdout   string `json:"stdout"`
-	Stderr   string `json:"stderr"`
-	Saved4   string `json:"saved4"`
-	Saved6   string `json:"saved6"`
-	Nft      string `json:"nft,omitempty"`
-	IPSets   string `json:"ipsets,omitempty"`
-	Log      string `json:"log"`
-	NetNS    string `json:"netns"`
-	MntNS    string `json:"mntns"`
+	Err      string         `json:"err,omitempty"`
+	Exit     int            `json:"exit"`
+	Signal   string         `json:"signal,omitempty"`
+	TimedOut bool           `json:"timed_out,omitempty"`
+	Stdout   string         `json:"stdout"`
+	Stderr   string         `json:"stderr"`
+	Saved4   string         `json:"saved4"`
+	Saved6   string         `json:"saved6"`
+	Nft      string         `json:"nft,omitempty"`
+	IPSets   string         `json:"ipsets,omitempty"`
+	Recent   map[string]int `json:"recent,omitempty"`
+	Log      string         `json:"log"`
+	NetNS    string         `json:"netns"`
+	MntNS    string         `json:"mntns"`
 }
 
 // initName is argv[0] of the sandbox's init.
@@ -194,7 +198,7 @@ func Run(ctx context.Context, script string, opt Options) (*Result, error) {
 		return nil, err
 	}
 	out := &Result{Script: script, Shell: shell, Exit: res.Exit, Signal: res.Signal, TimedOut: res.TimedOut,
-		Stdout: res.Stdout, Stderr: res.Stderr, Saved4: res.Saved4, Saved6: res.Saved6, Nft: res.Nft, IPSets: res.IPSets, NetNS: res.NetNS, MntNS: res.MntNS}
+		Stdout: res.Stdout, Stderr: res.Stderr, Saved4: res.Saved4, Saved6: res.Saved6, Nft: res.Nft, IPSets: res.IPSets, Recent: res.Recent, NetNS: res.NetNS, MntNS: res.MntNS}
 	out.Log, err = parseLog(res.Log)
 	return out, err
 }

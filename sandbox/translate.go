@@ -3,6 +3,8 @@ package sandbox
 import (
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -43,6 +45,10 @@ func Translate(res *Result, popt parser.Options, topt translate.Options) *transl
 			failed = true
 		}
 		topt.IPSets = sets
+	}
+	for _, name := range slices.Sorted(maps.Keys(res.Recent)) {
+		diags = append(diags, parser.Diagnostic{Pos: parser.Pos{File: res.Script, Line: 1}, Severity: parser.SevWarning,
+			Msg: fmt.Sprintf("the script left %d entries in recent list %q (it wrote them to /proc/net/xt_recent); a list's entries are not part of the translation (xt2nft migrate carries a live host's lists, recentctl import loads them)", res.Recent[name], name)})
 	}
 	if nftRules(res.Nft) {
 		diags = append(diags, parser.Diagnostic{Pos: parser.Pos{File: res.Script, Line: 1}, Severity: parser.SevWarning,

@@ -19,8 +19,9 @@ import (
 // jsonUnsupported are golden cases nft 1.0.6's JSON cannot express, with
 // the reason RenderJSON gives.
 var jsonUnsupported = map[string]string{
-	"recent-rttl":  "typeof",
-	"recent-rttl6": "typeof",
+	"recent-rttl":          "typeof",
+	"recent-rttl6":         "typeof",
+	"recent-rttl-hitcount": "typeof",
 	// dnat to address . port from one map: nft 1.0.6 lists the map's type
 	// as "ipv4_addr . inet_service" in JSON, refuses that form, and
 	// crashes on the list form.

@@ -50,10 +50,7 @@ var knownFailures = map[string]string{
 	"strongswan__updown-iptables-roadwarrior-gateway.sh#exec": "B: -m policy --proto is refused as untranslatable (nft's ipsec expression cannot test the SA's protocol)",
 	// weave-npc lets bridged pod traffic through by bridge port.
 	"bossjones__weave-npc-kube-proxy-nat-filter-ipset.rules": "B: -m physdev is refused as untranslatable (no bridge port in ip tables)",
-	// fail2ban's xt_recent-echo action bans by writing to the list's
-	// /proc file, which the sandbox mounts read-only.
-	"fail2ban__iptables-xt_recent-echo-start-ban.sh#exec": "F: the script writes /proc/net/xt_recent/NAME, read-only in the --exec sandbox, and exits 2",
-	"dperson__openvpn-client-firewall.sh#exec":            "F: the script runs lsmod, which fails on this kernel (no loadable modules: no /proc/modules), so it exits 1 here as it would outside the sandbox; --exec refuses a failed script",
+	"dperson__openvpn-client-firewall.sh#exec":               "F: the script runs lsmod, which fails on this kernel (no loadable modules: no /proc/modules), so it exits 1 here as it would outside the sandbox; --exec refuses a failed script",
 }
 
 // The causes shared by several knownFailures entries (issue 8's classes).
