@@ -27,6 +27,8 @@ var moreTargetFuncs = map[string]targetFunc{
 	"TEE":         tgTEE,
 	"CHECKSUM":    tgCHECKSUM,
 	"SET":         tgSET,
+	"TTL":         tgTTL,
+	"HL":          tgTTL,
 	"SECMARK":     tgRefuse,
 	"CONNSECMARK": tgRefuse,
 	"HMARK":       tgRefuse,

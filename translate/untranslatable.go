@@ -14,8 +14,6 @@ var noTranslation = map[string]string{
 	"eui64":   "nft cannot compare the source address with the EUI-64 identifier made from the source MAC address",
 	"srh":     "xt2nft does not translate -m srh (nft 1.0.6 reads only some segment routing header fields)",
 	// targets
-	"TTL":         "xt2nft does not translate TTL: nft can set it (ip ttl set N), but --ttl-dec and --ttl-inc need arithmetic nft cannot do on the header",
-	"HL":          "xt2nft does not translate HL: nft can set it (ip6 hoplimit set N), but --hl-dec and --hl-inc need arithmetic nft cannot do on the header",
 	"ECN":         "xt2nft does not translate the ECN target (clearing the TCP ECE and CWR bits needs a read-modify-write of tcp flags)",
 	"TCPOPTSTRIP": "nft 1.0.6 cannot remove TCP options (no equivalent of TCPOPTSTRIP)",
 	"CLUSTERIP":   "nft has no CLUSTERIP (a cluster match on a hash of the source address is the nft way; write it by hand)",
