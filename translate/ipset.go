@@ -528,10 +528,10 @@ func (c *ctx) ipsetName(pos parser.Pos, name string) string {
 	names[name] = n
 	switch {
 	case n == name:
-	case n == safeIdent(name):
+	case n == base:
 		c.note(pos, "ipset %q is the nft set @%s (%s)", name, n, identProblem(name))
 	case identProblem(name) != "":
-		c.note(pos, "ipset %q is the nft set @%s (%s, and @%s is another set's name)", name, n, identProblem(name), safeIdent(name))
+		c.note(pos, "ipset %q is the nft set @%s (%s, and @%s is another set's name)", name, n, identProblem(name), base)
 	default:
 		c.note(pos, "ipset %q is the nft set @%s (@%s is another set's name)", name, n, name)
 	}

@@ -94,15 +94,14 @@ func matchHashlimit(c *ctx, m *parser.Match) error {
 		cfg.bytes = true
 		cfg.limit = Limit{Rate: r, Unit: "second", Bytes: true, BytesUnit: ByteUnit(unit)}
 		mult = 15
-	} else if r, unit, ok := parseRate(rateOpt.Arg(0)); ok {
+	} else if v, ok, err := c.kernelRate(rateOpt, hashlimitScale); ok {
 		// The default expiry is the unit as written; the rate is the
 		// kernel's (xtrate.go).
-		mult = unitSeconds[unit]
-		if period = xtPeriod(r, unit, hashlimitScale); period == 0 {
-			return c.unsupported(argPos(rateOpt), "%s", tooFast(rateOpt.Arg(0)))
+		if err != nil {
+			return err
 		}
-		kr, ku := xtRate(period, hashlimitScale)
-		cfg.limit = Limit{Rate: kr, Unit: TimeUnit(ku), Burst: 5}
+		mult, period = v.written, v.period
+		cfg.limit = Limit{Rate: v.rate, Unit: TimeUnit(v.unit), Burst: 5}
 	} else {
 		return c.badValue(rateOpt, "rate")
 	}

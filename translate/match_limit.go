@@ -18,14 +18,14 @@ func matchLimit(c *ctx, m *parser.Match) error {
 	period := xtPeriod(3, "hour", limitScale)
 	rateOpt := m.Opt("limit")
 	if o := rateOpt; o != nil {
-		r, u, p, ok := kernelRate(o.Arg(0), limitScale)
+		v, ok, err := c.kernelRate(o, limitScale)
 		if !ok {
 			return c.badValue(o, "rate")
 		}
-		if p == 0 {
-			return c.unsupported(argPos(o), "%s", tooFast(o.Arg(0)))
+		if err != nil {
+			return err
 		}
-		l.Rate, l.Unit, period = r, TimeUnit(u), p
+		l.Rate, l.Unit, period = v.rate, TimeUnit(v.unit), v.period
 	}
 	if o := m.Opt("limit-burst"); o != nil {
 		b, ok := parseNum(o.Arg(0), 32)

@@ -10,7 +10,11 @@ package translate
 // "10000/sec": the translation takes the rate the kernel holds, so that a
 // script and the dump of what it built translate alike.
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/xt2nft/xt2nft/parser"
+)
 
 // The scales of the period (XT_LIMIT_SCALE, XT_HASHLIMIT_SCALE_v2).
 const (
@@ -41,24 +45,28 @@ func xtRate(period, scale uint64) (uint64, string) {
 	return scale * unitSeconds[units[i-1]] / period, units[i-1]
 }
 
-// kernelRate parses a --limit or --hashlimit-upto rate and returns the
-// rate the kernel holds, with the period; ok false: not a rate. A period
-// of 0 is a rate iptables refuses.
-func kernelRate(s string, scale uint64) (r uint64, unit string, period uint64, ok bool) {
-	r, unit, ok = parseRate(s)
+// kernelRate is a --limit or --hashlimit-upto rate as the kernel holds it
+// (ok false: not a rate): the rate iptables-save prints, the period, and
+// the seconds of the unit as written (hashlimit's default expiry). A rate
+// iptables refuses ("Rate too fast": the period rounds to 0) is an error.
+func (c *ctx) kernelRate(o *parser.Option, scale uint64) (v kernelRateOf, ok bool, err error) {
+	r, unit, ok := parseRate(o.Arg(0))
 	if !ok {
-		return 0, "", 0, false
+		return v, false, nil
 	}
-	if period = xtPeriod(r, unit, scale); period == 0 {
-		return 0, "", 0, true
+	v.written = unitSeconds[unit]
+	if v.period = xtPeriod(r, unit, scale); v.period == 0 {
+		return v, true, c.unsupported(argPos(o), "rate %s: iptables refuses it (\"Rate too fast\": the period between two packets rounds to 0)", strings.TrimSpace(o.Arg(0)))
 	}
-	r, unit = xtRate(period, scale)
-	return r, unit, period, true
+	v.rate, v.unit = xtRate(v.period, scale)
+	return v, true, nil
 }
 
-// tooFast is iptables' refusal of a rate whose period is 0.
-func tooFast(rate string) string {
-	return "rate " + strings.TrimSpace(rate) + ": iptables refuses it (\"Rate too fast\": the period between two packets rounds to 0)"
+// kernelRateOf is what kernelRate reads.
+type kernelRateOf struct {
+	rate            uint64
+	unit            string
+	period, written uint64
 }
 
 // limitOverflows is xt_limit's check of avg × burst (limit_mt_check):

@@ -546,11 +546,15 @@ func (v *verifier) compareBatch(p *pair, b []*seq, rs []sent, dl, dn map[*rule]u
 				}
 				// Sent alone, the probe was counted: a warning that
 				// announces the difference shows there.
+				warned := ""
 				for _, d2 := range ds2 {
-					for k := range ds {
-						if ds[k].Warned == "" {
-							ds[k].Warned = d2.Warned
-						}
+					if warned == "" {
+						warned = d2.Warned
+					}
+				}
+				for k := range ds {
+					if ds[k].Warned == "" {
+						ds[k].Warned = warned
 					}
 				}
 			}
