@@ -5,7 +5,6 @@ package translate_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/xt2nft/xt2nft/lab"
@@ -92,72 +91,14 @@ func TestPrivilegedIPv6Header(t *testing.T) {
 			packets = append(packets, packet{c.name + ", " + e.name, strings.Contains(c.name, "AH"), p})
 		}
 	}
-	// matched[side][k][i]: whether rule i matched packet k.
-	var matched [2][][]bool
-	var errs [2]error
-	var wg sync.WaitGroup
-	for side := range 2 {
-		l := lab.New(t, inetTopo())
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[side] = func() error {
-				counts := func() ([]int64, error) {
-					var c lab.Counters
-					var err error
-					if side == 0 {
-						c, err = l.IPTablesCounters(true)
-					} else {
-						c, err = l.NFTCounters()
-					}
-					if err != nil {
-						return nil, err
-					}
-					for _, v := range c {
-						if len(v) == len(cases) {
-							return v, nil
-						}
-					}
-					return nil, fmt.Errorf("no chain of %d rules in %v", len(cases), c)
-				}
-				var err error
-				if side == 0 {
-					err = l.IPTablesRestore(true, rules.String())
-				} else {
-					err = l.NFT(string(out.Script))
-				}
-				if err != nil {
-					return err
-				}
-				before, err := counts()
-				if err != nil {
-					return err
-				}
-				for _, p := range packets {
-					if _, err := l.Send(p.probe); err != nil {
-						return fmt.Errorf("%s: %v", p.name, err)
-					}
-					after, err := counts()
-					if err != nil {
-						return err
-					}
-					row := make([]bool, len(cases))
-					for i := range row {
-						row[i] = after[i] > before[i]
-					}
-					matched[side] = append(matched[side], row)
-					before = after
-				}
-				return nil
-			}()
-		}()
+	probes := make([]lab.Probe, len(packets))
+	for k, p := range packets {
+		probes[k] = p.probe
 	}
-	wg.Wait()
-	for side, err := range errs {
-		if err != nil {
-			t.Fatalf("%s: %v", []string{"ip6tables", "nft"}[side], err)
-		}
-	}
+	matched := matchRows(t, []countSide{
+		{name: "ip6tables", legacy: true, v6: true, load: func(l *lab.Lab) error { return l.IPTablesRestore(true, rules.String()) }},
+		{name: "nft", load: func(l *lab.Lab) error { return l.NFT(string(out.Script)) }},
+	}, len(cases), probes)
 	hits := make([]int, len(cases))
 	warnedDiffs := 0
 	for k, p := range packets {

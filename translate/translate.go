@@ -316,6 +316,7 @@ func (tr *translator) finish(d *parser.Dump) *Result {
 	}
 	tr.checkDepth()
 	tr.checkNotrackReplies()
+	GuardMerges(tr.out)
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	res := &Result{Ruleset: tr.out, Diags: tr.diags, Tracked: tr.tracked}
 	if tr.ahead != nil {
@@ -554,6 +555,9 @@ func (tr *translator) rule(t *parser.Table, ch *parser.Chain, r *parser.Rule, ds
 			return append(dst, &Rule{Origin: r.Pos, Disabled: msg, Source: r.Text})
 		}
 		return dst
+	}
+	for _, nr := range out[len(dst):] {
+		guardRule(nr)
 	}
 	if tr.opt.Report {
 		tr.diags = append(tr.diags, c.recentNotes()...)

@@ -279,7 +279,14 @@ func (l *lowerer) reset() {
 }
 
 func (l *lowerer) rule(r *translate.Rule) error {
-	for _, st := range r.Stmts {
+	merges := translate.PayloadMerges(r.Stmts)
+	for i, st := range r.Stmts {
+		if pm := mergedAt(merges, i); pm != nil {
+			if err := l.merged(r.Stmts, pm, i); err != nil {
+				return err
+			}
+			continue
+		}
 		if err := l.stmt(st); err != nil {
 			return err
 		}

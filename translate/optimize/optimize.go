@@ -105,6 +105,7 @@ func Run(rs *translate.Ruleset, opt Options) *Result {
 		res.Shared = append(res.Shared, a.share(t)...)
 		res.Expanded = append(res.Expanded, a.expand(t)...)
 	}
+	translate.GuardMerges(rs) // folds and expansions make new rules
 	if opt.Report {
 		res.Notes = res.notes()
 	}

@@ -1,0 +1,236 @@
+package translate
+
+import (
+	"sort"
+
+	"github.com/xt2nft/xt2nft/translate/desc"
+)
+
+// nft's evaluator merges a rule's comparisons of adjacent header fields
+// into one (src/rule.c, payload_try_merge): "ip protocol udp ip ttl 5"
+// becomes one 2-byte load compared with 0x0511, listed back as "ip ttl 5
+// ip protocol udp". The kernel then runs what nft made, not what was
+// written, and two of nft's merges change the meaning (nft 1.0.6,
+// measured with packets on the kernel):
+//
+//   - two != of adjacent fields become one != of both: "tcp sport != 1024
+//     tcp dport != 22", which iptables' ! --sport 1024 ! --dport 22 means
+//     as both, matches a packet from 1024 to 80 (the pair differs);
+//   - a comparison after a statement is merged into one before it when
+//     only one comparison preceded the statement: "udp sport 53 limit rate
+//     1/second udp dport 53" tests the dport before the limit, so the
+//     limit no longer counts the packets of other ports.
+//
+// PayloadMerges finds the merges nft makes of a rule; GuardMerges writes
+// the comparisons of a merge that would change the meaning as a one-value
+// range (dport != 22-22), which nft leaves alone, so nft -f loads what the
+// rule means; backend/nft makes the merges that remain, as nft does, so
+// that both backends give the kernel the same rule.
+
+// PayloadMerge is one merge nft makes of a rule's statements: Members are
+// the indexes of the merged comparisons, in header order; Keep is the
+// one whose place the merged comparison takes (the others disappear).
+type PayloadMerge struct {
+	Members []int
+	Keep    int
+	// Off and Len are the merged bytes' place in the header (bits).
+	Off, Len uint32
+	// Safe is false when the merge changes what the rule means: a merge
+	// of !=, or of comparisons on both sides of another statement.
+	Safe bool
+}
+
+// mergeCand is a statement nft considers for a merge.
+type mergeCand struct {
+	i int
+	f *desc.Field
+	m *Match
+}
+
+// PayloadMerges returns the merges nft's evaluator makes of stmts.
+func PayloadMerges(stmts []Stmt) []PayloadMerge {
+	n := 0
+	for _, st := range stmts {
+		if m, ok := st.(*Match); ok && mergeField(m) != nil {
+			n++
+		}
+	}
+	if n < 2 {
+		return nil // most rules: nothing to merge, nothing allocated
+	}
+	var out []PayloadMerge
+	var run []mergeCand
+	for i, st := range stmts {
+		m, ok := st.(*Match)
+		if !ok {
+			// nft merges the candidates seen so far at another statement,
+			// but only when there are two: a single one stays a candidate
+			// for comparisons after the statement.
+			if len(run) >= 2 {
+				out = mergeRun(out, run, stmts)
+				run = run[:0]
+			}
+			continue
+		}
+		if f := mergeField(m); f != nil {
+			run = append(run, mergeCand{i, f, m})
+		}
+	}
+	if len(run) >= 2 {
+		out = mergeRun(out, run, stmts)
+	}
+	return out
+}
+
+// mergeField is the header field of a comparison nft may merge: a
+// byte-aligned payload field compared (== or !=) with one value.
+func mergeField(m *Match) *desc.Field {
+	p, ok := m.Left.(*Payload)
+	if !ok || p.Field.Proto.Kind != desc.Payload || p.Field.Offset%8 != 0 || p.Field.Len%8 != 0 {
+		return nil
+	}
+	if m.Op != OpEq && m.Op != OpNe && m.Op != "" {
+		return nil
+	}
+	right := m.Right
+	if s, ok := right.(*SetLit); ok && len(s.Elems) == 1 {
+		right = s.Elems[0] // nft makes a one-element set a value
+	}
+	switch v := right.(type) {
+	case *Int:
+	case *Sym:
+		if p.Field.Type.Flags && m.Op != OpNe {
+			return nil // a test of bits: tcp flags syn
+		}
+	case *Addr:
+		if v.Prefix.Bits() != v.Prefix.Addr().BitLen() {
+			return nil
+		}
+	case *MAC:
+	default:
+		return nil
+	}
+	return p.Field
+}
+
+// mergeRun merges one run of candidates as nft does: in header order,
+// each with the next when they are adjacent, take the same operator and
+// fit in a register's first word (a link-layer header: the whole
+// register). The merged comparison takes the place of the field that
+// names the next protocol (ip protocol), when one is merged, so that it
+// stays before the fields that depend on it; else of the first field.
+func mergeRun(out []PayloadMerge, run []mergeCand, stmts []Stmt) []PayloadMerge {
+	sorted := append([]mergeCand(nil), run...)
+	sort.SliceStable(sorted, func(a, b int) bool {
+		fa, fb := sorted[a].f, sorted[b].f
+		if fa.Proto.Base != fb.Proto.Base {
+			return fa.Proto.Base < fb.Proto.Base
+		}
+		return fa.Offset < fb.Offset
+	})
+	var cur *PayloadMerge
+	var op Op
+	flush := func() {
+		if cur != nil && len(cur.Members) > 1 {
+			cur.Safe = op == OpEq && !statementBetween(stmts, cur.Members)
+			out = append(out, *cur)
+		}
+		cur = nil
+	}
+	var base desc.Base
+	for _, c := range sorted {
+		cop := c.m.Op
+		if cop == "" {
+			cop = OpEq
+		}
+		if cur != nil && c.f.Proto.Base == base && cur.Off+cur.Len == c.f.Offset && cop == op && fits(base, cur.Len+c.f.Len) {
+			cur.Members = append(cur.Members, c.i)
+			cur.Len += c.f.Len
+			if protocolKey(c.f) {
+				cur.Keep = c.i
+			}
+			continue
+		}
+		flush()
+		cur = &PayloadMerge{Members: []int{c.i}, Keep: c.i, Off: c.f.Offset, Len: c.f.Len}
+		base, op = c.f.Proto.Base, cop
+	}
+	flush()
+	return out
+}
+
+// fits says whether a merged field of n bits is one nft makes: at most 32
+// bits (what the kernel loads on its fast path), 128 in the link layer.
+func fits(b desc.Base, n uint32) bool {
+	if b == desc.LinkHeader {
+		return n <= 128
+	}
+	return n <= 32
+}
+
+// protocolKey says whether f names the protocol of the next header (nft's
+// protocol_key): ip protocol, ip6 nexthdr, ether type, ah and comp nexthdr.
+func protocolKey(f *desc.Field) bool {
+	return f.Name == "protocol" && f.Proto == desc.IP || f.Name == "nexthdr" && (f.Proto == desc.IP6 || f.Proto == desc.AH || f.Proto == desc.Comp) ||
+		f.Name == "type" && f.Proto == desc.Ether
+}
+
+// statementBetween says whether a statement other than a comparison
+// stands between the first and last of the statements at members.
+func statementBetween(stmts []Stmt, members []int) bool {
+	lo, hi := members[0], members[0]
+	for _, i := range members {
+		lo, hi = min(lo, i), max(hi, i)
+	}
+	for _, st := range stmts[lo:hi] {
+		if _, ok := st.(*Match); !ok {
+			return true
+		}
+	}
+	return false
+}
+
+// GuardMerges rewrites, in every rule of rs, the comparisons nft would
+// merge in a way that changes their meaning: the last of each such merge
+// (in the rule's order) is written as a one-value range, which nft does
+// not merge, until no such merge is left.
+func GuardMerges(rs *Ruleset) {
+	for _, t := range rs.Tables {
+		for _, c := range t.Chains {
+			for _, r := range c.Rules {
+				guardRule(r)
+			}
+		}
+	}
+}
+
+func guardRule(r *Rule) {
+	for {
+		changed := false
+		for _, pm := range PayloadMerges(r.Stmts) {
+			if pm.Safe {
+				continue
+			}
+			last := pm.Members[0]
+			for _, i := range pm.Members {
+				last = max(last, i)
+			}
+			m := r.Stmts[last].(*Match)
+			v := m.Right
+			if s, ok := v.(*SetLit); ok {
+				v = s.Elems[0]
+			}
+			if sym, ok := v.(*Sym); ok {
+				if n, known := m.Left.(*Payload).Field.Type.Symbol(sym.Name); known {
+					v = &Int{V: n}
+				}
+			}
+			m.Right = &Range{Lo: v, Hi: v}
+			changed = true
+			break // the statements' merges are found again
+		}
+		if !changed {
+			return
+		}
+	}
+}
