@@ -79,6 +79,7 @@ type ctx struct {
 	recents   []*recentMatch
 	hotdrops  []hotdrop // one per hashlimit with a table (match_hashlimit.go)
 	alts      *alts     // a match's alternatives (alternatives)
+	portKey   portKey   // how the last ipset key read a port (ipsetKey)
 	altErr    error
 	// head and addrs are translate's buffers, kept from rule to rule.
 	head, addrs []Stmt
@@ -314,6 +315,9 @@ func (c *ctx) translate(dst []*Rule) ([]*Rule, error) {
 		stmts = append(stmts, proto)
 	}
 	stmts = append(append(append(append(stmts, addrs...), c.stmts...), ctr), c.target...)
+	if proto != nil && !c.protoNeg {
+		keepProto(stmts, len(head), transportHeader(c.proto))
+	}
 	if a := c.alts; a != nil {
 		// One rule per alternative: the statements before the match, the
 		// alternative, the rest; the first rule keeps the carried counter.

@@ -51,6 +51,7 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 	if len(flags) < len(s.Kind.Dims) {
 		return nil, nil, false, nil
 	}
+	c.portKey = portKeyPorts
 	netmask, masked, err := c.ipsetNetmask(o, s)
 	if err != nil {
 		return nil, nil, false, err
@@ -96,6 +97,21 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 				}
 			} else {
 				parts = append(parts, &Meta{Key: desc.MetaL4proto})
+				n, pinned := c.pinnedProto()
+				switch {
+				case pinned && portProto(n):
+				case pinned && (n == 1 || n == 58):
+					// ipset keys an ICMP packet by its type and code, in
+					// either direction: the bytes of th sport.
+					f = desc.TH.Sport
+					c.portKey = portKeyICMP
+				default:
+					c.portKey = portKeyAny
+					if c.inTarget {
+						c.approx(o.Pos, "ipset %q keys an ICMP packet by its type and code and a packet of a protocol without ports (GRE, ESP, ...) by port 0, where nft's %s reads other bytes of their headers: this rule adds such packets under other keys than ipset (-p tcp, udp, sctp, udplite or icmp makes it exact)",
+							s.Name, RenderExpr(&Payload{Field: f}))
+					}
+				}
 			}
 			parts = append(parts, &Payload{Field: f})
 		case ipset.DimIface:
@@ -120,6 +136,57 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 	}
 	return &Concat{Exprs: parts}, pre, true, nil
 }
+
+// portKey says how ipsetKey read a port dimension of the rule's packets.
+type portKey uint8
+
+const (
+	portKeyPorts portKey = iota // only TCP, UDP, SCTP, UDP-Lite packets: as ipset
+	portKeyICMP                 // only ICMP packets: their type and code, as ipset
+	portKeyAny                  // any packet: ICMP and portless ones not as ipset
+)
+
+// portLookup is a lookup of a set by a port read from any packet: it
+// differs from ipset's if the set may hold ICMP or portless elements,
+// which checkPortLookups says once every rule is translated.
+type portLookup struct {
+	pos    parser.Pos
+	set    *Set
+	ipset  string
+	reader string
+}
+
+// checkPortLookups warns of each lookup by a port read from any packet
+// in a set that a rule adds ICMP or portless packets to (a rule with -p
+// icmp, or without -p): ipset finds an ICMP packet by its type and code,
+// the nft set by the bytes th dport reads (its checksum).
+func (tr *translator) checkPortLookups() {
+	for _, l := range tr.portLookups {
+		if w := tr.nonPortWrites[l.set]; w != "" {
+			tr.approxf(l.pos, "ipset %q is given ICMP packets (-j SET at %s), which ipset keys by their type and code; this lookup, by %s of any packet, reads an ICMP packet's checksum there and does not find them as ipset does (-p icmp or a port protocol makes it exact)", l.ipset, w, l.reader)
+		}
+	}
+}
+
+// pinnedProto is the protocol number the rule's -p gives every packet it
+// sees (false without -p, with ! -p or an unknown name).
+func (c *ctx) pinnedProto() (uint64, bool) {
+	if c.proto == "" || c.protoNeg {
+		return 0, false
+	}
+	if n, err := strconv.ParseUint(c.proto, 10, 8); err == nil {
+		return n, true
+	}
+	p := c.proto
+	if p == "icmp6" || p == "icmpv6" {
+		p = "ipv6-icmp"
+	}
+	return ipprotoNumber(p)
+}
+
+// portProto says whether ipset reads a port of protocol n's packets: TCP,
+// UDP, SCTP and UDP-Lite (ip_set_getport.c).
+func portProto(n uint64) bool { return n == 6 || n == 17 || n == 132 || n == 136 }
 
 // ipsetRefusal is the error for an ipset nft cannot express, at the rule
 // that uses it, naming where the ipset file says it.

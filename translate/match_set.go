@@ -89,6 +89,9 @@ func (c *ctx) knownSetMatch(m *parser.Match, o *parser.Option, s *ipset.Set, dir
 	if err != nil {
 		return err
 	}
+	if c.portKey == portKeyAny {
+		c.tr.portLookups = append(c.tr.portLookups, portLookup{pos: o.Pos, set: c.tableSet(name), ipset: s.Name, reader: RenderExpr(key)})
+	}
 	c.add(pre...)
 	c.match(key, eq(o.Negated), &SetRef{Name: name})
 	return nil

@@ -128,6 +128,11 @@ func (c *ctx) knownSetWrite(o *parser.Option, s *ipset.Set, flags []string, time
 	if err != nil {
 		return err
 	}
+	if c.portKey != portKeyPorts && o.Name != "del-set" {
+		if set := c.tableSet(name); c.tr.nonPortWrites[set] == "" {
+			c.tr.nonPortWrites[set] = o.Pos.String()
+		}
+	}
 	st := &SetStmt{Op: SetAdd, Set: name, Key: key}
 	if o.Name == "del-set" {
 		st.Op = SetDelete

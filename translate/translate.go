@@ -153,10 +153,13 @@ var baseChains = map[string]map[string]hookInfo{
 
 // translator holds the state of one translation.
 type translator struct {
-	opt    Options
-	diags  []parser.Diagnostic
-	tables map[tableKey]*Table
-	out    *Ruleset
+	opt Options
+	// portLookups and nonPortWrites: checkPortLookups (ipset.go).
+	portLookups   []portLookup
+	nonPortWrites map[*Set]string
+	diags         []parser.Diagnostic
+	tables        map[tableKey]*Table
+	out           *Ruleset
 	// names maps (family, iptables table, chain) to the nft chain name.
 	names  map[chainKey]string
 	recent *recentPlan
@@ -301,8 +304,8 @@ func newTranslator(opt Options) *translator {
 	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{Layout: opt.Layout, Name: opt.Table},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
 		used: map[tableKey]map[string]bool{}, both: map[[2]string]string{}, zeroCounter: &Counter{Rule: true},
-		payloads: map[*desc.Field]*Payload{},
-		metas:    map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}}
+		payloads: map[*desc.Field]*Payload{}, nonPortWrites: map[*Set]string{},
+		metas: map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}}
 }
 
 // finish completes a translation once every table of d is translated: the
@@ -316,6 +319,7 @@ func (tr *translator) finish(d *parser.Dump) *Result {
 	}
 	tr.checkDepth()
 	tr.checkNotrackReplies()
+	tr.checkPortLookups()
 	GuardMerges(tr.out)
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	res := &Result{Ruleset: tr.out, Diags: tr.diags, Tracked: tr.tracked}
