@@ -52,9 +52,21 @@ func portsAndFlags(c *ctx, m *parser.Match, proto string) error {
 			}
 		}
 	}
+	// Then --tcp-option, then the flags, as iptables-save prints them, so
+	// that a script's rule reads as the dump of what it built.
+	if o := m.Opt("tcp-option"); o != nil {
+		n, ok := xtUint(o.Arg(0), 255)
+		if !ok {
+			return c.badValue(o, "TCP option")
+		}
+		op := OpExists
+		if o.Negated {
+			op = OpMissing
+		}
+		c.match(&Exthdr{Hdr: desc.TCPOptionKind(uint8(n))}, op, nil)
+	}
 	for _, o := range m.Options {
 		switch o.Name {
-		case "sport", "dport":
 		case "syn":
 			c.match(&Payload{Field: desc.TCPFlags}, eq(o.Negated),
 				&Bitmask{Value: &Flags{Names: []string{"syn"}}, Mask: &Flags{Names: []string{"fin", "syn", "rst", "ack"}}})
@@ -62,16 +74,6 @@ func portsAndFlags(c *ctx, m *parser.Match, proto string) error {
 			if err := tcpFlags(c, o); err != nil {
 				return err
 			}
-		case "tcp-option":
-			n, ok := xtUint(o.Arg(0), 255)
-			if !ok {
-				return c.badValue(o, "TCP option")
-			}
-			op := OpExists
-			if o.Negated {
-				op = OpMissing
-			}
-			c.match(&Exthdr{Hdr: desc.TCPOptionKind(uint8(n))}, op, nil)
 		}
 	}
 	return nil

@@ -3,7 +3,8 @@ package translate
 // -m tos --tos VALUE[/MASK] or a symbolic name (Minimize-Delay, ...).
 // iptables-extensions(8) "tos" (revision 1). nft 1.0.6 has no "ip tos"
 // field, so the TOS byte (IPv6: traffic class) is loaded raw:
-// "@nh,8,8 & MASK == VALUE" (IPv6 "@nh,4,8"). Exact. A numeric value
+// "@nh,8,8 & MASK == VALUE" (IPv6 "@nh,4,8", with a mask "@nh,0,16 &
+// MASK<<4 == VALUE<<4", which nft lists as it reads it). Exact. A numeric value
 // without a mask compares the whole byte (mask 0xff); a name uses mask
 // 0x3f, as iptables does. Upstream 1.8.9 has no translation.
 
@@ -59,6 +60,12 @@ func matchTOS(c *ctx, m *parser.Match) error {
 	}
 	var left Expr = raw
 	if mask != 0xFF {
+		if c.fam == parser.IPv6 {
+			// Over the first 16 bits, the class shifted: nft 1.0.6 lists
+			// "@nh,4,8 & MASK" in a form that loads as another match.
+			raw = &Raw{Base: desc.NetworkHeader, Offset: 0, Len: 16}
+			mask, v = mask<<4, v<<4
+		}
 		left = &Binop{Op: "&", Left: raw, Right: &Int{V: mask, Hex: true}}
 	}
 	c.match(left, eq(o.Negated), &Int{V: v, Hex: true})
