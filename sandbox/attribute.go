@@ -27,10 +27,11 @@ type attribution struct {
 	cmds   []parser.ShellCommand
 	loaded bool
 	cache  map[*Record]parser.Pos
+	files  map[string][]string // the lines of the files records name (forwardsArgs)
 }
 
 func newAttribution(res *Result) *attribution {
-	a := &attribution{res: res, byID: map[int64]*Record{}, cache: map[*Record]parser.Pos{}}
+	a := &attribution{res: res, byID: map[int64]*Record{}, cache: map[*Record]parser.Pos{}, files: map[string][]string{}}
 	for i := range res.Log {
 		a.byID[res.Log[i].ID] = &res.Log[i]
 	}
@@ -46,11 +47,34 @@ func (a *attribution) where(r *Record) (parser.Pos, bool) {
 	var p parser.Pos
 	if r.Line > 0 && r.File != "" {
 		p = parser.Pos{File: a.display(r.File), Line: r.Line}
+		if r.CallerLine > 0 && r.CallerFile != "" && a.forwardsArgs(r.File, r.Line) {
+			// A wrapper (iptables() { command iptables -w "$@"; }): the
+			// rule's words are its caller's.
+			p = parser.Pos{File: a.display(r.CallerFile), Line: r.CallerLine}
+		}
 	} else {
 		p = a.match(r.Argv)
 	}
 	a.cache[r] = p
 	return p, p.Line > 0
+}
+
+// forwardsArgs says whether line n of file passes its function's
+// arguments on ("$@", $*): the line of a wrapper, whose caller gave the
+// words.
+func (a *attribution) forwardsArgs(file string, n int) bool {
+	lines, ok := a.files[file]
+	if !ok {
+		if src, err := os.ReadFile(file); err == nil {
+			lines = strings.Split(string(src), "\n")
+		}
+		a.files[file] = lines
+	}
+	if n < 1 || n > len(lines) {
+		return false
+	}
+	l := lines[n-1]
+	return strings.Contains(l, "$@") || strings.Contains(l, "${@}") || strings.Contains(l, "$*") || strings.Contains(l, "${*}")
 }
 
 // display names a file as the user named the script: bash reports the

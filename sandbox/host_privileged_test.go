@@ -422,6 +422,40 @@ EOF
 	}
 }
 
+// TestPrivilegedExecWrapperLines: a rule made through a wrapper function
+// that passes its arguments on (IPFire's and Arno's iptables() {
+// command iptables --wait "$@"; }) is named by the line that called the
+// wrapper, not by the wrapper's (bash); a function that writes the rule
+// itself is named by its own line.
+func TestPrivilegedExecWrapperLines(t *testing.T) {
+	nstest.Skip(t, "iptables-legacy", "bash")
+	script := filepath.Join(t.TempDir(), "wrap.sh")
+	os.WriteFile(script, []byte(`#!/bin/bash
+function iptables() {
+	command iptables --wait "$@"
+}
+setup() {
+	iptables -A INPUT -p tcp --dport 22 -m recent --name a --rcheck --seconds 60 --reap -j DROP
+}
+setup
+iptables -A INPUT -p tcp --dport 23 -m recent --name b --rcheck --seconds 60 --reap -j DROP
+`), 0o755)
+	res, err := Run(context.Background(), script, Options{Timeout: 10 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := Translate(res, parser.Options{}, translate.Options{})
+	diags := strings.Join(out.Diags, "\n")
+	for _, line := range []string{"6", "9"} {
+		if !strings.Contains(diags, script+":"+line+": warning: recent: --reap") {
+			t.Errorf("no --reap warning at line %s (the wrapper's caller):\n%s", line, diags)
+		}
+	}
+	if strings.Contains(diags, script+":3:") {
+		t.Errorf("a diagnostic names the wrapper's line 3:\n%s", diags)
+	}
+}
+
 // TestPrivilegedExecDropsCapabilities: a script never holds the
 // capabilities the sandbox drops (CAP_SYS_ADMIN, CAP_SYS_MODULE, ...),
 // however the init's threads are scheduled: sixteen sandboxes at once, each

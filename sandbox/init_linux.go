@@ -399,7 +399,7 @@ func shimFiles(root string, exe *os.File, cfg config) error {
 	}
 	trace := "# xt2nft sandbox: every simple command exports its script line for the shims.\n" +
 		"set -T\n" +
-		"trap 'export " + envFile + "=\"${BASH_SOURCE[0]-}\" " + envLine + "=\"$LINENO\"' DEBUG\n"
+		"trap 'export " + envFile + "=\"${BASH_SOURCE[0]-}\" " + envLine + "=\"$LINENO\" " + envCaller + "=\"${BASH_SOURCE[1]-}:${BASH_LINENO[0]-}\"' DEBUG\n"
 	for _, kv := range cfg.Env {
 		if v, ok := strings.CutPrefix(kv, "BASH_ENV="); ok && v != "" {
 			trace += ". " + shellQuote(v) + "\n"
@@ -469,7 +469,7 @@ func runScript(cfg config, res *initResult) {
 	for _, kv := range cfg.Env {
 		k, v, _ := strings.Cut(kv, "=")
 		switch k {
-		case "BASH_ENV", envFile, envLine, envInner:
+		case "BASH_ENV", envFile, envLine, envCaller, envInner:
 			continue
 		case "PATH":
 			kv = "PATH=" + shimDir + ":" + v

@@ -70,6 +70,10 @@ type Record struct {
 	// trap), when known.
 	File string `json:"file,omitempty"`
 	Line int    `json:"line,omitempty"`
+	// CallerFile and CallerLine are the line that called the function
+	// File:Line is in (bash), when it is in one: a wrapper's caller.
+	CallerFile string `json:"caller_file,omitempty"`
+	CallerLine int    `json:"caller_line,omitempty"`
 	// Action: "iptables" (legacy tool of the sandbox), "ran" (run in the
 	// sandbox, not translated), "skipped" (not run: it would change the
 	// host).

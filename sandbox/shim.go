@@ -29,9 +29,10 @@ const (
 // mark of commands that shims start themselves (modprobe run by
 // iptables), which are not the script's.
 const (
-	envFile  = "XT2NFT_FILE"
-	envLine  = "XT2NFT_LINE"
-	envInner = "XT2NFT_INNER"
+	envFile   = "XT2NFT_FILE"
+	envLine   = "XT2NFT_LINE"
+	envCaller = "XT2NFT_CALLER" // FILE:LINE that called the function running (bash)
+	envInner  = "XT2NFT_INNER"
 )
 
 // shimKind is what a shim does.
@@ -113,6 +114,12 @@ func shimMain(name string, args []string) int {
 	defer lg.close()
 	rec := Record{Tool: name, Argv: append([]string{os.Args[0]}, args...), File: os.Getenv(envFile)}
 	rec.Line, _ = strconv.Atoi(os.Getenv(envLine))
+	if c := os.Getenv(envCaller); c != "" {
+		if i := strings.LastIndexByte(c, ':'); i > 0 {
+			rec.CallerFile = c[:i]
+			rec.CallerLine, _ = strconv.Atoi(c[i+1:])
+		}
+	}
 	switch spec.kind {
 	case shimIptables:
 		rec.Action = "iptables"

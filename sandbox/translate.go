@@ -247,10 +247,7 @@ func (a *attribution) events(setsCarried bool) []parser.Diagnostic {
 			} else if spec.kind == shimSave {
 				continue
 			}
-			msg := strings.TrimSpace(r.Stderr)
-			if i := strings.IndexByte(msg, '\n'); i >= 0 {
-				msg = msg[:i]
-			}
+			msg := failureReason(r.Stderr)
 			warn("%q failed in the sandbox (exit status %d: %s); what it would have added is not in the translation", cmd, r.Exit, msg)
 		}
 	}
@@ -267,4 +264,23 @@ func shellJoin(argv []string) string {
 		out[i] = a
 	}
 	return strings.Join(out, " ")
+}
+
+// failureReason is the line of a failed command's stderr that says why:
+// the first, and the next one when the first is only iptables' prefix
+// ("iptables v1.8.9 (legacy): ", with the reason on the line after it).
+func failureReason(stderr string) string {
+	var lines []string
+	for _, l := range strings.Split(stderr, "\n") {
+		if l = strings.TrimSpace(l); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	if len(lines) == 0 {
+		return ""
+	}
+	if strings.HasSuffix(lines[0], ":") && len(lines) > 1 {
+		return lines[0] + " " + lines[1]
+	}
+	return lines[0]
 }
