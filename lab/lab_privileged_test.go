@@ -78,6 +78,36 @@ func TestPrivilegedLab(t *testing.T) {
 	check(lab.Probe{In: "eth0", CTMark: lab.U32(3), Packet: udp("10.70.0.2", "10.70.0.1", 57)}, "delivered; mark 0x0; ctmark 0x3")
 }
 
+// A packet the firewall sends that the kernel refuses after the OUTPUT
+// rules (a DNAT of a loopback source to another host: no route, EINVAL)
+// is a fate of the probe, the same through iptables-legacy and nft, not a
+// failure of the lab (verify aborted on CNI portmap's hairpin rule).
+func TestPrivilegedSendRefused(t *testing.T) {
+	lab.Skip(t, "iptables-legacy-restore")
+	t.Parallel()
+	probe := lab.Probe{Packet: lab.Packet{IP: &lab.IPv4{Src: lab.Addr("127.0.0.1"), Dst: lab.Addr("192.0.2.9")},
+		L4: &lab.TCP{SrcPort: 40000, DstPort: 8080, Flags: lab.SYN}}}
+	for _, side := range []string{"legacy", "nft"} {
+		l := lab.New(t, twoLinks())
+		var err error
+		if side == "legacy" {
+			err = l.IPTablesRestore(false, "*nat\n-A OUTPUT -s 127.0.0.1 -p tcp --dport 8080 -j DNAT --to-destination 10.71.0.2:80\nCOMMIT\n")
+		} else {
+			err = l.NFT("table ip t { chain c { type nat hook output priority -100; ip saddr 127.0.0.1 tcp dport 8080 dnat to 10.71.0.2:80; }; }\n")
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		o, err := l.Send(probe)
+		if err != nil {
+			t.Fatalf("%s: %v", side, err)
+		}
+		if got := o.Fate(); !strings.Contains(got, "send refused: invalid argument") || len(o.Frames) != 0 {
+			t.Errorf("%s: fate %q, want the kernel's refusal and no frame\n%s", side, got, o)
+		}
+	}
+}
+
 // Two labs built from one topology keep their own copy of it: extending
 // one adds the new route there, extending the other adds it there too.
 func TestPrivilegedExtendEach(t *testing.T) {

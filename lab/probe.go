@@ -4,6 +4,7 @@ package lab
 
 import (
 	"encoding/binary"
+	"errors"
 	"math"
 
 	"fmt"
@@ -72,6 +73,10 @@ type Observation struct {
 	// CT is the conntrack entry whose original or reply tuple is the
 	// probe's (as sent) after the probe; nil when there is none.
 	CT *CT
+	// Refused is the error the kernel gave the firewall's send of the
+	// probe ("invalid argument": no route for it after the OUTPUT rules),
+	// "" when it took it.
+	Refused string
 }
 
 // Seen reports whether the observer chain point saw the probe itself (not
@@ -133,6 +138,9 @@ func (o Observation) Fate() string {
 	}
 	if o.CT != nil {
 		parts = append(parts, fmt.Sprintf("ctmark %#x", o.CT.Mark))
+	}
+	if o.Refused != "" {
+		parts = append(parts, "send refused: "+o.Refused)
 	}
 	for _, f := range o.Frames {
 		h, err := Parse(f.Packet)
@@ -196,11 +204,18 @@ func (l *Lab) Send(p Probe) (Observation, error) {
 	} else {
 		err = l.sendLocal(p, pkt)
 	}
+	var why refused
+	if errors.As(err, &why) {
+		err = nil
+	}
 	if err != nil {
 		return Observation{}, err
 	}
 	lost := l.lost.Load()
 	o := l.collect(p.ID, start)
+	if why.errno != 0 {
+		o.Refused = why.Error()
+	}
 	if l.lost.Load() != lost {
 		return o, fmt.Errorf("lab: probe %d: the observer's log overflowed (messages lost)", p.ID)
 	}
@@ -546,11 +561,24 @@ func (l *Lab) sendLocal(p Probe, pkt []byte) error {
 		to = &unix.SockaddrInet4{Addr: h.Dst.As4()}
 	}
 	// EPERM: an OUTPUT rule dropped it (the observation shows where).
-	if err := unix.Sendto(fd, pkt, 0, to); err != nil && err != unix.EPERM {
+	switch err := unix.Sendto(fd, pkt, 0, to); err {
+	case nil, unix.EPERM:
+	case unix.EINVAL, unix.ENETUNREACH, unix.EHOSTUNREACH, unix.EMSGSIZE:
+		// The kernel's answer for this packet: a route after the OUTPUT
+		// rules changed it fails (a DNAT of a loopback source to another
+		// host: EINVAL), or there is none.
+		return refused{err.(unix.Errno)}
+	default:
 		return fmt.Errorf("lab: sending %s from the firewall: %w", h, err)
 	}
 	return nil
 }
+
+// refused is the kernel's refusal of a packet the firewall sends: part of
+// the probe's fate (Observation.Refused), not a failure of the lab.
+type refused struct{ errno unix.Errno }
+
+func (r refused) Error() string { return r.errno.Error() }
 
 // rawSocket is the firewall's raw socket of a family and owner, opened on
 // first use. A socket belongs to whoever had the file system uid and gid
