@@ -80,6 +80,7 @@ type ctx struct {
 	hotdrops  []hotdrop // one per hashlimit with a table (match_hashlimit.go)
 	alts      *alts     // a match's alternatives (alternatives)
 	portKey   portKey   // how the last ipset key read a port (ipsetKey)
+	portDst   bool      // and whether it was the destination port
 	altErr    error
 	// head and addrs are translate's buffers, kept from rule to rule.
 	head, addrs []Stmt

@@ -106,10 +106,17 @@ func (c *ctx) ipsetKey(o *parser.Option, s *ipset.Set, flags []string) (key Expr
 					f = desc.TH.Sport
 					c.portKey = portKeyICMP
 				default:
+					// th sport of an ICMP packet is its type and code, as
+					// ipset keys it; th dport its checksum.
 					c.portKey = portKeyAny
+					c.portDst = !src
 					if c.inTarget {
-						c.approx(o.Pos, "ipset %q keys an ICMP packet by its type and code and a packet of a protocol without ports (GRE, ESP, ...) by port 0, where nft's %s reads other bytes of their headers: this rule adds such packets under other keys than ipset (-p tcp, udp, sctp, udplite or icmp makes it exact)",
-							s.Name, RenderExpr(&Payload{Field: f}))
+						what := "a packet of a protocol without ports (GRE, ESP, ...) by port 0"
+						if !src {
+							what = "an ICMP packet by its type and code and " + what
+						}
+						c.approx(o.Pos, "ipset %q keys %s, where nft's %s reads other bytes of their headers: this rule adds such packets under other keys than ipset (-p tcp, udp, sctp, udplite or icmp makes it exact)",
+							s.Name, what, RenderExpr(&Payload{Field: f}))
 					}
 				}
 			}
@@ -146,9 +153,10 @@ const (
 	portKeyAny                  // any packet: ICMP and portless ones not as ipset
 )
 
-// portLookup is a lookup of a set by a port read from any packet: it
-// differs from ipset's if the set may hold ICMP or portless elements,
-// which checkPortLookups says once every rule is translated.
+// portLookup is a lookup of a set by the destination port of any packet
+// (th dport, an ICMP packet's checksum): it differs from ipset's if the
+// set holds ICMP packets, which checkPortLookups says once every rule is
+// translated.
 type portLookup struct {
 	pos    parser.Pos
 	set    *Set
@@ -156,14 +164,14 @@ type portLookup struct {
 	reader string
 }
 
-// checkPortLookups warns of each lookup by a port read from any packet
-// in a set that a rule adds ICMP or portless packets to (a rule with -p
-// icmp, or without -p): ipset finds an ICMP packet by its type and code,
-// the nft set by the bytes th dport reads (its checksum).
+// checkPortLookups warns of each lookup by th dport of any packet in a set
+// that a rule adds ICMP packets to (a rule with -p icmp, or without -p):
+// ipset finds an ICMP packet by its type and code, the lookup reads its
+// checksum.
 func (tr *translator) checkPortLookups() {
 	for _, l := range tr.portLookups {
-		if w := tr.nonPortWrites[l.set]; w != "" {
-			tr.approxf(l.pos, "ipset %q is given ICMP packets (-j SET at %s), which ipset keys by their type and code; this lookup, by %s of any packet, reads an ICMP packet's checksum there and does not find them as ipset does (-p icmp or a port protocol makes it exact)", l.ipset, w, l.reader)
+		if tr.icmpWrites[l.set] {
+			tr.approxf(l.pos, "a -j SET of this ruleset gives ipset %q ICMP packets, which ipset keys by their type and code; this lookup, by %s of any packet, reads an ICMP packet's checksum there and does not find them as ipset does (-p icmp or a port protocol makes it exact)", l.ipset, l.reader)
 		}
 	}
 }

@@ -22,8 +22,9 @@ import (
 // -p, nft's th dport reads an ICMP packet's checksum, so a second echo
 // request (other sequence number, other checksum) is not found where
 // ipset finds it: a rule that adds so is warned, and so is a lookup
-// without -p in a set that is given ICMP packets, and those lookups must
-// show the difference.
+// by th dport without -p in a set that is given ICMP packets, and those
+// lookups must show the difference. A lookup by th sport without -p finds
+// ICMP packets as ipset does (their type and code), and is not warned.
 func TestPrivilegedIPSetPortICMP(t *testing.T) {
 	lab.Skip(t, "iptables-legacy-restore", "ipset")
 	ipsets := "create pinned hash:ip,port family inet hashsize 1024 maxelem 65536\n" +
@@ -36,6 +37,7 @@ func TestPrivilegedIPSetPortICMP(t *testing.T) {
 		"-p udp -j SET --add-set pinned src,dst",
 		"-m set --match-set loose src,dst",
 		"-j SET --add-set loose src,dst",
+		"-m set --match-set pinned src,src",
 	}
 	warnedRules := map[int]bool{3: true, 5: true} // the lookups without -p
 	var dump strings.Builder
@@ -98,7 +100,7 @@ func TestPrivilegedIPSetPortICMP(t *testing.T) {
 			t.Errorf("%s, probe %d: iptables matched %v, nft %v", r, k, rows[0][k][i], rows[1][k][i])
 		}
 	}
-	for _, i := range []int{0, 2, 3, 5} {
+	for _, i := range []int{0, 2, 3, 5, 7} {
 		if hits[i] == 0 || hits[i] == len(probes) {
 			t.Errorf("%s: iptables matched %d of %d probes: the probes do not tell the rule apart", rules[i], hits[i], len(probes))
 		}

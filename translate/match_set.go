@@ -89,7 +89,7 @@ func (c *ctx) knownSetMatch(m *parser.Match, o *parser.Option, s *ipset.Set, dir
 	if err != nil {
 		return err
 	}
-	if c.portKey == portKeyAny {
+	if c.portKey == portKeyAny && c.portDst {
 		c.tr.portLookups = append(c.tr.portLookups, portLookup{pos: o.Pos, set: c.tableSet(name), ipset: s.Name, reader: RenderExpr(key)})
 	}
 	c.add(pre...)

@@ -129,9 +129,7 @@ func (c *ctx) knownSetWrite(o *parser.Option, s *ipset.Set, flags []string, time
 		return err
 	}
 	if c.portKey != portKeyPorts && o.Name != "del-set" {
-		if set := c.tableSet(name); c.tr.nonPortWrites[set] == "" {
-			c.tr.nonPortWrites[set] = o.Pos.String()
-		}
+		c.tr.icmpWrites[c.tableSet(name)] = true
 	}
 	st := &SetStmt{Op: SetAdd, Set: name, Key: key}
 	if o.Name == "del-set" {

@@ -154,12 +154,12 @@ var baseChains = map[string]map[string]hookInfo{
 // translator holds the state of one translation.
 type translator struct {
 	opt Options
-	// portLookups and nonPortWrites: checkPortLookups (ipset.go).
-	portLookups   []portLookup
-	nonPortWrites map[*Set]string
-	diags         []parser.Diagnostic
-	tables        map[tableKey]*Table
-	out           *Ruleset
+	// portLookups and icmpWrites: checkPortLookups (ipset.go).
+	portLookups []portLookup
+	icmpWrites  map[*Set]bool
+	diags       []parser.Diagnostic
+	tables      map[tableKey]*Table
+	out         *Ruleset
 	// names maps (family, iptables table, chain) to the nft chain name.
 	names  map[chainKey]string
 	recent *recentPlan
@@ -304,7 +304,7 @@ func newTranslator(opt Options) *translator {
 	return &translator{opt: opt, tables: map[tableKey]*Table{}, out: &Ruleset{Layout: opt.Layout, Name: opt.Table},
 		names: map[chainKey]string{}, hashlimits: map[hashlimitTable]*hashlimitCfg{}, helperChains: map[*Table]*tableHelpers{},
 		used: map[tableKey]map[string]bool{}, both: map[[2]string]string{}, zeroCounter: &Counter{Rule: true},
-		payloads: map[*desc.Field]*Payload{}, nonPortWrites: map[*Set]string{},
+		payloads: map[*desc.Field]*Payload{}, icmpWrites: map[*Set]bool{},
 		metas: map[*desc.MetaKey]*Meta{}, strs: map[string]*Str{}}
 }
 
