@@ -234,7 +234,13 @@ func (c *ctx) declareIPSet(o *parser.Option, s *ipset.Set, dynamic bool) (string
 	if ns := c.tableSet(name); ns != nil {
 		if dynamic && !slices.Contains(ns.Flags, SetDynamic) {
 			if slices.Contains(ns.Flags, SetInterval) {
-				return "", c.unsupported(o.Pos, "ipset %q (%s) is written by -j SET, but its nft set is an interval set, which the packet path cannot add to", s.Name, s.Kind.Name)
+				if !netOnly(s) || anyInterval(ns.Elems) {
+					return "", c.unsupported(o.Pos, "ipset %q (%s) is written by -j SET, but its nft set is an interval set, which the packet path cannot add to", s.Name, s.Kind.Name)
+				}
+				// An interval set only for the networks it may be given:
+				// the packet path adds addresses.
+				ns.Flags = slices.DeleteFunc(ns.Flags, func(f SetFlag) bool { return f == SetInterval })
+				c.noteNoNetworks(s)
 			}
 			ns.Flags = append(ns.Flags, SetDynamic)
 		}
@@ -249,10 +255,17 @@ func (c *ctx) declareIPSet(o *parser.Option, s *ipset.Set, dynamic bool) (string
 	if err != nil {
 		return "", err
 	}
-	if interval {
-		if dynamic {
-			return "", c.unsupported(o.Pos, "ipset %q (%s) is written by -j SET, but its elements need an nft interval set, which the packet path cannot add to", s.Name, s.Kind.Name)
-		}
+	switch {
+	case interval && dynamic:
+		return "", c.unsupported(o.Pos, "ipset %q (%s) is written by -j SET, but its elements need an nft interval set, which the packet path cannot add to", s.Name, s.Kind.Name)
+	case interval:
+		set.Flags = append(set.Flags, SetInterval)
+	case netOnly(s) && dynamic:
+		c.noteNoNetworks(s)
+	case netOnly(s):
+		// A hash:net set holds networks, whatever it holds now: an nft
+		// set without the interval flag would refuse the first network
+		// added to it later (fail2ban, sshguard and crowdsec add them).
 		set.Flags = append(set.Flags, SetInterval)
 	}
 	if dynamic {
@@ -273,6 +286,37 @@ func (c *ctx) declareIPSet(o *parser.Option, s *ipset.Set, dynamic bool) (string
 	set.Elems = elems
 	c.addSet(set)
 	return name, nil
+}
+
+// netOnly says whether s is a set of networks of one dimension (hash:net),
+// whose nft set is an interval set even when it holds addresses only.
+func netOnly(s *ipset.Set) bool {
+	return len(s.Kind.Dims) == 1 && s.Kind.Dims[0] == ipset.DimNet
+}
+
+// anyInterval says whether an element is a network or a range.
+func anyInterval(elems []Expr) bool {
+	for _, e := range elems {
+		switch v := e.(type) {
+		case *Range:
+			return true
+		case *Addr:
+			if v.Prefix.Bits() < v.Prefix.Addr().BitLen() {
+				return true
+			}
+		case *Elem:
+			if anyInterval([]Expr{v.Key}) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// noteNoNetworks notes that s, written by -j SET, has an nft set that
+// takes addresses only: the packet path cannot add to an interval set.
+func (c *ctx) noteNoNetworks(s *ipset.Set) {
+	c.note(s.Pos, "ipset %q (%s) is written by -j SET, so its nft set is not an interval set: it takes addresses, and a network added to it later (nft add element) is refused, where ipset takes one", s.Name, s.Kind.Name)
 }
 
 // ipsetElems converts s's entries to nft elements; interval says the set
