@@ -537,7 +537,7 @@ func (c *ctx) parseAddr(s string, o *parser.Option) (Expr, Stmt, error) {
 	if err != nil || a.Zone() != "" {
 		return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("bad address %q (host names are resolved by iptables at load time; use addresses)", s)}
 	}
-	if (c.fam == parser.IPv6) != a.Is6() || a.Is4In6() {
+	if (c.fam == parser.IPv6) != a.Is6() {
 		return nil, nil, &untranslatable{pos: pos, msg: fmt.Sprintf("address %q is not an %s address", s, c.fam)}
 	}
 	bits := a.BitLen()

@@ -53,7 +53,7 @@ func (c *ctx) rangeAddr(s string) (netip.Addr, error) {
 	if err != nil {
 		return a, err
 	}
-	if a.Zone() != "" || a.Is4In6() || a.Is6() != (c.fam == parser.IPv6) {
+	if a.Zone() != "" || a.Is6() != (c.fam == parser.IPv6) {
 		return a, errBadAddr
 	}
 	return a, nil

@@ -135,7 +135,7 @@ func tgNATTo(c *ctx, o *parser.Option) (addr, port Expr, err error) {
 
 func tgNATAddr(c *ctx, o *parser.Option, s string) (*Addr, error) {
 	a, err := netip.ParseAddr(s)
-	if err != nil || a.Zone() != "" || a.Is4In6() || a.Is6() != (c.fam == parser.IPv6) {
+	if err != nil || a.Zone() != "" || a.Is6() != (c.fam == parser.IPv6) {
 		return nil, c.unsupported(o.Pos, "bad %s address %q in --%s (host names are resolved by iptables; use addresses)", c.fam, s, o.Name)
 	}
 	return AddrExpr(a, a.BitLen()), nil

@@ -21,7 +21,7 @@ func tgTEE(c *ctx, t *parser.Target) error {
 		return c.unsupported(t.Pos, "TEE: nft's dup statement exists in ip, ip6 and netdev tables, not in an inet table (\"unsupported family\"); use --layout xt2nft")
 	}
 	a, err := netip.ParseAddr(o.Arg(0))
-	if err != nil || a.Is6() != (c.fam == parser.IPv6) || a.Zone() != "" || a.Is4In6() || a.IsUnspecified() {
+	if err != nil || a.Is6() != (c.fam == parser.IPv6) || a.Zone() != "" || a.IsUnspecified() {
 		return c.unsupported(o.Pos, "TEE --gateway %q: need a literal %s address (host names are resolved by iptables)", o.Arg(0), c.fam)
 	}
 	d := &Dup{Addr: AddrExpr(a, a.BitLen())}

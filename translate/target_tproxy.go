@@ -31,7 +31,7 @@ func tgTPROXY(c *ctx, t *parser.Target) error {
 	name := "tproxy_" + proto
 	if o := t.Opt("on-ip"); o != nil {
 		a, err := netip.ParseAddr(o.Arg(0))
-		if err != nil || a.Is6() != (c.fam == parser.IPv6) || a.Zone() != "" || a.Is4In6() {
+		if err != nil || a.Is6() != (c.fam == parser.IPv6) || a.Zone() != "" {
 			return c.badValue(o, "address")
 		}
 		if !a.IsUnspecified() {
