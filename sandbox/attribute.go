@@ -3,6 +3,7 @@ package sandbox
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -28,12 +29,20 @@ type attribution struct {
 	loaded bool
 	cache  map[*Record]parser.Pos
 	files  map[string][]string // the lines of the files records name (forwardsArgs)
+	nth    map[*Record]int     // how many records of the same argv the log has before it
 }
 
 func newAttribution(res *Result) *attribution {
-	a := &attribution{res: res, byID: map[int64]*Record{}, cache: map[*Record]parser.Pos{}, files: map[string][]string{}}
+	a := &attribution{res: res, byID: map[int64]*Record{}, cache: map[*Record]parser.Pos{}, files: map[string][]string{}, nth: map[*Record]int{}}
+	seen := map[string]int{}
 	for i := range res.Log {
-		a.byID[res.Log[i].ID] = &res.Log[i]
+		r := &res.Log[i]
+		a.byID[r.ID] = r
+		if r.Line == 0 && !r.End {
+			key := strings.Join(r.Argv, "\x00")
+			a.nth[r] = seen[key]
+			seen[key]++
+		}
 	}
 	return a
 }
@@ -53,7 +62,13 @@ func (a *attribution) where(r *Record) (parser.Pos, bool) {
 			p = parser.Pos{File: a.display(r.CallerFile), Line: r.CallerLine}
 		}
 	} else {
-		p = a.match(r.Argv)
+		lines := a.match(r.Argv)
+		// Commands alike on several lines (a shell without LINENO): the
+		// n-th record of them is taken for the n-th line, which is right
+		// for a script without loops over them.
+		if n := a.nth[r]; n < len(lines) {
+			p = parser.Pos{File: a.res.Script, Line: lines[n]}
+		}
 	}
 	a.cache[r] = p
 	return p, p.Line > 0
@@ -91,12 +106,12 @@ func (a *attribution) display(file string) string {
 	return file
 }
 
-// match finds the script command that ran argv: its words, in order, must
-// produce argv (a $VAR or $(..) word stands for any words, a word with an
-// expansion inside for one), ending it; the command word may name the
-// program by another path. The match with the most literal words wins; a
-// tie between lines names none.
-func (a *attribution) match(argv []string) parser.Pos {
+// match finds the script lines of the commands that may have run argv:
+// their words, in order, must produce argv (a $VAR or $(..) word stands for
+// any words, a word with an expansion inside for one), ending it; the
+// command word may name the program by another path. The matches with the
+// most literal words win: one line, or the lines of a tie, in order.
+func (a *attribution) match(argv []string) []int {
 	if !a.loaded {
 		a.loaded = true
 		if src, err := os.ReadFile(a.res.Script); err == nil {
@@ -104,13 +119,14 @@ func (a *attribution) match(argv []string) parser.Pos {
 		}
 	}
 	if len(argv) == 0 {
-		return parser.Pos{}
+		return nil
 	}
 	have := map[string]bool{}
 	for _, w := range argv[1:] {
 		have[w] = true
 	}
-	best, bestLine, tie := -1, 0, false
+	best := -1
+	var lines []int
 	for _, c := range a.cmds {
 		// Quick rejection: every literal word after the first must occur.
 		ok := true
@@ -134,15 +150,13 @@ func (a *attribution) match(argv []string) parser.Pos {
 		switch {
 		case score < 0:
 		case score > best:
-			best, bestLine, tie = score, c.Pos.Line, false
-		case score == best && c.Pos.Line != bestLine:
-			tie = true
+			best, lines = score, []int{c.Pos.Line}
+		case score == best && !slices.Contains(lines, c.Pos.Line):
+			lines = append(lines, c.Pos.Line)
 		}
 	}
-	if best < 0 || tie {
-		return parser.Pos{}
-	}
-	return parser.Pos{File: a.res.Script, Line: bestLine}
+	slices.Sort(lines)
+	return lines
 }
 
 // prefixWord: words that may stand before the program (sudo, env).

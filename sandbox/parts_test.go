@@ -3,6 +3,7 @@ package sandbox
 import (
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -48,8 +49,9 @@ func TestTagRestore(t *testing.T) {
 	}
 }
 
-// TestMatch: a command's argv is traced to the script line that ran it,
-// through variables and prefixes; ambiguity names no line.
+// TestMatch: a command's argv is traced to the script lines that may have
+// run it, through variables and prefixes; where records are attributed,
+// the n-th record of commands alike on several lines takes the n-th line.
 func TestMatch(t *testing.T) {
 	script := `#!/bin/sh
 IPT=/sbin/iptables
@@ -68,19 +70,33 @@ ip rule add fwmark 3 lookup 300
 	}
 	a := newAttribution(&Result{Script: f})
 	for _, tc := range []struct {
-		argv string
-		line int
+		argv  string
+		lines []int
 	}{
-		{"/sbin/iptables -A INPUT -p tcp --dport 22 -j ACCEPT", 4},
-		{"iptables -I INPUT 1 -p udp --dport 53 -j ACCEPT", 5},
-		{"iptables -A INPUT -s b -j DROP", 6},
-		{"iptables -A OUTPUT -j LOG", 0}, // lines 7 and 8
-		{"ip rule add fwmark 3 lookup 300", 9},
-		{"iptables -A FORWARD -j DROP", 0},
+		{"/sbin/iptables -A INPUT -p tcp --dport 22 -j ACCEPT", []int{4}},
+		{"iptables -I INPUT 1 -p udp --dport 53 -j ACCEPT", []int{5}},
+		{"iptables -A INPUT -s b -j DROP", []int{6}},
+		{"iptables -A OUTPUT -j LOG", []int{7, 8}},
+		{"ip rule add fwmark 3 lookup 300", []int{9}},
+		{"iptables -A FORWARD -j DROP", nil},
 	} {
-		if got := a.match(strings.Fields(tc.argv)); got.Line != tc.line {
-			t.Errorf("match(%s) = line %d, want %d", tc.argv, got.Line, tc.line)
+		if got := a.match(strings.Fields(tc.argv)); !slices.Equal(got, tc.lines) {
+			t.Errorf("match(%s) = lines %v, want %v", tc.argv, got, tc.lines)
 		}
+	}
+	res := &Result{Script: f}
+	for range 3 {
+		res.Log = append(res.Log, Record{Argv: strings.Fields("iptables -A OUTPUT -j LOG")})
+	}
+	a = newAttribution(res)
+	var got []int
+	for _, i := range []int{2, 0, 1} { // asked in another order than the log's
+		p, _ := a.where(&res.Log[i])
+		got = append(got, p.Line)
+	}
+	got = []int{got[1], got[2], got[0]}
+	if !slices.Equal(got, []int{7, 8, 0}) {
+		t.Errorf("three records of the command on lines 7 and 8 are at lines %v, want [7 8 0] (no third line)", got)
 	}
 }
 

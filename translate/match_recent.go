@@ -114,6 +114,10 @@ type recentList struct {
 	declared bool
 	// events are the event chains made so far, by side (true: --rdest).
 	events map[bool]string
+	// chains counts the rules whose check has chains of its own (named
+	// BASE_rN, the N-th of the list: the same whatever the order of the
+	// rules of other lists and chains).
+	chains int
 }
 
 type recentKey struct {

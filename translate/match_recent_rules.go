@@ -320,7 +320,8 @@ func (r *recentRule) chains() ([]*Rule, error) {
 		return nil, c.unsupported(o.pos, "recent: --hitcount above 1 (or an event on such a list) combined with -j RETURN or -g is not supported yet")
 	}
 	tbl := c.tr.nftTable(c.fam, c.table)
-	name := fmt.Sprintf("%s_r%d", l.Base, len(tbl.Chains))
+	l.chains++
+	name := fmt.Sprintf("%s_r%d", l.Base, l.chains)
 	comment := "xt_recent " + l.Name + " rule " + c.rule.Pos.String()
 	check := &Chain{Name: name, Comment: comment}
 	hit := &Chain{Name: name + "_hit", Comment: comment}

@@ -572,6 +572,8 @@ var blockRE = regexp.MustCompile(`^(table|chain|set|map|flowtable|counter|quota|
 // table preamble go, base chains with no rule and policy accept (which do
 // nothing) go, and tables, chains and sets are sorted by name; rules keep
 // their order.
+var reExpires = regexp.MustCompile(`\bexpires [0-9dhms]+`)
+
 func normalize(script string) string {
 	type block struct {
 		head  string
@@ -596,6 +598,9 @@ func normalize(script string) string {
 			all := strings.TrimSuffix(strings.TrimPrefix(strings.Join(elems, " "), "elements = {"), "}")
 			items := strings.Split(all, ",")
 			for i := range items {
+				// The time an element has left (expires 3h59m58s972ms)
+				// changes from one listing to the next.
+				items[i] = reExpires.ReplaceAllString(items[i], "")
 				items[i] = strings.Join(strings.Fields(items[i]), " ")
 			}
 			sort.Strings(items)
