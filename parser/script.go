@@ -466,6 +466,10 @@ func (r *scriptReader) variable(c *shCmd, w shWord, rest []shWord, depth int) de
 	}
 	defs := r.vars[name]
 	if len(defs) == 0 || depth >= 8 {
+		if ctx := where(c); ctx != "" {
+			// for ipt in iptables ip6tables; do $ipt ...: the loop sets it.
+			return decision{v: vRefuse, pos: w.Pos, msg: sprintf("what %q runs is set as the script runs: the command is %s", w.Lit, ctx)}
+		}
 		return decision{v: vRefuse, pos: w.Pos, msg: sprintf("what %q runs is not assigned in the script", w.Lit)}
 	}
 	return r.resolved(c, w, w.Lit, name, defs, rest, depth)
