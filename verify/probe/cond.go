@@ -2,7 +2,9 @@ package probe
 
 import (
 	"fmt"
+	"slices"
 	"strings"
+	"time"
 
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
@@ -98,11 +100,9 @@ func (c *Cond) fill(m *translate.Match, sets Sets) error {
 		if s == nil {
 			return fmt.Errorf("%s: unknown set @%s", c.Text, r.Name)
 		}
-		for _, f := range s.Flags {
-			if f == translate.SetDynamic || f == translate.SetTimeout {
-				c.Dynamic = r.Name
-				return nil
-			}
+		if !staticSet(s) {
+			c.Dynamic = r.Name
+			return nil
 		}
 		c.Named = r.Name
 		return c.elems(s.Elems)
@@ -154,9 +154,40 @@ func (c *Cond) fill(m *translate.Match, sets Sets) error {
 	return c.elems([]translate.Expr{m.Right})
 }
 
+// minLife is how long every element of a set with timeouts must have
+// left for the set to count as static in a verify run, which lasts
+// seconds to minutes (a ban list's elements have hours).
+const minLife = 10 * time.Minute
+
+// staticSet says whether s holds, while verify runs, the elements it is
+// declared with: no packet writes it, and none of them times out soon (a
+// fail2ban, sshguard or crowdsec ban set of hours); its elements are then
+// probed as any set's.
+func staticSet(s *translate.Set) bool {
+	if slices.Contains(s.Flags, translate.SetDynamic) {
+		return false
+	}
+	if !slices.Contains(s.Flags, translate.SetTimeout) {
+		return true
+	}
+	for _, e := range s.Elems {
+		life := s.Timeout
+		if el, ok := e.(*translate.Elem); ok && el.Timeout > 0 {
+			life = el.Timeout
+		}
+		if life < minLife {
+			return false
+		}
+	}
+	return true
+}
+
 // elems reads set elements (single values, ranges, prefixes, tuples).
 func (c *Cond) elems(es []translate.Expr) error {
 	for _, e := range es {
+		if el, ok := e.(*translate.Elem); ok {
+			e = el.Key
+		}
 		parts := []translate.Expr{e}
 		if cc, ok := e.(*translate.Concat); ok {
 			parts = cc.Exprs
