@@ -92,11 +92,7 @@ func mergeField(m *Match) *desc.Field {
 	if m.Op != OpEq && m.Op != OpNe && m.Op != "" {
 		return nil
 	}
-	right := m.Right
-	if s, ok := right.(*SetLit); ok && len(s.Elems) == 1 {
-		right = s.Elems[0] // nft makes a one-element set a value
-	}
-	switch v := right.(type) {
+	switch v := MergedValue(m).(type) {
 	case *Int:
 	case *Sym:
 		if p.Field.Type.Flags && m.Op != OpNe {
@@ -111,6 +107,15 @@ func mergeField(m *Match) *desc.Field {
 		return nil
 	}
 	return p.Field
+}
+
+// MergedValue is the value a comparison nft may merge compares with: its
+// right side, the element of a one-element set (nft makes that a value).
+func MergedValue(m *Match) Expr {
+	if s, ok := m.Right.(*SetLit); ok && len(s.Elems) == 1 {
+		return s.Elems[0]
+	}
+	return m.Right
 }
 
 // mergeRun merges one run of candidates as nft does: in header order,
@@ -216,10 +221,7 @@ func guardRule(r *Rule) {
 				last = max(last, i)
 			}
 			m := r.Stmts[last].(*Match)
-			v := m.Right
-			if s, ok := v.(*SetLit); ok {
-				v = s.Elems[0]
-			}
+			v := MergedValue(m)
 			if sym, ok := v.(*Sym); ok {
 				if n, known := m.Left.(*Payload).Field.Type.Symbol(sym.Name); known {
 					v = &Int{V: n}

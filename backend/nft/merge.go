@@ -41,11 +41,7 @@ func (l *lowerer) merged(stmts []translate.Stmt, pm *translate.PayloadMerge, i i
 		for _, j := range pm.Members {
 			mj := stmts[j].(*translate.Match)
 			fj := mj.Left.(*translate.Payload).Field
-			right := mj.Right
-			if s, ok := right.(*translate.SetLit); ok {
-				right = s.Elems[0]
-			}
-			v, err := constantN(fj.Type, right, 0, int(fj.Len/8))
+			v, err := constantN(fj.Type, translate.MergedValue(mj), 0, int(fj.Len/8))
 			if err != nil {
 				return err
 			}
