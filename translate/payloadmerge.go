@@ -1,10 +1,6 @@
 package translate
 
-import (
-	"sort"
-
-	"github.com/xt2nft/xt2nft/translate/desc"
-)
+import "github.com/xt2nft/xt2nft/translate/desc"
 
 // nft's evaluator merges a rule's comparisons of adjacent header fields
 // into one (src/rule.c, payload_try_merge): "ip protocol udp ip ttl 5"
@@ -49,6 +45,31 @@ type mergeCand struct {
 
 // PayloadMerges returns the merges nft's evaluator makes of stmts.
 func PayloadMerges(stmts []Stmt) []PayloadMerge {
+	var mb [4]scanned
+	var ib [8]int
+	merges, members := scanMerges(stmts, mb[:0], ib[:0])
+	if len(merges) == 0 {
+		return nil // most rules: nothing to merge, nothing allocated
+	}
+	out := make([]PayloadMerge, len(merges))
+	for i, m := range merges {
+		out[i] = PayloadMerge{Members: append([]int(nil), members[m.first:m.first+m.n]...), Keep: m.keep, Off: m.off, Len: m.len, Safe: m.safe}
+	}
+	return out
+}
+
+// scanned is a merge as scanMerges finds it: its members are
+// members[first:first+n] of the scan.
+type scanned struct {
+	first, n, keep int
+	off, len       uint32
+	safe           bool
+}
+
+// scanMerges appends the merges of stmts to merges, their members to
+// members, in buffers the caller may keep on its stack: the translation
+// guards every rule it makes.
+func scanMerges(stmts []Stmt, merges []scanned, members []int) ([]scanned, []int) {
 	n := 0
 	for _, st := range stmts {
 		if m, ok := st.(*Match); ok && mergeField(m) != nil {
@@ -56,10 +77,10 @@ func PayloadMerges(stmts []Stmt) []PayloadMerge {
 		}
 	}
 	if n < 2 {
-		return nil // most rules: nothing to merge, nothing allocated
+		return merges, members
 	}
-	var out []PayloadMerge
-	var run []mergeCand
+	var cb [8]mergeCand
+	run := cb[:0]
 	for i, st := range stmts {
 		m, ok := st.(*Match)
 		if !ok {
@@ -67,7 +88,7 @@ func PayloadMerges(stmts []Stmt) []PayloadMerge {
 			// but only when there are two: a single one stays a candidate
 			// for comparisons after the statement.
 			if len(run) >= 2 {
-				out = mergeRun(out, run, stmts)
+				merges, members = mergeRun(merges, members, run, stmts)
 				run = run[:0]
 			}
 			continue
@@ -77,9 +98,9 @@ func PayloadMerges(stmts []Stmt) []PayloadMerge {
 		}
 	}
 	if len(run) >= 2 {
-		out = mergeRun(out, run, stmts)
+		merges, members = mergeRun(merges, members, run, stmts)
 	}
-	return out
+	return merges, members
 }
 
 // mergeField is the header field of a comparison nft may merge: a
@@ -124,44 +145,60 @@ func MergedValue(m *Match) Expr {
 // register). The merged comparison takes the place of the field that
 // names the next protocol (ip protocol), when one is merged, so that it
 // stays before the fields that depend on it; else of the first field.
-func mergeRun(out []PayloadMerge, run []mergeCand, stmts []Stmt) []PayloadMerge {
-	sorted := append([]mergeCand(nil), run...)
-	sort.SliceStable(sorted, func(a, b int) bool {
-		fa, fb := sorted[a].f, sorted[b].f
-		if fa.Proto.Base != fb.Proto.Base {
-			return fa.Proto.Base < fb.Proto.Base
+func mergeRun(out []scanned, members []int, run []mergeCand, stmts []Stmt) ([]scanned, []int) {
+	// In header order (an insertion sort: runs are short, and the order
+	// of equal places is kept, as nft's qsort keeps it for them).
+	for i := 1; i < len(run); i++ {
+		for j := i; j > 0 && before(run[j].f, run[j-1].f); j-- {
+			run[j], run[j-1] = run[j-1], run[j]
 		}
-		return fa.Offset < fb.Offset
-	})
-	var cur *PayloadMerge
+	}
+	var cur scanned
+	open := false
 	var op Op
-	flush := func() {
-		if cur != nil && len(cur.Members) > 1 {
-			cur.Safe = op == OpEq && !statementBetween(stmts, cur.Members)
-			out = append(out, *cur)
-		}
-		cur = nil
-	}
 	var base desc.Base
-	for _, c := range sorted {
-		cop := c.m.Op
-		if cop == "" {
-			cop = OpEq
-		}
-		if cur != nil && c.f.Proto.Base == base && cur.Off+cur.Len == c.f.Offset && cop == op && fits(base, cur.Len+c.f.Len) {
-			cur.Members = append(cur.Members, c.i)
-			cur.Len += c.f.Len
-			if protocolKey(c.f) {
-				cur.Keep = c.i
+	for k := 0; k <= len(run); k++ {
+		var c mergeCand
+		cop := Op("")
+		if k < len(run) {
+			c = run[k]
+			if cop = c.m.Op; cop == "" {
+				cop = OpEq
 			}
-			continue
+			if open && c.f.Proto.Base == base && cur.off+cur.len == c.f.Offset && cop == op && fits(base, cur.len+c.f.Len) {
+				members = append(members, c.i)
+				cur.n++
+				cur.len += c.f.Len
+				if protocolKey(c.f) {
+					cur.keep = c.i
+				}
+				continue
+			}
 		}
-		flush()
-		cur = &PayloadMerge{Members: []int{c.i}, Keep: c.i, Off: c.f.Offset, Len: c.f.Len}
-		base, op = c.f.Proto.Base, cop
+		if open && cur.n > 1 {
+			cur.safe = op == OpEq && !statementBetween(stmts, members[cur.first:cur.first+cur.n])
+			out = append(out, cur)
+		} else if open {
+			members = members[:cur.first] // a field merged with none
+		}
+		open = false
+		if k < len(run) {
+			cur = scanned{first: len(members), n: 1, keep: c.i, off: c.f.Offset, len: c.f.Len}
+			members = append(members, c.i)
+			open = true
+			base, op = c.f.Proto.Base, cop
+		}
 	}
-	flush()
-	return out
+	return out, members
+}
+
+// before orders header fields as nft sorts the comparisons it merges: by
+// base, then offset.
+func before(a, b *desc.Field) bool {
+	if a.Proto.Base != b.Proto.Base {
+		return a.Proto.Base < b.Proto.Base
+	}
+	return a.Offset < b.Offset
 }
 
 // fits says whether a merged field of n bits is one nft makes: at most 32
@@ -210,14 +247,17 @@ func GuardMerges(rs *Ruleset) {
 }
 
 func guardRule(r *Rule) {
+	var mb [4]scanned
+	var ib [8]int
 	for {
 		changed := false
-		for _, pm := range PayloadMerges(r.Stmts) {
-			if pm.Safe {
+		merges, members := scanMerges(r.Stmts, mb[:0], ib[:0])
+		for _, pm := range merges {
+			if pm.safe {
 				continue
 			}
-			last := pm.Members[0]
-			for _, i := range pm.Members {
+			last := 0
+			for _, i := range members[pm.first : pm.first+pm.n] {
 				last = max(last, i)
 			}
 			m := r.Stmts[last].(*Match)
