@@ -9,8 +9,8 @@ import (
 )
 
 // google/nftables v0.3.0 encodes a ct expression's direction only for the
-// keys saddr, daddr, proto-src and proto-dst. The address keys that name
-// their family (ct original ip saddr, ct reply ip6 daddr: NFT_CT_SRC_IP and
+// keys saddr, daddr, proto-src and proto-dst. The other keys a direction
+// applies to, among them the address keys that name their family (ct original ip saddr, ct reply ip6 daddr: NFT_CT_SRC_IP and
 // the like, which an inet table needs, and which the kernel refuses
 // without a direction) are lowered with the direction marked in the key
 // (ctDirKey), and the rule encoder (exprenc.go) turns the mark into the key
@@ -19,8 +19,11 @@ import (
 // reaches the kernel is one the kernel does not know: the rule is refused,
 // never loaded with another meaning.
 
-// ctDirKeys are the keys that go through the mark.
-var ctDirKeys = map[*desc.CTKey]bool{desc.CTIPSaddr: true, desc.CTIPDaddr: true, desc.CTIP6Saddr: true, desc.CTIP6Daddr: true}
+// ctDirKeys are the keys that go through the mark: the family-named
+// addresses, and the counts and zone a direction selects (ct original
+// packets, -m connbytes --connbytes-dir original).
+var ctDirKeys = map[*desc.CTKey]bool{desc.CTIPSaddr: true, desc.CTIPDaddr: true, desc.CTIP6Saddr: true, desc.CTIP6Daddr: true,
+	desc.CTPackets: true, desc.CTBytes: true, desc.CTAvgpkt: true, desc.CTZone: true}
 
 // ctDirKey is key k marked with direction dir (0 original, 1 reply).
 func ctDirKey(k uint32, dir uint8) uint32 { return k | uint32(dir+1)<<8 }

@@ -96,14 +96,25 @@ func TestLowerShapes(t *testing.T) {
 }
 
 // TestLowerRefusesWhatItCannotSend: the google/nftables gaps are errors
-// that name what is missing, never a silently different rule.
+// that name what is missing, never a silently different rule (ct original
+// l3proto: no direction is sent for it); ct original bytes, which the
+// direction mark carries, is lowered with its direction.
 func TestLowerRefusesWhatItCannotSend(t *testing.T) {
-	rs := &translate.Ruleset{Tables: []*translate.Table{{Family: translate.FamilyIP, Name: "x", Chains: []*translate.Chain{{
-		Name: "c", Rules: []*translate.Rule{{Stmts: []translate.Stmt{&translate.Match{
-			Left: &translate.CT{Key: desc.CTBytes, Dir: desc.CTOriginal}, Op: translate.OpGt, Right: &translate.Int{V: 6}}}}},
-	}}}}}
-	if _, err := Lower(rs); err == nil {
-		t.Fatal("ct original bytes lowered without its direction")
+	rs := func(k *desc.CTKey) *translate.Ruleset {
+		return &translate.Ruleset{Tables: []*translate.Table{{Family: translate.FamilyIP, Name: "x", Chains: []*translate.Chain{{
+			Name: "c", Rules: []*translate.Rule{{Stmts: []translate.Stmt{&translate.Match{
+				Left: &translate.CT{Key: k, Dir: desc.CTOriginal}, Op: translate.OpGt, Right: &translate.Int{V: 6}}}}},
+		}}}}}
+	}
+	if _, err := Lower(rs(desc.CTL3proto)); err == nil {
+		t.Error("ct original l3proto lowered without its direction")
+	}
+	l := &lowerer{fam: translate.FamilyIP}
+	if err := l.rule(rs(desc.CTBytes).Tables[0].Chains[0].Rules[0]); err != nil {
+		t.Fatal(err)
+	}
+	if ce, ok := l.out[0].(*expr.Ct); !ok || ce.Key != expr.CtKey(ctDirKey(desc.CTBytes.Key, 0)) {
+		t.Errorf("ct original bytes lowered as %#v, want the key marked with the original direction", l.out[0])
 	}
 }
 
