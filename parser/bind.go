@@ -267,6 +267,14 @@ func (b *binder) trim() {
 func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	raw := b.toks[it.opt].Value
 	short := !strings.HasPrefix(raw, "--")
+	// --name=VALUE is --name VALUE, as getopt_long reads it.
+	var inline *Arg
+	if i := strings.IndexByte(raw, '='); !short && i > 2 {
+		p := b.pos(it.opt)
+		p.Col += i + 1
+		inline = &Arg{Pos: p, Value: raw[i+1:], Quoted: b.toks[it.opt].Quoted}
+		raw = raw[:i]
+	}
 	name := strings.TrimLeft(raw, "-")
 	if name == "" || (short && len(name) != 1) {
 		b.errorf(it.opt, "unknown option %q", raw)
@@ -292,6 +300,13 @@ func (b *binder) item(it shapeItem, next *shapeItem) (consumed bool) {
 	spec := r.spec
 	negated := it.bang >= 0
 	first := len(b.args) // the option's words are b.args[first:]
+	if inline != nil {
+		if spec.MaxArgs == 0 {
+			b.errorf(it.opt, "option %q doesn't allow an argument", "--"+spec.Name)
+			return false
+		}
+		b.args = append(b.args, *inline)
+	}
 	for _, w := range it.words {
 		if w.postBang {
 			if negated {

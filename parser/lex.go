@@ -26,6 +26,8 @@ type Token struct {
 	// Line is the token's line when it is not the command's first line (a
 	// script command continued with "\"); 0 means the command's line.
 	Line int
+	// Quoted marks an option word with a quoted value (--comment="a b").
+	Quoted bool
 }
 
 // splitRestore splits one iptables-restore line into words exactly as
@@ -41,6 +43,7 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 		quoted  bool
 		have    bool // a word is being built (even an empty quoted one)
 		start   int
+		plain   int // how many bytes of a quoted word came before its first quote
 	)
 	// A plain word is a substring of the line (no copy); a word with quotes
 	// is assembled in buf.
@@ -49,7 +52,11 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 		if quoted {
 			v = string(buf)
 		}
-		toks = append(toks, classify(v, quoted, start+1))
+		t := classify(v, quoted, start+1)
+		if quoted && optionWithValue(v, plain) {
+			t.Kind, t.Quoted = TokOpt, true // --comment="a b": the option, its value quoted
+		}
+		toks = append(toks, t)
 		buf = buf[:0]
 		have, quoted = false, false
 	}
@@ -90,9 +97,10 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 		switch c {
 		case '"':
 			if !have {
-				start = i
+				start, plain = i, 0
 			} else if !quoted {
 				buf = append(buf[:0], line[start:i]...)
+				plain = i - start
 			}
 			inQuote, quoted, have = true, true, true
 		case ' ', '\t', '\n', '\r':
@@ -117,6 +125,22 @@ func splitRestore(line string, toks []Token) ([]Token, bool) {
 		toks = append(toks, classify(v, false, start+1))
 	}
 	return toks, inQuote
+}
+
+// optionWithValue says whether a word whose first plain bytes are
+// v[:plain] is a long option with its value (--name=VALUE) and the
+// quotes only in the value: getopt takes it for the option.
+func optionWithValue(v string, plain int) bool {
+	i := strings.IndexByte(v, '=')
+	if i < 3 || i >= plain || !strings.HasPrefix(v, "--") {
+		return false
+	}
+	for _, c := range v[2:i] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
 }
 
 func classify(v string, quoted bool, col int) Token {

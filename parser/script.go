@@ -650,7 +650,7 @@ func (r *scriptReader) translate(c *shCmd, d decision) {
 		case w.Quoted:
 			k = TokQWord
 		}
-		toks[i] = Token{Kind: k, Value: w.Lit, Col: w.Pos.Col}
+		toks[i] = Token{Kind: k, Value: w.Lit, Col: w.Pos.Col, Quoted: k == TokOpt && w.Quoted}
 		if w.Pos.Line != d.prog.Pos.Line {
 			toks[i].Line = w.Pos.Line
 		}
