@@ -516,6 +516,11 @@ func (b *binder) base(opt *Option, it shapeItem) {
 		*t = Target{Pos: opt.Args[0].Pos, Name: tn, Goto: name == "goto"}
 		b.rule.Target = t
 		if standardTargets[tn] {
+			if name == "goto" {
+				// iptables: "goto 'ACCEPT' is not a chain".
+				b.errorAt(opt.Args[0].Pos, "goto %q is not a chain", tn)
+				return
+			}
 			t.Chain = true
 			return
 		}

@@ -507,6 +507,9 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 			tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
 			nc.Base.Policy = "accept"
 		}
+		if pc := c.Counters; tr.opt.Counters && !tr.inet() && pc != nil && (pc.Packets != 0 || pc.Bytes != 0) {
+			tr.warnf(c.Pos, "the counters of chain %s's policy [%d:%d] are not carried: an nft chain's policy has no counter", c.Name, pc.Packets, pc.Bytes)
+		}
 		if tr.inet() {
 			if tr.basePolicy == nil {
 				tr.basePolicy = map[*Chain]*parser.Chain{}
