@@ -84,11 +84,10 @@ func matchTime(c *ctx, m *parser.Match) error {
 		case start < stop:
 			c.match(&Meta{Key: desc.MetaHour}, OpEq, &Range{Lo: hour(start), Hi: hour(stop)})
 		case start > stop:
-			// wraps around midnight: t >= start or t <= stop
-			if kerneltz {
-				// nft turns a crossing string range into the != form
-				c.match(&Meta{Key: desc.MetaHour}, OpEq, &Range{Lo: hour(start), Hi: hour(stop)})
-			} else if stop+1 <= start-1 {
+			// wraps around midnight: t >= start or t <= stop, which is
+			// t outside stop+1..start-1 (nft would turn the crossing range
+			// "22:00"-"06:00" into != "06:00"-"22:00", losing both ends)
+			if stop+1 <= start-1 {
 				c.match(&Meta{Key: desc.MetaHour}, OpNe, &Range{Lo: hour(stop + 1), Hi: hour(start - 1)})
 			}
 		}
