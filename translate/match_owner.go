@@ -5,9 +5,10 @@ package translate
 // (iptables resolves them on the machine that loads the rules).
 //
 // Approximate:
-//   - "! --uid-owner"/"! --gid-owner" also match packets without a socket
-//     (or whose socket has no file) in the kernel; nft's skuid/skgid never
-//     match those.
+//   - "! --uid-owner"/"! --gid-owner", when every test of the match is
+//     negated, also match packets without a socket (or whose socket has no
+//     file) in the kernel; nft's skuid/skgid never match those. With one
+//     test not negated neither matches them: exact.
 //   - --socket-exists becomes "meta skuid >= 0", which needs the socket's
 //     file (kernel-internal sockets have none). "! --socket-exists" cannot
 //     be expressed.
@@ -28,6 +29,16 @@ func matchOwner(c *ctx, m *parser.Match) error {
 		c.match(&Meta{Key: desc.MetaSkuid}, OpGe, &Int{V: 0})
 		c.approx(o.Pos, "--socket-exists becomes \"meta skuid >= 0\", which does not match sockets without a file (kernel-internal sockets)")
 	}
+	// xt_owner matches a packet without a socket only when every test it
+	// has is negated (owner_mt: (match ^ invert) == 0); --suppl-groups is
+	// never negated.
+	socketless := m.Opt("suppl-groups") == nil
+	for _, name := range []string{"uid-owner", "gid-owner", "socket-exists"} {
+		if o := m.Opt(name); o != nil && !o.Negated {
+			socketless = false
+		}
+	}
+	warned := false
 	for _, x := range []struct {
 		opt string
 		key *desc.MetaKey
@@ -55,8 +66,9 @@ func matchOwner(c *ctx, m *parser.Match) error {
 			}
 		}
 		c.match(&Meta{Key: x.key}, eq(o.Negated), v)
-		if o.Negated {
+		if o.Negated && socketless && !warned {
 			c.approx(o.Pos, "\"! --%s\" also matches packets without a socket in iptables; nft's %s never matches them", x.opt, x.key.Name)
+			warned = true
 		}
 	}
 	if o := m.Opt("suppl-groups"); o != nil {
