@@ -397,16 +397,23 @@ func usesProto(e Expr, h *desc.Proto) bool {
 
 // ipprotoNumber is the number of a protocol iptables names.
 func ipprotoNumber(p string) (uint64, bool) {
-	pr, ok := ipproto.ByName(p)
+	pr, ok := ipproto.ByName(ipprotoName(p))
 	return uint64(pr.Number), ok
+}
+
+// ipprotoName is a protocol as the protocol table names it: iptables also
+// takes icmp6 and icmpv6 for ipv6-icmp.
+func ipprotoName(p string) string {
+	if p == "icmp6" || p == "icmpv6" {
+		return "ipv6-icmp"
+	}
+	return p
 }
 
 // protoValue is a protocol as nft should read it: by the name when nft
 // knows it without /etc/protocols, else by number.
 func protoValue(p string) Expr {
-	if p == "icmp6" || p == "icmpv6" {
-		p = "ipv6-icmp"
-	}
+	p = ipprotoName(p)
 	if p == "" || p[0] < '0' || p[0] > '9' {
 		// a name (a failed ParseUint allocates its error)
 	} else if n, err := strconv.ParseUint(p, 10, 8); err == nil {

@@ -183,13 +183,9 @@ func (c *ctx) pinnedProto() (uint64, bool) {
 		return 0, false
 	}
 	if n, err := strconv.ParseUint(c.proto, 10, 8); err == nil {
-		return n, true
+		return n, true // as protoValue reads it
 	}
-	p := c.proto
-	if p == "icmp6" || p == "icmpv6" {
-		p = "ipv6-icmp"
-	}
-	return ipprotoNumber(p)
+	return ipprotoNumber(c.proto)
 }
 
 // portProto says whether ipset reads a port of protocol n's packets: TCP,

@@ -330,9 +330,6 @@ func protoNumber(c *ctx, o *parser.Option) (uint64, error) {
 	if n, ok := parseNum(p, 8); ok {
 		return n, nil
 	}
-	if p == "icmpv6" || p == "icmp6" {
-		p = "ipv6-icmp"
-	}
 	if n, ok := ipprotoNumber(p); ok {
 		return n, nil
 	}

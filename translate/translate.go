@@ -320,6 +320,8 @@ func (tr *translator) finish(d *parser.Dump) *Result {
 	tr.checkDepth()
 	tr.checkNotrackReplies()
 	tr.checkPortLookups()
+	// Each rule is guarded as it is made (rule); this pass is for the
+	// helper chains' rules, made elsewhere. Guarding twice changes nothing.
 	GuardMerges(tr.out)
 	sort.SliceStable(tr.diags, func(i, j int) bool { return tr.diags[i].Pos.Before(tr.diags[j].Pos) })
 	res := &Result{Ruleset: tr.out, Diags: tr.diags, Tracked: tr.tracked}
