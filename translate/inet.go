@@ -530,6 +530,11 @@ func (tr *translator) inetGate(ic *inetChain, p [2]*Chain, rules [2][]*Rule) boo
 	for _, r := range rules[f] {
 		ic.rules = append(ic.rules, inetRule{r, famSets[f]})
 	}
+	if pc := tr.basePolicy[p[f]]; pc != nil {
+		if r := tr.policyCounter(pc); r != nil {
+			ic.rules = append(ic.rules, inetRule{r, famSets[f]})
+		}
+	}
 	ic.gate = famSets[e]
 	return true
 }
@@ -549,6 +554,15 @@ func (tr *translator) inetPolicy(ch *Chain, p [2]*Chain, rules [2][]*Rule, taken
 	}
 	ch.Base.Policy = pol[0]
 	if pol[0] == pol[1] {
+		// Each family's policy counters, in a last rule of its own (one
+		// rule for both, with their sum, when both have them).
+		for i, c := range p {
+			if pc := tr.basePolicy[c]; pc != nil {
+				if r := tr.policyCounter(pc); r != nil {
+					rules[i] = append(rules[i][:len(rules[i]):len(rules[i])], r)
+				}
+			}
+		}
 		return rules, nil
 	}
 	ch.Base.Policy = "accept"
@@ -610,6 +624,11 @@ func (tr *translator) inetPolicy(ch *Chain, p [2]*Chain, rules [2][]*Rule, taken
 	}
 	out = append(out, &Rule{Origin: origin, Stmts: []Stmt{ctr, drop}})
 	rules[i] = out
+	if pc := tr.basePolicy[p[1-i]]; pc != nil {
+		if r := tr.policyCounter(pc); r != nil {
+			rules[1-i] = append(rules[1-i][:len(rules[1-i]):len(rules[1-i])], r)
+		}
+	}
 	return rules, made
 }
 

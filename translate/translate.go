@@ -187,6 +187,10 @@ type translator struct {
 	// layout, whose policy (position, counters) may become a rule there
 	// (inet.go).
 	basePolicy map[*Chain]*parser.Chain
+	// policyCounters are the rules that carry, under Options.Counters,
+	// the counters of base chains' policies in the xt2nft and iptables
+	// layouts; each ends its chain once the chain is final (closeChain).
+	policyCounters map[*Chain]*Rule
 	// cur is the table being translated; chains are the nft chains made
 	// so far of its chains (nil for a chain that has none: its rules are
 	// skipped), next the index of the next chain to make (chainsUpTo).
@@ -456,6 +460,9 @@ func (tr *translator) startTable(t *parser.Table) {
 func (tr *translator) endTable() {
 	if tr.cur != nil {
 		tr.chainsUpTo(nil)
+		for _, nc := range tr.chains {
+			tr.closeChain(nc)
+		}
 		tr.aheadUpTo(nil)
 		tr.cur, tr.chains = nil, nil
 	}
@@ -471,6 +478,7 @@ func (tr *translator) aheadUpTo(c *parser.Chain) {
 	}
 	if tr.last != nil && tr.last != c {
 		t := tr.cur
+		tr.closeChain(tr.chains[tr.last])
 		tr.renderAhead(tr.nftTable(t.Family, t.Name), tr.chains[tr.last], true)
 	}
 	tr.last = c
@@ -509,8 +517,11 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 			tr.warnf(c.Pos, "policy DROP on a nat chain is not allowed in nft; kept as accept")
 			nc.Base.Policy = "accept"
 		}
-		if pc := c.Counters; tr.opt.Counters && !tr.inet() && pc != nil && (pc.Packets != 0 || pc.Bytes != 0) {
-			tr.warnf(c.Pos, "the counters of chain %s's policy [%d:%d] are not carried: an nft chain's policy has no counter", c.Name, pc.Packets, pc.Bytes)
+		if r := tr.policyCounter(c); r != nil && !tr.inet() {
+			if tr.policyCounters == nil {
+				tr.policyCounters = map[*Chain]*Rule{}
+			}
+			tr.policyCounters[nc] = r
 		}
 		if tr.inet() {
 			if tr.basePolicy == nil {
@@ -521,6 +532,29 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 	}
 	nt.Chains = append(nt.Chains, nc)
 	return nc
+}
+
+// policyCounter is the rule that carries the counters of built-in chain
+// c's policy (nil when there are none to carry): an nft chain's policy has
+// no counter, so the chain's last rule counts what reaches the policy, as
+// iptables' policy counter does, starting from iptables' counts. The inet
+// layout puts it in place itself (inet.go).
+func (tr *translator) policyCounter(c *parser.Chain) *Rule {
+	pc := c.Counters
+	if !tr.opt.Counters || pc == nil || pc.Packets == 0 && pc.Bytes == 0 {
+		return nil
+	}
+	return &Rule{Origin: c.Pos, Comment: "policy " + strings.ToLower(c.Policy),
+		Stmts: []Stmt{&Counter{Rule: true, Packets: pc.Packets, Bytes: pc.Bytes}}}
+}
+
+// closeChain ends nft chain nc, whose rules are all translated, with the
+// rule that carries its policy's counters, if it has one.
+func (tr *translator) closeChain(nc *Chain) {
+	if r := tr.policyCounters[nc]; r != nil {
+		nc.Rules = append(nc.Rules, r)
+		delete(tr.policyCounters, nc)
+	}
 }
 
 // addRule translates rule r of chain c of the table being translated. The
