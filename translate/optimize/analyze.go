@@ -4,8 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/xt2nft/xt2nft/internal/par"
-
 	"github.com/xt2nft/xt2nft/translate"
 	"github.com/xt2nft/xt2nft/translate/desc"
 )
@@ -126,7 +124,7 @@ func (a *analyzer) keyOf(e translate.Expr) *key {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	if old, ok := a.keys[id]; ok {
-		return old // another part of describeAll made it first
+		return old // a chain folding beside made it first
 	}
 	if k != nil {
 		k.id = a.intern(k.cons)
@@ -328,38 +326,34 @@ type foldable struct {
 // maxElems bounds the elements one rule may bring into a fold.
 const maxElems = 256
 
-// analyze describes a rule (once: the dispatch pass and the folds ask
-// for the same rules).
-func (a *analyzer) analyze(r *translate.Rule) *rinfo {
-	if ri, ok := a.infos[r]; ok {
+// prepare makes the analyzer's knowledge of the table's chains (what each
+// may change) complete, so that describing rules only reads it and may
+// run on several processors at once (keys are added under a.mu).
+func (a *analyzer) prepare(t *translate.Table) {
+	for _, c := range t.Chains {
+		a.chainWrites(c.Name)
+	}
+}
+
+// describeOn describes only what a dispatch by address asks of a rule:
+// its constraints on the keys ids names, and what it may change.
+func (a *analyzer) describeOn(r *translate.Rule, ids ...int) *rinfo {
+	ri := &rinfo{r: r}
+	if r.Disabled != "" {
+		ri.w.all = true
 		return ri
 	}
-	ri := a.describe(r)
-	a.infos[r] = ri
+	for _, st := range r.Stmts {
+		ri.w.add(a.stmtWrites(st))
+	}
+	ri.cons = a.constraints(r, ids)
 	return ri
 }
 
-// describeAll describes every rule of t before the passes that ask for
-// them, in parts on the machine's processors (par): what each chain may
-// change is known first, so that describing reads the analyzer's maps
-// and adds only keys (under a.mu).
-func (a *analyzer) describeAll(t *translate.Table) {
-	var rules []*translate.Rule
-	for _, c := range t.Chains {
-		a.chainWrites(c.Name)
-		rules = append(rules, c.Rules...)
-	}
-	infos := make([]*rinfo, len(rules))
-	par.Ranges(len(rules), 4096, func(_, lo, hi int) {
-		for i := lo; i < hi; i++ {
-			infos[i] = a.describe(rules[i])
-		}
-	})
-	for i, r := range rules {
-		a.infos[r] = infos[i]
-	}
-}
-
+// describe says all the optimizer asks of a rule. Folding describes
+// each chain's rules as it goes and keeps of them only what emit needs
+// (done), so that descriptions of all rules of a big table never live at
+// once.
 func (a *analyzer) describe(r *translate.Rule) *rinfo {
 	ri := &rinfo{r: r}
 	if r.Disabled != "" {
@@ -369,7 +363,7 @@ func (a *analyzer) describe(r *translate.Rule) *rinfo {
 	for _, st := range r.Stmts {
 		ri.w.add(a.stmtWrites(st))
 	}
-	ri.cons = a.constraints(r)
+	ri.cons = a.constraints(r, nil)
 	ri.f = a.foldable(r, ri)
 	if n := len(r.Stmts); n > 0 {
 		ri.terminal = terminal(r.Stmts[n-1])
@@ -411,11 +405,14 @@ func find(cs []con, id int) *con {
 
 // constraints collects, from the matches before the rule's first other
 // statement (what it does, or its first stateful part), the values each
-// key must have.
-func (a *analyzer) constraints(r *translate.Rule) []con {
+// key must have (only: those of the keys with these ids, when not nil).
+func (a *analyzer) constraints(r *translate.Rule, only []int) []con {
 	var cons []con
 	add := func(k *key, vs vset) {
 		id := a.consID(k)
+		if only != nil && !slices.Contains(only, id) {
+			return
+		}
 		if c := find(cons, id); c != nil {
 			c.vs = c.vs.intersect(vs)
 			return
@@ -427,13 +424,15 @@ func (a *analyzer) constraints(r *translate.Rule) []con {
 		if !ok || !pure(m) {
 			break
 		}
-		a.implied(m.Left, add)
+		if only == nil {
+			a.implied(m.Left, add) // a protocol, never an address
+		}
 		if c, ok := m.Left.(*translate.Concat); ok {
 			a.concatConstraints(c, m, add)
 			continue
 		}
 		k := a.keyOf(m.Left)
-		if k == nil {
+		if k == nil || only != nil && !slices.Contains(only, k.id) {
 			continue
 		}
 		vs, ok := a.matchValues(k, m)

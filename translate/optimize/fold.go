@@ -209,7 +209,7 @@ func (a *analyzer) foldChain(c *translate.Chain) []*group {
 	latest := map[string]*group{}
 rules:
 	for _, r := range c.Rules {
-		ri := a.analyze(r)
+		ri := a.describe(r)
 		if ri.f != nil {
 			if g := latest[ri.f.class]; g != nil && len(out)-1-g.idx <= maxScan {
 				if kept, ok := g.absorb(ri); ok && a.reaches(out[g.idx+1:], g, ri, len(kept) == 0) {
@@ -224,7 +224,23 @@ rules:
 			latest[ri.f.class] = g
 		}
 	}
+	for _, g := range out {
+		g.done()
+	}
 	return out
+}
+
+// done drops what only folding asked of the group (its constraints, what
+// it changes, its index), and of a single rule everything but the rule:
+// emit needs only the members of groups that fold, with their elements.
+func (g *group) done() {
+	g.sum, g.w, g.byPoint, g.wide = nil, writes{}, nil, nil
+	for _, m := range g.members {
+		m.cons, m.w = nil, writes{}
+	}
+	if len(g.members) == 1 {
+		g.members[0].f, g.f, g.elems, g.owner = nil, nil, nil, nil
+	}
 }
 
 // reaches reports whether ri may join g past the groups between them: it

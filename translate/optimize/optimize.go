@@ -53,20 +53,14 @@ func Run(rs *translate.Ruleset, opt Options) *Result {
 	res := &Result{}
 	for _, t := range rs.Tables {
 		a := newAnalyzer(t, opt)
-		a.describeAll(t)
 		for _, c := range append([]*translate.Chain(nil), t.Chains...) {
 			if sp := a.split(t, c); sp != nil {
 				res.Splits = append(res.Splits, sp)
 			}
 		}
 		// Chains fold apart, on the machine's processors, the biggest
-		// first; every rule is described before (the dispatch pass made
-		// new ones), so that folding only reads what the analyzer knows.
-		for _, c := range t.Chains {
-			for _, r := range c.Rules {
-				a.analyze(r)
-			}
-		}
+		// first, each describing its rules as it goes (see describe).
+		a.prepare(t)
 		groups := make([][]*group, len(t.Chains))
 		bySize := make([]int, len(t.Chains))
 		for i := range bySize {
@@ -230,14 +224,13 @@ type analyzer struct {
 	depths  map[string]int
 	// everyPacket: chains a filter or route base chain reaches
 	everyPacket map[string]bool
-	infos       map[*translate.Rule]*rinfo
-	mu          sync.Mutex // keys and consIDs, which describeAll's parts add to
+	mu          sync.Mutex // keys and consIDs, which chains folding at once add to
 }
 
 func newAnalyzer(t *translate.Table, opt Options) *analyzer {
 	a := &analyzer{opt: opt, fam: t.Family, chains: map[string]*translate.Chain{}, chainW: map[string]writes{},
 		names: map[string]bool{}, seq: map[string]int{}, keys: map[any]*key{}, consIDs: map[string]int{},
-		t: t, sets: map[string]*translate.Set{}, heights: map[string]int{}, infos: map[*translate.Rule]*rinfo{}}
+		t: t, sets: map[string]*translate.Set{}, heights: map[string]int{}}
 	for _, c := range t.Chains {
 		a.chains[c.Name] = c
 	}

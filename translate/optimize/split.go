@@ -50,14 +50,19 @@ func (a *analyzer) split(t *translate.Table, c *translate.Chain) *Split {
 	if a.fam == translate.FamilyIP6 {
 		l3 = desc.IPv6
 	}
-	infos := make([]*rinfo, len(c.Rules))
-	for i, r := range c.Rules {
-		infos[i] = a.analyze(r)
-	}
-	best, bs, be := (*key)(nil), 0, 0
+	var keys []*key
+	var ids []int
 	for _, f := range []*desc.Field{l3.Saddr, l3.Daddr} {
 		k := a.keyOf(&translate.Payload{Field: f})
-		id := a.consID(k)
+		keys, ids = append(keys, k), append(ids, a.consID(k))
+	}
+	infos := make([]*rinfo, len(c.Rules))
+	for i, r := range c.Rules {
+		infos[i] = a.describeOn(r, ids...)
+	}
+	best, bs, be := (*key)(nil), 0, 0
+	for ki, k := range keys {
+		id := ids[ki]
 		for i := 0; i < len(infos); {
 			j := i
 			for j < len(infos) && splittable(infos[j], k, id) {
