@@ -114,22 +114,19 @@ func (a *analyzer) keyOf(e translate.Expr) *key {
 	default:
 		return nil
 	}
-	a.mu.Lock()
-	k, ok := a.keys[id]
-	a.mu.Unlock()
-	if ok {
-		return k
+	if k, ok := a.keys.Load(id); ok {
+		return k.(*key)
 	}
-	k = a.newKey(e) // outside the lock: a masked key describes its field first
+	k := a.newKey(e) // outside the lock: a masked key describes its field first
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if old, ok := a.keys[id]; ok {
-		return old // a chain folding beside made it first
+	if old, ok := a.keys.Load(id); ok {
+		return old.(*key) // a chain folding beside made it first
 	}
 	if k != nil {
 		k.id = a.intern(k.cons)
 	}
-	a.keys[id] = k
+	a.keys.Store(id, k)
 	return k
 }
 
@@ -294,6 +291,11 @@ type sel struct {
 	idx    int // statement index
 	keys   []*key
 	tuples [][]value
+	// the storage of a one-key selector's keys, and of its tuple when
+	// it matches one constant (one allocation for the selector)
+	key1   [1]*key
+	val1   [1]value
+	tuple1 [1][]value
 }
 
 // rinfo is what the optimizer knows about one rule.
@@ -313,7 +315,8 @@ type rinfo struct {
 type foldable struct {
 	class   string
 	sels    []*sel // by key text
-	matches []int  // indexes of the other matches, in order
+	selBuf  [3]*sel
+	matches []int // indexes of the other matches, in order
 	counter *translate.Counter
 	action  []translate.Stmt // after the counter (the slot statement last)
 	slot    slotKind
@@ -407,7 +410,7 @@ func find(cs []con, id int) *con {
 // statement (what it does, or its first stateful part), the values each
 // key must have (only: those of the keys with these ids, when not nil).
 func (a *analyzer) constraints(r *translate.Rule, only []int) []con {
-	var cons []con
+	cons := make([]con, 0, 4)
 	add := func(k *key, vs vset) {
 		id := a.consID(k)
 		if only != nil && !slices.Contains(only, id) {
@@ -482,9 +485,8 @@ func (a *analyzer) implied(e translate.Expr, add func(*key, vset)) {
 	if p.Kind != desc.Payload || p.Base != desc.TransportHeader || !p.Implied || p.Number == 0 {
 		return
 	}
-	k := a.keyOf(&translate.Meta{Key: desc.MetaL4proto})
 	n := num(uint64(p.Number))
-	add(k, vset{{n, n}})
+	add(a.l4proto, vset{{n, n}})
 }
 
 // concatConstraints projects a concatenation's values on its parts.
@@ -527,14 +529,24 @@ func (a *analyzer) matchValues(k *key, m *translate.Match) (vset, bool) {
 	var ivs []ival
 	switch m.Op {
 	case translate.OpEq, "", translate.OpNe:
-		vs, ok := k.values(m.Right)
-		if !ok {
-			return nil, false
+		var set vset
+		if single(m.Right) {
+			iv, ok := k.constant(m.Right)
+			if !ok {
+				return nil, false
+			}
+			set = vset{iv}
+		} else {
+			vs, ok := k.values(m.Right)
+			if !ok {
+				return nil, false
+			}
+			ivs = make([]ival, len(vs))
+			for i, v := range vs {
+				ivs[i] = v.iv
+			}
+			set = normalize(ivs)
 		}
-		for _, v := range vs {
-			ivs = append(ivs, v.iv)
-		}
-		set := normalize(ivs)
 		if m.Op == translate.OpNe {
 			if k.str {
 				return nil, false // names are not a number line
@@ -603,7 +615,9 @@ func hasState(e translate.Expr) bool {
 // iptables' values (--counters), or keys its own statements change.
 func (a *analyzer) foldable(r *translate.Rule, ri *rinfo) *foldable {
 	f := &foldable{}
+	f.sels = f.selBuf[:0]
 	var class strings.Builder
+	class.Grow(128)
 	cut := len(r.Stmts)
 	for i, st := range r.Stmts {
 		m, ok := st.(*translate.Match)
@@ -721,11 +735,25 @@ func (a *analyzer) selector(i int, m *translate.Match) *sel {
 	if k == nil || !k.fold {
 		return nil
 	}
+	if single(m.Right) {
+		// One constant: the selector holds its key, value and tuple.
+		iv, ok := k.constant(m.Right)
+		if !ok {
+			return nil
+		}
+		s := &sel{idx: i}
+		s.key1[0], s.val1[0] = k, value{m.Right, iv}
+		s.tuple1[0] = s.val1[:]
+		s.keys, s.tuples = s.key1[:], s.tuple1[:]
+		return s
+	}
 	vs, ok := k.values(m.Right)
 	if !ok {
 		return nil
 	}
-	s := &sel{idx: i, keys: []*key{k}, tuples: make([][]value, len(vs))}
+	s := &sel{idx: i, tuples: make([][]value, len(vs))}
+	s.key1[0] = k
+	s.keys = s.key1[:]
 	for j := range vs {
 		s.tuples[j] = vs[j : j+1 : j+1]
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/xt2nft/xt2nft/internal/par"
 	"github.com/xt2nft/xt2nft/parser"
 	"github.com/xt2nft/xt2nft/translate"
+	"github.com/xt2nft/xt2nft/translate/desc"
 )
 
 // Options control Run.
@@ -210,26 +211,30 @@ func relPos(p, ref parser.Pos) string {
 
 // analyzer holds what the optimizer knows about one table.
 type analyzer struct {
-	opt     Options
-	fam     translate.Family
-	chains  map[string]*translate.Chain
-	chainW  map[string]writes
-	names   map[string]bool // set names taken
-	seq     map[string]int
-	keys    map[any]*key
+	opt    Options
+	fam    translate.Family
+	chains map[string]*translate.Chain
+	chainW map[string]writes
+	names  map[string]bool // set names taken
+	seq    map[string]int
+	// keys are the keys described, by what they load (keyOf); a
+	// sync.Map, as chains folding at once look them up far more often
+	// than they add one.
+	keys    sync.Map
 	consIDs map[string]int
+	l4proto *key // meta l4proto, the key a transport field implies
 	t       *translate.Table
 	sets    map[string]*translate.Set
 	heights map[string]int
 	depths  map[string]int
 	// everyPacket: chains a filter or route base chain reaches
 	everyPacket map[string]bool
-	mu          sync.Mutex // keys and consIDs, which chains folding at once add to
+	mu          sync.Mutex // consIDs, and keys as they are added
 }
 
 func newAnalyzer(t *translate.Table, opt Options) *analyzer {
 	a := &analyzer{opt: opt, fam: t.Family, chains: map[string]*translate.Chain{}, chainW: map[string]writes{},
-		names: map[string]bool{}, seq: map[string]int{}, keys: map[any]*key{}, consIDs: map[string]int{},
+		names: map[string]bool{}, seq: map[string]int{}, consIDs: map[string]int{},
 		t: t, sets: map[string]*translate.Set{}, heights: map[string]int{}}
 	for _, c := range t.Chains {
 		a.chains[c.Name] = c
@@ -238,5 +243,6 @@ func newAnalyzer(t *translate.Table, opt Options) *analyzer {
 		a.names[s.Name] = true
 		a.sets[s.Name] = s
 	}
+	a.l4proto = a.keyOf(&translate.Meta{Key: desc.MetaL4proto})
 	return a
 }

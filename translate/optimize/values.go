@@ -233,14 +233,34 @@ func (k *key) values(right translate.Expr) ([]value, bool) {
 		}
 		return out, true
 	}
-	if k.flags && !k.oneBit {
-		return nil, false // a bare constant of a flag type tests bits
-	}
-	iv, ok := k.interval(right)
+	iv, ok := k.constant(right)
 	if !ok {
 		return nil, false
 	}
 	return []value{{right, iv}}, true
+}
+
+// constant is the interval of a right side that is one constant (not a
+// set literal, not a flag list), or says it is none.
+func (k *key) constant(right translate.Expr) (ival, bool) {
+	switch right.(type) {
+	case *translate.SetLit, *translate.Flags:
+		return ival{}, false
+	}
+	if k.flags && !k.oneBit {
+		return ival{}, false // a bare constant of a flag type tests bits
+	}
+	return k.interval(right)
+}
+
+// single reports whether a right side is one constant (values of it are
+// at most one value).
+func single(right translate.Expr) bool {
+	switch right.(type) {
+	case *translate.SetLit, *translate.Flags:
+		return false
+	}
+	return true
 }
 
 // interval is the interval one constant covers.
