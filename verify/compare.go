@@ -449,3 +449,25 @@ func (x *rule) untracks() bool {
 	}
 	return false
 }
+
+// shareWarnings gives a difference with no warning the warning of another
+// difference of the same probe (the same packet of the same exchange, in
+// the same ruleset or variant): one probe is compared more than once (in
+// its batch, then sent alone), and where only one comparison could tell
+// which rules counted it, a difference of its fate found in the other
+// came from the same approximate rule, whose counts differ on it.
+func shareWarnings(ds []report.Difference) {
+	type probe struct{ rule, probe, kind, step, variant string }
+	warned := map[probe]string{}
+	for _, d := range ds {
+		k := probe{d.Rule, d.Probe, d.Kind, d.Step, d.Variant}
+		if d.Warned != "" && warned[k] == "" {
+			warned[k] = d.Warned
+		}
+	}
+	for i := range ds {
+		if ds[i].Warned == "" {
+			ds[i].Warned = warned[probe{ds[i].Rule, ds[i].Probe, ds[i].Kind, ds[i].Step, ds[i].Variant}]
+		}
+	}
+}

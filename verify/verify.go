@@ -151,6 +151,7 @@ func Run(inputs []Input, opt Options) (*report.Report, error) {
 	if n := v.unconfirmed.Load(); n > 0 {
 		v.note(fmt.Sprintf("%d difference(s) did not show again when their probe was sent a second time (an observation lost or late under load): not reported", n))
 	}
+	shareWarnings(rep.Differences)
 	rep.Notes = v.notes
 	rep.Duration = time.Since(start)
 	rep.Setup = v.buildTime
