@@ -3,6 +3,7 @@ package translate
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -114,6 +115,17 @@ func (c *ctx) alternatives(pos parser.Pos, alt ...[]Stmt) {
 		return
 	}
 	c.alts = &alts{at: len(c.stmts), pos: pos, alt: alt}
+}
+
+// ruleHas reports whether the rule has a match of one of these names
+// (a translator asks it of matches later in the rule).
+func (c *ctx) ruleHas(names ...string) bool {
+	for _, m := range c.rule.Matches {
+		if slices.Contains(names, m.Name) {
+			return true
+		}
+	}
+	return false
 }
 
 // add appends a statement to the rule (to the target part while the target

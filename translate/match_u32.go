@@ -12,8 +12,10 @@ package translate
 // masked off first), so "result in [a, b]" is "x & M in [lo << R,
 // hi << R | 2^R - 1]" with lo = ceil(a / 2^L), hi = floor(b / 2^L): one
 // "@nh,OFFSET,32 & M" match per test against the ranges. A packet too
-// short for the word fails the test in both, so only a negated test of a
-// word past the shortest header differs (warned). Measured:
+// short for the word fails the test in both; a negated test of a word
+// past the shortest header matches such a packet in u32 only, so it is
+// two rules, the short packets' and the others' (warned where the rule
+// cannot be split: a limit before it, -m recent in it). Measured:
 // golden/misc-u32 (its trace), TestPrivilegedU32ShortPacket.
 
 import (
@@ -96,14 +98,27 @@ func matchU32(c *ctx, m *parser.Match) error {
 		if mask != full {
 			left = &Binop{Op: "&", Left: left, Right: &Int{V: mask, Hex: true}}
 		}
-		if o.Negated && pos+4 > minHeader[c.fam == parser.IPv6] {
-			c.approx(o.Pos, "! --u32: a packet too short for the word at offset %d matches in iptables (its test fails, and is negated) and not in nft (the load fails, and ends the rule)", pos)
-		}
 		if len(ranges) == 0 {
 			if !o.Negated {
 				c.neverMatch(left, full)
 			}
-			continue
+			continue // negated: every packet, short or not
+		}
+		if o.Negated && pos+4 > minHeader[c.fam == parser.IPv6] {
+			// The negated test matches a packet too short for the word
+			// (u32's test fails) and, where the word is there, a value
+			// outside the ranges: one rule per alternative, the first
+			// testing the length nft's load would stop at (meta length
+			// is the skb->len u32 checks), the second the value (its
+			// load fails on the packets the first takes).
+			if c.statefulAround(c.stmts) || c.alts != nil || c.ruleHas("recent", "hashlimit") {
+				c.approx(o.Pos, "! --u32: a packet too short for the word at offset %d matches in iptables (its test fails, and is negated) and not in nft (the load fails, and ends the rule)", pos)
+			} else {
+				c.alternatives(o.Pos,
+					[]Stmt{&Match{Left: &Meta{Key: desc.MetaLength}, Op: OpLt, Right: &Int{V: pos + 4}}},
+					[]Stmt{&Match{Left: left, Op: OpNe, Right: oneOrSet(ranges)}})
+				continue
+			}
 		}
 		c.match(left, eq(o.Negated), oneOrSet(ranges))
 	}

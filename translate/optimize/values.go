@@ -243,8 +243,7 @@ func (k *key) values(right translate.Expr) ([]value, bool) {
 // constant is the interval of a right side that is one constant (not a
 // set literal, not a flag list), or says it is none.
 func (k *key) constant(right translate.Expr) (ival, bool) {
-	switch right.(type) {
-	case *translate.SetLit, *translate.Flags:
+	if !single(right) {
 		return ival{}, false
 	}
 	if k.flags && !k.oneBit {
