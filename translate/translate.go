@@ -535,17 +535,25 @@ func (tr *translator) newChain(t *parser.Table, c *parser.Chain) *Chain {
 }
 
 // policyCounter is the rule that carries the counters of built-in chain
-// c's policy (nil when there are none to carry): an nft chain's policy has
-// no counter, so the chain's last rule counts what reaches the policy, as
-// iptables' policy counter does, starting from iptables' counts. The inet
-// layout puts it in place itself (inet.go).
+// c's policy (nil without Options.Counters): an nft chain's policy has no
+// counter, so the chain's last rule counts what reaches the policy, as
+// iptables' policy counter does, starting from iptables' counts (from 0
+// when it has counted nothing, or the input gives none: the policy counts
+// from then on all the same). The inet layout puts it in place itself
+// (inet.go).
 func (tr *translator) policyCounter(c *parser.Chain) *Rule {
-	pc := c.Counters
-	if !tr.opt.Counters || pc == nil || pc.Packets == 0 && pc.Bytes == 0 {
+	if !tr.opt.Counters {
 		return nil
 	}
-	return &Rule{Origin: c.Pos, Comment: "policy " + strings.ToLower(c.Policy),
-		Stmts: []Stmt{&Counter{Rule: true, Packets: pc.Packets, Bytes: pc.Bytes}}}
+	ctr := &Counter{Rule: true}
+	if pc := c.Counters; pc != nil {
+		ctr.Packets, ctr.Bytes = pc.Packets, pc.Bytes
+	}
+	policy := strings.ToLower(c.Policy)
+	if policy == "" {
+		policy = "accept"
+	}
+	return &Rule{Origin: c.Pos, Comment: "policy " + policy, Stmts: []Stmt{ctr}}
 }
 
 // closeChain ends nft chain nc, whose rules are all translated, with the
