@@ -116,6 +116,22 @@ ip6tables-restore <<EOF
 COMMIT
 EOF
 `, nil},
+	// As Kubernetes' iptables library runs it (-w 5 -W 100000: the wait
+	// options' values are separate arguments, not input files).
+	{"restore-wait", `#!/bin/sh
+iptables -w 5 -W 100000 -t nat -N MASQ-AGENT
+iptables-restore -w 5 -W 100000 --noflush <<EOF
+*nat
+-A MASQ-AGENT -d 10.0.0.0/8 -j RETURN
+-A MASQ-AGENT -j MASQUERADE --random-fully
+COMMIT
+EOF
+ip6tables-restore -w --noflush <<EOF
+*filter
+-A INPUT -p tcp --dport 22 -j ACCEPT
+COMMIT
+EOF
+`, nil},
 	// In the style of an OpenVPN road-warrior installer.
 	{"openvpn-installer", `#!/bin/bash
 port=1194

@@ -25,6 +25,7 @@ func TestIptArgs(t *testing.T) {
 		{"--table raw --append PREROUTING -j CT --notrack", 'A', "raw", "PREROUTING", false},
 		{"--ins FORWARD -j DROP", 'I', "filter", "FORWARD", false},
 		{"-w -R INPUT 2 -j DROP", 'R', "filter", "INPUT", false},
+		{"-w 5 -W 100000 -t nat -C POSTROUTING -j MASQUERADE", 'C', "nat", "POSTROUTING", false},
 		{"-A INPUT -c 5 6 -j ACCEPT", 'A', "filter", "INPUT", true},
 		{"--set-counters 5,6 -A INPUT", 'A', "filter", "INPUT", true},
 		{"-C INPUT -j ACCEPT", 'C', "filter", "INPUT", false},
@@ -36,6 +37,28 @@ func TestIptArgs(t *testing.T) {
 		if op != tc.op || table != tc.table || chain != tc.chain || counters != tc.counters {
 			t.Errorf("iptArgs(%s) = %c %s %s %v; want %c %s %s %v", tc.argv, op, table, chain, counters,
 				tc.op, tc.table, tc.chain, tc.counters)
+		}
+	}
+}
+
+// TestRestoreArgs: the shim finds iptables-restore's input file as
+// iptables-restore does: -w and -W take the next argument unless it is an
+// option (Kubernetes runs "iptables-restore -w 5 -W 100000 --noflush").
+func TestRestoreArgs(t *testing.T) {
+	for _, tc := range []struct {
+		argv, opts, file string
+		counters         bool
+	}{
+		{"-w 5 -W 100000 --noflush", "-w 5 -W 100000 --noflush", "", false},
+		{"-w --noflush rules.v4", "-w --noflush", "rules.v4", false},
+		{"--wait=5 -n -c rules.v4", "--wait=5 -n -c", "rules.v4", true},
+		{"-w 2 -T nat -", "-w 2 -T nat", "-", false},
+		{"--wait 3 --wait-interval 1000 rules", "--wait 3 --wait-interval 1000", "rules", false},
+		{"--noflush -M /sbin/modprobe rules", "--noflush -M /sbin/modprobe", "rules", false},
+	} {
+		opts, file, counters := restoreArgs(false, strings.Fields(tc.argv))
+		if strings.Join(opts, " ") != tc.opts || file != tc.file || counters != tc.counters {
+			t.Errorf("restoreArgs(%s) = %q %q %v; want %q %q %v", tc.argv, opts, file, counters, tc.opts, tc.file, tc.counters)
 		}
 	}
 }

@@ -290,35 +290,7 @@ func status(err error) int {
 // input is tagged [ID:ID+n] (n its input line) and --counters added, so each
 // restored rule can be traced to the input line and the script line.
 func restore(spec shimSpec, rec Record, args []string, lg *shimLog) int {
-	var (
-		opts     []string
-		file     string
-		counters bool
-	)
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		switch {
-		case spec.kind == shimApply && (a == "-t" || a == "-w" || a == "-c" || a == "--timeout" || a == "--write" || a == "--command"):
-			i++ // iptables-apply's own options
-		case spec.kind == shimApply && strings.HasPrefix(a, "-"):
-		case a == "-c" || a == "--counters":
-			counters = true
-			opts = append(opts, a)
-		case a == "-T" || a == "--table" || a == "-M" || a == "--modprobe":
-			opts = append(opts, a)
-			if i+1 < len(args) {
-				i++
-				opts = append(opts, args[i])
-			}
-		case strings.HasPrefix(a, "-") && a != "-":
-			opts = append(opts, a)
-		default:
-			file = a
-		}
-	}
-	if spec.kind == shimApply && file == "" {
-		file = "/etc/network/iptables.up.rules"
-	}
+	opts, file, counters := restoreArgs(spec.kind == shimApply, args)
 	var input []byte
 	var err error
 	if file != "" && file != "-" {
@@ -337,6 +309,47 @@ func restore(spec shimSpec, rec Record, args []string, lg *shimLog) int {
 		opts = append(opts, "--counters")
 	}
 	return lg.end(id, runReal("xtables-legacy-multi", legacy(spec.fam, "-restore"), opts, bytes.NewReader(input), lg))
+}
+
+// restoreArgs splits the arguments of iptables-restore (or, apply,
+// iptables-apply) into the options to pass on, the input file ("" or "-":
+// standard input) and whether -c was given. As iptables-restore parses
+// them (getopt_long, xshared.c parse_wait_time): -T and -M take the next
+// argument; -w and -W take it when it does not begin with - or ! (so
+// "-w 5 -W 100000", Kubernetes' form, and a bare "-w" before another
+// option both hold), --wait=N and --wait-interval=N carry theirs.
+func restoreArgs(apply bool, args []string) (opts []string, file string, counters bool) {
+	for i := 0; i < len(args); i++ {
+		a := args[i]
+		switch {
+		case apply && (a == "-t" || a == "-w" || a == "-c" || a == "--timeout" || a == "--write" || a == "--command"):
+			i++ // iptables-apply's own options
+		case apply && strings.HasPrefix(a, "-"):
+		case a == "-c" || a == "--counters":
+			counters = true
+			opts = append(opts, a)
+		case a == "-T" || a == "--table" || a == "-M" || a == "--modprobe":
+			opts = append(opts, a)
+			if i+1 < len(args) {
+				i++
+				opts = append(opts, args[i])
+			}
+		case a == "-w" || a == "--wait" || a == "-W" || a == "--wait-interval":
+			opts = append(opts, a)
+			if i+1 < len(args) && args[i+1] != "" && args[i+1][0] != '-' && args[i+1][0] != '!' {
+				i++
+				opts = append(opts, args[i])
+			}
+		case strings.HasPrefix(a, "-") && a != "-":
+			opts = append(opts, a)
+		default:
+			file = a
+		}
+	}
+	if apply && file == "" {
+		file = "/etc/network/iptables.up.rules"
+	}
+	return opts, file, counters
 }
 
 // tagRestore gives each rule line of an iptables-restore input the counters
